@@ -1,0 +1,53 @@
+//! `hplc check`: every check, no output files.
+
+use std::path::PathBuf;
+
+use hplc::diagnostics::Diagnostics;
+use hplc::resolve::fs::RealFs;
+
+use crate::report::{self, EXIT_ERRORS, EXIT_OK};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The platform to check
+    #[arg(default_value = "platform.hpl")]
+    file: PathBuf,
+    /// Check only this environment; without it, the default environment and
+    /// every declared one are checked
+    #[arg(long)]
+    env: Option<String>,
+    #[command(flatten)]
+    report: report::Options,
+}
+
+pub fn run(args: Args) -> u8 {
+    let (compilation, checked) = compile_all(&args.file, args.env.as_deref());
+    let failed = report::print(&compilation.diagnostics, &compilation.sources, args.report);
+    if failed {
+        return EXIT_ERRORS;
+    }
+    if matches!(args.report.format, report::Format::Human) {
+        eprintln!("{}: ok ({})", args.file.display(), checked.join(", "));
+    }
+    EXIT_OK
+}
+
+/// Compiles `env`, or the default environment and every declared one; the
+/// diagnostics of all of them are merged (each once).
+pub fn compile_all(file: &std::path::Path, env: Option<&str>) -> (hplc::Compilation, Vec<String>) {
+    let mut first = hplc::compile(file, env, &RealFs);
+    if env.is_some() {
+        let name = env.unwrap_or_default().to_string();
+        return (first, vec![name]);
+    }
+    let mut checked = vec!["default".to_string()];
+    let mut merged = Diagnostics::default();
+    merged.extend(std::mem::take(&mut first.diagnostics));
+    for name in first.envs.clone() {
+        let other = hplc::compile(file, Some(&name), &RealFs);
+        merged.extend(other.diagnostics);
+        checked.push(name);
+    }
+    first.diagnostics = merged.into_sorted();
+    (first, checked)
+}

@@ -1,0 +1,49 @@
+//! The `hplc` command line: a thin layer over the library, one file per
+//! subcommand.
+
+mod check;
+mod explain;
+mod fmt;
+mod report;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// hplc compiles a platform description (platform.hpl) into Kubernetes,
+/// Terraform and Grafana files, and refuses platforms that cannot work.
+#[derive(Parser)]
+#[command(name = "hplc", version, about, long_about = None, propagate_version = true)]
+#[command(after_help = "Exit status: 0 success, 1 errors in the platform, 2 usage or I/O problems.\n\
+                        Run `hplc explain E0101` to read about a diagnostic code.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Type-check a platform and run every check, writing nothing
+    Check(check::Args),
+    /// Format .hpl files in place (or only check that they are formatted)
+    Fmt(fmt::Args),
+    /// Print the documentation of a diagnostic code, e.g. `hplc explain E0204`
+    Explain(explain::Args),
+}
+
+/// Deeply nested input is refused by the parser's limits, but evaluation
+/// still recurses; a generous stack keeps every input on the diagnostic path.
+const STACK_BYTES: usize = 256 * 1024 * 1024;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let worker = std::thread::Builder::new().stack_size(STACK_BYTES).spawn(move || match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Fmt(args) => fmt::run(args),
+        Command::Explain(args) => explain::run(args),
+    });
+    match worker.map(|w| w.join()) {
+        Ok(Ok(code)) => ExitCode::from(code),
+        _ => ExitCode::from(report::EXIT_USAGE),
+    }
+}

@@ -1,0 +1,62 @@
+//! Printing diagnostics the way the user asked, and the exit statuses.
+
+use std::io::{IsTerminal, Write};
+
+use hplc::diagnostics::render::{self, Style};
+use hplc::diagnostics::Diagnostic;
+use hplc::source::SourceMap;
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_ERRORS: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Copy, Clone, Debug, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Framed reports with source excerpts, on standard error
+    #[default]
+    Human,
+    /// The versioned JSON document of docs/diagnostics-json.md, on standard output
+    Json,
+}
+
+#[derive(Copy, Clone, Debug, Default, clap::ValueEnum)]
+pub enum Colour {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct Options {
+    /// How to print diagnostics
+    #[arg(long = "diagnostic-format", value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Colour in human diagnostics
+    #[arg(long, value_enum, default_value_t = Colour::Auto)]
+    pub color: Colour,
+}
+
+/// Prints the diagnostics; returns whether any is an error.
+pub fn print(diagnostics: &[Diagnostic], sources: &SourceMap, options: Options) -> bool {
+    let has_errors = diagnostics.iter().any(|d| d.severity() == hplc::diagnostics::Severity::Error);
+    match options.format {
+        Format::Json => {
+            let _ = std::io::stdout().write_all(render::json(diagnostics, sources).as_bytes());
+        }
+        Format::Human => {
+            let colour = match options.color {
+                Colour::Always => true,
+                Colour::Never => false,
+                Colour::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+            };
+            let style = if colour { Style::Colour } else { Style::Plain };
+            let mut err = std::io::stderr().lock();
+            let _ = err.write_all(render::human(diagnostics, sources, style).as_bytes());
+            if !diagnostics.is_empty() {
+                let _ = writeln!(err, "{}", render::summary(diagnostics));
+            }
+        }
+    }
+    has_errors
+}

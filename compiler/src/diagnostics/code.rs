@@ -1,0 +1,96 @@
+//! The registry of diagnostic codes. A code never changes meaning once
+//! released; each has a page in `docs/errors/<CODE>.md` (a test checks both
+//! directions), which `hplc explain` prints.
+
+use super::Severity;
+
+macro_rules! codes {
+    ($($variant:ident = $code:literal, $severity:ident, $title:literal;)*) => {
+        #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $($variant,)*
+        }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $code,)*
+                }
+            }
+
+            pub fn severity(self) -> Severity {
+                match self {
+                    $(Code::$variant => Severity::$severity,)*
+                }
+            }
+
+            /// One line saying what the code is about.
+            pub fn title(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $title,)*
+                }
+            }
+
+            pub fn parse(text: &str) -> Option<Code> {
+                let text = text.trim().to_ascii_uppercase();
+                Code::ALL.iter().copied().find(|c| c.as_str() == text)
+            }
+        }
+    };
+}
+
+codes! {
+    // Reading and parsing.
+    Syntax = "E0001", Error, "syntax error";
+    NotUtf8 = "E0002", Error, "source file is not valid UTF-8";
+    FileTooLarge = "E0003", Error, "source file too large";
+    LineTooLong = "E0004", Error, "line too long";
+    NestingTooDeep = "E0005", Error, "brackets nested too deep";
+    ReadFailed = "E0006", Error, "cannot read source file";
+    TooManyDeclarations = "E0007", Error, "too many declarations";
+
+    // Names, modules, kinds and fields.
+    UnknownName = "E0101", Error, "unknown name";
+    Duplicate = "E0102", Error, "duplicate declaration";
+    ModuleNotFound = "E0103", Error, "module not found";
+    ImportNotFound = "E0104", Error, "imported name not found in module";
+    NotAKind = "E0105", Error, "not a kind";
+    UnknownEnv = "E0106", Error, "unknown environment";
+    UnknownField = "E0107", Error, "unknown field";
+    FieldSetTwice = "E0108", Error, "field set twice";
+    MissingField = "E0109", Error, "missing required field";
+    KindCycle = "E0110", Error, "kind extends itself";
+    ValueCycle = "E0111", Error, "value depends on itself";
+    NoPlatform = "E0112", Error, "no platform declared";
+    SecondPlatform = "E0113", Error, "more than one platform";
+    NotAMap = "E0114", Error, "entry on a field that is not a map";
+    UnknownType = "E0115", Error, "unknown type";
+    FieldRedeclared = "E0116", Error, "field declared again in an extending kind";
+    NotAValue = "E0117", Error, "name is not a value";
+    NoSuchMember = "E0118", Error, "no such member";
+    EvaluationTooDeep = "E0119", Error, "evaluation nested too deep";
+
+    // Types and values.
+    TypeMismatch = "E0201", Error, "type mismatch";
+    UnitMismatch = "E0202", Error, "unit mismatch";
+    UnknownUnit = "E0203", Error, "unknown unit";
+    RequestAboveLimit = "E0204", Error, "request above limit";
+    NumberOutOfRange = "E0205", Error, "number out of range";
+    BadPort = "E0206", Error, "port out of range";
+    BadCron = "E0207", Error, "invalid cron schedule";
+    BadHost = "E0208", Error, "invalid host name";
+    BadImage = "E0209", Error, "invalid image reference";
+    WrongKind = "E0210", Error, "reference to the wrong kind";
+    UnknownVariant = "E0211", Error, "unknown enum value";
+    NotInterpolable = "E0212", Error, "value cannot be interpolated";
+    DivisionByZero = "E0213", Error, "division by zero";
+    TooPrecise = "E0214", Error, "number more precise than its unit allows";
+    BadEscape = "E0215", Error, "unknown escape in string";
+
+    // Warnings.
+    UnusedImport = "W0101", Warning, "unused import";
+    UnusedDeclaration = "W0102", Warning, "unused declaration";
+    EmptyNamespace = "W0103", Warning, "namespace without workloads";
+}

@@ -1,0 +1,233 @@
+//! The renderers: a human report through miette, and the versioned JSON
+//! document for editors and CI. Both read the same [`Diagnostic`] data.
+
+use std::fmt;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use serde::Serialize;
+
+use super::{Diagnostic, Label};
+use crate::source::{SourceMap, Span};
+
+/// Version of the JSON document; bumped on any incompatible change.
+pub const JSON_VERSION: u32 = 1;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Style {
+    /// Unicode frame, no colour: files, pipes and snapshots.
+    Plain,
+    /// Unicode frame and ANSI colour: a terminal.
+    Colour,
+}
+
+/// Renders every diagnostic as miette draws it, followed by a summary line.
+pub fn human(diagnostics: &[Diagnostic], sources: &SourceMap, style: Style) -> String {
+    let theme = match style {
+        Style::Plain => GraphicalTheme::unicode_nocolor(),
+        Style::Colour => GraphicalTheme::unicode(),
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let report = Report::new(diagnostic, sources);
+        // Writing into a String cannot fail.
+        let _ = handler.render_report(&mut out, &report);
+    }
+    out
+}
+
+/// One line: "2 errors, 1 warning".
+pub fn summary(diagnostics: &[Diagnostic]) -> String {
+    let errors = diagnostics.iter().filter(|d| d.severity() == super::Severity::Error).count();
+    let warnings = diagnostics.len() - errors;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
+}
+
+/// A miette view of one diagnostic. Labels in the primary file are drawn on
+/// its source; labels in other files become related reports of their own.
+struct Report<'a> {
+    diagnostic: &'a Diagnostic,
+    source: NamedSource<String>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Related<'a>>,
+}
+
+struct Related<'a> {
+    label: &'a Label,
+    source: NamedSource<String>,
+}
+
+impl<'a> Report<'a> {
+    fn new(diagnostic: &'a Diagnostic, sources: &SourceMap) -> Report<'a> {
+        let file = diagnostic.primary.span.file;
+        let named = |span: Span| {
+            let f = sources.get(span.file);
+            NamedSource::new(f.name.clone(), f.text.to_string())
+        };
+        let mut labels = vec![LabeledSpan::new_primary_with_span(
+            Some(diagnostic.primary.message.clone()).filter(|m| !m.is_empty()),
+            source_span(diagnostic.primary.span),
+        )];
+        let mut related = Vec::new();
+        for label in &diagnostic.labels {
+            if label.span.file == file {
+                labels.push(LabeledSpan::new_with_span(
+                    Some(label.message.clone()),
+                    source_span(label.span),
+                ));
+            } else {
+                related.push(Related { label, source: named(label.span) });
+            }
+        }
+        Report { diagnostic, source: named(diagnostic.primary.span), labels, related }
+    }
+}
+
+fn source_span(span: Span) -> SourceSpan {
+    SourceSpan::new((span.start as usize).into(), span.len())
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.diagnostic.code.as_str()))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.severity() {
+            super::Severity::Error => miette::Severity::Error,
+            super::Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(&self.diagnostic.help).filter(|h| !h.is_empty()).map(|h| Box::new(h) as _)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+    }
+}
+
+impl fmt::Debug for Related<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label.message)
+    }
+}
+
+impl fmt::Display for Related<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label.message)
+    }
+}
+
+impl std::error::Error for Related<'_> {}
+
+impl miette::Diagnostic for Related<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
+            None,
+            source_span(self.label.span),
+        ))))
+    }
+}
+
+#[derive(Serialize)]
+struct JsonDocument<'a> {
+    version: u32,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'static str,
+    severity: &'static str,
+    message: &'a str,
+    #[serde(flatten)]
+    location: JsonLocation<'a>,
+    labels: Vec<JsonLabel<'a>>,
+    help: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonLabel<'a> {
+    message: &'a str,
+    #[serde(flatten)]
+    location: JsonLocation<'a>,
+}
+
+#[derive(Serialize)]
+struct JsonLocation<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    start: u32,
+    end: u32,
+}
+
+fn location(span: Span, sources: &SourceMap) -> JsonLocation<'_> {
+    let file = sources.get(span.file);
+    let (line, column) = file.line_col(span.start);
+    let (end_line, end_column) = file.line_col(span.end);
+    JsonLocation { file: &file.name, line, column, end_line, end_column, start: span.start, end: span.end }
+}
+
+/// The versioned JSON document described in `docs/diagnostics-json.md`. The
+/// primary label comes first in `labels`.
+pub fn json(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
+    let document = JsonDocument {
+        version: JSON_VERSION,
+        diagnostics: diagnostics
+            .iter()
+            .map(|d| JsonDiagnostic {
+                code: d.code.as_str(),
+                severity: d.severity().as_str(),
+                message: &d.message,
+                location: location(d.primary.span, sources),
+                labels: std::iter::once(&d.primary)
+                    .chain(&d.labels)
+                    .map(|l| JsonLabel { message: &l.message, location: location(l.span, sources) })
+                    .collect(),
+                help: &d.help,
+            })
+            .collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&document).expect("diagnostics serialise");
+    text.push('\n');
+    text
+}

@@ -1,0 +1,62 @@
+//! hplc: the compiler of the hpl platform-description language.
+//!
+//! The pipeline, one module per stage: [`syntax`] (text to tree),
+//! [`resolve`] (files and modules), [`types`] (names, kinds, values),
+//! [`model`] (the platform as the backends see it). [`compile`] runs them;
+//! every stage reports into one [`diagnostics::Diagnostics`].
+
+pub mod diagnostics;
+pub mod embedded;
+pub mod fmt;
+pub mod resolve;
+pub mod source;
+pub mod syntax;
+pub mod types;
+
+use std::path::Path;
+
+use diagnostics::{Diagnostic, Diagnostics};
+use resolve::fs::FileSystem;
+use source::SourceMap;
+
+/// What one compilation produced: the sources (for rendering diagnostics),
+/// the diagnostics sorted by position, and the evaluated world.
+pub struct Compilation {
+    pub sources: SourceMap,
+    pub diagnostics: Vec<Diagnostic>,
+    pub world: types::World,
+    /// Environments the platform declares, in source order.
+    pub envs: Vec<String>,
+}
+
+impl Compilation {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.severity() == diagnostics::Severity::Error)
+    }
+}
+
+/// Loads, parses and checks the platform at `root` in environment `env`.
+pub fn compile(root: &Path, env: Option<&str>, fs: &dyn FileSystem) -> Compilation {
+    let mut diagnostics = Diagnostics::default();
+    let loaded = resolve::modules::load(root, fs, &mut diagnostics);
+    let world = types::check(&loaded, env, &mut diagnostics);
+    let envs = declared_envs(&loaded);
+    Compilation { sources: loaded.sources, diagnostics: diagnostics.into_sorted(), world, envs }
+}
+
+fn declared_envs(loaded: &resolve::modules::Loaded) -> Vec<String> {
+    let mut envs = Vec::new();
+    for module in &loaded.modules {
+        if module.origin != resolve::modules::Origin::User {
+            continue;
+        }
+        for item in &module.ast.items {
+            if let syntax::ast::Item::Env(e) = item {
+                if !envs.contains(&e.name.name) {
+                    envs.push(e.name.name.clone());
+                }
+            }
+        }
+    }
+    envs
+}

@@ -1,0 +1,190 @@
+//! Loading a platform: the root file, every local file it reaches by `use`,
+//! the stdlib modules they name, and the prelude.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::fs::FileSystem;
+use super::suggest;
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::embedded;
+use crate::source::{FileId, SourceMap, Span};
+use crate::syntax::{self, ast};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A file of the platform; all of them share one namespace.
+    User,
+    /// A stdlib module, by its path (`oci`, `clouds/aws`).
+    Stdlib(String),
+}
+
+#[derive(Debug)]
+pub struct LoadedModule {
+    pub file: FileId,
+    pub ast: ast::Module,
+    pub origin: Origin,
+    /// For each `use` item of `ast`, in order, the module it loaded.
+    pub uses: Vec<Option<ModuleId>>,
+}
+
+pub type ModuleId = usize;
+
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub sources: SourceMap,
+    pub modules: Vec<LoadedModule>,
+    pub prelude: ModuleId,
+}
+
+pub const PRELUDE: &str = "prelude";
+
+/// Reads `root` and everything it uses. Problems (unreadable files, syntax
+/// errors, missing modules) go to `diagnostics`; loading goes on past them.
+pub fn load(root: &Path, fs: &dyn FileSystem, diagnostics: &mut Diagnostics) -> Loaded {
+    let mut loader = Loader { fs, loaded: Loaded::default(), by_path: HashMap::new(), by_stdlib: HashMap::new(), diagnostics };
+    let prelude = loader.stdlib(PRELUDE).expect("the prelude is embedded");
+    loader.loaded.prelude = prelude;
+    loader.user(root.to_path_buf(), None);
+    let mut next = 0;
+    while next < loader.loaded.modules.len() {
+        loader.resolve_uses(next);
+        next += 1;
+    }
+    loader.loaded
+}
+
+struct Loader<'a> {
+    fs: &'a dyn FileSystem,
+    loaded: Loaded,
+    by_path: HashMap<PathBuf, ModuleId>,
+    by_stdlib: HashMap<String, ModuleId>,
+    diagnostics: &'a mut Diagnostics,
+}
+
+impl Loader<'_> {
+    fn add(&mut self, name: String, path: Option<PathBuf>, text: Arc<str>, origin: Origin) -> ModuleId {
+        let file = self.loaded.sources.add(name, path, text.clone());
+        let (ast, errors) = syntax::parse(file, &text);
+        self.diagnostics.extend(errors);
+        let uses = vec![None; ast.items.iter().filter(|i| matches!(i, ast::Item::Use(_))).count()];
+        self.loaded.modules.push(LoadedModule { file, ast, origin, uses });
+        self.loaded.modules.len() - 1
+    }
+
+    fn stdlib(&mut self, name: &str) -> Option<ModuleId> {
+        if let Some(id) = self.by_stdlib.get(name) {
+            return Some(*id);
+        }
+        let text = embedded::stdlib_module(name)?;
+        let id = self.add(format!("<stdlib>/{name}.hpl"), None, Arc::from(text), Origin::Stdlib(name.to_string()));
+        self.by_stdlib.insert(name.to_string(), id);
+        Some(id)
+    }
+
+    /// Loads a file of the platform; `from` is the `use` that asked for it.
+    fn user(&mut self, path: PathBuf, from: Option<Span>) -> Option<ModuleId> {
+        if let Some(id) = self.by_path.get(&path) {
+            return Some(*id);
+        }
+        let display = path.display().to_string();
+        let bytes = match self.fs.read(&path) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                let span = from.unwrap_or_else(|| {
+                    let file = self.loaded.sources.add(display.clone(), Some(path.clone()), Arc::from(""));
+                    Span::new(file, 0, 0)
+                });
+                self.diagnostics.push(
+                    Diagnostic::new(Code::ReadFailed, span, format!("cannot read `{display}`: {error}"))
+                        .label("this file")
+                        .help("check the path; `hplc check` reads platform.hpl in the current directory by default"),
+                );
+                return None;
+            }
+        };
+        let (text, bad_at) = match String::from_utf8(bytes) {
+            Ok(text) => (text, None),
+            Err(error) => {
+                let at = error.utf8_error().valid_up_to();
+                (String::from_utf8_lossy(error.as_bytes()).into_owned(), Some(at))
+            }
+        };
+        if let Some(at) = bad_at {
+            // Shown against the lossy text, where the bad byte became U+FFFD.
+            let file = self.loaded.sources.add(display, Some(path.clone()), Arc::from(text.as_str()));
+            let end = text[at..].chars().next().map(|c| at + c.len_utf8()).unwrap_or(at);
+            self.diagnostics.push(
+                Diagnostic::new(Code::NotUtf8, Span::new(file, at, end), format!("byte {at} of this file is not valid UTF-8"))
+                    .label("not UTF-8")
+                    .help("hpl sources are UTF-8 text; is this the right file?"),
+            );
+            return None;
+        }
+        let id = self.add(display, Some(path.clone()), Arc::from(text), Origin::User);
+        self.by_path.insert(path, id);
+        Some(id)
+    }
+
+    fn resolve_uses(&mut self, module: ModuleId) {
+        let origin = self.loaded.modules[module].origin.clone();
+        let file = self.loaded.modules[module].file;
+        let uses: Vec<ast::Use> = self.loaded.modules[module]
+            .ast
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ast::Item::Use(u) => Some(u.clone()),
+                _ => None,
+            })
+            .collect();
+        let dir = self.loaded.sources.get(file).path.as_ref().and_then(|p| p.parent().map(Path::to_path_buf));
+        for (index, item) in uses.iter().enumerate() {
+            let segments: Vec<&str> = item.path.segments.iter().map(|s| s.name.as_str()).collect();
+            let target = match (&origin, &dir) {
+                (Origin::User, Some(dir)) => {
+                    let mut local = dir.join(segments.join("/"));
+                    local.set_extension("hpl");
+                    if self.fs.is_file(&local) {
+                        self.user(local, Some(item.path.span))
+                    } else {
+                        self.stdlib(&segments.join("/"))
+                    }
+                }
+                _ => self.stdlib(&segments.join("/")),
+            };
+            if target.is_none() && !self.fs.is_file(&dir.clone().unwrap_or_default().join(segments.join("/")).with_extension("hpl")) {
+                self.missing(item, dir.as_deref());
+            }
+            self.loaded.modules[module].uses[index] = target;
+        }
+    }
+
+    fn missing(&mut self, item: &ast::Use, dir: Option<&Path>) {
+        let name = item.path.text().replace('.', "/");
+        let mut candidates: Vec<String> =
+            embedded::stdlib_modules().map(|(n, _)| n.to_string()).filter(|n| n != PRELUDE).collect();
+        if let Some(dir) = dir {
+            candidates.extend(self.fs.hpl_files(dir));
+        }
+        let shown: Vec<String> = candidates.iter().map(|c| c.replace('/', ".")).collect();
+        let stdlib: Vec<String> = embedded::stdlib_modules()
+            .map(|(n, _)| n.replace('/', "."))
+            .filter(|n| n != PRELUDE)
+            .collect();
+        let help = suggest::did_you_mean(
+            &name.replace('/', "."),
+            shown.iter().map(String::as_str),
+            &format!(
+                "a module is a file next to this one (`use services` reads services.hpl) or a stdlib module: {}",
+                stdlib.join(", ")
+            ),
+        );
+        self.diagnostics.push(
+            Diagnostic::new(Code::ModuleNotFound, item.path.span, format!("module `{}` not found", item.path.text()))
+                .label("no such file or stdlib module")
+                .help(help),
+        );
+    }
+}

@@ -1,0 +1,122 @@
+//! Limits checked on the raw text before the parser sees it, so that no
+//! input can make the parser exhaust the stack or crawl: a bounded file size,
+//! line length and bracket depth. Each breach is a diagnostic, not a crash.
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::source::{FileId, Span};
+
+/// Far above any hand-written platform; a synthetic 10,000-service platform
+/// is about 6 MiB.
+pub const MAX_FILE_BYTES: usize = 32 * 1024 * 1024;
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+/// Nesting of `(`, `[`, `{` and `${` in code.
+pub const MAX_DEPTH: usize = 48;
+/// Any `{` at all, inside strings and comments too: the recovery rules of
+/// the grammar balance braces without knowing about strings.
+const MAX_RAW_BRACE_DEPTH: usize = 256;
+
+pub fn check(file: FileId, text: &str) -> Option<Diagnostic> {
+    if text.len() > MAX_FILE_BYTES {
+        return Some(
+            Diagnostic::new(Code::FileTooLarge, Span::new(file, 0, 0), format!(
+                "this file is {} bytes; hplc reads files of at most {} bytes",
+                text.len(),
+                MAX_FILE_BYTES
+            ))
+            .label("file starts here")
+            .help("split the platform into several files joined with `use`"),
+        );
+    }
+    let mut line_start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        if b == b'\n' {
+            line_start = i + 1;
+        } else if i - line_start == MAX_LINE_BYTES {
+            return Some(
+                Diagnostic::new(Code::LineTooLong, Span::new(file, line_start, i), format!(
+                    "this line is longer than {MAX_LINE_BYTES} bytes"
+                ))
+                .label("line starts here")
+                .help("break the value over several lines, or move long data out of the platform"),
+            );
+        }
+    }
+    depth(file, text)
+}
+
+#[derive(Copy, Clone, PartialEq)]
+enum Frame {
+    Bracket,
+    Interp,
+    Str,
+}
+
+fn depth(file: FileId, text: &str) -> Option<Diagnostic> {
+    let too_deep = |at: usize, limit: usize| {
+        Diagnostic::new(Code::NestingTooDeep, Span::new(file, at, at + 1), format!(
+            "brackets are nested more than {limit} deep"
+        ))
+        .label("too deep here")
+        .help("flatten the value: give inner records a name with `let`")
+    };
+    let bytes = text.as_bytes();
+    let mut raw = 0usize;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'{' => {
+                raw += 1;
+                if raw > MAX_RAW_BRACE_DEPTH {
+                    return Some(too_deep(i, MAX_RAW_BRACE_DEPTH));
+                }
+            }
+            b'}' => raw = raw.saturating_sub(1),
+            _ => {}
+        }
+    }
+
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if stack.last() == Some(&Frame::Str) {
+            match b {
+                b'\\' => i += 1,
+                b'"' | b'\n' => {
+                    stack.pop();
+                }
+                b'$' if bytes.get(i + 1) == Some(&b'{') => {
+                    stack.push(Frame::Interp);
+                    i += 1;
+                    if stack.iter().filter(|f| **f != Frame::Str).count() > MAX_DEPTH {
+                        return Some(too_deep(i, MAX_DEPTH));
+                    }
+                }
+                _ => {}
+            }
+        } else {
+            match b {
+                b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                    while i < bytes.len() && bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                    continue;
+                }
+                b'"' => stack.push(Frame::Str),
+                b'(' | b'[' | b'{' => {
+                    stack.push(Frame::Bracket);
+                    if stack.iter().filter(|f| **f != Frame::Str).count() > MAX_DEPTH {
+                        return Some(too_deep(i, MAX_DEPTH));
+                    }
+                }
+                b')' | b']' | b'}' => {
+                    if matches!(stack.last(), Some(Frame::Bracket | Frame::Interp)) {
+                        stack.pop();
+                    }
+                }
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    None
+}

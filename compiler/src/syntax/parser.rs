@@ -1,0 +1,473 @@
+//! From text to [`ast::Module`]: pest does the recognising, this file builds
+//! the tree and turns the grammar's recovery nodes into diagnostics.
+
+use pest::iterators::Pair;
+use pest::Parser as _;
+use pest_derive::Parser;
+
+use super::ast::*;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::source::{FileId, Span};
+
+#[derive(Parser)]
+#[grammar = "syntax/grammar.pest"]
+struct Grammar;
+
+/// Syntax errors past this many in one file are not reported: by then the
+/// file is likely not hpl at all.
+const MAX_SYNTAX_ERRORS: usize = 20;
+
+pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
+    if let Some(limit) = super::limits::check(file, text) {
+        return (Module::default(), vec![limit]);
+    }
+    // Expected-token detail makes the messages say "expected `=`" rather than
+    // only naming rules. It is a process-wide switch; it is always on so that
+    // messages never depend on what else ran before.
+    pest::set_error_detail(true);
+    let mut builder = Builder { file, text, errors: Vec::new(), last_bad_end: None };
+    let module = match Grammar::parse(Rule::file, text) {
+        Ok(mut pairs) => builder.module(pairs.next().expect("file rule")),
+        // The grammar recovers from every error inside an item; what is left
+        // is an error the recovery rules could not swallow.
+        Err(error) => {
+            builder.errors.push(builder.pest_error(error, 0));
+            Module::default()
+        }
+    };
+    let mut errors = builder.errors;
+    errors.truncate(MAX_SYNTAX_ERRORS);
+    (module, errors)
+}
+
+struct Builder<'t> {
+    file: FileId,
+    text: &'t str,
+    errors: Vec<Diagnostic>,
+    /// End of the last recovery node: a bad line right after another is the
+    /// same error continued, and is not reported again.
+    last_bad_end: Option<usize>,
+}
+
+impl<'t> Builder<'t> {
+    fn span(&self, pair: &Pair<Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.file, s.start(), s.end())
+    }
+
+    fn module(&mut self, file: Pair<Rule>) -> Module {
+        let mut items = Vec::new();
+        for pair in file.into_inner() {
+            match pair.as_rule() {
+                Rule::use_item => items.push(Item::Use(self.use_item(pair))),
+                Rule::enum_item => items.push(Item::Enum(self.enum_item(pair))),
+                Rule::kind_item => items.push(Item::Kind(self.kind_item(pair))),
+                Rule::let_item => items.push(Item::Let(self.let_item(pair))),
+                Rule::env_item => items.push(Item::Env(self.env_item(pair))),
+                Rule::instance => items.push(Item::Instance(self.instance(pair))),
+                Rule::bad_item => self.bad(pair, Rule::item_line_strict),
+                Rule::EOI => {}
+                rule => unreachable!("item rule {rule:?}"),
+            }
+        }
+        Module { items }
+    }
+
+    /// A recovery node: re-parse from its start with the strict rule to learn
+    /// what was expected, unless it continues the previous bad region.
+    fn bad(&mut self, pair: Pair<Rule>, strict: Rule) {
+        let span = pair.as_span();
+        let continues = self.last_bad_end.is_some_and(|end| {
+            self.text[end..span.start()].trim().is_empty()
+        });
+        self.last_bad_end = Some(span.end());
+        if continues {
+            return;
+        }
+        let rest = &self.text[span.start()..];
+        let error = match Grammar::parse(strict, rest) {
+            Err(error) => self.pest_error(error, span.start()),
+            // The strict rule accepts what the lenient one did not (a rule
+            // ordering quirk); still an error, pointed at the whole region.
+            Ok(_) => Diagnostic::new(
+                Code::Syntax,
+                Span::new(self.file, span.start(), span.end()),
+                "this line could not be read",
+            )
+            .label("not a declaration or statement")
+            .help("see docs/language.md for the forms a line can take"),
+        };
+        self.errors.push(error);
+    }
+
+    fn pest_error(&self, error: pest::error::Error<Rule>, offset: usize) -> Diagnostic {
+        let at = match error.location {
+            pest::error::InputLocation::Pos(p) => p,
+            pest::error::InputLocation::Span((s, _)) => s,
+        } + offset;
+        let mut expected: Vec<String> = Vec::new();
+        if let pest::error::ErrorVariant::ParsingError { positives, .. } = &error.variant {
+            for rule in positives {
+                if let Some(name) = describe(*rule) {
+                    expected.push(name.to_string());
+                }
+            }
+        }
+        if let Some(attempts) = error.parse_attempts() {
+            // pest does not export its token type; its Display is the literal
+            // for literal tokens, `a..z` for ranges and a marker for built-ins.
+            for token in attempts.expected_tokens() {
+                let token = token.to_string();
+                let is_range = token.chars().count() == 4 && token.chars().nth(1) == Some('.');
+                if token == "BUILTIN_RULE" || is_range || token.trim().is_empty() && token != "\n" {
+                    continue;
+                }
+                expected.push(match token.as_str() {
+                    "\n" => "a new line".to_string(),
+                    t => format!("`{t}`"),
+                });
+            }
+        }
+        expected.sort();
+        expected.dedup();
+        let found = self.found(at);
+        let message = if expected.is_empty() {
+            format!("unexpected {found}")
+        } else {
+            format!("expected {}, found {found}", join_or(&expected))
+        };
+        let end = self.token_end(at);
+        Diagnostic::new(Code::Syntax, Span::new(self.file, at, end), message)
+            .label(if expected.is_empty() { "here".to_string() } else { format!("expected {}", join_or(&expected)) })
+            .help(syntax_help(&self.text[at..]))
+    }
+
+    /// What stands at `at`, for "found ..." in messages.
+    fn found(&self, at: usize) -> String {
+        let rest = &self.text[at..];
+        match rest.chars().next() {
+            None => "the end of the file".into(),
+            Some('\n') => "the end of the line".into(),
+            Some(_) => {
+                let token = &rest[..self.token_end(at) - at];
+                format!("`{}`", token.chars().take(24).collect::<String>())
+            }
+        }
+    }
+
+    /// The end of the token at `at`: a run of name characters, or one char.
+    fn token_end(&self, at: usize) -> usize {
+        let rest = &self.text[at..];
+        let word = rest
+            .char_indices()
+            .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '.'))
+            .map(|(i, _)| i)
+            .unwrap_or(rest.len());
+        let len = if word > 0 {
+            word
+        } else {
+            match rest.chars().next() {
+                Some('\n') | None => 0,
+                Some(c) => c.len_utf8(),
+            }
+        };
+        at + len
+    }
+
+    fn ident(&self, pair: Pair<Rule>) -> Ident {
+        Ident { name: pair.as_str().to_string(), span: self.span(&pair) }
+    }
+
+    fn path(&self, pair: Pair<Rule>) -> Path {
+        let span = self.span(&pair);
+        Path { segments: pair.into_inner().map(|p| self.ident(p)).collect(), span }
+    }
+
+    fn use_item(&mut self, pair: Pair<Rule>) -> Use {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        inner.next(); // kw_use
+        let path = self.path(inner.next().expect("use path"));
+        let imports = inner
+            .next()
+            .map(|list| list.into_inner().map(|p| self.ident(p)).collect())
+            .unwrap_or_default();
+        Use { path, imports, span }
+    }
+
+    fn enum_item(&mut self, pair: Pair<Rule>) -> EnumDecl {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        inner.next(); // kw_enum
+        let name = self.ident(inner.next().expect("enum name"));
+        let variants = inner.map(|p| self.ident(p)).collect();
+        EnumDecl { name, variants, span }
+    }
+
+    fn kind_item(&mut self, pair: Pair<Rule>) -> KindDecl {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        inner.next(); // kw_kind
+        let name = self.ident(inner.next().expect("kind name"));
+        let mut parent = None;
+        let mut fields = Vec::new();
+        let mut defaults = Vec::new();
+        for member in inner {
+            match member.as_rule() {
+                Rule::path => parent = Some(self.path(member)),
+                Rule::field_decl => fields.push(self.field_decl(member)),
+                Rule::stmt => defaults.push(self.stmt(member)),
+                Rule::bad_stmt => self.bad(member, Rule::kind_member_strict),
+                rule => unreachable!("kind member {rule:?}"),
+            }
+        }
+        KindDecl { name, parent, fields, defaults, span }
+    }
+
+    fn field_decl(&mut self, pair: Pair<Rule>) -> FieldDecl {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let name = self.ident(inner.next().expect("field name"));
+        let ty = self.type_expr(inner.next().expect("field type"));
+        let default = inner.next().map(|p| self.expr(p));
+        FieldDecl { name, ty, default, span }
+    }
+
+    fn type_expr(&mut self, pair: Pair<Rule>) -> TypeExpr {
+        let span = self.span(&pair);
+        let mut name = None;
+        let mut arg = None;
+        let mut optional = false;
+        for part in pair.into_inner() {
+            match part.as_rule() {
+                Rule::path => name = Some(self.path(part)),
+                Rule::type_expr => arg = Some(Box::new(self.type_expr(part))),
+                Rule::optional => optional = true,
+                rule => unreachable!("type part {rule:?}"),
+            }
+        }
+        TypeExpr { name: name.expect("type name"), arg, optional, span }
+    }
+
+    fn let_item(&mut self, pair: Pair<Rule>) -> LetDecl {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        inner.next(); // kw_let
+        let name = self.ident(inner.next().expect("let name"));
+        let value = self.expr(inner.next().expect("let value"));
+        LetDecl { name, value, span }
+    }
+
+    fn env_item(&mut self, pair: Pair<Rule>) -> EnvDecl {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        inner.next(); // kw_env
+        let name = self.ident(inner.next().expect("env name"));
+        let mut overrides = Vec::new();
+        let mut instances = Vec::new();
+        for member in inner {
+            match member.as_rule() {
+                Rule::instance => instances.push(self.instance(member)),
+                Rule::override_stmt => {
+                    let span = self.span(&member);
+                    let mut parts = member.into_inner();
+                    let target = self.path(parts.next().expect("override target"));
+                    let mut next = parts.next().expect("override value");
+                    let mut key = None;
+                    if next.as_rule() == Rule::ident {
+                        key = Some(self.ident(next));
+                        next = parts.next().expect("override value");
+                    }
+                    let value = self.expr(next);
+                    overrides.push(Override { target, key, value, span });
+                }
+                Rule::bad_stmt => self.bad(member, Rule::env_member_strict),
+                rule => unreachable!("env member {rule:?}"),
+            }
+        }
+        EnvDecl { name, overrides, instances, span }
+    }
+
+    fn instance(&mut self, pair: Pair<Rule>) -> Instance {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let kind = self.path(inner.next().expect("instance kind"));
+        let name = self.ident(inner.next().expect("instance name"));
+        let body = self.stmts(inner.next().expect("instance block"));
+        Instance { kind, name, body, span }
+    }
+
+    /// The statements of a `block` or a `record`.
+    fn stmts(&mut self, pair: Pair<Rule>) -> Vec<Stmt> {
+        let mut stmts = Vec::new();
+        for member in pair.into_inner() {
+            match member.as_rule() {
+                Rule::stmt => stmts.push(self.stmt(member)),
+                Rule::bad_stmt => self.bad(member, Rule::block_member_strict),
+                rule => unreachable!("block member {rule:?}"),
+            }
+        }
+        stmts
+    }
+
+    fn stmt(&mut self, pair: Pair<Rule>) -> Stmt {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let field = self.ident(inner.next().expect("stmt field"));
+        let mut next = inner.next().expect("stmt value");
+        let mut key = None;
+        if next.as_rule() == Rule::ident {
+            key = Some(self.ident(next));
+            next = inner.next().expect("stmt value");
+        }
+        let value = self.expr(next);
+        Stmt { field, key, value, span }
+    }
+
+    fn expr(&mut self, pair: Pair<Rule>) -> Expr {
+        let span = self.span(&pair);
+        match pair.as_rule() {
+            Rule::expr => {
+                let mut inner = pair.into_inner();
+                let low = self.expr(inner.next().expect("expr operand"));
+                match inner.next() {
+                    None => low,
+                    Some(_range_op) => {
+                        let high = self.expr(inner.next().expect("range high"));
+                        Expr { kind: ExprKind::Range(Box::new(low), Box::new(high)), span }
+                    }
+                }
+            }
+            Rule::arith | Rule::term => {
+                let mut inner = pair.into_inner();
+                let first = self.expr(inner.next().expect("operand"));
+                let mut rest = Vec::new();
+                while let Some(op) = inner.next() {
+                    let op = match op.as_str() {
+                        "+" => BinOp::Add,
+                        "-" => BinOp::Sub,
+                        "*" => BinOp::Mul,
+                        _ => BinOp::Div,
+                    };
+                    rest.push((op, self.expr(inner.next().expect("operand"))));
+                }
+                if rest.is_empty() {
+                    first
+                } else {
+                    Expr { kind: ExprKind::Arith(Box::new(first), rest), span }
+                }
+            }
+            Rule::paren => {
+                let inner = self.expr(pair.into_inner().next().expect("paren expr"));
+                Expr { kind: ExprKind::Paren(Box::new(inner)), span }
+            }
+            Rule::number => {
+                let mut inner = pair.into_inner();
+                let digits = inner.next().expect("digits").as_str().to_string();
+                let unit = inner.next().map(|u| self.ident(u));
+                Expr { kind: ExprKind::Number { digits, unit }, span }
+            }
+            Rule::boolean => Expr { kind: ExprKind::Bool(pair.as_str() == "true"), span },
+            Rule::string => Expr { kind: ExprKind::Str(self.string(pair)), span },
+            Rule::list => {
+                let items = pair.into_inner().map(|p| self.expr(p)).collect();
+                Expr { kind: ExprKind::List(items), span }
+            }
+            Rule::record => Expr { kind: ExprKind::Record(self.stmts(pair)), span },
+            Rule::construct => {
+                let mut inner = pair.into_inner();
+                let path = self.path(inner.next().expect("construct kind"));
+                let stmts = self.stmts(inner.next().expect("construct record"));
+                Expr { kind: ExprKind::Construct(path, stmts), span }
+            }
+            Rule::path => Expr { kind: ExprKind::Path(self.path(pair)), span },
+            rule => unreachable!("expression rule {rule:?}"),
+        }
+    }
+
+    fn string(&mut self, pair: Pair<Rule>) -> Vec<StrPart> {
+        let mut parts: Vec<StrPart> = Vec::new();
+        for part in pair.into_inner() {
+            let span = self.span(&part);
+            match part.as_rule() {
+                Rule::text => push_text(&mut parts, part.as_str(), span),
+                Rule::escape => {
+                    let decoded = match &part.as_str()[1..] {
+                        "n" => "\n",
+                        "t" => "\t",
+                        "\"" => "\"",
+                        "\\" => "\\",
+                        "$" => "$",
+                        other => {
+                            self.errors.push(
+                                Diagnostic::new(Code::BadEscape, span, format!(
+                                    "unknown escape `\\{other}` in a string"
+                                ))
+                                .label("not an escape")
+                                .help("the escapes are \\\" \\\\ \\n \\t and \\$; write \\\\ for a backslash"),
+                            );
+                            ""
+                        }
+                    };
+                    push_text(&mut parts, decoded, span);
+                }
+                Rule::interp => {
+                    let expr = self.expr(part.into_inner().next().expect("interp expr"));
+                    parts.push(StrPart::Interp(expr));
+                }
+                rule => unreachable!("string part {rule:?}"),
+            }
+        }
+        parts
+    }
+}
+
+fn push_text(parts: &mut Vec<StrPart>, text: &str, span: Span) {
+    if let Some(StrPart::Text(prev, prev_span)) = parts.last_mut() {
+        prev.push_str(text);
+        *prev_span = prev_span.to(span);
+    } else {
+        parts.push(StrPart::Text(text.to_string(), span));
+    }
+}
+
+/// How a grammar rule reads in "expected ..." messages; `None` for rules too
+/// internal to be worth naming (their tokens are named instead).
+fn describe(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::ident | Rule::path => "a name",
+        Rule::expr | Rule::arith | Rule::term | Rule::number | Rule::digits => "a value",
+        Rule::string => "a string",
+        Rule::type_expr => "a type",
+        Rule::kw_use | Rule::kw_kind | Rule::kw_enum | Rule::kw_let | Rule::kw_env | Rule::instance => {
+            "a declaration"
+        }
+        Rule::stmt | Rule::field_decl | Rule::override_stmt => "a statement",
+        Rule::add_op | Rule::mul_op => "an operator",
+        Rule::range_op => "`..=`",
+        Rule::EOI => "the end of the file",
+        _ => return None,
+    })
+}
+
+fn join_or(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// A help line for the most common slips, judged by what follows the error.
+fn syntax_help(rest: &str) -> String {
+    let next = rest.trim_start_matches([' ', '\t']);
+    if next.starts_with('-') && next[1..].starts_with(|c: char| c.is_alphabetic()) {
+        "names use `_`, not `-`: write `health_api`, not `health-api`".into()
+    } else if next.starts_with(':') {
+        "fields of an instance are set with `=`; `name: type` declares a field in a `kind`".into()
+    } else if next.is_empty() || next.starts_with('\n') {
+        "something is missing before the end of the line (a value, or a closing bracket)".into()
+    } else {
+        "see docs/language.md for the syntax of items, statements and values".into()
+    }
+}

@@ -1,0 +1,231 @@
+//! Instances and environments: creating the objects of named instances and
+//! applying the selected environment's overlay to them.
+
+use indexmap::IndexMap;
+
+use super::scope::{DeclKind, PendingInstance};
+use super::value::{ObjId, Object, Slot, Source};
+use super::Checker;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::resolve::modules::ModuleId;
+use crate::resolve::suggest;
+use crate::source::Span;
+use crate::syntax::ast;
+
+impl Checker<'_> {
+    pub(crate) fn create_instances(&mut self) {
+        for pending in 0..self.pending.len() {
+            self.create_instance(pending);
+        }
+    }
+
+    fn create_instance(&mut self, pending: usize) {
+        let PendingInstance { ast, module, .. } = self.pending[pending].clone();
+        let Some(kind) = self.resolve_kind_path(&ast.kind, module) else { return };
+        let stmts = ast.body.iter().map(|stmt| Source { stmt: stmt.clone(), module, from_env: false }).collect();
+        let obj = self.new_object(kind, Some(ast.name.name.clone()), ast.name.span, ast.span, module, stmts);
+        self.pending[pending].obj = Some(obj);
+        if self.is_user(module) {
+            self.world.instances.push(obj);
+        }
+    }
+
+    pub(crate) fn new_object(
+        &mut self,
+        kind: usize,
+        name: Option<String>,
+        name_span: Span,
+        span: Span,
+        module: ModuleId,
+        stmts: Vec<Source>,
+    ) -> ObjId {
+        let fields = self.world.kinds[kind].fields.keys().map(|k| (k.clone(), Slot::Pending)).collect::<IndexMap<_, _>>();
+        self.world.objects.push(super::value::Object { kind, name, name_span, span, module, stmts, fields });
+        self.world.objects.len() - 1
+    }
+
+    /// The object of a named instance, if its kind resolved.
+    pub(crate) fn instance_object(&self, pending: usize) -> Option<ObjId> {
+        self.pending[pending].obj
+    }
+
+    /// Adds the environment's instances and applies its overrides.
+    pub(crate) fn apply_env(&mut self, env: Option<&str>) {
+        if let Some(name) = env {
+            match self.envs.get(name).cloned() {
+                Some((module, decl)) => self.apply_env_decl(module, &decl),
+                None => {
+                    let names: Vec<String> = self.envs.keys().cloned().collect();
+                    let span = self.platform_span();
+                    let declared = if names.is_empty() { "none".to_string() } else { names.join(", ") };
+                    let help = suggest::did_you_mean(name, names.iter().map(String::as_str), &format!("declared environments: {declared}"));
+                    self.report(
+                        Diagnostic::new(Code::UnknownEnv, span, format!("there is no environment `{name}`"))
+                            .label("in this platform")
+                            .help(help),
+                    );
+                }
+            }
+        }
+        self.find_platform();
+    }
+
+    fn platform_span(&self) -> Span {
+        let root = self.loaded.modules.iter().find(|m| m.origin == crate::resolve::modules::Origin::User);
+        root.map(|m| Span::new(m.file, 0, 0)).unwrap_or_default()
+    }
+
+    fn apply_env_decl(&mut self, module: ModuleId, decl: &ast::EnvDecl) {
+        for instance in &decl.instances {
+            let pending = self.pending.len();
+            self.pending.push(PendingInstance { ast: instance.clone(), module, obj: None });
+            if self.declare(&instance.name, DeclKind::Instance(pending), module) {
+                self.create_instance(pending);
+            }
+        }
+        for o in &decl.overrides {
+            self.apply_override(module, o);
+        }
+    }
+
+    fn apply_override(&mut self, module: ModuleId, o: &ast::Override) {
+        let segments = &o.target.segments;
+        if segments.len() != 2 {
+            self.report(
+                Diagnostic::new(Code::NoSuchMember, o.target.span, "an override names an instance and one of its fields")
+                    .label("expected `instance.field`")
+                    .help("write `health_api.replicas = 3 ..= 10`, or `health_api.port http = 8080` for a map entry"),
+            );
+            return;
+        }
+        let (target, field) = (&segments[0], &segments[1]);
+        let Some(decl) = self.lookup(module, &target.name) else {
+            self.unknown_name(target, module, &[]);
+            return;
+        };
+        let DeclKind::Instance(pending) = decl.kind else {
+            self.report(
+                Diagnostic::new(Code::NotAValue, target.span, format!("`{}` is a {}, not an instance", target.name, decl.kind.describe()))
+                    .label("not an instance")
+                    .help("an environment overrides fields of instances"),
+            );
+            return;
+        };
+        let Some(obj) = self.instance_object(pending) else { return };
+        let stmt = ast::Stmt { field: field.clone(), key: o.key.clone(), value: o.value.clone(), span: o.span };
+        let object: &mut Object = &mut self.world.objects[obj];
+        object.stmts.retain(|s| {
+            s.stmt.field.name != field.name
+                || (o.key.is_some() && s.stmt.key.as_ref().map(|k| &k.name) != o.key.as_ref().map(|k| &k.name))
+        });
+        object.stmts.push(Source { stmt, module, from_env: true });
+    }
+
+    fn find_platform(&mut self) {
+        let Some(platform_kind) = self.world.kind_named("platform") else { return };
+        let platforms: Vec<ObjId> =
+            self.world.instances.iter().copied().filter(|o| self.world.extends(self.world.objects[*o].kind, platform_kind)).collect();
+        match platforms.as_slice() {
+            [] => {
+                let span = self.platform_span();
+                self.report(
+                    Diagnostic::new(Code::NoPlatform, span, "this file declares no platform")
+                        .label("no `platform` in this file or the files it uses")
+                        .help("declare one: `platform health { domain = \"example.com\"  cloud = oci.eu_amsterdam_1 }`"),
+                );
+            }
+            [first, rest @ ..] => {
+                self.platform = Some(*first);
+                for other in rest {
+                    let (span, first_span) = (self.world.objects[*other].name_span, self.world.objects[*first].name_span);
+                    self.report(
+                        Diagnostic::new(Code::SecondPlatform, span, "a second platform is declared")
+                            .label("second platform")
+                            .with_label(first_span, "first platform")
+                            .help("one compilation describes one platform; split the others into their own files"),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Unknown fields, entries on non-map fields, fields set twice, and
+    /// required fields left unset: checked once per object, before any
+    /// value is evaluated.
+    pub(crate) fn validate_statements(&mut self) {
+        for obj in 0..self.world.objects.len() {
+            self.validate_object(obj);
+        }
+    }
+
+    pub(crate) fn validate_object(&mut self, obj: ObjId) {
+        let object = self.world.objects[obj].clone();
+        let kind = &self.world.kinds[object.kind];
+        let kind_name = kind.name.clone();
+        let fields = kind.fields.clone();
+        let mut seen: Vec<(&str, Option<&str>, Span)> = Vec::new();
+        let mut problems = Vec::new();
+        for source in &object.stmts {
+            let stmt = &source.stmt;
+            let Some(field) = fields.get(&stmt.field.name) else {
+                let help = suggest::did_you_mean(
+                    &stmt.field.name,
+                    fields.keys().map(String::as_str),
+                    &format!("the fields of `{kind_name}` are: {}", fields.keys().cloned().collect::<Vec<_>>().join(", ")),
+                );
+                problems.push(
+                    Diagnostic::new(Code::UnknownField, stmt.field.span, format!("`{kind_name}` has no field `{}`", stmt.field.name))
+                        .label("unknown field")
+                        .help(help),
+                );
+                continue;
+            };
+            if let Some(key) = &stmt.key {
+                if !matches!(field.ty.inner(), super::ty::Ty::Map(_)) {
+                    problems.push(
+                        Diagnostic::new(Code::NotAMap, key.span, format!("`{}` is not a map, so it takes no entry name", stmt.field.name))
+                            .label("unexpected entry name")
+                            .help(format!("write `{} = value`", stmt.field.name)),
+                    );
+                    continue;
+                }
+            }
+            let key = stmt.key.as_ref().map(|k| k.name.as_str());
+            if let Some((_, _, first)) = seen.iter().find(|(f, k, _)| *f == stmt.field.name && (*k == key || k.is_none() || key.is_none())) {
+                let what = match key {
+                    Some(k) => format!("`{} {k}`", stmt.field.name),
+                    None => format!("`{}`", stmt.field.name),
+                };
+                problems.push(
+                    Diagnostic::new(Code::FieldSetTwice, stmt.span, format!("{what} is set twice"))
+                        .label("set again here")
+                        .with_label(*first, "first set here")
+                        .help("remove one of them; to change a value per environment use an `env` block"),
+                );
+                continue;
+            }
+            seen.push((&stmt.field.name, key, stmt.span));
+        }
+        let missing: Vec<&String> = fields
+            .iter()
+            .filter(|(name, f)| f.is_required() && !object.stmts.iter().any(|s| &s.stmt.field.name == *name))
+            .map(|(name, _)| name)
+            .collect();
+        if !missing.is_empty() {
+            let list: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
+            let what = match &object.name {
+                Some(name) => format!("`{name}`"),
+                None => format!("this `{kind_name}`"),
+            };
+            let plural = if missing.len() == 1 { "field" } else { "fields" };
+            problems.push(
+                Diagnostic::new(Code::MissingField, object.name_span, format!("{what} is missing the required {plural} {}", list.join(", ")))
+                    .label(format!("needs {}", list.join(", ")))
+                    .help(format!("set {} in the body of {what}", list.join(", "))),
+            );
+        }
+        for p in problems {
+            self.report(p);
+        }
+    }
+}

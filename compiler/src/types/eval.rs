@@ -1,0 +1,734 @@
+//! Evaluating expressions. Fields are evaluated lazily, on first use, so a
+//! value may refer to another instance's field (`"api.${platform.domain}"`);
+//! a value that ends up depending on itself is reported, not looped on.
+//!
+//! Every function returns `None` after reporting a problem, and returns
+//! `None` silently when a value it needs already failed: one mistake gives
+//! one diagnostic, not a cascade.
+
+use indexmap::IndexMap;
+
+use super::coerce::Site;
+use super::scope::DeclKind;
+use super::ty::{Dim, Ty};
+use super::units::{self, ScaleError};
+use super::value::{ObjId, Slot, Source, Value};
+use super::{Checker, MAX_EVAL_DEPTH};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::resolve::modules::ModuleId;
+use crate::resolve::suggest;
+use crate::source::Span;
+use crate::syntax::ast::{self, BinOp, Expr, ExprKind, StrPart};
+
+impl Checker<'_> {
+    pub(crate) fn evaluate_all(&mut self) {
+        for obj in 0..self.world.objects.len() {
+            let names: Vec<String> = self.world.objects[obj].fields.keys().cloned().collect();
+            for name in names {
+                let span = self.world.objects[obj].name_span;
+                self.field(obj, &name, span);
+            }
+        }
+        for id in 0..self.lets.len() {
+            let span = self.lets[id].decl.name.span;
+            self.let_value(id, span);
+        }
+    }
+
+    /// The value of `obj.name`, evaluating it on first use. `at` is where
+    /// it is asked for, for the report of a cycle.
+    pub(crate) fn field(&mut self, obj: ObjId, name: &str, at: Span) -> Option<Value> {
+        match self.world.objects[obj].fields.get(name) {
+            Some(Slot::Done(v)) => return Some(v.clone()),
+            Some(Slot::Failed) | None => return None,
+            Some(Slot::InProgress) => {
+                let owner = self.world.name(obj).to_string();
+                self.report(
+                    Diagnostic::new(Code::ValueCycle, at, format!("the value of `{owner}.{name}` depends on itself"))
+                        .label("used here while it is being computed")
+                        .help("break the loop: one of the values in it must be written out"),
+                );
+                self.world.objects[obj].fields.insert(name.to_string(), Slot::Failed);
+                return None;
+            }
+            Some(Slot::Pending) => {}
+        }
+        if !self.enter(at) {
+            return None;
+        }
+        self.world.objects[obj].fields.insert(name.to_string(), Slot::InProgress);
+        let value = self.compute_field(obj, name);
+        self.depth -= 1;
+        // A cycle report may already have marked it failed.
+        if matches!(self.world.objects[obj].fields.get(name), Some(Slot::InProgress)) {
+            let slot = match &value {
+                Some(v) => Slot::Done(v.clone()),
+                None => Slot::Failed,
+            };
+            self.world.objects[obj].fields.insert(name.to_string(), slot);
+        }
+        value
+    }
+
+    fn enter(&mut self, at: Span) -> bool {
+        if self.depth >= MAX_EVAL_DEPTH {
+            self.report(
+                Diagnostic::new(Code::EvaluationTooDeep, at, format!("values refer to values more than {MAX_EVAL_DEPTH} deep here"))
+                    .label("too deep")
+                    .help("shorten the chain of references"),
+            );
+            return false;
+        }
+        self.depth += 1;
+        true
+    }
+
+    fn compute_field(&mut self, obj: ObjId, name: &str) -> Option<Value> {
+        let kind = self.world.objects[obj].kind;
+        let field = self.world.kinds[kind].fields.get(name)?.clone();
+        let stmts: Vec<Source> =
+            self.world.objects[obj].stmts.iter().filter(|s| s.stmt.field.name == name).cloned().collect();
+        let whole = stmts.iter().rfind(|s| s.stmt.key.is_none());
+        let mut value = match whole {
+            Some(source) => self.eval_as(&source.stmt.value, &field.ty, source.module)?,
+            None => match self.default(kind, name)? {
+                Value::None if field.is_required() && stmts.is_empty() => return None, // reported as missing
+                v => v,
+            },
+        };
+        let entries: Vec<&Source> = stmts.iter().filter(|s| s.stmt.key.is_some() && whole.is_none_or(|w| !std::ptr::eq(*s, w))).collect();
+        if !entries.is_empty() {
+            let Ty::Map(item) = field.ty.inner() else { return None }; // reported by validation
+            let mut map = match value {
+                Value::Map(m) => m,
+                _ => IndexMap::new(),
+            };
+            let mut failed = false;
+            for entry in entries {
+                let key = entry.stmt.key.as_ref().expect("entry has a key").name.clone();
+                match self.eval_as(&entry.stmt.value, item, entry.module) {
+                    Some(v) => {
+                        map.insert(key, v);
+                    }
+                    None => failed = true,
+                }
+            }
+            if failed {
+                return None;
+            }
+            value = Value::Map(map);
+        }
+        Some(value)
+    }
+
+    /// A field's default in `kind`: `Value::None` when it has none.
+    fn default(&mut self, kind: usize, name: &str) -> Option<Value> {
+        let key = (kind, name.to_string());
+        if let Some(cached) = self.defaults.get(&key) {
+            return cached.clone();
+        }
+        let field = self.world.kinds[kind].fields.get(name)?.clone();
+        let mut value = Value::None;
+        for (stmt, module) in &field.defaults {
+            match &stmt.key {
+                None => value = self.eval_as(&stmt.value, &field.ty, *module)?,
+                Some(k) => {
+                    let Ty::Map(item) = field.ty.inner() else { return None };
+                    let entry = self.eval_as(&stmt.value, item, *module)?;
+                    let mut map = match value {
+                        Value::Map(m) => m,
+                        _ => IndexMap::new(),
+                    };
+                    map.insert(k.name.clone(), entry);
+                    value = Value::Map(map);
+                }
+            }
+        }
+        if value.is_none() {
+            if let Ty::Map(_) = field.ty.inner() {
+                if !field.defaults.is_empty() {
+                    value = Value::Map(IndexMap::new());
+                }
+            }
+        }
+        self.defaults.insert(key, Some(value.clone()));
+        Some(value)
+    }
+
+    fn let_value(&mut self, id: usize, at: Span) -> Option<Value> {
+        match &self.lets[id].slot {
+            Slot::Done(v) => return Some(v.clone()),
+            Slot::Failed => return None,
+            Slot::InProgress => {
+                let name = self.lets[id].decl.name.name.clone();
+                self.report(
+                    Diagnostic::new(Code::ValueCycle, at, format!("the value of `{name}` depends on itself"))
+                        .label("used here while it is being computed")
+                        .help("break the loop: one of the values in it must be written out"),
+                );
+                self.lets[id].slot = Slot::Failed;
+                return None;
+            }
+            Slot::Pending => {}
+        }
+        if !self.enter(at) {
+            return None;
+        }
+        self.lets[id].slot = Slot::InProgress;
+        let (expr, module) = (self.lets[id].decl.value.clone(), self.lets[id].module);
+        let value = self.eval(&expr, None, module);
+        self.depth -= 1;
+        if matches!(self.lets[id].slot, Slot::InProgress) {
+            self.lets[id].slot = match &value {
+                Some(v) => Slot::Done(v.clone()),
+                None => Slot::Failed,
+            };
+        }
+        value
+    }
+
+    /// Evaluates `expr` as a value of type `ty`.
+    pub(crate) fn eval_as(&mut self, expr: &Expr, ty: &Ty, module: ModuleId) -> Option<Value> {
+        let inner = ty.inner();
+        match (&expr.kind, inner) {
+            (ExprKind::Paren(e), _) => self.eval_as(e, ty, module),
+            (ExprKind::List(items), Ty::List(item)) => {
+                let mut values = Vec::with_capacity(items.len());
+                let mut failed = false;
+                for e in items {
+                    match self.eval_as(e, item, module) {
+                        Some(v) => values.push(v),
+                        None => failed = true,
+                    }
+                }
+                (!failed).then_some(Value::List(values))
+            }
+            (ExprKind::Range(low, high), Ty::Range(item)) => {
+                let low_value = self.eval_as(low, item, module);
+                let high_value = self.eval_as(high, item, module)?;
+                let low_value = low_value?;
+                self.check_order(&low_value, &high_value, low.span, high.span, expr.span)?;
+                Some(Value::Range(Box::new(low_value), Box::new(high_value)))
+            }
+            (ExprKind::Record(stmts), Ty::Object(kind) | Ty::Ref(kind)) => {
+                let obj = self.record(*kind, stmts, expr.span, module);
+                self.coerce(Value::Object(obj), ty, Site::of(expr))
+            }
+            (ExprKind::Record(stmts), Ty::Map(item)) => self.map_literal(stmts, item, module),
+            (ExprKind::Record(_), _) => {
+                self.report(
+                    Diagnostic::new(Code::TypeMismatch, expr.span, format!("expected {}, found a record", self.show_ty(ty)))
+                        .label("a record is not a value of this type")
+                        .help("records `{ ... }` are the values of kinds and maps"),
+                );
+                None
+            }
+            _ => {
+                let value = self.eval(expr, Some(inner), module)?;
+                self.coerce(value, ty, Site::of(expr))
+            }
+        }
+    }
+
+    fn map_literal(&mut self, stmts: &[ast::Stmt], item: &Ty, module: ModuleId) -> Option<Value> {
+        let mut map = IndexMap::new();
+        let mut failed = false;
+        for stmt in stmts {
+            if let Some(key) = &stmt.key {
+                self.report(
+                    Diagnostic::new(Code::NotAMap, key.span, "a map entry is `key = value`")
+                        .label("unexpected second name")
+                        .help(format!("write `{} = ...`", stmt.field.name)),
+                );
+                failed = true;
+                continue;
+            }
+            if let Some(first) = map.get_index_of(&stmt.field.name).map(|i| stmts[i].span) {
+                self.report(
+                    Diagnostic::new(Code::FieldSetTwice, stmt.span, format!("`{}` is set twice", stmt.field.name))
+                        .label("set again here")
+                        .with_label(first, "first set here")
+                        .help("remove one of them"),
+                );
+                failed = true;
+                continue;
+            }
+            match self.eval_as(&stmt.value, item, module) {
+                Some(v) => {
+                    map.insert(stmt.field.name.clone(), v);
+                }
+                None => failed = true,
+            }
+        }
+        (!failed).then_some(Value::Map(map))
+    }
+
+    /// A record of `kind` built in place; its fields are evaluated now.
+    fn record(&mut self, kind: usize, stmts: &[ast::Stmt], span: Span, module: ModuleId) -> ObjId {
+        let sources = stmts.iter().map(|s| Source { stmt: s.clone(), module, from_env: false }).collect();
+        let obj = self.new_object(kind, None, span, span, module, sources);
+        self.validate_object(obj);
+        let names: Vec<String> = self.world.objects[obj].fields.keys().cloned().collect();
+        for name in names {
+            self.field(obj, &name, span);
+        }
+        obj
+    }
+
+    /// Evaluates `expr` with no type to meet but a hint: the expected type,
+    /// which lets a bare name be an enum value (`restricted`).
+    pub(crate) fn eval(&mut self, expr: &Expr, hint: Option<&Ty>, module: ModuleId) -> Option<Value> {
+        match &expr.kind {
+            ExprKind::Number { digits, unit } => self.number(digits, unit.as_ref(), expr.span, hint),
+            ExprKind::Bool(b) => Some(Value::Bool(*b)),
+            ExprKind::Str(parts) => self.string(parts, module),
+            ExprKind::Paren(e) => self.eval(e, hint, module),
+            ExprKind::List(items) => {
+                let item_hint = match hint {
+                    Some(Ty::List(t)) => Some(t.as_ref()),
+                    _ => None,
+                };
+                let mut values = Vec::new();
+                for e in items {
+                    values.push(self.eval(e, item_hint, module)?);
+                }
+                Some(Value::List(values))
+            }
+            ExprKind::Range(low, high) => {
+                let low = self.eval(low, hint, module)?;
+                let high = self.eval(high, hint, module)?;
+                Some(Value::Range(Box::new(low), Box::new(high)))
+            }
+            ExprKind::Record(_) => {
+                self.report(
+                    Diagnostic::new(Code::TypeMismatch, expr.span, "cannot tell what kind of record this is")
+                        .label("a record without a kind")
+                        .help("name the kind before the braces: `probe { path = \"/health\" }`"),
+                );
+                None
+            }
+            ExprKind::Construct(path, stmts) => {
+                let kind = self.resolve_kind_path(path, module)?;
+                Some(Value::Object(self.record(kind, stmts, expr.span, module)))
+            }
+            ExprKind::Path(path) => self.path_value(path, hint, module),
+            ExprKind::Arith(first, rest) => self.arith(first, rest, hint, module),
+        }
+    }
+
+    fn number(&mut self, digits: &str, unit: Option<&ast::Ident>, span: Span, hint: Option<&Ty>) -> Option<Value> {
+        let Some((mantissa, decimals)) = units::parse_digits(digits) else {
+            self.report(
+                Diagnostic::new(Code::NumberOutOfRange, span, format!("`{digits}` has too many digits"))
+                    .label("too long")
+                    .help("numbers hold at most 38 digits"),
+            );
+            return None;
+        };
+        let Some(unit) = unit else {
+            if decimals == 0 {
+                return match i64::try_from(mantissa) {
+                    Ok(i) => Some(Value::Int(i)),
+                    Err(_) => {
+                        self.report(
+                            Diagnostic::new(Code::NumberOutOfRange, span, format!("`{digits}` does not fit in 64 bits"))
+                                .label("too large")
+                                .help("numbers range from -9223372036854775808 to 9223372036854775807"),
+                        );
+                        None
+                    }
+                };
+            }
+            return Some(Value::Decimal(mantissa, decimals));
+        };
+        let Some((dim, factor)) = units::unit(&unit.name) else {
+            let wanted = match hint.map(Ty::inner) {
+                Some(Ty::Quantity(d)) => Some(*d),
+                Some(Ty::Range(t)) => match t.as_ref() {
+                    Ty::Quantity(d) => Some(*d),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let help = unit_help(&unit.name, wanted);
+            self.report(
+                Diagnostic::new(Code::UnknownUnit, unit.span, format!("unknown unit `{}`", unit.name))
+                    .label("not a unit")
+                    .help(help),
+            );
+            return None;
+        };
+        match units::scale(mantissa, decimals, factor) {
+            Ok(amount) => Some(Value::Quantity(dim, amount)),
+            Err(ScaleError::TooPrecise) => {
+                self.report(
+                    Diagnostic::new(Code::TooPrecise, span, format!("`{digits}{}` is finer than the smallest step of {}", unit.name, dim.describe()))
+                        .label("too precise")
+                        .help(format!("the smallest step is 1{}", smallest_unit(dim))),
+                );
+                None
+            }
+            Err(ScaleError::TooLarge) => {
+                self.report(
+                    Diagnostic::new(Code::NumberOutOfRange, span, format!("`{digits}{}` is too large", unit.name))
+                        .label("too large")
+                        .help("quantities are held in 64 bits of their smallest unit"),
+                );
+                None
+            }
+        }
+    }
+
+    fn string(&mut self, parts: &[StrPart], module: ModuleId) -> Option<Value> {
+        let mut text = String::new();
+        let mut failed = false;
+        for part in parts {
+            match part {
+                StrPart::Text(t, _) => text.push_str(t),
+                StrPart::Interp(e) => match self.eval(e, None, module) {
+                    Some(v) => match self.interpolate(&v) {
+                        Some(t) => text.push_str(&t),
+                        None => {
+                            let found = self.describe_value(&v);
+                            self.report(
+                                Diagnostic::new(Code::NotInterpolable, e.span, format!("{found} cannot be written into a string"))
+                                    .label("not text")
+                                    .help("interpolate a string, a number, a quantity or an enum value"),
+                            );
+                            failed = true;
+                        }
+                    },
+                    None => failed = true,
+                },
+            }
+        }
+        (!failed).then_some(Value::Str(text))
+    }
+
+    fn interpolate(&self, value: &Value) -> Option<String> {
+        Some(match value {
+            Value::Str(s) => s.clone(),
+            Value::Int(i) => i.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Quantity(d, q) => units::format(*d, *q),
+            Value::Decimal(m, s) => units::decimal(*m, *s),
+            Value::Enum(_, v) => v.clone(),
+            Value::Object(o) => self.world.objects[*o].name.clone()?,
+            _ => return None,
+        })
+    }
+
+    /// `name`, `module.name`, `instance.field.field`, `enum.value`.
+    fn path_value(&mut self, path: &ast::Path, hint: Option<&Ty>, module: ModuleId) -> Option<Value> {
+        let first = &path.segments[0];
+        let enum_hint = hint.and_then(|h| self.enum_id_of(h));
+        if path.segments.len() == 1 {
+            if let Some(e) = enum_hint {
+                if self.world.enums[e].variants.contains(&first.name) {
+                    return Some(Value::Enum(e, first.name.clone()));
+                }
+            }
+        }
+        let mut rest = &path.segments[1..];
+        let decl = match self.lookup(module, &first.name) {
+            Some(decl) => decl,
+            None if first.name == "platform" => return self.platform_member(path),
+            None => {
+                let extra = enum_hint.map(|e| self.world.enums[e].variants.clone()).unwrap_or_default();
+                self.unknown_name(first, module, &extra);
+                return None;
+            }
+        };
+        let mut kind = decl.kind;
+        if let (DeclKind::Module(target), Some(member)) = (&kind, rest.first()) {
+            match self.lookup_in(*target, &member.name) {
+                Some(d) => {
+                    kind = d.kind;
+                    rest = &rest[1..];
+                }
+                None => {
+                    self.no_member_in_module(*target, &first.name, member);
+                    return None;
+                }
+            }
+        }
+        let last = path.segments[path.segments.len() - rest.len() - 1].clone();
+        let mut value = match kind {
+            DeclKind::Let(id) => self.let_value(id, last.span)?,
+            DeclKind::Instance(pending) => Value::Object(self.instance_object(pending)?),
+            DeclKind::Enum(e) => {
+                let Some(variant) = rest.first() else {
+                    self.report(
+                        Diagnostic::new(Code::NotAValue, last.span, format!("`{}` is an enum, not a value", last.name))
+                            .label("an enum")
+                            .help(format!("name one of its values: {}", self.world.enums[e].variants.join(", "))),
+                    );
+                    return None;
+                };
+                if !self.world.enums[e].variants.contains(&variant.name) {
+                    self.unknown_variant(e, variant);
+                    return None;
+                }
+                rest = &rest[1..];
+                Value::Enum(e, variant.name.clone())
+            }
+            DeclKind::Kind(_) if first.name == "platform" && path.segments.len() > 1 => return self.platform_member(path),
+            DeclKind::Kind(_) => {
+                self.report(
+                    Diagnostic::new(Code::NotAValue, last.span, format!("`{}` is a kind, not a value", last.name))
+                        .label("a kind")
+                        .help(format!("build a value of it with `{} {{ ... }}`", path.text())),
+                );
+                return None;
+            }
+            DeclKind::Module(_) => {
+                self.report(
+                    Diagnostic::new(Code::NotAValue, last.span, format!("`{}` is a module, not a value", last.name))
+                        .label("a module")
+                        .help(format!("name one of its members: `{}.name`", last.name)),
+                );
+                return None;
+            }
+        };
+        for member in rest {
+            value = self.member(value, member)?;
+        }
+        Some(value)
+    }
+
+    /// `platform.domain`: `platform` names the platform instance.
+    fn platform_member(&mut self, path: &ast::Path) -> Option<Value> {
+        let platform = self.platform?;
+        let mut value = Value::Object(platform);
+        for member in &path.segments[1..] {
+            value = self.member(value, member)?;
+        }
+        Some(value)
+    }
+
+    fn member(&mut self, value: Value, member: &ast::Ident) -> Option<Value> {
+        let Value::Object(obj) = value else {
+            let found = self.describe_value(&value);
+            self.report(
+                Diagnostic::new(Code::NoSuchMember, member.span, format!("{found} has no field `{}`", member.name))
+                    .label("no fields here")
+                    .help("only instances and records have fields"),
+            );
+            return None;
+        };
+        let kind = self.world.objects[obj].kind;
+        if !self.world.kinds[kind].fields.contains_key(&member.name) {
+            let kind_name = self.world.kinds[kind].name.clone();
+            let names: Vec<String> = self.world.kinds[kind].fields.keys().cloned().collect();
+            let help = suggest::did_you_mean(&member.name, names.iter().map(String::as_str), &format!("`{kind_name}` has: {}", names.join(", ")));
+            self.report(
+                Diagnostic::new(Code::NoSuchMember, member.span, format!("`{kind_name}` has no field `{}`", member.name))
+                    .label("no such field")
+                    .help(help),
+            );
+            return None;
+        }
+        let value = self.field(obj, &member.name, member.span)?;
+        if value.is_none() {
+            let owner = self.world.name(obj).to_string();
+            self.report(
+                Diagnostic::new(Code::NoSuchMember, member.span, format!("`{owner}.{}` is not set", member.name))
+                    .label("unset optional field")
+                    .help("set it, or do not refer to it"),
+            );
+            return None;
+        }
+        Some(value)
+    }
+
+    pub(crate) fn unknown_variant(&mut self, e: usize, variant: &ast::Ident) {
+        let info = &self.world.enums[e];
+        let help = suggest::did_you_mean(&variant.name, info.variants.iter().map(String::as_str), &format!("`{}` is one of: {}", info.name, info.variants.join(", ")));
+        let name = info.name.clone();
+        self.report(
+            Diagnostic::new(Code::UnknownVariant, variant.span, format!("`{}` is not a value of `{name}`", variant.name))
+                .label("unknown value")
+                .help(help),
+        );
+    }
+
+    fn arith(&mut self, first: &Expr, rest: &[(BinOp, Expr)], hint: Option<&Ty>, module: ModuleId) -> Option<Value> {
+        let add_hint = match hint {
+            Some(Ty::Range(t)) => Some(t.as_ref().clone()),
+            Some(t) => Some(t.clone()),
+            None => None,
+        };
+        let mut acc = self.eval(first, add_hint.as_ref(), module)?;
+        let mut acc_span = first.span;
+        for (op, operand) in rest {
+            let rhs = self.eval(operand, add_hint.as_ref(), module)?;
+            acc = self.binary(*op, acc, rhs, acc_span, operand.span)?;
+            acc_span = acc_span.to(operand.span);
+        }
+        Some(acc)
+    }
+
+    fn binary(&mut self, op: BinOp, lhs: Value, rhs: Value, lspan: Span, rspan: Span) -> Option<Value> {
+        use Value::{Int, Quantity};
+        let span = lspan.to(rspan);
+        let overflow = |c: &mut Self| {
+            c.report(
+                Diagnostic::new(Code::NumberOutOfRange, span, "the result does not fit in 64 bits")
+                    .label("overflows")
+                    .help("use smaller values"),
+            );
+            None
+        };
+        // A unitless number next to CPU is in cores (`1 + 500m`, `0.5 + 250m`).
+        let is_cpu = |v: &Value| matches!(v, Quantity(Dim::Cpu, _));
+        let (lhs, rhs) = if matches!(op, BinOp::Add | BinOp::Sub) && (is_cpu(&lhs) || is_cpu(&rhs)) {
+            (cores(lhs), cores(rhs))
+        } else {
+            (lhs, rhs)
+        };
+        let result = match (op, &lhs, &rhs) {
+            (BinOp::Div, _, Int(0)) | (BinOp::Div, _, Quantity(_, 0)) => {
+                self.report(
+                    Diagnostic::new(Code::DivisionByZero, rspan, "division by zero")
+                        .label("this is zero")
+                        .help("divide by a value other than zero"),
+                );
+                return None;
+            }
+            (BinOp::Add, Int(a), Int(b)) => a.checked_add(*b).map(Int),
+            (BinOp::Sub, Int(a), Int(b)) => a.checked_sub(*b).map(Int),
+            (BinOp::Mul, Int(a), Int(b)) => a.checked_mul(*b).map(Int),
+            (BinOp::Div, Int(a), Int(b)) => return self.exact_div(*a, *b, span).map(Int),
+            (BinOp::Add, Quantity(d1, a), Quantity(d2, b)) if d1 == d2 => a.checked_add(*b).map(|v| Quantity(*d1, v)),
+            (BinOp::Sub, Quantity(d1, a), Quantity(d2, b)) if d1 == d2 => a.checked_sub(*b).map(|v| Quantity(*d1, v)),
+            (BinOp::Mul, Quantity(d, a), Int(b)) | (BinOp::Mul, Int(b), Quantity(d, a)) => a.checked_mul(*b).map(|v| Quantity(*d, v)),
+            (BinOp::Div, Quantity(d, a), Int(b)) => return self.exact_div(*a, *b, span).map(|v| Quantity(*d, v)),
+            (BinOp::Div, Quantity(d1, a), Quantity(d2, b)) if d1 == d2 => return self.exact_div(*a, *b, span).map(Int),
+            _ => {
+                let (l, r) = (self.describe_value(&lhs), self.describe_value(&rhs));
+                let mixes_dims = matches!((&lhs, &rhs), (Quantity(a, _), Quantity(b, _)) if a != b);
+                let (code, help) = if mixes_dims {
+                    (Code::UnitMismatch, "values of different dimensions do not mix; check the units".to_string())
+                } else if matches!((&lhs, &rhs), (Quantity(..), Quantity(..))) {
+                    (Code::UnitMismatch, "a quantity is multiplied or divided by a plain number: `2 * 512Mi`".to_string())
+                } else if matches!((&lhs, &rhs), (Quantity(..), Int(_)) | (Int(_), Quantity(..))) {
+                    (Code::UnitMismatch, "give the number a unit: `1Gi + 512Mi`".to_string())
+                } else {
+                    (Code::TypeMismatch, format!("`{}` works on numbers and quantities", op.symbol()))
+                };
+                self.report(
+                    Diagnostic::new(code, span, format!("cannot {} {l} and {r}", op_verb(op)))
+                        .label(format!("{l} {} {r}", op.symbol()))
+                        .with_label(lspan, l)
+                        .with_label(rspan, r)
+                        .help(help),
+                );
+                return None;
+            }
+        };
+        match result {
+            Some(v) => Some(v),
+            None => overflow(self),
+        }
+    }
+
+    fn exact_div(&mut self, a: i64, b: i64, span: Span) -> Option<i64> {
+        if a % b != 0 {
+            self.report(
+                Diagnostic::new(Code::TooPrecise, span, format!("this division leaves a remainder ({a} / {b})"))
+                    .label("not exact")
+                    .help("values are exact; divide by a number that divides evenly, or write the value out"),
+            );
+            return None;
+        }
+        Some(a / b)
+    }
+
+    /// For messages: "CPU `250m`", "a string", "instance `system` (node)".
+    pub(crate) fn describe_value(&self, value: &Value) -> String {
+        match value {
+            Value::Int(i) => format!("the number `{i}`"),
+            Value::Bool(b) => format!("`{b}`"),
+            Value::Str(s) => format!("the string \"{}\"", s.chars().take(40).collect::<String>()),
+            Value::Quantity(d, q) => format!("{} `{}`", d.describe(), units::format(*d, *q)),
+            Value::Decimal(m, s) => format!("the number `{}`", units::decimal(*m, *s)),
+            Value::List(_) => "a list".into(),
+            Value::Map(_) => "a map".into(),
+            Value::Range(..) => "a range".into(),
+            Value::Object(o) => {
+                let obj = &self.world.objects[*o];
+                let kind = &self.world.kinds[obj.kind].name;
+                match &obj.name {
+                    Some(n) => format!("`{n}` (a {kind})"),
+                    None => format!("a {kind} record"),
+                }
+            }
+            Value::Enum(e, v) => format!("`{v}` (a {})", self.world.enums[*e].name),
+            Value::None => "nothing".into(),
+        }
+    }
+}
+
+/// A unitless number read as cores; any other value unchanged.
+fn cores(value: Value) -> Value {
+    match value {
+        Value::Int(i) => i.checked_mul(1000).map(|c| Value::Quantity(Dim::Cpu, c)).unwrap_or(Value::Int(i)),
+        Value::Decimal(m, s) => match units::scale(m, s, 1000) {
+            Ok(c) => Value::Quantity(Dim::Cpu, c),
+            Err(_) => Value::Decimal(m, s),
+        },
+        other => other,
+    }
+}
+
+fn op_verb(op: BinOp) -> &'static str {
+    match op {
+        BinOp::Add => "add",
+        BinOp::Sub => "subtract",
+        BinOp::Mul => "multiply",
+        BinOp::Div => "divide",
+    }
+}
+
+fn smallest_unit(dim: Dim) -> &'static str {
+    match dim {
+        Dim::Cpu => "m",
+        Dim::Bytes => " byte",
+        Dim::Duration => "ms",
+        Dim::Percent => "/100 of a percent",
+        Dim::Bandwidth => "bps",
+        Dim::Money => "/1,000,000 usd",
+    }
+}
+
+/// Help for an unknown unit: the likely intended one, or the units of the
+/// expected dimension.
+fn unit_help(unit: &str, wanted: Option<Dim>) -> String {
+    let known: Vec<&str> = units::unit_names().collect();
+    let fixes: &[(&str, &str)] = &[
+        ("GB", "G (decimal) or Gi (binary)"),
+        ("MB", "M (decimal) or Mi (binary)"),
+        ("KB", "K (decimal) or Ki (binary)"),
+        ("TB", "T (decimal) or Ti (binary)"),
+        ("GiB", "Gi"),
+        ("MiB", "Mi"),
+        ("m", "min for minutes"),
+        ("sec", "s"),
+        ("mins", "min"),
+        ("hr", "h"),
+        ("days", "d"),
+    ];
+    if let Some((_, fix)) = fixes.iter().find(|(f, _)| f.eq_ignore_ascii_case(unit)) {
+        return format!("write {fix}");
+    }
+    if let Some(close) = suggest::closest(unit, known.iter().copied()) {
+        return format!("did you mean `{close}`?");
+    }
+    match wanted {
+        Some(dim) => {
+            let units: Vec<&str> = known.iter().copied().filter(|u| units::unit(u).is_some_and(|(d, _)| d == dim)).collect();
+            format!("units of {}: {}", dim.describe(), units.join(", "))
+        }
+        None => format!("the units are: {}", known.join(" ")),
+    }
+}

@@ -1,0 +1,333 @@
+//! Kinds and enums: resolving parents, field types and defaults.
+
+use indexmap::IndexMap;
+
+use super::scope::DeclKind;
+use super::ty::{Dim, EnumId, KindId, Ty};
+use super::Checker;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::resolve::modules::ModuleId;
+use crate::resolve::suggest;
+use crate::source::Span;
+use crate::syntax::ast;
+
+#[derive(Clone, Debug)]
+pub struct KindInfo {
+    pub name: String,
+    pub module: ModuleId,
+    pub span: Span,
+    /// Declared in the prelude: the compiler gives it meaning.
+    pub builtin: bool,
+    pub parent: Option<KindId>,
+    /// Every field, inherited ones first, in declaration order.
+    pub fields: IndexMap<String, Field>,
+    pub ast: ast::KindDecl,
+}
+
+impl KindInfo {
+    pub fn new(ast: &ast::KindDecl, module: ModuleId, builtin: bool) -> KindInfo {
+        KindInfo {
+            name: ast.name.name.clone(),
+            module,
+            span: ast.name.span,
+            builtin,
+            parent: None,
+            fields: IndexMap::new(),
+            ast: ast.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Field {
+    pub ty: Ty,
+    /// Where the field was declared.
+    pub span: Span,
+    /// Default statements, the declaring kind's first, then those of each
+    /// extending kind: a whole value replaces, a keyed entry adds to a map.
+    pub defaults: Vec<(ast::Stmt, ModuleId)>,
+}
+
+impl Field {
+    pub fn is_required(&self) -> bool {
+        self.defaults.is_empty() && !self.ty.is_optional()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct EnumInfo {
+    pub name: String,
+    pub module: ModuleId,
+    pub variants: Vec<String>,
+}
+
+impl EnumInfo {
+    pub fn new(ast: &ast::EnumDecl, module: ModuleId) -> EnumInfo {
+        EnumInfo { name: ast.name.name.clone(), module, variants: ast.variants.iter().map(|v| v.name.clone()).collect() }
+    }
+}
+
+impl Checker<'_> {
+    /// Resolves every kind's parent, then builds field tables parents first.
+    pub(crate) fn build_kinds(&mut self) {
+        for id in 0..self.world.kinds.len() {
+            let Some(parent) = self.world.kinds[id].ast.parent.clone() else { continue };
+            let module = self.world.kinds[id].module;
+            if let Some(p) = self.resolve_kind_path(&parent, module) {
+                self.world.kinds[id].parent = Some(p);
+            }
+        }
+        self.break_kind_cycles();
+        let mut done = vec![false; self.world.kinds.len()];
+        for id in 0..self.world.kinds.len() {
+            self.build_kind(id, &mut done);
+        }
+    }
+
+    /// A kind named by a path (`service`, `oci.a1_flex`), or an error.
+    pub(crate) fn resolve_kind_path(&mut self, path: &ast::Path, module: ModuleId) -> Option<KindId> {
+        match self.resolve_decl(path, module)? {
+            DeclKind::Kind(k) => Some(k),
+            other => {
+                self.report(
+                    Diagnostic::new(Code::NotAKind, path.span, format!("`{}` is a {}, not a kind", path.text(), other.describe()))
+                        .label("not a kind")
+                        .help("instances and `kind X: parent` name a kind such as `service`, `node` or `postgres`"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Resolves a path of one or two segments to a declaration: `name` or
+    /// `module.name`.
+    pub(crate) fn resolve_decl(&mut self, path: &ast::Path, module: ModuleId) -> Option<DeclKind> {
+        let first = &path.segments[0];
+        let Some(decl) = self.lookup(module, &first.name) else {
+            self.unknown_name(first, module, &[]);
+            return None;
+        };
+        match (&decl.kind, path.segments.get(1)) {
+            (DeclKind::Module(target), Some(member)) => {
+                let target = *target;
+                match self.lookup_in(target, &member.name) {
+                    Some(d) if path.segments.len() == 2 => Some(d.kind),
+                    Some(_) => {
+                        self.report(
+                            Diagnostic::new(Code::NoSuchMember, path.segments[2].span, format!("`{}` has no members", member.name))
+                                .label("unexpected member")
+                                .help("a kind is named `kind` or `module.kind`"),
+                        );
+                        None
+                    }
+                    None => {
+                        self.no_member_in_module(target, &path.segments[0].name, member);
+                        None
+                    }
+                }
+            }
+            (kind, None) => Some(kind.clone()),
+            (_, Some(member)) => {
+                self.report(
+                    Diagnostic::new(Code::NoSuchMember, member.span, format!("`{}` is not a module", first.name))
+                        .label("no members here")
+                        .help(format!("`{}` is a {}", first.name, decl.kind.describe())),
+                );
+                None
+            }
+        }
+    }
+
+    pub(crate) fn no_member_in_module(&mut self, target: ModuleId, alias: &str, member: &ast::Ident) {
+        let names: Vec<String> = self.scope_of(target).map(|s| s.keys().cloned().collect()).unwrap_or_default();
+        let help = suggest::did_you_mean(&member.name, names.iter().map(String::as_str), &format!("`{alias}` declares: {}", names.join(", ")));
+        self.report(
+            Diagnostic::new(Code::UnknownName, member.span, format!("module `{alias}` has no `{}`", member.name))
+                .label("not declared there")
+                .help(help),
+        );
+    }
+
+    pub(crate) fn unknown_name(&mut self, name: &ast::Ident, module: ModuleId, extra: &[String]) {
+        let mut names = self.visible_names(module);
+        names.extend_from_slice(extra);
+        let help = suggest::did_you_mean(&name.name, names.iter().map(String::as_str), "declare it, or `use` the module that has it");
+        self.report(
+            Diagnostic::new(Code::UnknownName, name.span, format!("unknown name `{}`", name.name))
+                .label("not declared")
+                .help(help),
+        );
+    }
+
+    /// A kind that extends itself loses its parent, so that every later walk
+    /// up a kind chain ends.
+    fn break_kind_cycles(&mut self) {
+        for start in 0..self.world.kinds.len() {
+            let mut chain = vec![start];
+            let mut current = start;
+            while let Some(parent) = self.world.kinds[current].parent {
+                if parent == start {
+                    let names: Vec<String> = chain.iter().chain([&start]).map(|k| self.world.kinds[*k].name.clone()).collect();
+                    let kind = &self.world.kinds[start];
+                    let span = kind.ast.parent.as_ref().map(|p| p.span).unwrap_or(kind.span);
+                    self.report(
+                        Diagnostic::new(Code::KindCycle, span, format!("kind `{}` extends itself: {}", kind.name, names.join(" -> ")))
+                            .label("this parent leads back here")
+                            .help("a kind extends a more general kind; remove one link of the chain"),
+                    );
+                    self.world.kinds[start].parent = None;
+                    break;
+                }
+                if chain.contains(&parent) {
+                    break; // a cycle further up, reported from its own start
+                }
+                chain.push(parent);
+                current = parent;
+            }
+        }
+    }
+
+    fn build_kind(&mut self, id: KindId, done: &mut Vec<bool>) {
+        if done[id] {
+            return;
+        }
+        done[id] = true;
+        let mut fields = IndexMap::new();
+        if let Some(parent) = self.world.kinds[id].parent {
+            self.build_kind(parent, done);
+            fields = self.world.kinds[parent].fields.clone();
+        }
+        let ast = self.world.kinds[id].ast.clone();
+        let module = self.world.kinds[id].module;
+        for decl in &ast.fields {
+            if let Some(existing) = fields.get(&decl.name.name) {
+                let first = existing.span;
+                self.report(
+                    Diagnostic::new(Code::FieldRedeclared, decl.name.span, format!("field `{}` is declared again", decl.name.name))
+                        .label("declared again here")
+                        .with_label(first, "first declared here")
+                        .help("to change an inherited field's default write `name = value` without a type"),
+                );
+                continue;
+            }
+            let Some(ty) = self.resolve_type(&decl.ty, module) else { continue };
+            let defaults = decl
+                .default
+                .iter()
+                .map(|value| {
+                    let stmt = ast::Stmt { field: decl.name.clone(), key: None, value: value.clone(), span: decl.span };
+                    (stmt, module)
+                })
+                .collect();
+            fields.insert(decl.name.name.clone(), Field { ty, span: decl.name.span, defaults });
+        }
+        for stmt in &ast.defaults {
+            let Some(field) = fields.get_mut(&stmt.field.name) else {
+                let names: Vec<String> = fields.keys().cloned().collect();
+                let help = suggest::did_you_mean(&stmt.field.name, names.iter().map(String::as_str), "declare a new field with `name: type`");
+                self.report(
+                    Diagnostic::new(Code::UnknownField, stmt.field.span, format!("kind `{}` inherits no field `{}`", ast.name.name, stmt.field.name))
+                        .label("no such field")
+                        .help(help),
+                );
+                continue;
+            };
+            if stmt.key.is_none() {
+                field.defaults.clear();
+            }
+            field.defaults.push((stmt.clone(), module));
+        }
+        self.world.kinds[id].fields = fields;
+    }
+
+    pub(crate) fn resolve_type(&mut self, ty: &ast::TypeExpr, module: ModuleId) -> Option<Ty> {
+        let name = ty.name.text();
+        let generic = matches!(name.as_str(), "list" | "map" | "range" | "ref");
+        let base = match (name.as_str(), &ty.arg) {
+            (_, Some(_)) if !generic => {
+                self.report(
+                    Diagnostic::new(Code::UnknownType, ty.span, format!("`{name}` takes no type argument"))
+                        .label("unexpected `[...]`")
+                        .help("only list, map, range and ref take an argument"),
+                );
+                return None;
+            }
+            (_, None) if generic => {
+                self.report(
+                    Diagnostic::new(Code::UnknownType, ty.span, format!("`{name}` needs a type argument"))
+                        .label(format!("write `{name}[...]`"))
+                        .help(format!("for example `{name}[{}]`", if name == "ref" { "service" } else { "string" })),
+                );
+                return None;
+            }
+            ("list", Some(arg)) => Ty::List(Box::new(self.resolve_type(arg, module)?)),
+            ("map", Some(arg)) => Ty::Map(Box::new(self.resolve_type(arg, module)?)),
+            ("range", Some(arg)) => Ty::Range(Box::new(self.resolve_type(arg, module)?)),
+            ("ref", Some(arg)) => match self.resolve_type(arg, module)? {
+                Ty::Object(k) => Ty::Ref(k),
+                _ => {
+                    self.report(
+                        Diagnostic::new(Code::UnknownType, arg.span, "`ref[...]` takes a kind")
+                            .label("not a kind")
+                            .help("for example `ref[service]`, `ref[node]`"),
+                    );
+                    return None;
+                }
+            },
+            ("int", None) => Ty::Int,
+            ("bool", None) => Ty::Bool,
+            ("string", None) => Ty::Str,
+            ("cpu", None) => Ty::Quantity(Dim::Cpu),
+            ("memory" | "storage", None) => Ty::Quantity(Dim::Bytes),
+            ("duration", None) => Ty::Quantity(Dim::Duration),
+            ("percent", None) => Ty::Quantity(Dim::Percent),
+            ("bandwidth", None) => Ty::Quantity(Dim::Bandwidth),
+            ("money", None) => Ty::Quantity(Dim::Money),
+            ("port", None) => Ty::Port,
+            ("cron", None) => Ty::Cron,
+            ("host", None) => Ty::Host,
+            ("image", None) => Ty::Image,
+            _ => match self.resolve_type_name(&ty.name, module)? {
+                DeclKind::Kind(k) => Ty::Object(k),
+                DeclKind::Enum(e) => Ty::Enum(e),
+                other => {
+                    self.report(
+                        Diagnostic::new(Code::UnknownType, ty.name.span, format!("`{name}` is a {}, not a type", other.describe()))
+                            .label("not a type")
+                            .help("a type is a built-in type, a kind or an enum"),
+                    );
+                    return None;
+                }
+            },
+        };
+        Some(if ty.optional { Ty::Optional(Box::new(base)) } else { base })
+    }
+
+    fn resolve_type_name(&mut self, path: &ast::Path, module: ModuleId) -> Option<DeclKind> {
+        let first = &path.segments[0];
+        if self.lookup(module, &first.name).is_none() {
+            let mut names = self.visible_names(module);
+            names.extend(BUILTIN_TYPES.iter().map(|s| s.to_string()));
+            let help = suggest::did_you_mean(&first.name, names.iter().map(String::as_str), &format!("the built-in types are {}", BUILTIN_TYPES.join(", ")));
+            self.report(
+                Diagnostic::new(Code::UnknownType, first.span, format!("unknown type `{}`", path.text()))
+                    .label("no such type")
+                    .help(help),
+            );
+            return None;
+        }
+        self.resolve_decl(path, module)
+    }
+
+    pub(crate) fn enum_id_of(&self, ty: &Ty) -> Option<EnumId> {
+        match ty.inner() {
+            Ty::Enum(e) => Some(*e),
+            _ => None,
+        }
+    }
+}
+
+pub const BUILTIN_TYPES: &[&str] = &[
+    "int", "bool", "string", "cpu", "memory", "storage", "duration", "percent", "bandwidth", "money", "port", "cron", "host",
+    "image", "list", "map", "range", "ref",
+];

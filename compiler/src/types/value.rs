@@ -1,0 +1,149 @@
+//! Evaluated values and the objects (instances and records) they point at.
+
+use indexmap::IndexMap;
+
+use super::ty::{Dim, EnumId, KindId};
+use crate::resolve::modules::ModuleId;
+use crate::source::Span;
+use crate::syntax::ast;
+
+pub type ObjId = usize;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Int(i64),
+    Bool(bool),
+    /// Strings, and the string-shaped types (host, image, cron) once valid.
+    Str(String),
+    Quantity(Dim, i64),
+    /// A unitless number with a fraction (`0.5`) before it meets its type:
+    /// the mantissa and the number of decimal places.
+    Decimal(i128, u32),
+    List(Vec<Value>),
+    Map(IndexMap<String, Value>),
+    Range(Box<Value>, Box<Value>),
+    Object(ObjId),
+    Enum(EnumId, String),
+    /// An optional field left unset.
+    None,
+}
+
+impl Value {
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    pub fn as_quantity(&self) -> Option<i64> {
+        match self {
+            Value::Quantity(_, q) => Some(*q),
+            _ => None,
+        }
+    }
+
+    pub fn as_object(&self) -> Option<ObjId> {
+        match self {
+            Value::Object(o) => Some(*o),
+            _ => None,
+        }
+    }
+
+    pub fn as_list(&self) -> &[Value] {
+        match self {
+            Value::List(items) => items,
+            _ => &[],
+        }
+    }
+
+    pub fn as_range(&self) -> Option<(&Value, &Value)> {
+        match self {
+            Value::Range(a, b) => Some((a, b)),
+            _ => None,
+        }
+    }
+
+    pub fn as_enum(&self) -> Option<&str> {
+        match self {
+            Value::Enum(_, v) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn is_none(&self) -> bool {
+        matches!(self, Value::None)
+    }
+}
+
+/// A statement together with the module whose names it is read in.
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub stmt: ast::Stmt,
+    pub module: ModuleId,
+    /// Set by an environment override rather than written in the instance.
+    pub from_env: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum Slot {
+    Pending,
+    InProgress,
+    Done(Value),
+    Failed,
+}
+
+/// A named instance (`node system { ... }`) or a record built in place
+/// (`oci.a1_flex { cpu = 2 }`).
+#[derive(Clone, Debug)]
+pub struct Object {
+    pub kind: KindId,
+    /// The instance name; `None` for records built in place.
+    pub name: Option<String>,
+    /// The name of an instance, the whole expression of a record.
+    pub name_span: Span,
+    pub span: Span,
+    pub module: ModuleId,
+    pub stmts: Vec<Source>,
+    pub fields: IndexMap<String, Slot>,
+}
+
+impl Object {
+    /// Where a field was set, if it was set in the source.
+    pub fn stmt_span(&self, field: &str) -> Option<Span> {
+        self.stmts.iter().rev().find(|s| s.stmt.field.name == field).map(|s| s.stmt.span)
+    }
+
+    /// The span of the value of a field, falling back to the object's name.
+    pub fn value_span(&self, field: &str) -> Span {
+        self.stmts
+            .iter()
+            .rev()
+            .find(|s| s.stmt.field.name == field)
+            .map(|s| s.stmt.value.span)
+            .unwrap_or(self.name_span)
+    }
+
+    /// The span of one entry of a map field (`volume data = ...`).
+    pub fn entry_span(&self, field: &str, key: &str) -> Option<Span> {
+        self.stmts
+            .iter()
+            .rev()
+            .find(|s| s.stmt.field.name == field && s.stmt.key.as_ref().is_some_and(|k| k.name == key))
+            .map(|s| s.stmt.span)
+    }
+}
