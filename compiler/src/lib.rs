@@ -8,7 +8,11 @@
 pub mod diagnostics;
 pub mod embedded;
 pub mod fmt;
+pub mod graph;
+pub mod model;
+pub mod placement;
 pub mod resolve;
+pub mod safety;
 pub mod source;
 pub mod syntax;
 pub mod types;
@@ -27,6 +31,11 @@ pub struct Compilation {
     pub world: types::World,
     /// Environments the platform declares, in source order.
     pub envs: Vec<String>,
+    /// The platform model, when the sources had no errors.
+    pub model: Option<model::Platform>,
+    /// The dependency graph and the placement plan, built from the model.
+    pub graph: Option<graph::Graph>,
+    pub plan: Option<placement::Plan>,
 }
 
 impl Compilation {
@@ -41,7 +50,21 @@ pub fn compile(root: &Path, env: Option<&str>, fs: &dyn FileSystem) -> Compilati
     let loaded = resolve::modules::load(root, fs, &mut diagnostics);
     let world = types::check(&loaded, env, &mut diagnostics);
     let envs = declared_envs(&loaded);
-    Compilation { sources: loaded.sources, diagnostics: diagnostics.into_sorted(), world, envs }
+    let model = match world.platform {
+        Some(platform) if !diagnostics.has_errors() => Some(model::lower(&world, platform, env.unwrap_or("default"))),
+        _ => None,
+    };
+    let (graph, plan) = match &model {
+        Some(platform) => {
+            let graph = graph::build(platform);
+            graph::check(&graph, platform, &mut diagnostics);
+            let plan = placement::plan(platform, &mut diagnostics);
+            safety::check(platform, &plan, &mut diagnostics);
+            (Some(graph), Some(plan))
+        }
+        None => (None, None),
+    };
+    Compilation { sources: loaded.sources, diagnostics: diagnostics.into_sorted(), world, envs, model, graph, plan }
 }
 
 fn declared_envs(loaded: &resolve::modules::Loaded) -> Vec<String> {

@@ -89,7 +89,35 @@ codes! {
     TooPrecise = "E0214", Error, "number more precise than its unit allows";
     BadEscape = "E0215", Error, "unknown escape in string";
 
+    // The dependency graph.
+    DependencyCycle = "E0501", Error, "dependency cycle";
+
+    // Placement and capacity.
+    NodeCpuOver = "E0601", Error, "node CPU requests over allocatable";
+    NodeMemoryOver = "E0602", Error, "node memory requests over allocatable";
+    NodePodsOver = "E0603", Error, "too many pods on a node";
+    Unplaceable = "E0604", Error, "replica cannot be placed";
+    LocalStorageOver = "E0605", Error, "node-local volumes exceed the boot volume";
+    VolumeTooLarge = "E0606", Error, "volume above its storage class maximum";
+    BootVolumeTooSmall = "E0607", Error, "boot volume below the cloud minimum";
+    NoNodes = "E0608", Error, "no nodes declared";
+
+    // Budget.
+    BudgetCpu = "E0701", Error, "CPU over budget";
+    BudgetMemory = "E0702", Error, "memory over budget";
+    BudgetBlockStorage = "E0703", Error, "block storage over budget";
+    BudgetObjectStorage = "E0704", Error, "object storage over budget";
+    BudgetLoadBalancers = "E0705", Error, "load balancers over budget";
+
+    // Safety.
+    LatestTag = "E0801", Error, "image tagged latest";
+    NoArm64 = "E0802", Error, "image without a known arm64 variant on an ARM node";
+    PublicWithoutTls = "E0803", Error, "public endpoint without TLS";
+    NoPodSecurity = "E0804", Error, "namespace without a Pod Security level";
+    SecretInSource = "E0805", Error, "secret value written in the source";
+
     // Warnings.
+    VolumeRoundedUp = "W0601", Warning, "volume rounded up to its storage class minimum";
     UnusedImport = "W0101", Warning, "unused import";
     UnusedDeclaration = "W0102", Warning, "unused declaration";
     EmptyNamespace = "W0103", Warning, "namespace without workloads";

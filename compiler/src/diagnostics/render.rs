@@ -44,6 +44,10 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
     format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
 }
 
+/// How many lines a secondary label may be from the primary one and still
+/// share its frame.
+const NEAR_LINES: usize = 6;
+
 /// A miette view of one diagnostic. Labels in the primary file are drawn on
 /// its source; labels in other files become related reports of their own.
 struct Report<'a> {
@@ -70,8 +74,14 @@ impl<'a> Report<'a> {
             source_span(diagnostic.primary.span),
         )];
         let mut related = Vec::new();
+        let primary_file = sources.get(file);
+        let primary_line = primary_file.line_col(diagnostic.primary.span.start).0;
         for label in &diagnostic.labels {
-            if label.span.file == file {
+            // A label far from the primary one is drawn as its own snippet:
+            // one frame would print every line in between.
+            let near = label.span.file == file
+                && primary_file.line_col(label.span.start).0.abs_diff(primary_line) <= NEAR_LINES;
+            if near {
                 labels.push(LabeledSpan::new_with_span(
                     Some(label.message.clone()),
                     source_span(label.span),
@@ -151,6 +161,10 @@ impl std::error::Error for Related<'_> {}
 impl miette::Diagnostic for Related<'_> {
     fn severity(&self) -> Option<miette::Severity> {
         Some(miette::Severity::Advice)
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        None
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {

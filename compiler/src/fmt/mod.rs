@@ -219,8 +219,13 @@ impl<'t> Printer<'t> {
     /// ` { ... }` after a header: inline when written on one line and short,
     /// else one entry per line.
     fn block(&mut self, entries: &[Entry], indent: usize, span: Span, header_end: usize) {
+        self.out.push(' ');
+        self.braces(entries, indent, span, header_end);
+    }
+
+    fn braces(&mut self, entries: &[Entry], indent: usize, span: Span, header_end: usize) {
         if entries.is_empty() && !self.has_comments_in(span) {
-            self.out.push_str(" {}");
+            self.out.push_str("{}");
             return;
         }
         if self.one_line(span) {
@@ -239,14 +244,14 @@ impl<'t> Printer<'t> {
                     inline.out.clone()
                 })
                 .collect();
-            let text = format!(" {{ {} }}", parts.join(", "));
+            let text = format!("{{ {} }}", parts.join(", "));
             let line_start = self.out.rfind('\n').map(|i| i + 1).unwrap_or(0);
             if self.out.len() - line_start + text.len() <= WIDTH && !text.contains('\n') {
                 self.out.push_str(&text);
                 return;
             }
         }
-        self.out.push_str(" {");
+        self.out.push('{');
         let open = self.open_brace_end(header_end);
         self.trailing_comment(open);
         self.out.push('\n');
@@ -372,12 +377,8 @@ impl<'t> Printer<'t> {
 
     /// A record value: like a block, but the header is already printed.
     fn record(&mut self, entries: &[Entry], span: Span, indent: usize) {
-        // `block` prints a leading space; records follow `= ` or `kind `.
-        if self.out.ends_with(' ') {
-            self.out.pop();
-        }
         let header_end = span.start as usize;
-        self.block(entries, indent, span, header_end);
+        self.braces(entries, indent, span, header_end);
     }
 
     fn list(&mut self, items: &[Expr], span: Span, indent: usize) {

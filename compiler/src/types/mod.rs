@@ -49,6 +49,8 @@ pub struct World {
     /// Named instances of the platform's own files (not the stdlib's), in
     /// the order they were declared.
     pub instances: Vec<ObjId>,
+    /// The platform instance, when exactly one was found.
+    pub platform: Option<ObjId>,
 }
 
 impl World {
@@ -142,6 +144,7 @@ pub fn check(loaded: &Loaded, env: Option<&str>, diagnostics: &mut Diagnostics) 
     checker.validate_statements();
     checker.evaluate_all();
     checker.report_unused();
+    checker.world.platform = checker.platform;
     checker.world
 }
 

@@ -9,7 +9,8 @@ use crate::report::{self, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
 #[derive(clap::Args)]
 pub struct Args {
     /// Files or directories to format; directories are searched for .hpl
-    /// files (skipping target/, out/ and hidden directories). Default: `.`
+    /// files, skipping target/, out/, hidden directories and directories
+    /// that hold a `.hplignore` file. Default: `.`
     files: Vec<PathBuf>,
     /// Change nothing; list the files that are not formatted and exit 1 if any
     #[arg(long)]
@@ -79,6 +80,8 @@ pub fn run(args: Args) -> u8 {
     EXIT_OK
 }
 
+const IGNORE_FILE: &str = ".hplignore";
+
 fn find_hpl(dir: &Path, found: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     let mut paths: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
@@ -86,7 +89,10 @@ fn find_hpl(dir: &Path, found: &mut Vec<PathBuf>) {
     for path in paths {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         if path.is_dir() {
-            if !(name.starts_with('.') || name == "target" || name == "out" || name == "node_modules") {
+            // A directory holding `.hplignore` (deliberately broken inputs,
+            // say) is not searched.
+            let ignored = path.join(IGNORE_FILE).is_file();
+            if !(ignored || name.starts_with('.') || name == "target" || name == "out" || name == "node_modules") {
                 find_hpl(&path, found);
             }
         } else if name.ends_with(".hpl") {

@@ -1,0 +1,201 @@
+//! The service dependency graph: every `needs` edge the source declares and
+//! the implicit ones (the ingress controller to each exposed service, the
+//! metrics scraper to each metrics endpoint and exporter). It is the one
+//! source of NetworkPolicies and startup ordering in the backends.
+//!
+//! Only declared `needs` edges take part in cycle detection and startup
+//! order: implicit edges are traffic permissions, not start-up dependencies.
+
+mod render;
+
+pub use render::{dot, mermaid};
+
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::model::{Platform, ServiceId};
+use crate::source::Span;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum EdgeKind {
+    /// `needs = [...]` in the source.
+    Needs,
+    /// The ingress controller forwards public traffic to an exposed service.
+    Ingress,
+    /// The scraper reads a metrics endpoint.
+    Scrape,
+}
+
+impl EdgeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EdgeKind::Needs => "needs",
+            EdgeKind::Ingress => "ingress",
+            EdgeKind::Scrape => "scrape",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Edge {
+    pub from: ServiceId,
+    pub to: ServiceId,
+    pub kind: EdgeKind,
+    /// The ports of `to` that `from` may reach, by name.
+    pub ports: Vec<(String, u16)>,
+    /// Where the edge comes from in the source.
+    pub span: Span,
+}
+
+#[derive(Debug)]
+pub struct Graph {
+    pub graph: DiGraph<ServiceId, usize>,
+    pub edges: Vec<Edge>,
+}
+
+impl Graph {
+    pub fn edges_from(&self, service: ServiceId) -> impl Iterator<Item = &Edge> {
+        self.edges.iter().filter(move |e| e.from == service)
+    }
+
+    pub fn edges_to(&self, service: ServiceId) -> impl Iterator<Item = &Edge> {
+        self.edges.iter().filter(move |e| e.to == service)
+    }
+}
+
+pub fn build(platform: &Platform) -> Graph {
+    let mut edges = Vec::new();
+    for (from, service) in platform.services.iter().enumerate() {
+        for need in &service.needs {
+            let target = &platform.services[need.target];
+            let ports = target.ports.iter().map(|(n, p)| (n.clone(), *p)).collect();
+            if !edges.iter().any(|e: &Edge| e.from == from && e.to == need.target && e.kind == EdgeKind::Needs) {
+                edges.push(Edge { from, to: need.target, kind: EdgeKind::Needs, ports, span: need.span });
+            }
+        }
+    }
+    for (from, controller) in platform.services.iter().enumerate().filter(|(_, s)| s.ingress_controller) {
+        for (to, target) in platform.services.iter().enumerate().filter(|(_, s)| !s.expose.is_empty()) {
+            let mut ports: Vec<(String, u16)> = Vec::new();
+            for endpoint in &target.expose {
+                let port = if endpoint.port.is_empty() { target.ports.first() } else { target.ports.get_key_value(&endpoint.port) };
+                if let Some((name, number)) = port {
+                    if !ports.iter().any(|(n, _)| n == name) {
+                        ports.push((name.clone(), *number));
+                    }
+                }
+            }
+            let span = target.expose.first().map(|e| e.span).unwrap_or(controller.span);
+            edges.push(Edge { from, to, kind: EdgeKind::Ingress, ports, span });
+        }
+    }
+    for (from, scraper) in platform.services.iter().enumerate().filter(|(_, s)| s.scraper) {
+        for (to, target) in platform.services.iter().enumerate() {
+            if to == from {
+                continue;
+            }
+            let mut ports = Vec::new();
+            if let Some(port) = target.metrics_port_number() {
+                let name = target.ports.iter().find(|(_, p)| **p == port).map(|(n, _)| n.clone()).unwrap_or_default();
+                ports.push((name, port));
+            }
+            if let Some(exporter) = &target.exporter {
+                ports.push(("metrics".to_string(), exporter.port));
+            }
+            if !ports.is_empty() {
+                edges.push(Edge { from, to, kind: EdgeKind::Scrape, ports, span: scraper.span });
+            }
+        }
+    }
+    let mut graph = DiGraph::new();
+    let nodes: Vec<NodeIndex> = (0..platform.services.len()).map(|s| graph.add_node(s)).collect();
+    for (i, edge) in edges.iter().enumerate() {
+        graph.add_edge(nodes[edge.from], nodes[edge.to], i);
+    }
+    Graph { graph, edges }
+}
+
+/// Dependency cycles among `needs` edges, each reported once with the whole
+/// chain, every edge labelled where it is declared.
+pub fn check(graph: &Graph, platform: &Platform, diagnostics: &mut Diagnostics) {
+    let needs: DiGraph<ServiceId, usize> = graph.graph.filter_map(
+        |_, s| Some(*s),
+        |_, e| (graph.edges[*e].kind == EdgeKind::Needs).then_some(*e),
+    );
+    let mut components = tarjan_scc(&needs);
+    // tarjan_scc's order depends on traversal; sort for stable output.
+    for c in &mut components {
+        c.sort_by_key(|n| needs[*n]);
+    }
+    components.sort_by_key(|c| needs[c[0]]);
+    for component in components {
+        let start = component[0];
+        let is_cycle = component.len() > 1 || needs.find_edge(start, start).is_some();
+        if !is_cycle {
+            continue;
+        }
+        let chain = cycle_through(&needs, start, &component);
+        let names: Vec<&str> = chain.iter().map(|e| platform.services[graph.edges[*e].from].name.as_str()).collect();
+        let first = &graph.edges[chain[0]];
+        let mut diagnostic = Diagnostic::new(
+            Code::DependencyCycle,
+            first.span,
+            format!("dependency cycle: {} -> {}", names.join(" -> "), names[0]),
+        )
+        .label(format!("`{}` needs `{}`", platform.services[first.from].name, platform.services[first.to].name))
+        .help("services start in dependency order, so a cycle can never start; remove one of these `needs`");
+        for e in &chain[1..] {
+            let edge = &graph.edges[*e];
+            diagnostic =
+                diagnostic.with_label(edge.span, format!("`{}` needs `{}`", platform.services[edge.from].name, platform.services[edge.to].name));
+        }
+        diagnostics.push(diagnostic);
+    }
+}
+
+/// Edges of one cycle from `start` back to it inside its component,
+/// preferring the lowest-numbered next service at each step.
+fn cycle_through(needs: &DiGraph<ServiceId, usize>, start: NodeIndex, component: &[NodeIndex]) -> Vec<usize> {
+    // Breadth-first search for the shortest way back to `start`.
+    let mut previous: std::collections::HashMap<NodeIndex, (NodeIndex, usize)> = Default::default();
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(node) = queue.pop_front() {
+        let mut next: Vec<_> = needs.edges(node).map(|e| (e.target(), *e.weight())).collect();
+        next.sort_by_key(|(t, e)| (needs[*t], *e));
+        for (target, edge) in next {
+            if !component.contains(&target) {
+                continue;
+            }
+            if target == start {
+                let mut chain = vec![edge];
+                let mut at = node;
+                while at != start {
+                    let (p, e) = previous[&at];
+                    chain.push(e);
+                    at = p;
+                }
+                chain.reverse();
+                return chain;
+            }
+            if !previous.contains_key(&target) {
+                previous.insert(target, (node, edge));
+                queue.push_back(target);
+            }
+        }
+    }
+    Vec::new()
+}
+
+use petgraph::visit::EdgeRef;
+
+/// Services in an order where each comes after what it needs; `None` when
+/// the needs have a cycle.
+pub fn startup_order(graph: &Graph) -> Option<Vec<ServiceId>> {
+    let needs: DiGraph<ServiceId, usize> = graph.graph.filter_map(
+        |_, s| Some(*s),
+        |_, e| (graph.edges[*e].kind == EdgeKind::Needs).then_some(*e),
+    );
+    let order = petgraph::algo::toposort(&needs, None).ok()?;
+    Some(order.into_iter().rev().map(|n| needs[n]).collect())
+}

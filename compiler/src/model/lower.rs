@@ -1,0 +1,365 @@
+//! From the evaluated world to the [`Platform`]. Types were checked already;
+//! lowering only reads values into structs (a value that failed to evaluate
+//! never reaches here: `lower` runs only on a world without errors).
+
+use std::collections::HashMap;
+
+use indexmap::IndexMap;
+
+use super::*;
+use crate::types::value::{ObjId, Value};
+use crate::types::World;
+
+pub fn lower(world: &World, platform: ObjId, env: &str) -> Platform {
+    Lowering { world }.platform(platform, env)
+}
+
+struct Lowering<'w> {
+    world: &'w World,
+}
+
+impl Lowering<'_> {
+    fn get(&self, obj: ObjId, field: &str) -> &Value {
+        self.world.get(obj, field)
+    }
+
+    fn string(&self, obj: ObjId, field: &str) -> String {
+        self.get(obj, field).as_str().unwrap_or_default().to_string()
+    }
+
+    fn int(&self, obj: ObjId, field: &str) -> i64 {
+        self.get(obj, field).as_int().unwrap_or_default()
+    }
+
+    fn quantity(&self, obj: ObjId, field: &str) -> i64 {
+        self.get(obj, field).as_quantity().unwrap_or_default()
+    }
+
+    fn boolean(&self, obj: ObjId, field: &str) -> bool {
+        self.get(obj, field).as_bool().unwrap_or_default()
+    }
+
+    fn object(&self, obj: ObjId, field: &str) -> Option<ObjId> {
+        self.get(obj, field).as_object()
+    }
+
+    fn range(&self, obj: ObjId, field: &str) -> Range {
+        match self.get(obj, field).as_range() {
+            Some((low, high)) => Range { request: number(low), limit: number(high) },
+            None => Range { request: 0, limit: 0 },
+        }
+    }
+
+    fn strings(&self, obj: ObjId, field: &str) -> Vec<String> {
+        self.get(obj, field).as_list().iter().filter_map(|v| v.as_str().map(str::to_string)).collect()
+    }
+
+    fn string_map(&self, obj: ObjId, field: &str) -> IndexMap<String, String> {
+        match self.get(obj, field) {
+            Value::Map(m) => m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect(),
+            _ => IndexMap::new(),
+        }
+    }
+
+    fn provenance(&self, obj: ObjId) -> Provenance {
+        let o = &self.world.objects[obj];
+        let has_source = self.world.kinds[o.kind].fields.contains_key("source");
+        Provenance {
+            name: o.name.clone().unwrap_or_default(),
+            source: if has_source { self.string(obj, "source") } else { String::new() },
+            span: o.name_span,
+        }
+    }
+
+    fn instances_of(&self, kind: &str) -> Vec<ObjId> {
+        let Some(kind) = self.world.kind_named(kind) else { return Vec::new() };
+        self.world.instances.iter().copied().filter(|o| self.world.extends(self.world.objects[*o].kind, kind)).collect()
+    }
+
+    fn platform(&self, obj: ObjId, env: &str) -> Platform {
+        let o = &self.world.objects[obj];
+        let nodes = self.instances_of("node");
+        let namespaces = self.instances_of("namespace");
+        let services = self.instances_of("service");
+        let node_index: HashMap<ObjId, NodeId> = nodes.iter().enumerate().map(|(i, o)| (*o, i)).collect();
+        let namespace_index: HashMap<ObjId, NamespaceId> = namespaces.iter().enumerate().map(|(i, o)| (*o, i)).collect();
+        let service_index: HashMap<ObjId, ServiceId> = services.iter().enumerate().map(|(i, o)| (*o, i)).collect();
+        let budget = self.object(obj, "budget").map(|b| Budget {
+            name: self.string(b, "name"),
+            as_of: self.string(b, "as_of"),
+            cpu: self.quantity(b, "cpu"),
+            memory: self.quantity(b, "memory"),
+            block_storage: self.quantity(b, "block_storage"),
+            object_storage: self.quantity(b, "object_storage"),
+            load_balancers: self.int(b, "load_balancers"),
+            provenance: self.provenance(b),
+            span: o.value_span("budget"),
+        });
+        Platform {
+            name: o.name.clone().unwrap_or_default(),
+            env: env.to_string(),
+            span: o.name_span,
+            domain: self.string(obj, "domain"),
+            cloud: self.cloud(self.object(obj, "cloud").expect("platform.cloud is required")),
+            budget,
+            kubernetes_version: self.string(obj, "kubernetes_version"),
+            scrape_interval_ms: self.quantity(obj, "scrape_interval"),
+            trace_sampling: self.quantity(obj, "trace_sampling"),
+            acme_email: self.string(obj, "acme_email"),
+            trusted_cidrs: self.strings(obj, "trusted_cidrs"),
+            nodes: nodes.iter().map(|n| self.node(*n)).collect(),
+            namespaces: namespaces
+                .iter()
+                .map(|n| {
+                    let name = self.world.name(*n).to_string();
+                    Namespace {
+                        k8s_name: k8s_name(&name),
+                        name,
+                        span: self.world.objects[*n].name_span,
+                        pod_security: self.get(*n, "pod_security").as_enum().map(str::to_string),
+                    }
+                })
+                .collect(),
+            services: services.iter().map(|s| self.service(*s, &node_index, &namespace_index, &service_index)).collect(),
+            buckets: self
+                .instances_of("bucket")
+                .into_iter()
+                .map(|b| {
+                    let name = self.world.name(b).to_string();
+                    Bucket {
+                        k8s_name: k8s_name(&name),
+                        name,
+                        span: self.world.objects[b].name_span,
+                        size: self.quantity(b, "size"),
+                        purpose: self.string(b, "purpose"),
+                        public: self.boolean(b, "public"),
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    fn cloud(&self, obj: ObjId) -> Cloud {
+        let r = self.object(obj, "reservation").expect("cloud.reservation is required");
+        let reservation = Reservation {
+            kube_cpu: self.get(r, "kube_cpu").as_list().iter().map(number).collect(),
+            kube_cpu_extra_core_share: self.quantity(r, "kube_cpu_extra_core_share"),
+            kube_memory: self
+                .get(r, "kube_memory")
+                .as_list()
+                .iter()
+                .filter_map(Value::as_object)
+                .map(|step| (self.quantity(step, "up_to"), self.quantity(step, "reserve")))
+                .collect(),
+            system_cpu: self.quantity(r, "system_cpu"),
+            system_memory: self.quantity(r, "system_memory"),
+            eviction_memory: self.quantity(r, "eviction_memory"),
+            max_pods: self.int(r, "max_pods"),
+            provenance: self.provenance(r),
+        };
+        let pricing = self.object(obj, "pricing").map(|p| Pricing {
+            provider: self.string(p, "provider"),
+            as_of: self.string(p, "as_of"),
+            cpu_month: self.quantity(p, "cpu_month"),
+            memory_gb_month: self.quantity(p, "memory_gb_month"),
+            block_gb_month: self.quantity(p, "block_gb_month"),
+            object_gb_month: self.quantity(p, "object_gb_month"),
+            load_balancer_month: self.quantity(p, "load_balancer_month"),
+            control_plane_month: self.quantity(p, "control_plane_month"),
+            provenance: self.provenance(p),
+        });
+        Cloud {
+            provider: self.string(obj, "provider"),
+            region: self.string(obj, "region"),
+            reservation,
+            block: self.storage_class(self.object(obj, "block").expect("cloud.block is required")),
+            boot_volume_min: self.quantity(obj, "boot_volume_min"),
+            boot_volume_system: self.quantity(obj, "boot_volume_system"),
+            load_balancer_bandwidth: self.quantity(obj, "load_balancer_bandwidth"),
+            pricing,
+            provenance: self.provenance(obj),
+        }
+    }
+
+    fn storage_class(&self, obj: ObjId) -> StorageClass {
+        StorageClass {
+            name: self.string(obj, "name"),
+            provisioner: self.string(obj, "provisioner"),
+            min_size: self.quantity(obj, "min_size"),
+            max_size: self.quantity(obj, "max_size"),
+            node_local: self.boolean(obj, "node_local"),
+            price_gb_month: self.quantity(obj, "price_gb_month"),
+            provenance: self.provenance(obj),
+        }
+    }
+
+    fn node(&self, obj: ObjId) -> Node {
+        let o = &self.world.objects[obj];
+        let shape = self.object(obj, "shape").expect("node.shape is required");
+        let name = o.name.clone().unwrap_or_default();
+        Node {
+            k8s_name: k8s_name(&name),
+            name,
+            span: o.name_span,
+            shape: Shape {
+                provider: self.string(shape, "provider"),
+                name: self.string(shape, "name"),
+                arch: self.get(shape, "arch").as_enum().unwrap_or("arm64").to_string(),
+                cpu: self.quantity(shape, "cpu"),
+                memory: self.quantity(shape, "memory"),
+                vcpus_per_ocpu: self.int(shape, "vcpus_per_ocpu"),
+                max_pods: self.int(shape, "max_pods"),
+                price_month: self.quantity(shape, "price_month"),
+                provenance: self.provenance(shape),
+            },
+            shape_span: o.value_span("shape"),
+            role: self.string(obj, "role"),
+            boot_volume: self.quantity(obj, "boot_volume"),
+            boot_volume_span: o.value_span("boot_volume"),
+            labels: self.string_map(obj, "labels"),
+        }
+    }
+
+    fn probe(&self, obj: Option<ObjId>) -> Option<Probe> {
+        let p = obj?;
+        Some(Probe {
+            path: self.string(p, "path"),
+            port: self.string(p, "port"),
+            initial_delay_ms: self.quantity(p, "initial_delay"),
+            period_ms: self.quantity(p, "period"),
+        })
+    }
+
+    fn service(
+        &self,
+        obj: ObjId,
+        nodes: &HashMap<ObjId, NodeId>,
+        namespaces: &HashMap<ObjId, NamespaceId>,
+        services: &HashMap<ObjId, ServiceId>,
+    ) -> Service {
+        let o = &self.world.objects[obj];
+        let name = o.name.clone().unwrap_or_default();
+        let probes = self.object(obj, "probes");
+        let needs_span = o.value_span("needs");
+        let need_spans: Vec<Span> = o
+            .stmts
+            .iter()
+            .rev()
+            .find(|s| s.stmt.field.name == "needs" && s.stmt.key.is_none())
+            .map(|s| match &s.stmt.value.kind {
+                crate::syntax::ast::ExprKind::List(items) => items.iter().map(|e| e.span).collect(),
+                _ => Vec::new(),
+            })
+            .unwrap_or_default();
+        let needs = self
+            .get(obj, "needs")
+            .as_list()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| {
+                let target = services.get(&v.as_object()?)?;
+                Some(Need { target: *target, span: need_spans.get(i).copied().unwrap_or(needs_span) })
+            })
+            .collect();
+        let map_objects = |field: &str| -> Vec<(String, ObjId)> {
+            match self.get(obj, field) {
+                Value::Map(m) => m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_object()?))).collect(),
+                _ => Vec::new(),
+            }
+        };
+        Service {
+            k8s_name: k8s_name(&name),
+            kind: self.world.kinds[o.kind].name.clone(),
+            span: o.name_span,
+            namespace: self.object(obj, "namespace").and_then(|n| namespaces.get(&n).copied()).unwrap_or_default(),
+            image: self.string(obj, "image"),
+            image_span: o.value_span("image"),
+            multi_arch: self.boolean(obj, "multi_arch"),
+            command: self.strings(obj, "command"),
+            ports: match self.get(obj, "port") {
+                Value::Map(m) => m.iter().map(|(k, v)| (k.clone(), v.as_int().unwrap_or_default() as u16)).collect(),
+                _ => IndexMap::new(),
+            },
+            cpu: self.range(obj, "cpu"),
+            cpu_span: o.value_span("cpu"),
+            memory: self.range(obj, "memory"),
+            memory_span: o.value_span("memory"),
+            replicas: self.range(obj, "replicas"),
+            replicas_span: o.value_span("replicas"),
+            autoscale: self.object(obj, "autoscale").map(|a| Autoscale {
+                cpu: self.get(a, "cpu").as_quantity(),
+                memory: self.get(a, "memory").as_quantity(),
+                queue_depth: self.get(a, "queue_depth").as_int(),
+            }),
+            needs,
+            expose: map_objects("expose")
+                .into_iter()
+                .map(|(key, e)| Endpoint {
+                    span: o.entry_span("expose", &key).unwrap_or(o.name_span),
+                    name: key,
+                    host: self.string(e, "host"),
+                    port: self.string(e, "port"),
+                    path: self.string(e, "path"),
+                    tls: self.boolean(e, "tls"),
+                })
+                .collect(),
+            live: self.probe(probes.and_then(|p| self.object(p, "live"))),
+            ready: self.probe(probes.and_then(|p| self.object(p, "ready"))),
+            metrics_path: self.string(obj, "metrics"),
+            metrics_port: self.string(obj, "metrics_port"),
+            exporter: self.object(obj, "exporter").map(|e| Exporter {
+                image: self.string(e, "image"),
+                port: self.int(e, "port") as u16,
+                path: self.string(e, "path"),
+                cpu: self.range(e, "cpu"),
+                memory: self.range(e, "memory"),
+            }),
+            volumes: map_objects("volume")
+                .into_iter()
+                .map(|(key, v)| Volume {
+                    span: o.entry_span("volume", &key).unwrap_or(o.name_span),
+                    name: key,
+                    size: self.quantity(v, "size"),
+                    class: self.storage_class(self.object(v, "class").expect("volume.class is required")),
+                    mount: self.string(v, "mount"),
+                })
+                .collect(),
+            place: self.object(obj, "place").and_then(|n| Some((*nodes.get(&n)?, o.value_span("place")))),
+            node_role: self.string(obj, "node_role"),
+            spread: self.boolean(obj, "spread"),
+            daemon: self.boolean(obj, "daemon"),
+            ingress_controller: self.boolean(obj, "ingress_controller"),
+            scraper: self.boolean(obj, "scraper"),
+            managed: self.boolean(obj, "managed"),
+            backup: self.object(obj, "backup").map(|b| Backup {
+                schedule: self.string(b, "schedule"),
+                keep_daily: self.int(b, "keep_daily"),
+                keep_weekly: self.int(b, "keep_weekly"),
+                bucket: self.string(b, "bucket"),
+                span: o.value_span("backup"),
+            }),
+            env: self.string_map(obj, "env"),
+            secrets: map_objects("secret")
+                .into_iter()
+                .map(|(k, s)| {
+                    (k, SecretRef {
+                        store: self.get(s, "store").as_enum().unwrap_or("sealed").to_string(),
+                        name: self.string(s, "name"),
+                        key: self.string(s, "key"),
+                    })
+                })
+                .collect(),
+            run_as: self.int(obj, "run_as"),
+            read_only_root: self.boolean(obj, "read_only_root"),
+            name,
+        }
+    }
+}
+
+fn number(value: &Value) -> i64 {
+    match value {
+        Value::Int(i) => *i,
+        Value::Quantity(_, q) => *q,
+        _ => 0,
+    }
+}

@@ -1,0 +1,313 @@
+//! The platform as the later stages see it: plain typed structs lowered
+//! from the evaluated world, shared by the graph, the planner and every
+//! backend (no backend reads the syntax tree or the world).
+//!
+//! Quantities are integers in base units: CPU in millicores, memory and
+//! storage in bytes, durations in milliseconds, percentages in hundredths of
+//! a percent, bandwidth in bits per second, money in millionths of a dollar.
+
+mod lower;
+pub mod show;
+
+pub use lower::lower;
+
+use indexmap::IndexMap;
+
+use crate::source::Span;
+
+pub type NodeId = usize;
+pub type NamespaceId = usize;
+pub type ServiceId = usize;
+
+#[derive(Clone, Debug)]
+pub struct Platform {
+    pub name: String,
+    /// The environment this model was built for: `default` or an env name.
+    pub env: String,
+    pub span: Span,
+    pub domain: String,
+    pub cloud: Cloud,
+    pub budget: Option<Budget>,
+    pub kubernetes_version: String,
+    pub scrape_interval_ms: i64,
+    pub trace_sampling: i64,
+    pub acme_email: String,
+    pub trusted_cidrs: Vec<String>,
+    pub nodes: Vec<Node>,
+    pub namespaces: Vec<Namespace>,
+    pub services: Vec<Service>,
+    pub buckets: Vec<Bucket>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Bucket {
+    pub name: String,
+    pub k8s_name: String,
+    pub span: Span,
+    pub size: i64,
+    pub purpose: String,
+    pub public: bool,
+}
+
+/// Where a number came from: the stdlib instance that holds it and its
+/// `source` text, so reports can cite it.
+#[derive(Clone, Debug, Default)]
+pub struct Provenance {
+    pub name: String,
+    pub source: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Cloud {
+    pub provider: String,
+    pub region: String,
+    pub reservation: Reservation,
+    pub block: StorageClass,
+    pub boot_volume_min: i64,
+    pub boot_volume_system: i64,
+    pub load_balancer_bandwidth: i64,
+    pub pricing: Option<Pricing>,
+    pub provenance: Provenance,
+}
+
+#[derive(Clone, Debug)]
+pub struct Reservation {
+    pub kube_cpu: Vec<i64>,
+    pub kube_cpu_extra_core_share: i64,
+    /// (nodes with at most this much memory, reserve this much).
+    pub kube_memory: Vec<(i64, i64)>,
+    pub system_cpu: i64,
+    pub system_memory: i64,
+    pub eviction_memory: i64,
+    pub max_pods: i64,
+    pub provenance: Provenance,
+}
+
+#[derive(Clone, Debug)]
+pub struct StorageClass {
+    /// The Kubernetes storage class name (`oci-bv`).
+    pub name: String,
+    pub provisioner: String,
+    pub min_size: i64,
+    pub max_size: i64,
+    pub node_local: bool,
+    pub price_gb_month: i64,
+    pub provenance: Provenance,
+}
+
+#[derive(Clone, Debug)]
+pub struct Pricing {
+    pub provider: String,
+    pub as_of: String,
+    pub cpu_month: i64,
+    pub memory_gb_month: i64,
+    pub block_gb_month: i64,
+    pub object_gb_month: i64,
+    pub load_balancer_month: i64,
+    pub control_plane_month: i64,
+    pub provenance: Provenance,
+}
+
+#[derive(Clone, Debug)]
+pub struct Budget {
+    pub name: String,
+    pub as_of: String,
+    pub cpu: i64,
+    pub memory: i64,
+    pub block_storage: i64,
+    pub object_storage: i64,
+    pub load_balancers: i64,
+    pub provenance: Provenance,
+    /// Where the platform selects it.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Shape {
+    pub provider: String,
+    pub name: String,
+    pub arch: String,
+    pub cpu: i64,
+    pub memory: i64,
+    pub vcpus_per_ocpu: i64,
+    pub max_pods: i64,
+    pub price_month: i64,
+    pub provenance: Provenance,
+}
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub name: String,
+    /// The name in generated files (`app-primary`).
+    pub k8s_name: String,
+    pub span: Span,
+    pub shape: Shape,
+    pub shape_span: Span,
+    pub role: String,
+    pub boot_volume: i64,
+    pub boot_volume_span: Span,
+    pub labels: IndexMap<String, String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Namespace {
+    pub name: String,
+    pub k8s_name: String,
+    pub span: Span,
+    /// `None` when the source leaves it out (a safety error).
+    pub pod_security: Option<String>,
+}
+
+#[derive(Clone, Debug, Copy, PartialEq, Eq)]
+pub struct Range {
+    pub request: i64,
+    pub limit: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Probe {
+    pub path: String,
+    pub port: String,
+    pub initial_delay_ms: i64,
+    pub period_ms: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    pub name: String,
+    pub host: String,
+    pub port: String,
+    pub path: String,
+    pub tls: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Autoscale {
+    pub cpu: Option<i64>,
+    pub memory: Option<i64>,
+    pub queue_depth: Option<i64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Backup {
+    pub schedule: String,
+    pub keep_daily: i64,
+    pub keep_weekly: i64,
+    pub bucket: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Exporter {
+    pub image: String,
+    pub port: u16,
+    pub path: String,
+    pub cpu: Range,
+    pub memory: Range,
+}
+
+#[derive(Clone, Debug)]
+pub struct Volume {
+    pub name: String,
+    pub size: i64,
+    pub class: StorageClass,
+    pub mount: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct SecretRef {
+    pub store: String,
+    pub name: String,
+    pub key: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Need {
+    pub target: ServiceId,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Service {
+    pub name: String,
+    pub k8s_name: String,
+    /// The kind it was declared with (`postgres`, `service`).
+    pub kind: String,
+    pub span: Span,
+    pub namespace: NamespaceId,
+    pub image: String,
+    pub image_span: Span,
+    pub multi_arch: bool,
+    pub command: Vec<String>,
+    pub ports: IndexMap<String, u16>,
+    pub cpu: Range,
+    pub cpu_span: Span,
+    pub memory: Range,
+    pub memory_span: Span,
+    pub replicas: Range,
+    pub replicas_span: Span,
+    pub autoscale: Option<Autoscale>,
+    pub needs: Vec<Need>,
+    pub expose: Vec<Endpoint>,
+    pub live: Option<Probe>,
+    pub ready: Option<Probe>,
+    pub metrics_path: String,
+    pub metrics_port: String,
+    pub exporter: Option<Exporter>,
+    pub volumes: Vec<Volume>,
+    pub place: Option<(NodeId, Span)>,
+    pub node_role: String,
+    pub spread: bool,
+    pub daemon: bool,
+    pub ingress_controller: bool,
+    pub scraper: bool,
+    pub managed: bool,
+    pub backup: Option<Backup>,
+    pub env: IndexMap<String, String>,
+    pub secrets: IndexMap<String, SecretRef>,
+    pub run_as: i64,
+    pub read_only_root: bool,
+}
+
+impl Service {
+    /// Requests of one pod: the main container and the exporter beside it.
+    pub fn pod_cpu(&self) -> Range {
+        let e = self.exporter.as_ref().map(|e| e.cpu).unwrap_or(Range { request: 0, limit: 0 });
+        Range { request: self.cpu.request + e.request, limit: self.cpu.limit + e.limit }
+    }
+
+    pub fn pod_memory(&self) -> Range {
+        let e = self.exporter.as_ref().map(|e| e.memory).unwrap_or(Range { request: 0, limit: 0 });
+        Range { request: self.memory.request + e.request, limit: self.memory.limit + e.limit }
+    }
+
+    pub fn is_stateful(&self) -> bool {
+        !self.volumes.is_empty()
+    }
+
+    /// The port metrics are scraped on: `metrics_port`, else the first port.
+    pub fn metrics_port_number(&self) -> Option<u16> {
+        if self.metrics_path.is_empty() {
+            return None;
+        }
+        self.ports.get(&self.metrics_port).or_else(|| self.ports.values().next()).copied()
+    }
+}
+
+impl Platform {
+    pub fn node_named(&self, name: &str) -> Option<NodeId> {
+        self.nodes.iter().position(|n| n.name == name)
+    }
+
+    pub fn namespace_of(&self, service: &Service) -> &Namespace {
+        &self.namespaces[service.namespace]
+    }
+}
+
+/// `health_api` -> `health-api`: the DNS-1123 form used in generated files.
+pub fn k8s_name(name: &str) -> String {
+    name.replace('_', "-").to_ascii_lowercase()
+}

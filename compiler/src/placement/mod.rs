@@ -1,0 +1,73 @@
+//! Placement and capacity: where every replica runs, whether every node
+//! holds what lands on it, whether the whole platform fits its budget, and
+//! what it costs.
+//!
+//! The packing is deterministic and documented in docs/placement.md:
+//! daemons go on every node they select; then pinned services, then
+//! services with volumes, then role- or spread-constrained ones, then the
+//! rest, larger CPU requests first, in declaration order on ties. Each
+//! replica goes to the allowed node with the most CPU left after it, ties to
+//! the node declared first. A node is never filled past its allocatable CPU,
+//! memory or pod count by the packer; pinned replicas are placed as asked
+//! and the node check reports any excess.
+
+mod allocatable;
+mod budget;
+mod cost;
+mod pack;
+pub mod report;
+
+pub use allocatable::{allocatable, Allocatable};
+pub use budget::{BudgetLine, BudgetUse, Consumer};
+pub use cost::{Cost, CostLine};
+
+use serde::Serialize;
+
+use crate::diagnostics::Diagnostics;
+use crate::model::{NodeId, Platform, ServiceId};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Plan {
+    pub nodes: Vec<NodePlan>,
+    pub placements: Vec<Placement>,
+    pub budget: BudgetUse,
+    pub cost: Cost,
+}
+
+/// One pod of a service on a node.
+#[derive(Clone, Debug, Serialize)]
+pub struct Placement {
+    pub service: ServiceId,
+    /// 0-based replica number; daemons have one per node.
+    pub replica: u32,
+    pub node: NodeId,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct NodePlan {
+    pub node: NodeId,
+    pub allocatable: Allocatable,
+    pub requested_cpu: i64,
+    pub requested_memory: i64,
+    pub limit_cpu: i64,
+    pub limit_memory: i64,
+    pub pods: i64,
+    /// Node-local volumes carved from this node's boot volume.
+    pub local_storage: i64,
+    pub local_storage_available: i64,
+}
+
+impl Plan {
+    /// The nodes the replicas of `service` were placed on, by replica.
+    pub fn nodes_of(&self, service: ServiceId) -> Vec<NodeId> {
+        self.placements.iter().filter(|p| p.service == service).map(|p| p.node).collect()
+    }
+}
+
+/// Places every replica, checks every node and the budget, estimates cost.
+pub fn plan(platform: &Platform, diagnostics: &mut Diagnostics) -> Plan {
+    let (nodes, placements) = pack::pack(platform, diagnostics);
+    let budget = budget::check(platform, &placements, diagnostics);
+    let cost = cost::estimate(platform, &budget);
+    Plan { nodes, placements, budget, cost }
+}

@@ -1,0 +1,286 @@
+//! Packing replicas onto nodes, and the per-node capacity checks.
+
+use super::allocatable::allocatable;
+use super::{NodePlan, Placement};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::model::{show, NodeId, Platform, Service, ServiceId};
+
+/// Running totals of one node while packing.
+struct Load {
+    cpu: i64,
+    memory: i64,
+    pods: i64,
+}
+
+pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan>, Vec<Placement>) {
+    let reservation = &platform.cloud.reservation;
+    let mut plans: Vec<NodePlan> = platform
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, node)| NodePlan {
+            node: i,
+            allocatable: allocatable(node, reservation),
+            requested_cpu: 0,
+            requested_memory: 0,
+            limit_cpu: 0,
+            limit_memory: 0,
+            pods: 0,
+            local_storage: 0,
+            local_storage_available: (node.boot_volume - platform.cloud.boot_volume_system).max(0),
+        })
+        .collect();
+    let mut placements = Vec::new();
+    if platform.nodes.is_empty() {
+        diagnostics.push(
+            Diagnostic::new(Code::NoNodes, platform.span, format!("platform `{}` declares no nodes", platform.name))
+                .label("nothing to run on")
+                .help("declare a node: `node system { shape = oci.a1_flex { cpu = 2, memory = 12Gi }, role = \"system\" }`"),
+        );
+        return (plans, placements);
+    }
+
+    let place = |plans: &mut Vec<NodePlan>, placements: &mut Vec<Placement>, service: ServiceId, replica: u32, node: NodeId| {
+        let s = &platform.services[service];
+        let plan = &mut plans[node];
+        plan.requested_cpu += s.pod_cpu().request;
+        plan.requested_memory += s.pod_memory().request;
+        plan.limit_cpu += s.pod_cpu().limit;
+        plan.limit_memory += s.pod_memory().limit;
+        plan.pods += 1;
+        plan.local_storage += s.volumes.iter().filter(|v| v.class.node_local).map(|v| v.size.max(v.class.min_size)).sum::<i64>();
+        placements.push(Placement { service, replica, node });
+    };
+
+    // Daemons: one pod on every node they select.
+    for (id, service) in platform.services.iter().enumerate().filter(|(_, s)| s.daemon) {
+        let mut replica = 0;
+        for (node_id, node) in platform.nodes.iter().enumerate() {
+            if service.node_role.is_empty() || service.node_role == node.role {
+                place(&mut plans, &mut placements, id, replica, node_id);
+                replica += 1;
+            }
+        }
+    }
+
+    let mut order: Vec<ServiceId> = (0..platform.services.len()).filter(|s| !platform.services[*s].daemon).collect();
+    order.sort_by_key(|s| {
+        let svc = &platform.services[*s];
+        let group = if svc.place.is_some() {
+            0
+        } else if svc.is_stateful() {
+            1
+        } else if svc.spread || !svc.node_role.is_empty() {
+            2
+        } else {
+            3
+        };
+        (group, -svc.pod_cpu().request, *s)
+    });
+
+    for id in order {
+        let service = &platform.services[id];
+        let replicas = service.replicas.request.max(0) as u32;
+        if let Some((node, _)) = service.place {
+            for replica in 0..replicas {
+                place(&mut plans, &mut placements, id, replica, node);
+            }
+            continue;
+        }
+        let allowed: Vec<NodeId> = (0..platform.nodes.len())
+            .filter(|n| service.node_role.is_empty() || platform.nodes[*n].role == service.node_role)
+            .collect();
+        if allowed.is_empty() {
+            let roles: Vec<String> = dedup(platform.nodes.iter().map(|n| format!("\"{}\"", n.role)).collect());
+            diagnostics.push(
+                Diagnostic::new(Code::Unplaceable, service.span, format!("no node has the role \"{}\" that `{}` asks for", service.node_role, service.name))
+                    .label("cannot be placed")
+                    .help(format!("the nodes' roles are {}; set `node_role` to one of them or pin it with `place`", roles.join(", "))),
+            );
+            continue;
+        }
+        if service.spread && replicas as usize > allowed.len() {
+            diagnostics.push(
+                Diagnostic::new(Code::Unplaceable, service.replicas_span, format!(
+                    "`{}` spreads {replicas} replicas over nodes, but only {} node{} can take them",
+                    service.name,
+                    allowed.len(),
+                    if allowed.len() == 1 { "" } else { "s" }
+                ))
+                .label(format!("{replicas} replicas"))
+                .help("lower the replicas, add nodes, or drop `spread`"),
+            );
+            continue;
+        }
+        let mut used: Vec<NodeId> = Vec::new();
+        for replica in 0..replicas {
+            let loads: Vec<Load> = plans.iter().map(|p| Load { cpu: p.requested_cpu, memory: p.requested_memory, pods: p.pods }).collect();
+            let candidates: Vec<NodeId> = allowed.iter().copied().filter(|n| !(service.spread && used.contains(n))).collect();
+            match best_fit(platform, service, &plans, &loads, &candidates) {
+                Some(node) => {
+                    place(&mut plans, &mut placements, id, replica, node);
+                    used.push(node);
+                }
+                None => {
+                    diagnostics.push(unplaceable(platform, service, replica, &plans, &candidates));
+                    break;
+                }
+            }
+        }
+    }
+    check_nodes(platform, &plans, &placements, diagnostics);
+    (plans, placements)
+}
+
+/// The candidate with the most CPU left after taking one more pod of the
+/// service, among those it fits on; the first declared on ties.
+fn best_fit(platform: &Platform, service: &Service, plans: &[NodePlan], loads: &[Load], candidates: &[NodeId]) -> Option<NodeId> {
+    let (cpu, memory) = (service.pod_cpu().request, service.pod_memory().request);
+    let local: i64 = service.volumes.iter().filter(|v| v.class.node_local).map(|v| v.size.max(v.class.min_size)).sum();
+    candidates
+        .iter()
+        .copied()
+        .filter(|n| {
+            let (a, l, p) = (&plans[*n].allocatable, &loads[*n], &plans[*n]);
+            l.cpu + cpu <= a.cpu
+                && l.memory + memory <= a.memory
+                && l.pods < a.max_pods
+                && p.local_storage + local <= p.local_storage_available
+        })
+        .max_by_key(|n| (plans[*n].allocatable.cpu - loads[*n].cpu - cpu, std::cmp::Reverse(*n)))
+        .filter(|_| platform.nodes.len() > 0)
+}
+
+fn unplaceable(platform: &Platform, service: &Service, replica: u32, plans: &[NodePlan], candidates: &[NodeId]) -> Diagnostic {
+    let (cpu, memory) = (service.pod_cpu().request, service.pod_memory().request);
+    let roomiest = candidates.iter().max_by_key(|n| (plans[**n].allocatable.cpu - plans[**n].requested_cpu, std::cmp::Reverse(**n)));
+    let room = match roomiest {
+        Some(n) => {
+            let p = &plans[*n];
+            format!(
+                "; the most room is on `{}`: {} CPU and {} memory free",
+                platform.nodes[*n].name,
+                show::cpu(p.allocatable.cpu - p.requested_cpu),
+                show::bytes(p.allocatable.memory - p.requested_memory)
+            )
+        }
+        None => String::new(),
+    };
+    Diagnostic::new(Code::Unplaceable, service.span, format!(
+        "no node has room for replica {} of `{}`, which requests {} CPU and {} memory{room}",
+        replica + 1,
+        service.name,
+        show::cpu(cpu),
+        show::bytes(memory),
+    ))
+    .label("cannot be placed")
+    .with_label(service.cpu_span, format!("requests {}", show::cpu(cpu)))
+    .help("lower the requests, lower the replicas, or add a node")
+}
+
+/// Every node whose pods ask for more than it has, each reported with its
+/// largest consumers.
+fn check_nodes(platform: &Platform, plans: &[NodePlan], placements: &[Placement], diagnostics: &mut Diagnostics) {
+    for plan in plans {
+        let node = &platform.nodes[plan.node];
+        let a = &plan.allocatable;
+        let mut pods: Vec<(ServiceId, i64, i64)> = Vec::new();
+        for p in placements.iter().filter(|p| p.node == plan.node) {
+            let s = &platform.services[p.service];
+            match pods.iter_mut().find(|(id, _, _)| *id == p.service) {
+                Some(entry) => {
+                    entry.1 += s.pod_cpu().request;
+                    entry.2 += s.pod_memory().request;
+                }
+                None => pods.push((p.service, s.pod_cpu().request, s.pod_memory().request)),
+            }
+        }
+        if plan.requested_cpu > a.cpu {
+            pods.sort_by_key(|(id, cpu, _)| (-cpu, *id));
+            let mut d = Diagnostic::new(Code::NodeCpuOver, node.span, format!(
+                "node `{}` is over its CPU: {} requested, {} allocatable ({} capacity - {} kube-reserved - {} system-reserved)",
+                node.name,
+                show::cpu(plan.requested_cpu),
+                show::cpu(a.cpu),
+                show::cpu(a.capacity_cpu),
+                show::cpu(a.kube_reserved_cpu),
+                show::cpu(a.system_reserved_cpu),
+            ))
+            .label(format!("{} over", show::cpu(plan.requested_cpu - a.cpu)));
+            for (id, cpu, _) in pods.iter().take(3) {
+                let s = &platform.services[*id];
+                d = d.with_label(s.cpu_span, format!("`{}` requests {} here", s.name, show::cpu(*cpu)));
+            }
+            diagnostics.push(d.help(format!(
+                "the largest requests are {}; lower them, move a service to another node, or give the node more CPU",
+                largest(platform, &pods, |(_, c, _)| show::cpu(*c))
+            )));
+        }
+        if plan.requested_memory > a.memory {
+            pods.sort_by_key(|(id, _, m)| (-m, *id));
+            let mut d = Diagnostic::new(Code::NodeMemoryOver, node.span, format!(
+                "node `{}` is over its memory: {} requested, {} allocatable ({} capacity - {} kube-reserved - {} system-reserved - {} eviction threshold)",
+                node.name,
+                show::bytes(plan.requested_memory),
+                show::bytes(a.memory),
+                show::bytes(a.capacity_memory),
+                show::bytes(a.kube_reserved_memory),
+                show::bytes(a.system_reserved_memory),
+                show::bytes(a.eviction_memory),
+            ))
+            .label(format!("{} over", show::bytes(plan.requested_memory - a.memory)));
+            for (id, _, memory) in pods.iter().take(3) {
+                let s = &platform.services[*id];
+                d = d.with_label(s.memory_span, format!("`{}` requests {} here", s.name, show::bytes(*memory)));
+            }
+            diagnostics.push(d.help(format!(
+                "the largest requests are {}; lower them, move a service to another node, or give the node more memory",
+                largest(platform, &pods, |(_, _, m)| show::bytes(*m))
+            )));
+        }
+        if plan.pods > a.max_pods {
+            diagnostics.push(
+                Diagnostic::new(Code::NodePodsOver, node.span, format!(
+                    "node `{}` runs {} pods; its shape and network allow {}",
+                    node.name, plan.pods, a.max_pods
+                ))
+                .label(format!("{} pods", plan.pods))
+                .help("move replicas to another node or add a node"),
+            );
+        }
+        if plan.local_storage > plan.local_storage_available {
+            let mut volumes: Vec<(String, i64, crate::source::Span)> = Vec::new();
+            for p in placements.iter().filter(|p| p.node == plan.node) {
+                let s = &platform.services[p.service];
+                for v in s.volumes.iter().filter(|v| v.class.node_local) {
+                    volumes.push((format!("{}.{}", s.name, v.name), v.size.max(v.class.min_size), v.span));
+                }
+            }
+            volumes.sort_by_key(|(n, size, _)| (-size, n.clone()));
+            let mut d = Diagnostic::new(Code::LocalStorageOver, node.boot_volume_span, format!(
+                "node-local volumes on `{}` need {}, but its {} boot volume has {} after the {} the system takes",
+                node.name,
+                show::bytes(plan.local_storage),
+                show::bytes(node.boot_volume),
+                show::bytes(plan.local_storage_available),
+                show::bytes(platform.cloud.boot_volume_system),
+            ))
+            .label(format!("{} short", show::bytes(plan.local_storage - plan.local_storage_available)));
+            for (name, size, span) in volumes.iter().take(3) {
+                d = d.with_label(*span, format!("{name}: {}", show::bytes(*size)));
+            }
+            diagnostics.push(d.help("grow the boot volume, shrink the volumes, or place them on another node"));
+        }
+    }
+}
+
+fn largest(platform: &Platform, pods: &[(ServiceId, i64, i64)], amount: impl Fn(&(ServiceId, i64, i64)) -> String) -> String {
+    let names: Vec<String> = pods.iter().take(3).map(|p| format!("`{}` {}", platform.services[p.0].name, amount(p))).collect();
+    names.join(", ")
+}
+
+fn dedup(mut items: Vec<String>) -> Vec<String> {
+    items.sort();
+    items.dedup();
+    items
+}

@@ -1,0 +1,117 @@
+//! Safety checks on the model: images pinned and runnable on the nodes' CPU
+//! architecture, TLS on every public endpoint, a Pod Security level on
+//! every namespace, no secret values in the source.
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::model::Platform;
+use crate::placement::Plan;
+use crate::source::Span;
+
+pub fn check(platform: &Platform, plan: &Plan, diagnostics: &mut Diagnostics) {
+    for namespace in &platform.namespaces {
+        if namespace.pod_security.is_none() {
+            diagnostics.push(
+                Diagnostic::new(Code::NoPodSecurity, namespace.span, format!("namespace `{}` has no Pod Security level", namespace.name))
+                    .label("no `pod_security`")
+                    .help("set `pod_security = restricted` (or `baseline`/`privileged` where a workload truly needs host access)"),
+            );
+        }
+    }
+    for (id, service) in platform.services.iter().enumerate() {
+        if service.managed {
+            continue;
+        }
+        if let Some(tag_start) = latest_tag(&service.image) {
+            let span = Span { start: service.image_span.start + 1 + tag_start as u32, end: service.image_span.end - 1, ..service.image_span };
+            diagnostics.push(
+                Diagnostic::new(Code::LatestTag, span, format!("`{}` runs the `latest` tag", service.name))
+                    .label("`latest` moves under you")
+                    .help("pin a release tag (`:1.4.2`) or a digest (`@sha256:...`)"),
+            );
+        }
+        let arm_nodes: Vec<&str> = plan
+            .nodes_of(id)
+            .into_iter()
+            .filter(|n| platform.nodes[*n].shape.arch == "arm64")
+            .map(|n| platform.nodes[n].name.as_str())
+            .collect();
+        if !service.multi_arch && !arm_nodes.is_empty() {
+            let mut nodes = arm_nodes.clone();
+            nodes.dedup();
+            diagnostics.push(
+                Diagnostic::new(Code::NoArm64, service.image_span, format!(
+                    "`{}` is placed on the arm64 node{} {}, but its image is not known to have an arm64 variant",
+                    service.name,
+                    if nodes.len() == 1 { "" } else { "s" },
+                    nodes.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                ))
+                .label("no known linux/arm64 image")
+                .help("if the image publishes linux/arm64, say so with `multi_arch = true`; otherwise build one or run it on an amd64 node"),
+            );
+        }
+        for endpoint in service.expose.iter().filter(|e| !e.tls) {
+            diagnostics.push(
+                Diagnostic::new(Code::PublicWithoutTls, endpoint.span, format!("`{}` is public at {} without TLS", service.name, endpoint.host))
+                    .label("tls = false")
+                    .help("remove `tls = false`: hplc issues a certificate through cert-manager for every public host"),
+            );
+        }
+        for (name, value) in &service.env {
+            if let Some(why) = secret_like(name, value) {
+                diagnostics.push(
+                    Diagnostic::new(Code::SecretInSource, service.span, format!("`{}` sets `{name}` to what looks like a secret value ({why})", service.name))
+                        .label("secret in the source")
+                        .help(format!("keep the value out of the source: `secret {name} = {{ store = sealed, name = \"...\", key = \"...\" }}`")),
+                );
+            }
+        }
+    }
+}
+
+/// Where the tag starts, when the image's tag is `latest`.
+fn latest_tag(image: &str) -> Option<usize> {
+    let name = image.split('@').next().unwrap_or(image);
+    let slash = name.rfind('/').map(|i| i + 1).unwrap_or(0);
+    let colon = name[slash..].find(':')? + slash;
+    (&name[colon + 1..] == "latest").then_some(colon + 1)
+}
+
+/// Why an environment variable looks like it carries a secret, if it does.
+fn secret_like(name: &str, value: &str) -> Option<&'static str> {
+    if value.is_empty() || value.starts_with("$(") {
+        return None;
+    }
+    let lower = name.to_ascii_lowercase();
+    const NAMES: [&str; 7] = ["password", "passwd", "secret", "token", "api_key", "apikey", "private_key"];
+    if NAMES.iter().any(|n| lower.contains(n)) {
+        return Some("its name says it is a credential");
+    }
+    if value.contains("-----BEGIN") && value.contains("PRIVATE KEY") {
+        return Some("a private key");
+    }
+    let bytes = value.as_bytes();
+    if bytes.len() == 20 && value.starts_with("AKIA") && bytes.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+        return Some("an AWS access key id");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_latest_tags() {
+        assert_eq!(latest_tag("nginx:latest"), Some(6));
+        assert_eq!(latest_tag("localhost:5000/app:latest"), Some(19));
+        assert_eq!(latest_tag("nginx:1.27"), None);
+    }
+
+    #[test]
+    fn recognises_secret_values() {
+        assert!(secret_like("DB_PASSWORD", "hunter2").is_some());
+        assert!(secret_like("AWS_KEY", "AKIAIOSFODNN7EXAMPLE").is_some());
+        assert!(secret_like("LOG_LEVEL", "info").is_none());
+        assert!(secret_like("REDIS_PASSWORD", "$(REDIS_PASSWORD)").is_none());
+    }
+}
