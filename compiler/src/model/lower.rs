@@ -106,6 +106,45 @@ impl Lowering<'_> {
             scrape_interval_ms: self.quantity(obj, "scrape_interval"),
             trace_sampling: self.quantity(obj, "trace_sampling"),
             acme_email: self.string(obj, "acme_email"),
+            acme_server: self.string(obj, "acme_server"),
+            cluster_backups: self
+                .instances_of("cluster_backup")
+                .into_iter()
+                .map(|b| {
+                    let name = self.world.name(b).to_string();
+                    ClusterBackup {
+                        k8s_name: k8s_name(&name),
+                        name,
+                        span: self.world.objects[b].name_span,
+                        schedule: self.string(b, "schedule"),
+                        keep_ms: self.quantity(b, "keep"),
+                        exclude: self
+                            .get(b, "exclude")
+                            .as_list()
+                            .iter()
+                            .filter_map(|v| namespace_index.get(&v.as_object()?).copied())
+                            .collect(),
+                        bucket: self.object(b, "bucket").map(|o| k8s_name(self.world.name(o))).unwrap_or_default(),
+                    }
+                })
+                .collect(),
+            gitops: self
+                .instances_of("gitops")
+                .into_iter()
+                .map(|g| {
+                    let name = self.world.name(g).to_string();
+                    GitOps {
+                        k8s_name: k8s_name(&name),
+                        name,
+                        span: self.world.objects[g].name_span,
+                        repo: self.string(g, "repo"),
+                        revision: self.string(g, "revision"),
+                        path: self.string(g, "path"),
+                        namespace: self.object(g, "namespace").and_then(|n| namespace_index.get(&n).copied()).unwrap_or_default(),
+                    }
+                })
+                .collect(),
+            alerts: self.instances_of("alert").into_iter().map(|a| self.alert(self.world.name(a).to_string(), a)).collect(),
             trusted_cidrs: self.strings(obj, "trusted_cidrs"),
             nodes: nodes.iter().map(|n| self.node(*n)).collect(),
             namespaces: namespaces
@@ -117,6 +156,7 @@ impl Lowering<'_> {
                         name,
                         span: self.world.objects[*n].name_span,
                         pod_security: self.get(*n, "pod_security").as_enum().map(str::to_string),
+                        managed: self.boolean(*n, "managed"),
                     }
                 })
                 .collect(),
@@ -224,6 +264,7 @@ impl Lowering<'_> {
         let p = obj?;
         Some(Probe {
             path: self.string(p, "path"),
+            exec: self.strings(p, "exec"),
             port: self.string(p, "port"),
             initial_delay_ms: self.quantity(p, "initial_delay"),
             period_ms: self.quantity(p, "period"),
@@ -276,6 +317,7 @@ impl Lowering<'_> {
             image_span: o.value_span("image"),
             multi_arch: self.boolean(obj, "multi_arch"),
             command: self.strings(obj, "command"),
+            args: self.strings(obj, "args"),
             ports: match self.get(obj, "port") {
                 Value::Map(m) => m.iter().map(|(k, v)| (k.clone(), v.as_int().unwrap_or_default() as u16)).collect(),
                 _ => IndexMap::new(),
@@ -313,6 +355,8 @@ impl Lowering<'_> {
                 path: self.string(e, "path"),
                 cpu: self.range(e, "cpu"),
                 memory: self.range(e, "memory"),
+                env: self.string_map(e, "env"),
+                secrets: self.secrets(e),
             }),
             volumes: map_objects("volume")
                 .into_iter()
@@ -335,23 +379,83 @@ impl Lowering<'_> {
                 schedule: self.string(b, "schedule"),
                 keep_daily: self.int(b, "keep_daily"),
                 keep_weekly: self.int(b, "keep_weekly"),
-                bucket: self.string(b, "bucket"),
+                bucket: self.object(b, "bucket").map(|o| k8s_name(self.world.name(o))).unwrap_or_default(),
                 span: o.value_span("backup"),
             }),
             env: self.string_map(obj, "env"),
-            secrets: map_objects("secret")
+            secrets: self.secrets(obj),
+            run_as: self.int(obj, "run_as"),
+            read_only_root: self.boolean(obj, "read_only_root"),
+            capabilities: self.strings(obj, "capabilities"),
+            host_access: self.boolean(obj, "host_access"),
+            config: self.string_map(obj, "config"),
+            config_mount: self.string(obj, "config_mount"),
+            retention_ms: self.get(obj, "retention").as_quantity(),
+            permissions: self
+                .get(obj, "permissions")
+                .as_list()
+                .iter()
+                .filter_map(Value::as_object)
+                .map(|p| Permission {
+                    resources: self.strings(p, "resources"),
+                    verbs: self.strings(p, "verbs"),
+                    group: self.string(p, "group"),
+                    cluster: self.boolean(p, "cluster"),
+                })
+                .collect(),
+            routes: map_objects("routes")
                 .into_iter()
-                .map(|(k, s)| {
-                    (k, SecretRef {
-                        store: self.get(s, "store").as_enum().unwrap_or("sealed").to_string(),
-                        name: self.string(s, "name"),
-                        key: self.string(s, "key"),
+                .filter_map(|(name, r)| {
+                    Some(Route {
+                        name,
+                        prefix: self.string(r, "prefix"),
+                        service: *services.get(&self.object(r, "service")?)?,
+                        port: self.string(r, "port"),
+                        authenticated: self.boolean(r, "authenticated"),
                     })
                 })
                 .collect(),
-            run_as: self.int(obj, "run_as"),
-            read_only_root: self.boolean(obj, "read_only_root"),
+            jwt: self.object(obj, "jwt").and_then(|j| {
+                Some(Jwt {
+                    issuer: self.string(j, "issuer"),
+                    jwks_service: *services.get(&self.object(j, "jwks_service")?)?,
+                    jwks_path: self.string(j, "jwks_path"),
+                    audiences: self.strings(j, "audiences"),
+                })
+            }),
+            alerts: map_objects("alerts").into_iter().map(|(name, a)| self.alert(name, a)).collect(),
             name,
+        }
+    }
+}
+
+impl Lowering<'_> {
+    fn secrets(&self, obj: ObjId) -> IndexMap<String, SecretRef> {
+        match self.get(obj, "secret") {
+            Value::Map(m) => m
+                .iter()
+                .filter_map(|(k, v)| {
+                    let s = v.as_object()?;
+                    Some((k.clone(), SecretRef {
+                        store: self.get(s, "store").as_enum().unwrap_or("sealed").to_string(),
+                        name: self.string(s, "name"),
+                        key: self.string(s, "key"),
+                    }))
+                })
+                .collect(),
+            _ => IndexMap::new(),
+        }
+    }
+
+    fn alert(&self, name: String, a: ObjId) -> Alert {
+        Alert {
+            name,
+            span: self.world.objects[a].span,
+            expr: self.string(a, "expr"),
+            for_ms: self.quantity(a, "for"),
+            severity: self.get(a, "severity").as_enum().unwrap_or("warning").to_string(),
+            summary: self.string(a, "summary"),
+            runbook: self.string(a, "runbook"),
         }
     }
 }

@@ -32,11 +32,74 @@ pub struct Platform {
     pub scrape_interval_ms: i64,
     pub trace_sampling: i64,
     pub acme_email: String,
+    pub acme_server: String,
     pub trusted_cidrs: Vec<String>,
+    pub cluster_backups: Vec<ClusterBackup>,
+    pub gitops: Vec<GitOps>,
+    /// Alerts declared on their own, outside any service.
+    pub alerts: Vec<Alert>,
     pub nodes: Vec<Node>,
     pub namespaces: Vec<Namespace>,
     pub services: Vec<Service>,
     pub buckets: Vec<Bucket>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ClusterBackup {
+    pub name: String,
+    pub k8s_name: String,
+    pub span: Span,
+    pub schedule: String,
+    pub keep_ms: i64,
+    pub exclude: Vec<NamespaceId>,
+    pub bucket: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct GitOps {
+    pub name: String,
+    pub k8s_name: String,
+    pub span: Span,
+    pub repo: String,
+    pub revision: String,
+    pub path: String,
+    pub namespace: NamespaceId,
+}
+
+#[derive(Clone, Debug)]
+pub struct Alert {
+    pub name: String,
+    pub span: Span,
+    pub expr: String,
+    pub for_ms: i64,
+    pub severity: String,
+    pub summary: String,
+    pub runbook: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Permission {
+    pub resources: Vec<String>,
+    pub verbs: Vec<String>,
+    pub group: String,
+    pub cluster: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Route {
+    pub name: String,
+    pub prefix: String,
+    pub service: ServiceId,
+    pub port: String,
+    pub authenticated: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Jwt {
+    pub issuer: String,
+    pub jwks_service: ServiceId,
+    pub jwks_path: String,
+    pub audiences: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -157,6 +220,8 @@ pub struct Namespace {
     pub span: Span,
     /// `None` when the source leaves it out (a safety error).
     pub pod_security: Option<String>,
+    /// Exists on every cluster; not emitted.
+    pub managed: bool,
 }
 
 #[derive(Clone, Debug, Copy, PartialEq, Eq)]
@@ -167,7 +232,9 @@ pub struct Range {
 
 #[derive(Clone, Debug)]
 pub struct Probe {
+    /// HTTP GET when not empty, else `exec` when not empty, else TCP.
     pub path: String,
+    pub exec: Vec<String>,
     pub port: String,
     pub initial_delay_ms: i64,
     pub period_ms: i64,
@@ -195,6 +262,7 @@ pub struct Backup {
     pub schedule: String,
     pub keep_daily: i64,
     pub keep_weekly: i64,
+    /// The bucket's generated name.
     pub bucket: String,
     pub span: Span,
 }
@@ -206,6 +274,8 @@ pub struct Exporter {
     pub path: String,
     pub cpu: Range,
     pub memory: Range,
+    pub env: IndexMap<String, String>,
+    pub secrets: IndexMap<String, SecretRef>,
 }
 
 #[derive(Clone, Debug)]
@@ -242,6 +312,7 @@ pub struct Service {
     pub image_span: Span,
     pub multi_arch: bool,
     pub command: Vec<String>,
+    pub args: Vec<String>,
     pub ports: IndexMap<String, u16>,
     pub cpu: Range,
     pub cpu_span: Span,
@@ -270,6 +341,15 @@ pub struct Service {
     pub secrets: IndexMap<String, SecretRef>,
     pub run_as: i64,
     pub read_only_root: bool,
+    pub capabilities: Vec<String>,
+    pub host_access: bool,
+    pub config: IndexMap<String, String>,
+    pub config_mount: String,
+    pub retention_ms: Option<i64>,
+    pub permissions: Vec<Permission>,
+    pub routes: Vec<Route>,
+    pub jwt: Option<Jwt>,
+    pub alerts: Vec<Alert>,
 }
 
 impl Service {

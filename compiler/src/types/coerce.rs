@@ -145,6 +145,7 @@ impl Checker<'_> {
                     (Ty::Ref(_) | Ty::Object(_), Value::Str(_)) => "refer to an instance by its name, without quotes".into(),
                     (Ty::Str | Ty::Host | Ty::Image | Ty::Cron, _) => "write the value in double quotes".into(),
                     (Ty::Bool, _) => "write `true` or `false`".into(),
+                    (_, Value::None) => "`none` only unsets optional fields (their type ends in `?`)".into(),
                     _ => format!("write a value of type {want}"),
                 };
                 self.report(

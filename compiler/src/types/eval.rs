@@ -433,6 +433,9 @@ impl Checker<'_> {
         let decl = match self.lookup(module, &first.name) {
             Some(decl) => decl,
             None if first.name == "platform" => return self.platform_member(path),
+            // `none` leaves an optional field unset (an environment may
+            // take back what the base set).
+            None if first.name == "none" && path.segments.len() == 1 => return Some(Value::None),
             None => {
                 let extra = enum_hint.map(|e| self.world.enums[e].variants.clone()).unwrap_or_default();
                 self.unknown_name(first, module, &extra);

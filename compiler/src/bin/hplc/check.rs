@@ -26,7 +26,7 @@ pub fn run(args: Args) -> u8 {
     if failed {
         return EXIT_ERRORS;
     }
-    if matches!(args.report.format, report::Format::Human) {
+    if matches!(args.report.diagnostic_format, report::Format::Human) {
         eprintln!("{}: ok ({})", args.file.display(), checked.join(", "));
     }
     EXIT_OK

@@ -4,6 +4,8 @@
 mod check;
 mod explain;
 mod fmt;
+mod graph;
+mod plan;
 mod report;
 
 use std::process::ExitCode;
@@ -25,6 +27,10 @@ struct Cli {
 enum Command {
     /// Type-check a platform and run every check, writing nothing
     Check(check::Args),
+    /// Show where every replica runs, node and budget use, and the cost
+    Plan(plan::Args),
+    /// Draw the service dependency graph (Graphviz dot or Mermaid)
+    Graph(graph::Args),
     /// Format .hpl files in place (or only check that they are formatted)
     Fmt(fmt::Args),
     /// Print the documentation of a diagnostic code, e.g. `hplc explain E0204`
@@ -39,11 +45,23 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let worker = std::thread::Builder::new().stack_size(STACK_BYTES).spawn(move || match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Plan(args) => plan::run(args),
+        Command::Graph(args) => graph::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Explain(args) => explain::run(args),
     });
     match worker.map(|w| w.join()) {
         Ok(Ok(code)) => ExitCode::from(code),
         _ => ExitCode::from(report::EXIT_USAGE),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
     }
 }

@@ -31,7 +31,7 @@ pub enum Colour {
 pub struct Options {
     /// How to print diagnostics
     #[arg(long = "diagnostic-format", value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    pub diagnostic_format: Format,
     /// Colour in human diagnostics
     #[arg(long, value_enum, default_value_t = Colour::Auto)]
     pub color: Colour,
@@ -40,7 +40,7 @@ pub struct Options {
 /// Prints the diagnostics; returns whether any is an error.
 pub fn print(diagnostics: &[Diagnostic], sources: &SourceMap, options: Options) -> bool {
     let has_errors = diagnostics.iter().any(|d| d.severity() == hplc::diagnostics::Severity::Error);
-    match options.format {
+    match options.diagnostic_format {
         Format::Json => {
             let _ = std::io::stdout().write_all(render::json(diagnostics, sources).as_bytes());
         }
