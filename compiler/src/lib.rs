@@ -7,6 +7,7 @@
 
 pub mod diagnostics;
 pub mod embedded;
+pub mod emit;
 pub mod fmt;
 pub mod graph;
 pub mod model;

@@ -1,6 +1,7 @@
 //! The `hplc` command line: a thin layer over the library, one file per
 //! subcommand.
 
+mod build;
 mod check;
 mod explain;
 mod fmt;
@@ -25,6 +26,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Check, then write Kubernetes, Terraform and Grafana files to out/
+    Build(build::Args),
     /// Type-check a platform and run every check, writing nothing
     Check(check::Args),
     /// Show where every replica runs, node and budget use, and the cost
@@ -44,6 +47,7 @@ const STACK_BYTES: usize = 256 * 1024 * 1024;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let worker = std::thread::Builder::new().stack_size(STACK_BYTES).spawn(move || match cli.command {
+        Command::Build(args) => build::run(args),
         Command::Check(args) => check::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Graph(args) => graph::run(args),

@@ -1,0 +1,64 @@
+//! `hplc build`: check, then write Kubernetes, Terraform and Grafana files.
+
+use std::path::PathBuf;
+
+use hplc::emit::{self, output};
+use hplc::resolve::fs::RealFs;
+
+use crate::report::{self, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The platform to build
+    #[arg(default_value = "platform.hpl")]
+    file: PathBuf,
+    /// The environment to build (default: the base platform)
+    #[arg(long)]
+    env: Option<String>,
+    /// Where to write: DIR/k8s, DIR/terraform, DIR/grafana. Replaced as a
+    /// whole, and only if hplc created it
+    #[arg(long, default_value = "out")]
+    out: PathBuf,
+    /// Write nothing; compare a fresh build with DIR and exit 1 listing
+    /// every file that differs (for CI drift checks)
+    #[arg(long)]
+    check: bool,
+    #[command(flatten)]
+    report: report::Options,
+}
+
+pub fn run(args: Args) -> u8 {
+    let compilation = hplc::compile(&args.file, args.env.as_deref(), &RealFs);
+    if report::print(&compilation.diagnostics, &compilation.sources, args.report) {
+        eprintln!("hplc: nothing written: fix the errors above");
+        return EXIT_ERRORS;
+    }
+    let (Some(platform), Some(graph), Some(plan)) = (&compilation.model, &compilation.graph, &compilation.plan) else {
+        return EXIT_ERRORS;
+    };
+    let root_dir = args.file.parent().unwrap_or(std::path::Path::new(""));
+    let context = emit::Context { platform, graph, plan, sources: &compilation.sources, root_dir };
+    let generated = emit::generate(&context);
+    if args.check {
+        let differences = output::diff(&generated, &args.out);
+        if differences.is_empty() {
+            eprintln!("{}: up to date ({} files)", args.out.display(), generated.files.len());
+            return EXIT_OK;
+        }
+        for line in &differences {
+            println!("{line}");
+        }
+        eprintln!("hplc: {} differs from a fresh build of {} in {} files", args.out.display(), args.file.display(), differences.len());
+        return EXIT_ERRORS;
+    }
+    match output::write(&generated, &args.out) {
+        Ok(()) => {
+            eprintln!("wrote {} files to {}", generated.files.len(), args.out.display());
+            EXIT_OK
+        }
+        Err(error) => {
+            eprintln!("hplc: {error}");
+            EXIT_USAGE
+        }
+    }
+}
