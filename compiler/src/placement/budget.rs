@@ -167,12 +167,16 @@ fn over_budget(platform: &Platform, budget: &crate::model::Budget, line: &Budget
         format!("; {} of them rounded up to their minimum size ({} asked, {} counted)", rounded.len(), show(asked), show(counted))
     };
     let largest = &line.consumers[0];
+    let verb = if line.dimension == "load_balancers" { "are" } else { "is" };
+    let consumers = match line.consumers.len() {
+        1 => "1 consumer".to_string(),
+        n => format!("{n} consumers"),
+    };
     let mut d = Diagnostic::new(code, largest.span, format!(
-        "{what} is over budget: {} used of {} in `{}` ({} consumers{rounding})",
+        "{what} {verb} over budget: {} used of {} in `{}` ({consumers}{rounding})",
         show(line.used),
         show(available),
         budget.provenance.name,
-        line.consumers.len(),
     ))
     .label(format!("{}: {}, the largest", largest.name, show(largest.amount)));
     for c in line.consumers.iter().skip(1).take(3) {

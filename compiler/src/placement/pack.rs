@@ -153,29 +153,44 @@ fn best_fit(platform: &Platform, service: &Service, plans: &[NodePlan], loads: &
 
 fn unplaceable(platform: &Platform, service: &Service, replica: u32, plans: &[NodePlan], candidates: &[NodeId]) -> Diagnostic {
     let (cpu, memory) = (service.pod_cpu().request, service.pod_memory().request);
+    let local: i64 = service.volumes.iter().filter(|v| v.class.node_local).map(|v| v.size.max(v.class.min_size)).sum();
     let roomiest = candidates.iter().max_by_key(|n| (plans[**n].allocatable.cpu - plans[**n].requested_cpu, std::cmp::Reverse(**n)));
+    // Say what is short on the node with the most room, not just that it is.
     let room = match roomiest {
         Some(n) => {
             let p = &plans[*n];
-            format!(
-                "; the most room is on `{}`: {} CPU and {} memory free",
-                platform.nodes[*n].name,
-                show::cpu(p.allocatable.cpu - p.requested_cpu),
-                show::bytes(p.allocatable.memory - p.requested_memory)
-            )
+            let free_cpu = p.allocatable.cpu - p.requested_cpu;
+            let free_memory = p.allocatable.memory - p.requested_memory;
+            let free_local = p.local_storage_available - p.local_storage;
+            let mut short = Vec::new();
+            if cpu > free_cpu {
+                short.push(format!("{} CPU free", show::cpu(free_cpu)));
+            }
+            if memory > free_memory {
+                short.push(format!("{} memory free", show::bytes(free_memory)));
+            }
+            if p.pods >= p.allocatable.max_pods {
+                short.push(format!("all {} pods taken", p.allocatable.max_pods));
+            }
+            if local > free_local {
+                short.push(format!("{} of its boot volume free for node-local volumes", show::bytes(free_local.max(0))));
+            }
+            format!("; the most room is on `{}`, with {}", platform.nodes[*n].name, short.join(", "))
         }
         None => String::new(),
     };
+    let needs = if local > 0 {
+        format!("{} CPU, {} memory and {} of node-local volumes", show::cpu(cpu), show::bytes(memory), show::bytes(local))
+    } else {
+        format!("{} CPU and {} memory", show::cpu(cpu), show::bytes(memory))
+    };
     Diagnostic::new(Code::Unplaceable, service.span, format!(
-        "no node has room for replica {} of `{}`, which requests {} CPU and {} memory{room}",
+        "no node has room for replica {} of `{}`, which needs {needs}{room}",
         replica + 1,
         service.name,
-        show::cpu(cpu),
-        show::bytes(memory),
     ))
     .label("cannot be placed")
-    .with_label(service.cpu_span, format!("requests {}", show::cpu(cpu)))
-    .help("lower the requests, lower the replicas, or add a node")
+    .help("lower the requests or the volumes, lower the replicas, or add a node")
 }
 
 /// Every node whose pods ask for more than it has, each reported with its

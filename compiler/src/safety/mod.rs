@@ -8,7 +8,14 @@ use crate::placement::Plan;
 use crate::source::Span;
 
 pub fn check(platform: &Platform, plan: &Plan, diagnostics: &mut Diagnostics) {
-    for namespace in &platform.namespaces {
+    for (id, namespace) in platform.namespaces.iter().enumerate() {
+        if !namespace.managed && !platform.services.iter().any(|s| s.namespace == id) {
+            diagnostics.push(
+                Diagnostic::new(Code::EmptyNamespace, namespace.span, format!("namespace `{}` has no workloads", namespace.name))
+                    .label("nothing runs here")
+                    .help("remove it, or place a service in it with `namespace = ...`"),
+            );
+        }
         if namespace.pod_security.is_none() {
             diagnostics.push(
                 Diagnostic::new(Code::NoPodSecurity, namespace.span, format!("namespace `{}` has no Pod Security level", namespace.name))
@@ -58,8 +65,9 @@ pub fn check(platform: &Platform, plan: &Plan, diagnostics: &mut Diagnostics) {
         }
         for (name, value) in &service.env {
             if let Some(why) = secret_like(name, value) {
+                let span = service.env_spans.get(name).copied().unwrap_or(service.span);
                 diagnostics.push(
-                    Diagnostic::new(Code::SecretInSource, service.span, format!("`{}` sets `{name}` to what looks like a secret value ({why})", service.name))
+                    Diagnostic::new(Code::SecretInSource, span, format!("`{}` sets `{name}` to what looks like a secret value ({why})", service.name))
                         .label("secret in the source")
                         .help(format!("keep the value out of the source: `secret {name} = {{ store = sealed, name = \"...\", key = \"...\" }}`")),
                 );

@@ -27,6 +27,11 @@ pub fn check(file: FileId, text: &str) -> Option<Diagnostic> {
             .help("split the platform into several files joined with `use`"),
         );
     }
+    // Depth first: a line of a hundred thousand brackets is better
+    // described as too deep than as too long.
+    if let Some(too_deep) = depth(file, text) {
+        return Some(too_deep);
+    }
     let mut line_start = 0;
     for (i, b) in text.bytes().enumerate() {
         if b == b'\n' {
@@ -41,7 +46,7 @@ pub fn check(file: FileId, text: &str) -> Option<Diagnostic> {
             );
         }
     }
-    depth(file, text)
+    None
 }
 
 #[derive(Copy, Clone, PartialEq)]

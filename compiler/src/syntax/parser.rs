@@ -101,25 +101,29 @@ impl<'t> Builder<'t> {
     }
 
     fn pest_error(&self, error: pest::error::Error<Rule>, offset: usize) -> Diagnostic {
-        let at = match error.location {
+        let location = match error.location {
             pest::error::InputLocation::Pos(p) => p,
             pest::error::InputLocation::Span((s, _)) => s,
-        } + offset;
+        };
+        let attempts = error.parse_attempts();
+        // pest places a failure at the furthest failed *rule*; a literal
+        // expected further on (the `=` after `port http`) is known only to
+        // the attempts.
+        let furthest = attempts.as_ref().map(|a| a.max_position).unwrap_or(location).max(location);
+        let at = furthest + offset;
         let mut expected: Vec<String> = Vec::new();
-        if let pest::error::ErrorVariant::ParsingError { positives, .. } = &error.variant {
-            for rule in positives {
-                if let Some(name) = describe(*rule) {
-                    expected.push(name.to_string());
-                }
-            }
+        if let (pest::error::ErrorVariant::ParsingError { positives, .. }, true) = (&error.variant, furthest == location) {
+            expected.extend(positives.iter().filter_map(|r| describe(*r)).map(str::to_string));
         }
-        if let Some(attempts) = error.parse_attempts() {
-            // pest does not export its token type; its Display is the literal
-            // for literal tokens, `a..z` for ranges and a marker for built-ins.
+        if let Some(attempts) = &attempts {
+            // pest does not export its token type; its Display is the
+            // literal for literal tokens, `a..z` for ranges and a marker for
+            // built-ins.
             for token in attempts.expected_tokens() {
                 let token = token.to_string();
                 let is_range = token.chars().count() == 4 && token.chars().nth(1) == Some('.');
-                if token == "BUILTIN_RULE" || is_range || token.trim().is_empty() && token != "\n" {
+                // `//` starts a comment and `_` a name: true, but noise.
+                if token == "BUILTIN_RULE" || is_range || token == "//" || token == "_" || (token.trim().is_empty() && token != "\n") {
                     continue;
                 }
                 expected.push(match token.as_str() {
@@ -128,18 +132,123 @@ impl<'t> Builder<'t> {
                 });
             }
         }
+        // The first characters of a value say nothing "a value" does not.
+        if expected.iter().any(|e| e == "a value") {
+            const VALUE_STARTS: [&str; 7] = ["`\"`", "`(`", "`[`", "`{`", "`-`", "`true`", "`false`"];
+            expected.retain(|e| !VALUE_STARTS.contains(&e.as_str()));
+        }
+        if expected.iter().any(|e| e == "a declaration") {
+            const DECLARATION_STARTS: [&str; 6] = ["`enum`", "`env`", "`kind`", "`let`", "`use`", "a name"];
+            expected.retain(|e| !DECLARATION_STARTS.contains(&e.as_str()));
+        }
         expected.sort();
         expected.dedup();
         let found = self.found(at);
+        let end = self.token_end(at);
+        let span = Span::new(self.file, at, end);
+        let at_line_end = matches!(self.text[at..].chars().next(), None | Some('\n'));
+
+        if at_line_end {
+            if let Some(open) = self.unclosed_string(at) {
+                return Diagnostic::new(Code::Syntax, Span::new(self.file, open, at), "this string is not closed")
+                    .label("the string starts here and runs to the end of the line")
+                    .help("add the closing `\"` (strings do not span lines; write `\\n` for a line break)");
+            }
+            if let Some((open, close)) = self.unclosed_bracket(offset, at) {
+                let (line, _) = self.line_col(open);
+                return Diagnostic::new(Code::Syntax, span, format!("expected `{close}` to close the `{}` on line {line}, found {found}", &self.text[open..open + 1]))
+                    .label(format!("expected `{close}`"))
+                    .with_label(Span::new(self.file, open, open + 1), "opened here")
+                    .help(format!("add `{close}`, or remove the `{}`", &self.text[open..open + 1]));
+            }
+        }
+        let closer = self.text[at..].chars().next().filter(|c| matches!(c, '}' | ']' | ')'));
+        if let (Some(found_closer), Some((open, close))) = (closer, self.unclosed_bracket(offset, at)) {
+            if found_closer != close {
+                let (line, _) = self.line_col(open);
+                return Diagnostic::new(Code::Syntax, span, format!("expected `{close}` to close the `{}` on line {line}, found `{found_closer}`", &self.text[open..open + 1]))
+                    .label(format!("expected `{close}`"))
+                    .with_label(Span::new(self.file, open, open + 1), "opened here")
+                    .help(format!("add `{close}` before the `{found_closer}`"));
+            }
+        }
+        if expected.iter().any(|e| e == "a new line") && !at_line_end && !found.starts_with("`}") {
+            return Diagnostic::new(Code::Syntax, span, format!("expected a new line, `,` or `;` before {found}"))
+                .label("a second statement on the same line")
+                .help("put each statement on its own line, or separate them with `,`");
+        }
         let message = if expected.is_empty() {
             format!("unexpected {found}")
         } else {
             format!("expected {}, found {found}", join_or(&expected))
         };
-        let end = self.token_end(at);
-        Diagnostic::new(Code::Syntax, Span::new(self.file, at, end), message)
+        Diagnostic::new(Code::Syntax, span, message)
             .label(if expected.is_empty() { "here".to_string() } else { format!("expected {}", join_or(&expected)) })
             .help(syntax_help(&self.text[at..]))
+    }
+
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+        (line, col)
+    }
+
+    /// The start of a string opened on `at`'s line and not closed before it.
+    fn unclosed_string(&self, at: usize) -> Option<usize> {
+        let line_start = self.text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let mut open = None;
+        let mut chars = self.text[line_start..at].char_indices();
+        while let Some((i, c)) = chars.next() {
+            match (c, open) {
+                ('/', None) if self.text[line_start + i..].starts_with("//") => return None,
+                ('"', None) => open = Some(line_start + i),
+                ('"', Some(_)) => open = None,
+                ('\\', Some(_)) => {
+                    chars.next();
+                }
+                _ => {}
+            }
+        }
+        open
+    }
+
+    /// The innermost bracket opened between `from` and `at` and not closed,
+    /// with the bracket that closes it (strings and comments skipped).
+    fn unclosed_bracket(&self, from: usize, at: usize) -> Option<(usize, char)> {
+        let mut stack: Vec<(usize, char)> = Vec::new();
+        let bytes = self.text.as_bytes();
+        let mut i = from;
+        let mut in_string = false;
+        while i < at {
+            let b = bytes[i];
+            if in_string {
+                match b {
+                    b'\\' => i += 1,
+                    b'"' | b'\n' => in_string = false,
+                    _ => {}
+                }
+            } else {
+                match b {
+                    b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                        while i < at && bytes[i] != b'\n' {
+                            i += 1;
+                        }
+                        continue;
+                    }
+                    b'"' => in_string = true,
+                    b'{' => stack.push((i, '}')),
+                    b'[' => stack.push((i, ']')),
+                    b'(' => stack.push((i, ')')),
+                    b'}' | b']' | b')' => {
+                        stack.pop();
+                    }
+                    _ => {}
+                }
+            }
+            i += 1;
+        }
+        stack.pop()
     }
 
     /// What stands at `at`, for "found ..." in messages.
@@ -148,6 +257,7 @@ impl<'t> Builder<'t> {
         match rest.chars().next() {
             None => "the end of the file".into(),
             Some('\n') => "the end of the line".into(),
+            Some(c) if c.is_control() => format!("the control character U+{:04X}", c as u32),
             Some(_) => {
                 let token = &rest[..self.token_end(at) - at];
                 format!("`{}`", token.chars().take(24).collect::<String>())
@@ -165,6 +275,10 @@ impl<'t> Builder<'t> {
             .unwrap_or(rest.len());
         let len = if word > 0 {
             word
+        } else if rest.starts_with('"') {
+            // A whole string literal, up to its closing quote on this line.
+            let line = rest.split('\n').next().unwrap_or(rest);
+            line[1..].find('"').map(|i| i + 2).unwrap_or(line.len())
         } else {
             match rest.chars().next() {
                 Some('\n') | None => 0,

@@ -172,6 +172,9 @@ impl Checker<'_> {
                 let help = match code {
                     Code::BadCron => "five fields: minute hour day-of-month month day-of-week, e.g. \"0 3 * * *\"".to_string(),
                     Code::BadHost => "a host name is lower-case labels of letters, digits and `-`, joined by `.`".to_string(),
+                    _ if invalid.message.contains("digest") => "a digest is `sha256:` and 64 lower-case hex digits, as `docker buildx imagetools inspect` prints it".to_string(),
+                    _ if invalid.message.contains("name component") => "image repository names are lower case: `ghcr.io/your-org/health-api:1.0.0`".to_string(),
+                    _ if invalid.message.contains("tag") && !invalid.message.contains("no tag") => "a tag is letters, digits, `_`, `.` and `-`, such as `1.4.2`".to_string(),
                     _ => "pin the image: `registry/name:tag` or `name@sha256:<digest>`".to_string(),
                 };
                 self.report(

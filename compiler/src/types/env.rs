@@ -56,7 +56,7 @@ impl Checker<'_> {
                 Some((module, decl)) => self.apply_env_decl(module, &decl),
                 None => {
                     let names: Vec<String> = self.envs.keys().cloned().collect();
-                    let span = self.platform_span();
+                    let span = self.platform_name_span();
                     let declared = if names.is_empty() { "none".to_string() } else { names.join(", ") };
                     let help = suggest::did_you_mean(name, names.iter().map(String::as_str), &format!("declared environments: {declared}"));
                     self.report(
@@ -68,6 +68,18 @@ impl Checker<'_> {
             }
         }
         self.find_platform();
+    }
+
+    /// The name of the platform instance, for problems with the platform as
+    /// a whole; the start of the root file when there is none.
+    fn platform_name_span(&self) -> Span {
+        let Some(kind) = self.world.kind_named("platform") else { return self.platform_span() };
+        self.world
+            .instances
+            .iter()
+            .find(|o| self.world.extends(self.world.objects[**o].kind, kind))
+            .map(|o| self.world.objects[*o].name_span)
+            .unwrap_or_else(|| self.platform_span())
     }
 
     fn platform_span(&self) -> Span {
@@ -105,7 +117,7 @@ impl Checker<'_> {
         };
         let DeclKind::Instance(pending) = decl.kind else {
             self.report(
-                Diagnostic::new(Code::NotAValue, target.span, format!("`{}` is a {}, not an instance", target.name, decl.kind.describe()))
+                Diagnostic::new(Code::NotAValue, target.span, format!("`{}` is {}, not an instance", target.name, decl.kind.describe()))
                     .label("not an instance")
                     .help("an environment overrides fields of instances"),
             );
@@ -121,11 +133,26 @@ impl Checker<'_> {
         object.stmts.push(Source { stmt, module, from_env: true });
     }
 
+    /// Whether a kind or one of its ancestors is part of an `extends` cycle.
+    pub(crate) fn kind_is_broken(&self, mut kind: usize) -> bool {
+        loop {
+            if self.world.kinds[kind].broken {
+                return true;
+            }
+            match self.world.kinds[kind].parent {
+                Some(p) => kind = p,
+                None => return false,
+            }
+        }
+    }
+
     fn find_platform(&mut self) {
         let Some(platform_kind) = self.world.kind_named("platform") else { return };
         let platforms: Vec<ObjId> =
             self.world.instances.iter().copied().filter(|o| self.world.extends(self.world.objects[*o].kind, platform_kind)).collect();
         match platforms.as_slice() {
+            // A file that could not be read or parsed has told its story.
+            [] if self.diagnostics.has_errors() => {}
             [] => {
                 let span = self.platform_span();
                 self.report(
@@ -159,15 +186,26 @@ impl Checker<'_> {
     }
 
     pub(crate) fn validate_object(&mut self, obj: ObjId) {
+        if self.kind_is_broken(self.world.objects[obj].kind) {
+            return;
+        }
         let object = self.world.objects[obj].clone();
         let kind = &self.world.kinds[object.kind];
         let kind_name = kind.name.clone();
         let fields = kind.fields.clone();
         let mut seen: Vec<(&str, Option<&str>, Span)> = Vec::new();
         let mut problems = Vec::new();
+        // Required fields an unknown field was probably meant to be: the
+        // "did you mean" says it already.
+        let mut misspelled: Vec<&String> = Vec::new();
         for source in &object.stmts {
             let stmt = &source.stmt;
             let Some(field) = fields.get(&stmt.field.name) else {
+                if let Some(close) = suggest::closest(&stmt.field.name, fields.keys().map(String::as_str)) {
+                    if let Some((name, _)) = fields.get_key_value(close) {
+                        misspelled.push(name);
+                    }
+                }
                 let help = suggest::did_you_mean(
                     &stmt.field.name,
                     fields.keys().map(String::as_str),
@@ -206,12 +244,14 @@ impl Checker<'_> {
             }
             seen.push((&stmt.field.name, key, stmt.span));
         }
+        let broken = self.syntax_errors.iter().any(|e| e.file == object.span.file && e.start >= object.span.start && e.end <= object.span.end);
         let missing: Vec<&String> = fields
             .iter()
             .filter(|(name, f)| f.is_required() && !object.stmts.iter().any(|s| &s.stmt.field.name == *name))
+            .filter(|(name, _)| !misspelled.contains(name))
             .map(|(name, _)| name)
             .collect();
-        if !missing.is_empty() {
+        if !missing.is_empty() && !broken {
             let list: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
             let what = match &object.name {
                 Some(name) => format!("`{name}`"),

@@ -436,9 +436,17 @@ impl Checker<'_> {
             // `none` leaves an optional field unset (an environment may
             // take back what the base set).
             None if first.name == "none" && path.segments.len() == 1 => return Some(Value::None),
+            None if path.segments.len() == 1 && enum_hint.is_some() => {
+                self.unknown_variant(enum_hint.expect("checked"), first);
+                return None;
+            }
+            None if path.segments.len() == 1 && matches!(hint.map(Ty::inner), Some(Ty::Ref(_) | Ty::Object(_))) => {
+                let (Some(Ty::Ref(kind)) | Some(Ty::Object(kind))) = hint.map(Ty::inner) else { return None };
+                self.unknown_instance(first, *kind);
+                return None;
+            }
             None => {
-                let extra = enum_hint.map(|e| self.world.enums[e].variants.clone()).unwrap_or_default();
-                self.unknown_name(first, module, &extra);
+                self.unknown_name(first, module, &[]);
                 return None;
             }
         };
@@ -457,6 +465,7 @@ impl Checker<'_> {
         }
         let last = path.segments[path.segments.len() - rest.len() - 1].clone();
         let mut value = match kind {
+            DeclKind::Missing => return None,
             DeclKind::Let(id) => self.let_value(id, last.span)?,
             DeclKind::Instance(pending) => Value::Object(self.instance_object(pending)?),
             DeclKind::Enum(e) => {
@@ -619,11 +628,12 @@ impl Checker<'_> {
                 } else {
                     (Code::TypeMismatch, format!("`{}` works on numbers and quantities", op.symbol()))
                 };
+                // The primary label on the right operand and a second on the
+                // left: labels that do not overlap draw cleanly.
                 self.report(
-                    Diagnostic::new(code, span, format!("cannot {} {l} and {r}", op_verb(op)))
-                        .label(format!("{l} {} {r}", op.symbol()))
+                    Diagnostic::new(code, rspan, format!("cannot {} {l} and {r}", op_verb(op)))
+                        .label(r)
                         .with_label(lspan, l)
-                        .with_label(rspan, r)
                         .help(help),
                 );
                 return None;

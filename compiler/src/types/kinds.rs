@@ -19,6 +19,8 @@ pub struct KindInfo {
     /// Declared in the prelude: the compiler gives it meaning.
     pub builtin: bool,
     pub parent: Option<KindId>,
+    /// Part of a cycle of `extends`: reported once, then left alone.
+    pub broken: bool,
     /// Every field, inherited ones first, in declaration order.
     pub fields: IndexMap<String, Field>,
     pub ast: ast::KindDecl,
@@ -32,6 +34,7 @@ impl KindInfo {
             span: ast.name.span,
             builtin,
             parent: None,
+            broken: false,
             fields: IndexMap::new(),
             ast: ast.clone(),
         }
@@ -88,9 +91,10 @@ impl Checker<'_> {
     pub(crate) fn resolve_kind_path(&mut self, path: &ast::Path, module: ModuleId) -> Option<KindId> {
         match self.resolve_decl(path, module)? {
             DeclKind::Kind(k) => Some(k),
+            DeclKind::Missing => None,
             other => {
                 self.report(
-                    Diagnostic::new(Code::NotAKind, path.span, format!("`{}` is a {}, not a kind", path.text(), other.describe()))
+                    Diagnostic::new(Code::NotAKind, path.span, format!("`{}` is {}, not a kind", path.text(), other.describe()))
                         .label("not a kind")
                         .help("instances and `kind X: parent` name a kind such as `service`, `node` or `postgres`"),
                 );
@@ -108,6 +112,7 @@ impl Checker<'_> {
             return None;
         };
         match (&decl.kind, path.segments.get(1)) {
+            (DeclKind::Missing, _) => None,
             (DeclKind::Module(target), Some(member)) => {
                 let target = *target;
                 match self.lookup_in(target, &member.name) {
@@ -131,7 +136,7 @@ impl Checker<'_> {
                 self.report(
                     Diagnostic::new(Code::NoSuchMember, member.span, format!("`{}` is not a module", first.name))
                         .label("no members here")
-                        .help(format!("`{}` is a {}", first.name, decl.kind.describe())),
+                        .help(format!("`{}` is {}", first.name, decl.kind.describe())),
                 );
                 None
             }
@@ -151,12 +156,67 @@ impl Checker<'_> {
     pub(crate) fn unknown_name(&mut self, name: &ast::Ident, module: ModuleId, extra: &[String]) {
         let mut names = self.visible_names(module);
         names.extend_from_slice(extra);
-        let help = suggest::did_you_mean(&name.name, names.iter().map(String::as_str), "declare it, or `use` the module that has it");
+        let fallback = self.stdlib_home(&name.name).unwrap_or_else(|| "declare it, or `use` the module that has it".to_string());
+        let help = suggest::did_you_mean(&name.name, names.iter().map(String::as_str), &fallback);
         self.report(
             Diagnostic::new(Code::UnknownName, name.span, format!("unknown name `{}`", name.name))
                 .label("not declared")
                 .help(help),
         );
+    }
+
+    /// An unknown name where an instance of `kind` is wanted: suggestions
+    /// come from the instances of that kind only.
+    pub(crate) fn unknown_instance(&mut self, name: &ast::Ident, kind: KindId) {
+        let candidates: Vec<String> = self
+            .user_scope
+            .iter()
+            .filter(|(_, d)| match d.kind {
+                DeclKind::Instance(p) => self.pending[p].obj.is_some_and(|o| self.world.extends(self.world.objects[o].kind, kind)),
+                _ => false,
+            })
+            .map(|(n, _)| n.clone())
+            .collect();
+        let kind_name = self.world.kinds[kind].name.clone();
+        let fallback = if candidates.is_empty() {
+            format!("declare a {kind_name} named `{}`", name.name)
+        } else {
+            format!("the {kind_name}s are: {}", candidates.join(", "))
+        };
+        let help = suggest::did_you_mean(&name.name, candidates.iter().map(String::as_str), &fallback);
+        self.report(
+            Diagnostic::new(Code::UnknownName, name.span, format!("unknown {kind_name} `{}`", name.name))
+                .label("not declared")
+                .help(help),
+        );
+    }
+
+    /// "`redis` is in the stdlib module `components`: ..." for a name the
+    /// file forgot to import.
+    fn stdlib_home(&self, name: &str) -> Option<String> {
+        let mut homes: Vec<(String, ModuleId)> = Vec::new();
+        for (module, scope) in &self.module_scopes {
+            if *module != self.loaded.prelude && scope.contains_key(name) {
+                if let crate::resolve::modules::Origin::Stdlib(path) = &self.loaded.modules[*module].origin {
+                    homes.push((path.replace('/', "."), *module));
+                }
+            }
+        }
+        if homes.is_empty() {
+            // Not loaded yet: look through every embedded module's text.
+            for (path, text) in crate::embedded::stdlib_modules() {
+                let declares = text.lines().any(|l| {
+                    let mut words = l.split_whitespace();
+                    matches!((words.next(), words.next()), (Some(_), Some(n)) if n.trim_end_matches([':', '{']) == name)
+                });
+                if path != crate::resolve::modules::PRELUDE && declares {
+                    homes.push((path.replace('/', "."), 0));
+                }
+            }
+        }
+        homes.sort();
+        let (path, _) = homes.first()?;
+        Some(format!("`{name}` is in the stdlib module `{path}`: add `use {path}.{{{name}}}`"))
     }
 
     /// A kind that extends itself loses its parent, so that every later walk
@@ -176,6 +236,9 @@ impl Checker<'_> {
                             .help("a kind extends a more general kind; remove one link of the chain"),
                     );
                     self.world.kinds[start].parent = None;
+                    for k in chain {
+                        self.world.kinds[k].broken = true;
+                    }
                     break;
                 }
                 if chain.contains(&parent) {
@@ -221,8 +284,12 @@ impl Checker<'_> {
                 .collect();
             fields.insert(decl.name.name.clone(), Field { ty, span: decl.name.span, defaults });
         }
+        let broken = self.world.kinds[id].broken;
         for stmt in &ast.defaults {
             let Some(field) = fields.get_mut(&stmt.field.name) else {
+                if broken {
+                    continue;
+                }
                 let names: Vec<String> = fields.keys().cloned().collect();
                 let help = suggest::did_you_mean(&stmt.field.name, names.iter().map(String::as_str), "declare a new field with `name: type`");
                 self.report(
@@ -292,7 +359,7 @@ impl Checker<'_> {
                 DeclKind::Enum(e) => Ty::Enum(e),
                 other => {
                     self.report(
-                        Diagnostic::new(Code::UnknownType, ty.name.span, format!("`{name}` is a {}, not a type", other.describe()))
+                        Diagnostic::new(Code::UnknownType, ty.name.span, format!("`{name}` is {}, not a type", other.describe()))
                             .label("not a type")
                             .help("a type is a built-in type, a kind or an enum"),
                     );

@@ -33,11 +33,16 @@ use value::{ObjId, Object, Slot, Value};
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::resolve::modules::{Loaded, ModuleId, Origin};
+use crate::source::Span;
 use crate::syntax::ast;
 
 /// Evaluation may nest (a value referring to a value referring to ...); past
 /// this depth it stops with a diagnostic rather than exhausting the stack.
 pub const MAX_EVAL_DEPTH: usize = 200;
+
+/// Items (kinds, instances, constants, ...) of all files together; ten
+/// times the largest platform hplc is benchmarked on.
+pub const MAX_DECLARATIONS: usize = 1_000_000;
 
 /// The evaluated platform: every kind, enum and object, and the named
 /// instances in declaration order.
@@ -111,6 +116,9 @@ pub struct Checker<'a> {
     pub(crate) defaults: HashMap<(KindId, String), Option<Value>>,
     pub(crate) depth: usize,
     pub(crate) platform: Option<ObjId>,
+    /// Where the parser found syntax errors: an instance with one inside is
+    /// not also told it misses the field the broken line meant to set.
+    pub(crate) syntax_errors: Vec<Span>,
 }
 
 pub(crate) struct Let {
@@ -135,7 +143,10 @@ pub fn check(loaded: &Loaded, env: Option<&str>, diagnostics: &mut Diagnostics) 
         defaults: HashMap::new(),
         depth: 0,
         platform: None,
+        syntax_errors: Vec::new(),
     };
+    checker.syntax_errors =
+        checker.diagnostics.iter().filter(|d| d.code == crate::diagnostics::Code::Syntax).map(|d| d.span()).collect();
     checker.declare_all();
     checker.resolve_imports();
     checker.build_kinds();

@@ -29,7 +29,7 @@ impl Checker<'_> {
                 DeclKind::Let(_) => "constant",
                 DeclKind::Kind(_) => "kind",
                 DeclKind::Enum(_) => "enum",
-                DeclKind::Instance(_) | DeclKind::Module(_) => continue,
+                DeclKind::Instance(_) | DeclKind::Module(_) | DeclKind::Missing => continue,
             };
             if !decl.used.get() {
                 warnings.push(

@@ -28,6 +28,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
+    if let Err(code) = crate::report::require_file(&args.file) {
+        return code;
+    }
     let compilation = hplc::compile(&args.file, args.env.as_deref(), &RealFs);
     if report::print(&compilation.diagnostics, &compilation.sources, args.report) {
         eprintln!("hplc: nothing written: fix the errors above");

@@ -21,6 +21,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
+    if let Err(code) = crate::report::require_file(&args.file) {
+        return code;
+    }
     let (compilation, checked) = compile_all(&args.file, args.env.as_deref());
     let failed = report::print(&compilation.diagnostics, &compilation.sources, args.report);
     if failed {

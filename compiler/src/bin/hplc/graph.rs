@@ -30,6 +30,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
+    if let Err(code) = crate::report::require_file(&args.file) {
+        return code;
+    }
     let compilation = hplc::compile(&args.file, args.env.as_deref(), &RealFs);
     let failed = diagnostics::print(&compilation.diagnostics, &compilation.sources, args.report);
     let (Some(model), Some(graph)) = (&compilation.model, &compilation.graph) else {

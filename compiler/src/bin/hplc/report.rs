@@ -60,3 +60,16 @@ pub fn print(diagnostics: &[Diagnostic], sources: &SourceMap, options: Options) 
     }
     has_errors
 }
+
+/// A missing root file is a usage problem (exit 2), not a platform error.
+pub fn require_file(path: &std::path::Path) -> Result<(), u8> {
+    if path.is_file() {
+        return Ok(());
+    }
+    if path.is_dir() {
+        eprintln!("hplc: {} is a directory; name the platform file (e.g. {}/platform.hpl)", path.display(), path.display());
+    } else {
+        eprintln!("hplc: {}: no such file (hplc reads platform.hpl in the current directory by default)", path.display());
+    }
+    Err(EXIT_USAGE)
+}
