@@ -332,6 +332,7 @@ impl Lowering<'_> {
                 cpu: self.get(a, "cpu").as_quantity(),
                 memory: self.get(a, "memory").as_quantity(),
                 queue_depth: self.get(a, "queue_depth").as_int(),
+                queue_metric: self.string(a, "queue_metric"),
             }),
             needs,
             expose: map_objects("expose")
@@ -381,13 +382,24 @@ impl Lowering<'_> {
                 keep_weekly: self.int(b, "keep_weekly"),
                 bucket: self.object(b, "bucket").map(|o| k8s_name(self.world.name(o))).unwrap_or_default(),
                 span: o.value_span("backup"),
+                uploader: self.string(b, "uploader"),
+                secrets: self.secrets(b),
             }),
             env: self.string_map(obj, "env"),
+            env_spans: self
+                .string_map(obj, "env")
+                .keys()
+                .map(|k| (k.clone(), o.entry_span("env", k).unwrap_or_else(|| o.value_span("env"))))
+                .collect(),
             secrets: self.secrets(obj),
             run_as: self.int(obj, "run_as"),
             read_only_root: self.boolean(obj, "read_only_root"),
             capabilities: self.strings(obj, "capabilities"),
             host_access: self.boolean(obj, "host_access"),
+            host_paths: self.string_map(obj, "host_paths"),
+            ingress_class: self.string(obj, "ingress_class"),
+            ingress_class_controller: self.string(obj, "ingress_class_controller"),
+            retention_flag: self.string(obj, "retention_flag"),
             config: self.string_map(obj, "config"),
             config_mount: self.string(obj, "config_mount"),
             retention_ms: self.get(obj, "retention").as_quantity(),

@@ -255,6 +255,8 @@ pub struct Autoscale {
     pub cpu: Option<i64>,
     pub memory: Option<i64>,
     pub queue_depth: Option<i64>,
+    /// The external metric `queue_depth` targets; empty: none.
+    pub queue_metric: String,
 }
 
 #[derive(Clone, Debug)]
@@ -265,6 +267,10 @@ pub struct Backup {
     /// The bucket's generated name.
     pub bucket: String,
     pub span: Span,
+    /// The S3 client image that uploads the dumps.
+    pub uploader: String,
+    /// S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY.
+    pub secrets: IndexMap<String, SecretRef>,
 }
 
 #[derive(Clone, Debug)]
@@ -338,11 +344,18 @@ pub struct Service {
     pub managed: bool,
     pub backup: Option<Backup>,
     pub env: IndexMap<String, String>,
+    /// Where each `env` entry is set, for diagnostics.
+    pub env_spans: IndexMap<String, Span>,
     pub secrets: IndexMap<String, SecretRef>,
     pub run_as: i64,
     pub read_only_root: bool,
     pub capabilities: Vec<String>,
     pub host_access: bool,
+    /// Host directories mounted read-only under /host, by volume name.
+    pub host_paths: IndexMap<String, String>,
+    pub ingress_class: String,
+    pub ingress_class_controller: String,
+    pub retention_flag: String,
     pub config: IndexMap<String, String>,
     pub config_mount: String,
     pub retention_ms: Option<i64>,
