@@ -5,12 +5,15 @@
 //! [`model`] (the platform as the backends see it). [`compile`] runs them;
 //! every stage reports into one [`diagnostics::Diagnostics`].
 
+pub mod clouds;
 pub mod diagnostics;
 pub mod embedded;
 pub mod emit;
 pub mod fmt;
 pub mod graph;
+pub mod lsp;
 pub mod model;
+pub mod pipeline;
 pub mod placement;
 pub mod resolve;
 pub mod safety;
@@ -28,6 +31,8 @@ use source::SourceMap;
 /// the diagnostics sorted by position, and the evaluated world.
 pub struct Compilation {
     pub sources: SourceMap,
+    /// The syntax tree of every loaded file, for the language server.
+    pub modules: Vec<resolve::modules::LoadedModule>,
     pub diagnostics: Vec<Diagnostic>,
     pub world: types::World,
     /// Environments the platform declares, in source order.
@@ -60,12 +65,22 @@ pub fn compile(root: &Path, env: Option<&str>, fs: &dyn FileSystem) -> Compilati
             let graph = graph::build(platform);
             graph::check(&graph, platform, &mut diagnostics);
             let plan = placement::plan(platform, &mut diagnostics);
+            clouds::check(platform, &mut diagnostics);
             safety::check(platform, &plan, &mut diagnostics);
             (Some(graph), Some(plan))
         }
         None => (None, None),
     };
-    Compilation { sources: loaded.sources, diagnostics: diagnostics.into_sorted(), world, envs, model, graph, plan }
+    Compilation {
+        sources: loaded.sources,
+        modules: loaded.modules,
+        diagnostics: diagnostics.into_sorted(),
+        world,
+        envs,
+        model,
+        graph,
+        plan,
+    }
 }
 
 fn declared_envs(loaded: &resolve::modules::Loaded) -> Vec<String> {

@@ -4,36 +4,10 @@
 //! byte; `HPLC_UPDATE_GOLDEN=1 cargo test --test golden` rewrites them, for
 //! a change of output made on purpose.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use hplc::emit::{self, output, Output};
-use hplc::resolve::fs::RealFs;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_path_buf()
-}
-
-/// Builds one environment of platform.hpl in memory.
-pub fn build(env: Option<&str>) -> Output {
-    let root = repo().join("platform.hpl");
-    let compilation = hplc::compile(&root, env, &RealFs);
-    assert!(!compilation.has_errors(), "platform.hpl ({env:?}) has errors: {:#?}", compilation.diagnostics);
-    let context = emit::Context {
-        platform: compilation.model.as_ref().expect("model"),
-        graph: compilation.graph.as_ref().expect("graph"),
-        plan: compilation.plan.as_ref().expect("plan"),
-        sources: &compilation.sources,
-        root_dir: &repo(),
-    };
-    emit::generate(&context)
-}
-
-fn environments() -> Vec<(String, Option<String>)> {
-    let compilation = hplc::compile(&repo().join("platform.hpl"), None, &RealFs);
-    let mut envs = vec![("default".to_string(), None)];
-    envs.extend(compilation.envs.iter().map(|e| (e.clone(), Some(e.clone()))));
-    envs
-}
+use common::{build, environments, repo};
+use hplc::emit::output;
 
 #[test]
 fn golden_outputs_match_a_fresh_build() {

@@ -101,6 +101,7 @@ codes! {
     VolumeTooLarge = "E0606", Error, "volume above its storage class maximum";
     BootVolumeTooSmall = "E0607", Error, "boot volume below the cloud minimum";
     NoNodes = "E0608", Error, "no nodes declared";
+    ShapeOfAnotherCloud = "E0609", Error, "node shape from another cloud";
 
     // Budget.
     BudgetCpu = "E0701", Error, "CPU over budget";
@@ -118,6 +119,7 @@ codes! {
 
     // Warnings.
     VolumeRoundedUp = "W0601", Warning, "volume rounded up to its storage class minimum";
+    NoTerraform = "W0602", Warning, "no Terraform for the platform's cloud";
     UnusedImport = "W0101", Warning, "unused import";
     UnusedDeclaration = "W0102", Warning, "unused declaration";
     EmptyNamespace = "W0103", Warning, "namespace without workloads";

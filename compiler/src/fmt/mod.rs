@@ -455,3 +455,44 @@ fn blank_line_between(gap: &str) -> bool {
     }
     false
 }
+
+/// Formats `text` and checks the result: formatting it again changes
+/// nothing, and it compiles to exactly what the original compiles to
+/// (the same diagnostics codes, the same generated files). Returns the
+/// formatted text, or what went wrong. A safety net for the formatter,
+/// run by the property tests and the fuzzer.
+pub fn verify(text: &str) -> Result<String, String> {
+    use crate::resolve::fs::MemoryFs;
+    let Ok(formatted) = format(FileId(0), text) else {
+        return Err("not formatted: the text has syntax errors".into());
+    };
+    let again = format(FileId(0), &formatted).map_err(|e| format!("the formatted text does not parse: {e:?}"))?;
+    if again != formatted {
+        return Err(format!("formatting is not idempotent:\n--- once\n{formatted}\n--- twice\n{again}"));
+    }
+    let build = |source: &str| {
+        let fs = MemoryFs::default().with("/verify/main.hpl", source.as_bytes().to_vec());
+        let built = crate::pipeline::build(std::path::Path::new("/verify/main.hpl"), None, &fs);
+        let codes: Vec<&str> = built.compilation.diagnostics.iter().map(|d| d.code.as_str()).collect();
+        (codes.join(","), built.output)
+    };
+    let (before_codes, before) = build(text);
+    let (after_codes, after) = build(&formatted);
+    if before_codes != after_codes {
+        return Err(format!("formatting changed the diagnostics: {before_codes} became {after_codes}"));
+    }
+    // Generated files carry source line numbers, which formatting may move;
+    // compare them with the `hplc.dev/source` lines taken out.
+    let strip = |output: Option<crate::emit::Output>| {
+        output.map(|o| {
+            o.files
+                .into_iter()
+                .map(|(path, text)| (path, text.lines().filter(|l| !l.contains(".hpl:")).collect::<Vec<_>>().join("\n")))
+                .collect::<Vec<_>>()
+        })
+    };
+    if strip(before) != strip(after) {
+        return Err("formatting changed the generated files".into());
+    }
+    Ok(formatted)
+}

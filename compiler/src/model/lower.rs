@@ -104,6 +104,7 @@ impl Lowering<'_> {
             budget,
             kubernetes_version: self.string(obj, "kubernetes_version"),
             scrape_interval_ms: self.quantity(obj, "scrape_interval"),
+            default_cpu_target: self.quantity(obj, "default_cpu_target"),
             trace_sampling: self.quantity(obj, "trace_sampling"),
             acme_email: self.string(obj, "acme_email"),
             acme_server: self.string(obj, "acme_server"),
@@ -145,6 +146,7 @@ impl Lowering<'_> {
                 })
                 .collect(),
             alerts: self.instances_of("alert").into_iter().map(|a| self.alert(self.world.name(a).to_string(), a)).collect(),
+            monitoring: self.object(obj, "monitoring").map(|m| self.monitoring(m)),
             trusted_cidrs: self.strings(obj, "trusted_cidrs"),
             nodes: nodes.iter().map(|n| self.node(*n)).collect(),
             namespaces: namespaces
@@ -176,6 +178,10 @@ impl Lowering<'_> {
                     }
                 })
                 .collect(),
+            terraform_state: self
+                .object(obj, "terraform_state")
+                .and_then(|state| self.instances_of("bucket").iter().position(|b| *b == state)),
+            shapes: self.shape_offers(),
         }
     }
 
@@ -216,7 +222,10 @@ impl Lowering<'_> {
             boot_volume_min: self.quantity(obj, "boot_volume_min"),
             boot_volume_system: self.quantity(obj, "boot_volume_system"),
             load_balancer_bandwidth: self.quantity(obj, "load_balancer_bandwidth"),
+            api_server_port: self.int(obj, "api_server_port") as u16,
             pricing,
+            terraform: self.object(obj, "terraform").map(|t| self.terraform_provider(t)),
+            object_storage_endpoint: self.string(obj, "object_storage_endpoint"),
             provenance: self.provenance(obj),
         }
     }
@@ -436,6 +445,16 @@ impl Lowering<'_> {
                 })
             }),
             alerts: map_objects("alerts").into_iter().map(|(name, a)| self.alert(name, a)).collect(),
+            panels: self.panels(obj),
+            http_metrics: self.object(obj, "http_metrics").map(|h| HttpMetrics {
+                requests: self.string(h, "requests"),
+                errors: self.string(h, "errors"),
+                errors_where: self.string(h, "errors_where"),
+                latency: self.string(h, "latency"),
+                latency_in_ms: self.boolean(h, "latency_in_ms"),
+            }),
+            datasource: self.object(obj, "datasource").map(|d| DataSource { kind: self.string(d, "type"), port: self.string(d, "port") }),
+            honor_labels: self.boolean(obj, "honor_labels"),
             name,
         }
     }
@@ -477,5 +496,103 @@ fn number(value: &Value) -> i64 {
         Value::Int(i) => *i,
         Value::Quantity(_, q) => *q,
         _ => 0,
+    }
+}
+
+impl Lowering<'_> {
+    fn terraform_provider(&self, obj: ObjId) -> TerraformProvider {
+        TerraformProvider {
+            registry: self.string(obj, "registry"),
+            version: self.string(obj, "version"),
+            terraform_version: self.string(obj, "terraform_version"),
+            network_cidr: self.string(obj, "network_cidr"),
+            images: self.string_map(obj, "images"),
+            flexible_shapes: self.strings(obj, "flexible_shapes"),
+            provenance: self.provenance(obj),
+        }
+    }
+
+    /// Every shape of the loaded modules: named instances of `shape` (and
+    /// of kinds extending it), and the kinds extending it that fix their
+    /// provider (`oci.a1_flex`, whose size each node chooses).
+    fn shape_offers(&self) -> Vec<ShapeOffer> {
+        let Some(shape) = self.world.kind_named("shape") else { return Vec::new() };
+        let instances = self.world.objects.iter().enumerate().filter_map(|(id, o)| {
+            let path = o.name.clone()?;
+            self.world.extends(o.kind, shape).then(|| ShapeOffer {
+                provider: self.string(id, "provider"),
+                path,
+                name: self.string(id, "name"),
+            })
+        });
+        let kinds = self.world.kinds.iter().enumerate().filter(|(id, _)| *id != shape && self.world.extends(*id, shape));
+        let kinds = kinds.filter_map(|(_, kind)| {
+            Some(ShapeOffer {
+                provider: literal_default(kind, "provider")?,
+                path: kind.name.clone(),
+                name: literal_default(kind, "name").unwrap_or_default(),
+            })
+        });
+        let mut offers: Vec<ShapeOffer> = kinds.chain(instances).filter(|o| !o.provider.is_empty()).collect();
+        offers.sort_by(|a, b| (&a.provider, &a.path).cmp(&(&b.provider, &b.path)));
+        offers.dedup_by(|a, b| a.provider == b.provider && a.path == b.path);
+        offers
+    }
+}
+
+/// The default a kind gives a string field, when it is a plain literal.
+fn literal_default(kind: &crate::types::KindInfo, field: &str) -> Option<String> {
+    let (stmt, _) = kind.fields.get(field)?.defaults.last()?;
+    match &stmt.value.kind {
+        crate::syntax::ast::ExprKind::Str(parts) => match parts.as_slice() {
+            [crate::syntax::ast::StrPart::Text(text, _)] => Some(text.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Monitoring data: alert thresholds and dashboard panels.
+impl Lowering<'_> {
+    fn monitoring(&self, obj: ObjId) -> Monitoring {
+        let threshold = |field: &str| {
+            let t = self.object(obj, field).expect("monitoring thresholds are required");
+            AlertThreshold {
+                above: self.quantity(t, "above"),
+                count: self.int(t, "count"),
+                within_ms: self.quantity(t, "within"),
+                for_ms: self.quantity(t, "for"),
+                severity: self.get(t, "severity").as_enum().unwrap_or("warning").to_string(),
+                runbook: self.string(t, "runbook"),
+            }
+        };
+        Monitoring {
+            cpu: threshold("cpu"),
+            memory: threshold("memory"),
+            volume: threshold("volume"),
+            restarts: threshold("restarts"),
+            down: threshold("down"),
+            panels: self.panels(obj),
+            provenance: self.provenance(obj),
+        }
+    }
+
+    fn panels(&self, obj: ObjId) -> Vec<Panel> {
+        let Value::Map(panels) = self.get(obj, "panels") else { return Vec::new() };
+        panels
+            .iter()
+            .filter_map(|(name, v)| {
+                let p = v.as_object()?;
+                Some(Panel {
+                    name: name.clone(),
+                    title: self.string(p, "title"),
+                    expr: self.string(p, "expr"),
+                    unit: self.string(p, "unit"),
+                    legend: self.string(p, "legend"),
+                    dashboard: self.get(p, "dashboard").as_enum().unwrap_or("infrastructure").to_string(),
+                    chart: self.get(p, "chart").as_enum().unwrap_or("timeseries").to_string(),
+                })
+            })
+            .collect()
     }
 }

@@ -30,6 +30,8 @@ pub struct Platform {
     pub budget: Option<Budget>,
     pub kubernetes_version: String,
     pub scrape_interval_ms: i64,
+    /// Hundredths of a percent.
+    pub default_cpu_target: i64,
     pub trace_sampling: i64,
     pub acme_email: String,
     pub acme_server: String,
@@ -38,10 +40,28 @@ pub struct Platform {
     pub gitops: Vec<GitOps>,
     /// Alerts declared on their own, outside any service.
     pub alerts: Vec<Alert>,
+    /// Alert thresholds and platform-wide panels, when the platform sets
+    /// `monitoring`.
+    pub monitoring: Option<Monitoring>,
     pub nodes: Vec<Node>,
     pub namespaces: Vec<Namespace>,
     pub services: Vec<Service>,
     pub buckets: Vec<Bucket>,
+    /// The bucket (an index into `buckets`) that holds the Terraform state.
+    pub terraform_state: Option<usize>,
+    /// Every shape the loaded modules declare, for diagnostics that suggest
+    /// one (a node on another cloud's shape).
+    pub shapes: Vec<ShapeOffer>,
+}
+
+/// A shape a node could use: an instance of `shape` or a kind extending it.
+#[derive(Clone, Debug)]
+pub struct ShapeOffer {
+    pub provider: String,
+    /// How a platform names it: `aws.t4g_large`, `oci.a1_flex`.
+    pub path: String,
+    /// The provider's own name: `t4g.large`.
+    pub name: String,
 }
 
 #[derive(Clone, Debug)]
@@ -75,6 +95,65 @@ pub struct Alert {
     pub severity: String,
     pub summary: String,
     pub runbook: String,
+}
+
+/// A dashboard panel over a component's (or the platform's) metrics.
+/// `expr` still holds the `$target` placeholder; the Grafana backend
+/// replaces it.
+#[derive(Clone, Debug)]
+pub struct Panel {
+    /// The map key (`connections`): with the service, a stable panel id.
+    pub name: String,
+    pub title: String,
+    pub expr: String,
+    pub unit: String,
+    pub legend: String,
+    /// `cluster`, `application`, `infrastructure`, `capacity`, `security`.
+    pub dashboard: String,
+    /// `timeseries`, `stat`, `gauge`, `table`.
+    pub chart: String,
+}
+
+/// How an HTTP service counts requests, errors and latency.
+#[derive(Clone, Debug)]
+pub struct HttpMetrics {
+    pub requests: String,
+    pub errors: String,
+    pub errors_where: String,
+    pub latency: String,
+    pub latency_in_ms: bool,
+}
+
+/// A Grafana data source a service serves.
+#[derive(Clone, Debug)]
+pub struct DataSource {
+    /// Grafana's plugin id: `prometheus`, `loki`, `jaeger`.
+    pub kind: String,
+    /// The port name; empty for the first port.
+    pub port: String,
+}
+
+/// One threshold of a derived alerting rule.
+#[derive(Clone, Debug)]
+pub struct AlertThreshold {
+    /// Hundredths of a percent.
+    pub above: i64,
+    pub count: i64,
+    pub within_ms: i64,
+    pub for_ms: i64,
+    pub severity: String,
+    pub runbook: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Monitoring {
+    pub cpu: AlertThreshold,
+    pub memory: AlertThreshold,
+    pub volume: AlertThreshold,
+    pub restarts: AlertThreshold,
+    pub down: AlertThreshold,
+    pub panels: Vec<Panel>,
+    pub provenance: Provenance,
 }
 
 #[derive(Clone, Debug)]
@@ -130,7 +209,27 @@ pub struct Cloud {
     pub boot_volume_min: i64,
     pub boot_volume_system: i64,
     pub load_balancer_bandwidth: i64,
+    pub api_server_port: u16,
     pub pricing: Option<Pricing>,
+    pub terraform: Option<TerraformProvider>,
+    /// The S3-compatible endpoint of the region's object storage; empty
+    /// where the cloud has its own state backend.
+    pub object_storage_endpoint: String,
+    pub provenance: Provenance,
+}
+
+/// How the Terraform backend provisions a cloud (stdlib data).
+#[derive(Clone, Debug)]
+pub struct TerraformProvider {
+    /// Registry address (`oracle/oci`) and version constraint.
+    pub registry: String,
+    pub version: String,
+    pub terraform_version: String,
+    pub network_cidr: String,
+    /// Node image by architecture (`arm64`), in the provider's terms.
+    pub images: IndexMap<String, String>,
+    /// Shapes whose OCPUs and memory are set per node pool.
+    pub flexible_shapes: Vec<String>,
     pub provenance: Provenance,
 }
 
@@ -363,6 +462,11 @@ pub struct Service {
     pub routes: Vec<Route>,
     pub jwt: Option<Jwt>,
     pub alerts: Vec<Alert>,
+    pub panels: Vec<Panel>,
+    pub http_metrics: Option<HttpMetrics>,
+    pub datasource: Option<DataSource>,
+    /// The scraper keeps the labels of its metrics (`honor_labels`).
+    pub honor_labels: bool,
 }
 
 impl Service {
@@ -387,6 +491,25 @@ impl Service {
             return None;
         }
         self.ports.get(&self.metrics_port).or_else(|| self.ports.values().next()).copied()
+    }
+}
+
+/// The node label the Kubernetes backend selects a node by: its name.
+pub const NODE_LABEL: &str = "hplc.dev/node";
+/// The node label the Kubernetes backend selects nodes of a role by.
+pub const ROLE_LABEL: &str = "hplc.dev/role";
+
+impl Node {
+    /// The labels the node carries in the cluster: the two hplc selects on
+    /// (its name and role), then its own `labels`. Node pools set them.
+    pub fn cluster_labels(&self) -> IndexMap<String, String> {
+        let mut labels = IndexMap::new();
+        labels.insert(NODE_LABEL.to_string(), self.k8s_name.clone());
+        labels.insert(ROLE_LABEL.to_string(), self.role.clone());
+        for (key, value) in &self.labels {
+            labels.insert(key.clone(), value.clone());
+        }
+        labels
     }
 }
 

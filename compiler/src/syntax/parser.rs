@@ -81,7 +81,8 @@ impl<'t> Builder<'t> {
             self.text[end..span.start()].trim().is_empty()
         });
         self.last_bad_end = Some(span.end());
-        if continues {
+        // Past the reporting limit, re-parsing for messages is wasted work.
+        if continues || self.errors.len() >= MAX_SYNTAX_ERRORS {
             return;
         }
         let rest = &self.text[span.start()..];

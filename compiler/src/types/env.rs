@@ -13,8 +13,22 @@ use crate::source::Span;
 use crate::syntax::ast;
 
 impl Checker<'_> {
+    /// Creates the objects of all named instances in the platform's
+    /// declaration order: the root file first, then the other files by
+    /// path, each top to bottom. The order `use` lines name files in, or
+    /// load them in, changes nothing.
     pub(crate) fn create_instances(&mut self) {
-        for pending in 0..self.pending.len() {
+        let loaded = self.loaded;
+        let root = loaded.modules.iter().position(|m| m.origin == crate::resolve::modules::Origin::User);
+        let mut order: Vec<usize> = (0..self.pending.len()).collect();
+        order.sort_by_key(|p| {
+            let pending = &self.pending[*p];
+            let module = pending.module;
+            let file = loaded.sources.get(loaded.modules[module].file);
+            let path = file.path.as_ref().map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|| file.name.clone());
+            (Some(module) != root, !self.is_user(module), path, pending.ast.span.start)
+        });
+        for pending in order {
             self.create_instance(pending);
         }
     }

@@ -20,6 +20,11 @@ use crate::resolve::suggest;
 use crate::source::Span;
 use crate::syntax::ast::{self, BinOp, Expr, ExprKind, StrPart};
 
+/// When less than this much stack is left, evaluation continues on a new
+/// segment of [`STACK_GROWTH`] bytes.
+const STACK_RED_ZONE: usize = 128 * 1024;
+const STACK_GROWTH: usize = 4 * 1024 * 1024;
+
 impl Checker<'_> {
     pub(crate) fn evaluate_all(&mut self) {
         for obj in 0..self.world.objects.len() {
@@ -38,6 +43,13 @@ impl Checker<'_> {
     /// The value of `obj.name`, evaluating it on first use. `at` is where
     /// it is asked for, for the report of a cycle.
     pub(crate) fn field(&mut self, obj: ObjId, name: &str, at: Span) -> Option<Value> {
+        // Evaluation recurses through references; the depth limit bounds it,
+        // and growing the stack on demand keeps that bound safe on any
+        // thread (an editor's, a test's), whatever its stack size.
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || self.field_unguarded(obj, name, at))
+    }
+
+    fn field_unguarded(&mut self, obj: ObjId, name: &str, at: Span) -> Option<Value> {
         match self.world.objects[obj].fields.get(name) {
             Some(Slot::Done(v)) => return Some(v.clone()),
             Some(Slot::Failed) | None => return None,
@@ -128,6 +140,25 @@ impl Checker<'_> {
             return cached.clone();
         }
         let field = self.world.kinds[kind].fields.get(name)?.clone();
+        if !self.defaults_in_progress.insert(key.clone()) {
+            // The default builds a record whose default builds another ...
+            let kind_name = self.world.kinds[kind].name.clone();
+            let span = field.defaults.last().map(|(s, _)| s.value.span).unwrap_or(field.span);
+            self.report(
+                Diagnostic::new(Code::ValueCycle, span, format!("the default of `{kind_name}.{name}` builds a value that needs the same default again"))
+                    .label("this default refers back to itself")
+                    .help("a kind's default cannot contain a record of that kind with the default in it; make the field optional without a default"),
+            );
+            self.defaults.insert(key, None);
+            return None;
+        }
+        let value = self.default_value(&field);
+        self.defaults_in_progress.remove(&key);
+        self.defaults.insert(key, value.clone());
+        value
+    }
+
+    fn default_value(&mut self, field: &super::Field) -> Option<Value> {
         let mut value = Value::None;
         for (stmt, module) in &field.defaults {
             match &stmt.key {
@@ -151,7 +182,6 @@ impl Checker<'_> {
                 }
             }
         }
-        self.defaults.insert(key, Some(value.clone()));
         Some(value)
     }
 
@@ -278,6 +308,10 @@ impl Checker<'_> {
     /// Evaluates `expr` with no type to meet but a hint: the expected type,
     /// which lets a bare name be an enum value (`restricted`).
     pub(crate) fn eval(&mut self, expr: &Expr, hint: Option<&Ty>, module: ModuleId) -> Option<Value> {
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || self.eval_unguarded(expr, hint, module))
+    }
+
+    fn eval_unguarded(&mut self, expr: &Expr, hint: Option<&Ty>, module: ModuleId) -> Option<Value> {
         match &expr.kind {
             ExprKind::Number { digits, unit } => self.number(digits, unit.as_ref(), expr.span, hint),
             ExprKind::Bool(b) => Some(Value::Bool(*b)),

@@ -40,9 +40,9 @@ use crate::syntax::ast;
 /// this depth it stops with a diagnostic rather than exhausting the stack.
 pub const MAX_EVAL_DEPTH: usize = 200;
 
-/// Items (kinds, instances, constants, ...) of all files together; ten
-/// times the largest platform hplc is benchmarked on.
-pub const MAX_DECLARATIONS: usize = 1_000_000;
+/// Items (kinds, instances, constants, ...) of all files together: about
+/// ten times the largest platform hplc is benchmarked on.
+pub const MAX_DECLARATIONS: usize = 200_000;
 
 /// The evaluated platform: every kind, enum and object, and the named
 /// instances in declaration order.
@@ -56,6 +56,42 @@ pub struct World {
     pub instances: Vec<ObjId>,
     /// The platform instance, when exactly one was found.
     pub platform: Option<ObjId>,
+    /// What every name means, as the checker resolved it.
+    pub names: Names,
+}
+
+/// The scopes the checker built, kept for the language server (hover, go
+/// to definition, completion), which resolves names as the checker did.
+#[derive(Debug, Default)]
+pub struct Names {
+    /// Declarations of the platform's own files (one shared namespace).
+    pub user: IndexMap<String, Named>,
+    /// Declarations of each stdlib module.
+    pub modules: HashMap<ModuleId, IndexMap<String, Named>>,
+    /// What each module's `use` items bring in.
+    pub imports: HashMap<ModuleId, IndexMap<String, Named>>,
+    pub prelude: ModuleId,
+    /// The object of each named instance, by `DeclKind::Instance` index
+    /// (`None` when its kind did not resolve).
+    pub instances: Vec<Option<ObjId>>,
+    /// Every `let`, by `DeclKind::Let` index.
+    pub lets: Vec<LetInfo>,
+}
+
+/// A declared name: what it is and where.
+#[derive(Clone, Debug)]
+pub struct Named {
+    pub kind: DeclKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct LetInfo {
+    pub name: String,
+    pub span: Span,
+    pub module: ModuleId,
+    /// `None` when evaluating it failed.
+    pub value: Option<Value>,
 }
 
 impl World {
@@ -97,6 +133,16 @@ impl World {
     pub fn name(&self, obj: ObjId) -> &str {
         self.objects[obj].name.as_deref().unwrap_or("")
     }
+
+    /// A type as the source spells it: `ref[namespace]`, `range[cpu]`.
+    pub fn show_ty(&self, ty: &Ty) -> String {
+        let names = |t: &Ty| match t {
+            Ty::Ref(k) | Ty::Object(k) => self.kinds.get(*k).map(|k| k.name.clone()),
+            Ty::Enum(e) => self.enums.get(*e).map(|e| e.name.clone()),
+            _ => None,
+        };
+        ty::TyDisplay { ty, names: &names }.to_string()
+    }
 }
 
 pub struct Checker<'a> {
@@ -114,6 +160,7 @@ pub struct Checker<'a> {
     pub(crate) envs: IndexMap<String, (ModuleId, ast::EnvDecl)>,
     /// Cached defaults per (kind, field).
     pub(crate) defaults: HashMap<(KindId, String), Option<Value>>,
+    pub(crate) defaults_in_progress: std::collections::HashSet<(KindId, String)>,
     pub(crate) depth: usize,
     pub(crate) platform: Option<ObjId>,
     /// Where the parser found syntax errors: an instance with one inside is
@@ -141,6 +188,7 @@ pub fn check(loaded: &Loaded, env: Option<&str>, diagnostics: &mut Diagnostics) 
         pending: Vec::new(),
         envs: IndexMap::new(),
         defaults: HashMap::new(),
+        defaults_in_progress: Default::default(),
         depth: 0,
         platform: None,
         syntax_errors: Vec::new(),
@@ -156,6 +204,7 @@ pub fn check(loaded: &Loaded, env: Option<&str>, diagnostics: &mut Diagnostics) 
     checker.evaluate_all();
     checker.report_unused();
     checker.world.platform = checker.platform;
+    checker.world.names = checker.keep_names();
     checker.world
 }
 
@@ -169,11 +218,33 @@ impl Checker<'_> {
     }
 
     pub(crate) fn show_ty(&self, ty: &Ty) -> String {
-        let names = |t: &Ty| match t {
-            Ty::Ref(k) | Ty::Object(k) => Some(self.world.kinds[*k].name.clone()),
-            Ty::Enum(e) => Some(self.world.enums[*e].name.clone()),
-            _ => None,
+        self.world.show_ty(ty)
+    }
+
+    /// The scopes, without the use marks they no longer need.
+    fn keep_names(&mut self) -> Names {
+        let strip = |scope: IndexMap<String, Decl>| -> IndexMap<String, Named> {
+            scope.into_iter().map(|(name, d)| (name, Named { kind: d.kind, span: d.span })).collect()
         };
-        ty::TyDisplay { ty, names: &names }.to_string()
+        Names {
+            user: strip(std::mem::take(&mut self.user_scope)),
+            modules: std::mem::take(&mut self.module_scopes).into_iter().map(|(m, s)| (m, strip(s))).collect(),
+            imports: std::mem::take(&mut self.imports).into_iter().map(|(m, s)| (m, strip(s))).collect(),
+            prelude: self.loaded.prelude,
+            instances: self.pending.iter().map(|p| p.obj).collect(),
+            lets: self
+                .lets
+                .iter()
+                .map(|l| LetInfo {
+                    name: l.decl.name.name.clone(),
+                    span: l.decl.name.span,
+                    module: l.module,
+                    value: match &l.slot {
+                        Slot::Done(v) => Some(v.clone()),
+                        _ => None,
+                    },
+                })
+                .collect(),
+        }
     }
 }

@@ -98,10 +98,14 @@ pub fn format(dim: Dim, amount: i64) -> String {
         Dim::Bandwidth => &[("Gbps", 1_000_000_000), ("Mbps", 1_000_000), ("Kbps", 1_000)],
         Dim::Money => return format!("{}usd", decimal(amount as i128, 6)),
     };
-    for (name, factor) in candidates {
-        if amount != 0 && (amount as i128) % factor == 0 {
-            return format!("{}{name}", amount as i128 / factor);
-        }
+    // Of the units that state the amount exactly, the one with the smallest
+    // count (50G rather than 48828125Ki); binary first on ties.
+    let best = candidates
+        .iter()
+        .filter(|(_, factor)| amount != 0 && (amount as i128) % factor == 0)
+        .min_by_key(|(_, factor)| (amount as i128 / factor).abs());
+    if let Some((name, factor)) = best {
+        return format!("{}{name}", amount as i128 / factor);
     }
     match dim {
         Dim::Bytes => format!("{amount}"),

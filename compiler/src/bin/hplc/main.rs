@@ -6,6 +6,7 @@ mod check;
 mod explain;
 mod fmt;
 mod graph;
+mod lsp;
 mod plan;
 mod report;
 
@@ -38,6 +39,8 @@ enum Command {
     Fmt(fmt::Args),
     /// Print the documentation of a diagnostic code, e.g. `hplc explain E0204`
     Explain(explain::Args),
+    /// Run the language server for editors, over stdin and stdout
+    Lsp(lsp::Args),
 }
 
 /// Deeply nested input is refused by the parser's limits, but evaluation
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => graph::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Lsp(args) => lsp::run(args),
     });
     match worker.map(|w| w.join()) {
         Ok(Ok(code)) => ExitCode::from(code),

@@ -1,8 +1,41 @@
-//! The Grafana backend: `grafana/` of the output, and the dashboards and
-//! alert rules as Kubernetes objects under `k8s/`.
+//! The Grafana backend: `grafana/` of the output (the dashboards of seed
+//! 000 §7.2 and the provisioning of data sources and dashboards), and, in
+//! the scraper's namespace under `k8s/`, the dashboards as ConfigMaps for
+//! Grafana's sidecar and the alerting and recording rules as a
+//! PrometheusRule. See docs/backends/grafana.md.
+
+mod configmaps;
+pub mod dashboards;
+pub mod layout;
+pub mod promql;
+pub mod provisioning;
+pub mod rules;
+pub mod schema;
 
 use super::{Context, Output};
 
 pub fn emit(context: &Context, output: &mut Output) {
-    let _ = (context, output);
+    let dashboards: Vec<(&str, String)> = dashboards::all(context)
+        .into_iter()
+        .map(|(slug, dashboard)| (slug, serde_json::to_string_pretty(&dashboard).expect("dashboards serialise") + "\n"))
+        .collect();
+    for (slug, json) in &dashboards {
+        output.add(format!("grafana/dashboards/{slug}.json"), json.clone());
+    }
+    output.add("grafana/provisioning/datasources/datasources.yaml", provisioning::datasources(context));
+    output.add("grafana/provisioning/dashboards/dashboards.yaml", provisioning::dashboards(context));
+    // The Kubernetes side lives with the scraper, which loads the rules and
+    // runs beside Grafana.
+    let Some(scraper) = context.platform.services.iter().find(|svc| svc.scraper && !svc.managed) else { return };
+    let namespace = &context.platform.namespace_of(scraper).k8s_name;
+    output.add(format!("k8s/{namespace}/grafana-dashboards.yaml"), configmaps::dashboards(context, namespace, &dashboards));
+    if let Some(rules) = rules::prometheus_rule(context, namespace) {
+        output.add(format!("k8s/{namespace}/prometheus-rules.yaml"), rules);
+    }
+}
+
+/// `prometheus` -> `Prometheus`.
+pub fn capitalize(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map(|first| first.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
 }

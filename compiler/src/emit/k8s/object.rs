@@ -64,7 +64,92 @@ pub fn documents(objects: &[Value]) -> String {
     let mut out = String::new();
     for object in objects {
         out.push_str("---\n");
-        out.push_str(&serde_yaml::to_string(object).expect("YAML values serialise"));
+        out.push_str(&to_yaml(object));
     }
     out
+}
+
+/// One value as YAML that YAML 1.1 readers (kubectl's, Prometheus') read
+/// back as the same value. serde_yaml writes YAML 1.2, where `yes`, `on`
+/// and `off` are strings and need no quotes; a 1.1 reader takes them for
+/// booleans (`redis-server --appendonly yes` would become `true`).
+pub fn to_yaml(value: &Value) -> String {
+    quote_yaml11_booleans(&serde_yaml::to_string(value).expect("YAML values serialise"))
+}
+
+const YAML11_BOOLEANS: [&str; 18] =
+    ["y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "=", "~"];
+
+/// Quotes plain scalars (after `key: ` or `- `) that YAML 1.1 reads as
+/// booleans, leaving the contents of block scalars (`|`) alone.
+fn quote_yaml11_booleans(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    // The indentation of the line that opened a block scalar, while inside it.
+    let mut block: Option<usize> = None;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches('\n');
+        let indent = body.len() - body.trim_start().len();
+        if let Some(open) = block {
+            if body.trim().is_empty() || indent > open {
+                out.push_str(line);
+                continue;
+            }
+            block = None;
+        }
+        let trimmed = body.trim_start();
+        // The scalar of `- value`, `key: value` or `- key: value`.
+        let mut start = indent;
+        let mut rest = trimmed;
+        while let Some(after) = rest.strip_prefix("- ") {
+            start += 2;
+            rest = after;
+        }
+        if let Some(colon) = rest.find(": ").filter(|_| !rest.starts_with(['\'', '"'])) {
+            start += colon + 2;
+            rest = &rest[colon + 2..];
+        }
+        let opens_block = rest.starts_with('|') || rest.starts_with('>');
+        if opens_block {
+            block = Some(indent);
+        }
+        if YAML11_BOOLEANS.contains(&rest) {
+            out.push_str(&body[..start]);
+            out.push_str(&format!("'{rest}'"));
+            out.push_str(&line[body.len()..]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_what_yaml_1_1_reads_as_booleans() {
+        let value = map([
+            ("command", list([s("redis-server"), s("--appendonly"), s("yes")])),
+            ("flag", s("on")),
+            ("script", s("a\n- yes\nb: no\n")),
+            ("plain", s("yesterday")),
+        ]);
+        let text = to_yaml(&value);
+        assert!(text.contains("- 'yes'\n"), "{text}");
+        assert!(text.contains("flag: 'on'\n"), "{text}");
+        assert!(text.contains("  - yes\n  b: no\n"), "block scalars stay as they are: {text}");
+        assert!(text.contains("plain: yesterday\n"), "{text}");
+        let back: Value = serde_yaml::from_str(&text).expect("parses");
+        assert_eq!(back, value);
+    }
+}
+
+/// Adds an annotation to a `metadata` built by [`metadata`].
+pub fn annotate(metadata: &mut Value, key: &str, value: &str) {
+    let Value::Mapping(meta) = metadata else { return };
+    let annotations = meta.entry(s("annotations")).or_insert_with(|| Value::Mapping(Mapping::new()));
+    if let Value::Mapping(a) = annotations {
+        a.insert(s(key), s(value));
+    }
 }

@@ -1,7 +1,109 @@
 //! The Terraform backend: `terraform/` of the output.
+//!
+//! One tree per platform, for the provider its `cloud` names:
+//!
+//! ```text
+//! terraform/
+//!   README.md            how to apply it
+//!   versions.tf          Terraform and provider versions, the state backend
+//!   providers.tf         the provider's configuration
+//!   variables.tf         inputs, with descriptions and validations
+//!   terraform.tfvars     the platform's values of them
+//!   main.tf              the cluster module of the platform's provider
+//!   buckets.tf           the platform's buckets
+//!   outputs.tf           cluster id, endpoint, kubeconfig, bucket names
+//!   bootstrap/           creates the state bucket (local state)
+//!   modules/kubernetes-cluster/<provider>-<service>/
+//!                        the cloud-agnostic interface's implementation
+//! ```
+//!
+//! `cluster.rs` is the one provider-independent model (a cluster of node
+//! pools), `interface.rs` the module interface, `oci.rs` (with
+//! `network.rs`), `digitalocean.rs` and `aws.rs` the implementations; `hcl.rs`
+//! writes the text. Which providers exist is [`provider`]'s to say;
+//! `clouds.rs` reports a platform this backend cannot serve.
+
+mod aws;
+mod buckets;
+mod cluster;
+mod digitalocean;
+mod hcl;
+mod interface;
+mod network;
+mod oci;
+mod root;
+mod variables;
+
+use cluster::Cluster;
+use hcl::{Block, File};
+use variables::Variable;
 
 use super::{Context, Output};
+use crate::model::Bucket;
+
+/// What differs between providers; everything else is shared.
+trait Provider {
+    /// Inputs that say whose account to use (an OCI tenancy and
+    /// compartment), in the root, the module and bootstrap alike. The
+    /// operator gives their values; hplc cannot know them.
+    fn account_inputs(&self) -> Vec<Variable> {
+        Vec::new()
+    }
+    /// `provider "NAME" { ... }`.
+    fn configuration(&self) -> Block;
+    /// The implementation's own files, beside variables.tf, outputs.tf and
+    /// versions.tf.
+    fn module_files(&self, cluster: &Cluster) -> Vec<(&'static str, File)>;
+    fn outputs(&self) -> interface::Outputs;
+    /// Data sources the buckets need (an object storage namespace).
+    fn bucket_lookups(&self) -> Vec<Block> {
+        Vec::new()
+    }
+    /// The resources of one bucket; `state` for the Terraform state bucket.
+    fn bucket(&self, label: &str, bucket: &Bucket, state: bool) -> Vec<Block>;
+    /// The expression of a bucket's name, from its resource.
+    fn bucket_name(&self, label: &str) -> String;
+    /// `backend "..." { ... }` keeping the state in `bucket`.
+    fn backend(&self, cluster: &Cluster, bucket: &Bucket) -> Block;
+    /// The `terraform init` command that completes the backend's settings.
+    fn backend_init(&self) -> &'static str;
+    /// Where the provider reads its credentials from, for the README.
+    fn credentials_help(&self) -> &'static str;
+}
+
+/// One provider's implementation of the cluster module.
+struct Implementation {
+    /// The cloud's provider, as stdlib clouds name it, and the provider's
+    /// local name in Terraform: `oci`, `digitalocean`, `aws`.
+    name: &'static str,
+    /// Its directory under modules/kubernetes-cluster/.
+    directory: &'static str,
+    provider: &'static dyn Provider,
+}
+
+const IMPLEMENTATIONS: [Implementation; 3] = [
+    Implementation { name: "oci", directory: "oci-oke", provider: &oci::Oci },
+    Implementation { name: "digitalocean", directory: "digitalocean-doks", provider: &digitalocean::DigitalOcean },
+    Implementation { name: "aws", directory: "aws-eks", provider: &aws::Aws },
+];
+
+/// The implementation for a cloud provider, if this backend has one.
+fn implementation(provider: &str) -> Option<&'static Implementation> {
+    IMPLEMENTATIONS.iter().find(|i| i.name == provider)
+}
+
+/// Whether Terraform can be written for a provider, for `clouds::check`.
+pub fn supports(provider: &str) -> bool {
+    implementation(provider).is_some()
+}
 
 pub fn emit(context: &Context, output: &mut Output) {
-    let _ = (context, output);
+    let platform = context.platform;
+    // A cloud without Terraform data or implementation was reported by
+    // clouds::check; there is nothing to write.
+    let (Some(terraform), Some(implementation)) = (&platform.cloud.terraform, implementation(&platform.cloud.provider)) else { return };
+    let cluster = Cluster::new(platform, terraform);
+    for (path, text) in root::files(context, &cluster, implementation) {
+        output.add(format!("terraform/{path}"), text);
+    }
 }

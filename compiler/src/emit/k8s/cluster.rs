@@ -1,0 +1,57 @@
+//! Cluster-wide objects: the namespaces with their Pod Security Standard
+//! labels, and the StorageClasses the platform itself provides (node-local
+//! ones; the cloud's block storage class comes with the cluster).
+
+use std::collections::BTreeMap;
+
+use serde_yaml::Value;
+
+use super::labels;
+use super::object::{metadata, object, s};
+use crate::emit::Context;
+use crate::model::StorageClass;
+
+pub fn namespaces(context: &Context) -> Vec<Value> {
+    let platform = context.platform;
+    let part_of = platform.name.replace('_', "-");
+    platform
+        .namespaces
+        .iter()
+        .filter(|n| !n.managed)
+        .map(|namespace| {
+            // The safety checks refuse a namespace without a level.
+            let level = namespace.pod_security.clone().unwrap_or_else(|| "restricted".into());
+            let labels = [
+                (labels::PART_OF, part_of.as_str()),
+                ("pod-security.kubernetes.io/enforce", level.as_str()),
+                ("pod-security.kubernetes.io/audit", level.as_str()),
+                ("pod-security.kubernetes.io/warn", level.as_str()),
+            ];
+            object("v1", "Namespace", metadata(context, &namespace.k8s_name, None, &labels, namespace.span), [])
+        })
+        .collect()
+}
+
+/// Node-local classes used by any volume, by name. Their volumes stay with
+/// the node (WaitForFirstConsumer binds them where the pod is scheduled).
+pub fn storage_classes(context: &Context) -> Vec<Value> {
+    let platform = context.platform;
+    let mut classes: BTreeMap<&str, &StorageClass> = BTreeMap::new();
+    for service in platform.services.iter().filter(|s| !s.managed) {
+        for volume in service.volumes.iter().filter(|v| v.class.node_local) {
+            classes.entry(volume.class.name.as_str()).or_insert(&volume.class);
+        }
+    }
+    let part_of = platform.name.replace('_', "-");
+    classes
+        .values()
+        .map(|class| {
+            let meta = metadata(context, &class.name, None, &[(labels::PART_OF, &part_of)], class.provenance.span);
+            object("storage.k8s.io/v1", "StorageClass", meta, [
+                ("provisioner", s(&class.provisioner)),
+                ("reclaimPolicy", s("Delete")),
+                ("volumeBindingMode", s("WaitForFirstConsumer")),
+            ])
+        })
+        .collect()
+}

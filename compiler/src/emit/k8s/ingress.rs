@@ -1,0 +1,90 @@
+//! Public traffic: the IngressClass of the ingress controller, an Ingress
+//! for every service with public endpoints, each host with a certificate
+//! from cert-manager, and the ClusterIssuer that gets them from the ACME
+//! server of the platform (Let's Encrypt production by default).
+
+use serde_yaml::Value;
+
+use super::object::{annotate, list, map, metadata, object, s};
+use super::labels;
+use crate::emit::Context;
+use crate::model::{Platform, Service, ServiceId};
+
+/// The ingress controller that serves the platform's Ingresses: the first
+/// one declared.
+pub fn controller(platform: &Platform) -> Option<&Service> {
+    platform.services.iter().find(|s| s.ingress_controller && !s.managed)
+}
+
+pub fn issuer_name(platform: &Platform) -> String {
+    format!("{}-acme", platform.name.replace('_', "-"))
+}
+
+fn tls_secret(service: &Service, endpoint: &str) -> String {
+    format!("{}-{}-tls", service.k8s_name, crate::model::k8s_name(endpoint))
+}
+
+pub fn ingress_class(context: &Context, id: ServiceId) -> Option<Value> {
+    let platform = context.platform;
+    let service = &platform.services[id];
+    if !service.ingress_controller || service.ingress_class.is_empty() {
+        return None;
+    }
+    let meta = metadata(context, &service.ingress_class, None, &labels::pairs(&labels::of(platform, service)), service.span);
+    Some(object("networking.k8s.io/v1", "IngressClass", meta, [("spec", map([("controller", s(&service.ingress_class_controller))]))]))
+}
+
+pub fn ingress(context: &Context, id: ServiceId) -> Option<Value> {
+    let platform = context.platform;
+    let service = &platform.services[id];
+    let first = service.expose.first()?;
+    let namespace = &platform.namespace_of(service).k8s_name;
+    let mut meta = metadata(context, &service.k8s_name, Some(namespace), &labels::pairs(&labels::of(platform, service)), first.span);
+    let tls: Vec<Value> = service
+        .expose
+        .iter()
+        .filter(|e| e.tls)
+        .map(|e| map([("hosts", list([s(&e.host)])), ("secretName", s(tls_secret(service, &e.name)))]))
+        .collect();
+    if !tls.is_empty() {
+        annotate(&mut meta, "cert-manager.io/cluster-issuer", &issuer_name(platform));
+    }
+    let rules = service.expose.iter().filter_map(|e| {
+        let port = if e.port.is_empty() { service.ports.keys().next()? } else { &e.port };
+        let backend = map([("service", map([("name", s(&service.k8s_name)), ("port", map([("name", s(labels::port(port)))]))]))]);
+        let path = map([("path", s(&e.path)), ("pathType", s("Prefix")), ("backend", backend)]);
+        Some(map([("host", s(&e.host)), ("http", map([("paths", list([path]))]))]))
+    });
+    let mut spec: Vec<(&str, Value)> = Vec::new();
+    if let Some(class) = controller(platform).filter(|c| !c.ingress_class.is_empty()) {
+        spec.push(("ingressClassName", s(&class.ingress_class)));
+    }
+    if !tls.is_empty() {
+        spec.push(("tls", list(tls)));
+    }
+    spec.push(("rules", list(rules)));
+    Some(object("networking.k8s.io/v1", "Ingress", meta, [("spec", map(spec))]))
+}
+
+/// The ACME ClusterIssuer, when any endpoint asks for TLS. It proves
+/// control of each host with an HTTP-01 challenge through the ingress
+/// controller; its account key is a Secret cert-manager creates itself.
+pub fn cluster_issuer(context: &Context) -> Option<Value> {
+    let platform = context.platform;
+    if !platform.services.iter().any(|s| !s.managed && s.expose.iter().any(|e| e.tls)) {
+        return None;
+    }
+    let name = issuer_name(platform);
+    let meta = metadata(context, &name, None, &[(labels::PART_OF, &platform.name.replace('_', "-"))], platform.span);
+    let http01 = match controller(platform).filter(|c| !c.ingress_class.is_empty()) {
+        Some(c) => map([("ingress", map([("ingressClassName", s(&c.ingress_class))]))]),
+        None => map([("ingress", map::<&str>([]))]),
+    };
+    let mut acme: Vec<(&str, Value)> = vec![("server", s(&platform.acme_server))];
+    if !platform.acme_email.is_empty() {
+        acme.push(("email", s(&platform.acme_email)));
+    }
+    acme.push(("privateKeySecretRef", map([("name", s(format!("{name}-account-key")))])));
+    acme.push(("solvers", list([map([("http01", http01)])])));
+    Some(object("cert-manager.io/v1", "ClusterIssuer", meta, [("spec", map([("acme", map(acme))]))]))
+}

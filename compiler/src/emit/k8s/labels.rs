@@ -1,0 +1,66 @@
+//! The names and labels that tie a service's objects together: its pods'
+//! selector, and the names of the objects generated for it. Every file
+//! refers to them through here, so a Service always selects the pods of
+//! its workload and a pod always names a ServiceAccount that exists.
+
+use serde_yaml::Value;
+
+use super::object::{map, s};
+use crate::model::{Platform, Service};
+
+/// The label every pod of a service carries and every selector matches.
+pub const NAME: &str = "app.kubernetes.io/name";
+pub const COMPONENT: &str = "app.kubernetes.io/component";
+pub const PART_OF: &str = "app.kubernetes.io/part-of";
+/// Marks the headless Service of a StatefulSet, so that monitors select
+/// only the main Service and scrape each pod once.
+pub const HEADLESS: &str = "hplc.dev/headless";
+/// Node labels the Terraform node pools set (`Node::cluster_labels`):
+/// placement selects on them.
+pub const NODE: &str = crate::model::NODE_LABEL;
+pub const ROLE: &str = crate::model::ROLE_LABEL;
+/// The namespace label Kubernetes sets on every namespace.
+pub const NAMESPACE_NAME: &str = "kubernetes.io/metadata.name";
+
+/// Labels of every object of a service (and of its pods).
+pub fn of(platform: &Platform, service: &Service) -> Vec<(&'static str, String)> {
+    vec![(NAME, service.k8s_name.clone()), (COMPONENT, service.kind.replace('_', "-")), (PART_OF, platform.name.replace('_', "-"))]
+}
+
+/// `labels::of` in the form `object::metadata` takes.
+pub fn pairs<'a>(labels: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    labels.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// `{app.kubernetes.io/name: <service>}`: what selects the pods of a service.
+pub fn selector(service: &Service) -> Value {
+    map([(NAME, s(&service.k8s_name))])
+}
+
+pub fn config_map(service: &Service) -> String {
+    format!("{}-config", service.k8s_name)
+}
+
+pub fn headless(service: &Service) -> String {
+    format!("{}-headless", service.k8s_name)
+}
+
+/// The Service of an ingress controller's metrics port, kept off the load
+/// balancer.
+pub fn metrics_service(service: &Service) -> String {
+    format!("{}-metrics", service.k8s_name)
+}
+
+/// Cluster-scoped RBAC objects share one namespace of names across the
+/// cluster: prefixed with the platform so they cannot clash with others.
+pub fn cluster_role(platform: &Platform, service: &Service) -> String {
+    format!("{}:{}", platform.name.replace('_', "-"), service.k8s_name)
+}
+
+/// Port names in Kubernetes are DNS labels of at most 15 characters.
+pub fn port(name: &str) -> String {
+    crate::model::k8s_name(name)
+}
+
+/// The exporter sidecar's port name.
+pub const EXPORTER_PORT: &str = "metrics";

@@ -1,0 +1,255 @@
+//! The pod template of a workload: the service's container and its
+//! exporter sidecar, their environment, probes, resources and the
+//! restricted security context (FACTS.md, Pod Security Standards), the
+//! volumes, and the node placement of the plan.
+
+use serde_yaml::Value;
+
+use super::object::{b, list, map, n, s};
+use super::{config, labels, placement, quantity};
+use crate::emit::Context;
+use crate::model::{Exporter, Probe, Range, SecretRef, Service, ServiceId};
+
+/// `spec.template` of the Deployment, StatefulSet or DaemonSet of a service.
+pub fn template(context: &Context, id: ServiceId) -> Value {
+    let platform = context.platform;
+    let service = &platform.services[id];
+    let files = config::files(context, id);
+    let mut meta: Vec<(&str, Value)> = vec![("labels", map(labels::of(platform, service).into_iter().map(|(k, v)| (k, s(v)))))];
+    if !files.is_empty() {
+        // A changed configuration changes the template, so pods restart
+        // and read it.
+        meta.push(("annotations", map([("hplc.dev/config-hash", s(config::hash(&files)))])));
+    }
+    let mut spec: Vec<(&str, Value)> = vec![
+        ("serviceAccountName", s(&service.k8s_name)),
+        // Only workloads with RBAC permissions talk to the API server.
+        ("automountServiceAccountToken", b(!service.permissions.is_empty())),
+        ("enableServiceLinks", b(false)),
+        ("securityContext", pod_security(service)),
+    ];
+    spec.extend(placement::pod_fields(context, id));
+    let mut containers = vec![main_container(service, !files.is_empty())];
+    if let Some(exporter) = &service.exporter {
+        containers.push(exporter_container(service, exporter));
+    }
+    spec.push(("containers", list(containers)));
+    let volumes = volumes(service, !files.is_empty());
+    if !volumes.is_empty() {
+        spec.push(("volumes", list(volumes)));
+    }
+    map([("metadata", map(meta)), ("spec", map(spec))])
+}
+
+pub fn pod_security(service: &Service) -> Value {
+    let mut fields: Vec<(&str, Value)> = Vec::new();
+    if service.run_as != 0 {
+        fields.push(("runAsNonRoot", b(true)));
+    }
+    fields.push(("runAsUser", n(service.run_as)));
+    fields.push(("runAsGroup", n(service.run_as)));
+    if service.run_as != 0 {
+        // Volumes are made writable for the service's group.
+        fields.push(("fsGroup", n(service.run_as)));
+    }
+    fields.push(("seccompProfile", map([("type", s("RuntimeDefault"))])));
+    map(fields)
+}
+
+/// The restricted profile on every container: no privilege escalation,
+/// every capability dropped but those the service names, the runtime's
+/// seccomp profile, non-root unless the service runs as root (only allowed
+/// in a privileged namespace).
+pub fn container_security(run_as: i64, read_only_root: bool, capabilities: &[String]) -> Value {
+    let mut caps: Vec<(&str, Value)> = vec![("drop", list([s("ALL")]))];
+    if !capabilities.is_empty() {
+        caps.push(("add", list(capabilities.iter().map(s))));
+    }
+    let mut fields: Vec<(&str, Value)> = vec![("allowPrivilegeEscalation", b(false)), ("readOnlyRootFilesystem", b(read_only_root))];
+    if run_as != 0 {
+        fields.push(("runAsNonRoot", b(true)));
+    }
+    fields.push(("runAsUser", n(run_as)));
+    fields.push(("capabilities", map(caps)));
+    fields.push(("seccompProfile", map([("type", s("RuntimeDefault"))])));
+    map(fields)
+}
+
+fn resources(cpu: Range, memory: Range) -> Value {
+    map([
+        ("requests", map([("cpu", s(quantity::cpu(cpu.request))), ("memory", s(quantity::bytes(memory.request)))])),
+        ("limits", map([("cpu", s(quantity::cpu(cpu.limit))), ("memory", s(quantity::bytes(memory.limit)))])),
+    ])
+}
+
+pub fn secret_env(name: &str, secret: &SecretRef) -> Value {
+    map([
+        ("name", s(name)),
+        ("valueFrom", map([("secretKeyRef", map([("name", s(&secret.name)), ("key", s(&secret.key))]))])),
+    ])
+}
+
+pub fn plain_env(name: &str, value: &str) -> Value {
+    map([("name", s(name)), ("value", s(value))])
+}
+
+fn field_env(name: &str, path: &str) -> Value {
+    map([("name", s(name)), ("valueFrom", map([("fieldRef", map([("fieldPath", s(path))]))]))])
+}
+
+/// The pod's own name and namespace (which controllers such as
+/// ingress-nginx and cert-manager require), the secrets, then the plain
+/// values, which may refer to the secrets as `$(NAME)`.
+fn main_env(service: &Service) -> Vec<Value> {
+    let mut env = vec![field_env("POD_NAME", "metadata.name"), field_env("POD_NAMESPACE", "metadata.namespace")];
+    env.extend(service.secrets.iter().map(|(name, secret)| secret_env(name, secret)));
+    env.extend(service.env.iter().map(|(name, value)| plain_env(name, value)));
+    env
+}
+
+/// The exporter's own secrets and values. A value that is exactly
+/// `$(NAME)` of a secret of the service it watches becomes that secret's
+/// reference (the password is declared once, on the service); one naming a
+/// secret the service does not have is left out rather than passed on as
+/// literal text.
+fn exporter_env(service: &Service, exporter: &Exporter) -> Vec<Value> {
+    let mut env: Vec<Value> = exporter.secrets.iter().map(|(name, secret)| secret_env(name, secret)).collect();
+    for (name, value) in &exporter.env {
+        match value.strip_prefix("$(").and_then(|v| v.strip_suffix(')')) {
+            Some(reference) => {
+                if let Some(secret) = service.secrets.get(reference) {
+                    env.push(secret_env(name, secret));
+                }
+            }
+            None => env.push(plain_env(name, value)),
+        }
+    }
+    env
+}
+
+/// The probe on the named port (default: the service's first port): an
+/// HTTP GET of `path`, else the command, else a TCP connection.
+fn probe(service: &Service, probe: &Probe) -> Option<Value> {
+    let port = if probe.port.is_empty() { service.ports.keys().next().cloned() } else { Some(probe.port.clone()) };
+    let handler = if !probe.path.is_empty() {
+        ("httpGet", map([("path", s(&probe.path)), ("port", s(labels::port(&port?)))]))
+    } else if !probe.exec.is_empty() {
+        ("exec", map([("command", list(probe.exec.iter().map(s)))]))
+    } else {
+        ("tcpSocket", map([("port", s(labels::port(&port?)))]))
+    };
+    Some(map([
+        handler,
+        ("initialDelaySeconds", n(quantity::seconds(probe.initial_delay_ms))),
+        ("periodSeconds", n(quantity::seconds(probe.period_ms))),
+    ]))
+}
+
+/// The arguments, then `retention` through the flag that takes it.
+fn args(service: &Service) -> Vec<String> {
+    let mut args = service.args.clone();
+    if let (Some(retention), false) = (service.retention_ms, service.retention_flag.is_empty()) {
+        args.push(format!("{}={}", service.retention_flag, quantity::duration(retention)));
+    }
+    args
+}
+
+fn main_container(service: &Service, has_config: bool) -> Value {
+    let mut fields: Vec<(&str, Value)> =
+        vec![("name", s(&service.k8s_name)), ("image", s(&service.image)), ("imagePullPolicy", s("IfNotPresent"))];
+    if !service.command.is_empty() {
+        fields.push(("command", list(service.command.iter().map(s))));
+    }
+    let args = args(service);
+    if !args.is_empty() {
+        fields.push(("args", list(args.iter().map(s))));
+    }
+    if !service.ports.is_empty() {
+        fields.push((
+            "ports",
+            list(service.ports.iter().map(|(name, port)| {
+                map([("name", s(labels::port(name))), ("containerPort", n(i64::from(*port))), ("protocol", s("TCP"))])
+            })),
+        ));
+    }
+    fields.push(("env", list(main_env(service))));
+    fields.push(("resources", resources(service.cpu, service.memory)));
+    if let Some(live) = service.live.as_ref().and_then(|p| probe(service, p)) {
+        fields.push(("livenessProbe", live));
+    }
+    if let Some(ready) = service.ready.as_ref().and_then(|p| probe(service, p)) {
+        fields.push(("readinessProbe", ready));
+    }
+    let mounts = mounts(service, has_config);
+    if !mounts.is_empty() {
+        fields.push(("volumeMounts", list(mounts)));
+    }
+    fields.push(("securityContext", container_security(service.run_as, service.read_only_root, &service.capabilities)));
+    map(fields)
+}
+
+fn exporter_container(service: &Service, exporter: &Exporter) -> Value {
+    let mut fields: Vec<(&str, Value)> = vec![
+        ("name", s("exporter")),
+        ("image", s(&exporter.image)),
+        ("imagePullPolicy", s("IfNotPresent")),
+        (
+            "ports",
+            list([map([("name", s(labels::EXPORTER_PORT)), ("containerPort", n(i64::from(exporter.port))), ("protocol", s("TCP"))])]),
+        ),
+    ];
+    let env = exporter_env(service, exporter);
+    if !env.is_empty() {
+        fields.push(("env", list(env)));
+    }
+    fields.push(("resources", resources(exporter.cpu, exporter.memory)));
+    // An exporter is a plain HTTP server that writes nothing; it runs as
+    // the pod's user, or as nobody beside a root agent.
+    let run_as = if service.run_as == 0 { NOBODY } else { service.run_as };
+    fields.push(("securityContext", container_security(run_as, true, &[])));
+    map(fields)
+}
+
+/// The unprivileged user of most images.
+const NOBODY: i64 = 65534;
+
+const CONFIG_VOLUME: &str = "config";
+const TMP_VOLUME: &str = "tmp";
+
+fn host_volume(name: &str) -> String {
+    format!("host-{}", crate::model::k8s_name(name))
+}
+
+fn mounts(service: &Service, has_config: bool) -> Vec<Value> {
+    let mut mounts = Vec::new();
+    if has_config {
+        mounts.push(map([("name", s(CONFIG_VOLUME)), ("mountPath", s(&service.config_mount)), ("readOnly", b(true))]));
+    }
+    if service.read_only_root {
+        // A read-only root still needs somewhere for temporary files.
+        mounts.push(map([("name", s(TMP_VOLUME)), ("mountPath", s("/tmp"))]));
+    }
+    for volume in &service.volumes {
+        mounts.push(map([("name", s(crate::model::k8s_name(&volume.name))), ("mountPath", s(&volume.mount))]));
+    }
+    for name in service.host_paths.keys() {
+        mounts.push(map([("name", s(host_volume(name))), ("mountPath", s(format!("/host/{name}"))), ("readOnly", b(true))]));
+    }
+    mounts
+}
+
+/// The pod's volumes (the service's own volumes are claims of the
+/// StatefulSet, not listed here).
+fn volumes(service: &Service, has_config: bool) -> Vec<Value> {
+    let mut volumes = Vec::new();
+    if has_config {
+        volumes.push(map([("name", s(CONFIG_VOLUME)), ("configMap", map([("name", s(labels::config_map(service)))]))]));
+    }
+    if service.read_only_root {
+        volumes.push(map([("name", s(TMP_VOLUME)), ("emptyDir", map::<&str>([]))]));
+    }
+    for (name, path) in &service.host_paths {
+        volumes.push(map([("name", s(host_volume(name))), ("hostPath", map([("path", s(path)), ("type", s("Directory"))]))]));
+    }
+    volumes
+}

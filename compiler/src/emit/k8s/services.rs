@@ -1,0 +1,134 @@
+//! Kubernetes Services: one per service with ports (its exporter's port
+//! included), a headless one beside each StatefulSet for stable pod names,
+//! and for the ingress controller a LoadBalancer that carries only its
+//! public ports (on OCI, the Always Free flexible load balancer) with the
+//! metrics port on a Service of its own, off the internet.
+
+use serde_yaml::Value;
+
+use super::object::{annotate, b, list, map, metadata, n, object, s};
+use super::labels;
+use crate::emit::Context;
+use crate::model::{Service, ServiceId};
+
+/// A port of the pod: name and number.
+struct Port {
+    name: String,
+    number: u16,
+}
+
+fn ports(service: &Service) -> Vec<Port> {
+    let mut ports: Vec<Port> = service.ports.iter().map(|(name, number)| Port { name: labels::port(name), number: *number }).collect();
+    if let Some(exporter) = &service.exporter {
+        ports.push(Port { name: labels::EXPORTER_PORT.into(), number: exporter.port });
+    }
+    ports
+}
+
+/// Ports only Prometheus reads: the metrics port and the exporter's.
+fn is_metrics(service: &Service, port: &str) -> bool {
+    port == labels::port(&service.metrics_port) || (service.exporter.is_some() && port == labels::EXPORTER_PORT)
+}
+
+/// The Service that carries `port` of `service`.
+pub fn name_for_port(service: &Service, port: &str) -> String {
+    if service.ingress_controller && is_metrics(service, port) {
+        labels::metrics_service(service)
+    } else {
+        service.k8s_name.clone()
+    }
+}
+
+/// The ingress controller's ports that face the internet.
+pub fn public_ports(service: &Service) -> Vec<(String, u16)> {
+    ports(service).into_iter().filter(|p| !is_metrics(service, &p.name)).map(|p| (p.name, p.number)).collect()
+}
+
+fn port_list(ports: &[Port]) -> Value {
+    list(ports.iter().map(|p| {
+        map([("name", s(&p.name)), ("port", n(i64::from(p.number))), ("targetPort", s(&p.name)), ("protocol", s("TCP"))])
+    }))
+}
+
+pub fn services(context: &Context, id: ServiceId) -> Vec<Value> {
+    let platform = context.platform;
+    let service = &platform.services[id];
+    let all = ports(service);
+    if all.is_empty() {
+        return Vec::new();
+    }
+    let namespace = &platform.namespace_of(service).k8s_name;
+    let labels = labels::of(platform, service);
+    let make = |name: &str, extra_labels: &[(&'static str, &str)], spec: Vec<(&str, Value)>, annotations: &[(&str, String)]| {
+        let mut all_labels = labels::pairs(&labels);
+        all_labels.extend_from_slice(extra_labels);
+        let mut meta = metadata(context, name, Some(namespace), &all_labels, service.span);
+        for (key, value) in annotations {
+            annotate(&mut meta, key, value);
+        }
+        object("v1", "Service", meta, [("spec", map(spec))])
+    };
+    let mut objects = Vec::new();
+    if service.ingress_controller {
+        let (public, private): (Vec<Port>, Vec<Port>) = all.into_iter().partition(|p| !is_metrics(service, &p.name));
+        objects.push(make(
+            &service.k8s_name,
+            &[],
+            vec![
+                ("type", s("LoadBalancer")),
+                // Keeps the client's address (for logs and policies) and
+                // sends traffic only to nodes that run the controller.
+                ("externalTrafficPolicy", s("Local")),
+                ("selector", labels::selector(service)),
+                ("ports", port_list(&public)),
+            ],
+            &load_balancer_annotations(context),
+        ));
+        if !private.is_empty() {
+            objects.push(make(
+                &labels::metrics_service(service),
+                &[],
+                vec![("type", s("ClusterIP")), ("selector", labels::selector(service)), ("ports", port_list(&private))],
+                &[],
+            ));
+        }
+        return objects;
+    }
+    objects.push(make(
+        &service.k8s_name,
+        &[],
+        vec![("type", s("ClusterIP")), ("selector", labels::selector(service)), ("ports", port_list(&all))],
+        &[],
+    ));
+    if service.is_stateful() && !service.daemon {
+        objects.push(make(
+            &labels::headless(service),
+            &[(labels::HEADLESS, "true")],
+            vec![
+                ("clusterIP", s("None")),
+                // Peers find each other before they are ready (replication).
+                ("publishNotReadyAddresses", b(true)),
+                ("selector", labels::selector(service)),
+                ("ports", port_list(&all)),
+            ],
+            &[],
+        ));
+    }
+    objects
+}
+
+/// OCI's cloud controller provisions a paid 100 Mbps load balancer unless
+/// told otherwise; the flexible shape at the cloud's bandwidth (10 Mbps) is
+/// the Always Free one (FACTS.md, OKE).
+fn load_balancer_annotations(context: &Context) -> Vec<(&'static str, String)> {
+    let cloud = &context.platform.cloud;
+    if cloud.provider != "oci" {
+        return Vec::new();
+    }
+    let mbps = (cloud.load_balancer_bandwidth / 1_000_000).to_string();
+    vec![
+        ("service.beta.kubernetes.io/oci-load-balancer-shape", "flexible".to_string()),
+        ("service.beta.kubernetes.io/oci-load-balancer-shape-flex-min", mbps.clone()),
+        ("service.beta.kubernetes.io/oci-load-balancer-shape-flex-max", mbps),
+    ]
+}

@@ -1,0 +1,65 @@
+//! The workload of a service: a DaemonSet for a `daemon`, a StatefulSet
+//! when it has volumes (one claim per volume and replica, at least the
+//! storage class's minimum, which the class would round up to anyway), a
+//! Deployment otherwise. An autoscaled workload leaves `replicas` to its
+//! HorizontalPodAutoscaler, so that a sync from git does not undo scaling.
+
+use serde_yaml::Value;
+
+use super::object::{list, map, metadata, n, object, s};
+use super::{labels, pod, quantity, scaling};
+use crate::emit::Context;
+use crate::model::{Service, ServiceId, Volume};
+
+pub fn workload(context: &Context, id: ServiceId) -> Value {
+    let platform = context.platform;
+    let service = &platform.services[id];
+    let namespace = &platform.namespace_of(service).k8s_name;
+    let meta = metadata(context, &service.k8s_name, Some(namespace), &labels::pairs(&labels::of(platform, service)), service.span);
+    let selector = ("selector", map([("matchLabels", labels::selector(service))]));
+    let template = ("template", pod::template(context, id));
+    let replicas = (!scaling::autoscaled(service)).then(|| ("replicas", n(service.replicas.request)));
+    if service.daemon {
+        let spec = vec![selector, ("updateStrategy", map([("type", s("RollingUpdate"))])), template];
+        return object("apps/v1", "DaemonSet", meta, [("spec", map(spec))]);
+    }
+    if service.is_stateful() {
+        let mut spec: Vec<(&str, Value)> = vec![("serviceName", s(labels::headless(service)))];
+        spec.extend(replicas);
+        spec.extend([selector, template, ("volumeClaimTemplates", list(service.volumes.iter().map(claim)))]);
+        return object("apps/v1", "StatefulSet", meta, [("spec", map(spec))]);
+    }
+    let mut spec: Vec<(&str, Value)> = replicas.into_iter().collect();
+    spec.extend([selector, template]);
+    object("apps/v1", "Deployment", meta, [("spec", map(spec))])
+}
+
+/// The size a claim asks for: what the class provisions in any case.
+pub fn claim_size(volume: &Volume) -> i64 {
+    volume.size.max(volume.class.min_size)
+}
+
+fn claim(volume: &Volume) -> Value {
+    map([
+        ("metadata", map([("name", s(crate::model::k8s_name(&volume.name)))])),
+        (
+            "spec",
+            map([
+                ("accessModes", list([s("ReadWriteOnce")])),
+                ("storageClassName", s(&volume.class.name)),
+                ("resources", map([("requests", map([("storage", s(quantity::bytes(claim_size(volume))))]))])),
+            ]),
+        ),
+    ])
+}
+
+/// `Deployment`, `StatefulSet` or `DaemonSet`.
+pub fn kind(service: &Service) -> &'static str {
+    if service.daemon {
+        "DaemonSet"
+    } else if service.is_stateful() {
+        "StatefulSet"
+    } else {
+        "Deployment"
+    }
+}

@@ -1,0 +1,96 @@
+//! The cluster every provider builds, in provider-independent terms: its
+//! name, region, Kubernetes version, trusted addresses, tags and one node
+//! pool per declared node. The providers read only this (and the buckets);
+//! the values reach Terraform through terraform.tfvars.
+
+use indexmap::IndexMap;
+
+use super::hcl::Expr;
+use crate::model::{k8s_name, Node, Platform, TerraformProvider};
+use crate::types::units::decimal;
+
+const GIB: i64 = 1 << 30;
+/// Storage in the stdlib is written in decimal gigabytes (`80G`, the 200G
+/// budget); node pools take whole gigabytes of the same unit, so the sum of
+/// the boot volumes is exactly what the budget counted.
+const GB: i64 = 1_000_000_000;
+
+pub struct Cluster<'a> {
+    pub platform: &'a Platform,
+    pub terraform: &'a TerraformProvider,
+    /// `health`, or `health-production` outside the default environment,
+    /// so that two environments never claim the same cluster.
+    pub name: String,
+    pub node_pools: Vec<NodePool>,
+    pub tags: IndexMap<String, String>,
+}
+
+/// One node pool of one node (`size` 1), named after the node.
+pub struct NodePool {
+    pub name: String,
+    /// The provider's shape: `VM.Standard.A1.Flex`, `t4g.large`.
+    pub size: String,
+    pub arch: String,
+    /// OCPUs and memory (GiB), for flexible shapes only.
+    pub ocpus: Option<String>,
+    pub memory_gb: Option<String>,
+    pub boot_volume_gb: i64,
+    pub labels: IndexMap<String, String>,
+}
+
+impl<'a> Cluster<'a> {
+    pub fn new(platform: &'a Platform, terraform: &'a TerraformProvider) -> Cluster<'a> {
+        let mut name = k8s_name(&platform.name);
+        if platform.env != "default" {
+            name = format!("{name}-{}", k8s_name(&platform.env));
+        }
+        let mut tags = IndexMap::new();
+        tags.insert("platform".to_string(), k8s_name(&platform.name));
+        tags.insert("environment".to_string(), k8s_name(&platform.env));
+        tags.insert("managed_by".to_string(), "hplc".to_string());
+        let node_pools = platform.nodes.iter().map(|node| NodePool::of(node, terraform)).collect();
+        Cluster { platform, terraform, name, node_pools, tags }
+    }
+
+    /// The terraform.tfvars value of the interface's `node_pools`.
+    pub fn node_pools_value(&self) -> Expr {
+        Expr::List(self.node_pools.iter().map(NodePool::value).collect())
+    }
+}
+
+impl NodePool {
+    fn of(node: &Node, terraform: &TerraformProvider) -> NodePool {
+        let flexible = terraform.flexible_shapes.contains(&node.shape.name);
+        let ocpus = node.shape.cpu / node.shape.vcpus_per_ocpu.max(1);
+        NodePool {
+            name: node.k8s_name.clone(),
+            size: node.shape.name.clone(),
+            arch: node.shape.arch.clone(),
+            ocpus: flexible.then(|| decimal(ocpus as i128, 3)),
+            memory_gb: flexible.then(|| decimal(node.shape.memory as i128 * 1000 / GIB as i128, 3)),
+            boot_volume_gb: (node.boot_volume + GB - 1) / GB,
+            labels: node.cluster_labels(),
+        }
+    }
+
+    fn value(&self) -> Expr {
+        let mut fields = vec![
+            ("name".to_string(), Expr::str(&self.name)),
+            ("size".to_string(), Expr::str(&self.size)),
+            ("arch".to_string(), Expr::str(&self.arch)),
+        ];
+        if let (Some(ocpus), Some(memory)) = (&self.ocpus, &self.memory_gb) {
+            fields.push(("ocpus".to_string(), Expr::raw(ocpus.clone())));
+            fields.push(("memory_gb".to_string(), Expr::raw(memory.clone())));
+        }
+        fields.extend([
+            ("boot_volume_gb".to_string(), Expr::Int(self.boot_volume_gb)),
+            ("min_nodes".to_string(), Expr::Int(1)),
+            ("max_nodes".to_string(), Expr::Int(1)),
+            ("auto_scale".to_string(), Expr::Bool(false)),
+            ("preemptible".to_string(), Expr::Bool(false)),
+            ("labels".to_string(), Expr::string_map(&self.labels)),
+        ]);
+        Expr::Object(fields)
+    }
+}

@@ -1,0 +1,46 @@
+//! What several integration tests share: building the repository's
+//! platform.hpl in memory, for one environment or all of them.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use hplc::emit::{self, Output};
+use hplc::resolve::fs::RealFs;
+use hplc::Compilation;
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_path_buf()
+}
+
+/// Compiles one environment of platform.hpl, which must have no errors.
+pub fn compile(env: Option<&str>) -> Compilation {
+    let compilation = hplc::compile(&repo().join("platform.hpl"), env, &RealFs);
+    assert!(!compilation.has_errors(), "platform.hpl ({env:?}) has errors: {:#?}", compilation.diagnostics);
+    compilation
+}
+
+/// Generates every file of a compiled platform.
+pub fn generate(compilation: &Compilation) -> Output {
+    let context = emit::Context {
+        platform: compilation.model.as_ref().expect("model"),
+        graph: compilation.graph.as_ref().expect("graph"),
+        plan: compilation.plan.as_ref().expect("plan"),
+        sources: &compilation.sources,
+        root_dir: &repo(),
+    };
+    emit::generate(&context)
+}
+
+/// Builds one environment of platform.hpl in memory.
+pub fn build(env: Option<&str>) -> Output {
+    generate(&compile(env))
+}
+
+/// Every environment: its golden directory name and its `--env` value.
+pub fn environments() -> Vec<(String, Option<String>)> {
+    let compilation = hplc::compile(&repo().join("platform.hpl"), None, &RealFs);
+    let mut envs = vec![("default".to_string(), None)];
+    envs.extend(compilation.envs.iter().map(|e| (e.clone(), Some(e.clone()))));
+    envs
+}

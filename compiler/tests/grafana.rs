@@ -1,0 +1,223 @@
+//! The Grafana backend on the repository's platform.hpl, in every
+//! environment: dashboards that Grafana can lay out (short uids, unique
+//! panel ids, no overlapping panels), rules and dashboard queries that
+//! Prometheus' own parser accepts (promtool), and a capacity dashboard whose
+//! thresholds follow the source.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{build, environments, repo};
+use hplc::emit::Output;
+use hplc::resolve::fs::MemoryFs;
+use serde_json::Value;
+
+/// Every environment of platform.hpl, built.
+fn builds() -> Vec<(String, Output)> {
+    environments().into_iter().map(|(name, env)| (name, build(env.as_deref()))).collect()
+}
+
+/// Builds a variant of platform.hpl held in memory.
+fn build_text(text: &str) -> Output {
+    let root = Path::new("/memory/platform.hpl");
+    let compilation = hplc::compile(root, None, &MemoryFs::default().with(root, text));
+    assert!(!compilation.has_errors(), "the variant has errors: {:#?}", compilation.diagnostics);
+    common::generate(&compilation)
+}
+
+fn dashboards(output: &Output) -> Vec<(String, Value)> {
+    output
+        .files
+        .iter()
+        .filter(|(path, _)| path.starts_with("grafana/dashboards/") && path.ends_with(".json"))
+        .map(|(path, text)| (path.clone(), serde_json::from_str(text).unwrap_or_else(|e| panic!("{path}: {e}"))))
+        .collect()
+}
+
+fn panels(dashboard: &Value) -> Vec<&Value> {
+    dashboard["panels"].as_array().expect("panels").iter().collect()
+}
+
+/// The PrometheusRule the backend writes under k8s/.
+fn rule_groups(output: &Output) -> serde_yaml::Value {
+    let (_, text) = output.files.iter().find(|(path, _)| path.ends_with("/prometheus-rules.yaml")).expect("a PrometheusRule");
+    let rule: serde_yaml::Value = serde_yaml::from_str(text.trim_start_matches("---\n")).expect("rules parse");
+    assert_eq!(rule["kind"].as_str(), Some("PrometheusRule"));
+    rule["spec"]["groups"].clone()
+}
+
+/// promtool from the validators (shared/tools/validate/install.sh).
+fn promtool() -> PathBuf {
+    let tools = std::env::var_os("HPL_TOOLS").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/opt/hpl-tools"));
+    let promtool = tools.join("bin/promtool");
+    assert!(
+        promtool.is_file(),
+        "promtool is missing at {}: run shared/tools/validate/install.sh (or set HPL_TOOLS to where it installed the tools)",
+        promtool.display()
+    );
+    promtool
+}
+
+/// Runs `promtool check rules` (with the duplicate-rule lint fatal) on a
+/// rule file holding `groups`; panics with promtool's report on failure.
+fn check_rules(name: &str, groups: &serde_yaml::Value) {
+    let dir = std::env::temp_dir().join(format!("hplc-grafana-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join(format!("{name}.yaml"));
+    let mut doc = serde_yaml::Mapping::new();
+    doc.insert("groups".into(), groups.clone());
+    std::fs::write(&file, serde_yaml::to_string(&doc).expect("yaml")).expect("write rules");
+    let run = Command::new(promtool()).args(["check", "rules", "--lint=duplicate-rules", "--lint-fatal"]).arg(&file).output().expect("run promtool");
+    let report = format!("{}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
+    assert!(run.status.success(), "promtool rejects {name}:\n{report}");
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
+fn every_rule_passes_promtool() {
+    for (env, output) in builds() {
+        check_rules(&format!("rules-{env}"), &rule_groups(&output));
+    }
+}
+
+#[test]
+fn every_dashboard_query_is_valid_promql() {
+    for (env, output) in builds() {
+        let mut rules = Vec::new();
+        for (path, dashboard) in dashboards(&output) {
+            for panel in panels(&dashboard) {
+                for target in panel["targets"].as_array().into_iter().flatten() {
+                    let expr = target["expr"].as_str().expect("expr");
+                    // Grafana fills in its own interval before Prometheus
+                    // sees the query; `$namespace` and `$service` only occur
+                    // inside label values, where any text is valid.
+                    let expr = expr.replace("$__rate_interval", "1m");
+                    let mut rule = serde_yaml::Mapping::new();
+                    rule.insert("record".into(), format!("hplc:dashboard_query_{}", rules.len()).into());
+                    rule.insert("expr".into(), expr.into());
+                    let mut labels = serde_yaml::Mapping::new();
+                    labels.insert("panel".into(), format!("{path} {}", panel["title"].as_str().unwrap_or_default()).into());
+                    rule.insert("labels".into(), labels.into());
+                    rules.push(serde_yaml::Value::Mapping(rule));
+                }
+            }
+        }
+        assert!(rules.len() > 50, "{env}: only {} queries", rules.len());
+        let mut group = serde_yaml::Mapping::new();
+        group.insert("name".into(), "dashboards".into());
+        group.insert("rules".into(), serde_yaml::Value::Sequence(rules));
+        check_rules(&format!("dashboards-{env}"), &serde_yaml::Value::Sequence(vec![group.into()]));
+    }
+}
+
+#[test]
+fn dashboards_have_short_uids_unique_ids_and_no_overlapping_panels() {
+    for (env, output) in builds() {
+        let all = dashboards(&output);
+        assert_eq!(all.len(), 5, "{env}: the five dashboards of seed 000 §7.2");
+        let mut uids = BTreeSet::new();
+        for (path, dashboard) in &all {
+            let uid = dashboard["uid"].as_str().expect("uid");
+            assert!(!uid.is_empty() && uid.len() <= 40, "{env} {path}: uid {uid}");
+            assert!(uids.insert(uid.to_string()), "{env}: uid {uid} twice");
+            assert!(dashboard["id"].is_null(), "{env} {path}: id must be null");
+            let mut ids = BTreeSet::new();
+            let mut boxes: Vec<(i64, i64, i64, i64, String)> = Vec::new();
+            for panel in panels(dashboard) {
+                let title = panel["title"].as_str().unwrap_or_default().to_string();
+                let id = panel["id"].as_u64().expect("panel id");
+                assert!(ids.insert(id), "{env} {path}: panel id {id} twice ({title})");
+                let grid = &panel["gridPos"];
+                let [x, y, w, h] = ["x", "y", "w", "h"].map(|k| grid[k].as_i64().expect("gridPos"));
+                assert!(x >= 0 && w > 0 && h > 0 && x + w <= 24, "{env} {path}: {title} leaves the 24 columns");
+                for (ox, oy, ow, oh, other) in &boxes {
+                    let apart = x + w <= *ox || *ox + ow <= x || y + h <= *oy || *oy + oh <= y;
+                    assert!(apart, "{env} {path}: {title} overlaps {other}");
+                }
+                boxes.push((x, y, w, h, title));
+                for target in panel["targets"].as_array().into_iter().flatten() {
+                    assert_eq!(target["datasource"]["uid"].as_str(), Some("prometheus"), "{env} {path}: {}", panel["title"]);
+                }
+            }
+            let variables: Vec<&str> =
+                dashboard["templating"]["list"].as_array().expect("variables").iter().filter_map(|v| v["name"].as_str()).collect();
+            assert_eq!(variables, ["namespace", "service"], "{env} {path}");
+        }
+    }
+}
+
+#[test]
+fn the_dashboards_also_ship_as_sidecar_configmaps() {
+    let output = build(None);
+    let text = output.files.get("k8s/health-observability/grafana-dashboards.yaml").expect("ConfigMaps");
+    for (path, _) in dashboards(&output) {
+        let name = path.trim_start_matches("grafana/dashboards/");
+        let configmap = text
+            .split("---\n")
+            .filter(|d| !d.trim().is_empty())
+            .map(|d| serde_yaml::from_str::<serde_yaml::Value>(d).expect("yaml"))
+            .find(|d| d["data"][name].is_string())
+            .unwrap_or_else(|| panic!("no ConfigMap holds {name}"));
+        assert_eq!(configmap["metadata"]["labels"]["grafana_dashboard"].as_str(), Some("1"));
+        assert_eq!(configmap["data"][name].as_str(), Some(output.files[&path].as_str()));
+    }
+}
+
+#[test]
+fn the_seed_alerts_cover_every_service_and_the_declared_alerts_are_there() {
+    let output = build(None);
+    let groups = rule_groups(&output);
+    let alerts: Vec<(String, String)> = groups
+        .as_sequence()
+        .expect("groups")
+        .iter()
+        .flat_map(|g| g["rules"].as_sequence().expect("rules").iter())
+        .filter_map(|r| Some((r["alert"].as_str()?.to_string(), r["labels"]["service"].as_str().unwrap_or_default().to_string())))
+        .collect();
+    let has = |alert: &str, service: &str| alerts.iter().any(|(a, s)| a == alert && s == service);
+    for service in ["health-api-server", "postgres-health", "rabbitmq-broker", "promtail-agent", "kube-state-metrics-exporter"] {
+        for alert in ["ContainerCpuHigh", "ContainerMemoryHigh", "PodRestartLoop", "ServiceDown"] {
+            assert!(has(alert, service), "{alert} of {service}");
+        }
+    }
+    assert!(has("DatabaseConnectionFailures", "postgres-auth"), "the postgres component's alert");
+    assert!(has("DatabaseConnectionFailures", "redis-health"), "the redis component's alert");
+    assert!(has("QueueBacklog", "etl"), "the alert declared on etl");
+    assert!(has("PublicApiErrors", ""), "the alert declared on its own");
+    assert!(!alerts.iter().any(|(_, s)| s == "system-pods"), "managed services are the cloud's");
+    let text = serde_yaml::to_string(&groups).expect("yaml");
+    assert!(text.contains("> 0.8") && text.contains("> 0.85") && text.contains("for: 5m") && text.contains("for: 1m"));
+}
+
+/// The thresholds of the panel titled `title` in the capacity dashboard.
+fn capacity_thresholds(output: &Output, title: &str) -> Vec<(String, Option<f64>)> {
+    let dashboard: Value = serde_json::from_str(&output.files["grafana/dashboards/capacity.json"]).expect("json");
+    let panel = panels(&dashboard).into_iter().find(|p| p["title"] == title).unwrap_or_else(|| panic!("no panel {title}"));
+    panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| (s["color"].as_str().expect("color").to_string(), s["value"].as_f64()))
+        .collect()
+}
+
+#[test]
+fn the_capacity_thresholds_follow_a_request_changed_in_the_source() {
+    let text = std::fs::read_to_string(repo().join("platform.hpl")).expect("platform.hpl");
+    let original = build_text(&text);
+    let before = "  cpu = 125m ..= 500m\n  memory = 256Mi ..= 512Mi\n  replicas = 2 ..= 3";
+    assert_eq!(text.matches(before).count(), 1, "health_api_server's resources in platform.hpl");
+    let changed_text = text.replace(before, &before.replace("125m", "150m"));
+    let changed = build_text(&changed_text);
+
+    let service = "health_api_server: CPU (cores)";
+    assert_eq!(capacity_thresholds(&original, service)[1], ("yellow".into(), Some(0.125)));
+    assert_eq!(capacity_thresholds(&changed, service)[1], ("yellow".into(), Some(0.15)));
+    assert_eq!(capacity_thresholds(&changed, service)[2], ("red".into(), Some(0.5)), "the limit is unchanged");
+    // The planned total of requests grows by two replicas' worth (2 x 25m).
+    let total = |o: &Output| capacity_thresholds(o, "CPU requested (cores)")[1].1.expect("planned");
+    assert!((total(&changed) - total(&original) - 0.05).abs() < 1e-9, "{} -> {}", total(&original), total(&changed));
+}
