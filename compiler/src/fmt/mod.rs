@@ -74,7 +74,7 @@ impl<'t> Printer<'t> {
             let span = entry.span();
             let first_start = self.first_comment_before(span.start as usize).unwrap_or(span.start as usize);
             if let Some(end) = previous_end {
-                if i > 0 && blank_line_between(&self.text[end..first_start]) {
+                if i > 0 && blank_line_between(self.gap(end, first_start)) {
                     self.out.push('\n');
                 }
             }
@@ -106,7 +106,7 @@ impl<'t> Printer<'t> {
             }
             let c = c.clone();
             if let Some(end) = previous_end {
-                if blank_line_between(&self.text[end..c.span.start as usize]) {
+                if blank_line_between(self.gap(end, c.span.start as usize)) {
                     self.out.push('\n');
                 }
             }
@@ -117,23 +117,32 @@ impl<'t> Printer<'t> {
             self.next_comment += 1;
         }
         if let (Some(end), true) = (previous_end, pos != usize::MAX) {
-            if blank_line_between(&self.text[end..pos.min(self.text.len())]) {
+            if blank_line_between(self.gap(end, pos)) {
                 self.out.push('\n');
             }
         }
     }
 
-    /// A comment on the same source line, after `end`.
+    /// A comment on the same source line, after `end`. One that starts
+    /// before `end` is inside the entry's span (pest counts a comment glued
+    /// to the last token, `512M//x`, into it): it trails the entry too.
     fn trailing_comment(&mut self, end: usize) {
         if let Some(c) = self.comments.get(self.next_comment) {
             let start = c.span.start as usize;
-            if start >= end && !self.text[end..start].contains('\n') {
+            if start < end || !self.gap(end, start).contains('\n') {
                 let text = comment_text(c);
                 self.out.push_str("  ");
                 self.out.push_str(&text);
                 self.next_comment += 1;
             }
         }
+    }
+
+    /// The source between two positions; empty when they are out of order
+    /// (an entry whose span took in a trailing comment).
+    fn gap(&self, from: usize, to: usize) -> &'t str {
+        let to = to.min(self.text.len());
+        &self.text[from.min(to)..to]
     }
 
     fn pad(&mut self, indent: usize) {
@@ -164,7 +173,7 @@ impl<'t> Printer<'t> {
                     self.out.push('\n');
                     let mut previous = open;
                     for v in &e.variants {
-                        if blank_line_between(&self.text[previous..self.first_comment_before(v.span.start as usize).unwrap_or(v.span.start as usize)]) {
+                        if blank_line_between(self.gap(previous, self.first_comment_before(v.span.start as usize).unwrap_or(v.span.start as usize))) {
                             self.out.push('\n');
                         }
                         self.rest_of_comments(indent + 1, v.span.start as usize);
@@ -410,7 +419,7 @@ impl<'t> Printer<'t> {
         let mut previous = open;
         for item in items {
             let first = self.first_comment_before(item.span.start as usize).unwrap_or(item.span.start as usize);
-            if previous != open && blank_line_between(&self.text[previous..first]) {
+            if previous != open && blank_line_between(self.gap(previous, first)) {
                 self.out.push('\n');
             }
             self.rest_of_comments(indent + 1, item.span.start as usize);
