@@ -18,6 +18,7 @@ pub mod placement;
 pub mod resolve;
 pub mod safety;
 pub mod source;
+pub mod synth;
 pub mod syntax;
 pub mod types;
 

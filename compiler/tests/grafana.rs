@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -41,12 +41,27 @@ fn panels(dashboard: &Value) -> Vec<&Value> {
     dashboard["panels"].as_array().expect("panels").iter().collect()
 }
 
-/// The PrometheusRule the backend writes under k8s/.
+/// Every panel, those inside collapsed rows too.
+fn all_panels(dashboard: &Value) -> Vec<&Value> {
+    let mut all = Vec::new();
+    for panel in panels(dashboard) {
+        all.push(panel);
+        all.extend(panel["panels"].as_array().into_iter().flatten());
+    }
+    all
+}
+
+/// The groups of every PrometheusRule the backend writes under k8s/ (one
+/// for the platform, one per namespace of services).
 fn rule_groups(output: &Output) -> serde_yaml::Value {
-    let (_, text) = output.files.iter().find(|(path, _)| path.ends_with("/prometheus-rules.yaml")).expect("a PrometheusRule");
-    let rule: serde_yaml::Value = serde_yaml::from_str(text.trim_start_matches("---\n")).expect("rules parse");
-    assert_eq!(rule["kind"].as_str(), Some("PrometheusRule"));
-    rule["spec"]["groups"].clone()
+    let (_, text) = output.files.iter().find(|(path, _)| path.ends_with("/prometheus-rules.yaml")).expect("PrometheusRules");
+    let mut groups = Vec::new();
+    for document in text.split("---\n").filter(|d| !d.trim().is_empty()) {
+        let rule: serde_yaml::Value = serde_yaml::from_str(document).expect("rules parse");
+        assert_eq!(rule["kind"].as_str(), Some("PrometheusRule"));
+        groups.extend(rule["spec"]["groups"].as_sequence().expect("groups").iter().cloned());
+    }
+    serde_yaml::Value::Sequence(groups)
 }
 
 /// promtool from the validators (shared/tools/validate/install.sh).
@@ -88,7 +103,7 @@ fn every_dashboard_query_is_valid_promql() {
     for (env, output) in builds() {
         let mut rules = Vec::new();
         for (path, dashboard) in dashboards(&output) {
-            for panel in panels(&dashboard) {
+            for panel in all_panels(&dashboard) {
                 for target in panel["targets"].as_array().into_iter().flatten() {
                     let expr = target["expr"].as_str().expect("expr");
                     // Grafana fills in its own interval before Prometheus
@@ -125,27 +140,44 @@ fn dashboards_have_short_uids_unique_ids_and_no_overlapping_panels() {
             assert!(uids.insert(uid.to_string()), "{env}: uid {uid} twice");
             assert!(dashboard["id"].is_null(), "{env} {path}: id must be null");
             let mut ids = BTreeSet::new();
-            let mut boxes: Vec<(i64, i64, i64, i64, String)> = Vec::new();
-            for panel in panels(dashboard) {
-                let title = panel["title"].as_str().unwrap_or_default().to_string();
+            for panel in all_panels(dashboard) {
                 let id = panel["id"].as_u64().expect("panel id");
-                assert!(ids.insert(id), "{env} {path}: panel id {id} twice ({title})");
-                let grid = &panel["gridPos"];
-                let [x, y, w, h] = ["x", "y", "w", "h"].map(|k| grid[k].as_i64().expect("gridPos"));
-                assert!(x >= 0 && w > 0 && h > 0 && x + w <= 24, "{env} {path}: {title} leaves the 24 columns");
-                for (ox, oy, ow, oh, other) in &boxes {
-                    let apart = x + w <= *ox || *ox + ow <= x || y + h <= *oy || *oy + oh <= y;
-                    assert!(apart, "{env} {path}: {title} overlaps {other}");
+                assert!(ids.insert(id), "{env} {path}: panel id {id} twice ({})", panel["title"]);
+                if panel["targets"].as_array().is_some_and(|t| !t.is_empty()) {
+                    assert_eq!(panel["datasource"]["uid"].as_str(), Some("prometheus"), "{env} {path}: {}", panel["title"]);
                 }
-                boxes.push((x, y, w, h, title));
-                for target in panel["targets"].as_array().into_iter().flatten() {
-                    assert_eq!(target["datasource"]["uid"].as_str(), Some("prometheus"), "{env} {path}: {}", panel["title"]);
-                }
+            }
+            // The open layout, and the layout inside each collapsed row
+            // (as it is when the row is opened).
+            check_layout(&format!("{env} {path}"), &panels(dashboard));
+            for row in panels(dashboard).into_iter().filter(|p| p["collapsed"] == true) {
+                let inner: Vec<&Value> = row["panels"].as_array().expect("a collapsed row's panels").iter().collect();
+                assert!(!inner.is_empty(), "{env} {path}: collapsed row {} is empty", row["title"]);
+                assert!(row["repeat"].is_string(), "{env} {path}: rows are collapsed only to be repeated");
+                let row_y = row["gridPos"]["y"].as_i64().expect("y");
+                assert!(inner.iter().all(|p| p["gridPos"]["y"].as_i64() > Some(row_y)), "{env} {path}: panels above their row");
+                check_layout(&format!("{env} {path} {}", row["title"]), &inner);
             }
             let variables: Vec<&str> =
                 dashboard["templating"]["list"].as_array().expect("variables").iter().filter_map(|v| v["name"].as_str()).collect();
             assert_eq!(variables, ["namespace", "service"], "{env} {path}");
         }
+    }
+}
+
+/// Panels within the 24 columns, none overlapping another.
+fn check_layout(place: &str, panels: &[&Value]) {
+    let mut boxes: Vec<(i64, i64, i64, i64, String)> = Vec::new();
+    for panel in panels {
+        let title = panel["title"].as_str().unwrap_or_default().to_string();
+        let grid = &panel["gridPos"];
+        let [x, y, w, h] = ["x", "y", "w", "h"].map(|k| grid[k].as_i64().expect("gridPos"));
+        assert!(x >= 0 && w > 0 && h > 0 && x + w <= 24, "{place}: {title} leaves the 24 columns");
+        for (ox, oy, ow, oh, other) in &boxes {
+            let apart = x + w <= *ox || *ox + ow <= x || y + h <= *oy || *oy + oh <= y;
+            assert!(apart, "{place}: {title} overlaps {other}");
+        }
+        boxes.push((x, y, w, h, title));
     }
 }
 
@@ -162,7 +194,10 @@ fn the_dashboards_also_ship_as_sidecar_configmaps() {
             .find(|d| d["data"][name].is_string())
             .unwrap_or_else(|| panic!("no ConfigMap holds {name}"));
         assert_eq!(configmap["metadata"]["labels"]["grafana_dashboard"].as_str(), Some("1"));
-        assert_eq!(configmap["data"][name].as_str(), Some(output.files[&path].as_str()));
+        // Compact JSON in the ConfigMap, the same dashboard as the file.
+        let shipped: Value = serde_json::from_str(configmap["data"][name].as_str().expect("text")).expect("json");
+        let file: Value = serde_json::from_str(&output.files[&path]).expect("json");
+        assert_eq!(shipped, file, "{name}");
     }
 }
 
@@ -204,6 +239,21 @@ fn capacity_thresholds(output: &Output, title: &str) -> Vec<(String, Option<f64>
         .collect()
 }
 
+/// The yellow threshold (what the plan requests) of every node's CPU panel.
+fn planned_node_cpu(output: &Output) -> BTreeMap<String, f64> {
+    let dashboard: Value = serde_json::from_str(&output.files["grafana/dashboards/capacity.json"]).expect("json");
+    panels(&dashboard)
+        .into_iter()
+        .filter_map(|p| p["title"].as_str()?.strip_suffix(": CPU (cores)").map(|node| (node.to_string(), p)))
+        .map(|(node, p)| {
+            let thresholds = capacity_thresholds(output, &format!("{node}: CPU (cores)"));
+            let yellow = thresholds.iter().find(|(c, _)| c == "yellow").and_then(|(_, v)| *v);
+            let yellow = yellow.unwrap_or_else(|| panic!("{node}: no planned threshold in {p}"));
+            (node, yellow)
+        })
+        .collect()
+}
+
 #[test]
 fn the_capacity_thresholds_follow_a_request_changed_in_the_source() {
     let text = std::fs::read_to_string(repo().join("platform.hpl")).expect("platform.hpl");
@@ -213,11 +263,54 @@ fn the_capacity_thresholds_follow_a_request_changed_in_the_source() {
     let changed_text = text.replace(before, &before.replace("125m", "150m"));
     let changed = build_text(&changed_text);
 
-    let service = "health_api_server: CPU (cores)";
-    assert_eq!(capacity_thresholds(&original, service)[1], ("yellow".into(), Some(0.125)));
-    assert_eq!(capacity_thresholds(&changed, service)[1], ("yellow".into(), Some(0.15)));
-    assert_eq!(capacity_thresholds(&changed, service)[2], ("red".into(), Some(0.5)), "the limit is unchanged");
-    // The planned total of requests grows by two replicas' worth (2 x 25m).
+    // The planned total of requests grows by two replicas' worth (2 x 25m),
+    // and so do the nodes that hold the replicas, each by its share.
     let total = |o: &Output| capacity_thresholds(o, "CPU requested (cores)")[1].1.expect("planned");
     assert!((total(&changed) - total(&original) - 0.05).abs() < 1e-9, "{} -> {}", total(&original), total(&changed));
+    let (nodes_before, nodes_after) = (planned_node_cpu(&original), planned_node_cpu(&changed));
+    assert_eq!(nodes_before.keys().collect::<Vec<_>>(), nodes_after.keys().collect::<Vec<_>>());
+    let moved: Vec<(&String, f64)> =
+        nodes_before.iter().map(|(node, before)| (node, nodes_after[node] - before)).filter(|(_, d)| d.abs() > 1e-9).collect();
+    assert!(!moved.is_empty(), "no node's planned CPU moved");
+    assert!(moved.iter().all(|(_, d)| (d / 0.025).fract().abs() < 1e-6 && *d > 0.0), "{moved:?}");
+    assert!((moved.iter().map(|(_, d)| d).sum::<f64>() - 0.05).abs() < 1e-9, "{moved:?}");
+}
+
+/// Kubernetes refuses a ConfigMap over 1 MiB: the dashboards must not grow
+/// with the services (only the capacity dashboard grows, by its per-node
+/// panels), and no object the build writes may come near the limit.
+#[test]
+fn dashboard_configmaps_stay_small_as_the_platform_grows() {
+    let sizes = |n: usize| -> BTreeMap<String, usize> {
+        let fs = MemoryFs::default().with("/synth/platform.hpl", hplc::synth::platform(n).into_bytes());
+        let built = hplc::pipeline::build(Path::new("/synth/platform.hpl"), None, &fs);
+        let output = built.output.expect("the synthetic platform builds");
+        for (path, text) in output.files.iter().filter(|(p, _)| p.starts_with("k8s/") && p.ends_with(".yaml")) {
+            for document in text.split("---\n") {
+                assert!(document.len() < 1 << 19, "{path}: an object of {} bytes at {n} services", document.len());
+            }
+        }
+        let text = output.files.iter().find(|(p, _)| p.ends_with("/grafana-dashboards.yaml")).expect("ConfigMaps").1;
+        let nodes = built.compilation.model.as_ref().expect("model").nodes.len();
+        let mut sizes: BTreeMap<String, usize> = text
+            .split("---\n")
+            .filter(|d| !d.trim().is_empty())
+            .map(|d| serde_yaml::from_str::<serde_yaml::Value>(d).expect("yaml"))
+            .map(|d| (d["metadata"]["name"].as_str().expect("name").to_string(), serde_yaml::to_string(&d["data"]).expect("yaml").len()))
+            .collect();
+        sizes.insert("nodes".into(), nodes);
+        sizes
+    };
+    let (small, large) = (sizes(1000), sizes(2000));
+    let added_nodes = large["nodes"] - small["nodes"];
+    for (name, size) in large.iter().filter(|(n, _)| *n != "nodes") {
+        assert!(*size < 1 << 20, "{name}: {size} bytes at 2,000 services");
+        let growth = size - small[name];
+        if name.ends_with("-capacity") {
+            // Two panels per node, about a kilobyte each.
+            assert!(growth <= added_nodes * 2200, "{name} grows by {growth} bytes for {added_nodes} nodes");
+        } else {
+            assert!(growth < 512, "{name} grows with the services: {} -> {size} bytes", small[name]);
+        }
+    }
 }

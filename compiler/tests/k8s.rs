@@ -109,14 +109,19 @@ struct Opening {
     ports: Vec<i64>,
 }
 
-fn peer_text(peer: &Value) -> String {
+/// A peer as `pods NAMESPACE/NAME` or `ip CIDR`; a pod selector without
+/// a namespace selector names pods of the policy's own namespace `home`.
+fn peer_text(peer: &Value, home: &str) -> String {
     if let Some(cidr) = peer["ipBlock"]["cidr"].as_str() {
         let except: Vec<String> = seq(&peer["ipBlock"]["except"]).iter().map(|e| str_of(e).to_string()).collect();
         return if except.is_empty() { format!("ip {cidr}") } else { format!("ip {cidr} except {}", except.join(",")) };
     }
-    let namespace = labels_of(&peer["namespaceSelector"]["matchLabels"]);
     let pods = labels_of(&peer["podSelector"]["matchLabels"]);
-    format!("pods {}/{}", namespace.get("kubernetes.io/metadata.name").cloned().unwrap_or_default(), pods.values().cloned().collect::<Vec<_>>().join(","))
+    let namespace = match peer.get("namespaceSelector") {
+        Some(selector) => labels_of(&selector["matchLabels"]).get("kubernetes.io/metadata.name").cloned().unwrap_or_default(),
+        None => home.to_string(),
+    };
+    format!("pods {namespace}/{}", pods.values().cloned().collect::<Vec<_>>().join(","))
 }
 
 fn openings(built: &Built) -> Vec<Opening> {
@@ -134,7 +139,7 @@ fn openings(built: &Built) -> Vec<Opening> {
                     found.push(Opening { owner: owner.clone(), direction, peer: "anywhere".into(), ports: ports.clone() });
                 }
                 for peer in peers {
-                    found.push(Opening { owner: owner.clone(), direction, peer: peer_text(&peer), ports: ports.clone() });
+                    found.push(Opening { owner: owner.clone(), direction, peer: peer_text(&peer, namespace_of(policy)), ports: ports.clone() });
                 }
             }
         }
@@ -221,8 +226,8 @@ fn one_allow_rule_per_graph_edge_and_nothing_else_open() {
             assert_eq!(seq(&deny["spec"]["policyTypes"]), vec![Value::from("Ingress"), Value::from("Egress")]);
             assert!(deny["spec"]["ingress"].is_null() && deny["spec"]["egress"].is_null());
         }
-        let found = openings(&built);
-        let expected = expected_openings(&built);
+        let found = openings(built);
+        let expected = expected_openings(built);
         let graph = built.compilation.graph.as_ref().expect("graph");
         assert!(graph.edges.iter().any(|e| e.kind == EdgeKind::Scrape) && graph.edges.iter().any(|e| e.kind == EdgeKind::Ingress));
         let missing: Vec<_> = expected.iter().filter(|e| !found.contains(e)).collect();
@@ -245,7 +250,7 @@ fn restricted_violations(spec: &Value) -> Vec<String> {
     let pod = &spec["securityContext"];
     for host in ["hostNetwork", "hostPID", "hostIPC"] {
         if spec[host].as_bool() == Some(true) {
-            problems.push(format!("{host}"));
+            problems.push(host.to_string());
         }
     }
     for volume in seq(&spec["volumes"]) {
@@ -525,7 +530,7 @@ fn every_referenced_object_exists() {
             let namespace = namespace_of(object);
             let owner = format!("{path} {}/{}", str_of(&object["kind"]), str_of(&object["metadata"]["name"]));
             if let Some(spec) = pod_spec(object) {
-                check_pod_references(&built, namespace, &owner, object, spec, &mut problems);
+                check_pod_references(built, namespace, &owner, object, spec, &mut problems);
             }
             match str_of(&object["kind"]) {
                 "StatefulSet" => {

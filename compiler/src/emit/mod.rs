@@ -10,6 +10,7 @@ pub mod grafana;
 pub mod k8s;
 pub mod output;
 pub mod terraform;
+pub mod yaml;
 
 use std::collections::BTreeMap;
 
@@ -35,15 +36,19 @@ impl Context<'_> {
     pub fn origin(&self, span: Span) -> String {
         let file = self.sources.get(span.file);
         let (line, _) = file.line_col(span.start);
-        let name = match &file.path {
+        match &file.path {
             Some(path) => {
                 let relative = path.strip_prefix(self.root_dir).unwrap_or(path);
-                let parts: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
-                parts.join("/")
+                let name = relative.to_string_lossy();
+                // `/` on every system, so output does not depend on it.
+                if std::path::MAIN_SEPARATOR == '/' {
+                    format!("{name}:{line}")
+                } else {
+                    format!("{}:{line}", name.replace(std::path::MAIN_SEPARATOR, "/"))
+                }
             }
-            None => file.name.clone(),
-        };
-        format!("{name}:{line}")
+            None => format!("{}:{line}", file.name),
+        }
     }
 }
 
@@ -66,11 +71,24 @@ impl Output {
 /// Runs every backend. The kustomization comes last: it lists every
 /// Kubernetes file, including those the Grafana backend adds.
 pub fn generate(context: &Context) -> Output {
-    let mut output = Output::default();
-    output.add("README.md", readme(context));
-    k8s::emit(context, &mut output);
-    grafana::emit(context, &mut output);
-    terraform::emit(context, &mut output);
+    // The Grafana and Terraform backends run beside the Kubernetes one;
+    // their files join a sorted map, so the order they finish in does not
+    // matter.
+    let (mut output, others) = std::thread::scope(|scope| {
+        let others = scope.spawn(|| {
+            let mut others = Output::default();
+            grafana::emit(context, &mut others);
+            terraform::emit(context, &mut others);
+            others
+        });
+        let mut output = Output::default();
+        output.add("README.md", readme(context));
+        k8s::emit(context, &mut output);
+        (output, others.join().expect("the Grafana and Terraform backends panicked"))
+    });
+    for (path, contents) in others.files {
+        output.add(path, contents);
+    }
     k8s::kustomization(&mut output);
     output
 }

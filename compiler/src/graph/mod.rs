@@ -66,11 +66,13 @@ impl Graph {
 
 pub fn build(platform: &Platform) -> Graph {
     let mut edges = Vec::new();
+    let mut declared = std::collections::HashSet::new();
     for (from, service) in platform.services.iter().enumerate() {
         for need in &service.needs {
-            let target = &platform.services[need.target];
-            let ports = target.ports.iter().map(|(n, p)| (n.clone(), *p)).collect();
-            if !edges.iter().any(|e: &Edge| e.from == from && e.to == need.target && e.kind == EdgeKind::Needs) {
+            // `needs = [a, a]` is one edge.
+            if declared.insert((from, need.target)) {
+                let target = &platform.services[need.target];
+                let ports = target.ports.iter().map(|(n, p)| (n.clone(), *p)).collect();
                 edges.push(Edge { from, to: need.target, kind: EdgeKind::Needs, ports, span: need.span });
             }
         }

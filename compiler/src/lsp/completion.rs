@@ -40,7 +40,8 @@ pub fn completion(project: &Project, file: FileId, offset: usize) -> Vec<Complet
     if context.in_literal {
         return Vec::new();
     }
-    let completer = Completer { scopes: Scopes::new(&project.compilation), module: Scopes::new(&project.compilation).module_of(file) };
+    let completer =
+        Completer { scopes: Scopes::new(&project.compilation), module: Scopes::new(&project.compilation).module_of(file) };
     completer.complete(&context)
 }
 
@@ -84,7 +85,9 @@ impl Completer<'_> {
                 Scope::KindBody(self.kind_named(name))
             }
             (Scope::Top, '{', ["env", ..], _) => Scope::Env,
-            (Scope::Top, '{', ["use", path], _) => self.module_at(path.trim_end_matches('.')).map_or(Scope::Unknown, Scope::Imports),
+            (Scope::Top, '{', ["use", path], _) => {
+                self.module_at(path.trim_end_matches('.')).map_or(Scope::Unknown, Scope::Imports)
+            }
             (Scope::Top, _, ["let", ..], Some((_, rest))) => self.value_scope(rest, None, frame.open),
             (Scope::Top | Scope::Env, '{', [kind, _name], None) => self.kind_at(kind).map_or(Scope::Unknown, Scope::Body),
             (Scope::Body(k), _, _, Some((names, rest))) => self.value_scope(rest, self.field_ty(*k, names), frame.open),

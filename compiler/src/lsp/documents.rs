@@ -96,7 +96,11 @@ mod tests {
         let path = PathBuf::from("/p/platform.hpl");
         documents.open(path.clone(), "role = \"🚀\" x\n".into(), 1);
         let at = |c| Position { line: 0, character: c };
-        let change = TextDocumentContentChangeEvent { range: Some(Range { start: at(12), end: at(13) }), range_length: None, text: "y".into() };
+        let change = TextDocumentContentChangeEvent {
+            range: Some(Range { start: at(12), end: at(13) }),
+            range_length: None,
+            text: "y".into(),
+        };
         assert!(documents.change(&path, vec![change], 2));
         assert_eq!(documents.read(&path).unwrap(), b"role = \"\xf0\x9f\x9a\x80\" y\n");
         assert!(documents.is_file(&path));

@@ -53,7 +53,11 @@ fn describe(project: &Project, occurrence: &Occurrence) -> Option<String> {
 fn one_line(text: &str) -> String {
     let mut lines = text.lines();
     let first = lines.next().unwrap_or_default().to_string();
-    if lines.next().is_some() { first + " …" } else { first }
+    if lines.next().is_some() {
+        first + " …"
+    } else {
+        first
+    }
 }
 
 fn code(text: &str) -> String {
@@ -67,7 +71,10 @@ fn kind(project: &Project, k: KindId) -> String {
     let parent = info.parent.map(|p| format!(": {}", c.world.kinds[p].name)).unwrap_or_default();
     let mut lines = vec![format!("kind {}{parent} {{", info.name)];
     for (name, f) in &info.fields {
-        let default = f.defaults.last().map(|(stmt, _)| format!(" = {}", one_line(c.sources.get(stmt.value.span.file).slice(stmt.value.span))));
+        let default = f
+            .defaults
+            .last()
+            .map(|(stmt, _)| format!(" = {}", one_line(c.sources.get(stmt.value.span.file).slice(stmt.value.span))));
         lines.push(format!("  {name}: {}{}", c.world.show_ty(&f.ty), default.unwrap_or_default()));
     }
     lines.push("}".into());
@@ -127,8 +134,7 @@ fn instance(project: &Project, obj: ObjId) -> String {
 fn fields(project: &Project, obj: ObjId) -> String {
     let world = &project.compilation.world;
     let object = &world.objects[obj];
-    let lines: Vec<String> =
-        object.fields.keys().map(|name| format!("- `{name}`: {}", show::field(world, obj, name))).collect();
+    let lines: Vec<String> = object.fields.keys().map(|name| format!("- `{name}`: {}", show::field(world, obj, name))).collect();
     format!("In environment `{}`:\n\n{}", project.env_name(), lines.join("\n"))
 }
 

@@ -45,12 +45,8 @@ pub struct Index {
 impl Index {
     pub fn build(compilation: &Compilation) -> Index {
         let world = &compilation.world;
-        let mut walker = Walker {
-            scopes: Scopes::new(compilation),
-            records: HashMap::new(),
-            named: HashMap::new(),
-            out: Vec::new(),
-        };
+        let mut walker =
+            Walker { scopes: Scopes::new(compilation), records: HashMap::new(), named: HashMap::new(), out: Vec::new() };
         for (id, object) in world.objects.iter().enumerate() {
             let by_span = if object.name.is_some() { &mut walker.named } else { &mut walker.records };
             by_span.entry(object.name_span).or_insert(id);
@@ -211,7 +207,8 @@ impl<'c> Walker<'c> {
 
     fn override_(&mut self, o: &ast::Override, module: ModuleId) {
         let [target, field] = o.target.segments.as_slice() else { return };
-        let Some(Target::Instance(obj)) = self.scopes.lookup(Some(module), &target.name).and_then(|n| self.scopes.target(n)) else {
+        let Some(Target::Instance(obj)) = self.scopes.lookup(Some(module), &target.name).and_then(|n| self.scopes.target(n))
+        else {
             return;
         };
         self.push(target.span, Target::Instance(obj), None);
@@ -323,9 +320,17 @@ impl<'c> Walker<'c> {
         let mut rest = &path.segments[1..];
         let mut target = match self.scopes.lookup(Some(module), &first.name) {
             Some(named) => self.scopes.target(named)?,
-            None if first.name == "platform" => return self.members(world.platform?, rest),
+            None if first.name == "platform" => Target::Kind(world.kind_named("platform")?),
             None => return None,
         };
+        // `platform.field` reads the platform instance, not the kind.
+        if let (Target::Kind(k), false) = (&target, rest.is_empty()) {
+            if world.kinds[*k].builtin && first.name == "platform" {
+                let platform = world.platform?;
+                self.push(first.span, Target::Instance(platform), None);
+                return self.members(platform, rest);
+            }
+        }
         self.push(first.span, target.clone(), None);
         if let (Target::Module(m), Some(member)) = (&target, rest.first()) {
             target = self.scopes.lookup_in(*m, &member.name).and_then(|n| self.scopes.target(n))?;
@@ -337,9 +342,6 @@ impl<'c> Walker<'c> {
                 let variant = rest.first()?;
                 self.push(variant.span, Target::Variant(e, variant.name.clone()), None);
                 None
-            }
-            Target::Kind(k) if world.kinds[k].builtin && world.kinds[k].name == "platform" && !rest.is_empty() => {
-                self.members(world.platform?, rest)
             }
             Target::Instance(obj) => self.members(obj, rest),
             Target::Let(l) => match &world.names.lets.get(l)?.value {

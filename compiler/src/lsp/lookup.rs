@@ -42,7 +42,7 @@ impl<'c> Scopes<'c> {
     /// namespace, the prelude.
     pub fn visible(&self, module: Option<ModuleId>) -> Vec<&'c IndexMap<String, Named>> {
         let names = &self.world().names;
-        let own = module.and_then(|m| Some((names.imports.get(&m), self.scope_of(m))));
+        let own = module.map(|m| (names.imports.get(&m), self.scope_of(m)));
         let (imports, scope) = own.unwrap_or((None, None));
         [imports, scope, names.modules.get(&names.prelude)].into_iter().flatten().collect()
     }

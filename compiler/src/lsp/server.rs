@@ -14,8 +14,8 @@ use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response
 use lsp_types::notification::{self as notif, Notification as _};
 use lsp_types::request::{self as req, Request as _};
 use lsp_types::{
-    CompletionResponse, DocumentSymbolResponse, GotoDefinitionResponse, InitializeResult, PublishDiagnosticsParams,
-    ServerInfo, TextDocumentIdentifier, TextDocumentPositionParams, Url,
+    CompletionResponse, DocumentSymbolResponse, GotoDefinitionResponse, InitializeResult, PublishDiagnosticsParams, ServerInfo,
+    TextDocumentIdentifier, TextDocumentPositionParams, Url,
 };
 use serde_json::Value;
 
@@ -92,6 +92,9 @@ impl Server {
             Phase::Uninitialized if request.method != req::Initialize::METHOD => {
                 Err(error(ErrorCode::ServerNotInitialized, "the server is not initialized yet"))
             }
+            Phase::Running if request.method == req::Initialize::METHOD => {
+                Err(error(ErrorCode::InvalidRequest, "the server is initialized already"))
+            }
             Phase::ShuttingDown => Err(error(ErrorCode::InvalidRequest, "the server is shutting down")),
             _ => {
                 if self.workspace.is_stale() {
@@ -118,7 +121,9 @@ impl Server {
                 self.phase = Phase::ShuttingDown;
                 Ok(Value::Null)
             }
-            req::HoverRequest::METHOD => call::<req::HoverRequest>(params, |p| self.at(&p.text_document_position_params, hover::hover)),
+            req::HoverRequest::METHOD => {
+                call::<req::HoverRequest>(params, |p| self.at(&p.text_document_position_params, hover::hover))
+            }
             req::GotoDefinition::METHOD => call::<req::GotoDefinition>(params, |p| {
                 self.at(&p.text_document_position_params, definition::definition).map(GotoDefinitionResponse::Scalar)
             }),
@@ -174,6 +179,8 @@ impl Server {
                     self.workspace.touch(path);
                 }
             }
+            // Saving may come after other files changed on disk: read them again.
+            (notif::DidSaveTextDocument::METHOD, Some(path)) => self.workspace.touch(path),
             (notif::DidCloseTextDocument::METHOD, Some(path)) => {
                 self.workspace.documents.close(&path);
                 self.workspace.touch(path);

@@ -25,7 +25,8 @@ impl Outline<'_> {
         Some(match item {
             Item::Use(_) => return None,
             Item::Enum(e) => {
-                let variants = e.variants.iter().map(|v| self.symbol(&v.name, None, SymbolKind::ENUM_MEMBER, v.span, v.span, Vec::new()));
+                let variants =
+                    e.variants.iter().map(|v| self.symbol(&v.name, None, SymbolKind::ENUM_MEMBER, v.span, v.span, Vec::new()));
                 self.symbol(&e.name.name, None, SymbolKind::ENUM, e.span, e.name.span, variants.collect())
             }
             Item::Kind(k) => {
@@ -44,7 +45,14 @@ impl Outline<'_> {
                     self.symbol(&name, None, SymbolKind::PROPERTY, o.span, o.target.span, Vec::new())
                 });
                 let instances = e.instances.iter().map(|i| self.instance(i));
-                self.symbol(&e.name.name, Some("env".into()), SymbolKind::NAMESPACE, e.span, e.name.span, overrides.chain(instances).collect())
+                self.symbol(
+                    &e.name.name,
+                    Some("env".into()),
+                    SymbolKind::NAMESPACE,
+                    e.span,
+                    e.name.span,
+                    overrides.chain(instances).collect(),
+                )
             }
         })
     }
@@ -64,7 +72,15 @@ impl Outline<'_> {
     }
 
     #[allow(deprecated)] // `deprecated` is a required field of the struct
-    fn symbol(&self, name: &str, detail: Option<String>, kind: SymbolKind, span: Span, name_span: Span, children: Vec<DocumentSymbol>) -> DocumentSymbol {
+    fn symbol(
+        &self,
+        name: &str,
+        detail: Option<String>,
+        kind: SymbolKind,
+        span: Span,
+        name_span: Span,
+        children: Vec<DocumentSymbol>,
+    ) -> DocumentSymbol {
         // The protocol wants a name that is not empty and a selection inside the range.
         let range = self.lines.span_range(span.to(name_span));
         DocumentSymbol {

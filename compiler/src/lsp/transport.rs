@@ -111,10 +111,8 @@ mod tests {
     #[test]
     fn skips_what_is_malformed_and_reads_on() {
         let good = r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#;
-        let input = format!(
-            "Content-Length: 5\r\n\r\nnot{{}}Content-Length: x\r\n\r\nContent-Length: {}\r\n\r\n{good}",
-            good.len()
-        );
+        let input =
+            format!("Content-Length: 5\r\n\r\nnot{{}}Content-Length: x\r\n\r\nContent-Length: {}\r\n\r\n{good}", good.len());
         let mut reader = io::Cursor::new(input.into_bytes());
         let message = read(&mut reader);
         assert!(matches!(message, Some(Message::Notification(n)) if n.method == "initialized"));

@@ -51,11 +51,9 @@ impl DocId {
     pub fn file_in(&self, compilation: &Compilation) -> Option<FileId> {
         match self {
             DocId::File(path) => compilation.sources.find_path(path),
-            DocId::Stdlib(name) => compilation
-                .modules
-                .iter()
-                .find(|m| matches!(&m.origin, Origin::Stdlib(n) if n == name))
-                .map(|m| m.file),
+            DocId::Stdlib(name) => {
+                compilation.modules.iter().find(|m| matches!(&m.origin, Origin::Stdlib(n) if n == name)).map(|m| m.file)
+            }
         }
     }
 

@@ -77,6 +77,13 @@ impl Workspace {
         }
         let documents = &self.documents;
         self.projects.retain(|p| p.user_files().any(|(_, path)| documents.get(&path).is_some()));
+        // A file compiled on its own that a platform now uses is a module
+        // of that platform; compiled alone it only adds noise ("no
+        // platform declared"). Files that use each other both stay.
+        let uses = |p: &Project, o: &Project| p.root != o.root && p.file(&DocId::File(o.root.clone())).is_some();
+        let module: Vec<bool> = self.projects.iter().map(|p| self.projects.iter().any(|o| uses(o, p) && !uses(p, o))).collect();
+        let mut module = module.into_iter();
+        self.projects.retain(|_| !module.next().unwrap_or(false));
         self.publish(&stale)
     }
 
@@ -102,7 +109,7 @@ impl Workspace {
             if candidate != path && self.documents.is_file(&candidate) {
                 candidates.push(candidate);
             }
-            if folder.is_none_or(|f| dir == f.as_path()) {
+            if folder.map_or(true, |f| dir == f.as_path()) {
                 break;
             }
         }

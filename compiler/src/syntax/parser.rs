@@ -21,16 +21,14 @@ pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
     if let Some(limit) = super::limits::check(file, text) {
         return (Module::default(), vec![limit]);
     }
-    // Expected-token detail makes the messages say "expected `=`" rather than
-    // only naming rules. It is a process-wide switch; it is always on so that
-    // messages never depend on what else ran before.
-    pest::set_error_detail(true);
     let mut builder = Builder { file, text, errors: Vec::new(), last_bad_end: None };
     let module = match Grammar::parse(Rule::file, text) {
         Ok(mut pairs) => builder.module(pairs.next().expect("file rule")),
         // The grammar recovers from every error inside an item; what is left
         // is an error the recovery rules could not swallow.
-        Err(error) => {
+        Err(_) => {
+            detailed_errors();
+            let error = Grammar::parse(Rule::file, text).expect_err("failed before");
             builder.errors.push(builder.pest_error(error, 0));
             Module::default()
         }
@@ -86,6 +84,7 @@ impl<'t> Builder<'t> {
             return;
         }
         let rest = &self.text[span.start()..];
+        detailed_errors();
         let error = match Grammar::parse(strict, rest) {
             Err(error) => self.pest_error(error, span.start()),
             // The strict rule accepts what the lenient one did not (a rule
@@ -135,7 +134,7 @@ impl<'t> Builder<'t> {
         }
         // The first characters of a value say nothing "a value" does not.
         if expected.iter().any(|e| e == "a value") {
-            const VALUE_STARTS: [&str; 7] = ["`\"`", "`(`", "`[`", "`{`", "`-`", "`true`", "`false`"];
+            const VALUE_STARTS: [&str; 9] = ["`\"`", "`(`", "`[`", "`{`", "`-`", "`true`", "`false`", "a name", "a string"];
             expected.retain(|e| !VALUE_STARTS.contains(&e.as_str()));
         }
         if expected.iter().any(|e| e == "a declaration") {
@@ -443,33 +442,22 @@ impl<'t> Builder<'t> {
         let span = self.span(&pair);
         match pair.as_rule() {
             Rule::expr => {
-                let mut inner = pair.into_inner();
-                let low = self.expr(inner.next().expect("expr operand"));
-                match inner.next() {
-                    None => low,
-                    Some(_range_op) => {
-                        let high = self.expr(inner.next().expect("range high"));
-                        Expr { kind: ExprKind::Range(Box::new(low), Box::new(high)), span }
+                let mut low: Vec<Pair<Rule>> = Vec::new();
+                let mut high: Vec<Pair<Rule>> = Vec::new();
+                let mut in_high = false;
+                for part in pair.into_inner() {
+                    match part.as_rule() {
+                        Rule::range_op => in_high = true,
+                        _ if in_high => high.push(part),
+                        _ => low.push(part),
                     }
                 }
-            }
-            Rule::arith | Rule::term => {
-                let mut inner = pair.into_inner();
-                let first = self.expr(inner.next().expect("operand"));
-                let mut rest = Vec::new();
-                while let Some(op) = inner.next() {
-                    let op = match op.as_str() {
-                        "+" => BinOp::Add,
-                        "-" => BinOp::Sub,
-                        "*" => BinOp::Mul,
-                        _ => BinOp::Div,
-                    };
-                    rest.push((op, self.expr(inner.next().expect("operand"))));
-                }
-                if rest.is_empty() {
-                    first
+                let low = self.operation(low);
+                if high.is_empty() {
+                    low
                 } else {
-                    Expr { kind: ExprKind::Arith(Box::new(first), rest), span }
+                    let high = self.operation(high);
+                    Expr { kind: ExprKind::Range(Box::new(low), Box::new(high)), span }
                 }
             }
             Rule::paren => {
@@ -489,15 +477,59 @@ impl<'t> Builder<'t> {
                 Expr { kind: ExprKind::List(items), span }
             }
             Rule::record => Expr { kind: ExprKind::Record(self.stmts(pair)), span },
-            Rule::construct => {
+            Rule::reference => {
                 let mut inner = pair.into_inner();
-                let path = self.path(inner.next().expect("construct kind"));
-                let stmts = self.stmts(inner.next().expect("construct record"));
-                Expr { kind: ExprKind::Construct(path, stmts), span }
+                let path = self.path(inner.next().expect("reference path"));
+                match inner.next() {
+                    Some(record) => Expr { kind: ExprKind::Construct(path, self.stmts(record)), span },
+                    None => Expr { kind: ExprKind::Path(path), span },
+                }
             }
-            Rule::path => Expr { kind: ExprKind::Path(self.path(pair)), span },
             rule => unreachable!("expression rule {rule:?}"),
         }
+    }
+
+    /// `operand (op operand)*` with `*` and `/` binding tighter than `+`
+    /// and `-`: terms first, then the sum of the terms.
+    fn operation(&mut self, parts: Vec<Pair<Rule>>) -> Expr {
+        let mut terms: Vec<(Option<BinOp>, Expr)> = Vec::new();
+        let mut pending: Option<BinOp> = None;
+        for part in parts {
+            if part.as_rule() == Rule::binary_op {
+                pending = Some(match part.as_str() {
+                    "+" => BinOp::Add,
+                    "-" => BinOp::Sub,
+                    "*" => BinOp::Mul,
+                    _ => BinOp::Div,
+                });
+                continue;
+            }
+            let operand = self.expr(part);
+            match pending.take() {
+                Some(op @ (BinOp::Mul | BinOp::Div)) => {
+                    let (_, term) = terms.last_mut().expect("an operand precedes an operator");
+                    let span = term.span.to(operand.span);
+                    let placeholder = Expr { kind: ExprKind::Bool(false), span };
+                    let previous = std::mem::replace(term, placeholder);
+                    *term = match previous.kind {
+                        ExprKind::Arith(first, mut rest) if is_product(&rest) => {
+                            rest.push((op, operand));
+                            Expr { kind: ExprKind::Arith(first, rest), span }
+                        }
+                        _ => Expr { kind: ExprKind::Arith(Box::new(previous), vec![(op, operand)]), span },
+                    };
+                }
+                op => terms.push((op, operand)),
+            }
+        }
+        let mut terms = terms.into_iter();
+        let (_, first) = terms.next().expect("an expression has an operand");
+        let rest: Vec<(BinOp, Expr)> = terms.map(|(op, e)| (op.unwrap_or(BinOp::Add), e)).collect();
+        if rest.is_empty() {
+            return first;
+        }
+        let span = first.span.to(rest.last().expect("not empty").1.span);
+        Expr { kind: ExprKind::Arith(Box::new(first), rest), span }
     }
 
     fn string(&mut self, pair: Pair<Rule>) -> Vec<StrPart> {
@@ -537,6 +569,12 @@ impl<'t> Builder<'t> {
     }
 }
 
+/// Whether an operation chain is a product (`a * b / c`), which a further
+/// `*` or `/` extends.
+fn is_product(rest: &[(BinOp, Expr)]) -> bool {
+    rest.iter().all(|(op, _)| matches!(op, BinOp::Mul | BinOp::Div))
+}
+
 fn push_text(parts: &mut Vec<StrPart>, text: &str, span: Span) {
     if let Some(StrPart::Text(prev, prev_span)) = parts.last_mut() {
         prev.push_str(text);
@@ -546,19 +584,27 @@ fn push_text(parts: &mut Vec<StrPart>, text: &str, span: Span) {
     }
 }
 
+/// Expected-token detail makes messages say "expected `=`" rather than only
+/// naming rules. It slows parsing down, so it is turned on only once a
+/// syntax error is being described; it is a process-wide switch that is
+/// never turned off again, so messages cannot depend on what ran before.
+fn detailed_errors() {
+    pest::set_error_detail(true);
+}
+
 /// How a grammar rule reads in "expected ..." messages; `None` for rules too
 /// internal to be worth naming (their tokens are named instead).
 fn describe(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::ident | Rule::path => "a name",
-        Rule::expr | Rule::arith | Rule::term | Rule::number | Rule::digits => "a value",
+        Rule::expr | Rule::number | Rule::digits => "a value",
         Rule::string => "a string",
         Rule::type_expr => "a type",
         Rule::kw_use | Rule::kw_kind | Rule::kw_enum | Rule::kw_let | Rule::kw_env | Rule::instance => {
             "a declaration"
         }
         Rule::stmt | Rule::field_decl | Rule::override_stmt => "a statement",
-        Rule::add_op | Rule::mul_op => "an operator",
+        Rule::binary_op => "an operator",
         Rule::range_op => "`..=`",
         Rule::EOI => "the end of the file",
         _ => return None,

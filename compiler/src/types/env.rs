@@ -1,7 +1,6 @@
 //! Instances and environments: creating the objects of named instances and
 //! applying the selected environment's overlay to them.
 
-use indexmap::IndexMap;
 
 use super::scope::{DeclKind, PendingInstance};
 use super::value::{ObjId, Object, Slot, Source};
@@ -36,7 +35,7 @@ impl Checker<'_> {
     fn create_instance(&mut self, pending: usize) {
         let PendingInstance { ast, module, .. } = self.pending[pending].clone();
         let Some(kind) = self.resolve_kind_path(&ast.kind, module) else { return };
-        let stmts = ast.body.iter().map(|stmt| Source { stmt: stmt.clone(), module, from_env: false }).collect();
+        let stmts = ast.body.iter().map(|stmt| Source { stmt: stmt.clone().into(), field: self.world.kinds[kind].fields.get_index_of(&stmt.field.name), module, from_env: false }).collect();
         let obj = self.new_object(kind, Some(ast.name.name.clone()), ast.name.span, ast.span, module, stmts);
         self.pending[pending].obj = Some(obj);
         if self.is_user(module) {
@@ -53,7 +52,7 @@ impl Checker<'_> {
         module: ModuleId,
         stmts: Vec<Source>,
     ) -> ObjId {
-        let fields = self.world.kinds[kind].fields.keys().map(|k| (k.clone(), Slot::Pending)).collect::<IndexMap<_, _>>();
+        let fields = self.world.kinds[kind].field_names.iter().map(|k| (k.clone(), Slot::Pending)).collect::<super::FxIndexMap<_, _>>();
         self.world.objects.push(super::value::Object { kind, name, name_span, span, module, stmts, fields });
         self.world.objects.len() - 1
     }
@@ -139,12 +138,13 @@ impl Checker<'_> {
         };
         let Some(obj) = self.instance_object(pending) else { return };
         let stmt = ast::Stmt { field: field.clone(), key: o.key.clone(), value: o.value.clone(), span: o.span };
+        let index = self.world.kinds[self.world.objects[obj].kind].fields.get_index_of(&field.name);
         let object: &mut Object = &mut self.world.objects[obj];
         object.stmts.retain(|s| {
             s.stmt.field.name != field.name
                 || (o.key.is_some() && s.stmt.key.as_ref().map(|k| &k.name) != o.key.as_ref().map(|k| &k.name))
         });
-        object.stmts.push(Source { stmt, module, from_env: true });
+        object.stmts.push(Source { stmt: stmt.into(), field: index, module, from_env: true });
     }
 
     /// Whether a kind or one of its ancestors is part of an `extends` cycle.
@@ -203,10 +203,11 @@ impl Checker<'_> {
         if self.kind_is_broken(self.world.objects[obj].kind) {
             return;
         }
-        let object = self.world.objects[obj].clone();
+        // Borrowed, not cloned: this runs for every object and record.
+        let object = &self.world.objects[obj];
         let kind = &self.world.kinds[object.kind];
-        let kind_name = kind.name.clone();
-        let fields = kind.fields.clone();
+        let kind_name = &kind.name;
+        let fields = &kind.fields;
         let mut seen: Vec<(&str, Option<&str>, Span)> = Vec::new();
         let mut problems = Vec::new();
         // Required fields an unknown field was probably meant to be: the

@@ -28,10 +28,11 @@ const STACK_GROWTH: usize = 4 * 1024 * 1024;
 impl Checker<'_> {
     pub(crate) fn evaluate_all(&mut self) {
         for obj in 0..self.world.objects.len() {
-            let names: Vec<String> = self.world.objects[obj].fields.keys().cloned().collect();
-            for name in names {
-                let span = self.world.objects[obj].name_span;
-                self.field(obj, &name, span);
+            let kind = self.world.objects[obj].kind;
+            let names = self.world.kinds[kind].field_names.clone();
+            let span = self.world.objects[obj].name_span;
+            for name in &names {
+                self.field(obj, name, span);
             }
         }
         for id in 0..self.lets.len() {
@@ -50,34 +51,34 @@ impl Checker<'_> {
     }
 
     fn field_unguarded(&mut self, obj: ObjId, name: &str, at: Span) -> Option<Value> {
-        match self.world.objects[obj].fields.get(name) {
-            Some(Slot::Done(v)) => return Some(v.clone()),
-            Some(Slot::Failed) | None => return None,
-            Some(Slot::InProgress) => {
+        let index = self.world.objects[obj].fields.get_index_of(name)?;
+        match &self.world.objects[obj].fields[index] {
+            Slot::Done(v) => return Some(v.clone()),
+            Slot::Failed => return None,
+            Slot::InProgress => {
                 let owner = self.world.name(obj).to_string();
                 self.report(
                     Diagnostic::new(Code::ValueCycle, at, format!("the value of `{owner}.{name}` depends on itself"))
                         .label("used here while it is being computed")
                         .help("break the loop: one of the values in it must be written out"),
                 );
-                self.world.objects[obj].fields.insert(name.to_string(), Slot::Failed);
+                self.world.objects[obj].fields[index] = Slot::Failed;
                 return None;
             }
-            Some(Slot::Pending) => {}
+            Slot::Pending => {}
         }
         if !self.enter(at) {
             return None;
         }
-        self.world.objects[obj].fields.insert(name.to_string(), Slot::InProgress);
+        self.world.objects[obj].fields[index] = Slot::InProgress;
         let value = self.compute_field(obj, name);
         self.depth -= 1;
         // A cycle report may already have marked it failed.
-        if matches!(self.world.objects[obj].fields.get(name), Some(Slot::InProgress)) {
-            let slot = match &value {
+        if matches!(self.world.objects[obj].fields[index], Slot::InProgress) {
+            self.world.objects[obj].fields[index] = match &value {
                 Some(v) => Slot::Done(v.clone()),
                 None => Slot::Failed,
             };
-            self.world.objects[obj].fields.insert(name.to_string(), slot);
         }
         value
     }
@@ -97,9 +98,10 @@ impl Checker<'_> {
 
     fn compute_field(&mut self, obj: ObjId, name: &str) -> Option<Value> {
         let kind = self.world.objects[obj].kind;
-        let field = self.world.kinds[kind].fields.get(name)?.clone();
-        let stmts: Vec<Source> =
-            self.world.objects[obj].stmts.iter().filter(|s| s.stmt.field.name == name).cloned().collect();
+        let (index, _, field) = self.world.kinds[kind].fields.get_full(name)?;
+        let field = field.clone();
+        let stmts: Vec<Source> = self.world.objects[obj].stmts.iter().filter(|s| s.field == Some(index)).cloned().collect();
+        let field: &super::Field = &field;
         let whole = stmts.iter().rfind(|s| s.stmt.key.is_none());
         let mut value = match whole {
             Some(source) => self.eval_as(&source.stmt.value, &field.ty, source.module)?,
@@ -135,7 +137,7 @@ impl Checker<'_> {
 
     /// A field's default in `kind`: `Value::None` when it has none.
     fn default(&mut self, kind: usize, name: &str) -> Option<Value> {
-        let key = (kind, name.to_string());
+        let key = (kind, self.world.kinds[kind].fields.get_index_of(name)?);
         if let Some(cached) = self.defaults.get(&key) {
             return cached.clone();
         }
@@ -152,7 +154,7 @@ impl Checker<'_> {
             self.defaults.insert(key, None);
             return None;
         }
-        let value = self.default_value(&field);
+        let value = self.default_value(&field.clone());
         self.defaults_in_progress.remove(&key);
         self.defaults.insert(key, value.clone());
         value
@@ -295,23 +297,21 @@ impl Checker<'_> {
 
     /// A record of `kind` built in place; its fields are evaluated now.
     fn record(&mut self, kind: usize, stmts: &[ast::Stmt], span: Span, module: ModuleId) -> ObjId {
-        let sources = stmts.iter().map(|s| Source { stmt: s.clone(), module, from_env: false }).collect();
+        let sources = stmts.iter().map(|s| Source { stmt: s.clone().into(), field: self.world.kinds[kind].fields.get_index_of(&s.field.name), module, from_env: false }).collect();
         let obj = self.new_object(kind, None, span, span, module, sources);
         self.validate_object(obj);
-        let names: Vec<String> = self.world.objects[obj].fields.keys().cloned().collect();
-        for name in names {
-            self.field(obj, &name, span);
+        let names = self.world.kinds[kind].field_names.clone();
+        for name in &names {
+            self.field(obj, name, span);
         }
         obj
     }
 
     /// Evaluates `expr` with no type to meet but a hint: the expected type,
     /// which lets a bare name be an enum value (`restricted`).
+    /// (Expressions nest at most `syntax::MAX_DEPTH` deep; the unbounded
+    /// recursion, through references, grows the stack in `field`.)
     pub(crate) fn eval(&mut self, expr: &Expr, hint: Option<&Ty>, module: ModuleId) -> Option<Value> {
-        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || self.eval_unguarded(expr, hint, module))
-    }
-
-    fn eval_unguarded(&mut self, expr: &Expr, hint: Option<&Ty>, module: ModuleId) -> Option<Value> {
         match &expr.kind {
             ExprKind::Number { digits, unit } => self.number(digits, unit.as_ref(), expr.span, hint),
             ExprKind::Bool(b) => Some(Value::Bool(*b)),

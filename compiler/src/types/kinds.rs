@@ -1,6 +1,7 @@
 //! Kinds and enums: resolving parents, field types and defaults.
 
-use indexmap::IndexMap;
+use std::sync::Arc;
+
 
 use super::scope::DeclKind;
 use super::ty::{Dim, EnumId, KindId, Ty};
@@ -21,8 +22,11 @@ pub struct KindInfo {
     pub parent: Option<KindId>,
     /// Part of a cycle of `extends`: reported once, then left alone.
     pub broken: bool,
-    /// Every field, inherited ones first, in declaration order.
-    pub fields: IndexMap<String, Field>,
+    /// Every field, inherited ones first, in declaration order. Shared
+    /// (`Arc`) because every evaluation of a field looks at its declaration.
+    pub fields: super::FxIndexMap<String, Arc<Field>>,
+    /// The same names, shared by the slot tables of this kind's objects.
+    pub field_names: Vec<Arc<str>>,
     pub ast: ast::KindDecl,
 }
 
@@ -35,7 +39,8 @@ impl KindInfo {
             builtin,
             parent: None,
             broken: false,
-            fields: IndexMap::new(),
+            fields: Default::default(),
+            field_names: Vec::new(),
             ast: ast.clone(),
         }
     }
@@ -255,7 +260,7 @@ impl Checker<'_> {
             return;
         }
         done[id] = true;
-        let mut fields = IndexMap::new();
+        let mut fields = super::FxIndexMap::default();
         if let Some(parent) = self.world.kinds[id].parent {
             self.build_kind(parent, done);
             fields = self.world.kinds[parent].fields.clone();
@@ -282,7 +287,7 @@ impl Checker<'_> {
                     (stmt, module)
                 })
                 .collect();
-            fields.insert(decl.name.name.clone(), Field { ty, span: decl.name.span, defaults });
+            fields.insert(decl.name.name.clone(), Arc::new(Field { ty, span: decl.name.span, defaults }));
         }
         let broken = self.world.kinds[id].broken;
         for stmt in &ast.defaults {
@@ -299,11 +304,13 @@ impl Checker<'_> {
                 );
                 continue;
             };
+            let field = Arc::make_mut(field);
             if stmt.key.is_none() {
                 field.defaults.clear();
             }
             field.defaults.push((stmt.clone(), module));
         }
+        self.world.kinds[id].field_names = fields.keys().map(|k| Arc::from(k.as_str())).collect();
         self.world.kinds[id].fields = fields;
     }
 

@@ -36,6 +36,11 @@ use crate::resolve::modules::{Loaded, ModuleId, Origin};
 use crate::source::Span;
 use crate::syntax::ast;
 
+/// An insertion-ordered map with rustc's fast hasher: field tables are
+/// looked up on every evaluation, and no key here is attacker-chosen in a
+/// way that matters (a compile is bounded by the input limits anyway).
+pub type FxIndexMap<K, V> = IndexMap<K, V, rustc_hash::FxBuildHasher>;
+
 /// Evaluation may nest (a value referring to a value referring to ...); past
 /// this depth it stops with a diagnostic rather than exhausting the stack.
 pub const MAX_EVAL_DEPTH: usize = 200;
@@ -158,9 +163,9 @@ pub struct Checker<'a> {
     pub(crate) lets: Vec<Let>,
     pub(crate) pending: Vec<scope::PendingInstance>,
     pub(crate) envs: IndexMap<String, (ModuleId, ast::EnvDecl)>,
-    /// Cached defaults per (kind, field).
-    pub(crate) defaults: HashMap<(KindId, String), Option<Value>>,
-    pub(crate) defaults_in_progress: std::collections::HashSet<(KindId, String)>,
+    /// Cached defaults per (kind, field index).
+    pub(crate) defaults: HashMap<(KindId, usize), Option<Value>>,
+    pub(crate) defaults_in_progress: std::collections::HashSet<(KindId, usize)>,
     pub(crate) depth: usize,
     pub(crate) platform: Option<ObjId>,
     /// Where the parser found syntax errors: an instance with one inside is

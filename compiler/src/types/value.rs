@@ -91,9 +91,14 @@ impl Value {
 }
 
 /// A statement together with the module whose names it is read in.
+/// Shared (`Arc`, so that compiled results can cross threads): evaluating a field takes its statements out of the
+/// object, and copying the syntax tree every time showed in profiles.
 #[derive(Clone, Debug)]
 pub struct Source {
-    pub stmt: ast::Stmt,
+    pub stmt: std::sync::Arc<ast::Stmt>,
+    /// The index of the field it sets in the object's kind, when the kind
+    /// has that field: evaluation finds a field's statements by number.
+    pub field: Option<usize>,
     pub module: ModuleId,
     /// Set by an environment override rather than written in the instance.
     pub from_env: bool,
@@ -119,7 +124,9 @@ pub struct Object {
     pub span: Span,
     pub module: ModuleId,
     pub stmts: Vec<Source>,
-    pub fields: IndexMap<String, Slot>,
+    /// Evaluation state of every field of the kind, keyed by the kind's
+    /// shared field names (no string is allocated per object).
+    pub fields: super::FxIndexMap<std::sync::Arc<str>, Slot>,
 }
 
 impl Object {

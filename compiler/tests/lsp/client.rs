@@ -5,7 +5,7 @@
 
 #![allow(dead_code)] // the tests and the bench each use part of it
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
@@ -29,6 +29,19 @@ pub struct Client {
 impl Client {
     /// Starts the server and initializes it with these options.
     pub fn start(binary: &str, root: &Path, options: Value) -> Client {
+        let mut client = Client::spawn(binary);
+        let root_uri = file_uri(root);
+        let result = client.request(
+            "initialize",
+            json!({ "processId": null, "rootUri": root_uri, "capabilities": {}, "initializationOptions": options }),
+        );
+        assert!(result.get("capabilities").is_some(), "initialize answered {result}");
+        client.notify("initialized", json!({}));
+        client
+    }
+
+    /// Starts the server and says nothing to it yet.
+    pub fn spawn(binary: &str) -> Client {
         let mut child = Command::new(binary)
             .arg("lsp")
             .stdin(Stdio::piped())
@@ -47,15 +60,7 @@ impl Client {
                 }
             }
         });
-        let mut client = Client { child, stdin, incoming, next_id: 0, notifications: Vec::new() };
-        let root_uri = file_uri(root);
-        let result = client.request(
-            "initialize",
-            json!({ "processId": null, "rootUri": root_uri, "capabilities": {}, "initializationOptions": options }),
-        );
-        assert!(result.get("capabilities").is_some(), "initialize answered {result}");
-        client.notify("initialized", json!({}));
-        client
+        Client { child, stdin, incoming, next_id: 0, notifications: Vec::new() }
     }
 
     pub fn send(&mut self, message: &Value) {
@@ -97,7 +102,8 @@ impl Client {
         }
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let message = self.incoming.recv_timeout(left).unwrap_or_else(|_| panic!("no answer from hplc lsp within {TIMEOUT:?}"));
+            let message =
+                self.incoming.recv_timeout(left).unwrap_or_else(|_| panic!("no answer from hplc lsp within {TIMEOUT:?}"));
             if wanted(&message) {
                 return message;
             }
@@ -111,13 +117,16 @@ impl Client {
         let message = self.wait_for(|m| {
             m["method"] == "textDocument/publishDiagnostics"
                 && m["params"]["uri"] == uri
-                && version.is_none_or(|v| m["params"]["version"] == v)
+                && version.map_or(true, |v| m["params"]["version"] == v)
         });
         message["params"]["diagnostics"].as_array().cloned().unwrap_or_default()
     }
 
     pub fn open(&mut self, uri: &str, text: &str) {
-        self.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "hpl", "version": 1, "text": text } }));
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": "hpl", "version": 1, "text": text } }),
+        );
     }
 
     /// Replaces the text between two positions.
@@ -133,6 +142,11 @@ impl Client {
     pub fn stop(mut self) -> Option<i32> {
         self.request("shutdown", Value::Null);
         self.notify("exit", Value::Null);
+        self.wait_exit()
+    }
+
+    /// The exit code, once the server has exited.
+    pub fn wait_exit(&mut self) -> Option<i32> {
         let deadline = Instant::now() + TIMEOUT;
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
@@ -181,11 +195,17 @@ fn read_frame(reader: &mut impl BufRead) -> Option<Value> {
 }
 
 /// The (line, UTF-16 column) of the `nth` occurrence of `needle`, plus
-/// `shift` characters.
+/// `shift` characters on its line.
 pub fn position(text: &str, needle: &str, nth: usize, shift: usize) -> (u32, u32) {
     let offset = text.match_indices(needle).nth(nth).unwrap_or_else(|| panic!("`{needle}` #{nth} is in the text")).0;
+    let (line, column) = line_column(text, offset);
+    (line, column + shift as u32)
+}
+
+/// The (line, UTF-16 column) of a byte offset.
+pub fn line_column(text: &str, offset: usize) -> (u32, u32) {
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let line = text[..offset].matches('\n').count();
     let column: usize = text[line_start..offset].chars().map(char::len_utf16).sum();
-    (line as u32, (column + shift) as u32)
+    (line as u32, column as u32)
 }

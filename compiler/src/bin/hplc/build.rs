@@ -32,6 +32,12 @@ pub fn run(args: Args) -> u8 {
         return code;
     }
     let compilation = hplc::compile(&args.file, args.env.as_deref(), &RealFs);
+    let code = generate(&args, &compilation);
+    report::finish(compilation, code)
+}
+
+/// Generates the files of a compiled platform and writes (or compares) them.
+fn generate(args: &Args, compilation: &hplc::Compilation) -> u8 {
     if report::print(&compilation.diagnostics, &compilation.sources, args.report) {
         eprintln!("hplc: nothing written: fix the errors above");
         return EXIT_ERRORS;
@@ -42,8 +48,15 @@ pub fn run(args: Args) -> u8 {
     let root_dir = args.file.parent().unwrap_or(std::path::Path::new(""));
     let context = emit::Context { platform, graph, plan, sources: &compilation.sources, root_dir };
     let generated = emit::generate(&context);
+    let code = deliver(args, &generated);
+    // As with the compilation: the process is about to exit.
+    std::mem::forget(generated);
+    code
+}
+
+fn deliver(args: &Args, generated: &emit::Output) -> u8 {
     if args.check {
-        let differences = output::diff(&generated, &args.out);
+        let differences = output::diff(generated, &args.out);
         if differences.is_empty() {
             eprintln!("{}: up to date ({} files)", args.out.display(), generated.files.len());
             return EXIT_OK;
@@ -54,7 +67,7 @@ pub fn run(args: Args) -> u8 {
         eprintln!("hplc: {} differs from a fresh build of {} in {} files", args.out.display(), args.file.display(), differences.len());
         return EXIT_ERRORS;
     }
-    match output::write(&generated, &args.out) {
+    match output::write(generated, &args.out) {
         Ok(()) => {
             eprintln!("wrote {} files to {}", generated.files.len(), args.out.display());
             EXIT_OK

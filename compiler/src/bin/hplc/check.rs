@@ -27,12 +27,12 @@ pub fn run(args: Args) -> u8 {
     let (compilation, checked) = compile_all(&args.file, args.env.as_deref());
     let failed = report::print(&compilation.diagnostics, &compilation.sources, args.report);
     if failed {
-        return EXIT_ERRORS;
+        return report::finish(compilation, EXIT_ERRORS);
     }
     if matches!(args.report.diagnostic_format, report::Format::Human) {
         eprintln!("{}: ok ({})", args.file.display(), checked.join(", "));
     }
-    EXIT_OK
+    report::finish(compilation, EXIT_OK)
 }
 
 /// Compiles `env`, or the default environment and every declared one; the

@@ -5,7 +5,10 @@
 //! Layout: every row header spans the grid; the panels of a row flow left
 //! to right in lines; a line's panels are widened to fill all 24 columns and
 //! share the height of the tallest, so no two panels overlap and no line
-//! has a hole.
+//! has a hole. A repeated row (one copy per value of a variable) is
+//! collapsed: it holds its panels, laid out below it as if it were open,
+//! and takes one line until someone opens it, so that a dashboard over
+//! thousands of services stays cheap to load.
 //!
 //! Ids: a panel's id is a hash of its key (`application/health-api-server/
 //! errors`), so it stays the same when other panels come and go and links
@@ -156,6 +159,8 @@ pub struct Grid {
     panels: Vec<Panel>,
     /// Specs of the current row not placed yet.
     pending: Vec<Spec>,
+    /// The index in `panels` of the collapsed row being filled, if any.
+    collapsed: Option<usize>,
     y: u32,
     ids: BTreeSet<u32>,
     keys: BTreeSet<String>,
@@ -164,26 +169,52 @@ pub struct Grid {
 impl Grid {
     /// Queries go to `datasource`.
     pub fn new(datasource: DataSourceRef) -> Grid {
-        Grid { datasource, panels: Vec::new(), pending: Vec::new(), y: 0, ids: BTreeSet::new(), keys: BTreeSet::new() }
+        Grid {
+            datasource,
+            panels: Vec::new(),
+            pending: Vec::new(),
+            collapsed: None,
+            y: 0,
+            ids: BTreeSet::new(),
+            keys: BTreeSet::new(),
+        }
     }
 
     /// Starts a row: a full-width header, then the panels added after it.
     pub fn row(&mut self, key: &str, title: impl Into<String>) {
+        self.start_row(key, title.into(), None);
+    }
+
+    /// Starts a collapsed row repeated over `variable`: the panels added
+    /// after it are its own.
+    pub fn repeated_row(&mut self, key: &str, title: impl Into<String>, variable: &'static str) {
+        self.start_row(key, title.into(), Some(variable));
+    }
+
+    fn start_row(&mut self, key: &str, title: String, repeat: Option<&'static str>) {
         self.flush();
+        if let Some(row) = self.collapsed.take() {
+            // Below a collapsed row comes the line after its header.
+            self.y = self.panels[row].grid_pos.y + 1;
+        }
         let id = self.id(&format!("row/{key}"));
         self.panels.push(Panel {
             id,
             kind: "row",
-            title: title.into(),
+            title,
             description: String::new(),
             grid_pos: GridPos { h: 1, w: COLUMNS, x: 0, y: self.y },
             datasource: None,
             targets: Vec::new(),
             field_config: None,
             options: None,
-            collapsed: Some(false),
+            collapsed: Some(repeat.is_some()),
             panels: Some(Vec::new()),
+            repeat,
         });
+        if repeat.is_some() {
+            self.collapsed = Some(self.panels.len() - 1);
+        }
         self.y += 1;
     }
 
@@ -194,6 +225,15 @@ impl Grid {
     pub fn finish(mut self) -> Vec<Panel> {
         self.flush();
         self.panels
+    }
+
+    /// Where placed panels go: the collapsed row being filled, else the
+    /// dashboard.
+    fn sink(&mut self) -> &mut Vec<Panel> {
+        match self.collapsed {
+            Some(row) => self.panels[row].panels.get_or_insert_with(Vec::new),
+            None => &mut self.panels,
+        }
     }
 
     /// Lays out the pending specs in lines that fill the grid's width.
@@ -229,7 +269,7 @@ impl Grid {
             let w = w + extra;
             let grid_pos = GridPos { h: height, w, x, y: self.y };
             let panel = self.panel(spec, grid_pos);
-            self.panels.push(panel);
+            self.sink().push(panel);
             x += w;
         }
         self.y += u32::from(height);
@@ -244,7 +284,6 @@ impl Grid {
             .enumerate()
             .map(|(i, q)| Target {
                 ref_id: ref_id(i),
-                datasource: self.datasource.clone(),
                 expr: q.expr.clone(),
                 legend_format: q.legend.clone(),
                 instant: spec.chart == Chart::Table,
@@ -263,6 +302,7 @@ impl Grid {
             options: Some(options(&spec)),
             collapsed: None,
             panels: None,
+            repeat: None,
         }
     }
 

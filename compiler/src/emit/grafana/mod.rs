@@ -15,12 +15,10 @@ pub mod schema;
 use super::{Context, Output};
 
 pub fn emit(context: &Context, output: &mut Output) {
-    let dashboards: Vec<(&str, String)> = dashboards::all(context)
-        .into_iter()
-        .map(|(slug, dashboard)| (slug, serde_json::to_string_pretty(&dashboard).expect("dashboards serialise") + "\n"))
-        .collect();
-    for (slug, json) in &dashboards {
-        output.add(format!("grafana/dashboards/{slug}.json"), json.clone());
+    let dashboards = dashboards::all(context);
+    for (slug, dashboard) in &dashboards {
+        let json = serde_json::to_string_pretty(dashboard).expect("dashboards serialise") + "\n";
+        output.add(format!("grafana/dashboards/{slug}.json"), json);
     }
     output.add("grafana/provisioning/datasources/datasources.yaml", provisioning::datasources(context));
     output.add("grafana/provisioning/dashboards/dashboards.yaml", provisioning::dashboards(context));
@@ -29,7 +27,7 @@ pub fn emit(context: &Context, output: &mut Output) {
     let Some(scraper) = context.platform.services.iter().find(|svc| svc.scraper && !svc.managed) else { return };
     let namespace = &context.platform.namespace_of(scraper).k8s_name;
     output.add(format!("k8s/{namespace}/grafana-dashboards.yaml"), configmaps::dashboards(context, namespace, &dashboards));
-    if let Some(rules) = rules::prometheus_rule(context, namespace) {
+    if let Some(rules) = rules::prometheus_rules(context, namespace) {
         output.add(format!("k8s/{namespace}/prometheus-rules.yaml"), rules);
     }
 }

@@ -9,15 +9,17 @@
 //!   instances;
 //! - recording rules that give every HTTP service the same request, error
 //!   and latency series, whatever its own metric names, for the
-//!   application dashboard.
+//!   application dashboard; and every node its use and requests under the
+//!   node's name in the source, for the capacity dashboard.
 
-use serde_yaml::Value;
+use std::borrow::Cow;
 
-use super::promql::{self, container, cpu_usage, memory_usage, rule_window, target};
-use crate::emit::k8s::object::{documents, list, map, metadata, object, s};
+use super::promql::{self, container, cpu_usage, kube_label, memory_usage, rule_window, target};
+use crate::emit::k8s::object::{metadata, object};
+use crate::emit::yaml::{documents, list, map, s, Value};
 use crate::emit::Context;
 use crate::graph::EdgeKind;
-use crate::model::{Alert, AlertThreshold, Monitoring, Platform, Service, ServiceId};
+use crate::model::{Alert, AlertThreshold, Monitoring, Platform, Service, NODE_LABEL};
 use crate::source::Span;
 
 #[derive(Clone, Debug)]
@@ -48,60 +50,154 @@ pub fn red_series(platform: &Platform, measure: &str) -> String {
     }
 }
 
-/// Every rule group: recording rules first, then one group per service,
-/// then the platform's own.
-pub fn groups(context: &Context) -> Vec<Group> {
-    let platform = context.platform;
-    let mut groups = Vec::new();
-    let red: Vec<Rule> = platform.services.iter().filter(|svc| !svc.managed).flat_map(|svc| red_rules(platform, svc)).collect();
-    if !red.is_empty() {
-        groups.push(Group { name: "hplc.red".into(), rules: red });
-    }
-    for (id, service) in platform.services.iter().enumerate().filter(|(_, svc)| !svc.managed) {
-        let mut rules = Vec::new();
-        if let Some(monitoring) = &platform.monitoring {
-            rules.extend(seed_alerts(context, monitoring, id, service));
-        }
-        rules.extend(service.alerts.iter().map(|a| declared(context, a, Some(service))));
-        if !rules.is_empty() {
-            groups.push(Group { name: service.k8s_name.clone(), rules });
-        }
-    }
-    let mut own: Vec<Rule> = Vec::new();
-    if let Some(monitoring) = &platform.monitoring {
-        own.extend(node_disk(context, monitoring));
-    }
-    own.extend(platform.alerts.iter().map(|a| declared(context, a, None)));
-    if !own.is_empty() {
-        groups.push(Group { name: format!("{}.platform", platform.name), rules: own });
-    }
-    groups
+/// A series recorded for every node, labelled `label_hplc_dev_node`
+/// with the node's name in the source.
+#[derive(Clone, Copy, Debug)]
+pub enum NodeSeries {
+    CpuUsage,
+    CpuRequests,
+    MemoryUsage,
+    MemoryRequests,
 }
 
-/// `k8s/<namespace>/prometheus-rules.yaml`, or `None` when there is no rule
-/// or no scraper to load them.
-pub fn prometheus_rule(context: &Context, namespace: &str) -> Option<String> {
-    let groups = groups(context);
-    if groups.is_empty() {
+impl NodeSeries {
+    const ALL: [NodeSeries; 4] = [NodeSeries::CpuUsage, NodeSeries::CpuRequests, NodeSeries::MemoryUsage, NodeSeries::MemoryRequests];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            NodeSeries::CpuUsage => "hplc_node:cpu_usage_cores:sum",
+            NodeSeries::CpuRequests => "hplc_node:cpu_requests_cores:sum",
+            NodeSeries::MemoryUsage => "hplc_node:memory_working_set_bytes:sum",
+            NodeSeries::MemoryRequests => "hplc_node:memory_requests_bytes:sum",
+        }
+    }
+
+    /// Per Kubernetes node (cAdvisor's series carry the pod, kube_pod_info
+    /// its node), then renamed to the source's node by its label.
+    fn expr(self, window: &str) -> String {
+        let by_node = match self {
+            NodeSeries::CpuUsage => format!("sum by (node) ({} {PODS_ON_NODES})", cpu_usage("container!=\"\"", window)),
+            NodeSeries::MemoryUsage => format!("sum by (node) ({} {PODS_ON_NODES})", memory_usage("container!=\"\"")),
+            NodeSeries::CpuRequests => "sum by (node) (kube_pod_container_resource_requests{resource=\"cpu\"})".into(),
+            NodeSeries::MemoryRequests => "sum by (node) (kube_pod_container_resource_requests{resource=\"memory\"})".into(),
+        };
+        let label = kube_label(NODE_LABEL);
+        format!("sum by ({label}) ({by_node} * on (node) group_left ({label}) max by (node, {label}) (kube_node_labels))")
+    }
+}
+
+/// Moves a per-pod series onto the pod's node.
+const PODS_ON_NODES: &str = "* on (namespace, pod) group_left (node) max by (namespace, pod, node) (kube_pod_info)";
+
+/// The rule groups of one PrometheusRule: the platform's own (`namespace`
+/// is `None`), or those of the services of one namespace.
+pub struct RuleSet<'a> {
+    pub namespace: Option<&'a str>,
+    pub groups: Vec<Group>,
+}
+
+/// Every rule group, in one set for the platform (the nodes' recording
+/// rules, the platform's alerts) and one per namespace of services (their
+/// RED recording rules, then a group per service). A PrometheusRule per
+/// set keeps each object small, whatever the number of services: the API
+/// server refuses objects past about a megabyte.
+pub fn rule_sets<'a>(context: &Context<'a>) -> Vec<RuleSet<'a>> {
+    let platform = context.platform;
+    let mut own = Vec::new();
+    if !platform.nodes.is_empty() {
+        let window = rule_window(platform);
+        let rules = NodeSeries::ALL
+            .iter()
+            .map(|series| Rule {
+                kind: "record",
+                name: series.name().into(),
+                expr: series.expr(&window),
+                for_ms: 0,
+                labels: Vec::new(),
+                annotations: Vec::new(),
+            })
+            .collect();
+        own.push(Group { name: "hplc.nodes".into(), rules });
+    }
+    let mut alerts: Vec<Rule> = Vec::new();
+    if let Some(monitoring) = &platform.monitoring {
+        alerts.extend(node_disk(context, monitoring));
+    }
+    alerts.extend(platform.alerts.iter().map(|a| declared(context, a, None)));
+    if !alerts.is_empty() {
+        own.push(Group { name: format!("{}.platform", platform.name), rules: alerts });
+    }
+    let mut sets = vec![RuleSet { namespace: None, groups: own }];
+
+    // Which services Prometheus scrapes, found in one pass over the edges.
+    let mut scraped = vec![false; platform.services.len()];
+    for edge in context.graph.edges.iter().filter(|e| e.kind == EdgeKind::Scrape) {
+        scraped[edge.to] = true;
+    }
+    let mut by_namespace: Vec<Vec<usize>> = vec![Vec::new(); platform.namespaces.len()];
+    for (id, service) in platform.services.iter().enumerate().filter(|(_, svc)| !svc.managed) {
+        by_namespace[service.namespace].push(id);
+    }
+    for (namespace, ids) in by_namespace.iter().enumerate().filter(|(_, ids)| !ids.is_empty()) {
+        let k8s_name = platform.namespaces[namespace].k8s_name.as_str();
+        let mut groups = Vec::new();
+        let red: Vec<Rule> = ids.iter().flat_map(|id| red_rules(platform, &platform.services[*id])).collect();
+        if !red.is_empty() {
+            groups.push(Group { name: format!("hplc.red.{k8s_name}"), rules: red });
+        }
+        for &id in ids {
+            let service = &platform.services[id];
+            let mut rules = Vec::new();
+            if let Some(monitoring) = &platform.monitoring {
+                rules.extend(seed_alerts(context, monitoring, service, scraped[id]));
+            }
+            rules.extend(service.alerts.iter().map(|a| declared(context, a, Some(service))));
+            if !rules.is_empty() {
+                groups.push(Group { name: service.k8s_name.clone(), rules });
+            }
+        }
+        sets.push(RuleSet { namespace: Some(k8s_name), groups });
+    }
+    sets.retain(|set| !set.groups.is_empty());
+    sets
+}
+
+/// `k8s/<namespace>/prometheus-rules.yaml`: a PrometheusRule per rule set,
+/// all in the scraper's namespace; `None` when there is no rule.
+pub fn prometheus_rules(context: &Context, namespace: &str) -> Option<String> {
+    let sets = rule_sets(context);
+    if sets.is_empty() {
         return None;
     }
     let platform = context.platform;
-    let spec = map([("groups", list(groups.iter().map(group_value)))]);
-    let name = format!("{}-rules", crate::model::k8s_name(&platform.name));
-    let meta = metadata(context, &name, Some(namespace), &[("role", "alert-rules")], platform.span);
-    Some(documents(&[object("monitoring.coreos.com/v1", "PrometheusRule", meta, [("spec", spec)])]))
+    let base = format!("{}-rules", crate::model::k8s_name(&platform.name));
+    let objects: Vec<Value> = sets
+        .iter()
+        .map(|set| {
+            let name = match set.namespace {
+                None => base.clone(),
+                Some(services) => format!("{base}-{services}"),
+            };
+            let meta = metadata(context, name, Some(namespace), &[("role", Cow::Borrowed("alert-rules"))], platform.span);
+            let spec = map([("groups", list(set.groups.iter().map(group_value)))]);
+            object("monitoring.coreos.com/v1", "PrometheusRule", meta, [("spec", spec)])
+        })
+        .collect();
+    Some(documents(&objects))
 }
 
-fn group_value(group: &Group) -> Value {
-    map([("name", s(group.name.clone())), ("rules", list(group.rules.iter().map(rule_value)))])
+fn group_value(group: &Group) -> Value<'_> {
+    map([("name", s(&group.name)), ("rules", list(group.rules.iter().map(rule_value)))])
 }
 
-fn rule_value(rule: &Rule) -> Value {
-    let mut pairs = vec![(rule.kind, s(rule.name.clone())), ("expr", s(rule.expr.clone()))];
+fn rule_value(rule: &Rule) -> Value<'_> {
+    let mut pairs = vec![(rule.kind, s(&rule.name)), ("expr", s(&rule.expr))];
     if rule.for_ms > 0 {
         pairs.push(("for", s(promql::duration(rule.for_ms))));
     }
-    let strings = |entries: &[(String, String)]| map(entries.iter().map(|(k, v)| (k.clone(), s(v.clone()))));
+    fn strings(entries: &[(String, String)]) -> Value<'_> {
+        map(entries.iter().map(|(k, v)| (k.as_str(), s(v))))
+    }
     if !rule.labels.is_empty() {
         pairs.push(("labels", strings(&rule.labels)));
     }
@@ -141,7 +237,7 @@ fn red_rules(platform: &Platform, service: &Service) -> Vec<Rule> {
 }
 
 /// The seed's alerts (000 §7.1) that apply to one service.
-fn seed_alerts(context: &Context, monitoring: &Monitoring, id: ServiceId, service: &Service) -> Vec<Rule> {
+fn seed_alerts(context: &Context, monitoring: &Monitoring, service: &Service, scraped: bool) -> Vec<Rule> {
     let platform = context.platform;
     let window = rule_window(platform);
     let selector = container(platform, service);
@@ -194,7 +290,7 @@ fn seed_alerts(context: &Context, monitoring: &Monitoring, id: ServiceId, servic
     }
     let t = &monitoring.down;
     rules.push(seed_rule(context, t, "ServiceDown", service, service.span, SeedRule {
-        expr: down_expr(context, id, service),
+        expr: down_expr(context, service, scraped),
         summary: format!("{name} has no replica up"),
         description: format!("no replica of {name} has answered for {}", promql::duration(t.for_ms)),
     }));
@@ -203,9 +299,8 @@ fn seed_alerts(context: &Context, monitoring: &Monitoring, id: ServiceId, servic
 
 /// No replica serving: every scrape target down or gone when the service
 /// is scraped, else no available replica as kube-state-metrics sees it.
-fn down_expr(context: &Context, id: ServiceId, service: &Service) -> String {
+fn down_expr(context: &Context, service: &Service, scraped: bool) -> String {
     let platform = context.platform;
-    let scraped = context.graph.edges.iter().any(|e| e.kind == EdgeKind::Scrape && e.to == id);
     if scraped {
         let up = format!("up{{{}}}", target(platform, service));
         return format!("sum by (namespace, service) ({up}) == 0 or absent({up})");

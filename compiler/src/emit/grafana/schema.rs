@@ -44,20 +44,26 @@ pub struct List<T> {
     pub list: Vec<T>,
 }
 
-/// A template variable whose values the platform knows at compile time.
+/// A template variable whose values Grafana asks Prometheus for
+/// (`label_values(...)`), so a dashboard does not grow with the platform.
 #[derive(Serialize, Debug)]
 #[serde(rename_all = "camelCase")]
 pub struct Variable {
     #[serde(rename = "type")]
     pub kind: &'static str,
-    pub name: String,
-    pub label: String,
-    /// Comma-separated values of a `custom` variable.
+    pub name: &'static str,
+    pub label: &'static str,
+    pub datasource: DataSourceRef,
     pub query: String,
+    /// 1: when the dashboard loads.
+    pub refresh: u8,
+    /// 1: alphabetical.
+    pub sort: u8,
     pub multi: bool,
     pub include_all: bool,
     pub all_value: &'static str,
     pub current: VariableOption,
+    /// Always empty: Grafana fills it from the query.
     pub options: Vec<VariableOption>,
     pub hide: u8,
 }
@@ -65,8 +71,8 @@ pub struct Variable {
 #[derive(Serialize, Debug)]
 pub struct VariableOption {
     pub selected: bool,
-    pub text: String,
-    pub value: String,
+    pub text: &'static str,
+    pub value: &'static str,
 }
 
 /// The built-in annotations (alerts and annotations of the dashboard).
@@ -119,17 +125,20 @@ pub struct Panel {
     /// Rows only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collapsed: Option<bool>,
-    /// Rows only: the panels of a collapsed row (always empty: rows here
-    /// are open, their panels follow them).
+    /// Rows only: the panels of a collapsed row (empty for an open row,
+    /// whose panels follow it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub panels: Option<Vec<Panel>>,
+    /// Rows only: the variable the row is repeated over, once per value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeat: Option<&'static str>,
 }
 
 #[derive(Serialize, Debug)]
 #[serde(rename_all = "camelCase")]
+/// A query; it goes to its panel's data source.
 pub struct Target {
     pub ref_id: String,
-    pub datasource: DataSourceRef,
     pub expr: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub legend_format: String,

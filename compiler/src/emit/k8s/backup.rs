@@ -4,11 +4,12 @@
 //! for `keep_daily` days, Sunday ones for `keep_weekly` weeks); and a
 //! Velero Schedule for every `cluster_backup`.
 
-use serde_yaml::Value;
+use std::borrow::Cow;
 
 use super::labels;
-use super::object::{b, list, map, metadata, n, object, s};
+use super::object::{metadata, object};
 use super::{pod, quantity};
+use crate::emit::yaml::{b, empty_map, list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{Backup, Service, ServiceId};
 
@@ -39,24 +40,31 @@ pub fn job_name(service: &Service) -> String {
     format!("{}-backup", service.k8s_name)
 }
 
-pub fn job_labels(context: &Context, service: &Service) -> Vec<(&'static str, String)> {
+pub fn job_labels<'a>(context: &Context<'a>, service: &Service) -> Vec<(&'static str, Cow<'a, str>)> {
     vec![
-        (labels::NAME, job_name(service)),
-        (labels::COMPONENT, "backup".into()),
-        (labels::PART_OF, context.platform.name.replace('_', "-")),
+        (labels::NAME, Cow::Owned(job_name(service))),
+        (labels::COMPONENT, Cow::Borrowed("backup")),
+        (labels::PART_OF, labels::part_of(context.platform)),
     ]
 }
 
-fn env(name: &str, value: impl AsRef<str>) -> Value {
-    pod::plain_env(name, value.as_ref())
+fn env<'a>(name: &'a str, value: impl Into<Cow<'a, str>>) -> Value<'a> {
+    pod::plain_env(name, value)
 }
 
-fn mount(name: &str, path: &str) -> Value {
+fn mount(name: &'static str, path: &'static str) -> Value<'static> {
     map([("name", s(name)), ("mountPath", s(path))])
 }
 
 /// A container that runs a shell script, restricted like every other.
-fn script_container(name: &str, image: &str, script: &str, env: Vec<Value>, mounts: Vec<Value>, run_as: i64) -> Value {
+fn script_container<'a>(
+    name: &'static str,
+    image: &'a str,
+    script: &'static str,
+    env: Vec<Value<'a>>,
+    mounts: Vec<Value<'a>>,
+    run_as: i64,
+) -> Value<'a> {
     map([
         ("name", s(name)),
         ("image", s(image)),
@@ -69,18 +77,18 @@ fn script_container(name: &str, image: &str, script: &str, env: Vec<Value>, moun
 }
 
 /// The ServiceAccount and CronJob of a database's backup.
-pub fn objects(context: &Context, id: ServiceId) -> Vec<Value> {
+pub fn objects<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
     let platform = context.platform;
     let service = &platform.services[id];
     let Some(backup) = &service.backup else { return Vec::new() };
     let namespace = &platform.namespace_of(service).k8s_name;
     let name = job_name(service);
     let job_labels = job_labels(context, service);
-    let meta = || metadata(context, &name, Some(namespace), &labels::pairs(&job_labels), backup.span);
+    let meta = || metadata(context, name.clone(), Some(namespace), &job_labels, backup.span);
     let account = object("v1", "ServiceAccount", meta(), [("automountServiceAccountToken", b(false))]);
     let pod = map([
-        ("metadata", map([("labels", map(job_labels.iter().map(|(k, v)| (*k, s(v)))))])),
-        ("spec", pod_spec(service, backup, &name)),
+        ("metadata", map([("labels", map(job_labels.iter().map(|(k, v)| (*k, s(v.clone())))))])),
+        ("spec", pod_spec(service, backup, name.clone())),
     ]);
     let job = map([("backoffLimit", n(2)), ("template", pod)]);
     let spec = map([
@@ -93,7 +101,7 @@ pub fn objects(context: &Context, id: ServiceId) -> Vec<Value> {
     vec![account, object("batch/v1", "CronJob", meta(), [("spec", spec)])]
 }
 
-fn pod_spec(service: &Service, backup: &Backup, account: &str) -> Value {
+fn pod_spec<'a>(service: &'a Service, backup: &'a Backup, account: String) -> Value<'a> {
     let port = service.ports.values().next().copied().unwrap_or_default();
     // The server's own credentials, then libpq's variables built from them.
     let mut dump_env: Vec<Value> = service.secrets.iter().map(|(k, v)| pod::secret_env(k, v)).collect();
@@ -101,7 +109,7 @@ fn pod_spec(service: &Service, backup: &Backup, account: &str) -> Value {
         // The server's Service, in the job's own namespace.
         env("PGHOST", &service.k8s_name),
         env("PGPORT", port.to_string()),
-        env("PGUSER", service.env.get("POSTGRES_USER").cloned().unwrap_or_else(|| "postgres".into())),
+        env("PGUSER", service.env.get("POSTGRES_USER").map_or("postgres", String::as_str)),
     ]);
     if service.secrets.contains_key("POSTGRES_PASSWORD") {
         dump_env.push(env("PGPASSWORD", "$(POSTGRES_PASSWORD)"));
@@ -130,8 +138,8 @@ fn pod_spec(service: &Service, backup: &Backup, account: &str) -> Value {
         (
             "volumes",
             list([
-                map([("name", s("backup")), ("emptyDir", map::<&str>([]))]),
-                map([("name", s("tmp")), ("emptyDir", map::<&str>([]))]),
+                map([("name", s("backup")), ("emptyDir", empty_map())]),
+                map([("name", s("tmp")), ("emptyDir", empty_map())]),
             ]),
         ),
     ])
@@ -141,14 +149,15 @@ fn pod_spec(service: &Service, backup: &Backup, account: &str) -> Value {
 /// data is copied by Velero's file-system backup, which works for
 /// node-local volumes that have no snapshots. The storage location is the
 /// one named after the bucket, set up when Velero is installed.
-pub fn velero_schedules(context: &Context) -> Vec<Value> {
+/// Each Schedule with its name.
+pub fn velero_schedules<'a>(context: &Context<'a>) -> Vec<(&'a str, Value<'a>)> {
     let platform = context.platform;
     platform
         .cluster_backups
         .iter()
         .map(|backup| {
-            let part_of = platform.name.replace('_', "-");
-            let meta = metadata(context, &backup.k8s_name, Some(VELERO_NAMESPACE), &[(labels::PART_OF, &part_of)], backup.span);
+            let part_of = [(labels::PART_OF, labels::part_of(platform))];
+            let meta = metadata(context, &backup.k8s_name, Some(VELERO_NAMESPACE), &part_of, backup.span);
             let mut template: Vec<(&str, Value)> = vec![("includedNamespaces", list([s("*")]))];
             if !backup.exclude.is_empty() {
                 template.push(("excludedNamespaces", list(backup.exclude.iter().map(|n| s(&platform.namespaces[*n].k8s_name)))));
@@ -159,7 +168,8 @@ pub fn velero_schedules(context: &Context) -> Vec<Value> {
                 ("storageLocation", s(&backup.bucket)),
                 ("ttl", s(quantity::go_hours(backup.keep_ms))),
             ]);
-            object("velero.io/v1", "Schedule", meta, [("spec", map([("schedule", s(&backup.schedule)), ("template", map(template))]))])
+            let spec = map([("schedule", s(&backup.schedule)), ("template", map(template))]);
+            (backup.k8s_name.as_str(), object("velero.io/v1", "Schedule", meta, [("spec", spec)]))
         })
         .collect()
 }

@@ -4,28 +4,29 @@
 
 use std::collections::BTreeMap;
 
-use serde_yaml::Value;
+use std::borrow::Cow;
 
 use super::labels;
-use super::object::{metadata, object, s};
+use super::object::{metadata, object};
+use crate::emit::yaml::{s, Value};
 use crate::emit::Context;
 use crate::model::StorageClass;
 
-pub fn namespaces(context: &Context) -> Vec<Value> {
+pub fn namespaces<'a>(context: &Context<'a>) -> Vec<Value<'a>> {
     let platform = context.platform;
-    let part_of = platform.name.replace('_', "-");
+    let part_of = labels::part_of(platform);
     platform
         .namespaces
         .iter()
         .filter(|n| !n.managed)
         .map(|namespace| {
             // The safety checks refuse a namespace without a level.
-            let level = namespace.pod_security.clone().unwrap_or_else(|| "restricted".into());
+            let level: Cow<str> = Cow::Borrowed(namespace.pod_security.as_deref().unwrap_or("restricted"));
             let labels = [
-                (labels::PART_OF, part_of.as_str()),
-                ("pod-security.kubernetes.io/enforce", level.as_str()),
-                ("pod-security.kubernetes.io/audit", level.as_str()),
-                ("pod-security.kubernetes.io/warn", level.as_str()),
+                (labels::PART_OF, part_of.clone()),
+                ("pod-security.kubernetes.io/enforce", level.clone()),
+                ("pod-security.kubernetes.io/audit", level.clone()),
+                ("pod-security.kubernetes.io/warn", level),
             ];
             object("v1", "Namespace", metadata(context, &namespace.k8s_name, None, &labels, namespace.span), [])
         })
@@ -34,7 +35,7 @@ pub fn namespaces(context: &Context) -> Vec<Value> {
 
 /// Node-local classes used by any volume, by name. Their volumes stay with
 /// the node (WaitForFirstConsumer binds them where the pod is scheduled).
-pub fn storage_classes(context: &Context) -> Vec<Value> {
+pub fn storage_classes<'a>(context: &Context<'a>) -> Vec<Value<'a>> {
     let platform = context.platform;
     let mut classes: BTreeMap<&str, &StorageClass> = BTreeMap::new();
     for service in platform.services.iter().filter(|s| !s.managed) {
@@ -42,11 +43,11 @@ pub fn storage_classes(context: &Context) -> Vec<Value> {
             classes.entry(volume.class.name.as_str()).or_insert(&volume.class);
         }
     }
-    let part_of = platform.name.replace('_', "-");
+    let part_of = [(labels::PART_OF, labels::part_of(platform))];
     classes
         .values()
         .map(|class| {
-            let meta = metadata(context, &class.name, None, &[(labels::PART_OF, &part_of)], class.provenance.span);
+            let meta = metadata(context, &class.name, None, &part_of, class.provenance.span);
             object("storage.k8s.io/v1", "StorageClass", meta, [
                 ("provisioner", s(&class.provisioner)),
                 ("reclaimPolicy", s("Delete")),

@@ -3,31 +3,36 @@
 //! hplc derives from the model (the Envoy bootstrap of a gateway with
 //! `routes`, the scrape configuration of the platform's scraper).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use serde_yaml::Value;
-
-use super::object::{map, metadata, object, s};
+use super::object::{metadata, object};
 use super::{gateway, labels, monitoring};
+use crate::emit::yaml::{map, s, Value};
 use crate::emit::Context;
 use crate::model::ServiceId;
 
-/// File name -> contents, sorted by name.
-pub fn files(context: &Context, id: ServiceId) -> BTreeMap<String, String> {
+/// File name -> contents, sorted by name: the source's own files
+/// borrowed, the derived ones made here.
+pub type Files<'a> = BTreeMap<&'a str, Cow<'a, str>>;
+
+/// The configuration files of a service (built once per service: the
+/// scraper's can be megabytes).
+pub fn files<'a>(context: &Context<'a>, id: ServiceId) -> Files<'a> {
     let service = &context.platform.services[id];
-    let mut files: BTreeMap<String, String> = service.config.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut files: Files = service.config.iter().map(|(k, v)| (k.as_str(), Cow::Borrowed(v.as_str()))).collect();
     if let Some(bootstrap) = gateway::envoy_bootstrap(context, id) {
-        files.insert(gateway::BOOTSTRAP_FILE.into(), bootstrap);
+        files.insert(gateway::BOOTSTRAP_FILE, Cow::Owned(bootstrap));
     }
     if let Some(scrape) = monitoring::prometheus_config(context, id) {
-        files.insert(monitoring::PROMETHEUS_FILE.into(), scrape);
+        files.insert(monitoring::PROMETHEUS_FILE, Cow::Owned(scrape));
     }
     files
 }
 
 /// A stable digest of the files (FNV-1a, 64 bits): the same files always
 /// give the same text, on every machine.
-pub fn hash(files: &BTreeMap<String, String>) -> String {
+pub fn hash(files: &Files) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for (name, contents) in files {
         for byte in name.bytes().chain([0]).chain(contents.bytes()).chain([0]) {
@@ -38,14 +43,13 @@ pub fn hash(files: &BTreeMap<String, String>) -> String {
     format!("{hash:016x}")
 }
 
-pub fn config_map(context: &Context, id: ServiceId) -> Option<Value> {
+pub fn config_map<'a>(context: &Context<'a>, id: ServiceId, files: Files<'a>) -> Option<Value<'a>> {
     let platform = context.platform;
     let service = &platform.services[id];
-    let files = files(context, id);
     if files.is_empty() {
         return None;
     }
     let namespace = &platform.namespace_of(service).k8s_name;
-    let meta = metadata(context, &labels::config_map(service), Some(namespace), &labels::pairs(&labels::of(platform, service)), service.span);
+    let meta = metadata(context, labels::config_map(service), Some(namespace), &labels::of(platform, service), service.span);
     Some(object("v1", "ConfigMap", meta, [("data", map(files.into_iter().map(|(k, v)| (k, s(v)))))]))
 }

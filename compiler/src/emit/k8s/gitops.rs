@@ -3,10 +3,9 @@
 //! Actions workflow that fails when the committed tree differs from a
 //! fresh `hplc build` (drift between the source and what is deployed).
 
-use serde_yaml::Value;
-
 use super::labels;
-use super::object::{b, list, map, metadata, object, s};
+use super::object::{metadata, object};
+use crate::emit::yaml::{b, list, map, s, Value};
 use crate::emit::Context;
 
 /// Where the workflow goes in the output; copied (or the output placed) at
@@ -14,15 +13,15 @@ use crate::emit::Context;
 /// expects, which also keeps it apart from the Kubernetes documents.
 pub const WORKFLOW_FILE: &str = ".github/workflows/hplc-drift.yaml";
 
-pub fn applications(context: &Context) -> Vec<(String, Value)> {
+/// Each Application with its namespace and name.
+pub fn applications<'a>(context: &Context<'a>) -> Vec<(&'a str, &'a str, Value<'a>)> {
     let platform = context.platform;
     platform
         .gitops
         .iter()
         .map(|gitops| {
             let namespace = &platform.namespaces[gitops.namespace].k8s_name;
-            let part_of = platform.name.replace('_', "-");
-            let meta = metadata(context, &gitops.k8s_name, Some(namespace), &[(labels::PART_OF, &part_of)], gitops.span);
+            let meta = metadata(context, &gitops.k8s_name, Some(namespace), &[(labels::PART_OF, labels::part_of(platform))], gitops.span);
             let spec = map([
                 ("project", s("default")),
                 ("source", map([("repoURL", s(&gitops.repo)), ("targetRevision", s(&gitops.revision)), ("path", s(&gitops.path))])),
@@ -37,7 +36,7 @@ pub fn applications(context: &Context) -> Vec<(String, Value)> {
                     ]),
                 ),
             ]);
-            (namespace.clone(), object("argoproj.io/v1alpha1", "Application", meta, [("spec", spec)]))
+            (namespace.as_str(), gitops.k8s_name.as_str(), object("argoproj.io/v1alpha1", "Application", meta, [("spec", spec)]))
         })
         .collect()
 }

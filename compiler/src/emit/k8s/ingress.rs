@@ -3,10 +3,9 @@
 //! from cert-manager, and the ClusterIssuer that gets them from the ACME
 //! server of the platform (Let's Encrypt production by default).
 
-use serde_yaml::Value;
-
-use super::object::{annotate, list, map, metadata, object, s};
 use super::labels;
+use super::object::{annotate, metadata, object};
+use crate::emit::yaml::{empty_map, list, map, s, Value};
 use crate::emit::Context;
 use crate::model::{Platform, Service, ServiceId};
 
@@ -17,29 +16,31 @@ pub fn controller(platform: &Platform) -> Option<&Service> {
 }
 
 pub fn issuer_name(platform: &Platform) -> String {
-    format!("{}-acme", platform.name.replace('_', "-"))
+    format!("{}-acme", labels::part_of(platform))
 }
 
 fn tls_secret(service: &Service, endpoint: &str) -> String {
     format!("{}-{}-tls", service.k8s_name, crate::model::k8s_name(endpoint))
 }
 
-pub fn ingress_class(context: &Context, id: ServiceId) -> Option<Value> {
+pub fn ingress_class<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value<'a>> {
     let platform = context.platform;
     let service = &platform.services[id];
     if !service.ingress_controller || service.ingress_class.is_empty() {
         return None;
     }
-    let meta = metadata(context, &service.ingress_class, None, &labels::pairs(&labels::of(platform, service)), service.span);
+    let meta = metadata(context, &service.ingress_class, None, &labels::of(platform, service), service.span);
     Some(object("networking.k8s.io/v1", "IngressClass", meta, [("spec", map([("controller", s(&service.ingress_class_controller))]))]))
 }
 
-pub fn ingress(context: &Context, id: ServiceId) -> Option<Value> {
+/// The Ingress of a service with public endpoints, for the class of
+/// `controller` ([`controller`], found once for every service).
+pub fn ingress<'a>(context: &Context<'a>, controller: Option<&Service>, id: ServiceId) -> Option<Value<'a>> {
     let platform = context.platform;
     let service = &platform.services[id];
     let first = service.expose.first()?;
     let namespace = &platform.namespace_of(service).k8s_name;
-    let mut meta = metadata(context, &service.k8s_name, Some(namespace), &labels::pairs(&labels::of(platform, service)), first.span);
+    let mut meta = metadata(context, &service.k8s_name, Some(namespace), &labels::of(platform, service), first.span);
     let tls: Vec<Value> = service
         .expose
         .iter()
@@ -47,7 +48,7 @@ pub fn ingress(context: &Context, id: ServiceId) -> Option<Value> {
         .map(|e| map([("hosts", list([s(&e.host)])), ("secretName", s(tls_secret(service, &e.name)))]))
         .collect();
     if !tls.is_empty() {
-        annotate(&mut meta, "cert-manager.io/cluster-issuer", &issuer_name(platform));
+        annotate(&mut meta, "cert-manager.io/cluster-issuer", issuer_name(platform));
     }
     let rules = service.expose.iter().filter_map(|e| {
         let port = if e.port.is_empty() { service.ports.keys().next()? } else { &e.port };
@@ -56,8 +57,8 @@ pub fn ingress(context: &Context, id: ServiceId) -> Option<Value> {
         Some(map([("host", s(&e.host)), ("http", map([("paths", list([path]))]))]))
     });
     let mut spec: Vec<(&str, Value)> = Vec::new();
-    if let Some(class) = controller(platform).filter(|c| !c.ingress_class.is_empty()) {
-        spec.push(("ingressClassName", s(&class.ingress_class)));
+    if let Some(class) = controller.filter(|c| !c.ingress_class.is_empty()) {
+        spec.push(("ingressClassName", s(class.ingress_class.clone())));
     }
     if !tls.is_empty() {
         spec.push(("tls", list(tls)));
@@ -69,16 +70,16 @@ pub fn ingress(context: &Context, id: ServiceId) -> Option<Value> {
 /// The ACME ClusterIssuer, when any endpoint asks for TLS. It proves
 /// control of each host with an HTTP-01 challenge through the ingress
 /// controller; its account key is a Secret cert-manager creates itself.
-pub fn cluster_issuer(context: &Context) -> Option<Value> {
+pub fn cluster_issuer<'a>(context: &Context<'a>) -> Option<Value<'a>> {
     let platform = context.platform;
     if !platform.services.iter().any(|s| !s.managed && s.expose.iter().any(|e| e.tls)) {
         return None;
     }
     let name = issuer_name(platform);
-    let meta = metadata(context, &name, None, &[(labels::PART_OF, &platform.name.replace('_', "-"))], platform.span);
+    let meta = metadata(context, name.clone(), None, &[(labels::PART_OF, labels::part_of(platform))], platform.span);
     let http01 = match controller(platform).filter(|c| !c.ingress_class.is_empty()) {
         Some(c) => map([("ingress", map([("ingressClassName", s(&c.ingress_class))]))]),
-        None => map([("ingress", map::<&str>([]))]),
+        None => map([("ingress", empty_map())]),
     };
     let mut acme: Vec<(&str, Value)> = vec![("server", s(&platform.acme_server))];
     if !platform.acme_email.is_empty() {

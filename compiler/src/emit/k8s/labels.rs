@@ -3,9 +3,9 @@
 //! refers to them through here, so a Service always selects the pods of
 //! its workload and a pod always names a ServiceAccount that exists.
 
-use serde_yaml::Value;
+use std::borrow::Cow;
 
-use super::object::{map, s};
+use crate::emit::yaml::{map, s, Value};
 use crate::model::{Platform, Service};
 
 /// The label every pod of a service carries and every selector matches.
@@ -23,17 +23,26 @@ pub const ROLE: &str = crate::model::ROLE_LABEL;
 pub const NAMESPACE_NAME: &str = "kubernetes.io/metadata.name";
 
 /// Labels of every object of a service (and of its pods).
-pub fn of(platform: &Platform, service: &Service) -> Vec<(&'static str, String)> {
-    vec![(NAME, service.k8s_name.clone()), (COMPONENT, service.kind.replace('_', "-")), (PART_OF, platform.name.replace('_', "-"))]
+pub fn of<'a>(platform: &'a Platform, service: &'a Service) -> Vec<(&'static str, Cow<'a, str>)> {
+    vec![(NAME, Cow::Borrowed(&service.k8s_name)), (COMPONENT, dashed(&service.kind)), (PART_OF, part_of(platform))]
 }
 
-/// `labels::of` in the form `object::metadata` takes.
-pub fn pairs<'a>(labels: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    labels.iter().map(|(k, v)| (*k, v.as_str())).collect()
+/// The `app.kubernetes.io/part-of` of everything the platform deploys.
+pub fn part_of(platform: &Platform) -> Cow<'_, str> {
+    dashed(&platform.name)
+}
+
+/// `node_exporter` -> `node-exporter`, borrowed when there is no `_`.
+fn dashed(name: &str) -> Cow<'_, str> {
+    if name.contains('_') {
+        Cow::Owned(name.replace('_', "-"))
+    } else {
+        Cow::Borrowed(name)
+    }
 }
 
 /// `{app.kubernetes.io/name: <service>}`: what selects the pods of a service.
-pub fn selector(service: &Service) -> Value {
+pub fn selector(service: &Service) -> Value<'_> {
     map([(NAME, s(&service.k8s_name))])
 }
 

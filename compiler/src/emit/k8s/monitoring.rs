@@ -3,10 +3,11 @@
 //! scrape jobs are the graph's scrape edges. Both read the same endpoints:
 //! the service's metrics port and path, and its exporter's.
 
-use serde_yaml::Value;
+use std::collections::HashMap;
 
-use super::object::{list, map, metadata, object, s};
+use super::object::{metadata, object};
 use super::{labels, quantity, services};
+use crate::emit::yaml::{self, list, map, s, Value};
 use crate::emit::Context;
 use crate::graph::EdgeKind;
 use crate::model::{Service, ServiceId};
@@ -32,7 +33,7 @@ fn endpoints(service: &Service) -> Vec<Endpoint> {
     endpoints
 }
 
-pub fn service_monitor(context: &Context, id: ServiceId) -> Option<Value> {
+pub fn service_monitor<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value<'a>> {
     let platform = context.platform;
     let service = &platform.services[id];
     let endpoints = endpoints(service);
@@ -41,21 +42,26 @@ pub fn service_monitor(context: &Context, id: ServiceId) -> Option<Value> {
     }
     let interval = quantity::duration(platform.scrape_interval_ms);
     let namespace = &platform.namespace_of(service).k8s_name;
-    let meta = metadata(context, &service.k8s_name, Some(namespace), &labels::pairs(&labels::of(platform, service)), service.span);
+    let meta = metadata(context, &service.k8s_name, Some(namespace), &labels::of(platform, service), service.span);
     let selector = map([
         ("matchLabels", labels::selector(service)),
         // The headless Service of a StatefulSet has the same pods.
         ("matchExpressions", list([map([("key", s(labels::HEADLESS)), ("operator", s("DoesNotExist"))])])),
     ]);
-    let endpoints = endpoints.into_iter().map(|e| map([("port", s(e.port)), ("path", s(e.path)), ("interval", s(&interval))]));
+    let endpoints = endpoints.into_iter().map(|e| map([("port", s(e.port)), ("path", s(e.path)), ("interval", s(interval.clone()))]));
     Some(object("monitoring.coreos.com/v1", "ServiceMonitor", meta, [("spec", map([("selector", selector), ("endpoints", list(endpoints))]))]))
 }
 
-/// prometheus.yml of the scraper: one job per scrape edge and port, found
-/// through the Kubernetes endpoints of the target's Service and labelled
+/// prometheus.yml of the scraper: the targets of its scrape edges, found
+/// through the Kubernetes endpoints of each target's Service and labelled
 /// as the Prometheus Operator labels ServiceMonitor targets (job, namespace,
 /// service, pod, endpoint), so dashboards and rules work with either. What
 /// the scraper `needs` is where it sends alerts.
+///
+/// The targets of one namespace with the same port and path share a job,
+/// which keeps them by Service name: a job per target would make the
+/// file, and the ConfigMap that holds it, grow by most of a kilobyte per
+/// service past what Kubernetes accepts (1 MiB).
 pub fn prometheus_config(context: &Context, id: ServiceId) -> Option<String> {
     let platform = context.platform;
     let scraper = &platform.services[id];
@@ -63,7 +69,8 @@ pub fn prometheus_config(context: &Context, id: ServiceId) -> Option<String> {
         return None;
     }
     let interval = quantity::duration(platform.scrape_interval_ms);
-    let mut jobs = Vec::new();
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut by_key: HashMap<(&str, String, String), usize> = HashMap::new();
     let mut alertmanagers = Vec::new();
     for edge in context.graph.edges_from(id) {
         let target = &platform.services[edge.to];
@@ -72,7 +79,23 @@ pub fn prometheus_config(context: &Context, id: ServiceId) -> Option<String> {
             EdgeKind::Scrape => {
                 for endpoint in endpoints(target) {
                     let service_name = services::name_for_port(target, &endpoint.port);
-                    jobs.push(job(&format!("{namespace}/{}/{}", target.k8s_name, endpoint.port), namespace, &service_name, &endpoint, &target.k8s_name));
+                    if service_name != target.k8s_name {
+                        // Scraped through another Service (an ingress
+                        // controller's metrics): a job of its own, which
+                        // names the job after the service.
+                        let name = format!("{namespace}/{}/{}", target.k8s_name, endpoint.port);
+                        jobs.push(Job { name, namespace, services: vec![service_name], endpoint, job: Some(&target.k8s_name) });
+                        continue;
+                    }
+                    let key = (namespace.as_str(), endpoint.port.clone(), endpoint.path.clone());
+                    match by_key.get(&key) {
+                        Some(&i) => jobs[i].services.push(service_name),
+                        None => {
+                            by_key.insert(key, jobs.len());
+                            let name = format!("{namespace}/{}{}", endpoint.port, endpoint.path);
+                            jobs.push(Job { name, namespace, services: vec![service_name], endpoint, job: None });
+                        }
+                    }
                 }
             }
             EdgeKind::Needs => {
@@ -86,49 +109,71 @@ pub fn prometheus_config(context: &Context, id: ServiceId) -> Option<String> {
             EdgeKind::Ingress => {}
         }
     }
-    let mut config: Vec<(&str, Value)> = vec![("global", map([("scrape_interval", s(&interval)), ("evaluation_interval", s(&interval))]))];
+    let mut config: Vec<(&str, Value)> = vec![("global", map([("scrape_interval", s(interval.clone())), ("evaluation_interval", s(interval))]))];
     if !alertmanagers.is_empty() {
         config.push(("alerting", map([("alertmanagers", list(alertmanagers))])));
     }
-    config.push(("scrape_configs", list(jobs)));
+    config.push(("scrape_configs", list(jobs.into_iter().map(Job::value))));
     Some(format!(
-        "# Prometheus configuration generated by hplc from {}: one job per scrape edge.\n{}",
+        "# Prometheus configuration generated by hplc from {}: the targets of its scrape edges.\n{}",
         context.origin(scraper.span),
-        super::object::to_yaml(&map(config))
+        yaml::to_string(&map(config))
     ))
 }
 
-fn sd(namespace: &str) -> Value {
+fn sd(namespace: &str) -> Value<'_> {
     list([map([("role", s("endpoints")), ("namespaces", map([("names", list([s(namespace)]))]))])])
 }
 
-fn keep(service: &str, port: &str) -> Value {
+/// Keeps the endpoints of `services` on `port`.
+fn keep<'a>(services: &str, port: &str) -> Value<'a> {
     map([
         ("source_labels", list([s("__meta_kubernetes_service_name"), s("__meta_kubernetes_endpoint_port_name")])),
-        ("regex", s(format!("{service};{port}"))),
+        ("regex", s(format!("{services};{port}"))),
         ("action", s("keep")),
     ])
 }
 
-fn copy(from: &str, to: &str) -> Value {
+fn copy(from: &'static str, to: &'static str) -> Value<'static> {
     map([("source_labels", list([s(from)])), ("target_label", s(to))])
 }
 
-fn job(name: &str, namespace: &str, service_name: &str, endpoint: &Endpoint, job_label: &str) -> Value {
-    map([
-        ("job_name", s(name)),
-        ("metrics_path", s(&endpoint.path)),
-        ("kubernetes_sd_configs", sd(namespace)),
-        (
-            "relabel_configs",
-            list([
-                keep(service_name, &endpoint.port),
-                copy("__meta_kubernetes_namespace", "namespace"),
-                copy("__meta_kubernetes_service_name", "service"),
-                copy("__meta_kubernetes_pod_name", "pod"),
-                copy("__meta_kubernetes_endpoint_port_name", "endpoint"),
-                map([("target_label", s("job")), ("replacement", s(job_label))]),
-            ]),
-        ),
-    ])
+/// A scrape job: the Services of one namespace it keeps, on one port and
+/// path.
+struct Job<'a> {
+    name: String,
+    namespace: &'a str,
+    services: Vec<String>,
+    endpoint: Endpoint,
+    /// The `job` label when it is not the Service's name.
+    job: Option<&'a str>,
+}
+
+impl<'a> Job<'a> {
+    fn value(self) -> Value<'a> {
+        let services = match self.services.as_slice() {
+            [one] => one.clone(),
+            many => format!("({})", many.join("|")),
+        };
+        let job = match self.job {
+            Some(name) => map([("target_label", s("job")), ("replacement", s(name))]),
+            None => copy("__meta_kubernetes_service_name", "job"),
+        };
+        map([
+            ("job_name", s(self.name)),
+            ("metrics_path", s(self.endpoint.path)),
+            ("kubernetes_sd_configs", sd(self.namespace)),
+            (
+                "relabel_configs",
+                list([
+                    keep(&services, &self.endpoint.port),
+                    copy("__meta_kubernetes_namespace", "namespace"),
+                    copy("__meta_kubernetes_service_name", "service"),
+                    copy("__meta_kubernetes_pod_name", "pod"),
+                    copy("__meta_kubernetes_endpoint_port_name", "endpoint"),
+                    job,
+                ]),
+            ),
+        ])
+    }
 }

@@ -1,20 +1,23 @@
 //! NetworkPolicies. Every namespace hplc owns starts closed (default deny,
 //! ingress and egress) with DNS open; then each edge of the dependency
 //! graph (`needs`, the ingress controller to exposed services, the scraper
-//! to metrics ports) opens exactly one ingress rule on the target's pods
-//! and one egress rule on the source's, on the edge's ports, across
-//! namespaces by namespace and pod selector. The only other openings:
+//! to metrics ports) opens the edge's ports to the target's pods from the
+//! source's (ingress) and from the source's to the target's (egress),
+//! naming pods of another namespace by namespace and pod selector. Peers
+//! opened on the same ports share one rule (`from: [a, b]`), which keeps
+//! the policies of a namespace of many services short to read and to
+//! store; the openings are the same. The only other openings:
 //! the internet to the ingress controller's public ports, the API server
 //! for workloads with RBAC permissions, and a backup job to its database
 //! and to the object storage. Namespaces Kubernetes manages (kube-system)
 //! are left as they are.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 
-use serde_yaml::Value;
-
-use super::object::{list, map, metadata, n, object, s};
+use super::object::{metadata, object};
 use super::{backup, labels, services};
+use crate::emit::yaml::{empty_map, list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{Platform, Service, ServiceId};
 use crate::source::Span;
@@ -32,93 +35,118 @@ const PRIVATE: [&str; 3] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
 
 /// A set of pods a policy selects or a rule names.
 #[derive(Clone)]
-struct Pods {
+struct Pods<'a> {
     /// The name its policies are called by (`postgres-health`).
-    name: String,
-    namespace: String,
-    selector: Value,
+    name: Cow<'a, str>,
+    namespace: &'a str,
+    selector: Value<'a>,
     /// Whether hplc writes policies for it (its namespace is not managed).
     owned: bool,
     /// The declaration its policies are traced to.
     span: Span,
 }
 
-fn service_pods(platform: &Platform, service: &Service) -> Pods {
+fn service_pods<'a>(platform: &'a Platform, service: &'a Service) -> Pods<'a> {
     let namespace = platform.namespace_of(service);
     Pods {
-        name: service.k8s_name.clone(),
-        namespace: namespace.k8s_name.clone(),
+        name: Cow::Borrowed(&service.k8s_name),
+        namespace: &namespace.k8s_name,
         selector: labels::selector(service),
         owned: !service.managed && !namespace.managed,
         span: service.span,
     }
 }
 
-fn peer(pods: &Pods) -> Value {
-    map([
-        ("namespaceSelector", map([("matchLabels", map([(labels::NAMESPACE_NAME, s(&pods.namespace))]))])),
-        ("podSelector", map([("matchLabels", pods.selector.clone())])),
-    ])
+/// `pods` as a peer of a policy in namespace `home`: the pod selector
+/// alone names pods of the policy's own namespace.
+fn peer<'a>(pods: &Pods<'a>, home: &str) -> Value<'a> {
+    let selector = ("podSelector", map([("matchLabels", pods.selector.clone())]));
+    if pods.namespace == home {
+        return map([selector]);
+    }
+    map([("namespaceSelector", map([("matchLabels", map([(labels::NAMESPACE_NAME, s(pods.namespace))]))])), selector])
 }
 
-fn outside() -> Value {
+fn outside() -> Value<'static> {
     map([("ipBlock", map([("cidr", s(ANYWHERE)), ("except", list(PRIVATE.iter().map(|c| s(*c))))]))])
 }
 
-fn ports(numbers: &[u16]) -> Value {
+fn ports(numbers: &[u16]) -> Value<'static> {
     list(numbers.iter().map(|p| map([("protocol", s("TCP")), ("port", n(i64::from(*p)))])))
 }
 
 /// One rule of a policy: the peer (`None`: any address) and ports.
-struct Rule {
-    peer: Option<Value>,
+struct Rule<'a> {
+    peer: Option<Value<'a>>,
     ports: Vec<u16>,
 }
 
-impl Rule {
-    fn value(&self, direction: &str) -> Value {
-        let mut fields: Vec<(&str, Value)> = Vec::new();
-        if let Some(peer) = &self.peer {
-            fields.push((direction, list([peer.clone()])));
+/// The rules of one policy as written: the peers opened on the same
+/// ports gathered into one rule, in the order each set of ports first
+/// comes; a rule open to any address stays on its own.
+fn merged<'a>(rules: Vec<Rule<'a>>, direction: &'static str) -> Value<'a> {
+    let mut gathered: Vec<(Vec<u16>, Option<Vec<Value>>)> = Vec::new();
+    let mut by_ports: HashMap<Vec<u16>, usize> = HashMap::new();
+    for rule in rules {
+        let Some(peer) = rule.peer else {
+            gathered.push((rule.ports, None));
+            continue;
+        };
+        match by_ports.get(&rule.ports) {
+            Some(&i) => gathered[i].1.get_or_insert_with(Vec::new).push(peer),
+            None => {
+                by_ports.insert(rule.ports.clone(), gathered.len());
+                gathered.push((rule.ports, Some(vec![peer])));
+            }
         }
-        fields.push(("ports", ports(&self.ports)));
-        map(fields)
     }
+    list(gathered.into_iter().map(|(numbers, peers)| {
+        let mut fields: Vec<(&str, Value)> = Vec::with_capacity(2);
+        if let Some(peers) = peers {
+            fields.push((direction, Value::List(peers)));
+        }
+        fields.push(("ports", ports(&numbers)));
+        map(fields)
+    }))
 }
 
 /// The ingress and egress rules of every owned set of pods, by name.
 #[derive(Default)]
-struct Rules {
-    pods: BTreeMap<(String, String), Pods>,
-    ingress: BTreeMap<(String, String), Vec<Rule>>,
-    egress: BTreeMap<(String, String), Vec<Rule>>,
+struct Rules<'a> {
+    pods: BTreeMap<Key<'a>, Pods<'a>>,
+    ingress: BTreeMap<Key<'a>, Vec<Rule<'a>>>,
+    egress: BTreeMap<Key<'a>, Vec<Rule<'a>>>,
 }
 
-impl Rules {
-    fn key(pods: &Pods) -> (String, String) {
-        (pods.namespace.clone(), pods.name.clone())
+/// Namespace and name of a set of pods.
+type Key<'a> = (&'a str, Cow<'a, str>);
+
+impl<'a> Rules<'a> {
+    fn key(pods: &Pods<'a>) -> Key<'a> {
+        (pods.namespace, pods.name.clone())
     }
 
     /// `from` may open connections to `to` on `ports`.
-    fn allow(&mut self, from: &Pods, to: &Pods, port_numbers: Vec<u16>) {
+    fn allow(&mut self, from: &Pods<'a>, to: &Pods<'a>, port_numbers: Vec<u16>) {
         if from.owned {
             self.pods.insert(Self::key(from), from.clone());
-            self.egress.entry(Self::key(from)).or_default().push(Rule { peer: Some(peer(to)), ports: port_numbers.clone() });
+            let rule = Rule { peer: Some(peer(to, from.namespace)), ports: port_numbers.clone() };
+            self.egress.entry(Self::key(from)).or_default().push(rule);
         }
         if to.owned {
             self.pods.insert(Self::key(to), to.clone());
-            self.ingress.entry(Self::key(to)).or_default().push(Rule { peer: Some(peer(from)), ports: port_numbers });
+            self.ingress.entry(Self::key(to)).or_default().push(Rule { peer: Some(peer(from, to.namespace)), ports: port_numbers });
         }
     }
 
-    fn ingress_from(&mut self, to: &Pods, peer: Value, port_numbers: Vec<u16>) {
+    fn ingress_from(&mut self, to: &Pods<'a>, peer: Value<'a>, port_numbers: Vec<u16>) {
         if to.owned {
             self.pods.insert(Self::key(to), to.clone());
             self.ingress.entry(Self::key(to)).or_default().push(Rule { peer: Some(peer), ports: port_numbers });
         }
     }
 
-    fn egress_to(&mut self, from: &Pods, peer: Option<Value>, port_numbers: Vec<u16>) {
+    fn egress_to(&mut self, from: &Pods<'a>, peer: Option<Value<'a>>, port_numbers: Vec<u16>) {
         if from.owned {
             self.pods.insert(Self::key(from), from.clone());
             self.egress.entry(Self::key(from)).or_default().push(Rule { peer, ports: port_numbers });
@@ -126,7 +154,7 @@ impl Rules {
     }
 }
 
-fn collect(context: &Context) -> Rules {
+fn collect<'a>(context: &Context<'a>) -> Rules<'a> {
     let platform = context.platform;
     let mut rules = Rules::default();
     for edge in &context.graph.edges {
@@ -154,7 +182,7 @@ fn collect(context: &Context) -> Rules {
     rules
 }
 
-fn backup_rules(context: &Context, id: ServiceId, rules: &mut Rules) {
+fn backup_rules<'a>(context: &Context<'a>, id: ServiceId, rules: &mut Rules<'a>) {
     let platform = context.platform;
     let service = &platform.services[id];
     if service.backup.is_none() {
@@ -163,9 +191,9 @@ fn backup_rules(context: &Context, id: ServiceId, rules: &mut Rules) {
     let database = service_pods(platform, service);
     let job_labels = backup::job_labels(context, service);
     let job = Pods {
-        name: backup::job_name(service),
-        namespace: database.namespace.clone(),
-        selector: map([(labels::NAME, s(&job_labels[0].1))]),
+        name: Cow::Owned(backup::job_name(service)),
+        namespace: database.namespace,
+        selector: map([(labels::NAME, s(job_labels[0].1.clone()))]),
         owned: database.owned,
         span: service.backup.as_ref().map(|b| b.span).unwrap_or(service.span),
     };
@@ -175,29 +203,40 @@ fn backup_rules(context: &Context, id: ServiceId, rules: &mut Rules) {
     rules.egress_to(&job, Some(outside()), vec![HTTPS]);
 }
 
-fn policy(context: &Context, name: &str, namespace: &str, span: Span, selector: Value, types: &[&str], rest: Vec<(&'static str, Value)>) -> Value {
-    let part_of = context.platform.name.replace('_', "-");
-    let meta = metadata(context, name, Some(namespace), &[(labels::PART_OF, &part_of)], span);
+fn policy<'a>(
+    context: &Context<'a>,
+    name: impl Into<Cow<'a, str>>,
+    namespace: &'a str,
+    span: Span,
+    selector: Value<'a>,
+    types: &[&'static str],
+    rest: Vec<(&'static str, Value<'a>)>,
+) -> Value<'a> {
+    let meta = metadata(context, name, Some(namespace), &[(labels::PART_OF, labels::part_of(context.platform))], span);
     let mut spec: Vec<(&str, Value)> = vec![("podSelector", selector), ("policyTypes", list(types.iter().map(|t| s(*t))))];
     spec.extend(rest);
     object("networking.k8s.io/v1", "NetworkPolicy", meta, [("spec", map(spec))])
 }
 
 /// The policies of every owned namespace, by namespace.
-pub fn by_namespace(context: &Context) -> BTreeMap<String, Vec<Value>> {
+pub fn by_namespace<'a>(context: &Context<'a>) -> BTreeMap<&'a str, Vec<Value<'a>>> {
     let platform = context.platform;
-    let mut policies: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    let mut policies: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    let mut deployed = vec![false; platform.namespaces.len()];
+    for service in platform.services.iter().filter(|s| !s.managed) {
+        deployed[service.namespace] = true;
+    }
     for (id, namespace) in platform.namespaces.iter().enumerate() {
-        if namespace.managed || !platform.services.iter().any(|s| s.namespace == id && !s.managed) {
+        if namespace.managed || !deployed[id] {
             continue;
         }
-        let all = map::<&str>([]);
+        let all = empty_map();
         let dns = map([
             ("namespaceSelector", map([("matchLabels", map([(labels::NAMESPACE_NAME, s("kube-system"))]))])),
             ("podSelector", map([("matchLabels", map([("k8s-app", s("kube-dns"))]))])),
         ]);
         let dns_ports = list(["UDP", "TCP"].iter().map(|p| map([("protocol", s(*p)), ("port", n(53))])));
-        policies.entry(namespace.k8s_name.clone()).or_default().extend([
+        policies.entry(&namespace.k8s_name).or_default().extend([
             policy(context, "default-deny", &namespace.k8s_name, namespace.span, all.clone(), &["Ingress", "Egress"], vec![]),
             policy(context, "allow-dns", &namespace.k8s_name, namespace.span, all, &["Egress"], vec![(
                 "egress",
@@ -205,17 +244,19 @@ pub fn by_namespace(context: &Context) -> BTreeMap<String, Vec<Value>> {
             )]),
         ]);
     }
-    let rules = collect(context);
-    for (key, pods) in &rules.pods {
-        let namespace_policies = policies.entry(pods.namespace.clone()).or_default();
-        let selector = map([("matchLabels", pods.selector.clone())]);
-        if let Some(ingress) = rules.ingress.get(key) {
-            let values = list(ingress.iter().map(|r| r.value("from")));
-            namespace_policies.push(policy(context, &format!("{}-ingress", pods.name), &pods.namespace, pods.span, selector.clone(), &["Ingress"], vec![("ingress", values)]));
+    let Rules { pods, mut ingress, mut egress } = collect(context);
+    for (key, pods) in pods {
+        let namespace_policies = policies.entry(pods.namespace).or_default();
+        let selector = map([("matchLabels", pods.selector)]);
+        if let Some(rules) = ingress.remove(&key) {
+            let name = format!("{}-ingress", pods.name);
+            let rules = vec![("ingress", merged(rules, "from"))];
+            namespace_policies.push(policy(context, name, pods.namespace, pods.span, selector.clone(), &["Ingress"], rules));
         }
-        if let Some(egress) = rules.egress.get(key) {
-            let values = list(egress.iter().map(|r| r.value("to")));
-            namespace_policies.push(policy(context, &format!("{}-egress", pods.name), &pods.namespace, pods.span, selector, &["Egress"], vec![("egress", values)]));
+        if let Some(rules) = egress.remove(&key) {
+            let name = format!("{}-egress", pods.name);
+            let rules = vec![("egress", merged(rules, "to"))];
+            namespace_policies.push(policy(context, name, pods.namespace, pods.span, selector, &["Egress"], rules));
         }
     }
     policies

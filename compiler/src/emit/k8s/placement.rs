@@ -4,30 +4,55 @@
 //! and the selector admits exactly the nodes the plan used, so a replica
 //! added by an autoscaler lands where the capacity check counted room.
 
-use std::collections::BTreeSet;
-
-use serde_yaml::Value;
+use std::collections::HashMap;
 
 use super::labels;
-use super::object::{list, map, n, s};
+use crate::emit::yaml::{list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{NodeId, ServiceId};
 
+/// The plan's nodes by service and the platform's nodes by role, gathered
+/// once (in one pass over the placements) for every service's pod spec.
+pub struct Nodes<'a> {
+    /// Sorted and without repeats.
+    by_service: Vec<Vec<NodeId>>,
+    by_role: HashMap<&'a str, Vec<NodeId>>,
+    count: usize,
+}
+
+impl<'a> Nodes<'a> {
+    pub fn new(context: &Context<'a>) -> Nodes<'a> {
+        let platform = context.platform;
+        let mut by_service = vec![Vec::new(); platform.services.len()];
+        for placement in &context.plan.placements {
+            by_service[placement.service].push(placement.node);
+        }
+        for nodes in &mut by_service {
+            nodes.sort_unstable();
+            nodes.dedup();
+        }
+        let mut by_role: HashMap<&str, Vec<NodeId>> = HashMap::new();
+        for (id, node) in platform.nodes.iter().enumerate() {
+            by_role.entry(node.role.as_str()).or_default().push(id);
+        }
+        Nodes { by_service, by_role, count: platform.nodes.len() }
+    }
+}
+
 /// `nodeSelector`, `affinity` and `topologySpreadConstraints` of the pod
 /// spec of a service, as far as it needs them.
-pub fn pod_fields(context: &Context, id: ServiceId) -> Vec<(&'static str, Value)> {
+pub fn pod_fields<'a>(context: &Context<'a>, nodes: &Nodes, id: ServiceId) -> Vec<(&'static str, Value<'a>)> {
     let platform = context.platform;
     let service = &platform.services[id];
-    let planned: BTreeSet<NodeId> = context.plan.nodes_of(id).into_iter().collect();
+    let planned = &nodes.by_service[id];
+    let with_role = nodes.by_role.get(service.node_role.as_str()).map(Vec::as_slice).unwrap_or_default();
     let mut fields = Vec::new();
-    let all: BTreeSet<NodeId> = (0..platform.nodes.len()).collect();
-    let with_role: BTreeSet<NodeId> = all.iter().copied().filter(|n| platform.nodes[*n].role == service.node_role).collect();
-    if planned.is_empty() || planned == all {
+    if planned.is_empty() || planned.len() == nodes.count {
         // Every node (a daemon without a role): nothing to select.
     } else if planned.len() == 1 {
-        let node = &platform.nodes[*planned.iter().next().expect("one node")];
+        let node = &platform.nodes[planned[0]];
         fields.push(("nodeSelector", map([(labels::NODE, s(&node.k8s_name))])));
-    } else if !service.node_role.is_empty() && planned == with_role {
+    } else if !service.node_role.is_empty() && planned.as_slice() == with_role {
         fields.push(("nodeSelector", map([(labels::ROLE, s(&service.node_role))])));
     } else {
         let names = planned.iter().map(|n| s(&platform.nodes[*n].k8s_name));

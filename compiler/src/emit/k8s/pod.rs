@@ -3,23 +3,21 @@
 //! restricted security context (FACTS.md, Pod Security Standards), the
 //! volumes, and the node placement of the plan.
 
-use serde_yaml::Value;
-
-use super::object::{b, list, map, n, s};
-use super::{config, labels, placement, quantity};
+use super::placement::{self, Nodes};
+use super::{config, labels, quantity};
+use crate::emit::yaml::{b, empty_map, list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{Exporter, Probe, Range, SecretRef, Service, ServiceId};
 
 /// `spec.template` of the Deployment, StatefulSet or DaemonSet of a service.
-pub fn template(context: &Context, id: ServiceId) -> Value {
+pub fn template<'a>(context: &Context<'a>, nodes: &Nodes, id: ServiceId, files: &config::Files) -> Value<'a> {
     let platform = context.platform;
     let service = &platform.services[id];
-    let files = config::files(context, id);
     let mut meta: Vec<(&str, Value)> = vec![("labels", map(labels::of(platform, service).into_iter().map(|(k, v)| (k, s(v)))))];
     if !files.is_empty() {
         // A changed configuration changes the template, so pods restart
         // and read it.
-        meta.push(("annotations", map([("hplc.dev/config-hash", s(config::hash(&files)))])));
+        meta.push(("annotations", map([("hplc.dev/config-hash", s(config::hash(files)))])));
     }
     let mut spec: Vec<(&str, Value)> = vec![
         ("serviceAccountName", s(&service.k8s_name)),
@@ -28,7 +26,7 @@ pub fn template(context: &Context, id: ServiceId) -> Value {
         ("enableServiceLinks", b(false)),
         ("securityContext", pod_security(service)),
     ];
-    spec.extend(placement::pod_fields(context, id));
+    spec.extend(placement::pod_fields(context, nodes, id));
     let mut containers = vec![main_container(service, !files.is_empty())];
     if let Some(exporter) = &service.exporter {
         containers.push(exporter_container(service, exporter));
@@ -41,7 +39,7 @@ pub fn template(context: &Context, id: ServiceId) -> Value {
     map([("metadata", map(meta)), ("spec", map(spec))])
 }
 
-pub fn pod_security(service: &Service) -> Value {
+pub fn pod_security<'a>(service: &Service) -> Value<'a> {
     let mut fields: Vec<(&str, Value)> = Vec::new();
     if service.run_as != 0 {
         fields.push(("runAsNonRoot", b(true)));
@@ -60,7 +58,7 @@ pub fn pod_security(service: &Service) -> Value {
 /// every capability dropped but those the service names, the runtime's
 /// seccomp profile, non-root unless the service runs as root (only allowed
 /// in a privileged namespace).
-pub fn container_security(run_as: i64, read_only_root: bool, capabilities: &[String]) -> Value {
+pub fn container_security(run_as: i64, read_only_root: bool, capabilities: &[String]) -> Value<'_> {
     let mut caps: Vec<(&str, Value)> = vec![("drop", list([s("ALL")]))];
     if !capabilities.is_empty() {
         caps.push(("add", list(capabilities.iter().map(s))));
@@ -75,35 +73,35 @@ pub fn container_security(run_as: i64, read_only_root: bool, capabilities: &[Str
     map(fields)
 }
 
-fn resources(cpu: Range, memory: Range) -> Value {
+fn resources<'a>(cpu: Range, memory: Range) -> Value<'a> {
     map([
         ("requests", map([("cpu", s(quantity::cpu(cpu.request))), ("memory", s(quantity::bytes(memory.request)))])),
         ("limits", map([("cpu", s(quantity::cpu(cpu.limit))), ("memory", s(quantity::bytes(memory.limit)))])),
     ])
 }
 
-pub fn secret_env(name: &str, secret: &SecretRef) -> Value {
+pub fn secret_env<'a>(name: &'a str, secret: &'a SecretRef) -> Value<'a> {
     map([
         ("name", s(name)),
         ("valueFrom", map([("secretKeyRef", map([("name", s(&secret.name)), ("key", s(&secret.key))]))])),
     ])
 }
 
-pub fn plain_env(name: &str, value: &str) -> Value {
+pub fn plain_env<'a>(name: &'a str, value: impl Into<std::borrow::Cow<'a, str>>) -> Value<'a> {
     map([("name", s(name)), ("value", s(value))])
 }
 
-fn field_env(name: &str, path: &str) -> Value {
+fn field_env(name: &'static str, path: &'static str) -> Value<'static> {
     map([("name", s(name)), ("valueFrom", map([("fieldRef", map([("fieldPath", s(path))]))]))])
 }
 
 /// The pod's own name and namespace (which controllers such as
 /// ingress-nginx and cert-manager require), the secrets, then the plain
 /// values, which may refer to the secrets as `$(NAME)`.
-fn main_env(service: &Service) -> Vec<Value> {
+fn main_env(service: &Service) -> Vec<Value<'_>> {
     let mut env = vec![field_env("POD_NAME", "metadata.name"), field_env("POD_NAMESPACE", "metadata.namespace")];
     env.extend(service.secrets.iter().map(|(name, secret)| secret_env(name, secret)));
-    env.extend(service.env.iter().map(|(name, value)| plain_env(name, value)));
+    env.extend(service.env.iter().map(|(name, value)| plain_env(name, value.as_str())));
     env
 }
 
@@ -112,7 +110,7 @@ fn main_env(service: &Service) -> Vec<Value> {
 /// reference (the password is declared once, on the service); one naming a
 /// secret the service does not have is left out rather than passed on as
 /// literal text.
-fn exporter_env(service: &Service, exporter: &Exporter) -> Vec<Value> {
+fn exporter_env<'a>(service: &'a Service, exporter: &'a Exporter) -> Vec<Value<'a>> {
     let mut env: Vec<Value> = exporter.secrets.iter().map(|(name, secret)| secret_env(name, secret)).collect();
     for (name, value) in &exporter.env {
         match value.strip_prefix("$(").and_then(|v| v.strip_suffix(')')) {
@@ -121,7 +119,7 @@ fn exporter_env(service: &Service, exporter: &Exporter) -> Vec<Value> {
                     env.push(secret_env(name, secret));
                 }
             }
-            None => env.push(plain_env(name, value)),
+            None => env.push(plain_env(name, value.as_str())),
         }
     }
     env
@@ -129,14 +127,14 @@ fn exporter_env(service: &Service, exporter: &Exporter) -> Vec<Value> {
 
 /// The probe on the named port (default: the service's first port): an
 /// HTTP GET of `path`, else the command, else a TCP connection.
-fn probe(service: &Service, probe: &Probe) -> Option<Value> {
-    let port = if probe.port.is_empty() { service.ports.keys().next().cloned() } else { Some(probe.port.clone()) };
+fn probe<'a>(service: &'a Service, probe: &'a Probe) -> Option<Value<'a>> {
+    let port = if probe.port.is_empty() { service.ports.keys().next() } else { Some(&probe.port) };
     let handler = if !probe.path.is_empty() {
-        ("httpGet", map([("path", s(&probe.path)), ("port", s(labels::port(&port?)))]))
+        ("httpGet", map([("path", s(&probe.path)), ("port", s(labels::port(port?)))]))
     } else if !probe.exec.is_empty() {
         ("exec", map([("command", list(probe.exec.iter().map(s)))]))
     } else {
-        ("tcpSocket", map([("port", s(labels::port(&port?)))]))
+        ("tcpSocket", map([("port", s(labels::port(port?)))]))
     };
     Some(map([
         handler,
@@ -146,15 +144,15 @@ fn probe(service: &Service, probe: &Probe) -> Option<Value> {
 }
 
 /// The arguments, then `retention` through the flag that takes it.
-fn args(service: &Service) -> Vec<String> {
-    let mut args = service.args.clone();
+fn args(service: &Service) -> Vec<Value<'_>> {
+    let mut args: Vec<Value> = service.args.iter().map(s).collect();
     if let (Some(retention), false) = (service.retention_ms, service.retention_flag.is_empty()) {
-        args.push(format!("{}={}", service.retention_flag, quantity::duration(retention)));
+        args.push(s(format!("{}={}", service.retention_flag, quantity::duration(retention))));
     }
     args
 }
 
-fn main_container(service: &Service, has_config: bool) -> Value {
+fn main_container(service: &Service, has_config: bool) -> Value<'_> {
     let mut fields: Vec<(&str, Value)> =
         vec![("name", s(&service.k8s_name)), ("image", s(&service.image)), ("imagePullPolicy", s("IfNotPresent"))];
     if !service.command.is_empty() {
@@ -162,7 +160,7 @@ fn main_container(service: &Service, has_config: bool) -> Value {
     }
     let args = args(service);
     if !args.is_empty() {
-        fields.push(("args", list(args.iter().map(s))));
+        fields.push(("args", list(args)));
     }
     if !service.ports.is_empty() {
         fields.push((
@@ -188,7 +186,7 @@ fn main_container(service: &Service, has_config: bool) -> Value {
     map(fields)
 }
 
-fn exporter_container(service: &Service, exporter: &Exporter) -> Value {
+fn exporter_container<'a>(service: &'a Service, exporter: &'a Exporter) -> Value<'a> {
     let mut fields: Vec<(&str, Value)> = vec![
         ("name", s("exporter")),
         ("image", s(&exporter.image)),
@@ -220,7 +218,7 @@ fn host_volume(name: &str) -> String {
     format!("host-{}", crate::model::k8s_name(name))
 }
 
-fn mounts(service: &Service, has_config: bool) -> Vec<Value> {
+fn mounts(service: &Service, has_config: bool) -> Vec<Value<'_>> {
     let mut mounts = Vec::new();
     if has_config {
         mounts.push(map([("name", s(CONFIG_VOLUME)), ("mountPath", s(&service.config_mount)), ("readOnly", b(true))]));
@@ -240,13 +238,13 @@ fn mounts(service: &Service, has_config: bool) -> Vec<Value> {
 
 /// The pod's volumes (the service's own volumes are claims of the
 /// StatefulSet, not listed here).
-fn volumes(service: &Service, has_config: bool) -> Vec<Value> {
+fn volumes(service: &Service, has_config: bool) -> Vec<Value<'_>> {
     let mut volumes = Vec::new();
     if has_config {
         volumes.push(map([("name", s(CONFIG_VOLUME)), ("configMap", map([("name", s(labels::config_map(service)))]))]));
     }
     if service.read_only_root {
-        volumes.push(map([("name", s(TMP_VOLUME)), ("emptyDir", map::<&str>([]))]));
+        volumes.push(map([("name", s(TMP_VOLUME)), ("emptyDir", empty_map())]));
     }
     for (name, path) in &service.host_paths {
         volumes.push(map([("name", s(host_volume(name))), ("hostPath", map([("path", s(path)), ("type", s("Directory"))]))]));

@@ -3,16 +3,15 @@
 //! ones, a ClusterRole and ClusterRoleBinding for those marked `cluster`.
 //! A service without permissions gets an account without a token.
 
-use serde_yaml::Value;
-
 use super::labels;
-use super::object::{b, list, map, metadata, object, s};
+use super::object::{metadata, object};
+use crate::emit::yaml::{b, list, map, s, Value};
 use crate::emit::Context;
 use crate::model::{Permission, ServiceId};
 
 const RBAC: &str = "rbac.authorization.k8s.io/v1";
 
-fn rules<'a>(permissions: impl Iterator<Item = &'a Permission>) -> Value {
+fn rules<'a>(permissions: impl Iterator<Item = &'a Permission>) -> Value<'a> {
     list(permissions.map(|p| {
         map([
             ("apiGroups", list([s(&p.group)])),
@@ -22,13 +21,12 @@ fn rules<'a>(permissions: impl Iterator<Item = &'a Permission>) -> Value {
     }))
 }
 
-pub fn objects(context: &Context, id: ServiceId) -> Vec<Value> {
+pub fn objects<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
     let platform = context.platform;
     let service = &platform.services[id];
     let namespace = &platform.namespace_of(service).k8s_name;
     let labels = labels::of(platform, service);
-    let labels = labels::pairs(&labels);
-    let meta = |name: &str, namespaced: bool| metadata(context, name, namespaced.then_some(namespace.as_str()), &labels, service.span);
+    let meta = |name: &str, namespaced: bool| metadata(context, name.to_string(), namespaced.then_some(namespace.as_str()), &labels, service.span);
     let subject = || list([map([("kind", s("ServiceAccount")), ("name", s(&service.k8s_name)), ("namespace", s(namespace))])]);
     let mut objects =
         vec![object("v1", "ServiceAccount", meta(&service.k8s_name, true), [("automountServiceAccountToken", b(false))])];
@@ -53,7 +51,7 @@ pub fn objects(context: &Context, id: ServiceId) -> Vec<Value> {
             "ClusterRoleBinding",
             meta(&name, false),
             [
-                ("roleRef", map([("apiGroup", s("rbac.authorization.k8s.io")), ("kind", s("ClusterRole")), ("name", s(&name))])),
+                ("roleRef", map([("apiGroup", s("rbac.authorization.k8s.io")), ("kind", s("ClusterRole")), ("name", s(name.clone()))])),
                 ("subjects", subject()),
             ],
         ));

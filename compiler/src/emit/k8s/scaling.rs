@@ -2,10 +2,9 @@
 //! are a range, and PodDisruptionBudgets for services that run more than
 //! one replica, so a node drain never takes them all down at once.
 
-use serde_yaml::Value;
-
-use super::object::{list, map, metadata, n, object, s};
+use super::object::{metadata, object};
 use super::{labels, workloads};
+use crate::emit::yaml::{list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{Service, ServiceId};
 
@@ -18,14 +17,14 @@ fn whole_percent(hundredths: i64) -> i64 {
     (hundredths + 99) / 100
 }
 
-fn resource_metric(name: &str, percent: i64) -> Value {
+fn resource_metric(name: &'static str, percent: i64) -> Value<'static> {
     map([
         ("type", s("Resource")),
         ("resource", map([("name", s(name)), ("target", map([("type", s("Utilization")), ("averageUtilization", n(percent))]))])),
     ])
 }
 
-pub fn autoscaler(context: &Context, id: ServiceId) -> Option<Value> {
+pub fn autoscaler<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value<'a>> {
     let platform = context.platform;
     let service = &platform.services[id];
     if !autoscaled(service) {
@@ -63,7 +62,7 @@ pub fn autoscaler(context: &Context, id: ServiceId) -> Option<Value> {
         }
     }
     let namespace = &platform.namespace_of(service).k8s_name;
-    let meta = metadata(context, &service.k8s_name, Some(namespace), &labels::pairs(&labels::of(platform, service)), service.replicas_span);
+    let meta = metadata(context, &service.k8s_name, Some(namespace), &labels::of(platform, service), service.replicas_span);
     let spec = map([
         ("scaleTargetRef", map([("apiVersion", s("apps/v1")), ("kind", s(workloads::kind(service))), ("name", s(&service.k8s_name))])),
         ("minReplicas", n(service.replicas.request)),
@@ -73,14 +72,14 @@ pub fn autoscaler(context: &Context, id: ServiceId) -> Option<Value> {
     Some(object("autoscaling/v2", "HorizontalPodAutoscaler", meta, [("spec", spec)]))
 }
 
-pub fn disruption_budget(context: &Context, id: ServiceId) -> Option<Value> {
+pub fn disruption_budget<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value<'a>> {
     let platform = context.platform;
     let service = &platform.services[id];
     if service.daemon || service.replicas.request <= 1 {
         return None;
     }
     let namespace = &platform.namespace_of(service).k8s_name;
-    let meta = metadata(context, &service.k8s_name, Some(namespace), &labels::pairs(&labels::of(platform, service)), service.replicas_span);
+    let meta = metadata(context, &service.k8s_name, Some(namespace), &labels::of(platform, service), service.replicas_span);
     let spec = map([("maxUnavailable", n(1)), ("selector", map([("matchLabels", labels::selector(service))]))]);
     Some(object("policy/v1", "PodDisruptionBudget", meta, [("spec", spec)]))
 }

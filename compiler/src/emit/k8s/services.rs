@@ -4,10 +4,11 @@
 //! public ports (on OCI, the Always Free flexible load balancer) with the
 //! metrics port on a Service of its own, off the internet.
 
-use serde_yaml::Value;
+use std::borrow::Cow;
 
-use super::object::{annotate, b, list, map, metadata, n, object, s};
 use super::labels;
+use super::object::{annotate, metadata, object};
+use crate::emit::yaml::{b, list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{Service, ServiceId};
 
@@ -44,13 +45,13 @@ pub fn public_ports(service: &Service) -> Vec<(String, u16)> {
     ports(service).into_iter().filter(|p| !is_metrics(service, &p.name)).map(|p| (p.name, p.number)).collect()
 }
 
-fn port_list(ports: &[Port]) -> Value {
+fn port_list<'a>(ports: &[Port]) -> Value<'a> {
     list(ports.iter().map(|p| {
-        map([("name", s(&p.name)), ("port", n(i64::from(p.number))), ("targetPort", s(&p.name)), ("protocol", s("TCP"))])
+        map([("name", s(p.name.clone())), ("port", n(i64::from(p.number))), ("targetPort", s(p.name.clone())), ("protocol", s("TCP"))])
     }))
 }
 
-pub fn services(context: &Context, id: ServiceId) -> Vec<Value> {
+pub fn services<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
     let platform = context.platform;
     let service = &platform.services[id];
     let all = ports(service);
@@ -59,9 +60,9 @@ pub fn services(context: &Context, id: ServiceId) -> Vec<Value> {
     }
     let namespace = &platform.namespace_of(service).k8s_name;
     let labels = labels::of(platform, service);
-    let make = |name: &str, extra_labels: &[(&'static str, &str)], spec: Vec<(&str, Value)>, annotations: &[(&str, String)]| {
-        let mut all_labels = labels::pairs(&labels);
-        all_labels.extend_from_slice(extra_labels);
+    let make = |name: Cow<'a, str>, extra_labels: &[(&'static str, &'static str)], spec: Vec<(&'static str, Value<'a>)>, annotations: Vec<(&'static str, String)>| {
+        let mut all_labels = labels.clone();
+        all_labels.extend(extra_labels.iter().map(|(k, v)| (*k, Cow::Borrowed(*v))));
         let mut meta = metadata(context, name, Some(namespace), &all_labels, service.span);
         for (key, value) in annotations {
             annotate(&mut meta, key, value);
@@ -72,7 +73,7 @@ pub fn services(context: &Context, id: ServiceId) -> Vec<Value> {
     if service.ingress_controller {
         let (public, private): (Vec<Port>, Vec<Port>) = all.into_iter().partition(|p| !is_metrics(service, &p.name));
         objects.push(make(
-            &service.k8s_name,
+            Cow::Borrowed(&service.k8s_name),
             &[],
             vec![
                 ("type", s("LoadBalancer")),
@@ -82,27 +83,27 @@ pub fn services(context: &Context, id: ServiceId) -> Vec<Value> {
                 ("selector", labels::selector(service)),
                 ("ports", port_list(&public)),
             ],
-            &load_balancer_annotations(context),
+            load_balancer_annotations(context),
         ));
         if !private.is_empty() {
             objects.push(make(
-                &labels::metrics_service(service),
+                Cow::Owned(labels::metrics_service(service)),
                 &[],
                 vec![("type", s("ClusterIP")), ("selector", labels::selector(service)), ("ports", port_list(&private))],
-                &[],
+                Vec::new(),
             ));
         }
         return objects;
     }
     objects.push(make(
-        &service.k8s_name,
+        Cow::Borrowed(&service.k8s_name),
         &[],
         vec![("type", s("ClusterIP")), ("selector", labels::selector(service)), ("ports", port_list(&all))],
-        &[],
+        Vec::new(),
     ));
     if service.is_stateful() && !service.daemon {
         objects.push(make(
-            &labels::headless(service),
+            Cow::Owned(labels::headless(service)),
             &[(labels::HEADLESS, "true")],
             vec![
                 ("clusterIP", s("None")),
@@ -111,7 +112,7 @@ pub fn services(context: &Context, id: ServiceId) -> Vec<Value> {
                 ("selector", labels::selector(service)),
                 ("ports", port_list(&all)),
             ],
-            &[],
+            Vec::new(),
         ));
     }
     objects

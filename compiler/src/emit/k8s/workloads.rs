@@ -4,20 +4,20 @@
 //! Deployment otherwise. An autoscaled workload leaves `replicas` to its
 //! HorizontalPodAutoscaler, so that a sync from git does not undo scaling.
 
-use serde_yaml::Value;
-
-use super::object::{list, map, metadata, n, object, s};
-use super::{labels, pod, quantity, scaling};
+use super::object::{metadata, object};
+use super::placement::Nodes;
+use super::{config, labels, pod, quantity, scaling};
+use crate::emit::yaml::{list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{Service, ServiceId, Volume};
 
-pub fn workload(context: &Context, id: ServiceId) -> Value {
+pub fn workload<'a>(context: &Context<'a>, nodes: &Nodes, id: ServiceId, files: &config::Files) -> Value<'a> {
     let platform = context.platform;
     let service = &platform.services[id];
     let namespace = &platform.namespace_of(service).k8s_name;
-    let meta = metadata(context, &service.k8s_name, Some(namespace), &labels::pairs(&labels::of(platform, service)), service.span);
+    let meta = metadata(context, &service.k8s_name, Some(namespace), &labels::of(platform, service), service.span);
     let selector = ("selector", map([("matchLabels", labels::selector(service))]));
-    let template = ("template", pod::template(context, id));
+    let template = ("template", pod::template(context, nodes, id, files));
     let replicas = (!scaling::autoscaled(service)).then(|| ("replicas", n(service.replicas.request)));
     if service.daemon {
         let spec = vec![selector, ("updateStrategy", map([("type", s("RollingUpdate"))])), template];
@@ -39,7 +39,7 @@ pub fn claim_size(volume: &Volume) -> i64 {
     volume.size.max(volume.class.min_size)
 }
 
-fn claim(volume: &Volume) -> Value {
+fn claim(volume: &Volume) -> Value<'_> {
     map([
         ("metadata", map([("name", s(crate::model::k8s_name(&volume.name)))])),
         (

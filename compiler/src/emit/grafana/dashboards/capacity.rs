@@ -1,12 +1,16 @@
 //! Capacity and cost (seed 000 §7.2, dashboard 4, "cost monitoring"): what
 //! the platform uses, live, against what `hplc plan` computed at compile
 //! time. The plan's numbers are the thresholds: yellow at what is
-//! requested, red at what there is (allocatable, budget, limit); the plan
-//! and the monthly cost estimate are written out beside them.
+//! requested, red at what there is (allocatable, budget), for the platform
+//! and for each node; the plan and the monthly cost estimate are written
+//! out beside them. Each selected service's pods are drawn against the
+//! requests and limits Kubernetes reports for them, in one row repeated
+//! per service (the dashboard does not grow with the services).
 
-use super::{deployed, Board, RATE, SELECTED_CONTAINERS};
+use super::{deployed, Board, Scope, RATE, SELECTED_CONTAINERS};
 use crate::emit::grafana::layout::{Chart, Spec};
-use crate::emit::grafana::promql::{container, cores, cpu_usage, kube_label, memory_usage, ROOT_FILESYSTEM};
+use crate::emit::grafana::promql::{cores, cpu_usage, kube_label, memory_usage, ROOT_FILESYSTEM};
+use crate::emit::grafana::rules::NodeSeries;
 use crate::emit::grafana::schema::Dashboard;
 use crate::emit::Context;
 use crate::model::{show, Node, Service, NODE_LABEL};
@@ -16,7 +20,7 @@ mod plan_text;
 
 pub fn build(context: &Context) -> Dashboard {
     let services = deployed(context);
-    let mut board = Board::new(context, "capacity", services.clone());
+    let mut board = Board::new(context, "capacity", Scope::Containers);
     totals(context, &mut board);
     budget(context, &mut board);
     board.row("nodes", "Nodes against the plan");
@@ -36,9 +40,7 @@ pub fn build(context: &Context) -> Dashboard {
             .query(format!("sum by (container) ({})", memory_usage(SELECTED_CONTAINERS)), "{{container}}")
             .width(12),
     );
-    for service in &services {
-        service_panels(context, &mut board, service);
-    }
+    service_panels(&mut board);
     board.row("plan", "The plan and its cost");
     board.add(Spec::new("plan/text", Chart::Text, "Plan, budget and monthly cost").text(plan_text::markdown(context)));
     board.finish()
@@ -139,19 +141,17 @@ fn budget(context: &Context, board: &mut Board) {
 }
 
 /// CPU and memory of the pods on one node against the node's plan. The
-/// node is found by the label the node pools set (`hplc.dev/node`), which
-/// kube-state-metrics exports.
+/// node's series are recorded by Prometheus (rules.rs, [`NodeSeries`]),
+/// labelled with the node's name in the source, which the node pools set
+/// as `hplc.dev/node` and kube-state-metrics exports.
 fn node_panels(context: &Context, board: &mut Board, node: &Node, plan: &NodePlan) {
-    let on_node = |by_node: String| {
-        format!("sum({by_node} * on (node) group_left () max by (node) (kube_node_labels{{{}=\"{}\"}}))", kube_label(NODE_LABEL), node.k8s_name)
-    };
-    let pods_on_nodes = |usage: String| format!("sum by (node) ({usage} * on (namespace, pod) group_left (node) max by (namespace, pod, node) (kube_pod_info))");
+    let on_node = |series: NodeSeries| format!("{}{{{}=\"{}\"}}", series.name(), kube_label(NODE_LABEL), node.k8s_name);
     let origin = context.origin(node.span);
     let a = &plan.allocatable;
     board.add(against(
         Spec::new(format!("nodes/{}/cpu", node.k8s_name), Chart::Timeseries, format!("{}: CPU (cores)", node.name))
-            .query(on_node(pods_on_nodes(cpu_usage("container!=\"\"", RATE))), "in use")
-            .query(on_node("sum by (node) (kube_pod_container_resource_requests{resource=\"cpu\"})".into()), "requested")
+            .query(on_node(NodeSeries::CpuUsage), "in use")
+            .query(on_node(NodeSeries::CpuRequests), "requested")
             .describe(format!("The plan requests {} of {} allocatable ({origin}).", show::cpu(plan.requested_cpu), show::cpu(a.cpu)))
             .width(12),
         plan.requested_cpu as f64 / 1000.0,
@@ -160,8 +160,8 @@ fn node_panels(context: &Context, board: &mut Board, node: &Node, plan: &NodePla
     board.add(against(
         Spec::new(format!("nodes/{}/memory", node.k8s_name), Chart::Timeseries, format!("{}: memory", node.name))
             .unit("bytes")
-            .query(on_node(pods_on_nodes(memory_usage("container!=\"\""))), "in use")
-            .query(on_node("sum by (node) (kube_pod_container_resource_requests{resource=\"memory\"})".into()), "requested")
+            .query(on_node(NodeSeries::MemoryUsage), "in use")
+            .query(on_node(NodeSeries::MemoryRequests), "requested")
             .describe(format!("The plan requests {} of {} allocatable ({origin}).", show::bytes(plan.requested_memory), show::bytes(a.memory)))
             .width(12),
         plan.requested_memory as f64,
@@ -184,31 +184,26 @@ fn traffic<'a>(context: &Context, board: &mut Board<'a>, services: &[&'a Service
     });
 }
 
-/// One service's pods against its request (yellow) and limit (red).
-fn service_panels(context: &Context, board: &mut Board, service: &Service) {
-    let selector = container(context.platform, service);
-    let key = &service.k8s_name;
-    let (cpu, memory) = (service.cpu, service.memory);
-    board.add(against(
-        Spec::new(format!("services/{key}/cpu"), Chart::Timeseries, format!("{}: CPU (cores)", service.name))
-            .query(format!("sum by (pod) ({})", cpu_usage(&selector, RATE)), "{{pod}}")
-            .describe(format!("cpu = {} ..= {} ({})", show::cpu(cpu.request), show::cpu(cpu.limit), context.origin(service.cpu_span)))
-            .width(6),
-        cpu.request as f64 / 1000.0,
-        cpu.limit as f64 / 1000.0,
-    ));
-    board.add(against(
-        Spec::new(format!("services/{key}/memory"), Chart::Timeseries, format!("{}: memory", service.name))
+/// One row per selected service: its pods against the requests and limits
+/// kube-state-metrics reports for its container (`$service` is one name in
+/// each copy of the row).
+fn service_panels(board: &mut Board) {
+    board.service_row("service", "$service: requests and limits");
+    let selected = "namespace=~\"$namespace\", container=~\"$service\"";
+    let declared = |kind: &str, resource: &str| format!("max(kube_pod_container_resource_{kind}{{{selected}, resource=\"{resource}\"}})");
+    board.add(
+        Spec::new("service/cpu", Chart::Timeseries, "CPU (cores)")
+            .query(format!("sum by (pod) ({})", cpu_usage(selected, RATE)), "{{pod}}")
+            .query(declared("requests", "cpu"), "request")
+            .query(declared("limits", "cpu"), "limit")
+            .width(12),
+    );
+    board.add(
+        Spec::new("service/memory", Chart::Timeseries, "Memory")
             .unit("bytes")
-            .query(format!("sum by (pod) ({})", memory_usage(&selector)), "{{pod}}")
-            .describe(format!(
-                "memory = {} ..= {} ({})",
-                show::bytes(memory.request),
-                show::bytes(memory.limit),
-                context.origin(service.memory_span)
-            ))
-            .width(6),
-        memory.request as f64,
-        memory.limit as f64,
-    ));
+            .query(format!("sum by (pod) ({})", memory_usage(selected)), "{{pod}}")
+            .query(declared("requests", "memory"), "request")
+            .query(declared("limits", "memory"), "limit")
+            .width(12),
+    );
 }

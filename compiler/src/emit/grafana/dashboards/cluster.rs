@@ -2,7 +2,7 @@
 //! each namespace uses, then the node exporter's panels (node CPU, memory,
 //! disk, network) and kube-state-metrics' (pod status and distribution).
 
-use super::{deployed, Board, RATE, SELECTED_CONTAINERS};
+use super::{deployed, Board, Scope, RATE, SELECTED_CONTAINERS};
 use crate::emit::grafana::layout::{Chart, Spec};
 use crate::emit::grafana::promql::{cpu_usage, memory_usage};
 use crate::emit::grafana::schema::Dashboard;
@@ -10,7 +10,7 @@ use crate::emit::Context;
 
 pub fn build(context: &Context) -> Dashboard {
     let services = deployed(context);
-    let mut board = Board::new(context, "cluster", services.clone());
+    let mut board = Board::new(context, "cluster", Scope::Containers);
     let nodes = context.platform.nodes.len();
     let planned_pods: i64 = context.plan.nodes.iter().map(|n| n.pods).sum();
     let containers = format!("container!=\"\", {SELECTED_CONTAINERS}");

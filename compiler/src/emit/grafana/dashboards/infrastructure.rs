@@ -1,8 +1,10 @@
 //! Infrastructure health (seed 000 §7.2, dashboard 3): a row per data
-//! service (PostgreSQL, Redis, MinIO, RabbitMQ) with its scrape targets up
-//! and the panels its component declares over its exporter's metrics.
+//! component (PostgreSQL, Redis, MinIO, RabbitMQ) with the panels it
+//! declares over its exporter's metrics: for the one instance of a
+//! component, with its scrape targets up; for a component with several,
+//! over the instances the dashboard's variables select.
 
-use super::{with_panels, Board, SELECTED_TARGETS};
+use super::{deployed, Board, Scope, SELECTED_TARGETS};
 use crate::emit::grafana::layout::{Chart, Spec};
 use crate::emit::grafana::promql::target;
 use crate::emit::grafana::schema::Dashboard;
@@ -10,25 +12,31 @@ use crate::emit::Context;
 
 pub fn build(context: &Context) -> Dashboard {
     let platform = context.platform;
-    let services = with_panels(context, "infrastructure");
-    let mut board = Board::new(context, "infrastructure", services.clone());
+    let mut board = Board::new(context, "infrastructure", Scope::Targets);
     board.row("overview", "Overview");
     board.add(
         Spec::new("overview/targets-up", Chart::Timeseries, "Scrape targets up")
             .query(format!("sum by (service) (up{{{SELECTED_TARGETS}}})"), "{{service}}")
-            .describe("Targets of the data services below that answer Prometheus' scrapes."),
+            .describe("Targets that answer Prometheus' scrapes."),
     );
-    for service in &services {
-        let key = &service.k8s_name;
-        board.row(key, format!("{} ({})", service.name, service.kind));
-        board.add(
-            Spec::new(format!("{key}/up"), Chart::Stat, "Targets up")
-                .query(format!("sum(up{{{}}})", target(platform, service)), "")
-                .base("red")
-                .threshold("green", service.replicas.request as f64)
-                .describe(format!("The source asks for {} replicas.", service.replicas.request)),
-        );
-        for spec in board.stdlib_specs(service) {
+    let services = deployed(context);
+    for group in board.components(&services) {
+        let specs = board.stdlib_specs(&group);
+        let first = group[0];
+        if let [service] = group.as_slice() {
+            let key = &service.k8s_name;
+            board.row(key, format!("{} ({})", service.name, service.kind));
+            board.add(
+                Spec::new(format!("{key}/up"), Chart::Stat, "Targets up")
+                    .query(format!("sum(up{{{}}})", target(platform, service)), "")
+                    .base("red")
+                    .threshold("green", service.replicas.request as f64)
+                    .describe(format!("The source asks for {} replicas.", service.replicas.request)),
+            );
+        } else {
+            board.row(&format!("kind/{}", first.kind), super::component_title(first, group.len()));
+        }
+        for spec in specs {
             board.add(spec);
         }
     }

@@ -8,6 +8,8 @@ mod cluster;
 mod infrastructure;
 mod security;
 
+use std::collections::HashMap;
+
 use super::layout::{Chart, Grid, Spec};
 use super::promql;
 use super::provisioning::PROMETHEUS;
@@ -48,62 +50,123 @@ const DASHBOARDS: [Meta; 5] = [
     Meta { slug: "security", title: "Security", description: "Failed authentications, NetworkPolicy denials and certificate expiry (seed 000 §7.2)." },
 ];
 
+/// What a dashboard's `namespace` and `service` variables list: Grafana
+/// asks Prometheus for the values of a label on one series, so the
+/// dashboard stays the same size however many services there are.
+pub enum Scope {
+    /// Scraped services: `service` of `up`.
+    Targets,
+    /// HTTP services: `service` of a recorded request series (rules.rs).
+    Http(String),
+    /// Containers: `container` of kube-state-metrics' container info,
+    /// named after their service.
+    Containers,
+}
+
+impl Scope {
+    /// The series and the label whose values are the services.
+    fn series(&self) -> (&str, &'static str) {
+        match self {
+            Scope::Targets => ("up", "service"),
+            Scope::Http(series) => (series, "service"),
+            Scope::Containers => ("kube_pod_container_info", "container"),
+        }
+    }
+}
+
 /// A dashboard being built: its frame and a grid of panels.
 pub struct Board<'a> {
     context: &'a Context<'a>,
     meta: &'static Meta,
     grid: Grid,
-    /// The services the template variables offer.
-    services: Vec<&'a Service>,
+    scope: Scope,
 }
 
 impl<'a> Board<'a> {
     /// The dashboard `slug` (of [`DASHBOARDS`]), whose variables
-    /// `namespace` and `service` offer `services`.
-    pub fn new(context: &'a Context<'a>, slug: &str, services: Vec<&'a Service>) -> Board<'a> {
+    /// `namespace` and `service` list what `scope` says.
+    pub fn new(context: &'a Context<'a>, slug: &str, scope: Scope) -> Board<'a> {
         let meta = DASHBOARDS.iter().find(|m| m.slug == slug).expect("every dashboard is in DASHBOARDS");
-        Board { context, meta, grid: Grid::new(PROMETHEUS), services }
+        Board { context, meta, grid: Grid::new(PROMETHEUS), scope }
     }
 
     pub fn row(&mut self, key: &str, title: impl Into<String>) {
         self.grid.row(key, title);
     }
 
+    /// A collapsed row repeated for every selected service (`$service`).
+    pub fn service_row(&mut self, key: &str, title: impl Into<String>) {
+        self.grid.repeated_row(key, title, "service");
+    }
+
     pub fn add(&mut self, spec: Spec) {
         self.grid.add(spec);
     }
 
-    /// A row per service with panels for this dashboard, then the
+    /// A row per component with panels for this dashboard, then the
     /// platform's own panels for it.
     pub fn component_rows(&mut self, services: &[&'a Service]) {
         self.component_rows_with(services, |_, spec| spec);
     }
 
-    /// As [`Board::component_rows`], passing every panel of a service
-    /// through `adjust` (to add the plan's thresholds).
+    /// As [`Board::component_rows`], passing every panel through `adjust`
+    /// (to add the plan's thresholds).
     pub fn component_rows_with(&mut self, services: &[&'a Service], adjust: impl Fn(&Service, Spec) -> Spec) {
-        for service in services {
-            let specs = self.stdlib_specs(service);
-            if specs.is_empty() {
-                continue;
+        for group in self.components(services) {
+            let first = group[0];
+            let specs = self.stdlib_specs(&group);
+            if group.len() == 1 {
+                self.row(&first.k8s_name, format!("{} ({})", first.name, first.kind));
+            } else {
+                self.row(&format!("kind/{}", first.kind), component_title(first, group.len()));
             }
-            self.row(&service.k8s_name, format!("{} ({})", service.name, service.kind));
             for spec in specs {
-                self.add(adjust(service, spec));
+                self.add(adjust(first, spec));
             }
         }
         self.platform_panels();
     }
 
-    /// The panels the service's component declares for this dashboard,
-    /// `$target` filled in.
-    pub fn stdlib_specs(&self, service: &Service) -> Vec<Spec> {
+    /// `services` with panels for this dashboard, grouped by component:
+    /// services whose panels are the same (the instances of one kind)
+    /// share one row, in the order their first instance comes.
+    pub fn components(&self, services: &[&'a Service]) -> Vec<Vec<&'a Service>> {
+        let slug = self.meta.slug;
+        let mut groups: Vec<Vec<&Service>> = Vec::new();
+        let mut by_panels: HashMap<Vec<PanelKey>, usize> = HashMap::new();
+        for service in services {
+            let panels: Vec<PanelKey> = service.panels.iter().filter(|p| p.dashboard == slug).map(panel_key).collect();
+            if panels.is_empty() {
+                continue;
+            }
+            match by_panels.get(&panels) {
+                Some(&index) => groups[index].push(service),
+                None => {
+                    by_panels.insert(panels, groups.len());
+                    groups.push(vec![service]);
+                }
+            }
+        }
+        groups
+    }
+
+    /// The panels a component declares for this dashboard. `$target` is
+    /// the instance's own scrape target when it is the only one, else the
+    /// targets the dashboard's variables select (the metrics are the
+    /// component's own, so only its instances answer).
+    pub fn stdlib_specs(&self, group: &[&Service]) -> Vec<Spec> {
         let platform = self.context.platform;
-        service
+        let first = group[0];
+        let (key, target) = if group.len() == 1 {
+            (first.k8s_name.clone(), promql::target(platform, first))
+        } else {
+            (format!("kind/{}", first.kind), SELECTED_TARGETS.to_string())
+        };
+        first
             .panels
             .iter()
             .filter(|p| p.dashboard == self.meta.slug)
-            .map(|panel| from_stdlib(&format!("{}/{}", service.k8s_name, panel.name), panel, promql::expand(&panel.expr, platform, service)))
+            .map(|panel| from_stdlib(&format!("{key}/{}", panel.name), panel, panel.expr.replace(promql::TARGET_PLACEHOLDER, &target)))
             .collect()
     }
 
@@ -141,11 +204,23 @@ impl<'a> Board<'a> {
             version: 1,
             refresh: "30s",
             time: TimeRange { from: "now-6h", to: "now" },
-            templating: List { list: variables(self.context, &self.services) },
+            templating: List { list: variables(&self.scope) },
             annotations: List { list: vec![built_in_annotations()] },
             panels: self.grid.finish(),
         }
     }
+}
+
+/// Everything that makes a stdlib panel what it is.
+type PanelKey<'a> = [&'a str; 6];
+
+fn panel_key(panel: &Panel) -> PanelKey<'_> {
+    [&panel.name, &panel.title, &panel.expr, &panel.unit, &panel.legend, &panel.chart]
+}
+
+/// `postgres: 2000 services (by $namespace and $service)`.
+pub fn component_title(first: &Service, count: usize) -> String {
+    format!("{}: {count} services (as selected by $namespace and $service)", first.kind)
 }
 
 /// A panel a component declares in the stdlib.
@@ -163,30 +238,30 @@ pub const SELECTED_TARGETS: &str = "namespace=~\"$namespace\", service=~\"$servi
 /// The matchers of the template variables on container series.
 pub const SELECTED_CONTAINERS: &str = "namespace=~\"$namespace\", container=~\"$service\"";
 
-/// `namespace` and `service`, listing what the dashboard covers: values the
-/// platform knows at compile time, so they need no query.
-fn variables(context: &Context, services: &[&Service]) -> Vec<Variable> {
-    let mut namespaces: Vec<String> = services.iter().map(|svc| context.platform.namespace_of(svc).k8s_name.clone()).collect();
-    namespaces.sort();
-    namespaces.dedup();
-    let names: Vec<String> = services.iter().map(|svc| svc.k8s_name.clone()).collect();
-    vec![custom("namespace", "Namespace", &namespaces), custom("service", "Service", &names)]
+/// `namespace`, then `service` within the selected namespaces.
+fn variables(scope: &Scope) -> Vec<Variable> {
+    let (series, label) = scope.series();
+    vec![
+        query("namespace", "Namespace", format!("label_values({series}, namespace)")),
+        query("service", "Service", format!("label_values({series}{{namespace=~\"$namespace\"}}, {label})")),
+    ]
 }
 
-fn custom(name: &str, label: &str, values: &[String]) -> Variable {
-    let all = VariableOption { selected: true, text: "All".into(), value: "$__all".into() };
-    let mut options = vec![all];
-    options.extend(values.iter().map(|v| VariableOption { selected: false, text: v.clone(), value: v.clone() }));
+fn query(name: &'static str, label: &'static str, query: String) -> Variable {
+    let all = || VariableOption { selected: true, text: "All", value: "$__all" };
     Variable {
-        kind: "custom",
-        name: name.into(),
-        label: label.into(),
-        query: values.join(","),
+        kind: "query",
+        name,
+        label,
+        datasource: PROMETHEUS,
+        query,
+        refresh: 1,
+        sort: 1,
         multi: true,
         include_all: true,
         all_value: ".*",
-        current: VariableOption { selected: true, text: "All".into(), value: "$__all".into() },
-        options,
+        current: all(),
+        options: Vec::new(),
         hide: 0,
     }
 }
@@ -206,9 +281,4 @@ fn built_in_annotations() -> Annotation {
 /// The services a dashboard may show: all but those the cloud installs.
 pub fn deployed<'a>(context: &'a Context) -> Vec<&'a Service> {
     context.platform.services.iter().filter(|svc| !svc.managed).collect()
-}
-
-/// Services with panels for the dashboard `slug`.
-pub fn with_panels<'a>(context: &'a Context, slug: &str) -> Vec<&'a Service> {
-    deployed(context).into_iter().filter(|svc| svc.panels.iter().any(|p| p.dashboard == slug)).collect()
 }

@@ -1,0 +1,99 @@
+//! Each stage of `hplc build`, and the whole build with its files written,
+//! on synthetic platforms of N services (hplc::synth, the generator behind
+//! `scripts/synth-platform`). Run `cargo bench --bench stages`; the method
+//! and the figures are in docs/performance.md.
+
+use std::path::Path;
+
+use divan::Bencher;
+use hplc::resolve::fs::MemoryFs;
+
+const SIZES: [usize; 4] = [10, 100, 1_000, 10_000];
+
+fn main() {
+    divan::main();
+}
+
+fn source(n: usize) -> MemoryFs {
+    MemoryFs::default().with("/synth/platform.hpl", hplc::synth::platform(n).into_bytes())
+}
+
+fn root() -> &'static Path {
+    Path::new("/synth/platform.hpl")
+}
+
+/// Text to syntax tree.
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn parse(bencher: Bencher, n: usize) {
+    let text = hplc::synth::platform(n);
+    bencher.bench(|| hplc::syntax::parse(hplc::source::FileId(0), divan::black_box(&text)));
+}
+
+/// Loading, names, types and values, the model, the graph, placement,
+/// budget and safety checks: everything `hplc check` does.
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn check(bencher: Bencher, n: usize) {
+    let fs = source(n);
+    bencher.bench(|| hplc::compile(root(), None, &fs));
+}
+
+/// The dependency graph alone, from the model.
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn graph(bencher: Bencher, n: usize) {
+    let compilation = hplc::compile(root(), None, &source(n));
+    let model = compilation.model.expect("the synthetic platform compiles");
+    bencher.bench(|| hplc::graph::build(divan::black_box(&model)));
+}
+
+/// Packing, node checks, budget and cost, from the model.
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn placement(bencher: Bencher, n: usize) {
+    let compilation = hplc::compile(root(), None, &source(n));
+    let model = compilation.model.expect("the synthetic platform compiles");
+    bencher.bench(|| {
+        let mut diagnostics = hplc::diagnostics::Diagnostics::default();
+        hplc::placement::plan(divan::black_box(&model), &mut diagnostics)
+    });
+}
+
+/// One backend on a compiled platform.
+fn backend(bencher: Bencher, n: usize, emit: fn(&hplc::emit::Context, &mut hplc::emit::Output)) {
+    let compilation = hplc::compile(root(), None, &source(n));
+    let (Some(platform), Some(graph), Some(plan)) = (&compilation.model, &compilation.graph, &compilation.plan) else {
+        panic!("the synthetic platform compiles");
+    };
+    let context = hplc::emit::Context { platform, graph, plan, sources: &compilation.sources, root_dir: Path::new("/synth") };
+    bencher.bench(|| {
+        let mut output = hplc::emit::Output::default();
+        emit(&context, &mut output);
+        output
+    });
+}
+
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn kubernetes(bencher: Bencher, n: usize) {
+    backend(bencher, n, hplc::emit::k8s::emit);
+}
+
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn grafana(bencher: Bencher, n: usize) {
+    backend(bencher, n, hplc::emit::grafana::emit);
+}
+
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn terraform(bencher: Bencher, n: usize) {
+    backend(bencher, n, hplc::emit::terraform::emit);
+}
+
+/// The whole `hplc build`: compile, generate all three backends, write
+/// the files (atomically, into a temporary directory).
+#[divan::bench(args = SIZES, sample_count = 5)]
+fn build(bencher: Bencher, n: usize) {
+    let fs = source(n);
+    let out = std::env::temp_dir().join(format!("hplc-bench-build-{}-{n}", std::process::id()));
+    bencher.bench(|| {
+        let built = hplc::pipeline::build(root(), None, &fs);
+        hplc::emit::output::write(built.output.as_ref().expect("compiles"), &out).expect("write");
+    });
+    let _ = std::fs::remove_dir_all(&out);
+}
