@@ -109,19 +109,27 @@ struct Opening {
     ports: Vec<i64>,
 }
 
-/// A peer as `pods NAMESPACE/NAME` or `ip CIDR`; a pod selector without
-/// a namespace selector names pods of the policy's own namespace `home`.
-fn peer_text(peer: &Value, home: &str) -> String {
+/// What a peer admits, as `pods NAMESPACE/NAME` (one for each name of an
+/// `In` selector) or `ip CIDR`; a pod selector without a namespace selector
+/// names pods of the policy's own namespace `home`.
+fn peer_texts(peer: &Value, home: &str) -> Vec<String> {
     if let Some(cidr) = peer["ipBlock"]["cidr"].as_str() {
         let except: Vec<String> = seq(&peer["ipBlock"]["except"]).iter().map(|e| str_of(e).to_string()).collect();
-        return if except.is_empty() { format!("ip {cidr}") } else { format!("ip {cidr} except {}", except.join(",")) };
+        return vec![if except.is_empty() { format!("ip {cidr}") } else { format!("ip {cidr} except {}", except.join(",")) }];
     }
-    let pods = labels_of(&peer["podSelector"]["matchLabels"]);
     let namespace = match peer.get("namespaceSelector") {
         Some(selector) => labels_of(&selector["matchLabels"]).get("kubernetes.io/metadata.name").cloned().unwrap_or_default(),
         None => home.to_string(),
     };
-    format!("pods {namespace}/{}", pods.values().cloned().collect::<Vec<_>>().join(","))
+    let selector = &peer["podSelector"];
+    if let Some(expressions) = selector["matchExpressions"].as_sequence() {
+        assert!(selector.get("matchLabels").is_none() && expressions.len() == 1, "one In expression: {peer:?}");
+        let expression = &expressions[0];
+        assert_eq!((str_of(&expression["key"]), str_of(&expression["operator"])), ("app.kubernetes.io/name", "In"));
+        return seq(&expression["values"]).iter().map(|name| format!("pods {namespace}/{}", str_of(name))).collect();
+    }
+    let pods = labels_of(&selector["matchLabels"]);
+    vec![format!("pods {namespace}/{}", pods.values().cloned().collect::<Vec<_>>().join(","))]
 }
 
 fn openings(built: &Built) -> Vec<Opening> {
@@ -138,8 +146,8 @@ fn openings(built: &Built) -> Vec<Opening> {
                 if peers.is_empty() {
                     found.push(Opening { owner: owner.clone(), direction, peer: "anywhere".into(), ports: ports.clone() });
                 }
-                for peer in peers {
-                    found.push(Opening { owner: owner.clone(), direction, peer: peer_text(&peer, namespace_of(policy)), ports: ports.clone() });
+                for peer in peers.iter().flat_map(|p| peer_texts(p, namespace_of(policy))) {
+                    found.push(Opening { owner: owner.clone(), direction, peer, ports: ports.clone() });
                 }
             }
         }
@@ -209,7 +217,9 @@ fn expected_openings(built: &Built) -> Vec<Opening> {
             });
         }
     }
+    // Two edges between the same pods on the same ports open one thing.
     expected.sort();
+    expected.dedup();
     expected
 }
 

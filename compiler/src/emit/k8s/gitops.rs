@@ -32,7 +32,10 @@ pub fn applications<'a>(context: &Context<'a>) -> Vec<(&'a str, &'a str, Value<'
                         ("automated", map([("prune", b(true)), ("selfHeal", b(true))])),
                         // CRD-backed objects (monitors, sealed secrets) may
                         // arrive before their controllers are ready.
-                        ("syncOptions", list([s("SkipDryRunOnMissingResource=true")])),
+                        // Server-side apply: client-side apply stores the whole
+                        // object in an annotation, which refuses objects over
+                        // 256 KB (a large platform's dashboards and policies).
+                        ("syncOptions", list([s("SkipDryRunOnMissingResource=true"), s("ServerSideApply=true")])),
                     ]),
                 ),
             ]);

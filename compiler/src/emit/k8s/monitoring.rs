@@ -58,10 +58,10 @@ pub fn service_monitor<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value
 /// service, pod, endpoint), so dashboards and rules work with either. What
 /// the scraper `needs` is where it sends alerts.
 ///
-/// The targets of one namespace with the same port and path share a job,
-/// which keeps them by Service name: a job per target would make the
-/// file, and the ConfigMap that holds it, grow by most of a kilobyte per
-/// service past what Kubernetes accepts (1 MiB).
+/// The targets with the same port and path share a job, which keeps them
+/// by namespace and Service name: a job per target, or per namespace,
+/// would make the file, and the ConfigMap that holds it, grow by most of a
+/// kilobyte per service or namespace, past what Kubernetes accepts (1 MiB).
 pub fn prometheus_config(context: &Context, id: ServiceId) -> Option<String> {
     let platform = context.platform;
     let scraper = &platform.services[id];
@@ -70,7 +70,7 @@ pub fn prometheus_config(context: &Context, id: ServiceId) -> Option<String> {
     }
     let interval = quantity::duration(platform.scrape_interval_ms);
     let mut jobs: Vec<Job> = Vec::new();
-    let mut by_key: HashMap<(&str, String, String), usize> = HashMap::new();
+    let mut by_key: HashMap<(String, String), usize> = HashMap::new();
     let mut alertmanagers = Vec::new();
     for edge in context.graph.edges_from(id) {
         let target = &platform.services[edge.to];
@@ -84,25 +84,24 @@ pub fn prometheus_config(context: &Context, id: ServiceId) -> Option<String> {
                         // controller's metrics): a job of its own, which
                         // names the job after the service.
                         let name = format!("{namespace}/{}/{}", target.k8s_name, endpoint.port);
-                        jobs.push(Job { name, namespace, services: vec![service_name], endpoint, job: Some(&target.k8s_name) });
+                        let mut job = Job::new(name, endpoint, Some(&target.k8s_name));
+                        job.add(namespace, service_name);
+                        jobs.push(job);
                         continue;
                     }
-                    let key = (namespace.as_str(), endpoint.port.clone(), endpoint.path.clone());
-                    match by_key.get(&key) {
-                        Some(&i) => jobs[i].services.push(service_name),
-                        None => {
-                            by_key.insert(key, jobs.len());
-                            let name = format!("{namespace}/{}{}", endpoint.port, endpoint.path);
-                            jobs.push(Job { name, namespace, services: vec![service_name], endpoint, job: None });
-                        }
-                    }
+                    let key = (endpoint.port.clone(), endpoint.path.clone());
+                    let index = *by_key.entry(key).or_insert_with(|| {
+                        jobs.push(Job::new(format!("{}{}", endpoint.port, endpoint.path), endpoint, None));
+                        jobs.len() - 1
+                    });
+                    jobs[index].add(namespace, service_name);
                 }
             }
             EdgeKind::Needs => {
                 if let Some((port, _)) = target.ports.first() {
                     alertmanagers.push(map([
                         ("kubernetes_sd_configs", sd(namespace)),
-                        ("relabel_configs", list([keep(&target.k8s_name, &labels::port(port))])),
+                        ("relabel_configs", list([keep_service(&target.k8s_name, &labels::port(port))])),
                     ]));
                 }
             }
@@ -125,11 +124,11 @@ fn sd(namespace: &str) -> Value<'_> {
     list([map([("role", s("endpoints")), ("namespaces", map([("names", list([s(namespace)]))]))])])
 }
 
-/// Keeps the endpoints of `services` on `port`.
-fn keep<'a>(services: &str, port: &str) -> Value<'a> {
+/// Keeps the endpoints of `service` on `port`.
+fn keep_service<'a>(service: &str, port: &str) -> Value<'a> {
     map([
         ("source_labels", list([s("__meta_kubernetes_service_name"), s("__meta_kubernetes_endpoint_port_name")])),
-        ("regex", s(format!("{services};{port}"))),
+        ("regex", s(format!("{service};{port}"))),
         ("action", s("keep")),
     ])
 }
@@ -138,35 +137,69 @@ fn copy(from: &'static str, to: &'static str) -> Value<'static> {
     map([("source_labels", list([s(from)])), ("target_label", s(to))])
 }
 
-/// A scrape job: the Services of one namespace it keeps, on one port and
-/// path.
+/// A scrape job: the Services it keeps, by namespace, on one port and path.
 struct Job<'a> {
     name: String,
-    namespace: &'a str,
-    services: Vec<String>,
     endpoint: Endpoint,
+    /// In the order each namespace first comes.
+    targets: Vec<(&'a str, Vec<String>)>,
+    by_namespace: HashMap<&'a str, usize>,
     /// The `job` label when it is not the Service's name.
     job: Option<&'a str>,
 }
 
 impl<'a> Job<'a> {
+    fn new(name: String, endpoint: Endpoint, job: Option<&'a str>) -> Job<'a> {
+        Job { name, endpoint, targets: Vec::new(), by_namespace: HashMap::new(), job }
+    }
+
+    fn add(&mut self, namespace: &'a str, service: String) {
+        let index = *self.by_namespace.entry(namespace).or_insert_with(|| {
+            self.targets.push((namespace, Vec::new()));
+            self.targets.len() - 1
+        });
+        self.targets[index].1.push(service);
+    }
+
+    /// `namespace;service;port` of every target, as one regex:
+    /// `(team-0;(s1|s2)|team-1;s3);http`.
+    fn regex(&self) -> String {
+        let alternatives: Vec<String> = self
+            .targets
+            .iter()
+            .map(|(namespace, services)| match services.as_slice() {
+                [one] => format!("{namespace};{one}"),
+                many => format!("{namespace};({})", many.join("|")),
+            })
+            .collect();
+        match alternatives.as_slice() {
+            [one] => format!("{one};{}", self.endpoint.port),
+            many => format!("({});{}", many.join("|"), self.endpoint.port),
+        }
+    }
+
     fn value(self) -> Value<'a> {
-        let services = match self.services.as_slice() {
-            [one] => one.clone(),
-            many => format!("({})", many.join("|")),
-        };
+        let keep = map([
+            (
+                "source_labels",
+                list([s("__meta_kubernetes_namespace"), s("__meta_kubernetes_service_name"), s("__meta_kubernetes_endpoint_port_name")]),
+            ),
+            ("regex", s(self.regex())),
+            ("action", s("keep")),
+        ]);
         let job = match self.job {
             Some(name) => map([("target_label", s("job")), ("replacement", s(name))]),
             None => copy("__meta_kubernetes_service_name", "job"),
         };
+        let namespaces = list(self.targets.iter().map(|(namespace, _)| s(*namespace)));
         map([
             ("job_name", s(self.name)),
             ("metrics_path", s(self.endpoint.path)),
-            ("kubernetes_sd_configs", sd(self.namespace)),
+            ("kubernetes_sd_configs", list([map([("role", s("endpoints")), ("namespaces", map([("names", namespaces)]))])])),
             (
                 "relabel_configs",
                 list([
-                    keep(&services, &self.endpoint.port),
+                    keep,
                     copy("__meta_kubernetes_namespace", "namespace"),
                     copy("__meta_kubernetes_service_name", "service"),
                     copy("__meta_kubernetes_pod_name", "pod"),

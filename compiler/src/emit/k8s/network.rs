@@ -4,16 +4,18 @@
 //! to metrics ports) opens the edge's ports to the target's pods from the
 //! source's (ingress) and from the source's to the target's (egress),
 //! naming pods of another namespace by namespace and pod selector. Peers
-//! opened on the same ports share one rule (`from: [a, b]`), which keeps
-//! the policies of a namespace of many services short to read and to
-//! store; the openings are the same. The only other openings:
+//! opened on the same ports share one rule (`from: [a, b]`), and the pods
+//! of one namespace among them one peer (`app.kubernetes.io/name In [a,
+//! b]`): the openings are the same, and the scraper's egress policy, which
+//! names every scraped service, stays far below what the API server
+//! accepts in one object (about a megabyte). The only other openings:
 //! the internet to the ingress controller's public ports, the API server
 //! for workloads with RBAC permissions, and a backup job to its database
 //! and to the object storage. Namespaces Kubernetes manages (kube-system)
 //! are left as they are.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::object::{metadata, object};
 use super::{backup, labels, services};
@@ -36,10 +38,10 @@ const PRIVATE: [&str; 3] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
 /// A set of pods a policy selects or a rule names.
 #[derive(Clone)]
 struct Pods<'a> {
-    /// The name its policies are called by (`postgres-health`).
+    /// The name its policies are called by (`postgres-health`), which is
+    /// also the `app.kubernetes.io/name` of its pods.
     name: Cow<'a, str>,
     namespace: &'a str,
-    selector: Value<'a>,
     /// Whether hplc writes policies for it (its namespace is not managed).
     owned: bool,
     /// The declaration its policies are traced to.
@@ -51,20 +53,73 @@ fn service_pods<'a>(platform: &'a Platform, service: &'a Service) -> Pods<'a> {
     Pods {
         name: Cow::Borrowed(&service.k8s_name),
         namespace: &namespace.k8s_name,
-        selector: labels::selector(service),
         owned: !service.managed && !namespace.managed,
         span: service.span,
     }
 }
 
-/// `pods` as a peer of a policy in namespace `home`: the pod selector
-/// alone names pods of the policy's own namespace.
-fn peer<'a>(pods: &Pods<'a>, home: &str) -> Value<'a> {
-    let selector = ("podSelector", map([("matchLabels", pods.selector.clone())]));
-    if pods.namespace == home {
-        return map([selector]);
+/// What a rule opens to: pods, or addresses (an `ipBlock`).
+enum Peer<'a> {
+    Pods { namespace: &'a str, name: Cow<'a, str> },
+    Other(Value<'a>),
+}
+
+fn peer<'a>(pods: &Pods<'a>) -> Peer<'a> {
+    Peer::Pods { namespace: pods.namespace, name: pods.name.clone() }
+}
+
+/// The pods named `names` in `namespace`, as a peer of a policy in
+/// namespace `home`: the pod selector alone names pods of the policy's own
+/// namespace.
+fn pods_peer<'a>(namespace: &'a str, names: Vec<Cow<'a, str>>, home: &str) -> Value<'a> {
+    let selector = match <[_; 1]>::try_from(names) {
+        Ok([name]) => map([("matchLabels", map([(labels::NAME, s(name))]))]),
+        Err(names) => map([(
+            "matchExpressions",
+            list([map([("key", s(labels::NAME)), ("operator", s("In")), ("values", list(names.into_iter().map(s)))])]),
+        )]),
+    };
+    if namespace == home {
+        return map([("podSelector", selector)]);
     }
-    map([("namespaceSelector", map([("matchLabels", map([(labels::NAMESPACE_NAME, s(pods.namespace))]))])), selector])
+    map([("namespaceSelector", map([("matchLabels", map([(labels::NAMESPACE_NAME, s(namespace))]))])), ("podSelector", selector)])
+}
+
+/// The peers of one rule as written: pods of one namespace gathered into
+/// one peer, in the order each namespace first comes, each pod once (two
+/// edges between the same services on the same ports are one opening).
+fn peer_values<'a>(peers: Vec<Peer<'a>>, home: &str) -> Vec<Value<'a>> {
+    enum Gathered<'a> {
+        Pods(&'a str, Vec<Cow<'a, str>>),
+        Other(Value<'a>),
+    }
+    let mut gathered: Vec<Gathered> = Vec::new();
+    let mut by_namespace: HashMap<&str, usize> = HashMap::new();
+    let mut seen: HashSet<(&str, Cow<str>)> = HashSet::new();
+    for peer in peers {
+        match peer {
+            Peer::Pods { namespace, name } if !seen.insert((namespace, name.clone())) => {}
+            Peer::Pods { namespace, name } => match by_namespace.get(namespace) {
+                Some(&i) => {
+                    if let Gathered::Pods(_, names) = &mut gathered[i] {
+                        names.push(name);
+                    }
+                }
+                None => {
+                    by_namespace.insert(namespace, gathered.len());
+                    gathered.push(Gathered::Pods(namespace, vec![name]));
+                }
+            },
+            Peer::Other(value) => gathered.push(Gathered::Other(value)),
+        }
+    }
+    gathered
+        .into_iter()
+        .map(|g| match g {
+            Gathered::Pods(namespace, names) => pods_peer(namespace, names, home),
+            Gathered::Other(value) => value,
+        })
+        .collect()
 }
 
 fn outside() -> Value<'static> {
@@ -77,15 +132,15 @@ fn ports(numbers: &[u16]) -> Value<'static> {
 
 /// One rule of a policy: the peer (`None`: any address) and ports.
 struct Rule<'a> {
-    peer: Option<Value<'a>>,
+    peer: Option<Peer<'a>>,
     ports: Vec<u16>,
 }
 
 /// The rules of one policy as written: the peers opened on the same
 /// ports gathered into one rule, in the order each set of ports first
 /// comes; a rule open to any address stays on its own.
-fn merged<'a>(rules: Vec<Rule<'a>>, direction: &'static str) -> Value<'a> {
-    let mut gathered: Vec<(Vec<u16>, Option<Vec<Value>>)> = Vec::new();
+fn merged<'a>(rules: Vec<Rule<'a>>, direction: &'static str, home: &str) -> Value<'a> {
+    let mut gathered: Vec<(Vec<u16>, Option<Vec<Peer>>)> = Vec::new();
     let mut by_ports: HashMap<Vec<u16>, usize> = HashMap::new();
     for rule in rules {
         let Some(peer) = rule.peer else {
@@ -103,7 +158,7 @@ fn merged<'a>(rules: Vec<Rule<'a>>, direction: &'static str) -> Value<'a> {
     list(gathered.into_iter().map(|(numbers, peers)| {
         let mut fields: Vec<(&str, Value)> = Vec::with_capacity(2);
         if let Some(peers) = peers {
-            fields.push((direction, Value::List(peers)));
+            fields.push((direction, Value::List(peer_values(peers, home))));
         }
         fields.push(("ports", ports(&numbers)));
         map(fields)
@@ -130,26 +185,26 @@ impl<'a> Rules<'a> {
     fn allow(&mut self, from: &Pods<'a>, to: &Pods<'a>, port_numbers: Vec<u16>) {
         if from.owned {
             self.pods.insert(Self::key(from), from.clone());
-            let rule = Rule { peer: Some(peer(to, from.namespace)), ports: port_numbers.clone() };
+            let rule = Rule { peer: Some(peer(to)), ports: port_numbers.clone() };
             self.egress.entry(Self::key(from)).or_default().push(rule);
         }
         if to.owned {
             self.pods.insert(Self::key(to), to.clone());
-            self.ingress.entry(Self::key(to)).or_default().push(Rule { peer: Some(peer(from, to.namespace)), ports: port_numbers });
+            self.ingress.entry(Self::key(to)).or_default().push(Rule { peer: Some(peer(from)), ports: port_numbers });
         }
     }
 
     fn ingress_from(&mut self, to: &Pods<'a>, peer: Value<'a>, port_numbers: Vec<u16>) {
         if to.owned {
             self.pods.insert(Self::key(to), to.clone());
-            self.ingress.entry(Self::key(to)).or_default().push(Rule { peer: Some(peer), ports: port_numbers });
+            self.ingress.entry(Self::key(to)).or_default().push(Rule { peer: Some(Peer::Other(peer)), ports: port_numbers });
         }
     }
 
     fn egress_to(&mut self, from: &Pods<'a>, peer: Option<Value<'a>>, port_numbers: Vec<u16>) {
         if from.owned {
             self.pods.insert(Self::key(from), from.clone());
-            self.egress.entry(Self::key(from)).or_default().push(Rule { peer, ports: port_numbers });
+            self.egress.entry(Self::key(from)).or_default().push(Rule { peer: peer.map(Peer::Other), ports: port_numbers });
         }
     }
 }
@@ -189,11 +244,9 @@ fn backup_rules<'a>(context: &Context<'a>, id: ServiceId, rules: &mut Rules<'a>)
         return;
     }
     let database = service_pods(platform, service);
-    let job_labels = backup::job_labels(context, service);
     let job = Pods {
         name: Cow::Owned(backup::job_name(service)),
         namespace: database.namespace,
-        selector: map([(labels::NAME, s(job_labels[0].1.clone()))]),
         owned: database.owned,
         span: service.backup.as_ref().map(|b| b.span).unwrap_or(service.span),
     };
@@ -247,15 +300,15 @@ pub fn by_namespace<'a>(context: &Context<'a>) -> BTreeMap<&'a str, Vec<Value<'a
     let Rules { pods, mut ingress, mut egress } = collect(context);
     for (key, pods) in pods {
         let namespace_policies = policies.entry(pods.namespace).or_default();
-        let selector = map([("matchLabels", pods.selector)]);
+        let selector = map([("matchLabels", map([(labels::NAME, s(pods.name.clone()))]))]);
         if let Some(rules) = ingress.remove(&key) {
             let name = format!("{}-ingress", pods.name);
-            let rules = vec![("ingress", merged(rules, "from"))];
+            let rules = vec![("ingress", merged(rules, "from", pods.namespace))];
             namespace_policies.push(policy(context, name, pods.namespace, pods.span, selector.clone(), &["Ingress"], rules));
         }
         if let Some(rules) = egress.remove(&key) {
             let name = format!("{}-egress", pods.name);
-            let rules = vec![("egress", merged(rules, "to"))];
+            let rules = vec![("egress", merged(rules, "to", pods.namespace))];
             namespace_policies.push(policy(context, name, pods.namespace, pods.span, selector, &["Egress"], rules));
         }
     }
