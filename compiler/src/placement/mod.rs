@@ -15,6 +15,7 @@ mod allocatable;
 mod budget;
 mod cost;
 mod pack;
+mod roomiest;
 pub mod report;
 
 pub use allocatable::{allocatable, Allocatable};

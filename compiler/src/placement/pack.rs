@@ -1,16 +1,10 @@
 //! Packing replicas onto nodes, and the per-node capacity checks.
 
 use super::allocatable::allocatable;
+use super::roomiest::Roomiest;
 use super::{NodePlan, Placement};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::{show, NodeId, Platform, Service, ServiceId};
-
-/// Running totals of one node while packing.
-struct Load {
-    cpu: i64,
-    memory: i64,
-    pods: i64,
-}
 
 pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan>, Vec<Placement>) {
     let reservation = &platform.cloud.reservation;
@@ -63,6 +57,14 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
         }
     }
 
+    // The nodes each role may use, found once ("" is every node).
+    let mut by_role: std::collections::HashMap<&str, Vec<NodeId>> = std::collections::HashMap::new();
+    by_role.insert("", (0..platform.nodes.len()).collect());
+    for (id, node) in platform.nodes.iter().enumerate() {
+        by_role.entry(node.role.as_str()).or_default().push(id);
+    }
+
+    let mut roomiest = Roomiest::new(platform, &plans);
     let mut order: Vec<ServiceId> = (0..platform.services.len()).filter(|s| !platform.services[*s].daemon).collect();
     order.sort_by_key(|s| {
         let svc = &platform.services[*s];
@@ -85,11 +87,10 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
             for replica in 0..replicas {
                 place(&mut plans, &mut placements, id, replica, node);
             }
+            roomiest.update(platform, &plans, node);
             continue;
         }
-        let allowed: Vec<NodeId> = (0..platform.nodes.len())
-            .filter(|n| service.node_role.is_empty() || platform.nodes[*n].role == service.node_role)
-            .collect();
+        let allowed: &[NodeId] = by_role.get(service.node_role.as_str()).map(Vec::as_slice).unwrap_or(&[]);
         if allowed.is_empty() {
             let roles: Vec<String> = dedup(platform.nodes.iter().map(|n| format!("\"{}\"", n.role)).collect());
             diagnostics.push(
@@ -114,14 +115,15 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
         }
         let mut used: Vec<NodeId> = Vec::new();
         for replica in 0..replicas {
-            let loads: Vec<Load> = plans.iter().map(|p| Load { cpu: p.requested_cpu, memory: p.requested_memory, pods: p.pods }).collect();
-            let candidates: Vec<NodeId> = allowed.iter().copied().filter(|n| !(service.spread && used.contains(n))).collect();
-            match best_fit(platform, service, &plans, &loads, &candidates) {
+            let excluded: &[NodeId] = if service.spread { &used } else { &[] };
+            match best_fit(service, &plans, &roomiest, excluded) {
                 Some(node) => {
                     place(&mut plans, &mut placements, id, replica, node);
+                    roomiest.update(platform, &plans, node);
                     used.push(node);
                 }
                 None => {
+                    let candidates: Vec<NodeId> = allowed.iter().copied().filter(|n| !excluded.contains(n)).collect();
                     diagnostics.push(unplaceable(platform, service, replica, &plans, &candidates));
                     break;
                 }
@@ -132,23 +134,26 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
     (plans, placements)
 }
 
-/// The candidate with the most CPU left after taking one more pod of the
-/// service, among those it fits on; the first declared on ties.
-fn best_fit(platform: &Platform, service: &Service, plans: &[NodePlan], loads: &[Load], candidates: &[NodeId]) -> Option<NodeId> {
+/// The node of the service's role with the most CPU left after taking one
+/// more pod of it, among those it fits on; the first declared on ties.
+/// `excluded` holds the nodes a spreading service already uses.
+fn best_fit(service: &Service, plans: &[NodePlan], roomiest: &Roomiest, excluded: &[NodeId]) -> Option<NodeId> {
     let (cpu, memory) = (service.pod_cpu().request, service.pod_memory().request);
     let local: i64 = service.volumes.iter().filter(|v| v.class.node_local).map(|v| v.size.max(v.class.min_size)).sum();
-    candidates
-        .iter()
-        .copied()
-        .filter(|n| {
-            let (a, l, p) = (&plans[*n].allocatable, &loads[*n], &plans[*n]);
-            l.cpu + cpu <= a.cpu
-                && l.memory + memory <= a.memory
-                && l.pods < a.max_pods
-                && p.local_storage + local <= p.local_storage_available
-        })
-        .max_by_key(|n| (plans[*n].allocatable.cpu - loads[*n].cpu - cpu, std::cmp::Reverse(*n)))
-        .filter(|_| platform.nodes.len() > 0)
+    for (free, node) in roomiest.nodes(&service.node_role) {
+        if free < cpu {
+            // Roomiest first: no later node has the CPU either.
+            return None;
+        }
+        let p = &plans[node];
+        let fits = p.requested_memory + memory <= p.allocatable.memory
+            && p.pods < p.allocatable.max_pods
+            && p.local_storage + local <= p.local_storage_available;
+        if fits && !excluded.contains(&node) {
+            return Some(node);
+        }
+    }
+    None
 }
 
 fn unplaceable(platform: &Platform, service: &Service, replica: u32, plans: &[NodePlan], candidates: &[NodeId]) -> Diagnostic {
@@ -196,11 +201,18 @@ fn unplaceable(platform: &Platform, service: &Service, replica: u32, plans: &[No
 /// Every node whose pods ask for more than it has, each reported with its
 /// largest consumers.
 fn check_nodes(platform: &Platform, plans: &[NodePlan], placements: &[Placement], diagnostics: &mut Diagnostics) {
+    // The pods of each node, gathered once: scanning every placement for
+    // every node is quadratic on a large platform.
+    let mut by_node: Vec<Vec<&Placement>> = vec![Vec::new(); plans.len()];
+    for p in placements {
+        by_node[p.node].push(p);
+    }
     for plan in plans {
+        let here = &by_node[plan.node];
         let node = &platform.nodes[plan.node];
         let a = &plan.allocatable;
         let mut pods: Vec<(ServiceId, i64, i64)> = Vec::new();
-        for p in placements.iter().filter(|p| p.node == plan.node) {
+        for p in here {
             let s = &platform.services[p.service];
             match pods.iter_mut().find(|(id, _, _)| *id == p.service) {
                 Some(entry) => {
@@ -265,7 +277,7 @@ fn check_nodes(platform: &Platform, plans: &[NodePlan], placements: &[Placement]
         }
         if plan.local_storage > plan.local_storage_available {
             let mut volumes: Vec<(String, i64, crate::source::Span)> = Vec::new();
-            for p in placements.iter().filter(|p| p.node == plan.node) {
+            for p in here {
                 let s = &platform.services[p.service];
                 for v in s.volumes.iter().filter(|v| v.class.node_local) {
                     volumes.push((format!("{}.{}", s.name, v.name), v.size.max(v.class.min_size), v.span));
