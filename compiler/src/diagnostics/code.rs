@@ -124,3 +124,30 @@ codes! {
     UnusedDeclaration = "W0102", Warning, "unused declaration";
     EmptyNamespace = "W0103", Warning, "namespace without workloads";
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Code;
+
+    /// Every code has a page in docs/errors/ (embedded for `hplc explain`),
+    /// titled with its code and title, and no page is left without a code.
+    #[test]
+    fn every_code_has_a_page_and_every_page_a_code() {
+        for code in Code::ALL {
+            let page = crate::embedded::error_page(code.as_str()).unwrap_or_else(|| panic!("no docs/errors/{}.md", code.as_str()));
+            let first = page.lines().next().unwrap_or_default();
+            assert_eq!(first, format!("# {}: {}", code.as_str(), code.title()), "title line of {}.md", code.as_str());
+        }
+        for (name, _) in crate::embedded::error_pages() {
+            assert!(Code::parse(name).is_some(), "docs/errors/{name}.md documents no code");
+        }
+    }
+
+    #[test]
+    fn codes_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for code in Code::ALL {
+            assert!(seen.insert(code.as_str()), "{} is used twice", code.as_str());
+        }
+    }
+}
