@@ -3,18 +3,13 @@
 use std::path::PathBuf;
 
 use hplc::emit::{self, output};
-use hplc::resolve::fs::RealFs;
 
 use crate::report::{self, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The platform to build
-    #[arg(default_value = "platform.hpl")]
-    file: PathBuf,
-    /// The environment to build (default: the base platform)
-    #[arg(long)]
-    env: Option<String>,
+    #[command(flatten)]
+    target: crate::report::Target,
     /// Where to write: DIR/k8s, DIR/terraform, DIR/grafana. Replaced as a
     /// whole, and only if hplc created it
     #[arg(long, default_value = "out")]
@@ -28,24 +23,25 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    if let Err(code) = crate::report::require_file(&args.file) {
-        return code;
-    }
-    let compilation = hplc::compile(&args.file, args.env.as_deref(), &RealFs);
-    let code = generate(&args, &compilation);
+    let (compilation, failed) = match report::compile(&args.target, args.report) {
+        Ok(compiled) => compiled,
+        Err(code) => return code,
+    };
+    let code = if failed {
+        eprintln!("hplc: nothing written: fix the errors above");
+        EXIT_ERRORS
+    } else {
+        generate(&args, &compilation)
+    };
     report::finish(compilation, code)
 }
 
 /// Generates the files of a compiled platform and writes (or compares) them.
 fn generate(args: &Args, compilation: &hplc::Compilation) -> u8 {
-    if report::print(&compilation.diagnostics, &compilation.sources, args.report) {
-        eprintln!("hplc: nothing written: fix the errors above");
-        return EXIT_ERRORS;
-    }
     let (Some(platform), Some(graph), Some(plan)) = (&compilation.model, &compilation.graph, &compilation.plan) else {
         return EXIT_ERRORS;
     };
-    let root_dir = args.file.parent().unwrap_or(std::path::Path::new(""));
+    let root_dir = args.target.file.parent().unwrap_or(std::path::Path::new(""));
     let context = emit::Context { platform, graph, plan, sources: &compilation.sources, root_dir };
     let generated = emit::generate(&context);
     let code = deliver(args, &generated);
@@ -64,7 +60,7 @@ fn deliver(args: &Args, generated: &emit::Output) -> u8 {
         for line in &differences {
             println!("{line}");
         }
-        eprintln!("hplc: {} differs from a fresh build of {} in {} files", args.out.display(), args.file.display(), differences.len());
+        eprintln!("hplc: {} differs from a fresh build of {} in {} files", args.out.display(), args.target.file.display(), differences.len());
         return EXIT_ERRORS;
     }
     match output::write(generated, &args.out) {

@@ -1,8 +1,5 @@
 //! `hplc graph`: the service dependency graph as dot or Mermaid.
 
-use std::path::PathBuf;
-
-use hplc::resolve::fs::RealFs;
 
 use crate::report::{self as diagnostics, EXIT_ERRORS, EXIT_OK};
 
@@ -16,12 +13,8 @@ pub enum Format {
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The platform to draw
-    #[arg(default_value = "platform.hpl")]
-    file: PathBuf,
-    /// The environment to draw (default: the base platform)
-    #[arg(long)]
-    env: Option<String>,
+    #[command(flatten)]
+    target: crate::report::Target,
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Dot)]
     format: Format,
@@ -30,11 +23,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    if let Err(code) = crate::report::require_file(&args.file) {
-        return code;
-    }
-    let compilation = hplc::compile(&args.file, args.env.as_deref(), &RealFs);
-    let failed = diagnostics::print(&compilation.diagnostics, &compilation.sources, args.report);
+    let (compilation, failed) = match diagnostics::compile(&args.target, args.report) {
+        Ok(compiled) => compiled,
+        Err(code) => return code,
+    };
     let (Some(model), Some(graph)) = (&compilation.model, &compilation.graph) else {
         return EXIT_ERRORS;
     };

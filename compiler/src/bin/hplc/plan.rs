@@ -1,10 +1,7 @@
 //! `hplc plan`: where every replica runs, how full each node is, the
 //! budget and the cost.
 
-use std::path::PathBuf;
-
 use hplc::placement::report;
-use hplc::resolve::fs::RealFs;
 
 use crate::report::{self as diagnostics, EXIT_ERRORS, EXIT_OK};
 
@@ -20,12 +17,8 @@ pub enum Format {
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The platform to plan
-    #[arg(default_value = "platform.hpl")]
-    file: PathBuf,
-    /// The environment to plan (default: the base platform)
-    #[arg(long)]
-    env: Option<String>,
+    #[command(flatten)]
+    target: crate::report::Target,
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -34,12 +27,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    if let Err(code) = crate::report::require_file(&args.file) {
-        return code;
-    }
-    let compilation = hplc::compile(&args.file, args.env.as_deref(), &RealFs);
+    let (compilation, failed) = match diagnostics::compile(&args.target, args.report) {
+        Ok(compiled) => compiled,
+        Err(code) => return code,
+    };
     // The plan is printed even when checks fail: it shows why.
-    let failed = diagnostics::print(&compilation.diagnostics, &compilation.sources, args.report);
     let (Some(model), Some(plan)) = (&compilation.model, &compilation.plan) else {
         return EXIT_ERRORS;
     };

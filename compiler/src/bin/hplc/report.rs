@@ -81,3 +81,23 @@ pub fn finish<T>(compilation: T, code: u8) -> u8 {
     std::mem::forget(compilation);
     code
 }
+
+/// The platform and environment `build`, `plan` and `graph` work on.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Target {
+    /// The platform file
+    #[arg(default_value = "platform.hpl")]
+    pub file: std::path::PathBuf,
+    /// The environment (default: the base platform, without any `env` overlay)
+    #[arg(long)]
+    pub env: Option<String>,
+}
+
+/// Compiles the target and prints its diagnostics. Returns the compilation
+/// and whether it had errors, or the exit code when the file is missing.
+pub fn compile(target: &Target, options: Options) -> Result<(hplc::Compilation, bool), u8> {
+    require_file(&target.file)?;
+    let compilation = hplc::compile(&target.file, target.env.as_deref(), &hplc::resolve::fs::RealFs);
+    let failed = print(&compilation.diagnostics, &compilation.sources, options);
+    Ok((compilation, failed))
+}
