@@ -22,7 +22,10 @@ const WARM_UP: usize = 5;
 fn main() {
     // No environment set: the default one and every declared one are
     // checked on each edit, as `hplc check` does; then one environment.
-    for (label, options) in [("every environment", json!({})), ("hplc.env = production", json!({ "env": "production" }))] {
+    for (label, options) in [
+        ("every environment", json!({})),
+        ("hplc.env = production", json!({ "env": "production" })),
+    ] {
         let mut times = measure(options);
         times.sort();
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
@@ -48,7 +51,12 @@ fn measure(options: serde_json::Value) -> Vec<Duration> {
     server.open(&uri, &text);
     server.diagnostics(&uri, Some(1));
     // A misspelled namespace, then the fix: the error comes and goes.
-    let at = client::position(&text, "namespace = health_data", 0, "namespace = health_data".len());
+    let at = client::position(
+        &text,
+        "namespace = health_data",
+        0,
+        "namespace = health_data".len(),
+    );
     let mut times: Vec<Duration> = Vec::new();
     for round in 0..WARM_UP + ROUNDS {
         let version = round as i64 + 2;
@@ -60,7 +68,11 @@ fn measure(options: serde_json::Value) -> Vec<Duration> {
         }
         let diagnostics = server.diagnostics(&uri, Some(version));
         let elapsed = started.elapsed();
-        assert_eq!(diagnostics.is_empty(), round % 2 == 1, "round {round}: {diagnostics:?}");
+        assert_eq!(
+            diagnostics.is_empty(),
+            round % 2 == 1,
+            "round {round}: {diagnostics:?}"
+        );
         if round >= WARM_UP {
             times.push(elapsed);
         }

@@ -59,10 +59,18 @@ fn placement(bencher: Bencher, n: usize) {
 /// One backend on a compiled platform.
 fn backend(bencher: Bencher, n: usize, emit: fn(&hplc::emit::Context, &mut hplc::emit::Output)) {
     let compilation = hplc::compile(root(), None, &source(n));
-    let (Some(platform), Some(graph), Some(plan)) = (&compilation.model, &compilation.graph, &compilation.plan) else {
+    let (Some(platform), Some(graph), Some(plan)) =
+        (&compilation.model, &compilation.graph, &compilation.plan)
+    else {
         panic!("the synthetic platform compiles");
     };
-    let context = hplc::emit::Context { platform, graph, plan, sources: &compilation.sources, root_dir: Path::new("/synth") };
+    let context = hplc::emit::Context {
+        platform,
+        graph,
+        plan,
+        sources: &compilation.sources,
+        root_dir: Path::new("/synth"),
+    };
     bencher.bench(|| {
         let mut output = hplc::emit::Output::default();
         emit(&context, &mut output);

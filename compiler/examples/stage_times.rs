@@ -8,18 +8,32 @@ use std::time::Instant;
 use hplc::resolve::fs::MemoryFs;
 
 fn main() {
-    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1000);
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1000);
     let text = hplc::synth::platform(n);
     let fs = MemoryFs::default().with("/synth/platform.hpl", text.into_bytes());
     let root = Path::new("/synth/platform.hpl");
     let start = Instant::now();
     let compilation = hplc::compile(root, None, &fs);
     let compiled = start.elapsed();
-    let (Some(platform), Some(graph), Some(plan)) = (&compilation.model, &compilation.graph, &compilation.plan) else {
-        eprintln!("the synthetic platform has errors: {:?}", compilation.diagnostics.first());
+    let (Some(platform), Some(graph), Some(plan)) =
+        (&compilation.model, &compilation.graph, &compilation.plan)
+    else {
+        eprintln!(
+            "the synthetic platform has errors: {:?}",
+            compilation.diagnostics.first()
+        );
         std::process::exit(1);
     };
-    let context = hplc::emit::Context { platform, graph, plan, sources: &compilation.sources, root_dir: Path::new("/synth") };
+    let context = hplc::emit::Context {
+        platform,
+        graph,
+        plan,
+        sources: &compilation.sources,
+        root_dir: Path::new("/synth"),
+    };
     let mut output = hplc::emit::Output::default();
     let t = Instant::now();
     hplc::emit::k8s::emit(&context, &mut output);

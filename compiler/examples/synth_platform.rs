@@ -1,7 +1,9 @@
 //! `scripts/synth-platform N`: prints a synthetic platform of N services.
 
 fn main() {
-    let n = std::env::args().nth(1).and_then(|a| a.parse::<usize>().ok());
+    let n = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse::<usize>().ok());
     match n {
         Some(n) => print!("{}", hplc::synth::platform(n)),
         None => {

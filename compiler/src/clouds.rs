@@ -8,19 +8,35 @@ use crate::model::Platform;
 
 pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
     let cloud = &platform.cloud;
-    let offers: Vec<String> =
-        platform.shapes.iter().filter(|s| s.provider == cloud.provider).map(|s| format!("`{}` ({})", s.path, s.name)).collect();
-    for node in platform.nodes.iter().filter(|n| n.shape.provider != cloud.provider) {
+    let offers: Vec<String> = platform
+        .shapes
+        .iter()
+        .filter(|s| s.provider == cloud.provider)
+        .map(|s| format!("`{}` ({})", s.path, s.name))
+        .collect();
+    for node in platform
+        .nodes
+        .iter()
+        .filter(|n| n.shape.provider != cloud.provider)
+    {
         let help = if offers.is_empty() {
             format!("the loaded modules declare no shape for `{}`; declare one with `provider = \"{}\"`", cloud.provider, cloud.provider)
         } else {
             format!("use a shape of `{}`: {}", cloud.provider, offers.join(", "))
         };
         diagnostics.push(
-            Diagnostic::new(Code::ShapeOfAnotherCloud, node.shape_span, format!(
-                "node `{}` has the shape `{}` of `{}`, but the platform runs on `{}` ({})",
-                node.name, node.shape.name, node.shape.provider, cloud.provider, cloud.provenance.name
-            ))
+            Diagnostic::new(
+                Code::ShapeOfAnotherCloud,
+                node.shape_span,
+                format!(
+                    "node `{}` has the shape `{}` of `{}`, but the platform runs on `{}` ({})",
+                    node.name,
+                    node.shape.name,
+                    node.shape.provider,
+                    cloud.provider,
+                    cloud.provenance.name
+                ),
+            )
             .label(format!("a shape of `{}`", node.shape.provider))
             .help(help),
         );
@@ -28,9 +44,15 @@ pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
     let implemented = crate::emit::terraform::supports(&cloud.provider);
     if !implemented || cloud.terraform.is_none() {
         let why = if implemented {
-            format!("the cloud `{}` has no `terraform` data", cloud.provenance.name)
+            format!(
+                "the cloud `{}` has no `terraform` data",
+                cloud.provenance.name
+            )
         } else {
-            format!("hplc has no Terraform for the provider `{}`", cloud.provider)
+            format!(
+                "hplc has no Terraform for the provider `{}`",
+                cloud.provider
+            )
         };
         diagnostics.push(
             Diagnostic::new(Code::NoTerraform, platform.span, format!("no Terraform is generated for this platform: {why}"))

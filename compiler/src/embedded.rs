@@ -6,7 +6,10 @@ include!(concat!(env!("OUT_DIR"), "/error_pages.rs"));
 
 /// A stdlib module by its path (`oci`, `clouds/aws`).
 pub fn stdlib_module(path: &str) -> Option<&'static str> {
-    STDLIB_FILES.iter().find(|(name, _)| *name == path).map(|(_, text)| *text)
+    STDLIB_FILES
+        .iter()
+        .find(|(name, _)| *name == path)
+        .map(|(_, text)| *text)
 }
 
 pub fn stdlib_modules() -> impl Iterator<Item = (&'static str, &'static str)> {
@@ -15,7 +18,10 @@ pub fn stdlib_modules() -> impl Iterator<Item = (&'static str, &'static str)> {
 
 /// The page of an error code (`E0101`), as written in `docs/errors/`.
 pub fn error_page(code: &str) -> Option<&'static str> {
-    ERROR_PAGES.iter().find(|(name, _)| *name == code).map(|(_, text)| *text)
+    ERROR_PAGES
+        .iter()
+        .find(|(name, _)| *name == code)
+        .map(|(_, text)| *text)
 }
 
 pub fn error_pages() -> impl Iterator<Item = (&'static str, &'static str)> {

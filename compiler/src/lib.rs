@@ -18,8 +18,8 @@ pub mod placement;
 pub mod resolve;
 pub mod safety;
 pub mod source;
-pub mod synth;
 pub mod syntax;
+pub mod synth;
 pub mod types;
 
 use std::path::Path;
@@ -47,7 +47,9 @@ pub struct Compilation {
 
 impl Compilation {
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity() == diagnostics::Severity::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity() == diagnostics::Severity::Error)
     }
 }
 
@@ -58,7 +60,9 @@ pub fn compile(root: &Path, env: Option<&str>, fs: &dyn FileSystem) -> Compilati
     let world = types::check(&loaded, env, &mut diagnostics);
     let envs = declared_envs(&loaded);
     let model = match world.platform {
-        Some(platform) if !diagnostics.has_errors() => Some(model::lower(&world, platform, env.unwrap_or("default"))),
+        Some(platform) if !diagnostics.has_errors() => {
+            Some(model::lower(&world, platform, env.unwrap_or("default")))
+        }
         _ => None,
     };
     let (graph, plan) = match &model {

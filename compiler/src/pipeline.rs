@@ -21,10 +21,19 @@ pub fn build(root: &Path, env: Option<&str>, fs: &dyn FileSystem) -> Built {
     let output = match (&compilation.model, &compilation.graph, &compilation.plan) {
         (Some(platform), Some(graph), Some(plan)) if !compilation.has_errors() => {
             let root_dir = root.parent().unwrap_or(Path::new(""));
-            let context = emit::Context { platform, graph, plan, sources: &compilation.sources, root_dir };
+            let context = emit::Context {
+                platform,
+                graph,
+                plan,
+                sources: &compilation.sources,
+                root_dir,
+            };
             Some(emit::generate(&context))
         }
         _ => None,
     };
-    Built { compilation, output }
+    Built {
+        compilation,
+        output,
+    }
 }

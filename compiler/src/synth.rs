@@ -14,7 +14,10 @@ const SERVICES_PER_NAMESPACE: usize = 20;
 
 pub fn platform(services: usize) -> String {
     let mut out = String::with_capacity(services * 420 + 4096);
-    let _ = writeln!(out, "// A synthetic platform of {services} services, from `scripts/synth-platform {services}`.");
+    let _ = writeln!(
+        out,
+        "// A synthetic platform of {services} services, from `scripts/synth-platform {services}`."
+    );
     out.push_str("use oci\nuse components.{postgres, redis, prometheus, nginx_ingress}\n\n");
     out.push_str("platform synthetic {\n  domain = \"synthetic.example.com\"\n  cloud = oci.eu_amsterdam_1\n}\n\n");
     out.push_str("bucket dumps { size = 50G }\n\n");
@@ -34,7 +37,11 @@ pub fn platform(services: usize) -> String {
     }
     for i in 0..services {
         let ns = i / SERVICES_PER_NAMESPACE;
-        let needs: Vec<String> = [1usize, 7, 31].iter().filter(|d| i >= **d && (i + **d) % 3 != 0).map(|d| format!("s{}", i - d)).collect();
+        let needs: Vec<String> = [1usize, 7, 31]
+            .iter()
+            .filter(|d| i >= **d && (i + **d) % 3 != 0)
+            .map(|d| format!("s{}", i - d))
+            .collect();
         match i % 10 {
             0 | 5 => {
                 let _ = writeln!(
@@ -57,7 +64,10 @@ pub fn platform(services: usize) -> String {
                     let _ = writeln!(out, "  needs = [{}]", needs.join(", "));
                 }
                 if i % 10 == 1 {
-                    let _ = writeln!(out, "  expose web = {{ host = \"s{i}.${{platform.domain}}\" }}");
+                    let _ = writeln!(
+                        out,
+                        "  expose web = {{ host = \"s{i}.${{platform.domain}}\" }}"
+                    );
                 }
                 out.push_str("  probes = { live = { path = \"/healthz\" }, ready = { path = \"/ready\" } }\n");
                 out.push_str("  metrics = \"/metrics\"\n  node_role = \"app\"\n}\n\n");

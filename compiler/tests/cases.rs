@@ -38,7 +38,11 @@ struct Expected {
 
 impl std::fmt::Display for Expected {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}:{}-{}:{}", self.code, self.start.0, self.start.1, self.end.0, self.end.1)
+        write!(
+            f,
+            "{} {}:{}-{}:{}",
+            self.code, self.start.0, self.start.1, self.end.0, self.end.1
+        )
     }
 }
 
@@ -56,7 +60,11 @@ fn parse_expectations(source: &str) -> (Vec<Expected>, Option<String>) {
                 let (l, c) = p.split_once(':').expect("line:col");
                 (l.parse().expect("line"), c.parse().expect("col"))
             };
-            expected.push(Expected { code, start: point(start), end: point(end) });
+            expected.push(Expected {
+                code,
+                start: point(start),
+                end: point(end),
+            });
         } else if let Some(rest) = line.strip_prefix("// env:") {
             env = Some(rest.trim().to_string());
         }
@@ -88,7 +96,12 @@ fn run_case(dir: &Path) -> Result<(), String> {
         .collect();
     actual.sort();
     if actual != expected {
-        let show = |v: &[Expected]| v.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n");
+        let show = |v: &[Expected]| {
+            v.iter()
+                .map(|e| format!("  {e}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
         return Err(format!(
             "{}:\n expected\n{}\n found\n{}\n{}",
             main.display(),
@@ -99,7 +112,11 @@ fn run_case(dir: &Path) -> Result<(), String> {
     }
     let report = render::human(&compilation.diagnostics, &compilation.sources, Style::Plain);
     let snapshot = format!("{report}{}\n", render::summary(&compilation.diagnostics));
-    let name = dir.file_name().expect("case name").to_string_lossy().into_owned();
+    let name = dir
+        .file_name()
+        .expect("case name")
+        .to_string_lossy()
+        .into_owned();
     let result = std::panic::catch_unwind(|| {
         insta::with_settings!({
             snapshot_path => std::fs::canonicalize(dir).expect("case dir"),
@@ -117,8 +134,18 @@ fn run_case(dir: &Path) -> Result<(), String> {
 fn every_case_reports_exactly_its_expected_diagnostics() {
     let dirs = case_dirs();
     let failures: Vec<String> = dirs.iter().filter_map(|d| run_case(d).err()).collect();
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), dirs.len(), failures.join("\n\n"));
-    assert!(dirs.len() >= 40, "at least 40 failing-input cases, found {}", dirs.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        dirs.len(),
+        failures.join("\n\n")
+    );
+    assert!(
+        dirs.len() >= 40,
+        "at least 40 failing-input cases, found {}",
+        dirs.len()
+    );
 }
 
 /// No snapshot without its case, no case without its snapshot.
@@ -128,9 +155,17 @@ fn no_orphan_snapshots() {
         let has_main = dir.join("main.hpl").is_file();
         let has_snap = dir.join("report.snap").is_file();
         assert!(has_main, "{}: report.snap without main.hpl", dir.display());
-        assert!(has_snap || std::env::var("INSTA_UPDATE").is_ok(), "{}: main.hpl without report.snap", dir.display());
+        assert!(
+            has_snap || std::env::var("INSTA_UPDATE").is_ok(),
+            "{}: main.hpl without report.snap",
+            dir.display()
+        );
         for entry in std::fs::read_dir(&dir).expect("case dir") {
-            let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+            let name = entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned();
             assert!(
                 name.ends_with(".hpl") || name == "report.snap" || name.ends_with(".snap.new"),
                 "{}: unexpected file {name}",

@@ -10,8 +10,14 @@ fn inputs() -> Vec<PathBuf> {
     let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
     let mut files = Vec::new();
     for dir in ["corpus/pipeline", "corpus/format", "regressions"] {
-        let Ok(entries) = std::fs::read_dir(fuzz.join(dir)) else { continue };
-        files.extend(entries.map(|e| e.expect("entry").path()).filter(|p| p.is_file()));
+        let Ok(entries) = std::fs::read_dir(fuzz.join(dir)) else {
+            continue;
+        };
+        files.extend(
+            entries
+                .map(|e| e.expect("entry").path())
+                .filter(|p| p.is_file()),
+        );
     }
     files.sort();
     files
@@ -20,7 +26,11 @@ fn inputs() -> Vec<PathBuf> {
 #[test]
 fn every_kept_fuzz_input_compiles_builds_and_formats_without_panicking() {
     let files = inputs();
-    assert!(files.len() >= 10, "the seed corpus is present ({} files)", files.len());
+    assert!(
+        files.len() >= 10,
+        "the seed corpus is present ({} files)",
+        files.len()
+    );
     for file in files {
         let data = std::fs::read(&file).expect("read input");
         let fs = MemoryFs::default().with("/fuzz/main.hpl", data.clone());
@@ -31,7 +41,11 @@ fn every_kept_fuzz_input_compiles_builds_and_formats_without_panicking() {
         }
         if let Ok(text) = std::str::from_utf8(&data) {
             if let Err(problem) = hplc::fmt::verify(text) {
-                assert!(problem.starts_with("not formatted"), "{}: {problem}", file.display());
+                assert!(
+                    problem.starts_with("not formatted"),
+                    "{}: {problem}",
+                    file.display()
+                );
             }
         }
     }

@@ -17,14 +17,21 @@ use serde_json::Value;
 
 /// Every environment of platform.hpl, built.
 fn builds() -> Vec<(String, Output)> {
-    environments().into_iter().map(|(name, env)| (name, build(env.as_deref()))).collect()
+    environments()
+        .into_iter()
+        .map(|(name, env)| (name, build(env.as_deref())))
+        .collect()
 }
 
 /// Builds a variant of platform.hpl held in memory.
 fn build_text(text: &str) -> Output {
     let root = Path::new("/memory/platform.hpl");
     let compilation = hplc::compile(root, None, &MemoryFs::default().with(root, text));
-    assert!(!compilation.has_errors(), "the variant has errors: {:#?}", compilation.diagnostics);
+    assert!(
+        !compilation.has_errors(),
+        "the variant has errors: {:#?}",
+        compilation.diagnostics
+    );
     common::generate(&compilation)
 }
 
@@ -33,12 +40,21 @@ fn dashboards(output: &Output) -> Vec<(String, Value)> {
         .files
         .iter()
         .filter(|(path, _)| path.starts_with("grafana/dashboards/") && path.ends_with(".json"))
-        .map(|(path, text)| (path.clone(), serde_json::from_str(text).unwrap_or_else(|e| panic!("{path}: {e}"))))
+        .map(|(path, text)| {
+            (
+                path.clone(),
+                serde_json::from_str(text).unwrap_or_else(|e| panic!("{path}: {e}")),
+            )
+        })
         .collect()
 }
 
 fn panels(dashboard: &Value) -> Vec<&Value> {
-    dashboard["panels"].as_array().expect("panels").iter().collect()
+    dashboard["panels"]
+        .as_array()
+        .expect("panels")
+        .iter()
+        .collect()
 }
 
 /// Every panel, those inside collapsed rows too.
@@ -54,19 +70,31 @@ fn all_panels(dashboard: &Value) -> Vec<&Value> {
 /// The groups of every PrometheusRule the backend writes under k8s/ (one
 /// for the platform, one per namespace of services).
 fn rule_groups(output: &Output) -> serde_yaml::Value {
-    let (_, text) = output.files.iter().find(|(path, _)| path.ends_with("/prometheus-rules.yaml")).expect("PrometheusRules");
+    let (_, text) = output
+        .files
+        .iter()
+        .find(|(path, _)| path.ends_with("/prometheus-rules.yaml"))
+        .expect("PrometheusRules");
     let mut groups = Vec::new();
     for document in text.split("---\n").filter(|d| !d.trim().is_empty()) {
         let rule: serde_yaml::Value = serde_yaml::from_str(document).expect("rules parse");
         assert_eq!(rule["kind"].as_str(), Some("PrometheusRule"));
-        groups.extend(rule["spec"]["groups"].as_sequence().expect("groups").iter().cloned());
+        groups.extend(
+            rule["spec"]["groups"]
+                .as_sequence()
+                .expect("groups")
+                .iter()
+                .cloned(),
+        );
     }
     serde_yaml::Value::Sequence(groups)
 }
 
 /// promtool from the validators (shared/tools/validate/install.sh).
 fn promtool() -> PathBuf {
-    let tools = std::env::var_os("HPL_TOOLS").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/opt/hpl-tools"));
+    let tools = std::env::var_os("HPL_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/opt/hpl-tools"));
     let promtool = tools.join("bin/promtool");
     assert!(
         promtool.is_file(),
@@ -85,8 +113,16 @@ fn check_rules(name: &str, groups: &serde_yaml::Value) {
     let mut doc = serde_yaml::Mapping::new();
     doc.insert("groups".into(), groups.clone());
     std::fs::write(&file, serde_yaml::to_string(&doc).expect("yaml")).expect("write rules");
-    let run = Command::new(promtool()).args(["check", "rules", "--lint=duplicate-rules", "--lint-fatal"]).arg(&file).output().expect("run promtool");
-    let report = format!("{}{}", String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
+    let run = Command::new(promtool())
+        .args(["check", "rules", "--lint=duplicate-rules", "--lint-fatal"])
+        .arg(&file)
+        .output()
+        .expect("run promtool");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
     assert!(run.status.success(), "promtool rejects {name}:\n{report}");
     let _ = std::fs::remove_file(&file);
 }
@@ -111,10 +147,16 @@ fn every_dashboard_query_is_valid_promql() {
                     // inside label values, where any text is valid.
                     let expr = expr.replace("$__rate_interval", "1m");
                     let mut rule = serde_yaml::Mapping::new();
-                    rule.insert("record".into(), format!("hplc:dashboard_query_{}", rules.len()).into());
+                    rule.insert(
+                        "record".into(),
+                        format!("hplc:dashboard_query_{}", rules.len()).into(),
+                    );
                     rule.insert("expr".into(), expr.into());
                     let mut labels = serde_yaml::Mapping::new();
-                    labels.insert("panel".into(), format!("{path} {}", panel["title"].as_str().unwrap_or_default()).into());
+                    labels.insert(
+                        "panel".into(),
+                        format!("{path} {}", panel["title"].as_str().unwrap_or_default()).into(),
+                    );
                     rule.insert("labels".into(), labels.into());
                     rules.push(serde_yaml::Value::Mapping(rule));
                 }
@@ -124,7 +166,10 @@ fn every_dashboard_query_is_valid_promql() {
         let mut group = serde_yaml::Mapping::new();
         group.insert("name".into(), "dashboards".into());
         group.insert("rules".into(), serde_yaml::Value::Sequence(rules));
-        check_rules(&format!("dashboards-{env}"), &serde_yaml::Value::Sequence(vec![group.into()]));
+        check_rules(
+            &format!("dashboards-{env}"),
+            &serde_yaml::Value::Sequence(vec![group.into()]),
+        );
     }
 }
 
@@ -136,30 +181,65 @@ fn dashboards_have_short_uids_unique_ids_and_no_overlapping_panels() {
         let mut uids = BTreeSet::new();
         for (path, dashboard) in &all {
             let uid = dashboard["uid"].as_str().expect("uid");
-            assert!(!uid.is_empty() && uid.len() <= 40, "{env} {path}: uid {uid}");
+            assert!(
+                !uid.is_empty() && uid.len() <= 40,
+                "{env} {path}: uid {uid}"
+            );
             assert!(uids.insert(uid.to_string()), "{env}: uid {uid} twice");
             assert!(dashboard["id"].is_null(), "{env} {path}: id must be null");
             let mut ids = BTreeSet::new();
             for panel in all_panels(dashboard) {
                 let id = panel["id"].as_u64().expect("panel id");
-                assert!(ids.insert(id), "{env} {path}: panel id {id} twice ({})", panel["title"]);
+                assert!(
+                    ids.insert(id),
+                    "{env} {path}: panel id {id} twice ({})",
+                    panel["title"]
+                );
                 if panel["targets"].as_array().is_some_and(|t| !t.is_empty()) {
-                    assert_eq!(panel["datasource"]["uid"].as_str(), Some("prometheus"), "{env} {path}: {}", panel["title"]);
+                    assert_eq!(
+                        panel["datasource"]["uid"].as_str(),
+                        Some("prometheus"),
+                        "{env} {path}: {}",
+                        panel["title"]
+                    );
                 }
             }
             // The open layout, and the layout inside each collapsed row
             // (as it is when the row is opened).
             check_layout(&format!("{env} {path}"), &panels(dashboard));
-            for row in panels(dashboard).into_iter().filter(|p| p["collapsed"] == true) {
-                let inner: Vec<&Value> = row["panels"].as_array().expect("a collapsed row's panels").iter().collect();
-                assert!(!inner.is_empty(), "{env} {path}: collapsed row {} is empty", row["title"]);
-                assert!(row["repeat"].is_string(), "{env} {path}: rows are collapsed only to be repeated");
+            for row in panels(dashboard)
+                .into_iter()
+                .filter(|p| p["collapsed"] == true)
+            {
+                let inner: Vec<&Value> = row["panels"]
+                    .as_array()
+                    .expect("a collapsed row's panels")
+                    .iter()
+                    .collect();
+                assert!(
+                    !inner.is_empty(),
+                    "{env} {path}: collapsed row {} is empty",
+                    row["title"]
+                );
+                assert!(
+                    row["repeat"].is_string(),
+                    "{env} {path}: rows are collapsed only to be repeated"
+                );
                 let row_y = row["gridPos"]["y"].as_i64().expect("y");
-                assert!(inner.iter().all(|p| p["gridPos"]["y"].as_i64() > Some(row_y)), "{env} {path}: panels above their row");
+                assert!(
+                    inner
+                        .iter()
+                        .all(|p| p["gridPos"]["y"].as_i64() > Some(row_y)),
+                    "{env} {path}: panels above their row"
+                );
                 check_layout(&format!("{env} {path} {}", row["title"]), &inner);
             }
-            let variables: Vec<&str> =
-                dashboard["templating"]["list"].as_array().expect("variables").iter().filter_map(|v| v["name"].as_str()).collect();
+            let variables: Vec<&str> = dashboard["templating"]["list"]
+                .as_array()
+                .expect("variables")
+                .iter()
+                .filter_map(|v| v["name"].as_str())
+                .collect();
             assert_eq!(variables, ["namespace", "service"], "{env} {path}");
         }
     }
@@ -172,7 +252,10 @@ fn check_layout(place: &str, panels: &[&Value]) {
         let title = panel["title"].as_str().unwrap_or_default().to_string();
         let grid = &panel["gridPos"];
         let [x, y, w, h] = ["x", "y", "w", "h"].map(|k| grid[k].as_i64().expect("gridPos"));
-        assert!(x >= 0 && w > 0 && h > 0 && x + w <= 24, "{place}: {title} leaves the 24 columns");
+        assert!(
+            x >= 0 && w > 0 && h > 0 && x + w <= 24,
+            "{place}: {title} leaves the 24 columns"
+        );
         for (ox, oy, ow, oh, other) in &boxes {
             let apart = x + w <= *ox || *ox + ow <= x || y + h <= *oy || *oy + oh <= y;
             assert!(apart, "{place}: {title} overlaps {other}");
@@ -184,7 +267,10 @@ fn check_layout(place: &str, panels: &[&Value]) {
 #[test]
 fn the_dashboards_also_ship_as_sidecar_configmaps() {
     let output = build(None);
-    let text = output.files.get("k8s/health-observability/grafana-dashboards.yaml").expect("ConfigMaps");
+    let text = output
+        .files
+        .get("k8s/health-observability/grafana-dashboards.yaml")
+        .expect("ConfigMaps");
     for (path, _) in dashboards(&output) {
         let name = path.trim_start_matches("grafana/dashboards/");
         let configmap = text
@@ -193,9 +279,13 @@ fn the_dashboards_also_ship_as_sidecar_configmaps() {
             .map(|d| serde_yaml::from_str::<serde_yaml::Value>(d).expect("yaml"))
             .find(|d| d["data"][name].is_string())
             .unwrap_or_else(|| panic!("no ConfigMap holds {name}"));
-        assert_eq!(configmap["metadata"]["labels"]["grafana_dashboard"].as_str(), Some("1"));
+        assert_eq!(
+            configmap["metadata"]["labels"]["grafana_dashboard"].as_str(),
+            Some("1")
+        );
         // Compact JSON in the ConfigMap, the same dashboard as the file.
-        let shipped: Value = serde_json::from_str(configmap["data"][name].as_str().expect("text")).expect("json");
+        let shipped: Value =
+            serde_json::from_str(configmap["data"][name].as_str().expect("text")).expect("json");
         let file: Value = serde_json::from_str(&output.files[&path]).expect("json");
         assert_eq!(shipped, file, "{name}");
     }
@@ -210,44 +300,95 @@ fn the_seed_alerts_cover_every_service_and_the_declared_alerts_are_there() {
         .expect("groups")
         .iter()
         .flat_map(|g| g["rules"].as_sequence().expect("rules").iter())
-        .filter_map(|r| Some((r["alert"].as_str()?.to_string(), r["labels"]["service"].as_str().unwrap_or_default().to_string())))
+        .filter_map(|r| {
+            Some((
+                r["alert"].as_str()?.to_string(),
+                r["labels"]["service"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            ))
+        })
         .collect();
     let has = |alert: &str, service: &str| alerts.iter().any(|(a, s)| a == alert && s == service);
-    for service in ["health-api-server", "postgres-health", "rabbitmq-broker", "promtail-agent", "kube-state-metrics-exporter"] {
-        for alert in ["ContainerCpuHigh", "ContainerMemoryHigh", "PodRestartLoop", "ServiceDown"] {
+    for service in [
+        "health-api-server",
+        "postgres-health",
+        "rabbitmq-broker",
+        "promtail-agent",
+        "kube-state-metrics-exporter",
+    ] {
+        for alert in [
+            "ContainerCpuHigh",
+            "ContainerMemoryHigh",
+            "PodRestartLoop",
+            "ServiceDown",
+        ] {
             assert!(has(alert, service), "{alert} of {service}");
         }
     }
-    assert!(has("DatabaseConnectionFailures", "postgres-auth"), "the postgres component's alert");
-    assert!(has("DatabaseConnectionFailures", "redis-health"), "the redis component's alert");
+    assert!(
+        has("DatabaseConnectionFailures", "postgres-auth"),
+        "the postgres component's alert"
+    );
+    assert!(
+        has("DatabaseConnectionFailures", "redis-health"),
+        "the redis component's alert"
+    );
     assert!(has("QueueBacklog", "etl"), "the alert declared on etl");
     assert!(has("PublicApiErrors", ""), "the alert declared on its own");
-    assert!(!alerts.iter().any(|(_, s)| s == "system-pods"), "managed services are the cloud's");
+    assert!(
+        !alerts.iter().any(|(_, s)| s == "system-pods"),
+        "managed services are the cloud's"
+    );
     let text = serde_yaml::to_string(&groups).expect("yaml");
-    assert!(text.contains("> 0.8") && text.contains("> 0.85") && text.contains("for: 5m") && text.contains("for: 1m"));
+    assert!(
+        text.contains("> 0.8")
+            && text.contains("> 0.85")
+            && text.contains("for: 5m")
+            && text.contains("for: 1m")
+    );
 }
 
 /// The thresholds of the panel titled `title` in the capacity dashboard.
 fn capacity_thresholds(output: &Output, title: &str) -> Vec<(String, Option<f64>)> {
-    let dashboard: Value = serde_json::from_str(&output.files["grafana/dashboards/capacity.json"]).expect("json");
-    let panel = panels(&dashboard).into_iter().find(|p| p["title"] == title).unwrap_or_else(|| panic!("no panel {title}"));
+    let dashboard: Value =
+        serde_json::from_str(&output.files["grafana/dashboards/capacity.json"]).expect("json");
+    let panel = panels(&dashboard)
+        .into_iter()
+        .find(|p| p["title"] == title)
+        .unwrap_or_else(|| panic!("no panel {title}"));
     panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
         .as_array()
         .expect("steps")
         .iter()
-        .map(|s| (s["color"].as_str().expect("color").to_string(), s["value"].as_f64()))
+        .map(|s| {
+            (
+                s["color"].as_str().expect("color").to_string(),
+                s["value"].as_f64(),
+            )
+        })
         .collect()
 }
 
 /// The yellow threshold (what the plan requests) of every node's CPU panel.
 fn planned_node_cpu(output: &Output) -> BTreeMap<String, f64> {
-    let dashboard: Value = serde_json::from_str(&output.files["grafana/dashboards/capacity.json"]).expect("json");
+    let dashboard: Value =
+        serde_json::from_str(&output.files["grafana/dashboards/capacity.json"]).expect("json");
     panels(&dashboard)
         .into_iter()
-        .filter_map(|p| p["title"].as_str()?.strip_suffix(": CPU (cores)").map(|node| (node.to_string(), p)))
+        .filter_map(|p| {
+            p["title"]
+                .as_str()?
+                .strip_suffix(": CPU (cores)")
+                .map(|node| (node.to_string(), p))
+        })
         .map(|(node, p)| {
             let thresholds = capacity_thresholds(output, &format!("{node}: CPU (cores)"));
-            let yellow = thresholds.iter().find(|(c, _)| c == "yellow").and_then(|(_, v)| *v);
+            let yellow = thresholds
+                .iter()
+                .find(|(c, _)| c == "yellow")
+                .and_then(|(_, v)| *v);
             let yellow = yellow.unwrap_or_else(|| panic!("{node}: no planned threshold in {p}"));
             (node, yellow)
         })
@@ -259,21 +400,48 @@ fn the_capacity_thresholds_follow_a_request_changed_in_the_source() {
     let text = std::fs::read_to_string(repo().join("platform.hpl")).expect("platform.hpl");
     let original = build_text(&text);
     let before = "  cpu = 125m ..= 500m\n  memory = 256Mi ..= 512Mi\n  replicas = 2 ..= 3";
-    assert_eq!(text.matches(before).count(), 1, "health_api_server's resources in platform.hpl");
+    assert_eq!(
+        text.matches(before).count(),
+        1,
+        "health_api_server's resources in platform.hpl"
+    );
     let changed_text = text.replace(before, &before.replace("125m", "150m"));
     let changed = build_text(&changed_text);
 
     // The planned total of requests grows by two replicas' worth (2 x 25m),
     // and so do the nodes that hold the replicas, each by its share.
-    let total = |o: &Output| capacity_thresholds(o, "CPU requested (cores)")[1].1.expect("planned");
-    assert!((total(&changed) - total(&original) - 0.05).abs() < 1e-9, "{} -> {}", total(&original), total(&changed));
+    let total = |o: &Output| {
+        capacity_thresholds(o, "CPU requested (cores)")[1]
+            .1
+            .expect("planned")
+    };
+    assert!(
+        (total(&changed) - total(&original) - 0.05).abs() < 1e-9,
+        "{} -> {}",
+        total(&original),
+        total(&changed)
+    );
     let (nodes_before, nodes_after) = (planned_node_cpu(&original), planned_node_cpu(&changed));
-    assert_eq!(nodes_before.keys().collect::<Vec<_>>(), nodes_after.keys().collect::<Vec<_>>());
-    let moved: Vec<(&String, f64)> =
-        nodes_before.iter().map(|(node, before)| (node, nodes_after[node] - before)).filter(|(_, d)| d.abs() > 1e-9).collect();
+    assert_eq!(
+        nodes_before.keys().collect::<Vec<_>>(),
+        nodes_after.keys().collect::<Vec<_>>()
+    );
+    let moved: Vec<(&String, f64)> = nodes_before
+        .iter()
+        .map(|(node, before)| (node, nodes_after[node] - before))
+        .filter(|(_, d)| d.abs() > 1e-9)
+        .collect();
     assert!(!moved.is_empty(), "no node's planned CPU moved");
-    assert!(moved.iter().all(|(_, d)| (d / 0.025).fract().abs() < 1e-6 && *d > 0.0), "{moved:?}");
-    assert!((moved.iter().map(|(_, d)| d).sum::<f64>() - 0.05).abs() < 1e-9, "{moved:?}");
+    assert!(
+        moved
+            .iter()
+            .all(|(_, d)| (d / 0.025).fract().abs() < 1e-6 && *d > 0.0),
+        "{moved:?}"
+    );
+    assert!(
+        (moved.iter().map(|(_, d)| d).sum::<f64>() - 0.05).abs() < 1e-9,
+        "{moved:?}"
+    );
 }
 
 /// Kubernetes refuses a ConfigMap over 1 MiB: the dashboards must not grow
@@ -282,21 +450,40 @@ fn the_capacity_thresholds_follow_a_request_changed_in_the_source() {
 #[test]
 fn dashboard_configmaps_stay_small_as_the_platform_grows() {
     let sizes = |n: usize| -> BTreeMap<String, usize> {
-        let fs = MemoryFs::default().with("/synth/platform.hpl", hplc::synth::platform(n).into_bytes());
+        let fs =
+            MemoryFs::default().with("/synth/platform.hpl", hplc::synth::platform(n).into_bytes());
         let built = hplc::pipeline::build(Path::new("/synth/platform.hpl"), None, &fs);
         let output = built.output.expect("the synthetic platform builds");
-        for (path, text) in output.files.iter().filter(|(p, _)| p.starts_with("k8s/") && p.ends_with(".yaml")) {
+        for (path, text) in output
+            .files
+            .iter()
+            .filter(|(p, _)| p.starts_with("k8s/") && p.ends_with(".yaml"))
+        {
             for document in text.split("---\n") {
-                assert!(document.len() < 1 << 19, "{path}: an object of {} bytes at {n} services", document.len());
+                assert!(
+                    document.len() < 1 << 19,
+                    "{path}: an object of {} bytes at {n} services",
+                    document.len()
+                );
             }
         }
-        let text = output.files.iter().find(|(p, _)| p.ends_with("/grafana-dashboards.yaml")).expect("ConfigMaps").1;
+        let text = output
+            .files
+            .iter()
+            .find(|(p, _)| p.ends_with("/grafana-dashboards.yaml"))
+            .expect("ConfigMaps")
+            .1;
         let nodes = built.compilation.model.as_ref().expect("model").nodes.len();
         let mut sizes: BTreeMap<String, usize> = text
             .split("---\n")
             .filter(|d| !d.trim().is_empty())
             .map(|d| serde_yaml::from_str::<serde_yaml::Value>(d).expect("yaml"))
-            .map(|d| (d["metadata"]["name"].as_str().expect("name").to_string(), serde_yaml::to_string(&d["data"]).expect("yaml").len()))
+            .map(|d| {
+                (
+                    d["metadata"]["name"].as_str().expect("name").to_string(),
+                    serde_yaml::to_string(&d["data"]).expect("yaml").len(),
+                )
+            })
             .collect();
         sizes.insert("nodes".into(), nodes);
         sizes
@@ -308,9 +495,16 @@ fn dashboard_configmaps_stay_small_as_the_platform_grows() {
         let growth = size - small[name];
         if name.ends_with("-capacity") {
             // Two panels per node, about a kilobyte each.
-            assert!(growth <= added_nodes * 2200, "{name} grows by {growth} bytes for {added_nodes} nodes");
+            assert!(
+                growth <= added_nodes * 2200,
+                "{name} grows by {growth} bytes for {added_nodes} nodes"
+            );
         } else {
-            assert!(growth < 512, "{name} grows with the services: {} -> {size} bytes", small[name]);
+            assert!(
+                growth < 512,
+                "{name} grows with the services: {} -> {size} bytes",
+                small[name]
+            );
         }
     }
 }

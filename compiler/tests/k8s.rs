@@ -27,11 +27,16 @@ impl Built {
     }
 
     fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
-        self.objects.iter().map(|(_, o)| o).filter(move |o| o["kind"] == kind)
+        self.objects
+            .iter()
+            .map(|(_, o)| o)
+            .filter(move |o| o["kind"] == kind)
     }
 
     fn find(&self, kind: &str, namespace: &str, name: &str) -> Option<&Value> {
-        self.objects.iter().map(|(_, o)| o).find(|o| o["kind"] == kind && o["metadata"]["name"] == name && namespace_of(o) == namespace)
+        self.objects.iter().map(|(_, o)| o).find(|o| {
+            o["kind"] == kind && o["metadata"]["name"] == name && namespace_of(o) == namespace
+        })
     }
 }
 
@@ -48,15 +53,24 @@ fn build_all() -> Vec<Built> {
             let compilation = common::compile(env.as_deref());
             let output = common::generate(&compilation);
             let mut objects = Vec::new();
-            for (path, text) in output.files.iter().filter(|(p, _)| p.starts_with("k8s/") && p.ends_with(".yaml")) {
+            for (path, text) in output
+                .files
+                .iter()
+                .filter(|(p, _)| p.starts_with("k8s/") && p.ends_with(".yaml"))
+            {
                 for document in serde_yaml::Deserializer::from_str(text) {
-                    let value = Value::deserialize(document).unwrap_or_else(|e| panic!("{path}: {e}"));
+                    let value =
+                        Value::deserialize(document).unwrap_or_else(|e| panic!("{path}: {e}"));
                     if !value.is_null() {
                         objects.push((path.clone(), value));
                     }
                 }
             }
-            Built { env: name, compilation, objects }
+            Built {
+                env: name,
+                compilation,
+                objects,
+            }
         })
         .collect()
 }
@@ -91,7 +105,11 @@ fn containers(spec: &Value) -> Vec<Value> {
 fn labels_of(value: &Value) -> BTreeMap<String, String> {
     value
         .as_mapping()
-        .map(|m| m.iter().map(|(k, v)| (str_of(k).to_string(), str_of(v).to_string())).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (str_of(k).to_string(), str_of(v).to_string()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -114,40 +132,90 @@ struct Opening {
 /// names pods of the policy's own namespace `home`.
 fn peer_texts(peer: &Value, home: &str) -> Vec<String> {
     if let Some(cidr) = peer["ipBlock"]["cidr"].as_str() {
-        let except: Vec<String> = seq(&peer["ipBlock"]["except"]).iter().map(|e| str_of(e).to_string()).collect();
-        return vec![if except.is_empty() { format!("ip {cidr}") } else { format!("ip {cidr} except {}", except.join(",")) }];
+        let except: Vec<String> = seq(&peer["ipBlock"]["except"])
+            .iter()
+            .map(|e| str_of(e).to_string())
+            .collect();
+        return vec![if except.is_empty() {
+            format!("ip {cidr}")
+        } else {
+            format!("ip {cidr} except {}", except.join(","))
+        }];
     }
     let namespace = match peer.get("namespaceSelector") {
-        Some(selector) => labels_of(&selector["matchLabels"]).get("kubernetes.io/metadata.name").cloned().unwrap_or_default(),
+        Some(selector) => labels_of(&selector["matchLabels"])
+            .get("kubernetes.io/metadata.name")
+            .cloned()
+            .unwrap_or_default(),
         None => home.to_string(),
     };
     let selector = &peer["podSelector"];
     if let Some(expressions) = selector["matchExpressions"].as_sequence() {
-        assert!(selector.get("matchLabels").is_none() && expressions.len() == 1, "one In expression: {peer:?}");
+        assert!(
+            selector.get("matchLabels").is_none() && expressions.len() == 1,
+            "one In expression: {peer:?}"
+        );
         let expression = &expressions[0];
-        assert_eq!((str_of(&expression["key"]), str_of(&expression["operator"])), ("app.kubernetes.io/name", "In"));
-        return seq(&expression["values"]).iter().map(|name| format!("pods {namespace}/{}", str_of(name))).collect();
+        assert_eq!(
+            (str_of(&expression["key"]), str_of(&expression["operator"])),
+            ("app.kubernetes.io/name", "In")
+        );
+        return seq(&expression["values"])
+            .iter()
+            .map(|name| format!("pods {namespace}/{}", str_of(name)))
+            .collect();
     }
     let pods = labels_of(&selector["matchLabels"]);
-    vec![format!("pods {namespace}/{}", pods.values().cloned().collect::<Vec<_>>().join(","))]
+    vec![format!(
+        "pods {namespace}/{}",
+        pods.values().cloned().collect::<Vec<_>>().join(",")
+    )]
 }
 
 fn openings(built: &Built) -> Vec<Opening> {
     let mut found = Vec::new();
     for policy in built.of_kind("NetworkPolicy") {
         let selector = labels_of(&policy["spec"]["podSelector"]["matchLabels"]);
-        let owner = (namespace_of(policy).to_string(), selector.get("app.kubernetes.io/name").cloned().unwrap_or_else(|| "*".into()));
-        for (direction, key, peers) in [("ingress", "ingress", "from"), ("egress", "egress", "to")] {
+        let owner = (
+            namespace_of(policy).to_string(),
+            selector
+                .get("app.kubernetes.io/name")
+                .cloned()
+                .unwrap_or_else(|| "*".into()),
+        );
+        for (direction, key, peers) in [("ingress", "ingress", "from"), ("egress", "egress", "to")]
+        {
             for rule in seq(&policy["spec"][key]) {
-                let mut ports: Vec<i64> = seq(&rule["ports"]).iter().map(|p| p["port"].as_i64().expect("numeric port")).collect();
+                let mut ports: Vec<i64> = seq(&rule["ports"])
+                    .iter()
+                    .map(|p| p["port"].as_i64().expect("numeric port"))
+                    .collect();
                 ports.sort();
-                assert!(!ports.is_empty(), "{}: a rule of {} opens every port", built.env, str_of(&policy["metadata"]["name"]));
+                assert!(
+                    !ports.is_empty(),
+                    "{}: a rule of {} opens every port",
+                    built.env,
+                    str_of(&policy["metadata"]["name"])
+                );
                 let peers = seq(&rule[peers]);
                 if peers.is_empty() {
-                    found.push(Opening { owner: owner.clone(), direction, peer: "anywhere".into(), ports: ports.clone() });
+                    found.push(Opening {
+                        owner: owner.clone(),
+                        direction,
+                        peer: "anywhere".into(),
+                        ports: ports.clone(),
+                    });
                 }
-                for peer in peers.iter().flat_map(|p| peer_texts(p, namespace_of(policy))) {
-                    found.push(Opening { owner: owner.clone(), direction, peer, ports: ports.clone() });
+                for peer in peers
+                    .iter()
+                    .flat_map(|p| peer_texts(p, namespace_of(policy)))
+                {
+                    found.push(Opening {
+                        owner: owner.clone(),
+                        direction,
+                        peer,
+                        ports: ports.clone(),
+                    });
                 }
             }
         }
@@ -166,7 +234,10 @@ fn expected_openings(built: &Built) -> Vec<Opening> {
     };
     let key = |id: usize| {
         let s = &platform.services[id];
-        (platform.namespaces[s.namespace].k8s_name.clone(), s.k8s_name.clone())
+        (
+            platform.namespaces[s.namespace].k8s_name.clone(),
+            s.k8s_name.clone(),
+        )
     };
     let pods = |(ns, name): &(String, String)| format!("pods {ns}/{name}");
     let mut expected = Vec::new();
@@ -174,31 +245,76 @@ fn expected_openings(built: &Built) -> Vec<Opening> {
         let mut ports: Vec<i64> = edge.ports.iter().map(|(_, p)| i64::from(*p)).collect();
         ports.sort();
         if owned(edge.from) {
-            expected.push(Opening { owner: key(edge.from), direction: "egress", peer: pods(&key(edge.to)), ports: ports.clone() });
+            expected.push(Opening {
+                owner: key(edge.from),
+                direction: "egress",
+                peer: pods(&key(edge.to)),
+                ports: ports.clone(),
+            });
         }
         if owned(edge.to) {
-            expected.push(Opening { owner: key(edge.to), direction: "ingress", peer: pods(&key(edge.from)), ports });
+            expected.push(Opening {
+                owner: key(edge.to),
+                direction: "ingress",
+                peer: pods(&key(edge.from)),
+                ports,
+            });
         }
     }
-    for (id, service) in platform.services.iter().enumerate().filter(|(id, _)| owned(*id)) {
+    for (id, service) in platform
+        .services
+        .iter()
+        .enumerate()
+        .filter(|(id, _)| owned(*id))
+    {
         if service.ingress_controller {
-            let mut public: Vec<i64> =
-                service.ports.iter().filter(|(n, _)| **n != service.metrics_port).map(|(_, p)| i64::from(*p)).collect();
+            let mut public: Vec<i64> = service
+                .ports
+                .iter()
+                .filter(|(n, _)| **n != service.metrics_port)
+                .map(|(_, p)| i64::from(*p))
+                .collect();
             public.sort();
-            expected.push(Opening { owner: key(id), direction: "ingress", peer: "ip 0.0.0.0/0".into(), ports: public });
+            expected.push(Opening {
+                owner: key(id),
+                direction: "ingress",
+                peer: "ip 0.0.0.0/0".into(),
+                ports: public,
+            });
         }
         if !service.permissions.is_empty() {
             let mut api = vec![443, i64::from(platform.cloud.api_server_port)];
             api.sort();
             api.dedup();
-            expected.push(Opening { owner: key(id), direction: "egress", peer: "anywhere".into(), ports: api });
+            expected.push(Opening {
+                owner: key(id),
+                direction: "egress",
+                peer: "anywhere".into(),
+                ports: api,
+            });
         }
         if service.backup.is_some() {
             let (ns, name) = key(id);
             let job = (ns.clone(), format!("{name}-backup"));
-            let port = i64::from(*service.ports.values().next().expect("a database has a port"));
-            expected.push(Opening { owner: job.clone(), direction: "egress", peer: pods(&key(id)), ports: vec![port] });
-            expected.push(Opening { owner: key(id), direction: "ingress", peer: pods(&job), ports: vec![port] });
+            let port = i64::from(
+                *service
+                    .ports
+                    .values()
+                    .next()
+                    .expect("a database has a port"),
+            );
+            expected.push(Opening {
+                owner: job.clone(),
+                direction: "egress",
+                peer: pods(&key(id)),
+                ports: vec![port],
+            });
+            expected.push(Opening {
+                owner: key(id),
+                direction: "ingress",
+                peer: pods(&job),
+                ports: vec![port],
+            });
             expected.push(Opening {
                 owner: job,
                 direction: "egress",
@@ -208,7 +324,11 @@ fn expected_openings(built: &Built) -> Vec<Opening> {
         }
     }
     for namespace in platform.namespaces.iter().filter(|n| !n.managed) {
-        if platform.services.iter().any(|s| !s.managed && platform.namespaces[s.namespace].k8s_name == namespace.k8s_name) {
+        if platform
+            .services
+            .iter()
+            .any(|s| !s.managed && platform.namespaces[s.namespace].k8s_name == namespace.k8s_name)
+        {
             expected.push(Opening {
                 owner: (namespace.k8s_name.clone(), "*".into()),
                 direction: "egress",
@@ -231,18 +351,33 @@ fn one_allow_rule_per_graph_edge_and_nothing_else_open() {
         for namespace in platform.namespaces.iter().filter(|n| !n.managed) {
             let deny = built
                 .find("NetworkPolicy", &namespace.k8s_name, "default-deny")
-                .unwrap_or_else(|| panic!("{}: no default-deny in {}", built.env, namespace.k8s_name));
-            assert_eq!(deny["spec"]["podSelector"], Value::Mapping(Default::default()));
-            assert_eq!(seq(&deny["spec"]["policyTypes"]), vec![Value::from("Ingress"), Value::from("Egress")]);
+                .unwrap_or_else(|| {
+                    panic!("{}: no default-deny in {}", built.env, namespace.k8s_name)
+                });
+            assert_eq!(
+                deny["spec"]["podSelector"],
+                Value::Mapping(Default::default())
+            );
+            assert_eq!(
+                seq(&deny["spec"]["policyTypes"]),
+                vec![Value::from("Ingress"), Value::from("Egress")]
+            );
             assert!(deny["spec"]["ingress"].is_null() && deny["spec"]["egress"].is_null());
         }
         let found = openings(built);
         let expected = expected_openings(built);
         let graph = built.compilation.graph.as_ref().expect("graph");
-        assert!(graph.edges.iter().any(|e| e.kind == EdgeKind::Scrape) && graph.edges.iter().any(|e| e.kind == EdgeKind::Ingress));
+        assert!(
+            graph.edges.iter().any(|e| e.kind == EdgeKind::Scrape)
+                && graph.edges.iter().any(|e| e.kind == EdgeKind::Ingress)
+        );
         let missing: Vec<_> = expected.iter().filter(|e| !found.contains(e)).collect();
         let extra: Vec<_> = found.iter().filter(|f| !expected.contains(f)).collect();
-        assert!(missing.is_empty() && extra.is_empty(), "{}: missing {missing:#?}\nnot accounted for {extra:#?}", built.env);
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{}: missing {missing:#?}\nnot accounted for {extra:#?}",
+            built.env
+        );
         assert_eq!(found, expected, "{}: each opening exactly once", built.env);
     }
 }
@@ -252,8 +387,16 @@ fn one_allow_rule_per_graph_edge_and_nothing_else_open() {
 // ---------------------------------------------------------------------------
 
 /// The volume types the restricted profile allows.
-const RESTRICTED_VOLUMES: [&str; 8] =
-    ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
+const RESTRICTED_VOLUMES: [&str; 8] = [
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+];
 
 fn restricted_violations(spec: &Value) -> Vec<String> {
     let mut problems = Vec::new();
@@ -264,8 +407,17 @@ fn restricted_violations(spec: &Value) -> Vec<String> {
         }
     }
     for volume in seq(&spec["volumes"]) {
-        let kinds: Vec<String> = volume.as_mapping().expect("volume").keys().map(|k| str_of(k).to_string()).filter(|k| k != "name").collect();
-        if !kinds.iter().all(|k| RESTRICTED_VOLUMES.contains(&k.as_str())) {
+        let kinds: Vec<String> = volume
+            .as_mapping()
+            .expect("volume")
+            .keys()
+            .map(|k| str_of(k).to_string())
+            .filter(|k| k != "name")
+            .collect();
+        if !kinds
+            .iter()
+            .all(|k| RESTRICTED_VOLUMES.contains(&k.as_str()))
+        {
             problems.push(format!("volume {} is {kinds:?}", str_of(&volume["name"])));
         }
     }
@@ -278,14 +430,18 @@ fn restricted_violations(spec: &Value) -> Vec<String> {
         if c["privileged"].as_bool() == Some(true) {
             problems.push(format!("{name}: privileged"));
         }
-        let non_root = c["runAsNonRoot"].as_bool().or(pod["runAsNonRoot"].as_bool());
+        let non_root = c["runAsNonRoot"]
+            .as_bool()
+            .or(pod["runAsNonRoot"].as_bool());
         if non_root != Some(true) {
             problems.push(format!("{name}: runAsNonRoot is not true"));
         }
         if c["runAsUser"].as_i64().or(pod["runAsUser"].as_i64()) == Some(0) {
             problems.push(format!("{name}: runs as uid 0"));
         }
-        let seccomp = c["seccompProfile"]["type"].as_str().or(pod["seccompProfile"]["type"].as_str());
+        let seccomp = c["seccompProfile"]["type"]
+            .as_str()
+            .or(pod["seccompProfile"]["type"].as_str());
         if !matches!(seccomp, Some("RuntimeDefault") | Some("Localhost")) {
             problems.push(format!("{name}: seccomp profile {seccomp:?}"));
         }
@@ -306,25 +462,44 @@ fn every_container_in_a_restricted_namespace_meets_the_restricted_profile() {
     for built in all_environments() {
         let restricted: BTreeSet<String> = built
             .of_kind("Namespace")
-            .filter(|n| n["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted")
+            .filter(|n| {
+                n["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+            })
             .map(|n| str_of(&n["metadata"]["name"]).to_string())
             .collect();
-        assert!(restricted.len() >= 5, "{}: restricted namespaces {restricted:?}", built.env);
+        assert!(
+            restricted.len() >= 5,
+            "{}: restricted namespaces {restricted:?}",
+            built.env
+        );
         let mut checked = 0;
         for (path, object) in &built.objects {
-            let Some(spec) = pod_spec(object) else { continue };
+            let Some(spec) = pod_spec(object) else {
+                continue;
+            };
             if !restricted.contains(namespace_of(object)) {
                 continue;
             }
             checked += containers(spec).len();
             let problems = restricted_violations(spec);
-            assert!(problems.is_empty(), "{}: {path} {}: {problems:#?}", built.env, str_of(&object["metadata"]["name"]));
+            assert!(
+                problems.is_empty(),
+                "{}: {path} {}: {problems:#?}",
+                built.env,
+                str_of(&object["metadata"]["name"])
+            );
         }
-        assert!(checked >= 15, "{}: only {checked} containers checked", built.env);
+        assert!(
+            checked >= 15,
+            "{}: only {checked} containers checked",
+            built.env
+        );
         // Every namespace hplc writes states its level.
         for namespace in built.of_kind("Namespace") {
             for mode in ["enforce", "audit", "warn"] {
-                assert!(namespace["metadata"]["labels"][format!("pod-security.kubernetes.io/{mode}")].is_string());
+                assert!(namespace["metadata"]["labels"]
+                    [format!("pod-security.kubernetes.io/{mode}")]
+                .is_string());
             }
         }
     }
@@ -337,7 +512,10 @@ fn every_container_in_a_restricted_namespace_meets_the_restricted_profile() {
 /// Whether a node with `labels` satisfies a nodeSelectorRequirement.
 fn satisfies(labels: &BTreeMap<String, String>, requirement: &Value) -> bool {
     let value = labels.get(str_of(&requirement["key"]));
-    let values: Vec<String> = seq(&requirement["values"]).iter().map(|v| str_of(v).to_string()).collect();
+    let values: Vec<String> = seq(&requirement["values"])
+        .iter()
+        .map(|v| str_of(v).to_string())
+        .collect();
     match str_of(&requirement["operator"]) {
         "In" => value.is_some_and(|v| values.contains(v)),
         "NotIn" => !value.is_some_and(|v| values.contains(v)),
@@ -350,14 +528,20 @@ fn satisfies(labels: &BTreeMap<String, String>, requirement: &Value) -> bool {
 /// The nodes a pod spec admits, by the labels the node pools set.
 fn admitted(platform: &Platform, spec: &Value) -> BTreeSet<usize> {
     let selector = labels_of(&spec["nodeSelector"]);
-    let terms = seq(&spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]);
+    let terms = seq(&spec["affinity"]["nodeAffinity"]
+        ["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]);
     (0..platform.nodes.len())
         .filter(|n| {
             let node = &platform.nodes[*n];
             // What the Terraform node pools set.
             let labels: BTreeMap<String, String> = node.cluster_labels().into_iter().collect();
             let by_selector = selector.iter().all(|(k, v)| labels.get(k) == Some(v));
-            let by_affinity = terms.is_empty() || terms.iter().any(|t| seq(&t["matchExpressions"]).iter().all(|r| satisfies(&labels, r)));
+            let by_affinity = terms.is_empty()
+                || terms.iter().any(|t| {
+                    seq(&t["matchExpressions"])
+                        .iter()
+                        .all(|r| satisfies(&labels, r))
+                });
             by_selector && by_affinity
         })
         .collect()
@@ -369,19 +553,40 @@ fn every_workload_is_placed_where_the_plan_put_its_replicas() {
         let platform = built.platform();
         let plan = built.compilation.plan.as_ref().expect("plan");
         let mut checked = 0;
-        for (id, service) in platform.services.iter().enumerate().filter(|(_, s)| !s.managed) {
+        for (id, service) in platform
+            .services
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.managed)
+        {
             let namespace = &platform.namespaces[service.namespace].k8s_name;
-            let kind = if service.daemon { "DaemonSet" } else if service.is_stateful() { "StatefulSet" } else { "Deployment" };
+            let kind = if service.daemon {
+                "DaemonSet"
+            } else if service.is_stateful() {
+                "StatefulSet"
+            } else {
+                "Deployment"
+            };
             let workload = built
                 .find(kind, namespace, &service.k8s_name)
-                .unwrap_or_else(|| panic!("{}: no {kind} {namespace}/{}", built.env, service.k8s_name));
+                .unwrap_or_else(|| {
+                    panic!("{}: no {kind} {namespace}/{}", built.env, service.k8s_name)
+                });
             let planned: BTreeSet<usize> = plan.nodes_of(id).into_iter().collect();
             let admitted = admitted(platform, &workload["spec"]["template"]["spec"]);
-            assert_eq!(admitted, planned, "{}: {} admits other nodes than the plan uses", built.env, service.name);
+            assert_eq!(
+                admitted, planned,
+                "{}: {} admits other nodes than the plan uses",
+                built.env, service.name
+            );
             if service.spread && service.replicas.limit > 1 && !service.daemon {
-                let spread = seq(&workload["spec"]["template"]["spec"]["topologySpreadConstraints"]);
+                let spread =
+                    seq(&workload["spec"]["template"]["spec"]["topologySpreadConstraints"]);
                 assert_eq!(spread.len(), 1, "{}: {} spreads", built.env, service.name);
-                assert_eq!(spread[0]["labelSelector"]["matchLabels"], workload["spec"]["selector"]["matchLabels"]);
+                assert_eq!(
+                    spread[0]["labelSelector"]["matchLabels"],
+                    workload["spec"]["selector"]["matchLabels"]
+                );
             }
             checked += 1;
         }
@@ -396,21 +601,32 @@ fn every_workload_is_placed_where_the_plan_put_its_replicas() {
 #[test]
 fn no_secret_carries_a_value() {
     for built in all_environments() {
-        assert_eq!(built.of_kind("Secret").count(), 0, "{}: a Secret object was written", built.env);
+        assert_eq!(
+            built.of_kind("Secret").count(),
+            0,
+            "{}: a Secret object was written",
+            built.env
+        );
         let sealed: Vec<&Value> = built.of_kind("SealedSecret").collect();
         assert!(!sealed.is_empty(), "{}: no SealedSecret", built.env);
         for secret in sealed {
-            let data = secret["spec"]["encryptedData"].as_mapping().expect("encryptedData");
+            let data = secret["spec"]["encryptedData"]
+                .as_mapping()
+                .expect("encryptedData");
             for (key, value) in data {
                 assert!(
-                    str_of(value).starts_with("REPLACE WITH SEALED VALUE: ") && str_of(value).contains("kubeseal"),
+                    str_of(value).starts_with("REPLACE WITH SEALED VALUE: ")
+                        && str_of(value).contains("kubeseal"),
                     "{}: {}/{} key {key:?} holds {value:?}",
                     built.env,
                     namespace_of(secret),
                     str_of(&secret["metadata"]["name"])
                 );
             }
-            assert!(secret["spec"]["template"]["data"].is_null() && secret["spec"]["template"]["stringData"].is_null());
+            assert!(
+                secret["spec"]["template"]["data"].is_null()
+                    && secret["spec"]["template"]["stringData"].is_null()
+            );
         }
         for external in built.of_kind("ExternalSecret") {
             for entry in seq(&external["spec"]["data"]) {
@@ -419,14 +635,27 @@ fn no_secret_carries_a_value() {
         }
         // Workloads read secrets only by reference.
         for (_, object) in &built.objects {
-            let Some(spec) = pod_spec(object) else { continue };
+            let Some(spec) = pod_spec(object) else {
+                continue;
+            };
             for container in containers(spec) {
                 for env in seq(&container["env"]) {
                     let name = str_of(&env["name"]).to_ascii_uppercase();
-                    let credential = ["PASS", "SECRET", "TOKEN", "ACCESS_KEY", "SIGNING_KEY", "PRIVATE_KEY"];
+                    let credential = [
+                        "PASS",
+                        "SECRET",
+                        "TOKEN",
+                        "ACCESS_KEY",
+                        "SIGNING_KEY",
+                        "PRIVATE_KEY",
+                    ];
                     if credential.iter().any(|c| name.contains(c)) {
                         let value = str_of(&env["value"]);
-                        assert!(value.is_empty() || value.starts_with("$("), "{}: {name} = {value:?}", built.env);
+                        assert!(
+                            value.is_empty() || value.starts_with("$("),
+                            "{}: {name} = {value:?}",
+                            built.env
+                        );
                     }
                 }
             }
@@ -442,13 +671,33 @@ fn no_secret_carries_a_value() {
 /// of a namespace will create.
 fn secret_keys(built: &Built, namespace: &str) -> BTreeMap<String, BTreeSet<String>> {
     let mut keys: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for sealed in built.of_kind("SealedSecret").filter(|o| namespace_of(o) == namespace) {
-        let entry = keys.entry(str_of(&sealed["metadata"]["name"]).to_string()).or_default();
-        entry.extend(sealed["spec"]["encryptedData"].as_mapping().expect("data").keys().map(|k| str_of(k).to_string()));
+    for sealed in built
+        .of_kind("SealedSecret")
+        .filter(|o| namespace_of(o) == namespace)
+    {
+        let entry = keys
+            .entry(str_of(&sealed["metadata"]["name"]).to_string())
+            .or_default();
+        entry.extend(
+            sealed["spec"]["encryptedData"]
+                .as_mapping()
+                .expect("data")
+                .keys()
+                .map(|k| str_of(k).to_string()),
+        );
     }
-    for external in built.of_kind("ExternalSecret").filter(|o| namespace_of(o) == namespace) {
-        let entry = keys.entry(str_of(&external["spec"]["target"]["name"]).to_string()).or_default();
-        entry.extend(seq(&external["spec"]["data"]).iter().map(|d| str_of(&d["secretKey"]).to_string()));
+    for external in built
+        .of_kind("ExternalSecret")
+        .filter(|o| namespace_of(o) == namespace)
+    {
+        let entry = keys
+            .entry(str_of(&external["spec"]["target"]["name"]).to_string())
+            .or_default();
+        entry.extend(
+            seq(&external["spec"]["data"])
+                .iter()
+                .map(|d| str_of(&d["secretKey"]).to_string()),
+        );
     }
     keys
 }
@@ -457,13 +706,23 @@ fn selects(selector: &BTreeMap<String, String>, labels: &BTreeMap<String, String
     !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
 }
 
-fn check_pod_references(built: &Built, namespace: &str, owner: &str, object: &Value, spec: &Value, problems: &mut Vec<String>) {
+fn check_pod_references(
+    built: &Built,
+    namespace: &str,
+    owner: &str,
+    object: &Value,
+    spec: &Value,
+    problems: &mut Vec<String>,
+) {
     let account = str_of(&spec["serviceAccountName"]);
     if built.find("ServiceAccount", namespace, account).is_none() {
         problems.push(format!("{owner}: ServiceAccount {account:?}"));
     }
     let secrets = secret_keys(built, namespace);
-    let claims: BTreeSet<String> = seq(&object["spec"]["volumeClaimTemplates"]).iter().map(|c| str_of(&c["metadata"]["name"]).to_string()).collect();
+    let claims: BTreeSet<String> = seq(&object["spec"]["volumeClaimTemplates"])
+        .iter()
+        .map(|c| str_of(&c["metadata"]["name"]).to_string())
+        .collect();
     let mut volumes: BTreeSet<String> = claims.clone();
     for volume in seq(&spec["volumes"]) {
         volumes.insert(str_of(&volume["name"]).to_string());
@@ -478,20 +737,28 @@ fn check_pod_references(built: &Built, namespace: &str, owner: &str, object: &Va
             }
         }
         if let Some(name) = volume["persistentVolumeClaim"]["claimName"].as_str() {
-            if built.find("PersistentVolumeClaim", namespace, name).is_none() {
+            if built
+                .find("PersistentVolumeClaim", namespace, name)
+                .is_none()
+            {
                 problems.push(format!("{owner}: PersistentVolumeClaim {name}"));
             }
         }
     }
     for claim in seq(&object["spec"]["volumeClaimTemplates"]) {
         let class = str_of(&claim["spec"]["storageClassName"]);
-        let provided = built.of_kind("StorageClass").any(|c| c["metadata"]["name"] == class);
+        let provided = built
+            .of_kind("StorageClass")
+            .any(|c| c["metadata"]["name"] == class);
         if !provided && class != built.platform().cloud.block.name {
             problems.push(format!("{owner}: StorageClass {class}"));
         }
     }
     for container in containers(spec) {
-        let ports: BTreeSet<String> = seq(&container["ports"]).iter().map(|p| str_of(&p["name"]).to_string()).collect();
+        let ports: BTreeSet<String> = seq(&container["ports"])
+            .iter()
+            .map(|p| str_of(&p["name"]).to_string())
+            .collect();
         for mount in seq(&container["volumeMounts"]) {
             if !volumes.contains(str_of(&mount["name"])) {
                 problems.push(format!("{owner}: volume {:?}", mount["name"]));
@@ -506,7 +773,11 @@ fn check_pod_references(built: &Built, namespace: &str, owner: &str, object: &Va
                 }
             }
             let reference = &env["valueFrom"]["configMapKeyRef"];
-            if reference.is_mapping() && built.find("ConfigMap", namespace, str_of(&reference["name"])).is_none() {
+            if reference.is_mapping()
+                && built
+                    .find("ConfigMap", namespace, str_of(&reference["name"]))
+                    .is_none()
+            {
                 problems.push(format!("{owner}: ConfigMap {:?}", reference["name"]));
             }
         }
@@ -531,14 +802,30 @@ fn every_referenced_object_exists() {
             .iter()
             .filter_map(|(_, o)| {
                 let spec = pod_spec(o)?;
-                let template = if o["kind"] == "CronJob" { &o["spec"]["jobTemplate"]["spec"]["template"] } else { &o["spec"]["template"] };
-                let ports = containers(spec).iter().flat_map(|c| seq(&c["ports"])).map(|p| str_of(&p["name"]).to_string()).collect();
-                Some((namespace_of(o).to_string(), labels_of(&template["metadata"]["labels"]), ports))
+                let template = if o["kind"] == "CronJob" {
+                    &o["spec"]["jobTemplate"]["spec"]["template"]
+                } else {
+                    &o["spec"]["template"]
+                };
+                let ports = containers(spec)
+                    .iter()
+                    .flat_map(|c| seq(&c["ports"]))
+                    .map(|p| str_of(&p["name"]).to_string())
+                    .collect();
+                Some((
+                    namespace_of(o).to_string(),
+                    labels_of(&template["metadata"]["labels"]),
+                    ports,
+                ))
             })
             .collect();
         for (path, object) in &built.objects {
             let namespace = namespace_of(object);
-            let owner = format!("{path} {}/{}", str_of(&object["kind"]), str_of(&object["metadata"]["name"]));
+            let owner = format!(
+                "{path} {}/{}",
+                str_of(&object["kind"]),
+                str_of(&object["metadata"]["name"])
+            );
             if let Some(spec) = pod_spec(object) {
                 check_pod_references(built, namespace, &owner, object, spec, &mut problems);
             }
@@ -551,7 +838,10 @@ fn every_referenced_object_exists() {
                 }
                 "Service" => {
                     let selector = labels_of(&object["spec"]["selector"]);
-                    let matched: Vec<_> = pods.iter().filter(|(ns, labels, _)| ns == namespace && selects(&selector, labels)).collect();
+                    let matched: Vec<_> = pods
+                        .iter()
+                        .filter(|(ns, labels, _)| ns == namespace && selects(&selector, labels))
+                        .collect();
                     if matched.is_empty() {
                         problems.push(format!("{owner}: selects no pods"));
                     }
@@ -566,31 +856,53 @@ fn every_referenced_object_exists() {
                     for rule in seq(&object["spec"]["rules"]) {
                         for path in seq(&rule["http"]["paths"]) {
                             let backend = &path["backend"]["service"];
-                            let service = built.find("Service", namespace, str_of(&backend["name"]));
-                            let has_port = service.is_some_and(|s| seq(&s["spec"]["ports"]).iter().any(|p| p["name"] == backend["port"]["name"]));
+                            let service =
+                                built.find("Service", namespace, str_of(&backend["name"]));
+                            let has_port = service.is_some_and(|s| {
+                                seq(&s["spec"]["ports"])
+                                    .iter()
+                                    .any(|p| p["name"] == backend["port"]["name"])
+                            });
                             if !has_port {
-                                problems.push(format!("{owner}: Service {:?} port {:?}", backend["name"], backend["port"]["name"]));
+                                problems.push(format!(
+                                    "{owner}: Service {:?} port {:?}",
+                                    backend["name"], backend["port"]["name"]
+                                ));
                             }
                         }
                     }
                     let class = str_of(&object["spec"]["ingressClassName"]);
-                    if !built.of_kind("IngressClass").any(|c| c["metadata"]["name"] == class) {
+                    if !built
+                        .of_kind("IngressClass")
+                        .any(|c| c["metadata"]["name"] == class)
+                    {
                         problems.push(format!("{owner}: IngressClass {class}"));
                     }
-                    let issuer = str_of(&object["metadata"]["annotations"]["cert-manager.io/cluster-issuer"]);
-                    if !built.of_kind("ClusterIssuer").any(|c| c["metadata"]["name"] == issuer) {
+                    let issuer = str_of(
+                        &object["metadata"]["annotations"]["cert-manager.io/cluster-issuer"],
+                    );
+                    if !built
+                        .of_kind("ClusterIssuer")
+                        .any(|c| c["metadata"]["name"] == issuer)
+                    {
                         problems.push(format!("{owner}: ClusterIssuer {issuer}"));
                     }
                 }
                 "HorizontalPodAutoscaler" => {
                     let target = &object["spec"]["scaleTargetRef"];
-                    if built.find(str_of(&target["kind"]), namespace, str_of(&target["name"])).is_none() {
+                    if built
+                        .find(str_of(&target["kind"]), namespace, str_of(&target["name"]))
+                        .is_none()
+                    {
                         problems.push(format!("{owner}: scale target {target:?}"));
                     }
                 }
                 "PodDisruptionBudget" => {
                     let selector = labels_of(&object["spec"]["selector"]["matchLabels"]);
-                    if !pods.iter().any(|(ns, labels, _)| ns == namespace && selects(&selector, labels)) {
+                    if !pods
+                        .iter()
+                        .any(|(ns, labels, _)| ns == namespace && selects(&selector, labels))
+                    {
                         problems.push(format!("{owner}: selects no pods"));
                     }
                 }
@@ -598,23 +910,44 @@ fn every_referenced_object_exists() {
                     let selector = labels_of(&object["spec"]["selector"]["matchLabels"]);
                     let services: Vec<&Value> = built
                         .of_kind("Service")
-                        .filter(|s| namespace_of(s) == namespace && selects(&selector, &labels_of(&s["metadata"]["labels"])))
+                        .filter(|s| {
+                            namespace_of(s) == namespace
+                                && selects(&selector, &labels_of(&s["metadata"]["labels"]))
+                        })
                         .filter(|s| s["metadata"]["labels"]["hplc.dev/headless"].is_null())
                         .collect();
                     for endpoint in seq(&object["spec"]["endpoints"]) {
-                        if !services.iter().any(|s| seq(&s["spec"]["ports"]).iter().any(|p| p["name"] == endpoint["port"])) {
-                            problems.push(format!("{owner}: no Service port {:?}", endpoint["port"]));
+                        if !services.iter().any(|s| {
+                            seq(&s["spec"]["ports"])
+                                .iter()
+                                .any(|p| p["name"] == endpoint["port"])
+                        }) {
+                            problems
+                                .push(format!("{owner}: no Service port {:?}", endpoint["port"]));
                         }
                     }
                 }
                 "RoleBinding" | "ClusterRoleBinding" => {
                     let role = &object["roleRef"];
-                    let exists = built.of_kind(str_of(&role["kind"])).any(|r| r["metadata"]["name"] == role["name"]);
+                    let exists = built
+                        .of_kind(str_of(&role["kind"]))
+                        .any(|r| r["metadata"]["name"] == role["name"]);
                     if !exists {
-                        problems.push(format!("{owner}: {} {:?}", str_of(&role["kind"]), role["name"]));
+                        problems.push(format!(
+                            "{owner}: {} {:?}",
+                            str_of(&role["kind"]),
+                            role["name"]
+                        ));
                     }
                     for subject in seq(&object["subjects"]) {
-                        if built.find("ServiceAccount", str_of(&subject["namespace"]), str_of(&subject["name"])).is_none() {
+                        if built
+                            .find(
+                                "ServiceAccount",
+                                str_of(&subject["namespace"]),
+                                str_of(&subject["name"]),
+                            )
+                            .is_none()
+                        {
                             problems.push(format!("{owner}: ServiceAccount {subject:?}"));
                         }
                     }
@@ -625,13 +958,22 @@ fn every_referenced_object_exists() {
             // the cluster has (kube-system, Velero's own).
             if !namespace.is_empty()
                 && built.find("Namespace", "", namespace).is_none()
-                && !built.platform().namespaces.iter().any(|n| n.managed && n.k8s_name == namespace)
+                && !built
+                    .platform()
+                    .namespaces
+                    .iter()
+                    .any(|n| n.managed && n.k8s_name == namespace)
                 && namespace != "velero"
             {
                 problems.push(format!("{owner}: Namespace {namespace}"));
             }
         }
-        assert!(problems.is_empty(), "{}: dangling references:\n{}", built.env, problems.join("\n"));
+        assert!(
+            problems.is_empty(),
+            "{}: dangling references:\n{}",
+            built.env,
+            problems.join("\n")
+        );
     }
 }
 
@@ -644,8 +986,14 @@ fn every_object_names_its_source_line() {
     for built in all_environments() {
         for (path, object) in &built.objects {
             let source = str_of(&object["metadata"]["annotations"]["hplc.dev/source"]);
-            let (file, line) = source.rsplit_once(':').unwrap_or_else(|| panic!("{}: {path}: no source in {object:?}", built.env));
-            assert!(file.ends_with(".hpl") && line.parse::<u32>().is_ok(), "{}: {path}: {source}", built.env);
+            let (file, line) = source
+                .rsplit_once(':')
+                .unwrap_or_else(|| panic!("{}: {path}: no source in {object:?}", built.env));
+            assert!(
+                file.ends_with(".hpl") && line.parse::<u32>().is_ok(),
+                "{}: {path}: {source}",
+                built.env
+            );
         }
     }
 }
@@ -656,37 +1004,75 @@ fn the_issue_s_objects_are_there() {
         let platform = built.platform();
         let count = |kind: &str| built.of_kind(kind).count();
         // Managed services (the cluster's own system pods) are not written.
-        assert!(platform.services.iter().filter(|s| s.managed).all(|s| built.objects.iter().all(|(_, o)| o["metadata"]["name"] != s.k8s_name.as_str())));
-        let backups = platform.services.iter().filter(|s| s.backup.is_some()).count();
+        assert!(platform.services.iter().filter(|s| s.managed).all(|s| built
+            .objects
+            .iter()
+            .all(|(_, o)| o["metadata"]["name"] != s.k8s_name.as_str())));
+        let backups = platform
+            .services
+            .iter()
+            .filter(|s| s.backup.is_some())
+            .count();
         assert_eq!(count("CronJob"), backups, "{}", built.env);
         assert_eq!(count("Schedule"), platform.cluster_backups.len());
         assert_eq!(count("Application"), platform.gitops.len());
         assert_eq!(count("ClusterIssuer"), 1);
-        let exposed = platform.services.iter().filter(|s| !s.expose.is_empty()).count();
+        let exposed = platform
+            .services
+            .iter()
+            .filter(|s| !s.expose.is_empty())
+            .count();
         assert_eq!(count("Ingress"), exposed);
-        let autoscaled = platform.services.iter().filter(|s| !s.daemon && s.replicas.request < s.replicas.limit).count();
+        let autoscaled = platform
+            .services
+            .iter()
+            .filter(|s| !s.daemon && s.replicas.request < s.replicas.limit)
+            .count();
         assert_eq!(count("HorizontalPodAutoscaler"), autoscaled);
         for hpa in built.of_kind("HorizontalPodAutoscaler") {
             assert_eq!(hpa["apiVersion"], "autoscaling/v2");
         }
-        let daemons = platform.services.iter().filter(|s| s.daemon && !s.managed).count();
+        let daemons = platform
+            .services
+            .iter()
+            .filter(|s| s.daemon && !s.managed)
+            .count();
         assert_eq!(count("DaemonSet"), daemons);
         // The load balancer is OCI's free flexible one.
-        let lb: Vec<&Value> = built.of_kind("Service").filter(|s| s["spec"]["type"] == "LoadBalancer").collect();
+        let lb: Vec<&Value> = built
+            .of_kind("Service")
+            .filter(|s| s["spec"]["type"] == "LoadBalancer")
+            .collect();
         assert_eq!(lb.len(), 1);
         let annotations = &lb[0]["metadata"]["annotations"];
-        assert_eq!(annotations["service.beta.kubernetes.io/oci-load-balancer-shape"], "flexible");
-        assert_eq!(annotations["service.beta.kubernetes.io/oci-load-balancer-shape-flex-max"], "10");
+        assert_eq!(
+            annotations["service.beta.kubernetes.io/oci-load-balancer-shape"],
+            "flexible"
+        );
+        assert_eq!(
+            annotations["service.beta.kubernetes.io/oci-load-balancer-shape-flex-max"],
+            "10"
+        );
         // The gateway's Envoy bootstrap routes to the WebAuthn server and
         // verifies JWTs.
-        let gateway = built.of_kind("ConfigMap").find(|c| c["data"]["envoy.yaml"].is_string()).expect("envoy bootstrap");
-        let bootstrap: Value = serde_yaml::from_str(str_of(&gateway["data"]["envoy.yaml"])).expect("bootstrap parses");
+        let gateway = built
+            .of_kind("ConfigMap")
+            .find(|c| c["data"]["envoy.yaml"].is_string())
+            .expect("envoy bootstrap");
+        let bootstrap: Value =
+            serde_yaml::from_str(str_of(&gateway["data"]["envoy.yaml"])).expect("bootstrap parses");
         let text = serde_yaml::to_string(&bootstrap).unwrap();
-        assert!(text.contains("envoy.filters.http.jwt_authn") && text.contains("webauthn.health-auth.svc.cluster.local"));
+        assert!(
+            text.contains("envoy.filters.http.jwt_authn")
+                && text.contains("webauthn.health-auth.svc.cluster.local")
+        );
         // Velero keeps 30 days; pg_dump keeps 7 daily and 4 weekly.
         let schedule = built.of_kind("Schedule").next().unwrap();
         assert_eq!(schedule["spec"]["template"]["ttl"], "720h0m0s");
-        assert_eq!(seq(&schedule["spec"]["template"]["excludedNamespaces"]), vec![Value::from("kube-system")]);
+        assert_eq!(
+            seq(&schedule["spec"]["template"]["excludedNamespaces"]),
+            vec![Value::from("kube-system")]
+        );
     }
 }
 
@@ -694,9 +1080,15 @@ fn the_issue_s_objects_are_there() {
 fn two_builds_are_byte_identical() {
     for (_, env) in common::environments() {
         let (first, second) = (common::build(env.as_deref()), common::build(env.as_deref()));
-        assert_eq!(first.files.keys().collect::<Vec<_>>(), second.files.keys().collect::<Vec<_>>());
+        assert_eq!(
+            first.files.keys().collect::<Vec<_>>(),
+            second.files.keys().collect::<Vec<_>>()
+        );
         for (path, text) in &first.files {
-            assert!(second.files[path] == *text, "{path} differs between two builds");
+            assert!(
+                second.files[path] == *text,
+                "{path} differs between two builds"
+            );
         }
     }
 }
@@ -713,9 +1105,19 @@ fn the_validator_accepts_the_golden_kubernetes_trees() {
     }
     for (name, _) in common::environments() {
         let tree = common::repo().join("golden").join(&name).join("k8s");
-        let result = std::process::Command::new(validator).arg(&tree).output().expect("run validate-k8s");
+        let result = std::process::Command::new(validator)
+            .arg(&tree)
+            .output()
+            .expect("run validate-k8s");
         let stdout = String::from_utf8_lossy(&result.stdout);
-        assert!(result.status.success(), "validate-k8s golden/{name}/k8s failed:\n{stdout}{}", String::from_utf8_lossy(&result.stderr));
-        eprintln!("golden/{name}/k8s: {}", stdout.lines().last().unwrap_or_default());
+        assert!(
+            result.status.success(),
+            "validate-k8s golden/{name}/k8s failed:\n{stdout}{}",
+            String::from_utf8_lossy(&result.stderr)
+        );
+        eprintln!(
+            "golden/{name}/k8s: {}",
+            stdout.lines().last().unwrap_or_default()
+        );
     }
 }

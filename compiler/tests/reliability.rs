@@ -8,12 +8,19 @@ use hplc::emit::{output, Output};
 use hplc::resolve::fs::MemoryFs;
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("repo root")
+        .to_path_buf()
 }
 
 fn codes(text: &str) -> Vec<Code> {
     let fs = MemoryFs::default().with("/t/main.hpl", text.as_bytes().to_vec());
-    hplc::compile(Path::new("/t/main.hpl"), None, &fs).diagnostics.iter().map(|d| d.code).collect()
+    hplc::compile(Path::new("/t/main.hpl"), None, &fs)
+        .diagnostics
+        .iter()
+        .map(|d| d.code)
+        .collect()
 }
 
 /// A scratch directory, removed when dropped.
@@ -43,7 +50,11 @@ fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
             if path.is_dir() {
                 stack.push(path);
             } else {
-                let relative = path.strip_prefix(dir).expect("below").to_string_lossy().into_owned();
+                let relative = path
+                    .strip_prefix(dir)
+                    .expect("below")
+                    .to_string_lossy()
+                    .into_owned();
                 files.push((relative, std::fs::read(&path).expect("read")));
             }
         }
@@ -53,7 +64,11 @@ fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 fn hplc(args: &[&str], cwd: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_hplc")).args(args).current_dir(cwd).output().expect("run hplc")
+    Command::new(env!("CARGO_BIN_EXE_hplc"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run hplc")
 }
 
 // ---- limits ------------------------------------------------------------
@@ -80,7 +95,10 @@ fn interpolation_nested_too_deep_is_a_diagnostic() {
     for _ in 0..60 {
         value = format!("\"${{{value}}}\"");
     }
-    assert_eq!(codes(&format!("let s = {value}\n")), vec![Code::NestingTooDeep]);
+    assert_eq!(
+        codes(&format!("let s = {value}\n")),
+        vec![Code::NestingTooDeep]
+    );
 }
 
 #[test]
@@ -88,7 +106,10 @@ fn a_kind_whose_default_builds_itself_stops_with_a_diagnostic() {
     let text = "use oci\nplatform p { domain = \"example.com\", cloud = oci.eu_amsterdam_1 }\n\
                 kind loop { next: loop? = loop {} }\nlet l = loop {}\n";
     let found = codes(text);
-    assert!(found.contains(&Code::EvaluationTooDeep) || found.contains(&Code::ValueCycle), "{found:?}");
+    assert!(
+        found.contains(&Code::EvaluationTooDeep) || found.contains(&Code::ValueCycle),
+        "{found:?}"
+    );
 }
 
 // ---- atomic output -----------------------------------------------------
@@ -105,25 +126,47 @@ fn output(files: &[(&str, &str)]) -> Output {
 fn a_write_that_fails_midway_leaves_the_previous_tree_untouched() {
     let scratch = Scratch::new("atomic");
     let target = scratch.0.join("out");
-    output::write(&output(&[("k8s/a.yaml", "a: 1\n"), ("k8s/b.yaml", "b: 2\n")]), &target).expect("first build");
+    output::write(
+        &output(&[("k8s/a.yaml", "a: 1\n"), ("k8s/b.yaml", "b: 2\n")]),
+        &target,
+    )
+    .expect("first build");
     let before = snapshot(&target);
     // `k8s/a.yaml` as a file and as a directory: the second file cannot be
     // created after the first was written.
     let broken = output(&[("k8s/a.yaml", "x\n"), ("k8s/a.yaml/c.yaml", "y\n")]);
     assert!(output::write(&broken, &target).is_err());
-    assert_eq!(snapshot(&target), before, "out/ is byte-identical after the failed write");
-    let leftovers: Vec<_> = std::fs::read_dir(&scratch.0).expect("read").map(|e| e.expect("e").file_name()).collect();
-    assert_eq!(leftovers, vec![std::ffi::OsString::from("out")], "no staging directory is left behind");
+    assert_eq!(
+        snapshot(&target),
+        before,
+        "out/ is byte-identical after the failed write"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&scratch.0)
+        .expect("read")
+        .map(|e| e.expect("e").file_name())
+        .collect();
+    assert_eq!(
+        leftovers,
+        vec![std::ffi::OsString::from("out")],
+        "no staging directory is left behind"
+    );
 }
 
 #[test]
 fn files_of_removed_objects_disappear() {
     let scratch = Scratch::new("removed");
     let target = scratch.0.join("out");
-    output::write(&output(&[("k8s/a.yaml", "a\n"), ("k8s/b.yaml", "b\n")]), &target).expect("first");
+    output::write(
+        &output(&[("k8s/a.yaml", "a\n"), ("k8s/b.yaml", "b\n")]),
+        &target,
+    )
+    .expect("first");
     output::write(&output(&[("k8s/a.yaml", "a\n")]), &target).expect("second");
     let names: Vec<String> = snapshot(&target).into_iter().map(|(n, _)| n).collect();
-    assert_eq!(names, vec![output::MARKER.to_string(), "k8s/a.yaml".to_string()]);
+    assert_eq!(
+        names,
+        vec![output::MARKER.to_string(), "k8s/a.yaml".to_string()]
+    );
 }
 
 #[test]
@@ -134,13 +177,20 @@ fn a_directory_hplc_did_not_create_is_refused() {
     std::fs::write(target.join("notes.txt"), "keep me").expect("write");
     let error = output::write(&output(&[("a", "b")]), &target).expect_err("refused");
     assert!(matches!(error, output::WriteError::NotOurs(_)));
-    assert_eq!(std::fs::read_to_string(target.join("notes.txt")).expect("kept"), "keep me");
+    assert_eq!(
+        std::fs::read_to_string(target.join("notes.txt")).expect("kept"),
+        "keep me"
+    );
 }
 
 #[test]
 fn a_failing_build_writes_nothing() {
     let scratch = Scratch::new("failing");
-    std::fs::write(scratch.0.join("platform.hpl"), "platform p {\n  cpu = 512Mi\n}\n").expect("write");
+    std::fs::write(
+        scratch.0.join("platform.hpl"),
+        "platform p {\n  cpu = 512Mi\n}\n",
+    )
+    .expect("write");
     let result = hplc(&["build"], &scratch.0);
     assert_eq!(result.status.code(), Some(1));
     assert!(!scratch.0.join("out").exists());
@@ -154,13 +204,21 @@ fn build_check_is_clean_after_a_build_and_names_a_changed_file() {
     std::fs::copy(repo().join("platform.hpl"), scratch.0.join("platform.hpl")).expect("copy");
     assert_eq!(hplc(&["build"], &scratch.0).status.code(), Some(0));
     let clean = hplc(&["build", "--check"], &scratch.0);
-    assert_eq!(clean.status.code(), Some(0), "{}", String::from_utf8_lossy(&clean.stderr));
+    assert_eq!(
+        clean.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&clean.stderr)
+    );
 
     let readme = scratch.0.join("out/README.md");
     std::fs::write(&readme, "edited by hand\n").expect("edit");
     let drift = hplc(&["build", "--check"], &scratch.0);
     assert_eq!(drift.status.code(), Some(1));
-    assert_eq!(String::from_utf8_lossy(&drift.stdout), "changed: README.md\n");
+    assert_eq!(
+        String::from_utf8_lossy(&drift.stdout),
+        "changed: README.md\n"
+    );
 }
 
 // ---- determinism -------------------------------------------------------
@@ -173,20 +231,38 @@ fn output_does_not_depend_on_directory_locale_time_zone_or_hash_seed() {
     // The same platform reached through another working directory.
     let run = |cwd: &Path, file: &str, out: &Path, vars: &[(&str, &str)]| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_hplc"));
-        command.args(["build", file, "--out"]).arg(out).current_dir(cwd);
+        command
+            .args(["build", file, "--out"])
+            .arg(out)
+            .current_dir(cwd);
         for (k, v) in vars {
             command.env(k, v);
         }
         let result = command.output().expect("run");
-        assert_eq!(result.status.code(), Some(0), "{}", String::from_utf8_lossy(&result.stderr));
+        assert_eq!(
+            result.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&result.stderr)
+        );
     };
-    run(&a.0, "platform.hpl", &a.0.join("out"), &[("TZ", "UTC"), ("LANG", "C")]);
-    run(&b.0, a.0.join("platform.hpl").to_str().expect("utf8"), &b.0.join("out"), &[
-        ("TZ", "Pacific/Kiritimati"),
-        ("LANG", "tr_TR.UTF-8"),
-        ("LC_ALL", "tr_TR.UTF-8"),
-        ("RUST_MIN_STACK", "16777216"),
-    ]);
+    run(
+        &a.0,
+        "platform.hpl",
+        &a.0.join("out"),
+        &[("TZ", "UTC"), ("LANG", "C")],
+    );
+    run(
+        &b.0,
+        a.0.join("platform.hpl").to_str().expect("utf8"),
+        &b.0.join("out"),
+        &[
+            ("TZ", "Pacific/Kiritimati"),
+            ("LANG", "tr_TR.UTF-8"),
+            ("LC_ALL", "tr_TR.UTF-8"),
+            ("RUST_MIN_STACK", "16777216"),
+        ],
+    );
     assert_eq!(snapshot(&a.0.join("out")), snapshot(&b.0.join("out")));
 }
 
@@ -198,7 +274,11 @@ fn the_order_of_use_lines_changes_nothing() {
             .with("/p/extra_a.hpl", "use oci\nnamespace extra_a { pod_security = restricted }\nservice alpha { namespace = extra_a, image = \"ghcr.io/x/alpha:1.0.0\", multi_arch = true, cpu = 10m, memory = 16Mi }\n")
             .with("/p/extra_b.hpl", "namespace extra_b { pod_security = restricted }\nservice beta { namespace = extra_b, image = \"ghcr.io/x/beta:1.0.0\", multi_arch = true, cpu = 10m, memory = 16Mi, needs = [alpha] }\n");
         let built = hplc::pipeline::build(Path::new("/p/main.hpl"), None, &fs);
-        assert!(!built.compilation.has_errors(), "{:?}", built.compilation.diagnostics);
+        assert!(
+            !built.compilation.has_errors(),
+            "{:?}",
+            built.compilation.diagnostics
+        );
         built.output.expect("output")
     };
     assert_eq!(split(["extra_a", "extra_b"]), split(["extra_b", "extra_a"]));

@@ -8,18 +8,33 @@ use hplc::diagnostics::{Code, Severity};
 use hplc::resolve::fs::{MemoryFs, RealFs};
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("repo root")
+        .to_path_buf()
 }
 
 /// The .hpl files of the repository, skipping build output and directories
 /// marked `.hplignore` (deliberately broken inputs).
 fn hpl_files(dir: &Path, found: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).expect("read dir").map(|e| e.expect("entry").path()).collect();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
     entries.sort();
     for path in entries {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if path.is_dir() {
-            if !(name.starts_with('.') || name == "target" || name == "out" || name == "golden" || name == "node_modules" || path.join(".hplignore").exists()) {
+            if !(name.starts_with('.')
+                || name == "target"
+                || name == "out"
+                || name == "golden"
+                || name == "node_modules"
+                || path.join(".hplignore").exists())
+            {
                 hpl_files(&path, found);
             }
         } else if name.ends_with(".hpl") {
@@ -30,7 +45,9 @@ fn hpl_files(dir: &Path, found: &mut Vec<PathBuf>) {
 
 /// Files that are modules of another file rather than platforms of their own.
 fn is_platform(path: &Path) -> bool {
-    std::fs::read_to_string(path).map(|t| t.lines().any(|l| l.trim_start().starts_with("platform "))).unwrap_or(false)
+    std::fs::read_to_string(path)
+        .map(|t| t.lines().any(|l| l.trim_start().starts_with("platform ")))
+        .unwrap_or(false)
 }
 
 const REJECTED: &[&str] = &["examples/seed-literal.hpl"];
@@ -39,11 +56,21 @@ const REJECTED: &[&str] = &["examples/seed-literal.hpl"];
 fn every_platform_in_the_repository_compiles_in_every_environment() {
     let mut files = Vec::new();
     hpl_files(&repo(), &mut files);
-    let platforms: Vec<PathBuf> = files.into_iter().filter(|f| is_platform(f) && !f.starts_with(repo().join("stdlib"))).collect();
-    assert!(platforms.iter().any(|p| p.ends_with("platform.hpl")), "platform.hpl is found");
+    let platforms: Vec<PathBuf> = files
+        .into_iter()
+        .filter(|f| is_platform(f) && !f.starts_with(repo().join("stdlib")))
+        .collect();
+    assert!(
+        platforms.iter().any(|p| p.ends_with("platform.hpl")),
+        "platform.hpl is found"
+    );
     let mut failures = Vec::new();
     for file in &platforms {
-        let relative = file.strip_prefix(repo()).expect("in repo").to_string_lossy().replace('\\', "/");
+        let relative = file
+            .strip_prefix(repo())
+            .expect("in repo")
+            .to_string_lossy()
+            .replace('\\', "/");
         if REJECTED.contains(&relative.as_str()) {
             continue;
         }
@@ -59,7 +86,11 @@ fn every_platform_in_the_repository_compiles_in_every_environment() {
                 .map(|d| format!("{} {}", d.code.as_str(), d.message))
                 .collect();
             if !errors.is_empty() {
-                failures.push(format!("{relative} ({}): {}", env.as_deref().unwrap_or("default"), errors.join("; ")));
+                failures.push(format!(
+                    "{relative} ({}): {}",
+                    env.as_deref().unwrap_or("default"),
+                    errors.join("; ")
+                ));
             }
         }
     }
@@ -80,34 +111,98 @@ fn the_whole_standard_library_type_checks() {
     let stdlib_problems: Vec<String> = compilation
         .diagnostics
         .iter()
-        .filter(|d| compilation.sources.get(d.primary.span.file).name.starts_with("<stdlib>"))
-        .map(|d| format!("{} {}: {}", d.code.as_str(), compilation.sources.get(d.primary.span.file).name, d.message))
+        .filter(|d| {
+            compilation
+                .sources
+                .get(d.primary.span.file)
+                .name
+                .starts_with("<stdlib>")
+        })
+        .map(|d| {
+            format!(
+                "{} {}: {}",
+                d.code.as_str(),
+                compilation.sources.get(d.primary.span.file).name,
+                d.message
+            )
+        })
         .collect();
     assert!(stdlib_problems.is_empty(), "{}", stdlib_problems.join("\n"));
     // Every stdlib module was loaded and evaluated.
-    let loaded = compilation.sources.iter().filter(|(_, f)| f.name.starts_with("<stdlib>")).count();
+    let loaded = compilation
+        .sources
+        .iter()
+        .filter(|(_, f)| f.name.starts_with("<stdlib>"))
+        .count();
     assert_eq!(loaded, hplc::embedded::stdlib_modules().count());
 }
 
 #[test]
 fn the_literal_seed_plan_is_rejected_with_the_seeds_own_numbers() {
     let compilation = hplc::compile(&repo().join("examples/seed-literal.hpl"), None, &RealFs);
-    let errors: Vec<&hplc::diagnostics::Diagnostic> =
-        compilation.diagnostics.iter().filter(|d| d.severity() == Severity::Error).collect();
-    let node_of = |d: &hplc::diagnostics::Diagnostic| compilation.sources.get(d.primary.span.file).slice(d.primary.span).to_string();
-    let cpu: Vec<String> = errors.iter().filter(|d| d.code == Code::NodeCpuOver).map(|d| node_of(d)).collect();
-    assert_eq!(cpu, ["system", "app_primary", "app_secondary"], "every node is over its CPU");
-    let app_primary = errors.iter().find(|d| d.code == Code::NodeCpuOver && node_of(d) == "app_primary").expect("app_primary");
-    assert!(app_primary.message.contains("840m allocatable"), "{}", app_primary.message);
-    assert!(app_primary.message.contains("(1000m capacity - 60m kube-reserved - 100m system-reserved)"), "{}", app_primary.message);
-    let block = errors.iter().find(|d| d.code == Code::BudgetBlockStorage).expect("block storage over budget");
+    let errors: Vec<&hplc::diagnostics::Diagnostic> = compilation
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity() == Severity::Error)
+        .collect();
+    let node_of = |d: &hplc::diagnostics::Diagnostic| {
+        compilation
+            .sources
+            .get(d.primary.span.file)
+            .slice(d.primary.span)
+            .to_string()
+    };
+    let cpu: Vec<String> = errors
+        .iter()
+        .filter(|d| d.code == Code::NodeCpuOver)
+        .map(|d| node_of(d))
+        .collect();
+    assert_eq!(
+        cpu,
+        ["system", "app_primary", "app_secondary"],
+        "every node is over its CPU"
+    );
+    let app_primary = errors
+        .iter()
+        .find(|d| d.code == Code::NodeCpuOver && node_of(d) == "app_primary")
+        .expect("app_primary");
+    assert!(
+        app_primary.message.contains("840m allocatable"),
+        "{}",
+        app_primary.message
+    );
+    assert!(
+        app_primary
+            .message
+            .contains("(1000m capacity - 60m kube-reserved - 100m system-reserved)"),
+        "{}",
+        app_primary.message
+    );
+    let block = errors
+        .iter()
+        .find(|d| d.code == Code::BudgetBlockStorage)
+        .expect("block storage over budget");
     assert!(block.message.contains("of 200G"), "{}", block.message);
-    assert!(block.help.contains("boot volume") || block.message.contains("rounded up"), "{}", block.message);
+    assert!(
+        block.help.contains("boot volume") || block.message.contains("rounded up"),
+        "{}",
+        block.message
+    );
     // Pointed at the largest consumer: MinIO's 80Gi volume.
-    assert_eq!(compilation.sources.get(block.primary.span.file).line_col(block.primary.span.start).0, line_of("examples/seed-literal.hpl", "volume data = { size = 80Gi"));
+    assert_eq!(
+        compilation
+            .sources
+            .get(block.primary.span.file)
+            .line_col(block.primary.span.start)
+            .0,
+        line_of("examples/seed-literal.hpl", "volume data = { size = 80Gi")
+    );
 }
 
 fn line_of(file: &str, needle: &str) -> usize {
     let text = std::fs::read_to_string(repo().join(file)).expect("read");
-    text.lines().position(|l| l.contains(needle)).expect("needle present") + 1
+    text.lines()
+        .position(|l| l.contains(needle))
+        .expect("needle present")
+        + 1
 }

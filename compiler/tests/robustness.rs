@@ -19,7 +19,11 @@ fn codes(compilation: &hplc::Compilation) -> Vec<Code> {
 
 /// Runs the binary on the bytes; returns its exit code and stderr.
 fn run_binary(bytes: &[u8]) -> (i32, String) {
-    let dir = std::env::temp_dir().join(format!("hplc-robustness-{}-{}", std::process::id(), bytes.len()));
+    let dir = std::env::temp_dir().join(format!(
+        "hplc-robustness-{}-{}",
+        std::process::id(),
+        bytes.len()
+    ));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let file = dir.join("main.hpl");
     std::fs::write(&file, bytes).expect("write input");
@@ -29,14 +33,19 @@ fn run_binary(bytes: &[u8]) -> (i32, String) {
         .output()
         .expect("run hplc");
     let _ = std::fs::remove_dir_all(&dir);
-    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stderr).into_owned())
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 /// A fixed pseudo-random byte stream (no dependency, same bytes every run).
 fn garbage(len: usize, mut seed: u64) -> Vec<u8> {
     (0..len)
         .map(|_| {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (seed >> 33) as u8
         })
         .collect()
@@ -55,10 +64,16 @@ fn garbage_bytes_are_refused_as_not_utf8() {
 #[test]
 fn printable_garbage_gives_syntax_errors_not_a_panic() {
     const ALPHABET: &[u8] = b"{}[]()=.,;:\"$ \nabcxyz0123456789-+*/%";
-    let bytes: Vec<u8> = garbage(20_000, 11).into_iter().map(|b| ALPHABET[b as usize % ALPHABET.len()]).collect();
+    let bytes: Vec<u8> = garbage(20_000, 11)
+        .into_iter()
+        .map(|b| ALPHABET[b as usize % ALPHABET.len()])
+        .collect();
     let compilation = compile(bytes.clone());
     assert!(compilation.has_errors());
-    assert!(codes(&compilation).contains(&Code::Syntax) || codes(&compilation).contains(&Code::NestingTooDeep));
+    assert!(
+        codes(&compilation).contains(&Code::Syntax)
+            || codes(&compilation).contains(&Code::NestingTooDeep)
+    );
     assert_eq!(run_binary(&bytes).0, 1);
 }
 
@@ -106,18 +121,28 @@ fn a_ten_megabyte_line_is_too_long() {
 
 #[test]
 fn a_long_chain_of_references_stops_with_a_diagnostic() {
-    let mut text = String::from("use oci\nplatform p { domain = \"example.com\", cloud = oci.eu_amsterdam_1 }\n");
+    let mut text = String::from(
+        "use oci\nplatform p { domain = \"example.com\", cloud = oci.eu_amsterdam_1 }\n",
+    );
     for i in 0..10_000 {
         text.push_str(&format!("let c{i} = c{}\n", i + 1));
     }
     text.push_str("let c10000 = 1\n");
     let compilation = compile(text.into_bytes());
-    assert!(codes(&compilation).contains(&Code::EvaluationTooDeep), "{:?}", codes(&compilation));
+    assert!(
+        codes(&compilation).contains(&Code::EvaluationTooDeep),
+        "{:?}",
+        codes(&compilation)
+    );
 }
 
 #[test]
 fn a_reference_cycle_is_reported_not_looped_on() {
     let text = "use oci\nplatform p { domain = \"example.com\", cloud = oci.eu_amsterdam_1 }\nlet a = b\nlet b = a\n";
     let compilation = compile(text.as_bytes().to_vec());
-    assert!(codes(&compilation).contains(&Code::ValueCycle), "{:?}", codes(&compilation));
+    assert!(
+        codes(&compilation).contains(&Code::ValueCycle),
+        "{:?}",
+        codes(&compilation)
+    );
 }

@@ -18,18 +18,31 @@ use hplc::resolve::fs::RealFs;
 use serde_json::Value;
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("repo root")
+        .to_path_buf()
 }
 
 /// The hcl2json module, if installed.
 fn hcl2json() -> Option<PathBuf> {
-    let tools = std::env::var_os("HPL_TOOLS").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/opt/hpl-tools"));
+    let tools = std::env::var_os("HPL_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/opt/hpl-tools"));
     let module = tools.join("node/node_modules/@cdktf/hcl2json/lib/index.js");
-    let node = Command::new("node").arg("--version").stdout(Stdio::null()).status().map(|s| s.success()).unwrap_or(false);
+    let node = Command::new("node")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
     if module.is_file() && node {
         Some(module)
     } else {
-        eprintln!("SKIPPED: no node or no {} (run shared/tools/validate/install.sh)", module.display());
+        eprintln!(
+            "SKIPPED: no node or no {} (run shared/tools/validate/install.sh)",
+            module.display()
+        );
         None
     }
 }
@@ -46,13 +59,31 @@ struct Built {
 fn build(module: &Path, file: &str, env: Option<&str>) -> Built {
     let root = repo().join(file);
     let compilation = hplc::compile(&root, env, &RealFs);
-    assert!(!compilation.has_errors(), "{file} ({env:?}) has errors: {:#?}", compilation.diagnostics);
-    let (platform, graph, plan) = (compilation.model.unwrap(), compilation.graph.unwrap(), compilation.plan.unwrap());
+    assert!(
+        !compilation.has_errors(),
+        "{file} ({env:?}) has errors: {:#?}",
+        compilation.diagnostics
+    );
+    let (platform, graph, plan) = (
+        compilation.model.unwrap(),
+        compilation.graph.unwrap(),
+        compilation.plan.unwrap(),
+    );
     let root_dir = root.parent().unwrap().to_path_buf();
-    let context = emit::Context { platform: &platform, graph: &graph, plan: &plan, sources: &compilation.sources, root_dir: &root_dir };
+    let context = emit::Context {
+        platform: &platform,
+        graph: &graph,
+        plan: &plan,
+        sources: &compilation.sources,
+        root_dir: &root_dir,
+    };
     let generated = emit::generate(&context);
     let name = format!("{file} --env {}", env.unwrap_or("default"));
-    let dir = std::env::temp_dir().join(format!("hplc-terraform-{}-{}", std::process::id(), name.replace(['/', ' ', '.'], "_")));
+    let dir = std::env::temp_dir().join(format!(
+        "hplc-terraform-{}-{}",
+        std::process::id(),
+        name.replace(['/', ' ', '.'], "_")
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     output::write(&generated, &dir).expect("write the tree");
     let paths: Vec<String> = generated
@@ -64,7 +95,12 @@ fn build(module: &Path, file: &str, env: Option<&str>) -> Built {
     assert!(!paths.is_empty(), "{name}: no Terraform generated");
     let files = parse(module, &dir, &paths);
     let _ = std::fs::remove_dir_all(&dir);
-    Built { name, platform, plan, files }
+    Built {
+        name,
+        platform,
+        plan,
+        files,
+    }
 }
 
 /// Parses `paths` (under `dir`) with hcl2json in one node process.
@@ -83,7 +119,12 @@ import("{}").then(async (mod) => {{
     );
     let input: Vec<(String, String)> = paths
         .iter()
-        .map(|p| (p.trim_start_matches("terraform/").to_string(), dir.join(p).to_string_lossy().into_owned()))
+        .map(|p| {
+            (
+                p.trim_start_matches("terraform/").to_string(),
+                dir.join(p).to_string_lossy().into_owned(),
+            )
+        })
         .collect();
     let mut child = Command::new("node")
         .arg("-e")
@@ -93,9 +134,17 @@ import("{}").then(async (mod) => {{
         .stderr(Stdio::piped())
         .spawn()
         .expect("run node");
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), serde_json::to_string(&input).unwrap().as_bytes()).unwrap();
+    std::io::Write::write_all(
+        child.stdin.as_mut().unwrap(),
+        serde_json::to_string(&input).unwrap().as_bytes(),
+    )
+    .unwrap();
     let result = child.wait_with_output().expect("node output");
-    assert!(result.status.success(), "hcl2json rejected the output: {}", String::from_utf8_lossy(&result.stderr));
+    assert!(
+        result.status.success(),
+        "hcl2json rejected the output: {}",
+        String::from_utf8_lossy(&result.stderr)
+    );
     serde_json::from_slice(&result.stdout).expect("hcl2json JSON")
 }
 
@@ -106,7 +155,12 @@ fn all_trees(module: &Path) -> &'static [Built] {
     TREES.get_or_init(|| {
         let compilation = hplc::compile(&repo().join("platform.hpl"), None, &RealFs);
         let mut trees = vec![build(module, "platform.hpl", None)];
-        trees.extend(compilation.envs.iter().map(|env| build(module, "platform.hpl", Some(env))));
+        trees.extend(
+            compilation
+                .envs
+                .iter()
+                .map(|env| build(module, "platform.hpl", Some(env))),
+        );
         trees.push(build(module, "examples/digitalocean.hpl", None));
         trees.push(build(module, "examples/aws.hpl", None));
         trees
@@ -114,16 +168,23 @@ fn all_trees(module: &Path) -> &'static [Built] {
 }
 
 fn tree<'a>(trees: &'a [Built], name: &str) -> &'a Built {
-    trees.iter().find(|t| t.name == name).unwrap_or_else(|| panic!("no tree {name}"))
+    trees
+        .iter()
+        .find(|t| t.name == name)
+        .unwrap_or_else(|| panic!("no tree {name}"))
 }
 
 /// `node_pools` of the root's terraform.tfvars.
 fn node_pools(tree: &Built) -> &Vec<Value> {
-    tree.files["terraform.tfvars"]["node_pools"].as_array().expect("node_pools is a list")
+    tree.files["terraform.tfvars"]["node_pools"]
+        .as_array()
+        .expect("node_pools is a list")
 }
 
 fn number(value: &Value) -> f64 {
-    value.as_f64().unwrap_or_else(|| panic!("{value} is not a number"))
+    value
+        .as_f64()
+        .unwrap_or_else(|| panic!("{value} is not a number"))
 }
 
 #[test]
@@ -131,24 +192,69 @@ fn one_node_pool_per_declared_node_with_its_size_and_labels() {
     let Some(module) = hcl2json() else { return };
     for tree in all_trees(&module) {
         let pools = node_pools(tree);
-        assert_eq!(pools.len(), tree.platform.nodes.len(), "{}: one pool per node", tree.name);
+        assert_eq!(
+            pools.len(),
+            tree.platform.nodes.len(),
+            "{}: one pool per node",
+            tree.name
+        );
         for node in &tree.platform.nodes {
-            let pool = pools.iter().find(|p| p["name"] == node.k8s_name.as_str()).unwrap_or_else(|| panic!("{}: no pool {}", tree.name, node.k8s_name));
+            let pool = pools
+                .iter()
+                .find(|p| p["name"] == node.k8s_name.as_str())
+                .unwrap_or_else(|| panic!("{}: no pool {}", tree.name, node.k8s_name));
             assert_eq!(pool["size"], node.shape.name.as_str(), "{}", tree.name);
-            assert_eq!((number(&pool["min_nodes"]), number(&pool["max_nodes"])), (1.0, 1.0), "{}: size 1", tree.name);
-            assert_eq!(number(&pool["boot_volume_gb"]) * 1e9, node.boot_volume as f64, "{}: boot volume of {}", tree.name, node.name);
+            assert_eq!(
+                (number(&pool["min_nodes"]), number(&pool["max_nodes"])),
+                (1.0, 1.0),
+                "{}: size 1",
+                tree.name
+            );
+            assert_eq!(
+                number(&pool["boot_volume_gb"]) * 1e9,
+                node.boot_volume as f64,
+                "{}: boot volume of {}",
+                tree.name,
+                node.name
+            );
             if tree.platform.cloud.provider == "oci" {
                 let ocpus = node.shape.cpu as f64 / node.shape.vcpus_per_ocpu as f64 / 1000.0;
-                assert_eq!(number(&pool["ocpus"]), ocpus, "{}: OCPUs of {}", tree.name, node.name);
-                assert_eq!(number(&pool["memory_gb"]), node.shape.memory as f64 / (1u64 << 30) as f64, "{}: memory of {}", tree.name, node.name);
+                assert_eq!(
+                    number(&pool["ocpus"]),
+                    ocpus,
+                    "{}: OCPUs of {}",
+                    tree.name,
+                    node.name
+                );
+                assert_eq!(
+                    number(&pool["memory_gb"]),
+                    node.shape.memory as f64 / (1u64 << 30) as f64,
+                    "{}: memory of {}",
+                    tree.name,
+                    node.name
+                );
             } else {
-                assert!(pool.get("ocpus").is_none(), "{}: fixed shapes take no OCPUs", tree.name);
+                assert!(
+                    pool.get("ocpus").is_none(),
+                    "{}: fixed shapes take no OCPUs",
+                    tree.name
+                );
             }
             let labels = &pool["labels"];
-            assert_eq!(labels["hplc.dev/node"], node.k8s_name.as_str(), "{}", tree.name);
+            assert_eq!(
+                labels["hplc.dev/node"],
+                node.k8s_name.as_str(),
+                "{}",
+                tree.name
+            );
             assert_eq!(labels["hplc.dev/role"], node.role.as_str(), "{}", tree.name);
             for (key, value) in &node.labels {
-                assert_eq!(labels[key.as_str()], value.as_str(), "{}: label {key}", tree.name);
+                assert_eq!(
+                    labels[key.as_str()],
+                    value.as_str(),
+                    "{}: label {key}",
+                    tree.name
+                );
             }
         }
     }
@@ -166,13 +272,29 @@ fn oke_node_pools_take_shape_boot_volume_labels_and_image_from_each_pool() {
     assert_eq!(pool["node_shape"], "${each.value.size}");
     let shape = &pool["dynamic"]["node_shape_config"][0]["content"][0];
     assert_eq!(shape["ocpus"], "${node_shape_config.value.ocpus}");
-    assert_eq!(shape["memory_in_gbs"], "${node_shape_config.value.memory_gb}");
-    assert_eq!(pool["node_source_details"][0]["boot_volume_size_in_gbs"], "${each.value.boot_volume_gb}");
-    assert_eq!(pool["dynamic"]["initial_node_labels"][0]["for_each"], "${each.value.labels}");
+    assert_eq!(
+        shape["memory_in_gbs"],
+        "${node_shape_config.value.memory_gb}"
+    );
+    assert_eq!(
+        pool["node_source_details"][0]["boot_volume_size_in_gbs"],
+        "${each.value.boot_volume_gb}"
+    );
+    assert_eq!(
+        pool["dynamic"]["initial_node_labels"][0]["for_each"],
+        "${each.value.labels}"
+    );
     let locals = &file["locals"][0];
-    assert!(locals["node_pools"].as_str().unwrap().contains("var.node_pools"));
-    assert_eq!(locals["image_prefixes"]["arm64"], "Oracle-Linux-8.10-aarch64-");
-    let cluster = &tree.files["modules/kubernetes-cluster/oci-oke/cluster.tf"]["resource"]["oci_containerengine_cluster"]["main"][0];
+    assert!(locals["node_pools"]
+        .as_str()
+        .unwrap()
+        .contains("var.node_pools"));
+    assert_eq!(
+        locals["image_prefixes"]["arm64"],
+        "Oracle-Linux-8.10-aarch64-"
+    );
+    let cluster = &tree.files["modules/kubernetes-cluster/oci-oke/cluster.tf"]["resource"]
+        ["oci_containerengine_cluster"]["main"][0];
     assert_eq!(cluster["type"], "BASIC_CLUSTER");
 }
 
@@ -180,10 +302,28 @@ fn oke_node_pools_take_shape_boot_volume_labels_and_image_from_each_pool() {
 fn boot_volumes_add_up_to_what_the_budget_counted() {
     let Some(module) = hcl2json() else { return };
     for tree in all_trees(&module) {
-        let written: f64 = node_pools(tree).iter().map(|p| number(&p["boot_volume_gb"]) * 1e9).sum();
-        let block = tree.plan.budget.lines.iter().find(|l| l.dimension == "block_storage").expect("a block storage line");
-        let counted: i64 = block.consumers.iter().filter(|c| c.name.starts_with("boot volume of ")).map(|c| c.amount).sum();
-        assert_eq!(written, counted as f64, "{}: boot volumes in terraform.tfvars against the budget", tree.name);
+        let written: f64 = node_pools(tree)
+            .iter()
+            .map(|p| number(&p["boot_volume_gb"]) * 1e9)
+            .sum();
+        let block = tree
+            .plan
+            .budget
+            .lines
+            .iter()
+            .find(|l| l.dimension == "block_storage")
+            .expect("a block storage line");
+        let counted: i64 = block
+            .consumers
+            .iter()
+            .filter(|c| c.name.starts_with("boot volume of "))
+            .map(|c| c.amount)
+            .sum();
+        assert_eq!(
+            written, counted as f64,
+            "{}: boot volumes in terraform.tfvars against the budget",
+            tree.name
+        );
     }
 }
 
@@ -191,40 +331,78 @@ fn boot_volumes_add_up_to_what_the_budget_counted() {
 fn the_security_lists_open_443_to_all_and_6443_to_trusted_networks_only() {
     let Some(module) = hcl2json() else { return };
     let tree = tree(all_trees(&module), "platform.hpl --env default");
-    let lists = &tree.files["modules/kubernetes-cluster/oci-oke/network.tf"]["resource"]["oci_core_security_list"];
-    let rules = |list: &str| lists[list][0]["ingress_security_rules"].as_array().cloned().unwrap_or_default();
-    let https = rules("load_balancers").into_iter().find(|r| r["tcp_options"][0]["min"] == 443).expect("443 on the load balancers");
+    let lists = &tree.files["modules/kubernetes-cluster/oci-oke/network.tf"]["resource"]
+        ["oci_core_security_list"];
+    let rules = |list: &str| {
+        lists[list][0]["ingress_security_rules"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+    let https = rules("load_balancers")
+        .into_iter()
+        .find(|r| r["tcp_options"][0]["min"] == 443)
+        .expect("443 on the load balancers");
     assert_eq!(https["source"], "0.0.0.0/0");
     let api = &lists["api_endpoint"][0];
     let trusted = &api["dynamic"]["ingress_security_rules"][0];
     assert_eq!(trusted["for_each"], "${var.trusted_cidrs}");
     assert_eq!(trusted["content"][0]["tcp_options"][0]["min"], 6443);
     for rule in rules("api_endpoint") {
-        assert_ne!(rule["source"], "0.0.0.0/0", "6443 is not open to the internet");
+        assert_ne!(
+            rule["source"], "0.0.0.0/0",
+            "6443 is not open to the internet"
+        );
     }
-    assert_eq!(tree.files["terraform.tfvars"]["trusted_cidrs"], serde_json::json!(tree.platform.trusted_cidrs));
+    assert_eq!(
+        tree.files["terraform.tfvars"]["trusted_cidrs"],
+        serde_json::json!(tree.platform.trusted_cidrs)
+    );
 }
 
 #[test]
 fn examples_on_other_clouds_build_their_providers_tree() {
     let Some(module) = hcl2json() else { return };
     for (file, implementation, cluster, pools) in [
-        ("examples/digitalocean.hpl", "digitalocean-doks", "digitalocean_kubernetes_cluster", "digitalocean_kubernetes_node_pool"),
-        ("examples/aws.hpl", "aws-eks", "aws_eks_cluster", "aws_eks_node_group"),
+        (
+            "examples/digitalocean.hpl",
+            "digitalocean-doks",
+            "digitalocean_kubernetes_cluster",
+            "digitalocean_kubernetes_node_pool",
+        ),
+        (
+            "examples/aws.hpl",
+            "aws-eks",
+            "aws_eks_cluster",
+            "aws_eks_node_group",
+        ),
     ] {
         let compilation = hplc::compile(&repo().join(file), None, &RealFs);
-        assert!(compilation.diagnostics.is_empty(), "{file}: `hplc check` reports {:#?}", compilation.diagnostics);
+        assert!(
+            compilation.diagnostics.is_empty(),
+            "{file}: `hplc check` reports {:#?}",
+            compilation.diagnostics
+        );
         let tree = tree(all_trees(&module), &format!("{file} --env default"));
         let dir = format!("modules/kubernetes-cluster/{implementation}");
         let main = &tree.files["main.tf"]["module"]["kubernetes_cluster"][0];
         assert_eq!(main["source"], format!("./{dir}").as_str());
         let cluster_file = &tree.files[&format!("{dir}/cluster.tf")];
-        assert!(cluster_file["resource"][cluster].is_object(), "{file}: {cluster}");
-        assert!(cluster_file["resource"][pools].is_object(), "{file}: {pools}");
+        assert!(
+            cluster_file["resource"][cluster].is_object(),
+            "{file}: {cluster}"
+        );
+        assert!(
+            cluster_file["resource"][pools].is_object(),
+            "{file}: {pools}"
+        );
         for (path, parsed) in &tree.files {
             for section in ["resource", "data"] {
                 if let Some(types) = parsed[section].as_object() {
-                    assert!(types.keys().all(|t| !t.starts_with("oci_")), "{file}: {path} has OCI {section}s");
+                    assert!(
+                        types.keys().all(|t| !t.starts_with("oci_")),
+                        "{file}: {path} has OCI {section}s"
+                    );
                 }
             }
         }
@@ -232,7 +410,10 @@ fn examples_on_other_clouds_build_their_providers_tree() {
     // Graviton nodes get the EKS arm64 image.
     let tree = tree(all_trees(&module), "examples/aws.hpl --env default");
     let cluster = &tree.files["modules/kubernetes-cluster/aws-eks/cluster.tf"];
-    assert_eq!(cluster["locals"][0]["ami_types"]["arm64"], "AL2023_ARM_64_STANDARD");
+    assert_eq!(
+        cluster["locals"][0]["ami_types"]["arm64"],
+        "AL2023_ARM_64_STANDARD"
+    );
     assert!(node_pools(tree).iter().all(|p| p["arch"] == "arm64"));
 }
 
@@ -255,35 +436,65 @@ struct Scope {
 fn scopes(tree: &Built) -> BTreeMap<String, Scope> {
     let mut scopes: BTreeMap<String, Scope> = BTreeMap::new();
     for (path, parsed) in &tree.files {
-        let dir = path.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
+        let dir = path
+            .rsplit_once('/')
+            .map(|(d, _)| d.to_string())
+            .unwrap_or_default();
         let scope = scopes.entry(dir.clone()).or_default();
-        let keys = |value: &Value| value.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
+        let keys = |value: &Value| {
+            value
+                .as_object()
+                .map(|o| o.keys().cloned().collect::<Vec<_>>())
+                .unwrap_or_default()
+        };
         scope.variables.extend(keys(&parsed["variable"]));
         scope.outputs.extend(keys(&parsed["output"]));
         for locals in parsed["locals"].as_array().into_iter().flatten() {
             scope.locals.extend(keys(locals));
         }
-        for (section, set) in [("resource", &mut scope.resources), ("data", &mut scope.data)] {
+        for (section, set) in [
+            ("resource", &mut scope.resources),
+            ("data", &mut scope.data),
+        ] {
             for kind in keys(&parsed[section]) {
-                set.extend(keys(&parsed[section][&kind]).into_iter().map(|name| format!("{kind}.{name}")));
+                set.extend(
+                    keys(&parsed[section][&kind])
+                        .into_iter()
+                        .map(|name| format!("{kind}.{name}")),
+                );
             }
         }
         for name in keys(&parsed["module"]) {
             let block = &parsed["module"][&name][0];
             let source = block["source"].as_str().unwrap().trim_start_matches("./");
-            let source = if dir.is_empty() { source.to_string() } else { format!("{dir}/{source}") };
+            let source = if dir.is_empty() {
+                source.to_string()
+            } else {
+                format!("{dir}/{source}")
+            };
             scope.modules.insert(name.clone(), source);
-            scope.module_inputs.insert(name.clone(), keys(block).into_iter().filter(|k| k != "source").collect());
+            scope.module_inputs.insert(
+                name.clone(),
+                keys(block).into_iter().filter(|k| k != "source").collect(),
+            );
         }
         if path.ends_with(".tfvars") {
             // A value for each declared variable: the keys are references.
-            scope.references.extend(keys(parsed).into_iter().map(|k| (path.clone(), vec!["var".to_string(), k])));
+            scope.references.extend(
+                keys(parsed)
+                    .into_iter()
+                    .map(|k| (path.clone(), vec!["var".to_string(), k])),
+            );
         } else {
             let mut found = Vec::new();
             strings(parsed, &mut found);
             for text in found {
                 for expression in templates(&text) {
-                    scope.references.extend(traversals(&expression).into_iter().map(|t| (path.clone(), t)));
+                    scope.references.extend(
+                        traversals(&expression)
+                            .into_iter()
+                            .map(|t| (path.clone(), t)),
+                    );
                 }
             }
         }
@@ -373,11 +584,16 @@ fn traversals(expression: &str) -> Vec<Vec<String>> {
             let mut chain = Vec::new();
             loop {
                 let start = i;
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'-') {
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'-')
+                {
                     i += 1;
                 }
                 chain.push(expression[start..i].to_string());
-                if i + 1 < bytes.len() && bytes[i] == b'.' && (bytes[i + 1].is_ascii_alphabetic() || bytes[i + 1] == b'_') {
+                if i + 1 < bytes.len()
+                    && bytes[i] == b'.'
+                    && (bytes[i + 1].is_ascii_alphabetic() || bytes[i + 1] == b'_')
+                {
                     i += 1;
                 } else {
                     break;
@@ -412,8 +628,15 @@ fn every_name_an_expression_uses_is_declared() {
                     "var" => scope.variables.contains(&name(1)),
                     "local" => scope.locals.contains(&name(1)),
                     "data" => scope.data.contains(&format!("{}.{}", name(1), name(2))),
-                    "module" => scope.modules.get(&name(1)).is_some_and(|source| scopes.get(source).is_some_and(|m| m.outputs.contains(&name(2)))),
-                    root if ["oci_", "aws_", "digitalocean_"].iter().any(|p| root.starts_with(p)) => {
+                    "module" => scope.modules.get(&name(1)).is_some_and(|source| {
+                        scopes
+                            .get(source)
+                            .is_some_and(|m| m.outputs.contains(&name(2)))
+                    }),
+                    root if ["oci_", "aws_", "digitalocean_"]
+                        .iter()
+                        .any(|p| root.starts_with(p)) =>
+                    {
                         scope.resources.contains(&format!("{root}.{}", name(1)))
                     }
                     _ => continue,
@@ -437,14 +660,31 @@ fn every_name_an_expression_uses_is_declared() {
                 }
             }
         }
-        assert!(checked > 50, "{}: only {checked} references found", tree.name);
-        assert!(missing.is_empty(), "{}: undeclared names:\n{}", tree.name, missing.join("\n"));
+        assert!(
+            checked > 50,
+            "{}: only {checked} references found",
+            tree.name
+        );
+        assert!(
+            missing.is_empty(),
+            "{}: undeclared names:\n{}",
+            tree.name,
+            missing.join("\n")
+        );
     }
 }
 
 #[test]
 fn the_reference_scanner_finds_names_in_templates_and_skips_functions() {
-    let found = traversals(r#"length(var.a) > 0 ? "https://${oci_x.main.endpoints[0].ip}" : local.b["k"]"#);
-    assert_eq!(found, vec![vec!["var", "a"], vec!["oci_x", "main", "endpoints"], vec!["local", "b"]]);
+    let found =
+        traversals(r#"length(var.a) > 0 ? "https://${oci_x.main.endpoints[0].ip}" : local.b["k"]"#);
+    assert_eq!(
+        found,
+        vec![
+            vec!["var", "a"],
+            vec!["oci_x", "main", "endpoints"],
+            vec!["local", "b"]
+        ]
+    );
     assert_eq!(templates("$${not} ${var.x}-y"), vec!["var.x"]);
 }

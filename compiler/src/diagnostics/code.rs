@@ -134,12 +134,21 @@ mod tests {
     #[test]
     fn every_code_has_a_page_and_every_page_a_code() {
         for code in Code::ALL {
-            let page = crate::embedded::error_page(code.as_str()).unwrap_or_else(|| panic!("no docs/errors/{}.md", code.as_str()));
+            let page = crate::embedded::error_page(code.as_str())
+                .unwrap_or_else(|| panic!("no docs/errors/{}.md", code.as_str()));
             let first = page.lines().next().unwrap_or_default();
-            assert_eq!(first, format!("# {}: {}", code.as_str(), code.title()), "title line of {}.md", code.as_str());
+            assert_eq!(
+                first,
+                format!("# {}: {}", code.as_str(), code.title()),
+                "title line of {}.md",
+                code.as_str()
+            );
         }
         for (name, _) in crate::embedded::error_pages() {
-            assert!(Code::parse(name).is_some(), "docs/errors/{name}.md documents no code");
+            assert!(
+                Code::parse(name).is_some(),
+                "docs/errors/{name}.md documents no code"
+            );
         }
     }
 
@@ -147,7 +156,11 @@ mod tests {
     fn codes_are_unique() {
         let mut seen = std::collections::HashSet::new();
         for code in Code::ALL {
-            assert!(seen.insert(code.as_str()), "{} is used twice", code.as_str());
+            assert!(
+                seen.insert(code.as_str()),
+                "{} is used twice",
+                code.as_str()
+            );
         }
     }
 }

@@ -48,7 +48,10 @@ impl Diagnostic {
         Diagnostic {
             code,
             message: message.into(),
-            primary: Label { span, message: String::new() },
+            primary: Label {
+                span,
+                message: String::new(),
+            },
             labels: Vec::new(),
             help: String::new(),
         }
@@ -61,7 +64,10 @@ impl Diagnostic {
     }
 
     pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
-        self.labels.push(Label { span, message: message.into() });
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+        });
         self
     }
 
@@ -105,7 +111,10 @@ impl Diagnostics {
     }
 
     pub fn error_count(&self) -> usize {
-        self.items.iter().filter(|d| d.severity() == Severity::Error).count()
+        self.items
+            .iter()
+            .filter(|d| d.severity() == Severity::Error)
+            .count()
     }
 
     pub fn len(&self) -> usize {
@@ -120,8 +129,18 @@ impl Diagnostics {
     /// output does not depend on the order stages ran in.
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
         self.items.sort_by(|a, b| {
-            (a.primary.span.file, a.primary.span.start, a.primary.span.end, a.code)
-                .cmp(&(b.primary.span.file, b.primary.span.start, b.primary.span.end, b.code))
+            (
+                a.primary.span.file,
+                a.primary.span.start,
+                a.primary.span.end,
+                a.code,
+            )
+                .cmp(&(
+                    b.primary.span.file,
+                    b.primary.span.start,
+                    b.primary.span.end,
+                    b.code,
+                ))
         });
         self.items
     }

@@ -26,7 +26,9 @@ pub fn human(diagnostics: &[Diagnostic], sources: &SourceMap, style: Style) -> S
         Style::Plain => GraphicalTheme::unicode_nocolor(),
         Style::Colour => GraphicalTheme::unicode(),
     };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
     let mut out = String::new();
     for diagnostic in diagnostics {
         let report = Report::new(diagnostic, sources);
@@ -38,10 +40,17 @@ pub fn human(diagnostics: &[Diagnostic], sources: &SourceMap, style: Style) -> S
 
 /// One line: "2 errors, 1 warning".
 pub fn summary(diagnostics: &[Diagnostic]) -> String {
-    let errors = diagnostics.iter().filter(|d| d.severity() == super::Severity::Error).count();
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity() == super::Severity::Error)
+        .count();
     let warnings = diagnostics.len() - errors;
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"))
+    format!(
+        "{}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
 }
 
 /// How many lines a secondary label may be from the primary one and still
@@ -80,17 +89,29 @@ impl<'a> Report<'a> {
             // A label far from the primary one is drawn as its own snippet:
             // one frame would print every line in between.
             let near = label.span.file == file
-                && primary_file.line_col(label.span.start).0.abs_diff(primary_line) <= NEAR_LINES;
+                && primary_file
+                    .line_col(label.span.start)
+                    .0
+                    .abs_diff(primary_line)
+                    <= NEAR_LINES;
             if near {
                 labels.push(LabeledSpan::new_with_span(
                     Some(label.message.clone()),
                     source_span(label.span),
                 ));
             } else {
-                related.push(Related { label, source: named(label.span) });
+                related.push(Related {
+                    label,
+                    source: named(label.span),
+                });
             }
         }
-        Report { diagnostic, source: named(diagnostic.primary.span), labels, related }
+        Report {
+            diagnostic,
+            source: named(diagnostic.primary.span),
+            labels,
+            related,
+        }
     }
 }
 
@@ -125,7 +146,9 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(&self.diagnostic.help).filter(|h| !h.is_empty()).map(|h| Box::new(h) as _)
+        Some(&self.diagnostic.help)
+            .filter(|h| !h.is_empty())
+            .map(|h| Box::new(h) as _)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -140,7 +163,9 @@ impl miette::Diagnostic for Report<'_> {
         if self.related.is_empty() {
             return None;
         }
-        Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+        Some(Box::new(
+            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+        ))
     }
 }
 
@@ -172,10 +197,9 @@ impl miette::Diagnostic for Related<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
-            None,
-            source_span(self.label.span),
-        ))))
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(None, source_span(self.label.span)),
+        )))
     }
 }
 
@@ -218,7 +242,15 @@ fn location(span: Span, sources: &SourceMap) -> JsonLocation<'_> {
     let file = sources.get(span.file);
     let (line, column) = file.line_col(span.start);
     let (end_line, end_column) = file.line_col(span.end);
-    JsonLocation { file: &file.name, line, column, end_line, end_column, start: span.start, end: span.end }
+    JsonLocation {
+        file: &file.name,
+        line,
+        column,
+        end_line,
+        end_column,
+        start: span.start,
+        end: span.end,
+    }
 }
 
 /// The versioned JSON document described in `docs/diagnostics-json.md`. The
@@ -235,7 +267,10 @@ pub fn json(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
                 location: location(d.primary.span, sources),
                 labels: std::iter::once(&d.primary)
                     .chain(&d.labels)
-                    .map(|l| JsonLabel { message: &l.message, location: location(l.span, sources) })
+                    .map(|l| JsonLabel {
+                        message: &l.message,
+                        location: location(l.span, sources),
+                    })
                     .collect(),
                 help: &d.help,
             })

@@ -84,7 +84,12 @@ pub fn generate(context: &Context) -> Output {
         let mut output = Output::default();
         output.add("README.md", readme(context));
         k8s::emit(context, &mut output);
-        (output, others.join().expect("the Grafana and Terraform backends panicked"))
+        (
+            output,
+            others
+                .join()
+                .expect("the Grafana and Terraform backends panicked"),
+        )
     });
     for (path, contents) in others.files {
         output.add(path, contents);

@@ -28,7 +28,9 @@ pub enum Value<'a> {
 }
 
 /// An ordered mapping from `(key, value)` pairs.
-pub fn map<'a, K: Into<Cow<'a, str>>>(pairs: impl IntoIterator<Item = (K, Value<'a>)>) -> Value<'a> {
+pub fn map<'a, K: Into<Cow<'a, str>>>(
+    pairs: impl IntoIterator<Item = (K, Value<'a>)>,
+) -> Value<'a> {
     Value::Map(pairs.into_iter().map(|(k, v)| (k.into(), v)).collect())
 }
 
@@ -66,7 +68,9 @@ impl<'a> Value<'a> {
 
     /// The map at `key`, created empty when missing.
     pub fn map_at(&mut self, key: &'static str) -> Option<&mut Value<'a>> {
-        let Value::Map(entries) = self else { return None };
+        let Value::Map(entries) = self else {
+            return None;
+        };
         let index = match entries.iter().position(|(k, _)| k == key) {
             Some(i) => i,
             None => {
@@ -225,9 +229,13 @@ fn style(text: &str, block_allowed: bool) -> Style {
 /// and hold only letters, digits and `._/-`: plain unless reserved, and
 /// told apart without the full scan.
 fn is_simple(bytes: &[u8]) -> bool {
-    let Some((&first, rest)) = bytes.split_first() else { return false };
+    let Some((&first, rest)) = bytes.split_first() else {
+        return false;
+    };
     (first.is_ascii_alphabetic() || first == b'/')
-        && rest.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-'))
+        && rest
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-'))
 }
 
 /// What one pass over a string finds (strings can be whole configuration
@@ -266,8 +274,16 @@ impl Scan {
                 0..=0x1f | 0x7f => scan.escape = true,
                 // U+0080..U+009F, U+2028, U+2029, U+FEFF, U+FFFE, U+FFFF.
                 0xc2 if matches!(bytes.get(i + 1), Some(0x80..=0x9f)) => scan.escape = true,
-                0xe2 if bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)) => scan.escape = true,
-                0xef if matches!((bytes.get(i + 1), bytes.get(i + 2)), (Some(0xbb), Some(0xbf)) | (Some(0xbf), Some(0xbe | 0xbf))) => {
+                0xe2 if bytes.get(i + 1) == Some(&0x80)
+                    && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)) =>
+                {
+                    scan.escape = true
+                }
+                0xef if matches!(
+                    (bytes.get(i + 1), bytes.get(i + 2)),
+                    (Some(0xbb), Some(0xbf)) | (Some(0xbf), Some(0xbe | 0xbf))
+                ) =>
+                {
                     scan.escape = true
                 }
                 _ => {}
@@ -321,8 +337,33 @@ fn literal(out: &mut String, text: &str, indent: usize) {
 fn is_reserved(text: &str) -> bool {
     matches!(
         text,
-        "~" | "null" | "Null" | "NULL" | "true" | "True" | "TRUE" | "false" | "False" | "FALSE" | "yes" | "Yes" | "YES" | "no" | "No"
-            | "NO" | "on" | "On" | "ON" | "off" | "Off" | "OFF" | "y" | "Y" | "n" | "N" | "=" | "<<"
+        "~" | "null"
+            | "Null"
+            | "NULL"
+            | "true"
+            | "True"
+            | "TRUE"
+            | "false"
+            | "False"
+            | "FALSE"
+            | "yes"
+            | "Yes"
+            | "YES"
+            | "no"
+            | "No"
+            | "NO"
+            | "on"
+            | "On"
+            | "ON"
+            | "off"
+            | "Off"
+            | "OFF"
+            | "y"
+            | "Y"
+            | "n"
+            | "N"
+            | "="
+            | "<<"
     )
 }
 
@@ -330,13 +371,15 @@ fn is_reserved(text: &str) -> bool {
 /// without quotes.
 fn plain_is_safe(text: &str) -> bool {
     let bytes = text.as_bytes();
-    let Some(&first) = bytes.first() else { return false };
+    let Some(&first) = bytes.first() else {
+        return false;
+    };
     if first == b' ' || bytes[bytes.len() - 1] == b' ' {
         return false;
     }
     match first {
-        b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\'' | b'"' | b'%' | b'@'
-        | b'`' => return false,
+        b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|'
+        | b'>' | b'\'' | b'"' | b'%' | b'@' | b'`' => return false,
         // `-x` is plain, `-` and `- x` are not; `---` and `...` mark documents.
         b'-' if bytes.len() == 1 || bytes[1] == b' ' || text.starts_with("---") => return false,
         b'.' if text.starts_with("...") => return false,
@@ -358,14 +401,19 @@ fn looks_numeric(text: &str) -> bool {
         return true;
     }
     let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
-    if matches!(unsigned, ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN") {
+    if matches!(
+        unsigned,
+        ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN"
+    ) {
         return true;
     }
     let digits = unsigned.as_bytes();
     if digits.len() > 2
         && digits[0] == b'0'
         && matches!(digits[1], b'x' | b'o' | b'b')
-        && digits[2..].iter().all(|c| c.is_ascii_hexdigit() || *c == b'_')
+        && digits[2..]
+            .iter()
+            .all(|c| c.is_ascii_hexdigit() || *c == b'_')
     {
         return true;
     }
@@ -375,7 +423,9 @@ fn looks_numeric(text: &str) -> bool {
     };
     let starts_right = mantissa.starts_with(|c: char| c.is_ascii_digit() || c == '.');
     let has_digit = mantissa.bytes().any(|c| c.is_ascii_digit());
-    let only_number_chars = mantissa.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'_' | b'.' | b':'));
+    let only_number_chars = mantissa
+        .bytes()
+        .all(|c| c.is_ascii_digit() || matches!(c, b'_' | b'.' | b':'));
     if !(starts_right && has_digit && only_number_chars) {
         return false;
     }

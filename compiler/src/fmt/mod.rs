@@ -20,7 +20,12 @@ pub fn format(file: FileId, text: &str) -> Result<String, Vec<Diagnostic>> {
     if !errors.is_empty() {
         return Err(errors);
     }
-    let mut printer = Printer { text, comments: comments::collect(file, text), next_comment: 0, out: String::new() };
+    let mut printer = Printer {
+        text,
+        comments: comments::collect(file, text),
+        next_comment: 0,
+        out: String::new(),
+    };
     printer.module(&module);
     Ok(printer.out)
 }
@@ -72,7 +77,9 @@ impl<'t> Printer<'t> {
         let mut previous_end = after;
         for (i, entry) in entries.iter().enumerate() {
             let span = entry.span();
-            let first_start = self.first_comment_before(span.start as usize).unwrap_or(span.start as usize);
+            let first_start = self
+                .first_comment_before(span.start as usize)
+                .unwrap_or(span.start as usize);
             if let Some(end) = previous_end {
                 if i > 0 && blank_line_between(self.gap(end, first_start)) {
                     self.out.push('\n');
@@ -94,7 +101,10 @@ impl<'t> Printer<'t> {
     }
 
     fn first_comment_before(&self, pos: usize) -> Option<usize> {
-        self.comments[self.next_comment..].iter().find(|c| (c.span.start as usize) < pos).map(|c| c.span.start as usize)
+        self.comments[self.next_comment..]
+            .iter()
+            .find(|c| (c.span.start as usize) < pos)
+            .map(|c| c.span.start as usize)
     }
 
     /// Own-line comments before `pos`, each on its own line at `indent`.
@@ -173,7 +183,13 @@ impl<'t> Printer<'t> {
                     self.out.push('\n');
                     let mut previous = open;
                     for v in &e.variants {
-                        if blank_line_between(self.gap(previous, self.first_comment_before(v.span.start as usize).unwrap_or(v.span.start as usize))) {
+                        if blank_line_between(
+                            self.gap(
+                                previous,
+                                self.first_comment_before(v.span.start as usize)
+                                    .unwrap_or(v.span.start as usize),
+                            ),
+                        ) {
                             self.out.push('\n');
                         }
                         self.rest_of_comments(indent + 1, v.span.start as usize);
@@ -194,9 +210,18 @@ impl<'t> Printer<'t> {
                     self.out.push_str(": ");
                     self.out.push_str(&parent.text());
                 }
-                let mut entries: Vec<Entry> = k.fields.iter().map(Entry::Field).chain(k.defaults.iter().map(Entry::Stmt)).collect();
+                let mut entries: Vec<Entry> = k
+                    .fields
+                    .iter()
+                    .map(Entry::Field)
+                    .chain(k.defaults.iter().map(Entry::Stmt))
+                    .collect();
                 entries.sort_by_key(|e| e.span().start);
-                let header_end = k.parent.as_ref().map(|p| p.span.end).unwrap_or(k.name.span.end) as usize;
+                let header_end = k
+                    .parent
+                    .as_ref()
+                    .map(|p| p.span.end)
+                    .unwrap_or(k.name.span.end) as usize;
                 self.block(&entries, indent, k.span, header_end);
             }
             Item::Let(l) => {
@@ -209,8 +234,12 @@ impl<'t> Printer<'t> {
             Item::Env(e) => {
                 self.out.push_str("env ");
                 self.out.push_str(&e.name.name);
-                let mut entries: Vec<Entry> =
-                    e.overrides.iter().map(Entry::Override).chain(e.instances.iter().map(Entry::Instance)).collect();
+                let mut entries: Vec<Entry> = e
+                    .overrides
+                    .iter()
+                    .map(Entry::Override)
+                    .chain(e.instances.iter().map(Entry::Instance))
+                    .collect();
                 entries.sort_by_key(|e| e.span().start);
                 self.block(&entries, indent, e.span, e.name.span.end as usize);
             }
@@ -222,7 +251,12 @@ impl<'t> Printer<'t> {
         self.out.push(' ');
         self.out.push_str(&instance.name.name);
         let entries: Vec<Entry> = instance.body.iter().map(Entry::Stmt).collect();
-        self.block(&entries, indent, instance.span, instance.name.span.end as usize);
+        self.block(
+            &entries,
+            indent,
+            instance.span,
+            instance.name.span.end as usize,
+        );
     }
 
     /// ` { ... }` after a header: inline when written on one line and short,
@@ -238,7 +272,12 @@ impl<'t> Printer<'t> {
             return;
         }
         if self.one_line(span) {
-            let mut inline = Printer { text: self.text, comments: Vec::new(), next_comment: 0, out: String::new() };
+            let mut inline = Printer {
+                text: self.text,
+                comments: Vec::new(),
+                next_comment: 0,
+                out: String::new(),
+            };
             let parts: Vec<String> = entries
                 .iter()
                 .map(|e| {
@@ -276,7 +315,10 @@ impl<'t> Printer<'t> {
     }
 
     fn open_brace_end(&self, from: usize) -> usize {
-        self.text[from..].find('{').map(|i| from + i + 1).unwrap_or(from)
+        self.text[from..]
+            .find('{')
+            .map(|i| from + i + 1)
+            .unwrap_or(from)
     }
 
     fn after_comma(&self, end: usize) -> usize {
@@ -294,7 +336,9 @@ impl<'t> Printer<'t> {
     }
 
     fn has_comments_in(&self, span: Span) -> bool {
-        self.comments[self.next_comment..].iter().any(|c| c.span.start >= span.start && c.span.end <= span.end)
+        self.comments[self.next_comment..]
+            .iter()
+            .any(|c| c.span.start >= span.start && c.span.end <= span.end)
     }
 
     fn stmt(&mut self, stmt: &Stmt, indent: usize) {
@@ -348,7 +392,9 @@ impl<'t> Printer<'t> {
                 }
             }
             // Strings keep their escapes exactly as written.
-            ExprKind::Str(_) => self.out.push_str(&self.text[expr.span.start as usize..expr.span.end as usize]),
+            ExprKind::Str(_) => self
+                .out
+                .push_str(&self.text[expr.span.start as usize..expr.span.end as usize]),
             ExprKind::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
             ExprKind::Path(p) => self.out.push_str(&p.text()),
             ExprKind::Paren(e) => {
@@ -379,7 +425,14 @@ impl<'t> Printer<'t> {
                 self.out.push_str(&path.text());
                 self.out.push(' ');
                 let entries: Vec<Entry> = stmts.iter().map(Entry::Stmt).collect();
-                self.record(&entries, Span { start: path.span.end, ..expr.span }, indent);
+                self.record(
+                    &entries,
+                    Span {
+                        start: path.span.end,
+                        ..expr.span
+                    },
+                    indent,
+                );
             }
         }
     }
@@ -396,7 +449,12 @@ impl<'t> Printer<'t> {
             return;
         }
         if self.one_line(span) {
-            let mut inline = Printer { text: self.text, comments: Vec::new(), next_comment: 0, out: String::new() };
+            let mut inline = Printer {
+                text: self.text,
+                comments: Vec::new(),
+                next_comment: 0,
+                out: String::new(),
+            };
             let parts: Vec<String> = items
                 .iter()
                 .map(|e| {
@@ -418,7 +476,9 @@ impl<'t> Printer<'t> {
         self.out.push('\n');
         let mut previous = open;
         for item in items {
-            let first = self.first_comment_before(item.span.start as usize).unwrap_or(item.span.start as usize);
+            let first = self
+                .first_comment_before(item.span.start as usize)
+                .unwrap_or(item.span.start as usize);
             if previous != open && blank_line_between(self.gap(previous, first)) {
                 self.out.push('\n');
             }
@@ -475,20 +535,30 @@ pub fn verify(text: &str) -> Result<String, String> {
     let Ok(formatted) = format(FileId(0), text) else {
         return Err("not formatted: the text has syntax errors".into());
     };
-    let again = format(FileId(0), &formatted).map_err(|e| format!("the formatted text does not parse: {e:?}"))?;
+    let again = format(FileId(0), &formatted)
+        .map_err(|e| format!("the formatted text does not parse: {e:?}"))?;
     if again != formatted {
-        return Err(format!("formatting is not idempotent:\n--- once\n{formatted}\n--- twice\n{again}"));
+        return Err(format!(
+            "formatting is not idempotent:\n--- once\n{formatted}\n--- twice\n{again}"
+        ));
     }
     let build = |source: &str| {
         let fs = MemoryFs::default().with("/verify/main.hpl", source.as_bytes().to_vec());
         let built = crate::pipeline::build(std::path::Path::new("/verify/main.hpl"), None, &fs);
-        let codes: Vec<&str> = built.compilation.diagnostics.iter().map(|d| d.code.as_str()).collect();
+        let codes: Vec<&str> = built
+            .compilation
+            .diagnostics
+            .iter()
+            .map(|d| d.code.as_str())
+            .collect();
         (codes.join(","), built.output)
     };
     let (before_codes, before) = build(text);
     let (after_codes, after) = build(&formatted);
     if before_codes != after_codes {
-        return Err(format!("formatting changed the diagnostics: {before_codes} became {after_codes}"));
+        return Err(format!(
+            "formatting changed the diagnostics: {before_codes} became {after_codes}"
+        ));
     }
     // Generated files carry source line numbers, which formatting may move;
     // compare them with the `hplc.dev/source` lines taken out.
@@ -496,7 +566,15 @@ pub fn verify(text: &str) -> Result<String, String> {
         output.map(|o| {
             o.files
                 .into_iter()
-                .map(|(path, text)| (path, text.lines().filter(|l| !l.contains(".hpl:")).collect::<Vec<_>>().join("\n")))
+                .map(|(path, text)| {
+                    (
+                        path,
+                        text.lines()
+                            .filter(|l| !l.contains(".hpl:"))
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                    )
+                })
                 .collect::<Vec<_>>()
         })
     };

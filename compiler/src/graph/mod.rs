@@ -73,45 +73,93 @@ pub fn build(platform: &Platform) -> Graph {
             if declared.insert((from, need.target)) {
                 let target = &platform.services[need.target];
                 let ports = target.ports.iter().map(|(n, p)| (n.clone(), *p)).collect();
-                edges.push(Edge { from, to: need.target, kind: EdgeKind::Needs, ports, span: need.span });
+                edges.push(Edge {
+                    from,
+                    to: need.target,
+                    kind: EdgeKind::Needs,
+                    ports,
+                    span: need.span,
+                });
             }
         }
     }
-    for (from, controller) in platform.services.iter().enumerate().filter(|(_, s)| s.ingress_controller) {
-        for (to, target) in platform.services.iter().enumerate().filter(|(_, s)| !s.expose.is_empty()) {
+    for (from, controller) in platform
+        .services
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.ingress_controller)
+    {
+        for (to, target) in platform
+            .services
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.expose.is_empty())
+        {
             let mut ports: Vec<(String, u16)> = Vec::new();
             for endpoint in &target.expose {
-                let port = if endpoint.port.is_empty() { target.ports.first() } else { target.ports.get_key_value(&endpoint.port) };
+                let port = if endpoint.port.is_empty() {
+                    target.ports.first()
+                } else {
+                    target.ports.get_key_value(&endpoint.port)
+                };
                 if let Some((name, number)) = port {
                     if !ports.iter().any(|(n, _)| n == name) {
                         ports.push((name.clone(), *number));
                     }
                 }
             }
-            let span = target.expose.first().map(|e| e.span).unwrap_or(controller.span);
-            edges.push(Edge { from, to, kind: EdgeKind::Ingress, ports, span });
+            let span = target
+                .expose
+                .first()
+                .map(|e| e.span)
+                .unwrap_or(controller.span);
+            edges.push(Edge {
+                from,
+                to,
+                kind: EdgeKind::Ingress,
+                ports,
+                span,
+            });
         }
     }
-    for (from, scraper) in platform.services.iter().enumerate().filter(|(_, s)| s.scraper) {
+    for (from, scraper) in platform
+        .services
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.scraper)
+    {
         for (to, target) in platform.services.iter().enumerate() {
             if to == from {
                 continue;
             }
             let mut ports = Vec::new();
             if let Some(port) = target.metrics_port_number() {
-                let name = target.ports.iter().find(|(_, p)| **p == port).map(|(n, _)| n.clone()).unwrap_or_default();
+                let name = target
+                    .ports
+                    .iter()
+                    .find(|(_, p)| **p == port)
+                    .map(|(n, _)| n.clone())
+                    .unwrap_or_default();
                 ports.push((name, port));
             }
             if let Some(exporter) = &target.exporter {
                 ports.push(("metrics".to_string(), exporter.port));
             }
             if !ports.is_empty() {
-                edges.push(Edge { from, to, kind: EdgeKind::Scrape, ports, span: scraper.span });
+                edges.push(Edge {
+                    from,
+                    to,
+                    kind: EdgeKind::Scrape,
+                    ports,
+                    span: scraper.span,
+                });
             }
         }
     }
     let mut graph = DiGraph::new();
-    let nodes: Vec<NodeIndex> = (0..platform.services.len()).map(|s| graph.add_node(s)).collect();
+    let nodes: Vec<NodeIndex> = (0..platform.services.len())
+        .map(|s| graph.add_node(s))
+        .collect();
     for (i, edge) in edges.iter().enumerate() {
         graph.add_edge(nodes[edge.from], nodes[edge.to], i);
     }
@@ -138,7 +186,10 @@ pub fn check(graph: &Graph, platform: &Platform, diagnostics: &mut Diagnostics) 
             continue;
         }
         let chain = cycle_through(&needs, start, &component);
-        let names: Vec<&str> = chain.iter().map(|e| platform.services[graph.edges[*e].from].name.as_str()).collect();
+        let names: Vec<&str> = chain
+            .iter()
+            .map(|e| platform.services[graph.edges[*e].from].name.as_str())
+            .collect();
         let first = &graph.edges[chain[0]];
         let mut diagnostic = Diagnostic::new(
             Code::DependencyCycle,
@@ -149,8 +200,13 @@ pub fn check(graph: &Graph, platform: &Platform, diagnostics: &mut Diagnostics) 
         .help("services start in dependency order, so a cycle can never start; remove one of these `needs`");
         for e in &chain[1..] {
             let edge = &graph.edges[*e];
-            diagnostic =
-                diagnostic.with_label(edge.span, format!("`{}` needs `{}`", platform.services[edge.from].name, platform.services[edge.to].name));
+            diagnostic = diagnostic.with_label(
+                edge.span,
+                format!(
+                    "`{}` needs `{}`",
+                    platform.services[edge.from].name, platform.services[edge.to].name
+                ),
+            );
         }
         diagnostics.push(diagnostic);
     }
@@ -158,12 +214,19 @@ pub fn check(graph: &Graph, platform: &Platform, diagnostics: &mut Diagnostics) 
 
 /// Edges of one cycle from `start` back to it inside its component,
 /// preferring the lowest-numbered next service at each step.
-fn cycle_through(needs: &DiGraph<ServiceId, usize>, start: NodeIndex, component: &[NodeIndex]) -> Vec<usize> {
+fn cycle_through(
+    needs: &DiGraph<ServiceId, usize>,
+    start: NodeIndex,
+    component: &[NodeIndex],
+) -> Vec<usize> {
     // Breadth-first search for the shortest way back to `start`.
     let mut previous: std::collections::HashMap<NodeIndex, (NodeIndex, usize)> = Default::default();
     let mut queue = std::collections::VecDeque::from([start]);
     while let Some(node) = queue.pop_front() {
-        let mut next: Vec<_> = needs.edges(node).map(|e| (e.target(), *e.weight())).collect();
+        let mut next: Vec<_> = needs
+            .edges(node)
+            .map(|e| (e.target(), *e.weight()))
+            .collect();
         next.sort_by_key(|(t, e)| (needs[*t], *e));
         for (target, edge) in next {
             if !component.contains(&target) {

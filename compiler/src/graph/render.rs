@@ -7,7 +7,16 @@ use super::{EdgeKind, Graph};
 use crate::model::Platform;
 
 fn edge_label(ports: &[(String, u16)]) -> String {
-    let ports: Vec<String> = ports.iter().map(|(n, p)| if n.is_empty() { p.to_string() } else { format!("{n} {p}") }).collect();
+    let ports: Vec<String> = ports
+        .iter()
+        .map(|(n, p)| {
+            if n.is_empty() {
+                p.to_string()
+            } else {
+                format!("{n} {p}")
+            }
+        })
+        .collect();
     ports.join(", ")
 }
 
@@ -20,14 +29,27 @@ pub fn dot(platform: &Platform, graph: &Graph) -> String {
     let _ = writeln!(out, "digraph {} {{", quote(&platform.name));
     let _ = writeln!(out, "  rankdir=LR;\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];");
     for (n, namespace) in platform.namespaces.iter().enumerate() {
-        let members: Vec<&crate::model::Service> = platform.services.iter().filter(|s| s.namespace == n).collect();
+        let members: Vec<&crate::model::Service> = platform
+            .services
+            .iter()
+            .filter(|s| s.namespace == n)
+            .collect();
         if members.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "  subgraph {} {{", quote(&format!("cluster_{}", namespace.name)));
+        let _ = writeln!(
+            out,
+            "  subgraph {} {{",
+            quote(&format!("cluster_{}", namespace.name))
+        );
         let _ = writeln!(out, "    label={};", quote(&namespace.k8s_name));
         for s in members {
-            let _ = writeln!(out, "    {} [label={}];", quote(&s.name), quote(&s.k8s_name));
+            let _ = writeln!(
+                out,
+                "    {} [label={}];",
+                quote(&s.name),
+                quote(&s.k8s_name)
+            );
         }
         let _ = writeln!(out, "  }}");
     }
@@ -52,11 +74,19 @@ pub fn dot(platform: &Platform, graph: &Graph) -> String {
 pub fn mermaid(platform: &Platform, graph: &Graph) -> String {
     let mut out = String::from("flowchart LR\n");
     for (n, namespace) in platform.namespaces.iter().enumerate() {
-        let members: Vec<&crate::model::Service> = platform.services.iter().filter(|s| s.namespace == n).collect();
+        let members: Vec<&crate::model::Service> = platform
+            .services
+            .iter()
+            .filter(|s| s.namespace == n)
+            .collect();
         if members.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "  subgraph {}[\"{}\"]", namespace.name, namespace.k8s_name);
+        let _ = writeln!(
+            out,
+            "  subgraph {}[\"{}\"]",
+            namespace.name, namespace.k8s_name
+        );
         for s in members {
             let _ = writeln!(out, "    {}[\"{}\"]", s.name, s.k8s_name);
         }
@@ -69,7 +99,10 @@ pub fn mermaid(platform: &Platform, graph: &Graph) -> String {
             EdgeKind::Scrape => "-.->",
         };
         let label = edge_label(&edge.ports);
-        let (from, to) = (&platform.services[edge.from].name, &platform.services[edge.to].name);
+        let (from, to) = (
+            &platform.services[edge.from].name,
+            &platform.services[edge.to].name,
+        );
         if label.is_empty() {
             let _ = writeln!(out, "  {from} {arrow} {to}");
         } else {

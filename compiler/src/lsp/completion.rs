@@ -40,8 +40,10 @@ pub fn completion(project: &Project, file: FileId, offset: usize) -> Vec<Complet
     if context.in_literal {
         return Vec::new();
     }
-    let completer =
-        Completer { scopes: Scopes::new(&project.compilation), module: Scopes::new(&project.compilation).module_of(file) };
+    let completer = Completer {
+        scopes: Scopes::new(&project.compilation),
+        module: Scopes::new(&project.compilation).module_of(file),
+    };
     completer.complete(&context)
 }
 
@@ -53,7 +55,10 @@ struct Completer<'c> {
 
 impl Completer<'_> {
     fn complete(&self, context: &Context) -> Vec<CompletionItem> {
-        let scope = context.frames.iter().fold(Scope::Top, |scope, frame| self.enter(&scope, frame));
+        let scope = context
+            .frames
+            .iter()
+            .fold(Scope::Top, |scope, frame| self.enter(&scope, frame));
         let statement = context.statement.as_str();
         let word = context::word_before(statement);
         let before = statement[..statement.len() - word.len()].trim();
@@ -61,12 +66,18 @@ impl Completer<'_> {
         match (&scope, before, &assigned) {
             (Scope::Top, "", _) => self.item_starts(),
             (Scope::Top, "use", _) => self.modules(),
-            (Scope::Top, _, Some((names, _))) if names.first() == Some(&"let") => self.values(None, word),
+            (Scope::Top, _, Some((names, _))) if names.first() == Some(&"let") => {
+                self.values(None, word)
+            }
             (Scope::Body(k) | Scope::KindBody(Some(k)), "", _) => self.fields(*k),
-            (Scope::Body(k), _, Some((names, _))) => self.values(self.field_ty(*k, names).as_ref(), word),
+            (Scope::Body(k), _, Some((names, _))) => {
+                self.values(self.field_ty(*k, names).as_ref(), word)
+            }
             (Scope::Env, "", _) if !word.contains('.') => self.env_starts(),
             (Scope::Env, "", _) => self.instance_fields(word),
-            (Scope::Env, _, Some((names, _))) => self.values(self.override_ty(names).as_ref(), word),
+            (Scope::Env, _, Some((names, _))) => {
+                self.values(self.override_ty(names).as_ref(), word)
+            }
             (Scope::Map(t), _, Some(_)) => self.values(Some(t), word),
             (Scope::List(t), "", _) => self.values(Some(t), word),
             (Scope::Imports(m), _, _) => self.members(*m, None),
@@ -85,14 +96,24 @@ impl Completer<'_> {
                 Scope::KindBody(self.kind_named(name))
             }
             (Scope::Top, '{', ["env", ..], _) => Scope::Env,
-            (Scope::Top, '{', ["use", path], _) => {
-                self.module_at(path.trim_end_matches('.')).map_or(Scope::Unknown, Scope::Imports)
+            (Scope::Top, '{', ["use", path], _) => self
+                .module_at(path.trim_end_matches('.'))
+                .map_or(Scope::Unknown, Scope::Imports),
+            (Scope::Top, _, ["let", ..], Some((_, rest))) => {
+                self.value_scope(rest, None, frame.open)
             }
-            (Scope::Top, _, ["let", ..], Some((_, rest))) => self.value_scope(rest, None, frame.open),
-            (Scope::Top | Scope::Env, '{', [kind, _name], None) => self.kind_at(kind).map_or(Scope::Unknown, Scope::Body),
-            (Scope::Body(k), _, _, Some((names, rest))) => self.value_scope(rest, self.field_ty(*k, names), frame.open),
-            (Scope::Env, _, _, Some((names, rest))) => self.value_scope(rest, self.override_ty(names), frame.open),
-            (Scope::Map(t), _, _, Some((_, rest))) => self.value_scope(rest, Some(t.clone()), frame.open),
+            (Scope::Top | Scope::Env, '{', [kind, _name], None) => {
+                self.kind_at(kind).map_or(Scope::Unknown, Scope::Body)
+            }
+            (Scope::Body(k), _, _, Some((names, rest))) => {
+                self.value_scope(rest, self.field_ty(*k, names), frame.open)
+            }
+            (Scope::Env, _, _, Some((names, rest))) => {
+                self.value_scope(rest, self.override_ty(names), frame.open)
+            }
+            (Scope::Map(t), _, _, Some((_, rest))) => {
+                self.value_scope(rest, Some(t.clone()), frame.open)
+            }
             (Scope::List(t), _, _, None) => self.value_scope(header, Some(t.clone()), frame.open),
             _ => Scope::Unknown,
         }
@@ -106,7 +127,9 @@ impl Completer<'_> {
             ("", '{', Some(Ty::Object(k) | Ty::Ref(k))) => Scope::Body(*k),
             ("", '{', Some(Ty::Map(t))) => Scope::Map(t.as_ref().clone()),
             ("", '[', Some(Ty::List(t))) => Scope::List(t.as_ref().clone()),
-            (path, '{', _) if !path.is_empty() => self.kind_at(path).map_or(Scope::Unknown, Scope::Body),
+            (path, '{', _) if !path.is_empty() => {
+                self.kind_at(path).map_or(Scope::Unknown, Scope::Body)
+            }
             _ => Scope::Unknown,
         }
     }
@@ -121,7 +144,9 @@ impl Completer<'_> {
     /// What a dotted path names: `oci.a1_flex`, `health_api`.
     fn resolve(&self, path: &str) -> Option<Target> {
         let mut segments = path.split('.');
-        let mut target = self.scopes.target(self.scopes.lookup(self.module, segments.next()?)?)?;
+        let mut target = self
+            .scopes
+            .target(self.scopes.lookup(self.module, segments.next()?)?)?;
         for segment in segments {
             target = match target {
                 Target::Module(m) => self.scopes.target(self.scopes.lookup_in(m, segment)?)?,
@@ -141,12 +166,23 @@ impl Completer<'_> {
     /// The module a `use` path loaded: `components`, `clouds.aws`.
     fn module_at(&self, path: &str) -> Option<ModuleId> {
         let wanted = path.replace('.', "/");
-        self.scopes.compilation.modules.iter().position(|m| matches!(&m.origin, Origin::Stdlib(name) if *name == wanted))
+        self.scopes
+            .compilation
+            .modules
+            .iter()
+            .position(|m| matches!(&m.origin, Origin::Stdlib(name) if *name == wanted))
     }
 
     /// The type of `field` or `field key` in kind `k`.
     fn field_ty(&self, k: KindId, names: &[&str]) -> Option<Ty> {
-        let ty = &self.scopes.world().kinds.get(k)?.fields.get(*names.first()?)?.ty;
+        let ty = &self
+            .scopes
+            .world()
+            .kinds
+            .get(k)?
+            .fields
+            .get(*names.first()?)?
+            .ty;
         match (names.len(), ty.inner()) {
             (1, _) => Some(ty.clone()),
             (_, Ty::Map(item)) => Some(item.as_ref().clone()),
@@ -157,7 +193,9 @@ impl Completer<'_> {
     /// The type of `instance.field` (or `instance.field key`) in an env.
     fn override_ty(&self, names: &[&str]) -> Option<Ty> {
         let (instance, field) = names.first()?.split_once('.')?;
-        let Target::Instance(obj) = self.resolve(instance)? else { return None };
+        let Target::Instance(obj) = self.resolve(instance)? else {
+            return None;
+        };
         let kind = self.scopes.world().objects.get(obj)?.kind;
         let mut names = names.to_vec();
         names[0] = field;
@@ -165,8 +203,15 @@ impl Completer<'_> {
     }
 
     fn item_starts(&self) -> Vec<CompletionItem> {
-        let mut items: Vec<CompletionItem> = KEYWORDS.iter().map(|k| item(k, CompletionItemKind::KEYWORD, "keyword")).collect();
-        items.extend(self.env_starts().into_iter().filter(|i| i.kind == Some(CompletionItemKind::CLASS)));
+        let mut items: Vec<CompletionItem> = KEYWORDS
+            .iter()
+            .map(|k| item(k, CompletionItemKind::KEYWORD, "keyword"))
+            .collect();
+        items.extend(
+            self.env_starts()
+                .into_iter()
+                .filter(|i| i.kind == Some(CompletionItemKind::CLASS)),
+        );
         items
     }
 
@@ -188,12 +233,22 @@ impl Completer<'_> {
 
     fn fields(&self, k: KindId) -> Vec<CompletionItem> {
         let world = self.scopes.world();
-        let Some(kind) = world.kinds.get(k) else { return Vec::new() };
+        let Some(kind) = world.kinds.get(k) else {
+            return Vec::new();
+        };
         kind.fields
             .iter()
             .map(|(name, field)| {
-                let required = if field.is_required() { " (required)" } else { "" };
-                item(name, CompletionItemKind::FIELD, &format!("{}{required}", world.show_ty(&field.ty)))
+                let required = if field.is_required() {
+                    " (required)"
+                } else {
+                    ""
+                };
+                item(
+                    name,
+                    CompletionItemKind::FIELD,
+                    &format!("{}{required}", world.show_ty(&field.ty)),
+                )
             })
             .collect()
     }
@@ -208,8 +263,18 @@ impl Completer<'_> {
     }
 
     fn modules(&self) -> Vec<CompletionItem> {
-        let stdlib = crate::embedded::stdlib_modules().map(|(name, _)| name).filter(|n| *n != crate::resolve::modules::PRELUDE);
-        stdlib.map(|name| item(&name.replace('/', "."), CompletionItemKind::MODULE, "stdlib module")).collect()
+        let stdlib = crate::embedded::stdlib_modules()
+            .map(|(name, _)| name)
+            .filter(|n| *n != crate::resolve::modules::PRELUDE);
+        stdlib
+            .map(|name| {
+                item(
+                    &name.replace('/', "."),
+                    CompletionItemKind::MODULE,
+                    "stdlib module",
+                )
+            })
+            .collect()
     }
 
     /// Names that fit a value of type `ty` (any name when it is unknown);
@@ -225,11 +290,21 @@ impl Completer<'_> {
         }
         let mut items = match ty.map(Ty::inner) {
             Some(Ty::Enum(e)) => self.variants(*e),
-            Some(Ty::Bool) => ["true", "false"].iter().map(|b| item(b, CompletionItemKind::KEYWORD, "bool")).collect(),
+            Some(Ty::Bool) => ["true", "false"]
+                .iter()
+                .map(|b| item(b, CompletionItemKind::KEYWORD, "bool"))
+                .collect(),
             Some(Ty::Ref(_) | Ty::Object(_)) | None => {
                 let scopes = self.scopes.visible(self.module);
-                let names = scopes.iter().flat_map(|s| s.iter()).filter(|(_, n)| self.fits(n, ty, true));
-                dedup(names.map(|(name, named)| self.named_item(name, named)).collect())
+                let names = scopes
+                    .iter()
+                    .flat_map(|s| s.iter())
+                    .filter(|(_, n)| self.fits(n, ty, true));
+                dedup(
+                    names
+                        .map(|(name, named)| self.named_item(name, named))
+                        .collect(),
+                )
             }
             Some(_) => Vec::new(),
         };
@@ -240,14 +315,25 @@ impl Completer<'_> {
     }
 
     fn variants(&self, e: usize) -> Vec<CompletionItem> {
-        let Some(info) = self.scopes.world().enums.get(e) else { return Vec::new() };
-        info.variants.iter().map(|v| item(v, CompletionItemKind::ENUM_MEMBER, &info.name)).collect()
+        let Some(info) = self.scopes.world().enums.get(e) else {
+            return Vec::new();
+        };
+        info.variants
+            .iter()
+            .map(|v| item(v, CompletionItemKind::ENUM_MEMBER, &info.name))
+            .collect()
     }
 
     /// A module's members that fit `ty` (all of them when it is unknown).
     fn members(&self, m: ModuleId, ty: Option<&Ty>) -> Vec<CompletionItem> {
-        let Some(scope) = self.scopes.scope_of(m) else { return Vec::new() };
-        scope.iter().filter(|(_, n)| self.fits(n, ty, false)).map(|(name, named)| self.named_item(name, named)).collect()
+        let Some(scope) = self.scopes.scope_of(m) else {
+            return Vec::new();
+        };
+        scope
+            .iter()
+            .filter(|(_, n)| self.fits(n, ty, false))
+            .map(|(name, named)| self.named_item(name, named))
+            .collect()
     }
 
     /// Whether a name can stand where a value of `ty` goes: an instance or
@@ -255,18 +341,25 @@ impl Completer<'_> {
     /// record of, or (`through_modules`) a module with such a member.
     fn fits(&self, named: &Named, ty: Option<&Ty>, through_modules: bool) -> bool {
         let world = self.scopes.world();
-        let Some(ty) = ty.map(Ty::inner) else { return !matches!(named.kind, DeclKind::Missing) };
-        let (Ty::Ref(want) | Ty::Object(want)) = ty else { return false };
+        let Some(ty) = ty.map(Ty::inner) else {
+            return !matches!(named.kind, DeclKind::Missing);
+        };
+        let (Ty::Ref(want) | Ty::Object(want)) = ty else {
+            return false;
+        };
         match (self.scopes.target(named), ty) {
             (Some(Target::Instance(obj)), _) => world.extends(world.objects[obj].kind, *want),
-            (Some(Target::Let(l)), _) => match world.names.lets.get(l).and_then(|l| l.value.as_ref()) {
-                Some(Value::Object(obj)) => world.extends(world.objects[*obj].kind, *want),
-                _ => false,
-            },
-            (Some(Target::Kind(k)), Ty::Object(_)) => world.extends(k, *want),
-            (Some(Target::Module(m)), _) if through_modules => {
-                self.scopes.scope_of(m).is_some_and(|s| s.values().any(|n| self.fits(n, Some(ty), false)))
+            (Some(Target::Let(l)), _) => {
+                match world.names.lets.get(l).and_then(|l| l.value.as_ref()) {
+                    Some(Value::Object(obj)) => world.extends(world.objects[*obj].kind, *want),
+                    _ => false,
+                }
             }
+            (Some(Target::Kind(k)), Ty::Object(_)) => world.extends(k, *want),
+            (Some(Target::Module(m)), _) if through_modules => self
+                .scopes
+                .scope_of(m)
+                .is_some_and(|s| s.values().any(|n| self.fits(n, Some(ty), false))),
             _ => false,
         }
     }
@@ -274,7 +367,11 @@ impl Completer<'_> {
     fn named_item(&self, name: &str, named: &Named) -> CompletionItem {
         let world = self.scopes.world();
         match self.scopes.target(named) {
-            Some(Target::Instance(obj)) => item(name, CompletionItemKind::VALUE, &world.kinds[world.objects[obj].kind].name),
+            Some(Target::Instance(obj)) => item(
+                name,
+                CompletionItemKind::VALUE,
+                &world.kinds[world.objects[obj].kind].name,
+            ),
             Some(Target::Let(_)) => item(name, CompletionItemKind::CONSTANT, "constant"),
             Some(Target::Kind(_)) => item(name, CompletionItemKind::CLASS, "kind"),
             Some(Target::Enum(_)) => item(name, CompletionItemKind::ENUM, "enum"),
@@ -285,11 +382,19 @@ impl Completer<'_> {
 }
 
 fn item(label: &str, kind: CompletionItemKind, detail: &str) -> CompletionItem {
-    CompletionItem { label: label.to_string(), kind: Some(kind), detail: Some(detail.to_string()), ..Default::default() }
+    CompletionItem {
+        label: label.to_string(),
+        kind: Some(kind),
+        detail: Some(detail.to_string()),
+        ..Default::default()
+    }
 }
 
 /// The first of each label: a nearer scope hides a farther one.
 fn dedup(items: Vec<CompletionItem>) -> Vec<CompletionItem> {
     let mut seen = std::collections::HashSet::new();
-    items.into_iter().filter(|i| seen.insert(i.label.clone())).collect()
+    items
+        .into_iter()
+        .filter(|i| seen.insert(i.label.clone()))
+        .collect()
 }

@@ -44,10 +44,18 @@ pub fn at(text: &str, offset: usize) -> Context {
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         match (state, c) {
-            (State::Code, '/') if chars.peek().is_some_and(|(_, n)| *n == '/') => state = State::Comment,
+            (State::Code, '/') if chars.peek().is_some_and(|(_, n)| *n == '/') => {
+                state = State::Comment
+            }
             (State::Code, '"') => state = State::Str,
             (State::Code, '{' | '[' | '(') => {
-                open.push((Frame { open: c, header: text[start..i].trim().to_string() }, start));
+                open.push((
+                    Frame {
+                        open: c,
+                        header: text[start..i].trim().to_string(),
+                    },
+                    start,
+                ));
                 start = i + 1;
             }
             (State::Code, '}' | ']' | ')') => {
@@ -96,14 +104,20 @@ mod tests {
     use super::*;
 
     fn frame(open: char, header: &str) -> Frame {
-        Frame { open, header: header.into() }
+        Frame {
+            open,
+            header: header.into(),
+        }
     }
 
     #[test]
     fn finds_the_open_brackets_and_the_statement() {
         let text = "postgres pg { // note {\n  volume data = { size = 1Gi, cl";
         let context = at(text, text.len());
-        assert_eq!(context.frames, vec![frame('{', "postgres pg"), frame('{', "volume data =")]);
+        assert_eq!(
+            context.frames,
+            vec![frame('{', "postgres pg"), frame('{', "volume data =")]
+        );
         assert_eq!(context.statement, "cl");
         assert!(!context.in_literal);
     }
@@ -120,7 +134,10 @@ mod tests {
 
     #[test]
     fn reads_assignments_and_words() {
-        assert_eq!(assignment("volume data = { si"), Some((vec!["volume", "data"], "{ si")));
+        assert_eq!(
+            assignment("volume data = { si"),
+            Some((vec!["volume", "data"], "{ si"))
+        );
         assert_eq!(assignment("namespace"), None);
         assert_eq!(word_before("shape = oci.a1"), "oci.a1");
         assert_eq!(word_before("x = "), "");

@@ -5,7 +5,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use lsp_types::{DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag, Location, NumberOrString};
+use lsp_types::{
+    DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag, Location, NumberOrString,
+};
 
 use super::position::LineIndex;
 use super::project::Project;
@@ -18,11 +20,18 @@ use crate::Compilation;
 /// without any (so that the editor clears what it showed before).
 pub fn by_document(project: &Project) -> BTreeMap<DocId, Vec<lsp_types::Diagnostic>> {
     let c = &project.compilation;
-    let mut converter = Converter { compilation: c, lines: HashMap::new() };
-    let mut out: BTreeMap<DocId, Vec<lsp_types::Diagnostic>> =
-        project.user_files().map(|(_, path)| (DocId::File(path), Vec::new())).collect();
+    let mut converter = Converter {
+        compilation: c,
+        lines: HashMap::new(),
+    };
+    let mut out: BTreeMap<DocId, Vec<lsp_types::Diagnostic>> = project
+        .user_files()
+        .map(|(_, path)| (DocId::File(path), Vec::new()))
+        .collect();
     for diagnostic in &project.diagnostics {
-        let Some(doc) = DocId::of_file(c, diagnostic.span().file) else { continue };
+        let Some(doc) = DocId::of_file(c, diagnostic.span().file) else {
+            continue;
+        };
         let converted = converter.convert(diagnostic);
         out.entry(doc).or_default().push(converted);
     }
@@ -37,7 +46,10 @@ struct Converter<'c> {
 impl<'c> Converter<'c> {
     fn range(&mut self, span: Span) -> lsp_types::Range {
         let c = self.compilation;
-        self.lines.entry(span.file).or_insert_with(|| LineIndex::new(&c.sources.get(span.file).text)).span_range(span)
+        self.lines
+            .entry(span.file)
+            .or_insert_with(|| LineIndex::new(&c.sources.get(span.file).text))
+            .span_range(span)
     }
 
     fn convert(&mut self, d: &Diagnostic) -> lsp_types::Diagnostic {
@@ -46,8 +58,11 @@ impl<'c> Converter<'c> {
             message.push_str("\nhelp: ");
             message.push_str(&d.help);
         }
-        let labels = std::iter::once(&d.primary).chain(&d.labels).filter(|l| !l.message.is_empty());
-        let related: Vec<DiagnosticRelatedInformation> = labels.filter_map(|label| self.related(label)).collect();
+        let labels = std::iter::once(&d.primary)
+            .chain(&d.labels)
+            .filter(|l| !l.message.is_empty());
+        let related: Vec<DiagnosticRelatedInformation> =
+            labels.filter_map(|label| self.related(label)).collect();
         let unnecessary = matches!(d.code, Code::UnusedImport | Code::UnusedDeclaration);
         lsp_types::Diagnostic {
             range: self.range(d.span()),
@@ -68,6 +83,9 @@ impl<'c> Converter<'c> {
     fn related(&mut self, label: &Label) -> Option<DiagnosticRelatedInformation> {
         let uri = DocId::of_file(self.compilation, label.span.file)?.uri()?;
         let range = self.range(label.span);
-        Some(DiagnosticRelatedInformation { location: Location { uri, range }, message: label.message.clone() })
+        Some(DiagnosticRelatedInformation {
+            location: Location { uri, range },
+            message: label.message.clone(),
+        })
     }
 }

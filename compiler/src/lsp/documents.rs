@@ -29,8 +29,15 @@ impl Documents {
     /// Applies the editor's changes in order: a range replaces that part of
     /// the text, no range replaces all of it. False for a document that is
     /// not open.
-    pub fn change(&mut self, path: &Path, changes: Vec<TextDocumentContentChangeEvent>, version: i32) -> bool {
-        let Some(document) = self.open.get_mut(path) else { return false };
+    pub fn change(
+        &mut self,
+        path: &Path,
+        changes: Vec<TextDocumentContentChangeEvent>,
+        version: i32,
+    ) -> bool {
+        let Some(document) = self.open.get_mut(path) else {
+            return false;
+        };
         for change in changes {
             match change.range {
                 Some(range) => {
@@ -73,7 +80,11 @@ impl FileSystem for Documents {
     /// so that a module created in the editor and not saved yet is found.
     fn hpl_files(&self, dir: &Path) -> Vec<String> {
         let mut names = RealFs.hpl_files(dir);
-        for path in self.open.keys().filter(|p| p.parent() == Some(dir) && p.extension().is_some_and(|e| e == "hpl")) {
+        for path in self
+            .open
+            .keys()
+            .filter(|p| p.parent() == Some(dir) && p.extension().is_some_and(|e| e == "hpl"))
+        {
             if let Some(stem) = path.file_stem().map(|s| s.to_string_lossy().into_owned()) {
                 if !names.contains(&stem) {
                     names.push(stem);
@@ -95,14 +106,23 @@ mod tests {
         let mut documents = Documents::default();
         let path = PathBuf::from("/p/platform.hpl");
         documents.open(path.clone(), "role = \"🚀\" x\n".into(), 1);
-        let at = |c| Position { line: 0, character: c };
+        let at = |c| Position {
+            line: 0,
+            character: c,
+        };
         let change = TextDocumentContentChangeEvent {
-            range: Some(Range { start: at(12), end: at(13) }),
+            range: Some(Range {
+                start: at(12),
+                end: at(13),
+            }),
             range_length: None,
             text: "y".into(),
         };
         assert!(documents.change(&path, vec![change], 2));
-        assert_eq!(documents.read(&path).unwrap(), b"role = \"\xf0\x9f\x9a\x80\" y\n");
+        assert_eq!(
+            documents.read(&path).unwrap(),
+            b"role = \"\xf0\x9f\x9a\x80\" y\n"
+        );
         assert!(documents.is_file(&path));
         assert_eq!(documents.hpl_files(Path::new("/p")), vec!["platform"]);
     }

@@ -13,5 +13,11 @@ pub fn formatting(text: &str) -> Option<Vec<TextEdit>> {
         return Some(Vec::new());
     }
     let end = LineIndex::new(text).position(text.len());
-    Some(vec![TextEdit { range: Range { start: Position::default(), end }, new_text: formatted }])
+    Some(vec![TextEdit {
+        range: Range {
+            start: Position::default(),
+            end,
+        },
+        new_text: formatted,
+    }])
 }

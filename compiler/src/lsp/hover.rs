@@ -19,7 +19,13 @@ pub fn hover(project: &Project, file: FileId, offset: usize) -> Option<Hover> {
     let occurrence = project.index.at(file, u32::try_from(offset).ok()?)?;
     let value = describe(project, occurrence)?;
     let range = LineIndex::new(project.text(file)).span_range(occurrence.span);
-    Some(Hover { contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value }), range: Some(range) })
+    Some(Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value,
+        }),
+        range: Some(range),
+    })
 }
 
 fn describe(project: &Project, occurrence: &Occurrence) -> Option<String> {
@@ -29,12 +35,21 @@ fn describe(project: &Project, occurrence: &Occurrence) -> Option<String> {
         Target::Kind(k) => kind(project, *k),
         Target::Enum(e) => {
             let info = world.enums.get(*e)?;
-            code(&format!("enum {} {{ {} }}", info.name, info.variants.join(", ")))
+            code(&format!(
+                "enum {} {{ {} }}",
+                info.name,
+                info.variants.join(", ")
+            ))
         }
         Target::Variant(e, variant) => code(&format!("{}.{variant}", world.enums.get(*e)?.name)),
         Target::Let(l) => {
             let info = world.names.lets.get(*l)?;
-            let value = info.value.as_ref().map_or("none: it has an error".to_string(), |v| show::value(world, v));
+            let value = info
+                .value
+                .as_ref()
+                .map_or("none: it has an error".to_string(), |v| {
+                    show::value(world, v)
+                });
             code(&format!("let {} = {value}", info.name))
         }
         Target::Instance(obj) => instance(project, *obj),
@@ -68,14 +83,23 @@ fn code(text: &str) -> String {
 fn kind(project: &Project, k: KindId) -> String {
     let c = &project.compilation;
     let info = &c.world.kinds[k];
-    let parent = info.parent.map(|p| format!(": {}", c.world.kinds[p].name)).unwrap_or_default();
+    let parent = info
+        .parent
+        .map(|p| format!(": {}", c.world.kinds[p].name))
+        .unwrap_or_default();
     let mut lines = vec![format!("kind {}{parent} {{", info.name)];
     for (name, f) in &info.fields {
-        let default = f
-            .defaults
-            .last()
-            .map(|(stmt, _)| format!(" = {}", one_line(c.sources.get(stmt.value.span.file).slice(stmt.value.span))));
-        lines.push(format!("  {name}: {}{}", c.world.show_ty(&f.ty), default.unwrap_or_default()));
+        let default = f.defaults.last().map(|(stmt, _)| {
+            format!(
+                " = {}",
+                one_line(c.sources.get(stmt.value.span.file).slice(stmt.value.span))
+            )
+        });
+        lines.push(format!(
+            "  {name}: {}{}",
+            c.world.show_ty(&f.ty),
+            default.unwrap_or_default()
+        ));
     }
     lines.push("}".into());
     code(&lines.join("\n"))
@@ -87,21 +111,37 @@ fn field(project: &Project, k: KindId, name: &str, owner: Option<ObjId>) -> Opti
     let world = &project.compilation.world;
     let info = world.kinds.get(k)?.fields.get(name)?;
     let mut text = code(&format!("{name}: {}", world.show_ty(&info.ty)));
-    let declared_in = world.kinds.iter().find(|kind| kind.ast.fields.iter().any(|f| f.name.span == info.span));
+    let declared_in = world
+        .kinds
+        .iter()
+        .find(|kind| kind.ast.fields.iter().any(|f| f.name.span == info.span));
     if let Some(declared_in) = declared_in {
         text.push_str(&format!("\n\nA field of `{}`", declared_in.name));
-        text.push_str(if info.is_required() { ", required." } else { "." });
+        text.push_str(if info.is_required() {
+            ", required."
+        } else {
+            "."
+        });
     }
     if let Some(obj) = owner {
         let object = &world.objects[obj];
-        let set = object.stmts.iter().rfind(|s| s.stmt.field.name == name && s.stmt.key.is_none());
+        let set = object
+            .stmts
+            .iter()
+            .rfind(|s| s.stmt.field.name == name && s.stmt.key.is_none());
         let how = match set {
             Some(source) if source.from_env => " (set by the environment)",
             Some(_) => "",
-            None if object.stmts.iter().any(|s| s.stmt.field.name == name) => " (with the entries set here)",
+            None if object.stmts.iter().any(|s| s.stmt.field.name == name) => {
+                " (with the entries set here)"
+            }
             None => " (the default)",
         };
-        let owner_name = object.name.as_deref().map(|n| format!(" of `{n}`")).unwrap_or_default();
+        let owner_name = object
+            .name
+            .as_deref()
+            .map(|n| format!(" of `{n}`"))
+            .unwrap_or_default();
         text.push_str(&format!(
             "\n\nValue{owner_name} in environment `{}`: {}{how}",
             project.env_name(),
@@ -118,7 +158,11 @@ fn instance(project: &Project, obj: ObjId) -> String {
     let kind = world.kinds[object.kind].name.as_str();
     let name = world.name(obj);
     let mut text = code(&format!("{kind} {name}"));
-    let is = |prelude: &str| world.kind_named(prelude).is_some_and(|p| world.extends(object.kind, p));
+    let is = |prelude: &str| {
+        world
+            .kind_named(prelude)
+            .is_some_and(|p| world.extends(object.kind, p))
+    };
     let extra = if is("node") {
         node(project, name)
     } else if is("service") {
@@ -134,24 +178,46 @@ fn instance(project: &Project, obj: ObjId) -> String {
 fn fields(project: &Project, obj: ObjId) -> String {
     let world = &project.compilation.world;
     let object = &world.objects[obj];
-    let lines: Vec<String> = object.fields.keys().map(|name| format!("- `{name}`: {}", show::field(world, obj, name))).collect();
-    format!("In environment `{}`:\n\n{}", project.env_name(), lines.join("\n"))
+    let lines: Vec<String> = object
+        .fields
+        .keys()
+        .map(|name| format!("- `{name}`: {}", show::field(world, obj, name)))
+        .collect();
+    format!(
+        "In environment `{}`:\n\n{}",
+        project.env_name(),
+        lines.join("\n")
+    )
 }
 
 fn no_plan(project: &Project) -> String {
-    format!("No placement plan in environment `{}`: the platform has errors to fix first.", project.env_name())
+    format!(
+        "No placement plan in environment `{}`: the platform has errors to fix first.",
+        project.env_name()
+    )
 }
 
 /// Allocatable and requested CPU, memory, pods and node-local storage.
 fn node(project: &Project, name: &str) -> String {
     let c = &project.compilation;
-    let (Some(model), Some(plan)) = (&c.model, &c.plan) else { return no_plan(project) };
-    let Some(id) = model.node_named(name) else { return no_plan(project) };
-    let Some(n) = plan.nodes.iter().find(|n| n.node == id) else { return no_plan(project) };
+    let (Some(model), Some(plan)) = (&c.model, &c.plan) else {
+        return no_plan(project);
+    };
+    let Some(id) = model.node_named(name) else {
+        return no_plan(project);
+    };
+    let Some(n) = plan.nodes.iter().find(|n| n.node == id) else {
+        return no_plan(project);
+    };
     let node = &model.nodes[id];
     let a = &n.allocatable;
     let row = |what: &str, used: i64, total: i64, show: &dyn Fn(i64) -> String| {
-        format!("| {what} | {} | {} | {}% |", show(used), show(total), quantity::percent(used, total))
+        format!(
+            "| {what} | {} | {} | {}% |",
+            show(used),
+            show(total),
+            quantity::percent(used, total)
+        )
     };
     let plain = |v: i64| v.to_string();
     let mut replicas: Vec<(String, usize)> = Vec::new();
@@ -162,8 +228,16 @@ fn node(project: &Project, name: &str) -> String {
             None => replicas.push((name.clone(), 1)),
         }
     }
-    let replicas: Vec<String> =
-        replicas.into_iter().map(|(name, count)| if count == 1 { name } else { format!("{name} ×{count}") }).collect();
+    let replicas: Vec<String> = replicas
+        .into_iter()
+        .map(|(name, count)| {
+            if count == 1 {
+                name
+            } else {
+                format!("{name} ×{count}")
+            }
+        })
+        .collect();
     [
         format!(
             "Shape {} ({}, {} CPU, {} memory); in environment `{}`:",
@@ -179,9 +253,21 @@ fn node(project: &Project, name: &str) -> String {
         row("CPU", n.requested_cpu, a.cpu, &quantity::cpu),
         row("memory", n.requested_memory, a.memory, &quantity::bytes),
         row("pods", n.pods, a.max_pods, &plain),
-        row("node-local volumes", n.local_storage, n.local_storage_available, &quantity::bytes),
+        row(
+            "node-local volumes",
+            n.local_storage,
+            n.local_storage_available,
+            &quantity::bytes,
+        ),
         String::new(),
-        format!("Replicas here: {}", if replicas.is_empty() { "none".to_string() } else { replicas.join(", ") }),
+        format!(
+            "Replicas here: {}",
+            if replicas.is_empty() {
+                "none".to_string()
+            } else {
+                replicas.join(", ")
+            }
+        ),
     ]
     .join("\n")
 }
@@ -189,11 +275,19 @@ fn node(project: &Project, name: &str) -> String {
 /// Per-pod requests and the nodes the replicas were placed on.
 fn service(project: &Project, name: &str) -> String {
     let c = &project.compilation;
-    let (Some(model), Some(plan)) = (&c.model, &c.plan) else { return no_plan(project) };
-    let Some(id) = model.services.iter().position(|s| s.name == name) else { return no_plan(project) };
+    let (Some(model), Some(plan)) = (&c.model, &c.plan) else {
+        return no_plan(project);
+    };
+    let Some(id) = model.services.iter().position(|s| s.name == name) else {
+        return no_plan(project);
+    };
     let service = &model.services[id];
     let (cpu, memory) = (service.pod_cpu(), service.pod_memory());
-    let nodes: Vec<String> = plan.nodes_of(id).into_iter().map(|n| model.nodes[n].name.clone()).collect();
+    let nodes: Vec<String> = plan
+        .nodes_of(id)
+        .into_iter()
+        .map(|n| model.nodes[n].name.clone())
+        .collect();
     format!(
         "In environment `{}`: {} replica(s) on {}; each pod requests {} CPU (limit {}) and {} memory (limit {}), namespace `{}`.",
         project.env_name(),

@@ -45,10 +45,18 @@ pub struct Index {
 impl Index {
     pub fn build(compilation: &Compilation) -> Index {
         let world = &compilation.world;
-        let mut walker =
-            Walker { scopes: Scopes::new(compilation), records: HashMap::new(), named: HashMap::new(), out: Vec::new() };
+        let mut walker = Walker {
+            scopes: Scopes::new(compilation),
+            records: HashMap::new(),
+            named: HashMap::new(),
+            out: Vec::new(),
+        };
         for (id, object) in world.objects.iter().enumerate() {
-            let by_span = if object.name.is_some() { &mut walker.named } else { &mut walker.records };
+            let by_span = if object.name.is_some() {
+                &mut walker.named
+            } else {
+                &mut walker.records
+            };
             by_span.entry(object.name_span).or_insert(id);
         }
         for (module, loaded) in compilation.modules.iter().enumerate() {
@@ -76,7 +84,10 @@ impl Index {
     }
 
     /// Every occurrence of a target.
-    pub fn occurrences_of<'a>(&'a self, target: &'a Target) -> impl Iterator<Item = &'a Occurrence> + 'a {
+    pub fn occurrences_of<'a>(
+        &'a self,
+        target: &'a Target,
+    ) -> impl Iterator<Item = &'a Occurrence> + 'a {
         self.occurrences.iter().filter(move |o| &o.target == target)
     }
 }
@@ -87,7 +98,11 @@ pub fn declaration(compilation: &Compilation, target: &Target) -> Option<Span> {
     match target {
         Target::Kind(k) => world.kinds.get(*k).map(|k| k.span),
         Target::Enum(e) => enum_decl(compilation, *e).map(|d| d.name.span),
-        Target::Variant(e, name) => enum_decl(compilation, *e)?.variants.iter().find(|v| &v.name == name).map(|v| v.span),
+        Target::Variant(e, name) => enum_decl(compilation, *e)?
+            .variants
+            .iter()
+            .find(|v| &v.name == name)
+            .map(|v| v.span),
         Target::Let(l) => world.names.lets.get(*l).map(|l| l.span),
         Target::Instance(o) => world.objects.get(*o).map(|o| o.name_span),
         Target::Module(m) => compilation.modules.get(*m).map(|m| Span::new(m.file, 0, 0)),
@@ -97,10 +112,16 @@ pub fn declaration(compilation: &Compilation, target: &Target) -> Option<Span> {
 
 fn enum_decl(compilation: &Compilation, e: EnumId) -> Option<&ast::EnumDecl> {
     let info = compilation.world.enums.get(e)?;
-    compilation.modules.get(info.module)?.ast.items.iter().find_map(|item| match item {
-        ast::Item::Enum(decl) if decl.name.name == info.name => Some(decl),
-        _ => None,
-    })
+    compilation
+        .modules
+        .get(info.module)?
+        .ast
+        .items
+        .iter()
+        .find_map(|item| match item {
+            ast::Item::Enum(decl) if decl.name.name == info.name => Some(decl),
+            _ => None,
+        })
 }
 
 struct Walker<'c> {
@@ -114,7 +135,11 @@ struct Walker<'c> {
 
 impl<'c> Walker<'c> {
     fn push(&mut self, span: Span, target: Target, owner: Option<ObjId>) {
-        self.out.push(Occurrence { span, target, owner });
+        self.out.push(Occurrence {
+            span,
+            target,
+            owner,
+        });
     }
 
     fn item(&mut self, item: &ast::Item, module: ModuleId) {
@@ -122,7 +147,13 @@ impl<'c> Walker<'c> {
         match item {
             ast::Item::Use(_) => {}
             ast::Item::Enum(e) => {
-                let Some(id) = world.enums.iter().position(|i| i.module == module && i.name == e.name.name) else { return };
+                let Some(id) = world
+                    .enums
+                    .iter()
+                    .position(|i| i.module == module && i.name == e.name.name)
+                else {
+                    return;
+                };
                 self.push(e.name.span, Target::Enum(id), None);
                 for v in &e.variants {
                     self.push(v.span, Target::Variant(id, v.name.clone()), None);
@@ -130,7 +161,12 @@ impl<'c> Walker<'c> {
             }
             ast::Item::Kind(k) => self.kind(k, module),
             ast::Item::Let(l) => {
-                if let Some(id) = world.names.lets.iter().position(|info| info.span == l.name.span) {
+                if let Some(id) = world
+                    .names
+                    .lets
+                    .iter()
+                    .position(|info| info.span == l.name.span)
+                {
                     self.push(l.name.span, Target::Let(id), None);
                 }
                 self.expr(&l.value, None, module);
@@ -151,7 +187,11 @@ impl<'c> Walker<'c> {
         let Some(target) = target else { return };
         self.push(u.path.span, Target::Module(target), None);
         for name in &u.imports {
-            if let Some(t) = self.scopes.lookup_in(target, &name.name).and_then(|n| self.scopes.target(n)) {
+            if let Some(t) = self
+                .scopes
+                .lookup_in(target, &name.name)
+                .and_then(|n| self.scopes.target(n))
+            {
                 self.push(name.span, t, None);
             }
         }
@@ -159,13 +199,19 @@ impl<'c> Walker<'c> {
 
     fn kind(&mut self, k: &ast::KindDecl, module: ModuleId) {
         let world = self.scopes.world();
-        let Some(id) = world.kinds.iter().position(|info| info.span == k.name.span) else { return };
+        let Some(id) = world.kinds.iter().position(|info| info.span == k.name.span) else {
+            return;
+        };
         self.push(k.name.span, Target::Kind(id), None);
         if let Some(parent) = &k.parent {
             self.path(parent, None, module);
         }
         for field in &k.fields {
-            self.push(field.name.span, Target::Field(id, field.name.name.clone()), None);
+            self.push(
+                field.name.span,
+                Target::Field(id, field.name.name.clone()),
+                None,
+            );
             self.type_expr(&field.ty, module);
             let ty = world.kinds[id].fields.get(&field.name.name).map(|f| &f.ty);
             if let Some(default) = &field.default {
@@ -196,7 +242,9 @@ impl<'c> Walker<'c> {
     fn kind_of_path(&self, path: &ast::Path, module: ModuleId) -> Option<KindId> {
         let first = path.segments.first()?;
         let mut named = self.scopes.lookup(Some(module), &first.name)?;
-        if let (crate::types::DeclKind::Module(m), Some(member)) = (&named.kind, path.segments.get(1)) {
+        if let (crate::types::DeclKind::Module(m), Some(member)) =
+            (&named.kind, path.segments.get(1))
+        {
             named = self.scopes.lookup_in(*m, &member.name)?;
         }
         match named.kind {
@@ -206,8 +254,13 @@ impl<'c> Walker<'c> {
     }
 
     fn override_(&mut self, o: &ast::Override, module: ModuleId) {
-        let [target, field] = o.target.segments.as_slice() else { return };
-        let Some(Target::Instance(obj)) = self.scopes.lookup(Some(module), &target.name).and_then(|n| self.scopes.target(n))
+        let [target, field] = o.target.segments.as_slice() else {
+            return;
+        };
+        let Some(Target::Instance(obj)) = self
+            .scopes
+            .lookup(Some(module), &target.name)
+            .and_then(|n| self.scopes.target(n))
         else {
             return;
         };
@@ -215,7 +268,11 @@ impl<'c> Walker<'c> {
         let kind = self.scopes.world().objects[obj].kind;
         let ty = self.field_ty(kind, &field.name, o.key.is_some());
         if ty.is_some() {
-            self.push(field.span, Target::Field(kind, field.name.clone()), Some(obj));
+            self.push(
+                field.span,
+                Target::Field(kind, field.name.clone()),
+                Some(obj),
+            );
         }
         self.expr(&o.value, ty.as_ref(), module);
     }
@@ -231,11 +288,21 @@ impl<'c> Walker<'c> {
         }
     }
 
-    fn stmts(&mut self, stmts: &[ast::Stmt], kind: Option<KindId>, owner: Option<ObjId>, module: ModuleId) {
+    fn stmts(
+        &mut self,
+        stmts: &[ast::Stmt],
+        kind: Option<KindId>,
+        owner: Option<ObjId>,
+        module: ModuleId,
+    ) {
         for stmt in stmts {
             let ty = kind.and_then(|k| self.field_ty(k, &stmt.field.name, stmt.key.is_some()));
             if let (Some(k), Some(_)) = (kind, &ty) {
-                self.push(stmt.field.span, Target::Field(k, stmt.field.name.clone()), owner);
+                self.push(
+                    stmt.field.span,
+                    Target::Field(k, stmt.field.name.clone()),
+                    owner,
+                );
             }
             self.expr(&stmt.value, ty.as_ref(), module);
         }
@@ -312,7 +379,11 @@ impl<'c> Walker<'c> {
         let world = self.scopes.world();
         let first = path.segments.first()?;
         if let (Some(Ty::Enum(e)), [_]) = (ty, path.segments.as_slice()) {
-            if world.enums.get(*e).is_some_and(|info| info.variants.contains(&first.name)) {
+            if world
+                .enums
+                .get(*e)
+                .is_some_and(|info| info.variants.contains(&first.name))
+            {
                 self.push(first.span, Target::Variant(*e, first.name.clone()), None);
                 return None;
             }
@@ -333,7 +404,10 @@ impl<'c> Walker<'c> {
         }
         self.push(first.span, target.clone(), None);
         if let (Target::Module(m), Some(member)) = (&target, rest.first()) {
-            target = self.scopes.lookup_in(*m, &member.name).and_then(|n| self.scopes.target(n))?;
+            target = self
+                .scopes
+                .lookup_in(*m, &member.name)
+                .and_then(|n| self.scopes.target(n))?;
             self.push(member.span, target.clone(), None);
             rest = &rest[1..];
         }
@@ -359,7 +433,11 @@ impl<'c> Walker<'c> {
         for member in rest {
             let kind = world.objects.get(obj)?.kind;
             world.kinds[kind].fields.get(&member.name)?;
-            self.push(member.span, Target::Field(kind, member.name.clone()), Some(obj));
+            self.push(
+                member.span,
+                Target::Field(kind, member.name.clone()),
+                Some(obj),
+            );
             value = world.get(obj, &member.name).clone();
             match value {
                 Value::Object(next) => obj = next,

@@ -44,11 +44,16 @@ impl<'c> Scopes<'c> {
         let names = &self.world().names;
         let own = module.map(|m| (names.imports.get(&m), self.scope_of(m)));
         let (imports, scope) = own.unwrap_or((None, None));
-        [imports, scope, names.modules.get(&names.prelude)].into_iter().flatten().collect()
+        [imports, scope, names.modules.get(&names.prelude)]
+            .into_iter()
+            .flatten()
+            .collect()
     }
 
     pub fn lookup(&self, module: Option<ModuleId>, name: &str) -> Option<&'c Named> {
-        self.visible(module).into_iter().find_map(|scope| scope.get(name))
+        self.visible(module)
+            .into_iter()
+            .find_map(|scope| scope.get(name))
     }
 
     /// A member of a module reached through its alias: `oci.a1_flex`.

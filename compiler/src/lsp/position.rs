@@ -26,15 +26,26 @@ impl<'t> LineIndex<'t> {
     pub fn position(&self, offset: usize) -> Position {
         let offset = floor_char_boundary(self.text, offset.min(self.text.len()));
         let line = self.starts.partition_point(|&start| start <= offset) - 1;
-        let column: usize = self.text[self.starts[line]..offset].chars().map(char::len_utf16).sum();
-        Position { line: line as u32, character: column as u32 }
+        let column: usize = self.text[self.starts[line]..offset]
+            .chars()
+            .map(char::len_utf16)
+            .sum();
+        Position {
+            line: line as u32,
+            character: column as u32,
+        }
     }
 
     /// The byte offset of a position: past the end of its line means the
     /// end of the line, past the last line means the end of the text.
     pub fn offset(&self, position: Position) -> usize {
-        let Some(&start) = self.starts.get(position.line as usize) else { return self.text.len() };
-        let end = self.starts.get(position.line as usize + 1).map_or(self.text.len(), |next| next - 1);
+        let Some(&start) = self.starts.get(position.line as usize) else {
+            return self.text.len();
+        };
+        let end = self
+            .starts
+            .get(position.line as usize + 1)
+            .map_or(self.text.len(), |next| next - 1);
         let line = &self.text[start..end];
         let line = line.strip_suffix('\r').unwrap_or(line);
         let mut units = 0usize;
@@ -48,7 +59,10 @@ impl<'t> LineIndex<'t> {
     }
 
     pub fn range(&self, start: usize, end: usize) -> Range {
-        Range { start: self.position(start), end: self.position(end) }
+        Range {
+            start: self.position(start),
+            end: self.position(end),
+        }
     }
 
     pub fn span_range(&self, span: Span) -> Range {

@@ -34,12 +34,22 @@ fn other_envs(root: &Path, envs: &[String], fs: &(dyn FileSystem + Sync)) -> Vec
         let threads: Vec<_> = envs
             .iter()
             .filter_map(|env| {
-                let thread = std::thread::Builder::new().name(format!("hplc-check-{env}")).stack_size(COMPILE_STACK_BYTES);
-                thread.spawn_scoped(scope, move || crate::compile(root, Some(env), fs).diagnostics).ok()
+                let thread = std::thread::Builder::new()
+                    .name(format!("hplc-check-{env}"))
+                    .stack_size(COMPILE_STACK_BYTES);
+                thread
+                    .spawn_scoped(scope, move || {
+                        crate::compile(root, Some(env), fs).diagnostics
+                    })
+                    .ok()
             })
             .collect();
         // A thread that panicked has printed why; its environment goes unchecked.
-        threads.into_iter().filter_map(|t| t.join().ok()).flatten().collect()
+        threads
+            .into_iter()
+            .filter_map(|t| t.join().ok())
+            .flatten()
+            .collect()
     })
 }
 
@@ -56,7 +66,13 @@ impl Project {
             }
         };
         let index = Index::build(&compilation);
-        Project { root: root.to_path_buf(), env: env.map(str::to_string), compilation, index, diagnostics }
+        Project {
+            root: root.to_path_buf(),
+            env: env.map(str::to_string),
+            compilation,
+            index,
+            diagnostics,
+        }
     }
 
     /// The environment's name as the CLI says it.
@@ -75,6 +91,9 @@ impl Project {
 
     /// The platform's own files (not the stdlib's), as documents.
     pub fn user_files(&self) -> impl Iterator<Item = (FileId, PathBuf)> + '_ {
-        self.compilation.sources.iter().filter_map(|(id, f)| f.path.clone().map(|p| (id, p)))
+        self.compilation
+            .sources
+            .iter()
+            .filter_map(|(id, f)| f.path.clone().map(|p| (id, p)))
     }
 }

@@ -65,7 +65,9 @@ fn write(world: &World, value: &Value, depth: usize, out: &mut String) {
 /// A named instance by its name; a record by its kind and the fields its
 /// source sets.
 fn object(world: &World, obj: ObjId, depth: usize, out: &mut String) {
-    let Some(object) = world.objects.get(obj) else { return };
+    let Some(object) = world.objects.get(obj) else {
+        return;
+    };
     if let Some(name) = &object.name {
         out.push_str(name);
         return;
@@ -82,7 +84,12 @@ fn object(world: &World, obj: ObjId, depth: usize, out: &mut String) {
     braces(world, entries, depth, out);
 }
 
-fn braces<'v>(world: &World, entries: impl Iterator<Item = (&'v str, &'v Value)>, depth: usize, out: &mut String) {
+fn braces<'v>(
+    world: &World,
+    entries: impl Iterator<Item = (&'v str, &'v Value)>,
+    depth: usize,
+    out: &mut String,
+) {
     if depth >= MAX_DEPTH {
         out.push_str("{ … }");
         return;

@@ -28,24 +28,31 @@ impl Threads {
 /// is dropped.
 pub fn stdio() -> io::Result<(Connection, Threads)> {
     let (server, client) = Connection::memory();
-    let Connection { sender: to_server, receiver: from_server } = client;
-    std::thread::Builder::new().name("hplc-lsp-reader".into()).spawn(move || {
-        let mut input = io::stdin().lock();
-        while let Some(message) = read(&mut input) {
-            let exit = matches!(&message, Message::Notification(n) if n.method == "exit");
-            if to_server.send(message).is_err() || exit {
-                break;
+    let Connection {
+        sender: to_server,
+        receiver: from_server,
+    } = client;
+    std::thread::Builder::new()
+        .name("hplc-lsp-reader".into())
+        .spawn(move || {
+            let mut input = io::stdin().lock();
+            while let Some(message) = read(&mut input) {
+                let exit = matches!(&message, Message::Notification(n) if n.method == "exit");
+                if to_server.send(message).is_err() || exit {
+                    break;
+                }
             }
-        }
-    })?;
-    let writer = std::thread::Builder::new().name("hplc-lsp-writer".into()).spawn(move || {
-        let mut output = io::stdout().lock();
-        for message in from_server {
-            if message.write(&mut output).is_err() {
-                break;
+        })?;
+    let writer = std::thread::Builder::new()
+        .name("hplc-lsp-writer".into())
+        .spawn(move || {
+            let mut output = io::stdout().lock();
+            for message in from_server {
+                if message.write(&mut output).is_err() {
+                    break;
+                }
             }
-        }
-    })?;
+        })?;
     Ok((server, Threads { writer }))
 }
 
@@ -56,7 +63,9 @@ pub fn read(input: &mut impl BufRead) -> Option<Message> {
         match frame(input) {
             Ok(Some(body)) => match serde_json::from_slice(&body) {
                 Ok(message) => return Some(message),
-                Err(error) => eprintln!("hplc lsp: skipped a message that is not JSON-RPC: {error}"),
+                Err(error) => {
+                    eprintln!("hplc lsp: skipped a message that is not JSON-RPC: {error}")
+                }
             },
             Ok(None) => continue,
             Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => return None,

@@ -51,9 +51,11 @@ impl DocId {
     pub fn file_in(&self, compilation: &Compilation) -> Option<FileId> {
         match self {
             DocId::File(path) => compilation.sources.find_path(path),
-            DocId::Stdlib(name) => {
-                compilation.modules.iter().find(|m| matches!(&m.origin, Origin::Stdlib(n) if n == name)).map(|m| m.file)
-            }
+            DocId::Stdlib(name) => compilation
+                .modules
+                .iter()
+                .find(|m| matches!(&m.origin, Origin::Stdlib(n) if n == name))
+                .map(|m| m.file),
         }
     }
 
@@ -64,7 +66,12 @@ impl DocId {
         if let Some(Origin::Stdlib(name)) = module.map(|m| &m.origin) {
             return Some(DocId::Stdlib(name.clone()));
         }
-        compilation.sources.iter().find(|(id, _)| *id == file).and_then(|(_, f)| f.path.clone()).map(DocId::File)
+        compilation
+            .sources
+            .iter()
+            .find(|(id, _)| *id == file)
+            .and_then(|(_, f)| f.path.clone())
+            .map(DocId::File)
     }
 }
 
@@ -78,7 +85,13 @@ mod tests {
         let uri = doc.uri().unwrap();
         assert_eq!(uri.as_str(), "hplc-stdlib:///clouds/aws.hpl");
         assert_eq!(DocId::from_uri(&uri), Some(doc));
-        assert_eq!(DocId::from_uri(&Url::parse("hplc-stdlib:///nope.hpl").unwrap()), None);
-        assert_eq!(DocId::from_uri(&Url::parse("untitled:Untitled-1").unwrap()), None);
+        assert_eq!(
+            DocId::from_uri(&Url::parse("hplc-stdlib:///nope.hpl").unwrap()),
+            None
+        );
+        assert_eq!(
+            DocId::from_uri(&Url::parse("untitled:Untitled-1").unwrap()),
+            None
+        );
     }
 }

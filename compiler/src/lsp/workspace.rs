@@ -64,7 +64,10 @@ impl Workspace {
         let stale = std::mem::take(&mut self.stale);
         let env = self.env.clone();
         for project in &mut self.projects {
-            if stale.iter().any(|path| project.file(&DocId::File(path.clone())).is_some()) {
+            if stale
+                .iter()
+                .any(|path| project.file(&DocId::File(path.clone())).is_some())
+            {
                 *project = Project::compile(&project.root, env.as_deref(), &self.documents);
             }
         }
@@ -76,12 +79,21 @@ impl Workspace {
             }
         }
         let documents = &self.documents;
-        self.projects.retain(|p| p.user_files().any(|(_, path)| documents.get(&path).is_some()));
+        self.projects.retain(|p| {
+            p.user_files()
+                .any(|(_, path)| documents.get(&path).is_some())
+        });
         // A file compiled on its own that a platform now uses is a module
         // of that platform; compiled alone it only adds noise ("no
         // platform declared"). Files that use each other both stay.
-        let uses = |p: &Project, o: &Project| p.root != o.root && p.file(&DocId::File(o.root.clone())).is_some();
-        let module: Vec<bool> = self.projects.iter().map(|p| self.projects.iter().any(|o| uses(o, p) && !uses(p, o))).collect();
+        let uses = |p: &Project, o: &Project| {
+            p.root != o.root && p.file(&DocId::File(o.root.clone())).is_some()
+        };
+        let module: Vec<bool> = self
+            .projects
+            .iter()
+            .map(|p| self.projects.iter().any(|o| uses(o, p) && !uses(p, o)))
+            .collect();
         let mut module = module.into_iter();
         self.projects.retain(|_| !module.next().unwrap_or(false));
         self.publish(&stale)
@@ -102,7 +114,11 @@ impl Workspace {
     /// `platform.hpl` in the document's directory and each one above it,
     /// nearest first, within the workspace folder that holds the document.
     fn platform_candidates(&self, path: &Path) -> Vec<PathBuf> {
-        let folder = self.folders.iter().filter(|f| path.starts_with(f)).max_by_key(|f| f.as_os_str().len());
+        let folder = self
+            .folders
+            .iter()
+            .filter(|f| path.starts_with(f))
+            .max_by_key(|f| f.as_os_str().len());
         let mut candidates = Vec::new();
         for dir in path.ancestors().skip(1) {
             let candidate = dir.join(PLATFORM_FILE);
@@ -146,11 +162,20 @@ impl Workspace {
         out
     }
 
-    fn params(&self, uri: Url, doc: &DocId, diagnostics: Vec<lsp_types::Diagnostic>) -> PublishDiagnosticsParams {
+    fn params(
+        &self,
+        uri: Url,
+        doc: &DocId,
+        diagnostics: Vec<lsp_types::Diagnostic>,
+    ) -> PublishDiagnosticsParams {
         let version = match doc {
             DocId::File(path) => self.documents.get(path).map(|d| d.version),
             DocId::Stdlib(_) => None,
         };
-        PublishDiagnosticsParams { uri, diagnostics, version }
+        PublishDiagnosticsParams {
+            uri,
+            diagnostics,
+            version,
+        }
     }
 }

@@ -24,7 +24,10 @@ impl Lowering<'_> {
     }
 
     fn string(&self, obj: ObjId, field: &str) -> String {
-        self.get(obj, field).as_str().unwrap_or_default().to_string()
+        self.get(obj, field)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     fn int(&self, obj: ObjId, field: &str) -> i64 {
@@ -45,18 +48,31 @@ impl Lowering<'_> {
 
     fn range(&self, obj: ObjId, field: &str) -> Range {
         match self.get(obj, field).as_range() {
-            Some((low, high)) => Range { request: number(low), limit: number(high) },
-            None => Range { request: 0, limit: 0 },
+            Some((low, high)) => Range {
+                request: number(low),
+                limit: number(high),
+            },
+            None => Range {
+                request: 0,
+                limit: 0,
+            },
         }
     }
 
     fn strings(&self, obj: ObjId, field: &str) -> Vec<String> {
-        self.get(obj, field).as_list().iter().filter_map(|v| v.as_str().map(str::to_string)).collect()
+        self.get(obj, field)
+            .as_list()
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
     }
 
     fn string_map(&self, obj: ObjId, field: &str) -> IndexMap<String, String> {
         match self.get(obj, field) {
-            Value::Map(m) => m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect(),
+            Value::Map(m) => m
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect(),
             _ => IndexMap::new(),
         }
     }
@@ -66,14 +82,25 @@ impl Lowering<'_> {
         let has_source = self.world.kinds[o.kind].fields.contains_key("source");
         Provenance {
             name: o.name.clone().unwrap_or_default(),
-            source: if has_source { self.string(obj, "source") } else { String::new() },
+            source: if has_source {
+                self.string(obj, "source")
+            } else {
+                String::new()
+            },
             span: o.name_span,
         }
     }
 
     fn instances_of(&self, kind: &str) -> Vec<ObjId> {
-        let Some(kind) = self.world.kind_named(kind) else { return Vec::new() };
-        self.world.instances.iter().copied().filter(|o| self.world.extends(self.world.objects[*o].kind, kind)).collect()
+        let Some(kind) = self.world.kind_named(kind) else {
+            return Vec::new();
+        };
+        self.world
+            .instances
+            .iter()
+            .copied()
+            .filter(|o| self.world.extends(self.world.objects[*o].kind, kind))
+            .collect()
     }
 
     fn platform(&self, obj: ObjId, env: &str) -> Platform {
@@ -81,9 +108,15 @@ impl Lowering<'_> {
         let nodes = self.instances_of("node");
         let namespaces = self.instances_of("namespace");
         let services = self.instances_of("service");
-        let node_index: HashMap<ObjId, NodeId> = nodes.iter().enumerate().map(|(i, o)| (*o, i)).collect();
-        let namespace_index: HashMap<ObjId, NamespaceId> = namespaces.iter().enumerate().map(|(i, o)| (*o, i)).collect();
-        let service_index: HashMap<ObjId, ServiceId> = services.iter().enumerate().map(|(i, o)| (*o, i)).collect();
+        let node_index: HashMap<ObjId, NodeId> =
+            nodes.iter().enumerate().map(|(i, o)| (*o, i)).collect();
+        let namespace_index: HashMap<ObjId, NamespaceId> = namespaces
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (*o, i))
+            .collect();
+        let service_index: HashMap<ObjId, ServiceId> =
+            services.iter().enumerate().map(|(i, o)| (*o, i)).collect();
         let budget = self.object(obj, "budget").map(|b| Budget {
             name: self.string(b, "name"),
             as_of: self.string(b, "as_of"),
@@ -100,7 +133,10 @@ impl Lowering<'_> {
             env: env.to_string(),
             span: o.name_span,
             domain: self.string(obj, "domain"),
-            cloud: self.cloud(self.object(obj, "cloud").expect("platform.cloud is required")),
+            cloud: self.cloud(
+                self.object(obj, "cloud")
+                    .expect("platform.cloud is required"),
+            ),
             budget,
             kubernetes_version: self.string(obj, "kubernetes_version"),
             scrape_interval_ms: self.quantity(obj, "scrape_interval"),
@@ -125,7 +161,10 @@ impl Lowering<'_> {
                             .iter()
                             .filter_map(|v| namespace_index.get(&v.as_object()?).copied())
                             .collect(),
-                        bucket: self.object(b, "bucket").map(|o| k8s_name(self.world.name(o))).unwrap_or_default(),
+                        bucket: self
+                            .object(b, "bucket")
+                            .map(|o| k8s_name(self.world.name(o)))
+                            .unwrap_or_default(),
                     }
                 })
                 .collect(),
@@ -141,11 +180,18 @@ impl Lowering<'_> {
                         repo: self.string(g, "repo"),
                         revision: self.string(g, "revision"),
                         path: self.string(g, "path"),
-                        namespace: self.object(g, "namespace").and_then(|n| namespace_index.get(&n).copied()).unwrap_or_default(),
+                        namespace: self
+                            .object(g, "namespace")
+                            .and_then(|n| namespace_index.get(&n).copied())
+                            .unwrap_or_default(),
                     }
                 })
                 .collect(),
-            alerts: self.instances_of("alert").into_iter().map(|a| self.alert(self.world.name(a).to_string(), a)).collect(),
+            alerts: self
+                .instances_of("alert")
+                .into_iter()
+                .map(|a| self.alert(self.world.name(a).to_string(), a))
+                .collect(),
             monitoring: self.object(obj, "monitoring").map(|m| self.monitoring(m)),
             trusted_cidrs: self.strings(obj, "trusted_cidrs"),
             nodes: nodes.iter().map(|n| self.node(*n)).collect(),
@@ -162,7 +208,10 @@ impl Lowering<'_> {
                     }
                 })
                 .collect(),
-            services: services.iter().map(|s| self.service(*s, &node_index, &namespace_index, &service_index)).collect(),
+            services: services
+                .iter()
+                .map(|s| self.service(*s, &node_index, &namespace_index, &service_index))
+                .collect(),
             buckets: self
                 .instances_of("bucket")
                 .into_iter()
@@ -186,9 +235,16 @@ impl Lowering<'_> {
     }
 
     fn cloud(&self, obj: ObjId) -> Cloud {
-        let r = self.object(obj, "reservation").expect("cloud.reservation is required");
+        let r = self
+            .object(obj, "reservation")
+            .expect("cloud.reservation is required");
         let reservation = Reservation {
-            kube_cpu: self.get(r, "kube_cpu").as_list().iter().map(number).collect(),
+            kube_cpu: self
+                .get(r, "kube_cpu")
+                .as_list()
+                .iter()
+                .map(number)
+                .collect(),
             kube_cpu_extra_core_share: self.quantity(r, "kube_cpu_extra_core_share"),
             kube_memory: self
                 .get(r, "kube_memory")
@@ -224,7 +280,9 @@ impl Lowering<'_> {
             load_balancer_bandwidth: self.quantity(obj, "load_balancer_bandwidth"),
             api_server_port: self.int(obj, "api_server_port") as u16,
             pricing,
-            terraform: self.object(obj, "terraform").map(|t| self.terraform_provider(t)),
+            terraform: self
+                .object(obj, "terraform")
+                .map(|t| self.terraform_provider(t)),
             object_storage_endpoint: self.string(obj, "object_storage_endpoint"),
             provenance: self.provenance(obj),
         }
@@ -253,7 +311,11 @@ impl Lowering<'_> {
             shape: Shape {
                 provider: self.string(shape, "provider"),
                 name: self.string(shape, "name"),
-                arch: self.get(shape, "arch").as_enum().unwrap_or("arm64").to_string(),
+                arch: self
+                    .get(shape, "arch")
+                    .as_enum()
+                    .unwrap_or("arm64")
+                    .to_string(),
                 cpu: self.quantity(shape, "cpu"),
                 memory: self.quantity(shape, "memory"),
                 vcpus_per_ocpu: self.int(shape, "vcpus_per_ocpu"),
@@ -308,12 +370,18 @@ impl Lowering<'_> {
             .enumerate()
             .filter_map(|(i, v)| {
                 let target = services.get(&v.as_object()?)?;
-                Some(Need { target: *target, span: need_spans.get(i).copied().unwrap_or(needs_span) })
+                Some(Need {
+                    target: *target,
+                    span: need_spans.get(i).copied().unwrap_or(needs_span),
+                })
             })
             .collect();
         let map_objects = |field: &str| -> Vec<(String, ObjId)> {
             match self.get(obj, field) {
-                Value::Map(m) => m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_object()?))).collect(),
+                Value::Map(m) => m
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_object()?)))
+                    .collect(),
                 _ => Vec::new(),
             }
         };
@@ -321,14 +389,20 @@ impl Lowering<'_> {
             k8s_name: k8s_name(&name),
             kind: self.world.kinds[o.kind].name.clone(),
             span: o.name_span,
-            namespace: self.object(obj, "namespace").and_then(|n| namespaces.get(&n).copied()).unwrap_or_default(),
+            namespace: self
+                .object(obj, "namespace")
+                .and_then(|n| namespaces.get(&n).copied())
+                .unwrap_or_default(),
             image: self.string(obj, "image"),
             image_span: o.value_span("image"),
             multi_arch: self.boolean(obj, "multi_arch"),
             command: self.strings(obj, "command"),
             args: self.strings(obj, "args"),
             ports: match self.get(obj, "port") {
-                Value::Map(m) => m.iter().map(|(k, v)| (k.clone(), v.as_int().unwrap_or_default() as u16)).collect(),
+                Value::Map(m) => m
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_int().unwrap_or_default() as u16))
+                    .collect(),
                 _ => IndexMap::new(),
             },
             cpu: self.range(obj, "cpu"),
@@ -374,11 +448,14 @@ impl Lowering<'_> {
                     span: o.entry_span("volume", &key).unwrap_or(o.name_span),
                     name: key,
                     size: self.quantity(v, "size"),
-                    class: self.storage_class(self.object(v, "class").expect("volume.class is required")),
+                    class: self
+                        .storage_class(self.object(v, "class").expect("volume.class is required")),
                     mount: self.string(v, "mount"),
                 })
                 .collect(),
-            place: self.object(obj, "place").and_then(|n| Some((*nodes.get(&n)?, o.value_span("place")))),
+            place: self
+                .object(obj, "place")
+                .and_then(|n| Some((*nodes.get(&n)?, o.value_span("place")))),
             node_role: self.string(obj, "node_role"),
             spread: self.boolean(obj, "spread"),
             daemon: self.boolean(obj, "daemon"),
@@ -389,7 +466,10 @@ impl Lowering<'_> {
                 schedule: self.string(b, "schedule"),
                 keep_daily: self.int(b, "keep_daily"),
                 keep_weekly: self.int(b, "keep_weekly"),
-                bucket: self.object(b, "bucket").map(|o| k8s_name(self.world.name(o))).unwrap_or_default(),
+                bucket: self
+                    .object(b, "bucket")
+                    .map(|o| k8s_name(self.world.name(o)))
+                    .unwrap_or_default(),
                 span: o.value_span("backup"),
                 uploader: self.string(b, "uploader"),
                 secrets: self.secrets(b),
@@ -398,7 +478,13 @@ impl Lowering<'_> {
             env_spans: self
                 .string_map(obj, "env")
                 .keys()
-                .map(|k| (k.clone(), o.entry_span("env", k).unwrap_or_else(|| o.value_span("env"))))
+                .map(|k| {
+                    (
+                        k.clone(),
+                        o.entry_span("env", k)
+                            .unwrap_or_else(|| o.value_span("env")),
+                    )
+                })
                 .collect(),
             secrets: self.secrets(obj),
             run_as: self.int(obj, "run_as"),
@@ -444,7 +530,10 @@ impl Lowering<'_> {
                     audiences: self.strings(j, "audiences"),
                 })
             }),
-            alerts: map_objects("alerts").into_iter().map(|(name, a)| self.alert(name, a)).collect(),
+            alerts: map_objects("alerts")
+                .into_iter()
+                .map(|(name, a)| self.alert(name, a))
+                .collect(),
             panels: self.panels(obj),
             http_metrics: self.object(obj, "http_metrics").map(|h| HttpMetrics {
                 requests: self.string(h, "requests"),
@@ -453,7 +542,10 @@ impl Lowering<'_> {
                 latency: self.string(h, "latency"),
                 latency_in_ms: self.boolean(h, "latency_in_ms"),
             }),
-            datasource: self.object(obj, "datasource").map(|d| DataSource { kind: self.string(d, "type"), port: self.string(d, "port") }),
+            datasource: self.object(obj, "datasource").map(|d| DataSource {
+                kind: self.string(d, "type"),
+                port: self.string(d, "port"),
+            }),
             honor_labels: self.boolean(obj, "honor_labels"),
             name,
         }
@@ -467,11 +559,18 @@ impl Lowering<'_> {
                 .iter()
                 .filter_map(|(k, v)| {
                     let s = v.as_object()?;
-                    Some((k.clone(), SecretRef {
-                        store: self.get(s, "store").as_enum().unwrap_or("sealed").to_string(),
-                        name: self.string(s, "name"),
-                        key: self.string(s, "key"),
-                    }))
+                    Some((
+                        k.clone(),
+                        SecretRef {
+                            store: self
+                                .get(s, "store")
+                                .as_enum()
+                                .unwrap_or("sealed")
+                                .to_string(),
+                            name: self.string(s, "name"),
+                            key: self.string(s, "key"),
+                        },
+                    ))
                 })
                 .collect(),
             _ => IndexMap::new(),
@@ -484,7 +583,11 @@ impl Lowering<'_> {
             span: self.world.objects[a].span,
             expr: self.string(a, "expr"),
             for_ms: self.quantity(a, "for"),
-            severity: self.get(a, "severity").as_enum().unwrap_or("warning").to_string(),
+            severity: self
+                .get(a, "severity")
+                .as_enum()
+                .unwrap_or("warning")
+                .to_string(),
             summary: self.string(a, "summary"),
             runbook: self.string(a, "runbook"),
         }
@@ -516,7 +619,9 @@ impl Lowering<'_> {
     /// of kinds extending it), and the kinds extending it that fix their
     /// provider (`oci.a1_flex`, whose size each node chooses).
     fn shape_offers(&self) -> Vec<ShapeOffer> {
-        let Some(shape) = self.world.kind_named("shape") else { return Vec::new() };
+        let Some(shape) = self.world.kind_named("shape") else {
+            return Vec::new();
+        };
         let instances = self.world.objects.iter().enumerate().filter_map(|(id, o)| {
             let path = o.name.clone()?;
             self.world.extends(o.kind, shape).then(|| ShapeOffer {
@@ -525,7 +630,12 @@ impl Lowering<'_> {
                 name: self.string(id, "name"),
             })
         });
-        let kinds = self.world.kinds.iter().enumerate().filter(|(id, _)| *id != shape && self.world.extends(*id, shape));
+        let kinds = self
+            .world
+            .kinds
+            .iter()
+            .enumerate()
+            .filter(|(id, _)| *id != shape && self.world.extends(*id, shape));
         let kinds = kinds.filter_map(|(_, kind)| {
             Some(ShapeOffer {
                 provider: literal_default(kind, "provider")?,
@@ -533,7 +643,10 @@ impl Lowering<'_> {
                 name: literal_default(kind, "name").unwrap_or_default(),
             })
         });
-        let mut offers: Vec<ShapeOffer> = kinds.chain(instances).filter(|o| !o.provider.is_empty()).collect();
+        let mut offers: Vec<ShapeOffer> = kinds
+            .chain(instances)
+            .filter(|o| !o.provider.is_empty())
+            .collect();
         offers.sort_by(|a, b| (&a.provider, &a.path).cmp(&(&b.provider, &b.path)));
         offers.dedup_by(|a, b| a.provider == b.provider && a.path == b.path);
         offers
@@ -556,13 +669,19 @@ fn literal_default(kind: &crate::types::KindInfo, field: &str) -> Option<String>
 impl Lowering<'_> {
     fn monitoring(&self, obj: ObjId) -> Monitoring {
         let threshold = |field: &str| {
-            let t = self.object(obj, field).expect("monitoring thresholds are required");
+            let t = self
+                .object(obj, field)
+                .expect("monitoring thresholds are required");
             AlertThreshold {
                 above: self.quantity(t, "above"),
                 count: self.int(t, "count"),
                 within_ms: self.quantity(t, "within"),
                 for_ms: self.quantity(t, "for"),
-                severity: self.get(t, "severity").as_enum().unwrap_or("warning").to_string(),
+                severity: self
+                    .get(t, "severity")
+                    .as_enum()
+                    .unwrap_or("warning")
+                    .to_string(),
                 runbook: self.string(t, "runbook"),
             }
         };
@@ -578,7 +697,9 @@ impl Lowering<'_> {
     }
 
     fn panels(&self, obj: ObjId) -> Vec<Panel> {
-        let Value::Map(panels) = self.get(obj, "panels") else { return Vec::new() };
+        let Value::Map(panels) = self.get(obj, "panels") else {
+            return Vec::new();
+        };
         panels
             .iter()
             .filter_map(|(name, v)| {
@@ -589,8 +710,16 @@ impl Lowering<'_> {
                     expr: self.string(p, "expr"),
                     unit: self.string(p, "unit"),
                     legend: self.string(p, "legend"),
-                    dashboard: self.get(p, "dashboard").as_enum().unwrap_or("infrastructure").to_string(),
-                    chart: self.get(p, "chart").as_enum().unwrap_or("timeseries").to_string(),
+                    dashboard: self
+                        .get(p, "dashboard")
+                        .as_enum()
+                        .unwrap_or("infrastructure")
+                        .to_string(),
+                    chart: self
+                        .get(p, "chart")
+                        .as_enum()
+                        .unwrap_or("timeseries")
+                        .to_string(),
                 })
             })
             .collect()

@@ -472,13 +472,25 @@ pub struct Service {
 impl Service {
     /// Requests of one pod: the main container and the exporter beside it.
     pub fn pod_cpu(&self) -> Range {
-        let e = self.exporter.as_ref().map(|e| e.cpu).unwrap_or(Range { request: 0, limit: 0 });
-        Range { request: self.cpu.request + e.request, limit: self.cpu.limit + e.limit }
+        let e = self.exporter.as_ref().map(|e| e.cpu).unwrap_or(Range {
+            request: 0,
+            limit: 0,
+        });
+        Range {
+            request: self.cpu.request + e.request,
+            limit: self.cpu.limit + e.limit,
+        }
     }
 
     pub fn pod_memory(&self) -> Range {
-        let e = self.exporter.as_ref().map(|e| e.memory).unwrap_or(Range { request: 0, limit: 0 });
-        Range { request: self.memory.request + e.request, limit: self.memory.limit + e.limit }
+        let e = self.exporter.as_ref().map(|e| e.memory).unwrap_or(Range {
+            request: 0,
+            limit: 0,
+        });
+        Range {
+            request: self.memory.request + e.request,
+            limit: self.memory.limit + e.limit,
+        }
     }
 
     pub fn is_stateful(&self) -> bool {
@@ -490,7 +502,10 @@ impl Service {
         if self.metrics_path.is_empty() {
             return None;
         }
-        self.ports.get(&self.metrics_port).or_else(|| self.ports.values().next()).copied()
+        self.ports
+            .get(&self.metrics_port)
+            .or_else(|| self.ports.values().next())
+            .copied()
     }
 }
 

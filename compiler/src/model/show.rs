@@ -1,6 +1,5 @@
 //! Quantities written for people, in reports and messages.
 
-
 pub fn cpu(millis: i64) -> String {
     format!("{millis}m")
 }
@@ -8,15 +7,25 @@ pub fn cpu(millis: i64) -> String {
 /// Bytes with the unit that states them exactly (`50Gi`, `200G`), or in
 /// decimal gigabytes to one place when no unit does (`203.7G`).
 pub fn bytes(amount: i64) -> String {
-    const UNITS: [(&str, i64); 6] =
-        [("Ti", 1 << 40), ("T", 1_000_000_000_000), ("Gi", 1 << 30), ("G", 1_000_000_000), ("Mi", 1 << 20), ("M", 1_000_000)];
+    const UNITS: [(&str, i64); 6] = [
+        ("Ti", 1 << 40),
+        ("T", 1_000_000_000_000),
+        ("Gi", 1 << 30),
+        ("G", 1_000_000_000),
+        ("Mi", 1 << 20),
+        ("M", 1_000_000),
+    ];
     if amount == 0 {
         return "0".into();
     }
     if let Some((unit, size)) = UNITS.iter().find(|(_, size)| amount % size == 0) {
         return format!("{}{unit}", amount / size);
     }
-    let (unit, size) = if amount >= 1_000_000_000 { ("G", 1_000_000_000f64) } else { ("M", 1_000_000f64) };
+    let (unit, size) = if amount >= 1_000_000_000 {
+        ("G", 1_000_000_000f64)
+    } else {
+        ("M", 1_000_000f64)
+    };
     format!("{:.1}{unit}", amount as f64 / size)
 }
 

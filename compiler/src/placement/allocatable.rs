@@ -35,7 +35,10 @@ pub fn allocatable(node: &Node, reservation: &Reservation) -> Allocatable {
         system_reserved_memory: reservation.system_memory,
         eviction_memory: reservation.eviction_memory,
         cpu: node.shape.cpu - kube_cpu - reservation.system_cpu,
-        memory: node.shape.memory - kube_memory - reservation.system_memory - reservation.eviction_memory,
+        memory: node.shape.memory
+            - kube_memory
+            - reservation.system_memory
+            - reservation.eviction_memory,
         max_pods,
     }
 }
@@ -124,6 +127,9 @@ mod tests {
     #[test]
     fn past_the_table_adds_a_share_per_core() {
         // 8 cores: 90m + 3 * 2.5m = 97.5m, rounded up to 98m.
-        assert_eq!(allocatable(&node(8000, 32 << 30), &oke()).kube_reserved_cpu, 98);
+        assert_eq!(
+            allocatable(&node(8000, 32 << 30), &oke()).kube_reserved_cpu,
+            98
+        );
     }
 }

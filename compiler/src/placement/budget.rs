@@ -37,31 +37,57 @@ pub struct Consumer {
     pub span: Span,
 }
 
-pub fn check(platform: &Platform, placements: &[Placement], diagnostics: &mut Diagnostics) -> BudgetUse {
+pub fn check(
+    platform: &Platform,
+    placements: &[Placement],
+    diagnostics: &mut Diagnostics,
+) -> BudgetUse {
     let cloud = &platform.cloud;
     let mut cpu = Vec::new();
     let mut memory = Vec::new();
     let mut block = Vec::new();
     for node in &platform.nodes {
         let ocpus = node.shape.cpu / node.shape.vcpus_per_ocpu.max(1);
-        cpu.push(Consumer { name: format!("node {}", node.name), amount: ocpus, asked: None, span: node.shape_span });
-        memory.push(Consumer { name: format!("node {}", node.name), amount: node.shape.memory, asked: None, span: node.shape_span });
+        cpu.push(Consumer {
+            name: format!("node {}", node.name),
+            amount: ocpus,
+            asked: None,
+            span: node.shape_span,
+        });
+        memory.push(Consumer {
+            name: format!("node {}", node.name),
+            amount: node.shape.memory,
+            asked: None,
+            span: node.shape_span,
+        });
         if node.boot_volume < cloud.boot_volume_min {
             diagnostics.push(
-                Diagnostic::new(Code::BootVolumeTooSmall, node.boot_volume_span, format!(
-                    "the boot volume of `{}` is {}; {} boot volumes are at least {}",
-                    node.name,
-                    show::bytes(node.boot_volume),
-                    cloud.provider,
-                    show::bytes(cloud.boot_volume_min)
-                ))
+                Diagnostic::new(
+                    Code::BootVolumeTooSmall,
+                    node.boot_volume_span,
+                    format!(
+                        "the boot volume of `{}` is {}; {} boot volumes are at least {}",
+                        node.name,
+                        show::bytes(node.boot_volume),
+                        cloud.provider,
+                        show::bytes(cloud.boot_volume_min)
+                    ),
+                )
                 .label("below the minimum")
-                .help(format!("set `boot_volume = {}` or more", show::bytes(cloud.boot_volume_min))),
+                .help(format!(
+                    "set `boot_volume = {}` or more",
+                    show::bytes(cloud.boot_volume_min)
+                )),
             );
         }
         let boot = node.boot_volume.max(cloud.boot_volume_min);
         let asked = (boot != node.boot_volume).then_some(node.boot_volume);
-        block.push(Consumer { name: format!("boot volume of {}", node.name), amount: boot, asked, span: node.boot_volume_span });
+        block.push(Consumer {
+            name: format!("boot volume of {}", node.name),
+            amount: boot,
+            asked,
+            span: node.boot_volume_span,
+        });
     }
     for placement in placements {
         let service = &platform.services[placement.service];
@@ -69,14 +95,18 @@ pub fn check(platform: &Platform, placements: &[Placement], diagnostics: &mut Di
             let size = volume.size.max(volume.class.min_size);
             if volume.size > volume.class.max_size {
                 diagnostics.push(
-                    Diagnostic::new(Code::VolumeTooLarge, volume.span, format!(
-                        "volume `{}` of `{}` is {}; {} volumes are at most {}",
-                        volume.name,
-                        service.name,
-                        show::bytes(volume.size),
-                        volume.class.name,
-                        show::bytes(volume.class.max_size)
-                    ))
+                    Diagnostic::new(
+                        Code::VolumeTooLarge,
+                        volume.span,
+                        format!(
+                            "volume `{}` of `{}` is {}; {} volumes are at most {}",
+                            volume.name,
+                            service.name,
+                            show::bytes(volume.size),
+                            volume.class.name,
+                            show::bytes(volume.class.max_size)
+                        ),
+                    )
                     .label("too large")
                     .help("split the data over several volumes or choose another storage class"),
                 );
@@ -96,23 +126,43 @@ pub fn check(platform: &Platform, placements: &[Placement], diagnostics: &mut Di
                 );
             }
             let name = if service.replicas.request > 1 || service.daemon {
-                format!("volume {}.{} (replica {})", service.name, volume.name, placement.replica + 1)
+                format!(
+                    "volume {}.{} (replica {})",
+                    service.name,
+                    volume.name,
+                    placement.replica + 1
+                )
             } else {
                 format!("volume {}.{}", service.name, volume.name)
             };
-            block.push(Consumer { name, amount: size, asked: (size != volume.size).then_some(volume.size), span: volume.span });
+            block.push(Consumer {
+                name,
+                amount: size,
+                asked: (size != volume.size).then_some(volume.size),
+                span: volume.span,
+            });
         }
     }
     let object: Vec<Consumer> = platform
         .buckets
         .iter()
-        .map(|b| Consumer { name: format!("bucket {}", b.name), amount: b.size, asked: None, span: b.span })
+        .map(|b| Consumer {
+            name: format!("bucket {}", b.name),
+            amount: b.size,
+            asked: None,
+            span: b.span,
+        })
         .collect();
     let lbs: Vec<Consumer> = platform
         .services
         .iter()
         .filter(|s| s.ingress_controller)
-        .map(|s| Consumer { name: format!("load balancer of {}", s.name), amount: 1, asked: None, span: s.span })
+        .map(|s| Consumer {
+            name: format!("load balancer of {}", s.name),
+            amount: 1,
+            asked: None,
+            span: s.span,
+        })
         .collect();
 
     let budget = platform.budget.as_ref();
@@ -128,13 +178,25 @@ pub fn check(platform: &Platform, placements: &[Placement], diagnostics: &mut Di
             over_budget(platform, budget, line, diagnostics);
         }
     }
-    BudgetUse { budget: budget.map(|b| b.provenance.name.clone()), lines }
+    BudgetUse {
+        budget: budget.map(|b| b.provenance.name.clone()),
+        lines,
+    }
 }
 
-fn line(dimension: &'static str, mut consumers: Vec<Consumer>, available: Option<i64>) -> BudgetLine {
+fn line(
+    dimension: &'static str,
+    mut consumers: Vec<Consumer>,
+    available: Option<i64>,
+) -> BudgetLine {
     let used = consumers.iter().map(|c| c.amount).sum();
     consumers.sort_by(|a, b| b.amount.cmp(&a.amount).then_with(|| a.name.cmp(&b.name)));
-    BudgetLine { dimension, used, available, consumers }
+    BudgetLine {
+        dimension,
+        used,
+        available,
+        consumers,
+    }
 }
 
 fn amount(dimension: &str, value: i64) -> String {
@@ -145,8 +207,15 @@ fn amount(dimension: &str, value: i64) -> String {
     }
 }
 
-fn over_budget(platform: &Platform, budget: &crate::model::Budget, line: &BudgetLine, diagnostics: &mut Diagnostics) {
-    let Some(available) = line.available else { return };
+fn over_budget(
+    platform: &Platform,
+    budget: &crate::model::Budget,
+    line: &BudgetLine,
+    diagnostics: &mut Diagnostics,
+) {
+    let Some(available) = line.available else {
+        return;
+    };
     if line.used <= available || line.consumers.is_empty() {
         return;
     }
@@ -158,34 +227,60 @@ fn over_budget(platform: &Platform, budget: &crate::model::Budget, line: &Budget
         _ => (Code::BudgetLoadBalancers, "load balancers"),
     };
     let show = |v: i64| amount(line.dimension, v);
-    let rounded: Vec<&Consumer> = line.consumers.iter().filter(|c| c.asked.is_some()).collect();
+    let rounded: Vec<&Consumer> = line
+        .consumers
+        .iter()
+        .filter(|c| c.asked.is_some())
+        .collect();
     let rounding = if rounded.is_empty() {
         String::new()
     } else {
         let asked: i64 = rounded.iter().map(|c| c.asked.unwrap_or_default()).sum();
         let counted: i64 = rounded.iter().map(|c| c.amount).sum();
-        format!("; {} of them rounded up to their minimum size ({} asked, {} counted)", rounded.len(), show(asked), show(counted))
+        format!(
+            "; {} of them rounded up to their minimum size ({} asked, {} counted)",
+            rounded.len(),
+            show(asked),
+            show(counted)
+        )
     };
     let largest = &line.consumers[0];
-    let verb = if line.dimension == "load_balancers" { "are" } else { "is" };
+    let verb = if line.dimension == "load_balancers" {
+        "are"
+    } else {
+        "is"
+    };
     let consumers = match line.consumers.len() {
         1 => "1 consumer".to_string(),
         n => format!("{n} consumers"),
     };
-    let mut d = Diagnostic::new(code, largest.span, format!(
-        "{what} {verb} over budget: {} used of {} in `{}` ({consumers}{rounding})",
-        show(line.used),
-        show(available),
-        budget.provenance.name,
-    ))
-    .label(format!("{}: {}, the largest", largest.name, show(largest.amount)));
+    let mut d = Diagnostic::new(
+        code,
+        largest.span,
+        format!(
+            "{what} {verb} over budget: {} used of {} in `{}` ({consumers}{rounding})",
+            show(line.used),
+            show(available),
+            budget.provenance.name,
+        ),
+    )
+    .label(format!(
+        "{}: {}, the largest",
+        largest.name,
+        show(largest.amount)
+    ));
     for c in line.consumers.iter().skip(1).take(3) {
         if c.span.file == largest.span.file {
             d = d.with_label(c.span, format!("{}: {}", c.name, show(c.amount)));
         }
     }
     d = d.with_label(budget.span, format!("budget: {} {what}", show(available)));
-    let names: Vec<String> = line.consumers.iter().take(3).map(|c| format!("{} ({})", c.name, show(c.amount))).collect();
+    let names: Vec<String> = line
+        .consumers
+        .iter()
+        .take(3)
+        .map(|c| format!("{} ({})", c.name, show(c.amount)))
+        .collect();
     let _ = platform;
     diagnostics.push(d.help(format!(
         "{} more than the budget; the largest consumers are {}",

@@ -31,16 +31,37 @@ const GIB: i128 = 1 << 30;
 pub fn estimate(platform: &Platform, usage: &BudgetUse) -> Cost {
     let pricing = platform.cloud.pricing.as_ref();
     let budget = platform.budget.as_ref();
-    let used = |dimension: &str| usage.lines.iter().find(|l| l.dimension == dimension).map(|l| l.used).unwrap_or(0);
+    let used = |dimension: &str| {
+        usage
+            .lines
+            .iter()
+            .find(|l| l.dimension == dimension)
+            .map(|l| l.used)
+            .unwrap_or(0)
+    };
     let mut lines = Vec::new();
 
     // Compute: a shape's own monthly price, else the provider's per-OCPU and
     // per-GiB rates. Free allowance applies to the rate-priced part.
     let fixed: i64 = platform.nodes.iter().map(|n| n.shape.price_month).sum();
-    let rated_ocpu: i64 = platform.nodes.iter().filter(|n| n.shape.price_month == 0).map(|n| n.shape.cpu / n.shape.vcpus_per_ocpu.max(1)).sum();
-    let rated_memory: i64 = platform.nodes.iter().filter(|n| n.shape.price_month == 0).map(|n| n.shape.memory).sum();
+    let rated_ocpu: i64 = platform
+        .nodes
+        .iter()
+        .filter(|n| n.shape.price_month == 0)
+        .map(|n| n.shape.cpu / n.shape.vcpus_per_ocpu.max(1))
+        .sum();
+    let rated_memory: i64 = platform
+        .nodes
+        .iter()
+        .filter(|n| n.shape.price_month == 0)
+        .map(|n| n.shape.memory)
+        .sum();
     if fixed > 0 {
-        lines.push(CostLine { item: "nodes (per-shape price)".into(), list: fixed, billed: fixed });
+        lines.push(CostLine {
+            item: "nodes (per-shape price)".into(),
+            list: fixed,
+            billed: fixed,
+        });
     }
     if let Some(p) = pricing {
         let per_ocpu = |ocpu_millis: i64| (ocpu_millis as i128 * p.cpu_month as i128 / 1000) as i64;
@@ -78,11 +99,17 @@ pub fn estimate(platform: &Platform, usage: &BudgetUse) -> Cost {
             list: lbs * p.load_balancer_month,
             billed: (lbs - free_lbs).max(0) * p.load_balancer_month,
         });
-        lines.push(CostLine { item: "control plane".into(), list: p.control_plane_month, billed: p.control_plane_month });
+        lines.push(CostLine {
+            item: "control plane".into(),
+            list: p.control_plane_month,
+            billed: p.control_plane_month,
+        });
     }
     Cost {
         currency: "USD",
-        prices: pricing.map(|p| format!("{} ({})", p.provenance.name, p.as_of)).unwrap_or_default(),
+        prices: pricing
+            .map(|p| format!("{} ({})", p.provenance.name, p.as_of))
+            .unwrap_or_default(),
         list_total: lines.iter().map(|l| l.list).sum(),
         billed_total: lines.iter().map(|l| l.billed).sum(),
         lines,

@@ -15,8 +15,8 @@ mod allocatable;
 mod budget;
 mod cost;
 mod pack;
-mod roomiest;
 pub mod report;
+mod roomiest;
 
 pub use allocatable::{allocatable, Allocatable};
 pub use budget::{BudgetLine, BudgetUse, Consumer};
@@ -61,7 +61,11 @@ pub struct NodePlan {
 impl Plan {
     /// The nodes the replicas of `service` were placed on, by replica.
     pub fn nodes_of(&self, service: ServiceId) -> Vec<NodeId> {
-        self.placements.iter().filter(|p| p.service == service).map(|p| p.node).collect()
+        self.placements
+            .iter()
+            .filter(|p| p.service == service)
+            .map(|p| p.node)
+            .collect()
     }
 }
 
@@ -70,5 +74,10 @@ pub fn plan(platform: &Platform, diagnostics: &mut Diagnostics) -> Plan {
     let (nodes, placements) = pack::pack(platform, diagnostics);
     let budget = budget::check(platform, &placements, diagnostics);
     let cost = cost::estimate(platform, &budget);
-    Plan { nodes, placements, budget, cost }
+    Plan {
+        nodes,
+        placements,
+        budget,
+        cost,
+    }
 }

@@ -34,7 +34,11 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
         return (plans, placements);
     }
 
-    let place = |plans: &mut Vec<NodePlan>, placements: &mut Vec<Placement>, service: ServiceId, replica: u32, node: NodeId| {
+    let place = |plans: &mut Vec<NodePlan>,
+                 placements: &mut Vec<Placement>,
+                 service: ServiceId,
+                 replica: u32,
+                 node: NodeId| {
         let s = &platform.services[service];
         let plan = &mut plans[node];
         plan.requested_cpu += s.pod_cpu().request;
@@ -42,12 +46,26 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
         plan.limit_cpu += s.pod_cpu().limit;
         plan.limit_memory += s.pod_memory().limit;
         plan.pods += 1;
-        plan.local_storage += s.volumes.iter().filter(|v| v.class.node_local).map(|v| v.size.max(v.class.min_size)).sum::<i64>();
-        placements.push(Placement { service, replica, node });
+        plan.local_storage += s
+            .volumes
+            .iter()
+            .filter(|v| v.class.node_local)
+            .map(|v| v.size.max(v.class.min_size))
+            .sum::<i64>();
+        placements.push(Placement {
+            service,
+            replica,
+            node,
+        });
     };
 
     // Daemons: one pod on every node they select.
-    for (id, service) in platform.services.iter().enumerate().filter(|(_, s)| s.daemon) {
+    for (id, service) in platform
+        .services
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.daemon)
+    {
         let mut replica = 0;
         for (node_id, node) in platform.nodes.iter().enumerate() {
             if service.node_role.is_empty() || service.node_role == node.role {
@@ -58,14 +76,17 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
     }
 
     // The nodes each role may use, found once ("" is every node).
-    let mut by_role: std::collections::HashMap<&str, Vec<NodeId>> = std::collections::HashMap::new();
+    let mut by_role: std::collections::HashMap<&str, Vec<NodeId>> =
+        std::collections::HashMap::new();
     by_role.insert("", (0..platform.nodes.len()).collect());
     for (id, node) in platform.nodes.iter().enumerate() {
         by_role.entry(node.role.as_str()).or_default().push(id);
     }
 
     let mut roomiest = Roomiest::new(platform, &plans);
-    let mut order: Vec<ServiceId> = (0..platform.services.len()).filter(|s| !platform.services[*s].daemon).collect();
+    let mut order: Vec<ServiceId> = (0..platform.services.len())
+        .filter(|s| !platform.services[*s].daemon)
+        .collect();
     order.sort_by_key(|s| {
         let svc = &platform.services[*s];
         let group = if svc.place.is_some() {
@@ -90,9 +111,18 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
             roomiest.update(platform, &plans, node);
             continue;
         }
-        let allowed: &[NodeId] = by_role.get(service.node_role.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        let allowed: &[NodeId] = by_role
+            .get(service.node_role.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         if allowed.is_empty() {
-            let roles: Vec<String> = dedup(platform.nodes.iter().map(|n| format!("\"{}\"", n.role)).collect());
+            let roles: Vec<String> = dedup(
+                platform
+                    .nodes
+                    .iter()
+                    .map(|n| format!("\"{}\"", n.role))
+                    .collect(),
+            );
             diagnostics.push(
                 Diagnostic::new(Code::Unplaceable, service.span, format!("no node has the role \"{}\" that `{}` asks for", service.node_role, service.name))
                     .label("cannot be placed")
@@ -102,12 +132,16 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
         }
         if service.spread && replicas as usize > allowed.len() {
             diagnostics.push(
-                Diagnostic::new(Code::Unplaceable, service.replicas_span, format!(
+                Diagnostic::new(
+                    Code::Unplaceable,
+                    service.replicas_span,
+                    format!(
                     "`{}` spreads {replicas} replicas over nodes, but only {} node{} can take them",
                     service.name,
                     allowed.len(),
                     if allowed.len() == 1 { "" } else { "s" }
-                ))
+                ),
+                )
                 .label(format!("{replicas} replicas"))
                 .help("lower the replicas, add nodes, or drop `spread`"),
             );
@@ -123,7 +157,11 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
                     used.push(node);
                 }
                 None => {
-                    let candidates: Vec<NodeId> = allowed.iter().copied().filter(|n| !excluded.contains(n)).collect();
+                    let candidates: Vec<NodeId> = allowed
+                        .iter()
+                        .copied()
+                        .filter(|n| !excluded.contains(n))
+                        .collect();
                     diagnostics.push(unplaceable(platform, service, replica, &plans, &candidates));
                     break;
                 }
@@ -137,9 +175,19 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
 /// The node of the service's role with the most CPU left after taking one
 /// more pod of it, among those it fits on; the first declared on ties.
 /// `excluded` holds the nodes a spreading service already uses.
-fn best_fit(service: &Service, plans: &[NodePlan], roomiest: &Roomiest, excluded: &[NodeId]) -> Option<NodeId> {
+fn best_fit(
+    service: &Service,
+    plans: &[NodePlan],
+    roomiest: &Roomiest,
+    excluded: &[NodeId],
+) -> Option<NodeId> {
     let (cpu, memory) = (service.pod_cpu().request, service.pod_memory().request);
-    let local: i64 = service.volumes.iter().filter(|v| v.class.node_local).map(|v| v.size.max(v.class.min_size)).sum();
+    let local: i64 = service
+        .volumes
+        .iter()
+        .filter(|v| v.class.node_local)
+        .map(|v| v.size.max(v.class.min_size))
+        .sum();
     for (free, node) in roomiest.nodes(&service.node_role) {
         if free < cpu {
             // Roomiest first: no later node has the CPU either.
@@ -156,10 +204,26 @@ fn best_fit(service: &Service, plans: &[NodePlan], roomiest: &Roomiest, excluded
     None
 }
 
-fn unplaceable(platform: &Platform, service: &Service, replica: u32, plans: &[NodePlan], candidates: &[NodeId]) -> Diagnostic {
+fn unplaceable(
+    platform: &Platform,
+    service: &Service,
+    replica: u32,
+    plans: &[NodePlan],
+    candidates: &[NodeId],
+) -> Diagnostic {
     let (cpu, memory) = (service.pod_cpu().request, service.pod_memory().request);
-    let local: i64 = service.volumes.iter().filter(|v| v.class.node_local).map(|v| v.size.max(v.class.min_size)).sum();
-    let roomiest = candidates.iter().max_by_key(|n| (plans[**n].allocatable.cpu - plans[**n].requested_cpu, std::cmp::Reverse(**n)));
+    let local: i64 = service
+        .volumes
+        .iter()
+        .filter(|v| v.class.node_local)
+        .map(|v| v.size.max(v.class.min_size))
+        .sum();
+    let roomiest = candidates.iter().max_by_key(|n| {
+        (
+            plans[**n].allocatable.cpu - plans[**n].requested_cpu,
+            std::cmp::Reverse(**n),
+        )
+    });
     // Say what is short on the node with the most room, not just that it is.
     let room = match roomiest {
         Some(n) => {
@@ -178,29 +242,50 @@ fn unplaceable(platform: &Platform, service: &Service, replica: u32, plans: &[No
                 short.push(format!("all {} pods taken", p.allocatable.max_pods));
             }
             if local > free_local {
-                short.push(format!("{} of its boot volume free for node-local volumes", show::bytes(free_local.max(0))));
+                short.push(format!(
+                    "{} of its boot volume free for node-local volumes",
+                    show::bytes(free_local.max(0))
+                ));
             }
-            format!("; the most room is on `{}`, with {}", platform.nodes[*n].name, short.join(", "))
+            format!(
+                "; the most room is on `{}`, with {}",
+                platform.nodes[*n].name,
+                short.join(", ")
+            )
         }
         None => String::new(),
     };
     let needs = if local > 0 {
-        format!("{} CPU, {} memory and {} of node-local volumes", show::cpu(cpu), show::bytes(memory), show::bytes(local))
+        format!(
+            "{} CPU, {} memory and {} of node-local volumes",
+            show::cpu(cpu),
+            show::bytes(memory),
+            show::bytes(local)
+        )
     } else {
         format!("{} CPU and {} memory", show::cpu(cpu), show::bytes(memory))
     };
-    Diagnostic::new(Code::Unplaceable, service.span, format!(
-        "no node has room for replica {} of `{}`, which needs {needs}{room}",
-        replica + 1,
-        service.name,
-    ))
+    Diagnostic::new(
+        Code::Unplaceable,
+        service.span,
+        format!(
+            "no node has room for replica {} of `{}`, which needs {needs}{room}",
+            replica + 1,
+            service.name,
+        ),
+    )
     .label("cannot be placed")
     .help("lower the requests or the volumes, lower the replicas, or add a node")
 }
 
 /// Every node whose pods ask for more than it has, each reported with its
 /// largest consumers.
-fn check_nodes(platform: &Platform, plans: &[NodePlan], placements: &[Placement], diagnostics: &mut Diagnostics) {
+fn check_nodes(
+    platform: &Platform,
+    plans: &[NodePlan],
+    placements: &[Placement],
+    diagnostics: &mut Diagnostics,
+) {
     // The pods of each node, gathered once: scanning every placement for
     // every node is quadratic on a large platform.
     let mut by_node: Vec<Vec<&Placement>> = vec![Vec::new(); plans.len()];
@@ -236,7 +321,10 @@ fn check_nodes(platform: &Platform, plans: &[NodePlan], placements: &[Placement]
             .label(format!("{} over", show::cpu(plan.requested_cpu - a.cpu)));
             for (id, cpu, _) in pods.iter().take(3) {
                 let s = &platform.services[*id];
-                d = d.with_label(s.cpu_span, format!("`{}` requests {} here", s.name, show::cpu(*cpu)));
+                d = d.with_label(
+                    s.cpu_span,
+                    format!("`{}` requests {} here", s.name, show::cpu(*cpu)),
+                );
             }
             diagnostics.push(d.help(format!(
                 "the largest requests are {}; lower them, move a service to another node, or give the node more CPU",
@@ -258,7 +346,10 @@ fn check_nodes(platform: &Platform, plans: &[NodePlan], placements: &[Placement]
             .label(format!("{} over", show::bytes(plan.requested_memory - a.memory)));
             for (id, _, memory) in pods.iter().take(3) {
                 let s = &platform.services[*id];
-                d = d.with_label(s.memory_span, format!("`{}` requests {} here", s.name, show::bytes(*memory)));
+                d = d.with_label(
+                    s.memory_span,
+                    format!("`{}` requests {} here", s.name, show::bytes(*memory)),
+                );
             }
             diagnostics.push(d.help(format!(
                 "the largest requests are {}; lower them, move a service to another node, or give the node more memory",
@@ -267,10 +358,14 @@ fn check_nodes(platform: &Platform, plans: &[NodePlan], placements: &[Placement]
         }
         if plan.pods > a.max_pods {
             diagnostics.push(
-                Diagnostic::new(Code::NodePodsOver, node.span, format!(
-                    "node `{}` runs {} pods; its shape and network allow {}",
-                    node.name, plan.pods, a.max_pods
-                ))
+                Diagnostic::new(
+                    Code::NodePodsOver,
+                    node.span,
+                    format!(
+                        "node `{}` runs {} pods; its shape and network allow {}",
+                        node.name, plan.pods, a.max_pods
+                    ),
+                )
                 .label(format!("{} pods", plan.pods))
                 .help("move replicas to another node or add a node"),
             );
@@ -280,7 +375,11 @@ fn check_nodes(platform: &Platform, plans: &[NodePlan], placements: &[Placement]
             for p in here {
                 let s = &platform.services[p.service];
                 for v in s.volumes.iter().filter(|v| v.class.node_local) {
-                    volumes.push((format!("{}.{}", s.name, v.name), v.size.max(v.class.min_size), v.span));
+                    volumes.push((
+                        format!("{}.{}", s.name, v.name),
+                        v.size.max(v.class.min_size),
+                        v.span,
+                    ));
                 }
             }
             volumes.sort_by_key(|(n, size, _)| (-size, n.clone()));
@@ -296,13 +395,23 @@ fn check_nodes(platform: &Platform, plans: &[NodePlan], placements: &[Placement]
             for (name, size, span) in volumes.iter().take(3) {
                 d = d.with_label(*span, format!("{name}: {}", show::bytes(*size)));
             }
-            diagnostics.push(d.help("grow the boot volume, shrink the volumes, or place them on another node"));
+            diagnostics.push(
+                d.help("grow the boot volume, shrink the volumes, or place them on another node"),
+            );
         }
     }
 }
 
-fn largest(platform: &Platform, pods: &[(ServiceId, i64, i64)], amount: impl Fn(&(ServiceId, i64, i64)) -> String) -> String {
-    let names: Vec<String> = pods.iter().take(3).map(|p| format!("`{}` {}", platform.services[p.0].name, amount(p))).collect();
+fn largest(
+    platform: &Platform,
+    pods: &[(ServiceId, i64, i64)],
+    amount: impl Fn(&(ServiceId, i64, i64)) -> String,
+) -> String {
+    let names: Vec<String> = pods
+        .iter()
+        .take(3)
+        .map(|p| format!("`{}` {}", platform.services[p.0].name, amount(p)))
+        .collect();
     names.join(", ")
 }
 

@@ -37,7 +37,10 @@ pub fn text(platform: &Platform, plan: &Plan) -> String {
         "plan of `{}` (environment {}) on {} {}\n",
         platform.name, platform.env, platform.cloud.provider, platform.cloud.region
     );
-    let _ = writeln!(out, "nodes (requests against allocatable; limits for bursting)");
+    let _ = writeln!(
+        out,
+        "nodes (requests against allocatable; limits for bursting)"
+    );
     for node_plan in &plan.nodes {
         let node = &platform.nodes[node_plan.node];
         let a = &node_plan.allocatable;
@@ -66,7 +69,11 @@ pub fn text(platform: &Platform, plan: &Plan) -> String {
             show::percent(node_plan.requested_memory, a.memory),
             show::bytes(node_plan.limit_memory),
         );
-        let _ = writeln!(out, "    pods    {:>8} of {:>8}", node_plan.pods, a.max_pods);
+        let _ = writeln!(
+            out,
+            "    pods    {:>8} of {:>8}",
+            node_plan.pods, a.max_pods
+        );
         if node_plan.local_storage > 0 {
             let _ = writeln!(
                 out,
@@ -78,13 +85,21 @@ pub fn text(platform: &Platform, plan: &Plan) -> String {
         let mut names: Vec<String> = Vec::new();
         for p in plan.placements.iter().filter(|p| p.node == node_plan.node) {
             let s = &platform.services[p.service];
-            let n = if s.replicas.request > 1 && !s.daemon { format!("{}#{}", s.name, p.replica + 1) } else { s.name.clone() };
+            let n = if s.replicas.request > 1 && !s.daemon {
+                format!("{}#{}", s.name, p.replica + 1)
+            } else {
+                s.name.clone()
+            };
             names.push(n);
         }
         // Wrapped to stay readable in a terminal.
         let mut line = String::from("    runs    ");
         for (i, name) in names.iter().enumerate() {
-            let piece = if i + 1 < names.len() { format!("{name}, ") } else { name.clone() };
+            let piece = if i + 1 < names.len() {
+                format!("{name}, ")
+            } else {
+                name.clone()
+            };
             if line.len() + piece.len() > 100 && line.trim_end() != "runs" {
                 let _ = writeln!(out, "{}", line.trim_end());
                 line = String::from("            ");
@@ -104,10 +119,19 @@ pub fn text(platform: &Platform, plan: &Plan) -> String {
     }
     for line in &plan.budget.lines {
         let available = match line.available {
-            Some(a) => format!(" of {:>10}  {:>3}%", budget_amount(line, a), show::percent(line.used, a)),
+            Some(a) => format!(
+                " of {:>10}  {:>3}%",
+                budget_amount(line, a),
+                show::percent(line.used, a)
+            ),
             None => String::new(),
         };
-        let _ = writeln!(out, "  {:<15} {:>10}{available}", dimension_title(line.dimension), budget_amount(line, line.used));
+        let _ = writeln!(
+            out,
+            "  {:<15} {:>10}{available}",
+            dimension_title(line.dimension),
+            budget_amount(line, line.used)
+        );
     }
     let _ = writeln!(out);
     let cost = &plan.cost;
@@ -116,9 +140,21 @@ pub fn text(platform: &Platform, plan: &Plan) -> String {
     } else {
         let _ = writeln!(out, "monthly cost, list prices of {}", cost.prices);
         for line in &cost.lines {
-            let _ = writeln!(out, "  {:<28} {:>10}   billed {:>10}", line.item, show::money(line.list), show::money(line.billed));
+            let _ = writeln!(
+                out,
+                "  {:<28} {:>10}   billed {:>10}",
+                line.item,
+                show::money(line.list),
+                show::money(line.billed)
+            );
         }
-        let _ = writeln!(out, "  {:<28} {:>10}   billed {:>10}", "total", show::money(cost.list_total), show::money(cost.billed_total));
+        let _ = writeln!(
+            out,
+            "  {:<28} {:>10}   billed {:>10}",
+            "total",
+            show::money(cost.list_total),
+            show::money(cost.billed_total)
+        );
     }
     out
 }
@@ -186,8 +222,14 @@ pub fn json(platform: &Platform, plan: &Plan) -> String {
                     shape: &node.shape.name,
                     role: &node.role,
                     allocatable: &n.allocatable,
-                    requests: Amounts { cpu_millis: n.requested_cpu, memory_bytes: n.requested_memory },
-                    limits: Amounts { cpu_millis: n.limit_cpu, memory_bytes: n.limit_memory },
+                    requests: Amounts {
+                        cpu_millis: n.requested_cpu,
+                        memory_bytes: n.requested_memory,
+                    },
+                    limits: Amounts {
+                        cpu_millis: n.limit_cpu,
+                        memory_bytes: n.limit_memory,
+                    },
                     pods: n.pods,
                     local_storage: n.local_storage,
                     local_storage_available: n.local_storage_available,
@@ -197,7 +239,11 @@ pub fn json(platform: &Platform, plan: &Plan) -> String {
                         .filter(|p| p.node == n.node)
                         .map(|p| {
                             let s = &platform.services[p.service];
-                            JsonReplica { service: &s.name, namespace: &platform.namespace_of(s).name, replica: p.replica }
+                            JsonReplica {
+                                service: &s.name,
+                                namespace: &platform.namespace_of(s).name,
+                                replica: p.replica,
+                            }
                         })
                         .collect(),
                 }
@@ -225,12 +271,21 @@ pub fn svg(platform: &Platform, plan: &Plan) -> String {
     for n in &plan.nodes {
         let node = &platform.nodes[n.node];
         let a = &n.allocatable;
-        rows.push((format!("{} CPU", node.name), n.requested_cpu, a.cpu, format!("{} / {}", show::cpu(n.requested_cpu), show::cpu(a.cpu))));
+        rows.push((
+            format!("{} CPU", node.name),
+            n.requested_cpu,
+            a.cpu,
+            format!("{} / {}", show::cpu(n.requested_cpu), show::cpu(a.cpu)),
+        ));
         rows.push((
             format!("{} memory", node.name),
             n.requested_memory,
             a.memory,
-            format!("{} / {}", show::bytes(n.requested_memory), show::bytes(a.memory)),
+            format!(
+                "{} / {}",
+                show::bytes(n.requested_memory),
+                show::bytes(a.memory)
+            ),
         ));
     }
     for line in &plan.budget.lines {
@@ -239,7 +294,11 @@ pub fn svg(platform: &Platform, plan: &Plan) -> String {
                 format!("budget {}", dimension_title(line.dimension)),
                 line.used,
                 available,
-                format!("{} / {}", budget_amount(line, line.used), budget_amount(line, available)),
+                format!(
+                    "{} / {}",
+                    budget_amount(line, line.used),
+                    budget_amount(line, available)
+                ),
             ));
         }
     }
@@ -249,7 +308,10 @@ pub fn svg(platform: &Platform, plan: &Plan) -> String {
         out,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="Helvetica, Arial, sans-serif" font-size="12">"#
     );
-    let _ = writeln!(out, r#"  <rect width="{WIDTH}" height="{height}" fill="white"/>"#);
+    let _ = writeln!(
+        out,
+        r#"  <rect width="{WIDTH}" height="{height}" fill="white"/>"#
+    );
     let _ = writeln!(
         out,
         r#"  <text x="10" y="22" font-size="14" font-weight="bold">{} ({}): requests against allocatable and budget</text>"#,
@@ -267,15 +329,35 @@ pub fn svg(platform: &Platform, plan: &Plan) -> String {
         } else {
             "#2ca02c"
         };
-        let _ = writeln!(out, r#"  <text x="10" y="{}">{}</text>"#, y + 14, escape(label));
-        let _ = writeln!(out, r##"  <rect x="{LABEL}" y="{y}" width="{BAR}" height="18" fill="#eeeeee"/>"##);
-        let _ = writeln!(out, r#"  <rect x="{LABEL}" y="{y}" width="{filled}" height="18" fill="{colour}"/>"#);
-        let _ = writeln!(out, r#"  <text x="{}" y="{}">{}% ({})</text>"#, LABEL + BAR + 8, y + 14, percent, escape(text));
+        let _ = writeln!(
+            out,
+            r#"  <text x="10" y="{}">{}</text>"#,
+            y + 14,
+            escape(label)
+        );
+        let _ = writeln!(
+            out,
+            r##"  <rect x="{LABEL}" y="{y}" width="{BAR}" height="18" fill="#eeeeee"/>"##
+        );
+        let _ = writeln!(
+            out,
+            r#"  <rect x="{LABEL}" y="{y}" width="{filled}" height="18" fill="{colour}"/>"#
+        );
+        let _ = writeln!(
+            out,
+            r#"  <text x="{}" y="{}">{}% ({})</text>"#,
+            LABEL + BAR + 8,
+            y + 14,
+            percent,
+            escape(text)
+        );
     }
     out.push_str("</svg>\n");
     out
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

@@ -17,10 +17,17 @@ pub struct Roomiest {
 
 impl Roomiest {
     pub fn new(platform: &Platform, plans: &[NodePlan]) -> Roomiest {
-        let mut roomiest = Roomiest { by_role: HashMap::new(), free: plans.iter().map(free_cpu).collect() };
+        let mut roomiest = Roomiest {
+            by_role: HashMap::new(),
+            free: plans.iter().map(free_cpu).collect(),
+        };
         for (node, free) in roomiest.free.iter().enumerate() {
             for role in ["", platform.nodes[node].role.as_str()] {
-                roomiest.by_role.entry(role.to_string()).or_default().insert((Reverse(*free), node));
+                roomiest
+                    .by_role
+                    .entry(role.to_string())
+                    .or_default()
+                    .insert((Reverse(*free), node));
             }
         }
         roomiest
@@ -41,7 +48,10 @@ impl Roomiest {
     /// The nodes of a role (every node for ""), roomiest first, with the CPU
     /// each has left.
     pub fn nodes(&self, role: &str) -> impl Iterator<Item = (i64, NodeId)> + '_ {
-        self.by_role.get(role).into_iter().flat_map(|set| set.iter().map(|(Reverse(free), node)| (*free, *node)))
+        self.by_role
+            .get(role)
+            .into_iter()
+            .flat_map(|set| set.iter().map(|(Reverse(free), node)| (*free, *node)))
     }
 }
 

@@ -43,7 +43,13 @@ pub const PRELUDE: &str = "prelude";
 /// Reads `root` and everything it uses. Problems (unreadable files, syntax
 /// errors, missing modules) go to `diagnostics`; loading goes on past them.
 pub fn load(root: &Path, fs: &dyn FileSystem, diagnostics: &mut Diagnostics) -> Loaded {
-    let mut loader = Loader { fs, loaded: Loaded::default(), by_path: HashMap::new(), by_stdlib: HashMap::new(), diagnostics };
+    let mut loader = Loader {
+        fs,
+        loaded: Loaded::default(),
+        by_path: HashMap::new(),
+        by_stdlib: HashMap::new(),
+        diagnostics,
+    };
     let prelude = loader.stdlib(PRELUDE).expect("the prelude is embedded");
     loader.loaded.prelude = prelude;
     loader.user(root.to_path_buf(), None);
@@ -64,12 +70,29 @@ struct Loader<'a> {
 }
 
 impl Loader<'_> {
-    fn add(&mut self, name: String, path: Option<PathBuf>, text: Arc<str>, origin: Origin) -> ModuleId {
+    fn add(
+        &mut self,
+        name: String,
+        path: Option<PathBuf>,
+        text: Arc<str>,
+        origin: Origin,
+    ) -> ModuleId {
         let file = self.loaded.sources.add(name, path, text.clone());
         let (ast, errors) = syntax::parse(file, &text);
         self.diagnostics.extend(errors);
-        let uses = vec![None; ast.items.iter().filter(|i| matches!(i, ast::Item::Use(_))).count()];
-        self.loaded.modules.push(LoadedModule { file, ast, origin, uses });
+        let uses = vec![
+            None;
+            ast.items
+                .iter()
+                .filter(|i| matches!(i, ast::Item::Use(_)))
+                .count()
+        ];
+        self.loaded.modules.push(LoadedModule {
+            file,
+            ast,
+            origin,
+            uses,
+        });
         self.loaded.modules.len() - 1
     }
 
@@ -78,7 +101,12 @@ impl Loader<'_> {
             return Some(*id);
         }
         let text = embedded::stdlib_module(name)?;
-        let id = self.add(format!("<stdlib>/{name}.hpl"), None, Arc::from(text), Origin::Stdlib(name.to_string()));
+        let id = self.add(
+            format!("<stdlib>/{name}.hpl"),
+            None,
+            Arc::from(text),
+            Origin::Stdlib(name.to_string()),
+        );
         self.by_stdlib.insert(name.to_string(), id);
         Some(id)
     }
@@ -93,7 +121,10 @@ impl Loader<'_> {
             Ok(bytes) => bytes,
             Err(error) => {
                 let span = from.unwrap_or_else(|| {
-                    let file = self.loaded.sources.add(display.clone(), Some(path.clone()), Arc::from(""));
+                    let file =
+                        self.loaded
+                            .sources
+                            .add(display.clone(), Some(path.clone()), Arc::from(""));
                     Span::new(file, 0, 0)
                 });
                 self.diagnostics.push(
@@ -108,17 +139,31 @@ impl Loader<'_> {
             Ok(text) => (text, None),
             Err(error) => {
                 let at = error.utf8_error().valid_up_to();
-                (String::from_utf8_lossy(error.as_bytes()).into_owned(), Some(at))
+                (
+                    String::from_utf8_lossy(error.as_bytes()).into_owned(),
+                    Some(at),
+                )
             }
         };
         if let Some(at) = bad_at {
             // Shown against the lossy text, where the bad byte became U+FFFD.
-            let file = self.loaded.sources.add(display, Some(path.clone()), Arc::from(text.as_str()));
-            let end = text[at..].chars().next().map(|c| at + c.len_utf8()).unwrap_or(at);
+            let file =
+                self.loaded
+                    .sources
+                    .add(display, Some(path.clone()), Arc::from(text.as_str()));
+            let end = text[at..]
+                .chars()
+                .next()
+                .map(|c| at + c.len_utf8())
+                .unwrap_or(at);
             self.diagnostics.push(
-                Diagnostic::new(Code::NotUtf8, Span::new(file, at, end), format!("byte {at} of this file is not valid UTF-8"))
-                    .label("not UTF-8")
-                    .help("hpl sources are UTF-8 text; is this the right file?"),
+                Diagnostic::new(
+                    Code::NotUtf8,
+                    Span::new(file, at, end),
+                    format!("byte {at} of this file is not valid UTF-8"),
+                )
+                .label("not UTF-8")
+                .help("hpl sources are UTF-8 text; is this the right file?"),
             );
             return None;
         }
@@ -139,7 +184,13 @@ impl Loader<'_> {
                 _ => None,
             })
             .collect();
-        let dir = self.loaded.sources.get(file).path.as_ref().and_then(|p| p.parent().map(Path::to_path_buf));
+        let dir = self
+            .loaded
+            .sources
+            .get(file)
+            .path
+            .as_ref()
+            .and_then(|p| p.parent().map(Path::to_path_buf));
         for (index, item) in uses.iter().enumerate() {
             let segments: Vec<&str> = item.path.segments.iter().map(|s| s.name.as_str()).collect();
             let target = match (&origin, &dir) {
@@ -154,7 +205,14 @@ impl Loader<'_> {
                 }
                 _ => self.stdlib(&segments.join("/")),
             };
-            if target.is_none() && !self.fs.is_file(&dir.clone().unwrap_or_default().join(segments.join("/")).with_extension("hpl")) {
+            if target.is_none()
+                && !self.fs.is_file(
+                    &dir.clone()
+                        .unwrap_or_default()
+                        .join(segments.join("/"))
+                        .with_extension("hpl"),
+                )
+            {
                 self.missing(item, dir.as_deref());
             }
             self.loaded.modules[module].uses[index] = target;
@@ -163,8 +221,10 @@ impl Loader<'_> {
 
     fn missing(&mut self, item: &ast::Use, dir: Option<&Path>) {
         let name = item.path.text().replace('.', "/");
-        let mut candidates: Vec<String> =
-            embedded::stdlib_modules().map(|(n, _)| n.to_string()).filter(|n| n != PRELUDE).collect();
+        let mut candidates: Vec<String> = embedded::stdlib_modules()
+            .map(|(n, _)| n.to_string())
+            .filter(|n| n != PRELUDE)
+            .collect();
         if let Some(dir) = dir {
             candidates.extend(self.fs.hpl_files(dir));
         }
@@ -182,9 +242,13 @@ impl Loader<'_> {
             ),
         );
         self.diagnostics.push(
-            Diagnostic::new(Code::ModuleNotFound, item.path.span, format!("module `{}` not found", item.path.text()))
-                .label("no such file or stdlib module")
-                .help(help),
+            Diagnostic::new(
+                Code::ModuleNotFound,
+                item.path.span,
+                format!("module `{}` not found", item.path.text()),
+            )
+            .label("no such file or stdlib module")
+            .help(help),
         );
     }
 }

@@ -11,9 +11,13 @@ pub fn check(platform: &Platform, plan: &Plan, diagnostics: &mut Diagnostics) {
     for (id, namespace) in platform.namespaces.iter().enumerate() {
         if !namespace.managed && !platform.services.iter().any(|s| s.namespace == id) {
             diagnostics.push(
-                Diagnostic::new(Code::EmptyNamespace, namespace.span, format!("namespace `{}` has no workloads", namespace.name))
-                    .label("nothing runs here")
-                    .help("remove it, or place a service in it with `namespace = ...`"),
+                Diagnostic::new(
+                    Code::EmptyNamespace,
+                    namespace.span,
+                    format!("namespace `{}` has no workloads", namespace.name),
+                )
+                .label("nothing runs here")
+                .help("remove it, or place a service in it with `namespace = ...`"),
             );
         }
         if namespace.pod_security.is_none() {
@@ -29,11 +33,19 @@ pub fn check(platform: &Platform, plan: &Plan, diagnostics: &mut Diagnostics) {
             continue;
         }
         if let Some(tag_start) = latest_tag(&service.image) {
-            let span = Span { start: service.image_span.start + 1 + tag_start as u32, end: service.image_span.end - 1, ..service.image_span };
+            let span = Span {
+                start: service.image_span.start + 1 + tag_start as u32,
+                end: service.image_span.end - 1,
+                ..service.image_span
+            };
             diagnostics.push(
-                Diagnostic::new(Code::LatestTag, span, format!("`{}` runs the `latest` tag", service.name))
-                    .label("`latest` moves under you")
-                    .help("pin a release tag (`:1.4.2`) or a digest (`@sha256:...`)"),
+                Diagnostic::new(
+                    Code::LatestTag,
+                    span,
+                    format!("`{}` runs the `latest` tag", service.name),
+                )
+                .label("`latest` moves under you")
+                .help("pin a release tag (`:1.4.2`) or a digest (`@sha256:...`)"),
             );
         }
         let arm_nodes: Vec<&str> = plan
@@ -90,7 +102,15 @@ fn secret_like(name: &str, value: &str) -> Option<&'static str> {
         return None;
     }
     let lower = name.to_ascii_lowercase();
-    const NAMES: [&str; 7] = ["password", "passwd", "secret", "token", "api_key", "apikey", "private_key"];
+    const NAMES: [&str; 7] = [
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "api_key",
+        "apikey",
+        "private_key",
+    ];
     if NAMES.iter().any(|n| lower.contains(n)) {
         return Some("its name says it is a credential");
     }
@@ -98,7 +118,12 @@ fn secret_like(name: &str, value: &str) -> Option<&'static str> {
         return Some("a private key");
     }
     let bytes = value.as_bytes();
-    if bytes.len() == 20 && value.starts_with("AKIA") && bytes.iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+    if bytes.len() == 20
+        && value.starts_with("AKIA")
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
         return Some("an AWS access key id");
     }
     None

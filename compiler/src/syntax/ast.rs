@@ -145,7 +145,10 @@ pub struct Expr {
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
     /// `250m`, `0.5`, `60Gi`: the digits as written and the unit, if any.
-    Number { digits: String, unit: Option<Ident> },
+    Number {
+        digits: String,
+        unit: Option<Ident>,
+    },
     Str(Vec<StrPart>),
     Bool(bool),
     List(Vec<Expr>),

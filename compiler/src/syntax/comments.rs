@@ -36,7 +36,11 @@ pub fn collect(file: FileId, text: &str) -> Vec<Comment> {
                 i += 1;
             }
             let body = text[start + 2..i].trim_end().to_string();
-            comments.push(Comment { span: Span::new(file, start, i), text: body, trailing: line_has_code });
+            comments.push(Comment {
+                span: Span::new(file, start, i),
+                text: body,
+                trailing: line_has_code,
+            });
             continue;
         } else if b == b'"' {
             in_string = true;

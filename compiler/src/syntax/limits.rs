@@ -18,11 +18,15 @@ const MAX_RAW_BRACE_DEPTH: usize = 256;
 pub fn check(file: FileId, text: &str) -> Option<Diagnostic> {
     if text.len() > MAX_FILE_BYTES {
         return Some(
-            Diagnostic::new(Code::FileTooLarge, Span::new(file, 0, 0), format!(
-                "this file is {} bytes; hplc reads files of at most {} bytes",
-                text.len(),
-                MAX_FILE_BYTES
-            ))
+            Diagnostic::new(
+                Code::FileTooLarge,
+                Span::new(file, 0, 0),
+                format!(
+                    "this file is {} bytes; hplc reads files of at most {} bytes",
+                    text.len(),
+                    MAX_FILE_BYTES
+                ),
+            )
             .label("file starts here")
             .help("split the platform into several files joined with `use`"),
         );
@@ -38,9 +42,11 @@ pub fn check(file: FileId, text: &str) -> Option<Diagnostic> {
             line_start = i + 1;
         } else if i - line_start == MAX_LINE_BYTES {
             return Some(
-                Diagnostic::new(Code::LineTooLong, Span::new(file, line_start, i), format!(
-                    "this line is longer than {MAX_LINE_BYTES} bytes"
-                ))
+                Diagnostic::new(
+                    Code::LineTooLong,
+                    Span::new(file, line_start, i),
+                    format!("this line is longer than {MAX_LINE_BYTES} bytes"),
+                )
                 .label("line starts here")
                 .help("break the value over several lines, or move long data out of the platform"),
             );
@@ -58,9 +64,11 @@ enum Frame {
 
 fn depth(file: FileId, text: &str) -> Option<Diagnostic> {
     let too_deep = |at: usize, limit: usize| {
-        Diagnostic::new(Code::NestingTooDeep, Span::new(file, at, at + 1), format!(
-            "brackets are nested more than {limit} deep"
-        ))
+        Diagnostic::new(
+            Code::NestingTooDeep,
+            Span::new(file, at, at + 1),
+            format!("brackets are nested more than {limit} deep"),
+        )
         .label("too deep here")
         .help("flatten the value: give inner records a name with `let`")
     };

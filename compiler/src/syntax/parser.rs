@@ -21,7 +21,12 @@ pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
     if let Some(limit) = super::limits::check(file, text) {
         return (Module::default(), vec![limit]);
     }
-    let mut builder = Builder { file, text, errors: Vec::new(), last_bad_end: None };
+    let mut builder = Builder {
+        file,
+        text,
+        errors: Vec::new(),
+        last_bad_end: None,
+    };
     let module = match Grammar::parse(Rule::file, text) {
         Ok(mut pairs) => builder.module(pairs.next().expect("file rule")),
         // The grammar recovers from every error inside an item; what is left
@@ -75,9 +80,9 @@ impl<'t> Builder<'t> {
     /// what was expected, unless it continues the previous bad region.
     fn bad(&mut self, pair: Pair<Rule>, strict: Rule) {
         let span = pair.as_span();
-        let continues = self.last_bad_end.is_some_and(|end| {
-            self.text[end..span.start()].trim().is_empty()
-        });
+        let continues = self
+            .last_bad_end
+            .is_some_and(|end| self.text[end..span.start()].trim().is_empty());
         self.last_bad_end = Some(span.end());
         // Past the reporting limit, re-parsing for messages is wasted work.
         if continues || self.errors.len() >= MAX_SYNTAX_ERRORS {
@@ -109,11 +114,22 @@ impl<'t> Builder<'t> {
         // pest places a failure at the furthest failed *rule*; a literal
         // expected further on (the `=` after `port http`) is known only to
         // the attempts.
-        let furthest = attempts.as_ref().map(|a| a.max_position).unwrap_or(location).max(location);
+        let furthest = attempts
+            .as_ref()
+            .map(|a| a.max_position)
+            .unwrap_or(location)
+            .max(location);
         let at = furthest + offset;
         let mut expected: Vec<String> = Vec::new();
-        if let (pest::error::ErrorVariant::ParsingError { positives, .. }, true) = (&error.variant, furthest == location) {
-            expected.extend(positives.iter().filter_map(|r| describe(*r)).map(str::to_string));
+        if let (pest::error::ErrorVariant::ParsingError { positives, .. }, true) =
+            (&error.variant, furthest == location)
+        {
+            expected.extend(
+                positives
+                    .iter()
+                    .filter_map(|r| describe(*r))
+                    .map(str::to_string),
+            );
         }
         if let Some(attempts) = &attempts {
             // pest does not export its token type; its Display is the
@@ -123,7 +139,12 @@ impl<'t> Builder<'t> {
                 let token = token.to_string();
                 let is_range = token.chars().count() == 4 && token.chars().nth(1) == Some('.');
                 // `//` starts a comment and `_` a name: true, but noise.
-                if token == "BUILTIN_RULE" || is_range || token == "//" || token == "_" || (token.trim().is_empty() && token != "\n") {
+                if token == "BUILTIN_RULE"
+                    || is_range
+                    || token == "//"
+                    || token == "_"
+                    || (token.trim().is_empty() && token != "\n")
+                {
                     continue;
                 }
                 expected.push(match token.as_str() {
@@ -134,11 +155,14 @@ impl<'t> Builder<'t> {
         }
         // The first characters of a value say nothing "a value" does not.
         if expected.iter().any(|e| e == "a value") {
-            const VALUE_STARTS: [&str; 9] = ["`\"`", "`(`", "`[`", "`{`", "`-`", "`true`", "`false`", "a name", "a string"];
+            const VALUE_STARTS: [&str; 9] = [
+                "`\"`", "`(`", "`[`", "`{`", "`-`", "`true`", "`false`", "a name", "a string",
+            ];
             expected.retain(|e| !VALUE_STARTS.contains(&e.as_str()));
         }
         if expected.iter().any(|e| e == "a declaration") {
-            const DECLARATION_STARTS: [&str; 6] = ["`enum`", "`env`", "`kind`", "`let`", "`use`", "a name"];
+            const DECLARATION_STARTS: [&str; 6] =
+                ["`enum`", "`env`", "`kind`", "`let`", "`use`", "a name"];
             expected.retain(|e| !DECLARATION_STARTS.contains(&e.as_str()));
         }
         expected.sort();
@@ -156,14 +180,29 @@ impl<'t> Builder<'t> {
             }
             if let Some((open, close)) = self.unclosed_bracket(offset, at) {
                 let (line, _) = self.line_col(open);
-                return Diagnostic::new(Code::Syntax, span, format!("expected `{close}` to close the `{}` on line {line}, found {found}", &self.text[open..open + 1]))
-                    .label(format!("expected `{close}`"))
-                    .with_label(Span::new(self.file, open, open + 1), "opened here")
-                    .help(format!("add `{close}`, or remove the `{}`", &self.text[open..open + 1]));
+                return Diagnostic::new(
+                    Code::Syntax,
+                    span,
+                    format!(
+                        "expected `{close}` to close the `{}` on line {line}, found {found}",
+                        &self.text[open..open + 1]
+                    ),
+                )
+                .label(format!("expected `{close}`"))
+                .with_label(Span::new(self.file, open, open + 1), "opened here")
+                .help(format!(
+                    "add `{close}`, or remove the `{}`",
+                    &self.text[open..open + 1]
+                ));
             }
         }
-        let closer = self.text[at..].chars().next().filter(|c| matches!(c, '}' | ']' | ')'));
-        if let (Some(found_closer), Some((open, close))) = (closer, self.unclosed_bracket(offset, at)) {
+        let closer = self.text[at..]
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '}' | ']' | ')'));
+        if let (Some(found_closer), Some((open, close))) =
+            (closer, self.unclosed_bracket(offset, at))
+        {
             if found_closer != close {
                 let (line, _) = self.line_col(open);
                 return Diagnostic::new(Code::Syntax, span, format!("expected `{close}` to close the `{}` on line {line}, found `{found_closer}`", &self.text[open..open + 1]))
@@ -173,9 +212,13 @@ impl<'t> Builder<'t> {
             }
         }
         if expected.iter().any(|e| e == "a new line") && !at_line_end && !found.starts_with("`}") {
-            return Diagnostic::new(Code::Syntax, span, format!("expected a new line, `,` or `;` before {found}"))
-                .label("a second statement on the same line")
-                .help("put each statement on its own line, or separate them with `,`");
+            return Diagnostic::new(
+                Code::Syntax,
+                span,
+                format!("expected a new line, `,` or `;` before {found}"),
+            )
+            .label("a second statement on the same line")
+            .help("put each statement on its own line, or separate them with `,`");
         }
         let message = if expected.is_empty() {
             format!("unexpected {found}")
@@ -183,14 +226,23 @@ impl<'t> Builder<'t> {
             format!("expected {}, found {found}", join_or(&expected))
         };
         Diagnostic::new(Code::Syntax, span, message)
-            .label(if expected.is_empty() { "here".to_string() } else { format!("expected {}", join_or(&expected)) })
+            .label(if expected.is_empty() {
+                "here".to_string()
+            } else {
+                format!("expected {}", join_or(&expected))
+            })
             .help(syntax_help(&self.text[at..]))
     }
 
     fn line_col(&self, offset: usize) -> (usize, usize) {
         let before = &self.text[..offset];
         let line = before.matches('\n').count() + 1;
-        let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+        let col = before
+            .rsplit('\n')
+            .next()
+            .map(|l| l.chars().count())
+            .unwrap_or(0)
+            + 1;
         (line, col)
     }
 
@@ -289,12 +341,18 @@ impl<'t> Builder<'t> {
     }
 
     fn ident(&self, pair: Pair<Rule>) -> Ident {
-        Ident { name: pair.as_str().to_string(), span: self.span(&pair) }
+        Ident {
+            name: pair.as_str().to_string(),
+            span: self.span(&pair),
+        }
     }
 
     fn path(&self, pair: Pair<Rule>) -> Path {
         let span = self.span(&pair);
-        Path { segments: pair.into_inner().map(|p| self.ident(p)).collect(), span }
+        Path {
+            segments: pair.into_inner().map(|p| self.ident(p)).collect(),
+            span,
+        }
     }
 
     fn use_item(&mut self, pair: Pair<Rule>) -> Use {
@@ -306,7 +364,11 @@ impl<'t> Builder<'t> {
             .next()
             .map(|list| list.into_inner().map(|p| self.ident(p)).collect())
             .unwrap_or_default();
-        Use { path, imports, span }
+        Use {
+            path,
+            imports,
+            span,
+        }
     }
 
     fn enum_item(&mut self, pair: Pair<Rule>) -> EnumDecl {
@@ -315,7 +377,11 @@ impl<'t> Builder<'t> {
         inner.next(); // kw_enum
         let name = self.ident(inner.next().expect("enum name"));
         let variants = inner.map(|p| self.ident(p)).collect();
-        EnumDecl { name, variants, span }
+        EnumDecl {
+            name,
+            variants,
+            span,
+        }
     }
 
     fn kind_item(&mut self, pair: Pair<Rule>) -> KindDecl {
@@ -335,7 +401,13 @@ impl<'t> Builder<'t> {
                 rule => unreachable!("kind member {rule:?}"),
             }
         }
-        KindDecl { name, parent, fields, defaults, span }
+        KindDecl {
+            name,
+            parent,
+            fields,
+            defaults,
+            span,
+        }
     }
 
     fn field_decl(&mut self, pair: Pair<Rule>) -> FieldDecl {
@@ -344,7 +416,12 @@ impl<'t> Builder<'t> {
         let name = self.ident(inner.next().expect("field name"));
         let ty = self.type_expr(inner.next().expect("field type"));
         let default = inner.next().map(|p| self.expr(p));
-        FieldDecl { name, ty, default, span }
+        FieldDecl {
+            name,
+            ty,
+            default,
+            span,
+        }
     }
 
     fn type_expr(&mut self, pair: Pair<Rule>) -> TypeExpr {
@@ -360,7 +437,12 @@ impl<'t> Builder<'t> {
                 rule => unreachable!("type part {rule:?}"),
             }
         }
-        TypeExpr { name: name.expect("type name"), arg, optional, span }
+        TypeExpr {
+            name: name.expect("type name"),
+            arg,
+            optional,
+            span,
+        }
     }
 
     fn let_item(&mut self, pair: Pair<Rule>) -> LetDecl {
@@ -393,13 +475,23 @@ impl<'t> Builder<'t> {
                         next = parts.next().expect("override value");
                     }
                     let value = self.expr(next);
-                    overrides.push(Override { target, key, value, span });
+                    overrides.push(Override {
+                        target,
+                        key,
+                        value,
+                        span,
+                    });
                 }
                 Rule::bad_stmt => self.bad(member, Rule::env_member_strict),
                 rule => unreachable!("env member {rule:?}"),
             }
         }
-        EnvDecl { name, overrides, instances, span }
+        EnvDecl {
+            name,
+            overrides,
+            instances,
+            span,
+        }
     }
 
     fn instance(&mut self, pair: Pair<Rule>) -> Instance {
@@ -408,7 +500,12 @@ impl<'t> Builder<'t> {
         let kind = self.path(inner.next().expect("instance kind"));
         let name = self.ident(inner.next().expect("instance name"));
         let body = self.stmts(inner.next().expect("instance block"));
-        Instance { kind, name, body, span }
+        Instance {
+            kind,
+            name,
+            body,
+            span,
+        }
     }
 
     /// The statements of a `block` or a `record`.
@@ -435,7 +532,12 @@ impl<'t> Builder<'t> {
             next = inner.next().expect("stmt value");
         }
         let value = self.expr(next);
-        Stmt { field, key, value, span }
+        Stmt {
+            field,
+            key,
+            value,
+            span,
+        }
     }
 
     fn expr(&mut self, pair: Pair<Rule>) -> Expr {
@@ -457,32 +559,59 @@ impl<'t> Builder<'t> {
                     low
                 } else {
                     let high = self.operation(high);
-                    Expr { kind: ExprKind::Range(Box::new(low), Box::new(high)), span }
+                    Expr {
+                        kind: ExprKind::Range(Box::new(low), Box::new(high)),
+                        span,
+                    }
                 }
             }
             Rule::paren => {
                 let inner = self.expr(pair.into_inner().next().expect("paren expr"));
-                Expr { kind: ExprKind::Paren(Box::new(inner)), span }
+                Expr {
+                    kind: ExprKind::Paren(Box::new(inner)),
+                    span,
+                }
             }
             Rule::number => {
                 let mut inner = pair.into_inner();
                 let digits = inner.next().expect("digits").as_str().to_string();
                 let unit = inner.next().map(|u| self.ident(u));
-                Expr { kind: ExprKind::Number { digits, unit }, span }
+                Expr {
+                    kind: ExprKind::Number { digits, unit },
+                    span,
+                }
             }
-            Rule::boolean => Expr { kind: ExprKind::Bool(pair.as_str() == "true"), span },
-            Rule::string => Expr { kind: ExprKind::Str(self.string(pair)), span },
+            Rule::boolean => Expr {
+                kind: ExprKind::Bool(pair.as_str() == "true"),
+                span,
+            },
+            Rule::string => Expr {
+                kind: ExprKind::Str(self.string(pair)),
+                span,
+            },
             Rule::list => {
                 let items = pair.into_inner().map(|p| self.expr(p)).collect();
-                Expr { kind: ExprKind::List(items), span }
+                Expr {
+                    kind: ExprKind::List(items),
+                    span,
+                }
             }
-            Rule::record => Expr { kind: ExprKind::Record(self.stmts(pair)), span },
+            Rule::record => Expr {
+                kind: ExprKind::Record(self.stmts(pair)),
+                span,
+            },
             Rule::reference => {
                 let mut inner = pair.into_inner();
                 let path = self.path(inner.next().expect("reference path"));
                 match inner.next() {
-                    Some(record) => Expr { kind: ExprKind::Construct(path, self.stmts(record)), span },
-                    None => Expr { kind: ExprKind::Path(path), span },
+                    Some(record) => Expr {
+                        kind: ExprKind::Construct(path, self.stmts(record)),
+                        span,
+                    },
+                    None => Expr {
+                        kind: ExprKind::Path(path),
+                        span,
+                    },
                 }
             }
             rule => unreachable!("expression rule {rule:?}"),
@@ -509,14 +638,23 @@ impl<'t> Builder<'t> {
                 Some(op @ (BinOp::Mul | BinOp::Div)) => {
                     let (_, term) = terms.last_mut().expect("an operand precedes an operator");
                     let span = term.span.to(operand.span);
-                    let placeholder = Expr { kind: ExprKind::Bool(false), span };
+                    let placeholder = Expr {
+                        kind: ExprKind::Bool(false),
+                        span,
+                    };
                     let previous = std::mem::replace(term, placeholder);
                     *term = match previous.kind {
                         ExprKind::Arith(first, mut rest) if is_product(&rest) => {
                             rest.push((op, operand));
-                            Expr { kind: ExprKind::Arith(first, rest), span }
+                            Expr {
+                                kind: ExprKind::Arith(first, rest),
+                                span,
+                            }
                         }
-                        _ => Expr { kind: ExprKind::Arith(Box::new(previous), vec![(op, operand)]), span },
+                        _ => Expr {
+                            kind: ExprKind::Arith(Box::new(previous), vec![(op, operand)]),
+                            span,
+                        },
                     };
                 }
                 op => terms.push((op, operand)),
@@ -529,7 +667,10 @@ impl<'t> Builder<'t> {
             return first;
         }
         let span = first.span.to(rest.last().expect("not empty").1.span);
-        Expr { kind: ExprKind::Arith(Box::new(first), rest), span }
+        Expr {
+            kind: ExprKind::Arith(Box::new(first), rest),
+            span,
+        }
     }
 
     fn string(&mut self, pair: Pair<Rule>) -> Vec<StrPart> {
@@ -572,7 +713,8 @@ impl<'t> Builder<'t> {
 /// Whether an operation chain is a product (`a * b / c`), which a further
 /// `*` or `/` extends.
 fn is_product(rest: &[(BinOp, Expr)]) -> bool {
-    rest.iter().all(|(op, _)| matches!(op, BinOp::Mul | BinOp::Div))
+    rest.iter()
+        .all(|(op, _)| matches!(op, BinOp::Mul | BinOp::Div))
 }
 
 fn push_text(parts: &mut Vec<StrPart>, text: &str, span: Span) {
@@ -600,9 +742,12 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::expr | Rule::number | Rule::digits => "a value",
         Rule::string => "a string",
         Rule::type_expr => "a type",
-        Rule::kw_use | Rule::kw_kind | Rule::kw_enum | Rule::kw_let | Rule::kw_env | Rule::instance => {
-            "a declaration"
-        }
+        Rule::kw_use
+        | Rule::kw_kind
+        | Rule::kw_enum
+        | Rule::kw_let
+        | Rule::kw_env
+        | Rule::instance => "a declaration",
         Rule::stmt | Rule::field_decl | Rule::override_stmt => "a statement",
         Rule::binary_op => "an operator",
         Rule::range_op => "`..=`",

@@ -30,7 +30,10 @@ impl Site {
             },
             _ => None,
         };
-        Site { span: expr.span, text_start }
+        Site {
+            span: expr.span,
+            text_start,
+        }
     }
 
     fn inside(self, invalid: &Invalid) -> Span {
@@ -53,27 +56,46 @@ impl Checker<'_> {
             (Ty::Int, Value::Int(i)) => Some(Value::Int(i)),
             (Ty::Bool, Value::Bool(b)) => Some(Value::Bool(b)),
             (Ty::Str, Value::Str(s)) => Some(Value::Str(s)),
-            (Ty::Host, Value::Str(s)) => self.validated(s, site, validate::host, Code::BadHost, "host name"),
-            (Ty::Image, Value::Str(s)) => self.validated(s, site, validate::image, Code::BadImage, "image reference"),
-            (Ty::Cron, Value::Str(s)) => self.validated(s, site, validate::cron, Code::BadCron, "cron schedule"),
-            (Ty::Quantity(want), Value::Quantity(have, q)) if *want == have => Some(Value::Quantity(have, q)),
-            (Ty::Quantity(Dim::Cpu), Value::Int(i)) => match i.checked_mul(units::MILLIS_PER_CORE as i64) {
-                Some(m) => Some(Value::Quantity(Dim::Cpu, m)),
-                None => self.out_of_range(site.span),
-            },
-            (Ty::Quantity(Dim::Cpu), Value::Decimal(m, s)) => match units::scale(m, s, units::MILLIS_PER_CORE) {
-                Ok(v) => Some(Value::Quantity(Dim::Cpu, v)),
-                Err(units::ScaleError::TooPrecise) => {
-                    self.report(
-                        Diagnostic::new(Code::TooPrecise, site.span, format!("`{}` cores is finer than 1m", units::decimal(m, s)))
+            (Ty::Host, Value::Str(s)) => {
+                self.validated(s, site, validate::host, Code::BadHost, "host name")
+            }
+            (Ty::Image, Value::Str(s)) => {
+                self.validated(s, site, validate::image, Code::BadImage, "image reference")
+            }
+            (Ty::Cron, Value::Str(s)) => {
+                self.validated(s, site, validate::cron, Code::BadCron, "cron schedule")
+            }
+            (Ty::Quantity(want), Value::Quantity(have, q)) if *want == have => {
+                Some(Value::Quantity(have, q))
+            }
+            (Ty::Quantity(Dim::Cpu), Value::Int(i)) => {
+                match i.checked_mul(units::MILLIS_PER_CORE as i64) {
+                    Some(m) => Some(Value::Quantity(Dim::Cpu, m)),
+                    None => self.out_of_range(site.span),
+                }
+            }
+            (Ty::Quantity(Dim::Cpu), Value::Decimal(m, s)) => {
+                match units::scale(m, s, units::MILLIS_PER_CORE) {
+                    Ok(v) => Some(Value::Quantity(Dim::Cpu, v)),
+                    Err(units::ScaleError::TooPrecise) => {
+                        self.report(
+                            Diagnostic::new(
+                                Code::TooPrecise,
+                                site.span,
+                                format!("`{}` cores is finer than 1m", units::decimal(m, s)),
+                            )
                             .label("too precise")
                             .help("CPU is counted in thousandths of a core: `250m`, `0.25`"),
-                    );
-                    None
+                        );
+                        None
+                    }
+                    Err(units::ScaleError::TooLarge) => self.out_of_range(site.span),
                 }
-                Err(units::ScaleError::TooLarge) => self.out_of_range(site.span),
-            },
-            (Ty::Quantity(want), v @ (Value::Quantity(..) | Value::Int(_) | Value::Decimal(..))) => {
+            }
+            (
+                Ty::Quantity(want),
+                v @ (Value::Quantity(..) | Value::Int(_) | Value::Decimal(..)),
+            ) => {
                 self.unit_mismatch(*want, &v, site.span);
                 None
             }
@@ -82,9 +104,13 @@ impl Checker<'_> {
                     Some(Value::Int(i))
                 } else {
                     self.report(
-                        Diagnostic::new(Code::BadPort, site.span, format!("port {i} is out of range"))
-                            .label("not a port")
-                            .help("ports run from 1 to 65535"),
+                        Diagnostic::new(
+                            Code::BadPort,
+                            site.span,
+                            format!("port {i} is out of range"),
+                        )
+                        .label("not a port")
+                        .help("ports run from 1 to 65535"),
                     );
                     None
                 }
@@ -120,18 +146,30 @@ impl Checker<'_> {
                     let found = self.describe_value(&Value::Object(o));
                     let want = self.world.kinds[*kind].name.clone();
                     self.report(
-                        Diagnostic::new(Code::WrongKind, site.span, format!("expected a {want}, found {found}"))
-                            .label(format!("not a {want}"))
-                            .help(format!("name an instance of `{want}` or of a kind that extends it")),
+                        Diagnostic::new(
+                            Code::WrongKind,
+                            site.span,
+                            format!("expected a {want}, found {found}"),
+                        )
+                        .label(format!("not a {want}"))
+                        .help(format!(
+                            "name an instance of `{want}` or of a kind that extends it"
+                        )),
                     );
                     return None;
                 }
                 if matches!(ty, Ty::Ref(_)) && !named {
                     let want = self.world.kinds[*kind].name.clone();
                     self.report(
-                        Diagnostic::new(Code::TypeMismatch, site.span, format!("expected the name of a {want}, found a record"))
-                            .label("a record built in place")
-                            .help(format!("declare the {want} as an instance and refer to it by name")),
+                        Diagnostic::new(
+                            Code::TypeMismatch,
+                            site.span,
+                            format!("expected the name of a {want}, found a record"),
+                        )
+                        .label("a record built in place")
+                        .help(format!(
+                            "declare the {want} as an instance and refer to it by name"
+                        )),
                     );
                     return None;
                 }
@@ -141,17 +179,31 @@ impl Checker<'_> {
             (ty, value) => {
                 let (want, found) = (self.show_ty(ty), self.describe_value(&value));
                 let help = match (ty, &value) {
-                    (Ty::Enum(e), _) => format!("`{}` is one of: {}", self.world.enums[*e].name, self.world.enums[*e].variants.join(", ")),
-                    (Ty::Ref(_) | Ty::Object(_), Value::Str(_)) => "refer to an instance by its name, without quotes".into(),
-                    (Ty::Str | Ty::Host | Ty::Image | Ty::Cron, _) => "write the value in double quotes".into(),
+                    (Ty::Enum(e), _) => format!(
+                        "`{}` is one of: {}",
+                        self.world.enums[*e].name,
+                        self.world.enums[*e].variants.join(", ")
+                    ),
+                    (Ty::Ref(_) | Ty::Object(_), Value::Str(_)) => {
+                        "refer to an instance by its name, without quotes".into()
+                    }
+                    (Ty::Str | Ty::Host | Ty::Image | Ty::Cron, _) => {
+                        "write the value in double quotes".into()
+                    }
                     (Ty::Bool, _) => "write `true` or `false`".into(),
-                    (_, Value::None) => "`none` only unsets optional fields (their type ends in `?`)".into(),
+                    (_, Value::None) => {
+                        "`none` only unsets optional fields (their type ends in `?`)".into()
+                    }
                     _ => format!("write a value of type {want}"),
                 };
                 self.report(
-                    Diagnostic::new(Code::TypeMismatch, site.span, format!("expected {want}, found {found}"))
-                        .label(format!("expected {want}"))
-                        .help(help),
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        site.span,
+                        format!("expected {want}, found {found}"),
+                    )
+                    .label(format!("expected {want}"))
+                    .help(help),
                 );
                 None
             }
@@ -178,9 +230,13 @@ impl Checker<'_> {
                     _ => "pin the image: `registry/name:tag` or `name@sha256:<digest>`".to_string(),
                 };
                 self.report(
-                    Diagnostic::new(code, site.inside(&invalid), format!("invalid {what} \"{text}\": {}", invalid.message))
-                        .label(invalid.message.clone())
-                        .help(help),
+                    Diagnostic::new(
+                        code,
+                        site.inside(&invalid),
+                        format!("invalid {what} \"{text}\": {}", invalid.message),
+                    )
+                    .label(invalid.message.clone())
+                    .help(help),
                 );
                 None
             }
@@ -189,9 +245,13 @@ impl Checker<'_> {
 
     fn out_of_range(&mut self, span: Span) -> Option<Value> {
         self.report(
-            Diagnostic::new(Code::NumberOutOfRange, span, "the value does not fit in 64 bits")
-                .label("too large")
-                .help("use a smaller value"),
+            Diagnostic::new(
+                Code::NumberOutOfRange,
+                span,
+                "the value does not fit in 64 bits",
+            )
+            .label("too large")
+            .help("use a smaller value"),
         );
         None
     }
@@ -211,17 +271,31 @@ impl Checker<'_> {
             help = "`m` means a thousandth of a CPU; minutes are written `min` (`5min`)".into();
         }
         self.report(
-            Diagnostic::new(Code::UnitMismatch, span, format!("expected {}, found {found}", want.describe()))
-                .label(format!("this is {}", match value {
+            Diagnostic::new(
+                Code::UnitMismatch,
+                span,
+                format!("expected {}, found {found}", want.describe()),
+            )
+            .label(format!(
+                "this is {}",
+                match value {
                     Value::Quantity(d, _) => d.describe(),
                     _ => "a number without a unit",
-                }))
-                .help(help),
+                }
+            ))
+            .help(help),
         );
     }
 
     /// `low ..= high` must not run backwards: a request above its limit.
-    pub(crate) fn check_order(&mut self, low: &Value, high: &Value, low_span: Span, high_span: Span, span: Span) -> Option<()> {
+    pub(crate) fn check_order(
+        &mut self,
+        low: &Value,
+        high: &Value,
+        low_span: Span,
+        high_span: Span,
+        span: Span,
+    ) -> Option<()> {
         let ordered = match (low, high) {
             (Value::Int(a), Value::Int(b)) => a <= b,
             (Value::Quantity(_, a), Value::Quantity(_, b)) => a <= b,
@@ -243,7 +317,8 @@ impl Checker<'_> {
                 .label(format!("request {l}"))
                 .with_label(high_span, format!("limit {h}"))
         } else {
-            Diagnostic::new(Code::RequestAboveLimit, span, message).label(format!("{l} ..= {h} runs backwards"))
+            Diagnostic::new(Code::RequestAboveLimit, span, message)
+                .label(format!("{l} ..= {h} runs backwards"))
         };
         self.report(d.help(help));
         None

@@ -1,7 +1,6 @@
 //! Instances and environments: creating the objects of named instances and
 //! applying the selected environment's overlay to them.
 
-
 use super::scope::{DeclKind, PendingInstance};
 use super::value::{ObjId, Object, Slot, Source};
 use super::Checker;
@@ -18,14 +17,26 @@ impl Checker<'_> {
     /// load them in, changes nothing.
     pub(crate) fn create_instances(&mut self) {
         let loaded = self.loaded;
-        let root = loaded.modules.iter().position(|m| m.origin == crate::resolve::modules::Origin::User);
+        let root = loaded
+            .modules
+            .iter()
+            .position(|m| m.origin == crate::resolve::modules::Origin::User);
         let mut order: Vec<usize> = (0..self.pending.len()).collect();
         order.sort_by_key(|p| {
             let pending = &self.pending[*p];
             let module = pending.module;
             let file = loaded.sources.get(loaded.modules[module].file);
-            let path = file.path.as_ref().map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|| file.name.clone());
-            (Some(module) != root, !self.is_user(module), path, pending.ast.span.start)
+            let path = file
+                .path
+                .as_ref()
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_else(|| file.name.clone());
+            (
+                Some(module) != root,
+                !self.is_user(module),
+                path,
+                pending.ast.span.start,
+            )
         });
         for pending in order {
             self.create_instance(pending);
@@ -34,9 +45,27 @@ impl Checker<'_> {
 
     fn create_instance(&mut self, pending: usize) {
         let PendingInstance { ast, module, .. } = self.pending[pending].clone();
-        let Some(kind) = self.resolve_kind_path(&ast.kind, module) else { return };
-        let stmts = ast.body.iter().map(|stmt| Source { stmt: stmt.clone().into(), field: self.world.kinds[kind].fields.get_index_of(&stmt.field.name), module, from_env: false }).collect();
-        let obj = self.new_object(kind, Some(ast.name.name.clone()), ast.name.span, ast.span, module, stmts);
+        let Some(kind) = self.resolve_kind_path(&ast.kind, module) else {
+            return;
+        };
+        let stmts = ast
+            .body
+            .iter()
+            .map(|stmt| Source {
+                stmt: stmt.clone().into(),
+                field: self.world.kinds[kind].fields.get_index_of(&stmt.field.name),
+                module,
+                from_env: false,
+            })
+            .collect();
+        let obj = self.new_object(
+            kind,
+            Some(ast.name.name.clone()),
+            ast.name.span,
+            ast.span,
+            module,
+            stmts,
+        );
         self.pending[pending].obj = Some(obj);
         if self.is_user(module) {
             self.world.instances.push(obj);
@@ -52,8 +81,20 @@ impl Checker<'_> {
         module: ModuleId,
         stmts: Vec<Source>,
     ) -> ObjId {
-        let fields = self.world.kinds[kind].field_names.iter().map(|k| (k.clone(), Slot::Pending)).collect::<super::FxIndexMap<_, _>>();
-        self.world.objects.push(super::value::Object { kind, name, name_span, span, module, stmts, fields });
+        let fields = self.world.kinds[kind]
+            .field_names
+            .iter()
+            .map(|k| (k.clone(), Slot::Pending))
+            .collect::<super::FxIndexMap<_, _>>();
+        self.world.objects.push(super::value::Object {
+            kind,
+            name,
+            name_span,
+            span,
+            module,
+            stmts,
+            fields,
+        });
         self.world.objects.len() - 1
     }
 
@@ -70,12 +111,24 @@ impl Checker<'_> {
                 None => {
                     let names: Vec<String> = self.envs.keys().cloned().collect();
                     let span = self.platform_name_span();
-                    let declared = if names.is_empty() { "none".to_string() } else { names.join(", ") };
-                    let help = suggest::did_you_mean(name, names.iter().map(String::as_str), &format!("declared environments: {declared}"));
+                    let declared = if names.is_empty() {
+                        "none".to_string()
+                    } else {
+                        names.join(", ")
+                    };
+                    let help = suggest::did_you_mean(
+                        name,
+                        names.iter().map(String::as_str),
+                        &format!("declared environments: {declared}"),
+                    );
                     self.report(
-                        Diagnostic::new(Code::UnknownEnv, span, format!("there is no environment `{name}`"))
-                            .label("in this platform")
-                            .help(help),
+                        Diagnostic::new(
+                            Code::UnknownEnv,
+                            span,
+                            format!("there is no environment `{name}`"),
+                        )
+                        .label("in this platform")
+                        .help(help),
                     );
                 }
             }
@@ -86,7 +139,9 @@ impl Checker<'_> {
     /// The name of the platform instance, for problems with the platform as
     /// a whole; the start of the root file when there is none.
     fn platform_name_span(&self) -> Span {
-        let Some(kind) = self.world.kind_named("platform") else { return self.platform_span() };
+        let Some(kind) = self.world.kind_named("platform") else {
+            return self.platform_span();
+        };
         self.world
             .instances
             .iter()
@@ -96,14 +151,22 @@ impl Checker<'_> {
     }
 
     fn platform_span(&self) -> Span {
-        let root = self.loaded.modules.iter().find(|m| m.origin == crate::resolve::modules::Origin::User);
+        let root = self
+            .loaded
+            .modules
+            .iter()
+            .find(|m| m.origin == crate::resolve::modules::Origin::User);
         root.map(|m| Span::new(m.file, 0, 0)).unwrap_or_default()
     }
 
     fn apply_env_decl(&mut self, module: ModuleId, decl: &ast::EnvDecl) {
         for instance in &decl.instances {
             let pending = self.pending.len();
-            self.pending.push(PendingInstance { ast: instance.clone(), module, obj: None });
+            self.pending.push(PendingInstance {
+                ast: instance.clone(),
+                module,
+                obj: None,
+            });
             if self.declare(&instance.name, DeclKind::Instance(pending), module) {
                 self.create_instance(pending);
             }
@@ -130,21 +193,44 @@ impl Checker<'_> {
         };
         let DeclKind::Instance(pending) = decl.kind else {
             self.report(
-                Diagnostic::new(Code::NotAValue, target.span, format!("`{}` is {}, not an instance", target.name, decl.kind.describe()))
-                    .label("not an instance")
-                    .help("an environment overrides fields of instances"),
+                Diagnostic::new(
+                    Code::NotAValue,
+                    target.span,
+                    format!(
+                        "`{}` is {}, not an instance",
+                        target.name,
+                        decl.kind.describe()
+                    ),
+                )
+                .label("not an instance")
+                .help("an environment overrides fields of instances"),
             );
             return;
         };
-        let Some(obj) = self.instance_object(pending) else { return };
-        let stmt = ast::Stmt { field: field.clone(), key: o.key.clone(), value: o.value.clone(), span: o.span };
-        let index = self.world.kinds[self.world.objects[obj].kind].fields.get_index_of(&field.name);
+        let Some(obj) = self.instance_object(pending) else {
+            return;
+        };
+        let stmt = ast::Stmt {
+            field: field.clone(),
+            key: o.key.clone(),
+            value: o.value.clone(),
+            span: o.span,
+        };
+        let index = self.world.kinds[self.world.objects[obj].kind]
+            .fields
+            .get_index_of(&field.name);
         let object: &mut Object = &mut self.world.objects[obj];
         object.stmts.retain(|s| {
             s.stmt.field.name != field.name
-                || (o.key.is_some() && s.stmt.key.as_ref().map(|k| &k.name) != o.key.as_ref().map(|k| &k.name))
+                || (o.key.is_some()
+                    && s.stmt.key.as_ref().map(|k| &k.name) != o.key.as_ref().map(|k| &k.name))
         });
-        object.stmts.push(Source { stmt: stmt.into(), field: index, module, from_env: true });
+        object.stmts.push(Source {
+            stmt: stmt.into(),
+            field: index,
+            module,
+            from_env: true,
+        });
     }
 
     /// Whether a kind or one of its ancestors is part of an `extends` cycle.
@@ -161,9 +247,19 @@ impl Checker<'_> {
     }
 
     fn find_platform(&mut self) {
-        let Some(platform_kind) = self.world.kind_named("platform") else { return };
-        let platforms: Vec<ObjId> =
-            self.world.instances.iter().copied().filter(|o| self.world.extends(self.world.objects[*o].kind, platform_kind)).collect();
+        let Some(platform_kind) = self.world.kind_named("platform") else {
+            return;
+        };
+        let platforms: Vec<ObjId> = self
+            .world
+            .instances
+            .iter()
+            .copied()
+            .filter(|o| {
+                self.world
+                    .extends(self.world.objects[*o].kind, platform_kind)
+            })
+            .collect();
         match platforms.as_slice() {
             // A file that could not be read or parsed has told its story.
             [] if self.diagnostics.has_errors() => {}
@@ -178,7 +274,10 @@ impl Checker<'_> {
             [first, rest @ ..] => {
                 self.platform = Some(*first);
                 for other in rest {
-                    let (span, first_span) = (self.world.objects[*other].name_span, self.world.objects[*first].name_span);
+                    let (span, first_span) = (
+                        self.world.objects[*other].name_span,
+                        self.world.objects[*first].name_span,
+                    );
                     self.report(
                         Diagnostic::new(Code::SecondPlatform, span, "a second platform is declared")
                             .label("second platform")
@@ -216,7 +315,9 @@ impl Checker<'_> {
         for source in &object.stmts {
             let stmt = &source.stmt;
             let Some(field) = fields.get(&stmt.field.name) else {
-                if let Some(close) = suggest::closest(&stmt.field.name, fields.keys().map(String::as_str)) {
+                if let Some(close) =
+                    suggest::closest(&stmt.field.name, fields.keys().map(String::as_str))
+                {
                     if let Some((name, _)) = fields.get_key_value(close) {
                         misspelled.push(name);
                     }
@@ -224,45 +325,71 @@ impl Checker<'_> {
                 let help = suggest::did_you_mean(
                     &stmt.field.name,
                     fields.keys().map(String::as_str),
-                    &format!("the fields of `{kind_name}` are: {}", fields.keys().cloned().collect::<Vec<_>>().join(", ")),
+                    &format!(
+                        "the fields of `{kind_name}` are: {}",
+                        fields.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
                 );
                 problems.push(
-                    Diagnostic::new(Code::UnknownField, stmt.field.span, format!("`{kind_name}` has no field `{}`", stmt.field.name))
-                        .label("unknown field")
-                        .help(help),
+                    Diagnostic::new(
+                        Code::UnknownField,
+                        stmt.field.span,
+                        format!("`{kind_name}` has no field `{}`", stmt.field.name),
+                    )
+                    .label("unknown field")
+                    .help(help),
                 );
                 continue;
             };
             if let Some(key) = &stmt.key {
                 if !matches!(field.ty.inner(), super::ty::Ty::Map(_)) {
                     problems.push(
-                        Diagnostic::new(Code::NotAMap, key.span, format!("`{}` is not a map, so it takes no entry name", stmt.field.name))
-                            .label("unexpected entry name")
-                            .help(format!("write `{} = value`", stmt.field.name)),
+                        Diagnostic::new(
+                            Code::NotAMap,
+                            key.span,
+                            format!(
+                                "`{}` is not a map, so it takes no entry name",
+                                stmt.field.name
+                            ),
+                        )
+                        .label("unexpected entry name")
+                        .help(format!("write `{} = value`", stmt.field.name)),
                     );
                     continue;
                 }
             }
             let key = stmt.key.as_ref().map(|k| k.name.as_str());
-            if let Some((_, _, first)) = seen.iter().find(|(f, k, _)| *f == stmt.field.name && (*k == key || k.is_none() || key.is_none())) {
+            if let Some((_, _, first)) = seen.iter().find(|(f, k, _)| {
+                *f == stmt.field.name && (*k == key || k.is_none() || key.is_none())
+            }) {
                 let what = match key {
                     Some(k) => format!("`{} {k}`", stmt.field.name),
                     None => format!("`{}`", stmt.field.name),
                 };
                 problems.push(
-                    Diagnostic::new(Code::FieldSetTwice, stmt.span, format!("{what} is set twice"))
-                        .label("set again here")
-                        .with_label(*first, "first set here")
-                        .help("remove one of them; to change a value per environment use an `env` block"),
+                    Diagnostic::new(
+                        Code::FieldSetTwice,
+                        stmt.span,
+                        format!("{what} is set twice"),
+                    )
+                    .label("set again here")
+                    .with_label(*first, "first set here")
+                    .help(
+                        "remove one of them; to change a value per environment use an `env` block",
+                    ),
                 );
                 continue;
             }
             seen.push((&stmt.field.name, key, stmt.span));
         }
-        let broken = self.syntax_errors.iter().any(|e| e.file == object.span.file && e.start >= object.span.start && e.end <= object.span.end);
+        let broken = self.syntax_errors.iter().any(|e| {
+            e.file == object.span.file && e.start >= object.span.start && e.end <= object.span.end
+        });
         let missing: Vec<&String> = fields
             .iter()
-            .filter(|(name, f)| f.is_required() && !object.stmts.iter().any(|s| &s.stmt.field.name == *name))
+            .filter(|(name, f)| {
+                f.is_required() && !object.stmts.iter().any(|s| &s.stmt.field.name == *name)
+            })
             .filter(|(name, _)| !misspelled.contains(name))
             .map(|(name, _)| name)
             .collect();
@@ -272,11 +399,22 @@ impl Checker<'_> {
                 Some(name) => format!("`{name}`"),
                 None => format!("this `{kind_name}`"),
             };
-            let plural = if missing.len() == 1 { "field" } else { "fields" };
+            let plural = if missing.len() == 1 {
+                "field"
+            } else {
+                "fields"
+            };
             problems.push(
-                Diagnostic::new(Code::MissingField, object.name_span, format!("{what} is missing the required {plural} {}", list.join(", ")))
-                    .label(format!("needs {}", list.join(", ")))
-                    .help(format!("set {} in the body of {what}", list.join(", "))),
+                Diagnostic::new(
+                    Code::MissingField,
+                    object.name_span,
+                    format!(
+                        "{what} is missing the required {plural} {}",
+                        list.join(", ")
+                    ),
+                )
+                .label(format!("needs {}", list.join(", ")))
+                .help(format!("set {} in the body of {what}", list.join(", "))),
             );
         }
         for p in problems {

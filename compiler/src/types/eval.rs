@@ -47,7 +47,9 @@ impl Checker<'_> {
         // Evaluation recurses through references; the depth limit bounds it,
         // and growing the stack on demand keeps that bound safe on any
         // thread (an editor's, a test's), whatever its stack size.
-        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || self.field_unguarded(obj, name, at))
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
+            self.field_unguarded(obj, name, at)
+        })
     }
 
     fn field_unguarded(&mut self, obj: ObjId, name: &str, at: Span) -> Option<Value> {
@@ -58,9 +60,13 @@ impl Checker<'_> {
             Slot::InProgress => {
                 let owner = self.world.name(obj).to_string();
                 self.report(
-                    Diagnostic::new(Code::ValueCycle, at, format!("the value of `{owner}.{name}` depends on itself"))
-                        .label("used here while it is being computed")
-                        .help("break the loop: one of the values in it must be written out"),
+                    Diagnostic::new(
+                        Code::ValueCycle,
+                        at,
+                        format!("the value of `{owner}.{name}` depends on itself"),
+                    )
+                    .label("used here while it is being computed")
+                    .help("break the loop: one of the values in it must be written out"),
                 );
                 self.world.objects[obj].fields[index] = Slot::Failed;
                 return None;
@@ -86,9 +92,13 @@ impl Checker<'_> {
     fn enter(&mut self, at: Span) -> bool {
         if self.depth >= MAX_EVAL_DEPTH {
             self.report(
-                Diagnostic::new(Code::EvaluationTooDeep, at, format!("values refer to values more than {MAX_EVAL_DEPTH} deep here"))
-                    .label("too deep")
-                    .help("shorten the chain of references"),
+                Diagnostic::new(
+                    Code::EvaluationTooDeep,
+                    at,
+                    format!("values refer to values more than {MAX_EVAL_DEPTH} deep here"),
+                )
+                .label("too deep")
+                .help("shorten the chain of references"),
             );
             return false;
         }
@@ -100,7 +110,12 @@ impl Checker<'_> {
         let kind = self.world.objects[obj].kind;
         let (index, _, field) = self.world.kinds[kind].fields.get_full(name)?;
         let field = field.clone();
-        let stmts: Vec<Source> = self.world.objects[obj].stmts.iter().filter(|s| s.field == Some(index)).cloned().collect();
+        let stmts: Vec<Source> = self.world.objects[obj]
+            .stmts
+            .iter()
+            .filter(|s| s.field == Some(index))
+            .cloned()
+            .collect();
         let field: &super::Field = &field;
         let whole = stmts.iter().rfind(|s| s.stmt.key.is_none());
         let mut value = match whole {
@@ -110,16 +125,27 @@ impl Checker<'_> {
                 v => v,
             },
         };
-        let entries: Vec<&Source> = stmts.iter().filter(|s| s.stmt.key.is_some() && whole.is_none_or(|w| !std::ptr::eq(*s, w))).collect();
+        let entries: Vec<&Source> = stmts
+            .iter()
+            .filter(|s| s.stmt.key.is_some() && whole.is_none_or(|w| !std::ptr::eq(*s, w)))
+            .collect();
         if !entries.is_empty() {
-            let Ty::Map(item) = field.ty.inner() else { return None }; // reported by validation
+            let Ty::Map(item) = field.ty.inner() else {
+                return None;
+            }; // reported by validation
             let mut map = match value {
                 Value::Map(m) => m,
                 _ => IndexMap::new(),
             };
             let mut failed = false;
             for entry in entries {
-                let key = entry.stmt.key.as_ref().expect("entry has a key").name.clone();
+                let key = entry
+                    .stmt
+                    .key
+                    .as_ref()
+                    .expect("entry has a key")
+                    .name
+                    .clone();
                 match self.eval_as(&entry.stmt.value, item, entry.module) {
                     Some(v) => {
                         map.insert(key, v);
@@ -145,7 +171,11 @@ impl Checker<'_> {
         if !self.defaults_in_progress.insert(key.clone()) {
             // The default builds a record whose default builds another ...
             let kind_name = self.world.kinds[kind].name.clone();
-            let span = field.defaults.last().map(|(s, _)| s.value.span).unwrap_or(field.span);
+            let span = field
+                .defaults
+                .last()
+                .map(|(s, _)| s.value.span)
+                .unwrap_or(field.span);
             self.report(
                 Diagnostic::new(Code::ValueCycle, span, format!("the default of `{kind_name}.{name}` builds a value that needs the same default again"))
                     .label("this default refers back to itself")
@@ -166,7 +196,9 @@ impl Checker<'_> {
             match &stmt.key {
                 None => value = self.eval_as(&stmt.value, &field.ty, *module)?,
                 Some(k) => {
-                    let Ty::Map(item) = field.ty.inner() else { return None };
+                    let Ty::Map(item) = field.ty.inner() else {
+                        return None;
+                    };
                     let entry = self.eval_as(&stmt.value, item, *module)?;
                     let mut map = match value {
                         Value::Map(m) => m,
@@ -194,9 +226,13 @@ impl Checker<'_> {
             Slot::InProgress => {
                 let name = self.lets[id].decl.name.name.clone();
                 self.report(
-                    Diagnostic::new(Code::ValueCycle, at, format!("the value of `{name}` depends on itself"))
-                        .label("used here while it is being computed")
-                        .help("break the loop: one of the values in it must be written out"),
+                    Diagnostic::new(
+                        Code::ValueCycle,
+                        at,
+                        format!("the value of `{name}` depends on itself"),
+                    )
+                    .label("used here while it is being computed")
+                    .help("break the loop: one of the values in it must be written out"),
                 );
                 self.lets[id].slot = Slot::Failed;
                 return None;
@@ -249,9 +285,13 @@ impl Checker<'_> {
             (ExprKind::Record(stmts), Ty::Map(item)) => self.map_literal(stmts, item, module),
             (ExprKind::Record(_), _) => {
                 self.report(
-                    Diagnostic::new(Code::TypeMismatch, expr.span, format!("expected {}, found a record", self.show_ty(ty)))
-                        .label("a record is not a value of this type")
-                        .help("records `{ ... }` are the values of kinds and maps"),
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        expr.span,
+                        format!("expected {}, found a record", self.show_ty(ty)),
+                    )
+                    .label("a record is not a value of this type")
+                    .help("records `{ ... }` are the values of kinds and maps"),
                 );
                 None
             }
@@ -277,10 +317,14 @@ impl Checker<'_> {
             }
             if let Some(first) = map.get_index_of(&stmt.field.name).map(|i| stmts[i].span) {
                 self.report(
-                    Diagnostic::new(Code::FieldSetTwice, stmt.span, format!("`{}` is set twice", stmt.field.name))
-                        .label("set again here")
-                        .with_label(first, "first set here")
-                        .help("remove one of them"),
+                    Diagnostic::new(
+                        Code::FieldSetTwice,
+                        stmt.span,
+                        format!("`{}` is set twice", stmt.field.name),
+                    )
+                    .label("set again here")
+                    .with_label(first, "first set here")
+                    .help("remove one of them"),
                 );
                 failed = true;
                 continue;
@@ -297,7 +341,15 @@ impl Checker<'_> {
 
     /// A record of `kind` built in place; its fields are evaluated now.
     fn record(&mut self, kind: usize, stmts: &[ast::Stmt], span: Span, module: ModuleId) -> ObjId {
-        let sources = stmts.iter().map(|s| Source { stmt: s.clone().into(), field: self.world.kinds[kind].fields.get_index_of(&s.field.name), module, from_env: false }).collect();
+        let sources = stmts
+            .iter()
+            .map(|s| Source {
+                stmt: s.clone().into(),
+                field: self.world.kinds[kind].fields.get_index_of(&s.field.name),
+                module,
+                from_env: false,
+            })
+            .collect();
         let obj = self.new_object(kind, None, span, span, module, sources);
         self.validate_object(obj);
         let names = self.world.kinds[kind].field_names.clone();
@@ -311,9 +363,16 @@ impl Checker<'_> {
     /// which lets a bare name be an enum value (`restricted`).
     /// (Expressions nest at most `syntax::MAX_DEPTH` deep; the unbounded
     /// recursion, through references, grows the stack in `field`.)
-    pub(crate) fn eval(&mut self, expr: &Expr, hint: Option<&Ty>, module: ModuleId) -> Option<Value> {
+    pub(crate) fn eval(
+        &mut self,
+        expr: &Expr,
+        hint: Option<&Ty>,
+        module: ModuleId,
+    ) -> Option<Value> {
         match &expr.kind {
-            ExprKind::Number { digits, unit } => self.number(digits, unit.as_ref(), expr.span, hint),
+            ExprKind::Number { digits, unit } => {
+                self.number(digits, unit.as_ref(), expr.span, hint)
+            }
             ExprKind::Bool(b) => Some(Value::Bool(*b)),
             ExprKind::Str(parts) => self.string(parts, module),
             ExprKind::Paren(e) => self.eval(e, hint, module),
@@ -335,9 +394,13 @@ impl Checker<'_> {
             }
             ExprKind::Record(_) => {
                 self.report(
-                    Diagnostic::new(Code::TypeMismatch, expr.span, "cannot tell what kind of record this is")
-                        .label("a record without a kind")
-                        .help("name the kind before the braces: `probe { path = \"/health\" }`"),
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        expr.span,
+                        "cannot tell what kind of record this is",
+                    )
+                    .label("a record without a kind")
+                    .help("name the kind before the braces: `probe { path = \"/health\" }`"),
                 );
                 None
             }
@@ -350,12 +413,22 @@ impl Checker<'_> {
         }
     }
 
-    fn number(&mut self, digits: &str, unit: Option<&ast::Ident>, span: Span, hint: Option<&Ty>) -> Option<Value> {
+    fn number(
+        &mut self,
+        digits: &str,
+        unit: Option<&ast::Ident>,
+        span: Span,
+        hint: Option<&Ty>,
+    ) -> Option<Value> {
         let Some((mantissa, decimals)) = units::parse_digits(digits) else {
             self.report(
-                Diagnostic::new(Code::NumberOutOfRange, span, format!("`{digits}` has too many digits"))
-                    .label("too long")
-                    .help("numbers hold at most 38 digits"),
+                Diagnostic::new(
+                    Code::NumberOutOfRange,
+                    span,
+                    format!("`{digits}` has too many digits"),
+                )
+                .label("too long")
+                .help("numbers hold at most 38 digits"),
             );
             return None;
         };
@@ -365,9 +438,13 @@ impl Checker<'_> {
                     Ok(i) => Some(Value::Int(i)),
                     Err(_) => {
                         self.report(
-                            Diagnostic::new(Code::NumberOutOfRange, span, format!("`{digits}` does not fit in 64 bits"))
-                                .label("too large")
-                                .help("numbers range from -9223372036854775808 to 9223372036854775807"),
+                            Diagnostic::new(
+                                Code::NumberOutOfRange,
+                                span,
+                                format!("`{digits}` does not fit in 64 bits"),
+                            )
+                            .label("too large")
+                            .help("numbers range from -9223372036854775808 to 9223372036854775807"),
                         );
                         None
                     }
@@ -386,9 +463,13 @@ impl Checker<'_> {
             };
             let help = unit_help(&unit.name, wanted);
             self.report(
-                Diagnostic::new(Code::UnknownUnit, unit.span, format!("unknown unit `{}`", unit.name))
-                    .label("not a unit")
-                    .help(help),
+                Diagnostic::new(
+                    Code::UnknownUnit,
+                    unit.span,
+                    format!("unknown unit `{}`", unit.name),
+                )
+                .label("not a unit")
+                .help(help),
             );
             return None;
         };
@@ -396,17 +477,29 @@ impl Checker<'_> {
             Ok(amount) => Some(Value::Quantity(dim, amount)),
             Err(ScaleError::TooPrecise) => {
                 self.report(
-                    Diagnostic::new(Code::TooPrecise, span, format!("`{digits}{}` is finer than the smallest step of {}", unit.name, dim.describe()))
-                        .label("too precise")
-                        .help(format!("the smallest step is 1{}", smallest_unit(dim))),
+                    Diagnostic::new(
+                        Code::TooPrecise,
+                        span,
+                        format!(
+                            "`{digits}{}` is finer than the smallest step of {}",
+                            unit.name,
+                            dim.describe()
+                        ),
+                    )
+                    .label("too precise")
+                    .help(format!("the smallest step is 1{}", smallest_unit(dim))),
                 );
                 None
             }
             Err(ScaleError::TooLarge) => {
                 self.report(
-                    Diagnostic::new(Code::NumberOutOfRange, span, format!("`{digits}{}` is too large", unit.name))
-                        .label("too large")
-                        .help("quantities are held in 64 bits of their smallest unit"),
+                    Diagnostic::new(
+                        Code::NumberOutOfRange,
+                        span,
+                        format!("`{digits}{}` is too large", unit.name),
+                    )
+                    .label("too large")
+                    .help("quantities are held in 64 bits of their smallest unit"),
                 );
                 None
             }
@@ -419,21 +512,23 @@ impl Checker<'_> {
         for part in parts {
             match part {
                 StrPart::Text(t, _) => text.push_str(t),
-                StrPart::Interp(e) => match self.eval(e, None, module) {
-                    Some(v) => match self.interpolate(&v) {
-                        Some(t) => text.push_str(&t),
-                        None => {
-                            let found = self.describe_value(&v);
-                            self.report(
+                StrPart::Interp(e) => {
+                    match self.eval(e, None, module) {
+                        Some(v) => match self.interpolate(&v) {
+                            Some(t) => text.push_str(&t),
+                            None => {
+                                let found = self.describe_value(&v);
+                                self.report(
                                 Diagnostic::new(Code::NotInterpolable, e.span, format!("{found} cannot be written into a string"))
                                     .label("not text")
                                     .help("interpolate a string, a number, a quantity or an enum value"),
                             );
-                            failed = true;
-                        }
-                    },
-                    None => failed = true,
-                },
+                                failed = true;
+                            }
+                        },
+                        None => failed = true,
+                    }
+                }
             }
         }
         (!failed).then_some(Value::Str(text))
@@ -453,7 +548,12 @@ impl Checker<'_> {
     }
 
     /// `name`, `module.name`, `instance.field.field`, `enum.value`.
-    fn path_value(&mut self, path: &ast::Path, hint: Option<&Ty>, module: ModuleId) -> Option<Value> {
+    fn path_value(
+        &mut self,
+        path: &ast::Path,
+        hint: Option<&Ty>,
+        module: ModuleId,
+    ) -> Option<Value> {
         let first = &path.segments[0];
         let enum_hint = hint.and_then(|h| self.enum_id_of(h));
         if path.segments.len() == 1 {
@@ -474,8 +574,12 @@ impl Checker<'_> {
                 self.unknown_variant(enum_hint.expect("checked"), first);
                 return None;
             }
-            None if path.segments.len() == 1 && matches!(hint.map(Ty::inner), Some(Ty::Ref(_) | Ty::Object(_))) => {
-                let (Some(Ty::Ref(kind)) | Some(Ty::Object(kind))) = hint.map(Ty::inner) else { return None };
+            None if path.segments.len() == 1
+                && matches!(hint.map(Ty::inner), Some(Ty::Ref(_) | Ty::Object(_))) =>
+            {
+                let (Some(Ty::Ref(kind)) | Some(Ty::Object(kind))) = hint.map(Ty::inner) else {
+                    return None;
+                };
                 self.unknown_instance(first, *kind);
                 return None;
             }
@@ -505,9 +609,16 @@ impl Checker<'_> {
             DeclKind::Enum(e) => {
                 let Some(variant) = rest.first() else {
                     self.report(
-                        Diagnostic::new(Code::NotAValue, last.span, format!("`{}` is an enum, not a value", last.name))
-                            .label("an enum")
-                            .help(format!("name one of its values: {}", self.world.enums[e].variants.join(", "))),
+                        Diagnostic::new(
+                            Code::NotAValue,
+                            last.span,
+                            format!("`{}` is an enum, not a value", last.name),
+                        )
+                        .label("an enum")
+                        .help(format!(
+                            "name one of its values: {}",
+                            self.world.enums[e].variants.join(", ")
+                        )),
                     );
                     return None;
                 };
@@ -518,20 +629,33 @@ impl Checker<'_> {
                 rest = &rest[1..];
                 Value::Enum(e, variant.name.clone())
             }
-            DeclKind::Kind(_) if first.name == "platform" && path.segments.len() > 1 => return self.platform_member(path),
+            DeclKind::Kind(_) if first.name == "platform" && path.segments.len() > 1 => {
+                return self.platform_member(path)
+            }
             DeclKind::Kind(_) => {
                 self.report(
-                    Diagnostic::new(Code::NotAValue, last.span, format!("`{}` is a kind, not a value", last.name))
-                        .label("a kind")
-                        .help(format!("build a value of it with `{} {{ ... }}`", path.text())),
+                    Diagnostic::new(
+                        Code::NotAValue,
+                        last.span,
+                        format!("`{}` is a kind, not a value", last.name),
+                    )
+                    .label("a kind")
+                    .help(format!(
+                        "build a value of it with `{} {{ ... }}`",
+                        path.text()
+                    )),
                 );
                 return None;
             }
             DeclKind::Module(_) => {
                 self.report(
-                    Diagnostic::new(Code::NotAValue, last.span, format!("`{}` is a module, not a value", last.name))
-                        .label("a module")
-                        .help(format!("name one of its members: `{}.name`", last.name)),
+                    Diagnostic::new(
+                        Code::NotAValue,
+                        last.span,
+                        format!("`{}` is a module, not a value", last.name),
+                    )
+                    .label("a module")
+                    .help(format!("name one of its members: `{}.name`", last.name)),
                 );
                 return None;
             }
@@ -556,9 +680,13 @@ impl Checker<'_> {
         let Value::Object(obj) = value else {
             let found = self.describe_value(&value);
             self.report(
-                Diagnostic::new(Code::NoSuchMember, member.span, format!("{found} has no field `{}`", member.name))
-                    .label("no fields here")
-                    .help("only instances and records have fields"),
+                Diagnostic::new(
+                    Code::NoSuchMember,
+                    member.span,
+                    format!("{found} has no field `{}`", member.name),
+                )
+                .label("no fields here")
+                .help("only instances and records have fields"),
             );
             return None;
         };
@@ -566,11 +694,19 @@ impl Checker<'_> {
         if !self.world.kinds[kind].fields.contains_key(&member.name) {
             let kind_name = self.world.kinds[kind].name.clone();
             let names: Vec<String> = self.world.kinds[kind].fields.keys().cloned().collect();
-            let help = suggest::did_you_mean(&member.name, names.iter().map(String::as_str), &format!("`{kind_name}` has: {}", names.join(", ")));
+            let help = suggest::did_you_mean(
+                &member.name,
+                names.iter().map(String::as_str),
+                &format!("`{kind_name}` has: {}", names.join(", ")),
+            );
             self.report(
-                Diagnostic::new(Code::NoSuchMember, member.span, format!("`{kind_name}` has no field `{}`", member.name))
-                    .label("no such field")
-                    .help(help),
+                Diagnostic::new(
+                    Code::NoSuchMember,
+                    member.span,
+                    format!("`{kind_name}` has no field `{}`", member.name),
+                )
+                .label("no such field")
+                .help(help),
             );
             return None;
         }
@@ -578,9 +714,13 @@ impl Checker<'_> {
         if value.is_none() {
             let owner = self.world.name(obj).to_string();
             self.report(
-                Diagnostic::new(Code::NoSuchMember, member.span, format!("`{owner}.{}` is not set", member.name))
-                    .label("unset optional field")
-                    .help("set it, or do not refer to it"),
+                Diagnostic::new(
+                    Code::NoSuchMember,
+                    member.span,
+                    format!("`{owner}.{}` is not set", member.name),
+                )
+                .label("unset optional field")
+                .help("set it, or do not refer to it"),
             );
             return None;
         }
@@ -589,16 +729,30 @@ impl Checker<'_> {
 
     pub(crate) fn unknown_variant(&mut self, e: usize, variant: &ast::Ident) {
         let info = &self.world.enums[e];
-        let help = suggest::did_you_mean(&variant.name, info.variants.iter().map(String::as_str), &format!("`{}` is one of: {}", info.name, info.variants.join(", ")));
+        let help = suggest::did_you_mean(
+            &variant.name,
+            info.variants.iter().map(String::as_str),
+            &format!("`{}` is one of: {}", info.name, info.variants.join(", ")),
+        );
         let name = info.name.clone();
         self.report(
-            Diagnostic::new(Code::UnknownVariant, variant.span, format!("`{}` is not a value of `{name}`", variant.name))
-                .label("unknown value")
-                .help(help),
+            Diagnostic::new(
+                Code::UnknownVariant,
+                variant.span,
+                format!("`{}` is not a value of `{name}`", variant.name),
+            )
+            .label("unknown value")
+            .help(help),
         );
     }
 
-    fn arith(&mut self, first: &Expr, rest: &[(BinOp, Expr)], hint: Option<&Ty>, module: ModuleId) -> Option<Value> {
+    fn arith(
+        &mut self,
+        first: &Expr,
+        rest: &[(BinOp, Expr)],
+        hint: Option<&Ty>,
+        module: ModuleId,
+    ) -> Option<Value> {
         let add_hint = match hint {
             Some(Ty::Range(t)) => Some(t.as_ref().clone()),
             Some(t) => Some(t.clone()),
@@ -614,20 +768,32 @@ impl Checker<'_> {
         Some(acc)
     }
 
-    fn binary(&mut self, op: BinOp, lhs: Value, rhs: Value, lspan: Span, rspan: Span) -> Option<Value> {
+    fn binary(
+        &mut self,
+        op: BinOp,
+        lhs: Value,
+        rhs: Value,
+        lspan: Span,
+        rspan: Span,
+    ) -> Option<Value> {
         use Value::{Int, Quantity};
         let span = lspan.to(rspan);
         let overflow = |c: &mut Self| {
             c.report(
-                Diagnostic::new(Code::NumberOutOfRange, span, "the result does not fit in 64 bits")
-                    .label("overflows")
-                    .help("use smaller values"),
+                Diagnostic::new(
+                    Code::NumberOutOfRange,
+                    span,
+                    "the result does not fit in 64 bits",
+                )
+                .label("overflows")
+                .help("use smaller values"),
             );
             None
         };
         // A unitless number next to CPU is in cores (`1 + 500m`, `0.5 + 250m`).
         let is_cpu = |v: &Value| matches!(v, Quantity(Dim::Cpu, _));
-        let (lhs, rhs) = if matches!(op, BinOp::Add | BinOp::Sub) && (is_cpu(&lhs) || is_cpu(&rhs)) {
+        let (lhs, rhs) = if matches!(op, BinOp::Add | BinOp::Sub) && (is_cpu(&lhs) || is_cpu(&rhs))
+        {
             (cores(lhs), cores(rhs))
         } else {
             (lhs, rhs)
@@ -645,22 +811,48 @@ impl Checker<'_> {
             (BinOp::Sub, Int(a), Int(b)) => a.checked_sub(*b).map(Int),
             (BinOp::Mul, Int(a), Int(b)) => a.checked_mul(*b).map(Int),
             (BinOp::Div, Int(a), Int(b)) => return self.exact_div(*a, *b, span).map(Int),
-            (BinOp::Add, Quantity(d1, a), Quantity(d2, b)) if d1 == d2 => a.checked_add(*b).map(|v| Quantity(*d1, v)),
-            (BinOp::Sub, Quantity(d1, a), Quantity(d2, b)) if d1 == d2 => a.checked_sub(*b).map(|v| Quantity(*d1, v)),
-            (BinOp::Mul, Quantity(d, a), Int(b)) | (BinOp::Mul, Int(b), Quantity(d, a)) => a.checked_mul(*b).map(|v| Quantity(*d, v)),
-            (BinOp::Div, Quantity(d, a), Int(b)) => return self.exact_div(*a, *b, span).map(|v| Quantity(*d, v)),
-            (BinOp::Div, Quantity(d1, a), Quantity(d2, b)) if d1 == d2 => return self.exact_div(*a, *b, span).map(Int),
+            (BinOp::Add, Quantity(d1, a), Quantity(d2, b)) if d1 == d2 => {
+                a.checked_add(*b).map(|v| Quantity(*d1, v))
+            }
+            (BinOp::Sub, Quantity(d1, a), Quantity(d2, b)) if d1 == d2 => {
+                a.checked_sub(*b).map(|v| Quantity(*d1, v))
+            }
+            (BinOp::Mul, Quantity(d, a), Int(b)) | (BinOp::Mul, Int(b), Quantity(d, a)) => {
+                a.checked_mul(*b).map(|v| Quantity(*d, v))
+            }
+            (BinOp::Div, Quantity(d, a), Int(b)) => {
+                return self.exact_div(*a, *b, span).map(|v| Quantity(*d, v))
+            }
+            (BinOp::Div, Quantity(d1, a), Quantity(d2, b)) if d1 == d2 => {
+                return self.exact_div(*a, *b, span).map(Int)
+            }
             _ => {
                 let (l, r) = (self.describe_value(&lhs), self.describe_value(&rhs));
                 let mixes_dims = matches!((&lhs, &rhs), (Quantity(a, _), Quantity(b, _)) if a != b);
                 let (code, help) = if mixes_dims {
-                    (Code::UnitMismatch, "values of different dimensions do not mix; check the units".to_string())
+                    (
+                        Code::UnitMismatch,
+                        "values of different dimensions do not mix; check the units".to_string(),
+                    )
                 } else if matches!((&lhs, &rhs), (Quantity(..), Quantity(..))) {
-                    (Code::UnitMismatch, "a quantity is multiplied or divided by a plain number: `2 * 512Mi`".to_string())
-                } else if matches!((&lhs, &rhs), (Quantity(..), Int(_)) | (Int(_), Quantity(..))) {
-                    (Code::UnitMismatch, "give the number a unit: `1Gi + 512Mi`".to_string())
+                    (
+                        Code::UnitMismatch,
+                        "a quantity is multiplied or divided by a plain number: `2 * 512Mi`"
+                            .to_string(),
+                    )
+                } else if matches!(
+                    (&lhs, &rhs),
+                    (Quantity(..), Int(_)) | (Int(_), Quantity(..))
+                ) {
+                    (
+                        Code::UnitMismatch,
+                        "give the number a unit: `1Gi + 512Mi`".to_string(),
+                    )
                 } else {
-                    (Code::TypeMismatch, format!("`{}` works on numbers and quantities", op.symbol()))
+                    (
+                        Code::TypeMismatch,
+                        format!("`{}` works on numbers and quantities", op.symbol()),
+                    )
                 };
                 // The primary label on the right operand and a second on the
                 // left: labels that do not overlap draw cleanly.
@@ -719,7 +911,10 @@ impl Checker<'_> {
 /// A unitless number read as cores; any other value unchanged.
 fn cores(value: Value) -> Value {
     match value {
-        Value::Int(i) => i.checked_mul(1000).map(|c| Value::Quantity(Dim::Cpu, c)).unwrap_or(Value::Int(i)),
+        Value::Int(i) => i
+            .checked_mul(1000)
+            .map(|c| Value::Quantity(Dim::Cpu, c))
+            .unwrap_or(Value::Int(i)),
         Value::Decimal(m, s) => match units::scale(m, s, 1000) {
             Ok(c) => Value::Quantity(Dim::Cpu, c),
             Err(_) => Value::Decimal(m, s),
@@ -773,7 +968,11 @@ fn unit_help(unit: &str, wanted: Option<Dim>) -> String {
     }
     match wanted {
         Some(dim) => {
-            let units: Vec<&str> = known.iter().copied().filter(|u| units::unit(u).is_some_and(|(d, _)| d == dim)).collect();
+            let units: Vec<&str> = known
+                .iter()
+                .copied()
+                .filter(|u| units::unit(u).is_some_and(|(d, _)| d == dim))
+                .collect();
             format!("units of {}: {}", dim.describe(), units.join(", "))
         }
         None => format!("the units are: {}", known.join(" ")),

@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-
 use super::scope::DeclKind;
 use super::ty::{Dim, EnumId, KindId, Ty};
 use super::Checker;
@@ -71,7 +70,11 @@ pub struct EnumInfo {
 
 impl EnumInfo {
     pub fn new(ast: &ast::EnumDecl, module: ModuleId) -> EnumInfo {
-        EnumInfo { name: ast.name.name.clone(), module, variants: ast.variants.iter().map(|v| v.name.clone()).collect() }
+        EnumInfo {
+            name: ast.name.name.clone(),
+            module,
+            variants: ast.variants.iter().map(|v| v.name.clone()).collect(),
+        }
     }
 }
 
@@ -79,7 +82,9 @@ impl Checker<'_> {
     /// Resolves every kind's parent, then builds field tables parents first.
     pub(crate) fn build_kinds(&mut self) {
         for id in 0..self.world.kinds.len() {
-            let Some(parent) = self.world.kinds[id].ast.parent.clone() else { continue };
+            let Some(parent) = self.world.kinds[id].ast.parent.clone() else {
+                continue;
+            };
             let module = self.world.kinds[id].module;
             if let Some(p) = self.resolve_kind_path(&parent, module) {
                 self.world.kinds[id].parent = Some(p);
@@ -93,7 +98,11 @@ impl Checker<'_> {
     }
 
     /// A kind named by a path (`service`, `oci.a1_flex`), or an error.
-    pub(crate) fn resolve_kind_path(&mut self, path: &ast::Path, module: ModuleId) -> Option<KindId> {
+    pub(crate) fn resolve_kind_path(
+        &mut self,
+        path: &ast::Path,
+        module: ModuleId,
+    ) -> Option<KindId> {
         match self.resolve_decl(path, module)? {
             DeclKind::Kind(k) => Some(k),
             DeclKind::Missing => None,
@@ -124,9 +133,13 @@ impl Checker<'_> {
                     Some(d) if path.segments.len() == 2 => Some(d.kind),
                     Some(_) => {
                         self.report(
-                            Diagnostic::new(Code::NoSuchMember, path.segments[2].span, format!("`{}` has no members", member.name))
-                                .label("unexpected member")
-                                .help("a kind is named `kind` or `module.kind`"),
+                            Diagnostic::new(
+                                Code::NoSuchMember,
+                                path.segments[2].span,
+                                format!("`{}` has no members", member.name),
+                            )
+                            .label("unexpected member")
+                            .help("a kind is named `kind` or `module.kind`"),
                         );
                         None
                     }
@@ -139,34 +152,64 @@ impl Checker<'_> {
             (kind, None) => Some(kind.clone()),
             (_, Some(member)) => {
                 self.report(
-                    Diagnostic::new(Code::NoSuchMember, member.span, format!("`{}` is not a module", first.name))
-                        .label("no members here")
-                        .help(format!("`{}` is {}", first.name, decl.kind.describe())),
+                    Diagnostic::new(
+                        Code::NoSuchMember,
+                        member.span,
+                        format!("`{}` is not a module", first.name),
+                    )
+                    .label("no members here")
+                    .help(format!(
+                        "`{}` is {}",
+                        first.name,
+                        decl.kind.describe()
+                    )),
                 );
                 None
             }
         }
     }
 
-    pub(crate) fn no_member_in_module(&mut self, target: ModuleId, alias: &str, member: &ast::Ident) {
-        let names: Vec<String> = self.scope_of(target).map(|s| s.keys().cloned().collect()).unwrap_or_default();
-        let help = suggest::did_you_mean(&member.name, names.iter().map(String::as_str), &format!("`{alias}` declares: {}", names.join(", ")));
+    pub(crate) fn no_member_in_module(
+        &mut self,
+        target: ModuleId,
+        alias: &str,
+        member: &ast::Ident,
+    ) {
+        let names: Vec<String> = self
+            .scope_of(target)
+            .map(|s| s.keys().cloned().collect())
+            .unwrap_or_default();
+        let help = suggest::did_you_mean(
+            &member.name,
+            names.iter().map(String::as_str),
+            &format!("`{alias}` declares: {}", names.join(", ")),
+        );
         self.report(
-            Diagnostic::new(Code::UnknownName, member.span, format!("module `{alias}` has no `{}`", member.name))
-                .label("not declared there")
-                .help(help),
+            Diagnostic::new(
+                Code::UnknownName,
+                member.span,
+                format!("module `{alias}` has no `{}`", member.name),
+            )
+            .label("not declared there")
+            .help(help),
         );
     }
 
     pub(crate) fn unknown_name(&mut self, name: &ast::Ident, module: ModuleId, extra: &[String]) {
         let mut names = self.visible_names(module);
         names.extend_from_slice(extra);
-        let fallback = self.stdlib_home(&name.name).unwrap_or_else(|| "declare it, or `use` the module that has it".to_string());
+        let fallback = self
+            .stdlib_home(&name.name)
+            .unwrap_or_else(|| "declare it, or `use` the module that has it".to_string());
         let help = suggest::did_you_mean(&name.name, names.iter().map(String::as_str), &fallback);
         self.report(
-            Diagnostic::new(Code::UnknownName, name.span, format!("unknown name `{}`", name.name))
-                .label("not declared")
-                .help(help),
+            Diagnostic::new(
+                Code::UnknownName,
+                name.span,
+                format!("unknown name `{}`", name.name),
+            )
+            .label("not declared")
+            .help(help),
         );
     }
 
@@ -177,7 +220,9 @@ impl Checker<'_> {
             .user_scope
             .iter()
             .filter(|(_, d)| match d.kind {
-                DeclKind::Instance(p) => self.pending[p].obj.is_some_and(|o| self.world.extends(self.world.objects[o].kind, kind)),
+                DeclKind::Instance(p) => self.pending[p]
+                    .obj
+                    .is_some_and(|o| self.world.extends(self.world.objects[o].kind, kind)),
                 _ => false,
             })
             .map(|(n, _)| n.clone())
@@ -188,11 +233,16 @@ impl Checker<'_> {
         } else {
             format!("the {kind_name}s are: {}", candidates.join(", "))
         };
-        let help = suggest::did_you_mean(&name.name, candidates.iter().map(String::as_str), &fallback);
+        let help =
+            suggest::did_you_mean(&name.name, candidates.iter().map(String::as_str), &fallback);
         self.report(
-            Diagnostic::new(Code::UnknownName, name.span, format!("unknown {kind_name} `{}`", name.name))
-                .label("not declared")
-                .help(help),
+            Diagnostic::new(
+                Code::UnknownName,
+                name.span,
+                format!("unknown {kind_name} `{}`", name.name),
+            )
+            .label("not declared")
+            .help(help),
         );
     }
 
@@ -202,7 +252,9 @@ impl Checker<'_> {
         let mut homes: Vec<(String, ModuleId)> = Vec::new();
         for (module, scope) in &self.module_scopes {
             if *module != self.loaded.prelude && scope.contains_key(name) {
-                if let crate::resolve::modules::Origin::Stdlib(path) = &self.loaded.modules[*module].origin {
+                if let crate::resolve::modules::Origin::Stdlib(path) =
+                    &self.loaded.modules[*module].origin
+                {
                     homes.push((path.replace('/', "."), *module));
                 }
             }
@@ -221,7 +273,9 @@ impl Checker<'_> {
         }
         homes.sort();
         let (path, _) = homes.first()?;
-        Some(format!("`{name}` is in the stdlib module `{path}`: add `use {path}.{{{name}}}`"))
+        Some(format!(
+            "`{name}` is in the stdlib module `{path}`: add `use {path}.{{{name}}}`"
+        ))
     }
 
     /// A kind that extends itself loses its parent, so that every later walk
@@ -232,13 +286,30 @@ impl Checker<'_> {
             let mut current = start;
             while let Some(parent) = self.world.kinds[current].parent {
                 if parent == start {
-                    let names: Vec<String> = chain.iter().chain([&start]).map(|k| self.world.kinds[*k].name.clone()).collect();
+                    let names: Vec<String> = chain
+                        .iter()
+                        .chain([&start])
+                        .map(|k| self.world.kinds[*k].name.clone())
+                        .collect();
                     let kind = &self.world.kinds[start];
-                    let span = kind.ast.parent.as_ref().map(|p| p.span).unwrap_or(kind.span);
+                    let span = kind
+                        .ast
+                        .parent
+                        .as_ref()
+                        .map(|p| p.span)
+                        .unwrap_or(kind.span);
                     self.report(
-                        Diagnostic::new(Code::KindCycle, span, format!("kind `{}` extends itself: {}", kind.name, names.join(" -> ")))
-                            .label("this parent leads back here")
-                            .help("a kind extends a more general kind; remove one link of the chain"),
+                        Diagnostic::new(
+                            Code::KindCycle,
+                            span,
+                            format!(
+                                "kind `{}` extends itself: {}",
+                                kind.name,
+                                names.join(" -> ")
+                            ),
+                        )
+                        .label("this parent leads back here")
+                        .help("a kind extends a more general kind; remove one link of the chain"),
                     );
                     self.world.kinds[start].parent = None;
                     for k in chain {
@@ -278,16 +349,30 @@ impl Checker<'_> {
                 );
                 continue;
             }
-            let Some(ty) = self.resolve_type(&decl.ty, module) else { continue };
+            let Some(ty) = self.resolve_type(&decl.ty, module) else {
+                continue;
+            };
             let defaults = decl
                 .default
                 .iter()
                 .map(|value| {
-                    let stmt = ast::Stmt { field: decl.name.clone(), key: None, value: value.clone(), span: decl.span };
+                    let stmt = ast::Stmt {
+                        field: decl.name.clone(),
+                        key: None,
+                        value: value.clone(),
+                        span: decl.span,
+                    };
                     (stmt, module)
                 })
                 .collect();
-            fields.insert(decl.name.name.clone(), Arc::new(Field { ty, span: decl.name.span, defaults }));
+            fields.insert(
+                decl.name.name.clone(),
+                Arc::new(Field {
+                    ty,
+                    span: decl.name.span,
+                    defaults,
+                }),
+            );
         }
         let broken = self.world.kinds[id].broken;
         for stmt in &ast.defaults {
@@ -296,11 +381,22 @@ impl Checker<'_> {
                     continue;
                 }
                 let names: Vec<String> = fields.keys().cloned().collect();
-                let help = suggest::did_you_mean(&stmt.field.name, names.iter().map(String::as_str), "declare a new field with `name: type`");
+                let help = suggest::did_you_mean(
+                    &stmt.field.name,
+                    names.iter().map(String::as_str),
+                    "declare a new field with `name: type`",
+                );
                 self.report(
-                    Diagnostic::new(Code::UnknownField, stmt.field.span, format!("kind `{}` inherits no field `{}`", ast.name.name, stmt.field.name))
-                        .label("no such field")
-                        .help(help),
+                    Diagnostic::new(
+                        Code::UnknownField,
+                        stmt.field.span,
+                        format!(
+                            "kind `{}` inherits no field `{}`",
+                            ast.name.name, stmt.field.name
+                        ),
+                    )
+                    .label("no such field")
+                    .help(help),
                 );
                 continue;
             };
@@ -320,17 +416,28 @@ impl Checker<'_> {
         let base = match (name.as_str(), &ty.arg) {
             (_, Some(_)) if !generic => {
                 self.report(
-                    Diagnostic::new(Code::UnknownType, ty.span, format!("`{name}` takes no type argument"))
-                        .label("unexpected `[...]`")
-                        .help("only list, map, range and ref take an argument"),
+                    Diagnostic::new(
+                        Code::UnknownType,
+                        ty.span,
+                        format!("`{name}` takes no type argument"),
+                    )
+                    .label("unexpected `[...]`")
+                    .help("only list, map, range and ref take an argument"),
                 );
                 return None;
             }
             (_, None) if generic => {
                 self.report(
-                    Diagnostic::new(Code::UnknownType, ty.span, format!("`{name}` needs a type argument"))
-                        .label(format!("write `{name}[...]`"))
-                        .help(format!("for example `{name}[{}]`", if name == "ref" { "service" } else { "string" })),
+                    Diagnostic::new(
+                        Code::UnknownType,
+                        ty.span,
+                        format!("`{name}` needs a type argument"),
+                    )
+                    .label(format!("write `{name}[...]`"))
+                    .help(format!(
+                        "for example `{name}[{}]`",
+                        if name == "ref" { "service" } else { "string" }
+                    )),
                 );
                 return None;
             }
@@ -366,15 +473,23 @@ impl Checker<'_> {
                 DeclKind::Enum(e) => Ty::Enum(e),
                 other => {
                     self.report(
-                        Diagnostic::new(Code::UnknownType, ty.name.span, format!("`{name}` is {}, not a type", other.describe()))
-                            .label("not a type")
-                            .help("a type is a built-in type, a kind or an enum"),
+                        Diagnostic::new(
+                            Code::UnknownType,
+                            ty.name.span,
+                            format!("`{name}` is {}, not a type", other.describe()),
+                        )
+                        .label("not a type")
+                        .help("a type is a built-in type, a kind or an enum"),
                     );
                     return None;
                 }
             },
         };
-        Some(if ty.optional { Ty::Optional(Box::new(base)) } else { base })
+        Some(if ty.optional {
+            Ty::Optional(Box::new(base))
+        } else {
+            base
+        })
     }
 
     fn resolve_type_name(&mut self, path: &ast::Path, module: ModuleId) -> Option<DeclKind> {
@@ -382,11 +497,19 @@ impl Checker<'_> {
         if self.lookup(module, &first.name).is_none() {
             let mut names = self.visible_names(module);
             names.extend(BUILTIN_TYPES.iter().map(|s| s.to_string()));
-            let help = suggest::did_you_mean(&first.name, names.iter().map(String::as_str), &format!("the built-in types are {}", BUILTIN_TYPES.join(", ")));
+            let help = suggest::did_you_mean(
+                &first.name,
+                names.iter().map(String::as_str),
+                &format!("the built-in types are {}", BUILTIN_TYPES.join(", ")),
+            );
             self.report(
-                Diagnostic::new(Code::UnknownType, first.span, format!("unknown type `{}`", path.text()))
-                    .label("no such type")
-                    .help(help),
+                Diagnostic::new(
+                    Code::UnknownType,
+                    first.span,
+                    format!("unknown type `{}`", path.text()),
+                )
+                .label("no such type")
+                .help(help),
             );
             return None;
         }
@@ -402,6 +525,22 @@ impl Checker<'_> {
 }
 
 pub const BUILTIN_TYPES: &[&str] = &[
-    "int", "bool", "string", "cpu", "memory", "storage", "duration", "percent", "bandwidth", "money", "port", "cron", "host",
-    "image", "list", "map", "range", "ref",
+    "int",
+    "bool",
+    "string",
+    "cpu",
+    "memory",
+    "storage",
+    "duration",
+    "percent",
+    "bandwidth",
+    "money",
+    "port",
+    "cron",
+    "host",
+    "image",
+    "list",
+    "map",
+    "range",
+    "ref",
 ];

@@ -198,8 +198,12 @@ pub fn check(loaded: &Loaded, env: Option<&str>, diagnostics: &mut Diagnostics) 
         platform: None,
         syntax_errors: Vec::new(),
     };
-    checker.syntax_errors =
-        checker.diagnostics.iter().filter(|d| d.code == crate::diagnostics::Code::Syntax).map(|d| d.span()).collect();
+    checker.syntax_errors = checker
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == crate::diagnostics::Code::Syntax)
+        .map(|d| d.span())
+        .collect();
     checker.declare_all();
     checker.resolve_imports();
     checker.build_kinds();
@@ -229,12 +233,29 @@ impl Checker<'_> {
     /// The scopes, without the use marks they no longer need.
     fn keep_names(&mut self) -> Names {
         let strip = |scope: IndexMap<String, Decl>| -> IndexMap<String, Named> {
-            scope.into_iter().map(|(name, d)| (name, Named { kind: d.kind, span: d.span })).collect()
+            scope
+                .into_iter()
+                .map(|(name, d)| {
+                    (
+                        name,
+                        Named {
+                            kind: d.kind,
+                            span: d.span,
+                        },
+                    )
+                })
+                .collect()
         };
         Names {
             user: strip(std::mem::take(&mut self.user_scope)),
-            modules: std::mem::take(&mut self.module_scopes).into_iter().map(|(m, s)| (m, strip(s))).collect(),
-            imports: std::mem::take(&mut self.imports).into_iter().map(|(m, s)| (m, strip(s))).collect(),
+            modules: std::mem::take(&mut self.module_scopes)
+                .into_iter()
+                .map(|(m, s)| (m, strip(s)))
+                .collect(),
+            imports: std::mem::take(&mut self.imports)
+                .into_iter()
+                .map(|(m, s)| (m, strip(s)))
+                .collect(),
             prelude: self.loaded.prelude,
             instances: self.pending.iter().map(|p| p.obj).collect(),
             lets: self

@@ -72,13 +72,25 @@ impl Checker<'_> {
 
     /// Adds a name; a second declaration of it is an error at the second.
     pub(crate) fn declare(&mut self, name: &ast::Ident, kind: DeclKind, module: ModuleId) -> bool {
-        let decl = Decl { kind, span: name.span, module, used: Default::default() };
+        let decl = Decl {
+            kind,
+            span: name.span,
+            module,
+            used: Default::default(),
+        };
         if let Some(first) = self.scope_mut(module).get(&name.name).cloned() {
             self.report(
-                Diagnostic::new(Code::Duplicate, name.span, format!("`{}` is declared twice", name.name))
-                    .label(format!("second declaration of `{}`", name.name))
-                    .with_label(first.span, format!("first declared here as {}", first.kind.describe()))
-                    .help("rename one of them, or remove the duplicate"),
+                Diagnostic::new(
+                    Code::Duplicate,
+                    name.span,
+                    format!("`{}` is declared twice", name.name),
+                )
+                .label(format!("second declaration of `{}`", name.name))
+                .with_label(
+                    first.span,
+                    format!("first declared here as {}", first.kind.describe()),
+                )
+                .help("rename one of them, or remove the duplicate"),
             );
             return false;
         }
@@ -107,7 +119,9 @@ impl Checker<'_> {
                 match item {
                     ast::Item::Kind(k) => {
                         let id = self.world.kinds.len();
-                        self.world.kinds.push(KindInfo::new(k, module, module == loaded.prelude));
+                        self.world
+                            .kinds
+                            .push(KindInfo::new(k, module, module == loaded.prelude));
                         self.declare(&k.name, DeclKind::Kind(id), module);
                     }
                     ast::Item::Enum(e) => {
@@ -118,22 +132,34 @@ impl Checker<'_> {
                     }
                     ast::Item::Let(l) => {
                         let id = self.lets.len();
-                        self.lets.push(Let { decl: l.clone(), module, slot: super::value::Slot::Pending });
+                        self.lets.push(Let {
+                            decl: l.clone(),
+                            module,
+                            slot: super::value::Slot::Pending,
+                        });
                         self.declare(&l.name, DeclKind::Let(id), module);
                     }
                     ast::Item::Instance(i) => {
                         let id = self.pending.len();
-                        self.pending.push(PendingInstance { ast: i.clone(), module, obj: None });
+                        self.pending.push(PendingInstance {
+                            ast: i.clone(),
+                            module,
+                            obj: None,
+                        });
                         self.declare(&i.name, DeclKind::Instance(id), module);
                     }
                     ast::Item::Env(e) => {
                         if let Some((_, first)) = self.envs.get(&e.name.name) {
                             let first = first.name.span;
                             self.report(
-                                Diagnostic::new(Code::Duplicate, e.name.span, format!("environment `{}` is declared twice", e.name.name))
-                                    .label("second declaration")
-                                    .with_label(first, "first declared here")
-                                    .help("merge the two into one `env` block"),
+                                Diagnostic::new(
+                                    Code::Duplicate,
+                                    e.name.span,
+                                    format!("environment `{}` is declared twice", e.name.name),
+                                )
+                                .label("second declaration")
+                                .with_label(first, "first declared here")
+                                .help("merge the two into one `env` block"),
                             );
                         } else {
                             self.envs.insert(e.name.name.clone(), (module, e.clone()));
@@ -149,10 +175,14 @@ impl Checker<'_> {
         for (i, v) in e.variants.iter().enumerate() {
             if let Some(first) = e.variants[..i].iter().find(|f| f.name == v.name) {
                 self.report(
-                    Diagnostic::new(Code::Duplicate, v.span, format!("`{}` is listed twice in enum `{}`", v.name, e.name.name))
-                        .label("listed again")
-                        .with_label(first.span, "first listed here")
-                        .help("remove the second one"),
+                    Diagnostic::new(
+                        Code::Duplicate,
+                        v.span,
+                        format!("`{}` is listed twice in enum `{}`", v.name, e.name.name),
+                    )
+                    .label("listed again")
+                    .with_label(first.span, "first listed here")
+                    .help("remove the second one"),
                 );
             }
         }
@@ -170,8 +200,11 @@ impl Checker<'_> {
             for (index, item) in uses.enumerate() {
                 let Some(target) = loaded_module.uses[index] else {
                     // Reported as a missing module; its names stay quiet.
-                    let names: Vec<&ast::Ident> =
-                        if item.imports.is_empty() { item.path.segments.last().into_iter().collect() } else { item.imports.iter().collect() };
+                    let names: Vec<&ast::Ident> = if item.imports.is_empty() {
+                        item.path.segments.last().into_iter().collect()
+                    } else {
+                        item.imports.iter().collect()
+                    };
                     for name in names {
                         self.import(module, name, DeclKind::Missing);
                     }
@@ -179,7 +212,9 @@ impl Checker<'_> {
                 };
                 // A local module's declarations are already in the shared
                 // namespace: the `use` only adds its file to the platform.
-                if loaded.modules[target].origin == Origin::User && loaded_module.origin == Origin::User {
+                if loaded.modules[target].origin == Origin::User
+                    && loaded_module.origin == Origin::User
+                {
                     continue;
                 }
                 if item.imports.is_empty() {
@@ -187,23 +222,38 @@ impl Checker<'_> {
                     self.import(module, alias, DeclKind::Module(target));
                 } else {
                     for name in &item.imports {
-                        let found = self.module_scopes.get(&target).and_then(|s| s.get(&name.name)).cloned();
+                        let found = self
+                            .module_scopes
+                            .get(&target)
+                            .and_then(|s| s.get(&name.name))
+                            .cloned();
                         match found {
                             Some(decl) => self.import(module, name, decl.kind),
                             None => {
-                                let names: Vec<String> =
-                                    self.module_scopes.get(&target).map(|s| s.keys().cloned().collect()).unwrap_or_default();
+                                let names: Vec<String> = self
+                                    .module_scopes
+                                    .get(&target)
+                                    .map(|s| s.keys().cloned().collect())
+                                    .unwrap_or_default();
                                 let help = suggest::did_you_mean(
                                     &name.name,
                                     names.iter().map(String::as_str),
-                                    &format!("module `{}` declares: {}", item.path.text(), names.join(", ")),
+                                    &format!(
+                                        "module `{}` declares: {}",
+                                        item.path.text(),
+                                        names.join(", ")
+                                    ),
                                 );
                                 self.import(module, name, DeclKind::Missing);
                                 self.report(
                                     Diagnostic::new(
                                         Code::ImportNotFound,
                                         name.span,
-                                        format!("module `{}` has no `{}`", item.path.text(), name.name),
+                                        format!(
+                                            "module `{}` has no `{}`",
+                                            item.path.text(),
+                                            name.name
+                                        ),
                                     )
                                     .label("not declared in that module")
                                     .help(help),
@@ -221,15 +271,27 @@ impl Checker<'_> {
         if let Some(first) = imports.get(&name.name) {
             let first = first.span;
             self.report(
-                Diagnostic::new(Code::Duplicate, name.span, format!("`{}` is imported twice", name.name))
-                    .label("imported again")
-                    .with_label(first, "first imported here")
-                    .help("remove one of the `use` lines"),
+                Diagnostic::new(
+                    Code::Duplicate,
+                    name.span,
+                    format!("`{}` is imported twice", name.name),
+                )
+                .label("imported again")
+                .with_label(first, "first imported here")
+                .help("remove one of the `use` lines"),
             );
             return;
         }
         let used = std::rc::Rc::new(Cell::new(kind == DeclKind::Missing));
-        imports.insert(name.name.clone(), Decl { kind, span: name.span, module, used });
+        imports.insert(
+            name.name.clone(),
+            Decl {
+                kind,
+                span: name.span,
+                module,
+                used,
+            },
+        );
     }
 
     /// Looks a name up as seen from `module`, marking it used.
@@ -239,7 +301,11 @@ impl Checker<'_> {
             .get(&module)
             .and_then(|i| i.get(name))
             .or_else(|| self.scope_of(module).and_then(|s| s.get(name)))
-            .or_else(|| self.module_scopes.get(&self.loaded.prelude).and_then(|s| s.get(name)))
+            .or_else(|| {
+                self.module_scopes
+                    .get(&self.loaded.prelude)
+                    .and_then(|s| s.get(name))
+            })
             .cloned();
         if let Some(decl) = &found {
             decl.used.set(true);
@@ -267,9 +333,13 @@ impl Checker<'_> {
     /// Every name visible from `module`, for "did you mean".
     pub(crate) fn visible_names(&self, module: ModuleId) -> Vec<String> {
         let mut names: Vec<String> = Vec::new();
-        for scope in [self.imports.get(&module), self.scope_of(module), self.module_scopes.get(&self.loaded.prelude)]
-            .into_iter()
-            .flatten()
+        for scope in [
+            self.imports.get(&module),
+            self.scope_of(module),
+            self.module_scopes.get(&self.loaded.prelude),
+        ]
+        .into_iter()
+        .flatten()
         {
             names.extend(scope.keys().cloned());
         }

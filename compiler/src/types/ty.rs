@@ -80,7 +80,13 @@ pub struct TyDisplay<'a, F: Fn(&Ty) -> Option<String>> {
 
 impl<F: Fn(&Ty) -> Option<String>> fmt::Display for TyDisplay<'_, F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sub = |ty: &Ty| TyDisplay { ty, names: self.names }.to_string();
+        let sub = |ty: &Ty| {
+            TyDisplay {
+                ty,
+                names: self.names,
+            }
+            .to_string()
+        };
         match self.ty {
             Ty::Int => f.write_str("int"),
             Ty::Bool => f.write_str("bool"),

@@ -36,7 +36,10 @@ const UNITS: &[(&str, Dim, i128)] = &[
 pub const MILLIS_PER_CORE: i128 = 1000;
 
 pub fn unit(name: &str) -> Option<(Dim, i128)> {
-    UNITS.iter().find(|(n, _, _)| *n == name).map(|(_, d, f)| (*d, *f))
+    UNITS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, d, f)| (*d, *f))
 }
 
 pub fn unit_names() -> impl Iterator<Item = &'static str> {
@@ -74,7 +77,11 @@ pub fn scale(mantissa: i128, decimals: u32, factor: i128) -> Result<i64, ScaleEr
 pub fn format(dim: Dim, amount: i64) -> String {
     let candidates: &[(&str, i128)] = match dim {
         Dim::Cpu => {
-            return if amount % 1000 == 0 { format!("{}", amount / 1000) } else { format!("{amount}m") }
+            return if amount % 1000 == 0 {
+                format!("{}", amount / 1000)
+            } else {
+                format!("{amount}m")
+            }
         }
         Dim::Bytes => &[
             ("Pi", 1 << 50),
@@ -87,7 +94,13 @@ pub fn format(dim: Dim, amount: i64) -> String {
             ("M", 1_000_000),
             ("K", 1_000),
         ],
-        Dim::Duration => &[("w", 604_800_000), ("d", 86_400_000), ("h", 3_600_000), ("min", 60_000), ("s", 1_000)],
+        Dim::Duration => &[
+            ("w", 604_800_000),
+            ("d", 86_400_000),
+            ("h", 3_600_000),
+            ("min", 60_000),
+            ("s", 1_000),
+        ],
         Dim::Percent => {
             return if amount % 100 == 0 {
                 format!("{}%", amount / 100)
@@ -95,7 +108,11 @@ pub fn format(dim: Dim, amount: i64) -> String {
                 format!("{}%", decimal(amount as i128, 2))
             }
         }
-        Dim::Bandwidth => &[("Gbps", 1_000_000_000), ("Mbps", 1_000_000), ("Kbps", 1_000)],
+        Dim::Bandwidth => &[
+            ("Gbps", 1_000_000_000),
+            ("Mbps", 1_000_000),
+            ("Kbps", 1_000),
+        ],
         Dim::Money => return format!("{}usd", decimal(amount as i128, 6)),
     };
     // Of the units that state the amount exactly, the one with the smallest
@@ -137,7 +154,10 @@ mod tests {
         assert_eq!(scale(5, 1, 1000), Ok(500)); // 0.5 cores
         assert_eq!(scale(15, 1, 1 << 30), Ok(1_610_612_736)); // 1.5Gi
         assert_eq!(scale(1, 4, 1000), Err(ScaleError::TooPrecise));
-        assert_eq!(scale(i64::MAX as i128, 0, 1 << 30), Err(ScaleError::TooLarge));
+        assert_eq!(
+            scale(i64::MAX as i128, 0, 1 << 30),
+            Err(ScaleError::TooLarge)
+        );
     }
 
     #[test]

@@ -17,9 +17,13 @@ impl Checker<'_> {
             for (name, decl) in &self.imports[&module] {
                 if !decl.used.get() {
                     warnings.push(
-                        Diagnostic::new(Code::UnusedImport, decl.span, format!("`{name}` is imported but never used"))
-                            .label("unused")
-                            .help("remove it from the `use` line"),
+                        Diagnostic::new(
+                            Code::UnusedImport,
+                            decl.span,
+                            format!("`{name}` is imported but never used"),
+                        )
+                        .label("unused")
+                        .help("remove it from the `use` line"),
                     );
                 }
             }
@@ -33,9 +37,13 @@ impl Checker<'_> {
             };
             if !decl.used.get() {
                 warnings.push(
-                    Diagnostic::new(Code::UnusedDeclaration, decl.span, format!("{what} `{name}` is never used"))
-                        .label("unused")
-                        .help(format!("remove the {what}, or use it")),
+                    Diagnostic::new(
+                        Code::UnusedDeclaration,
+                        decl.span,
+                        format!("{what} `{name}` is never used"),
+                    )
+                    .label("unused")
+                    .help(format!("remove the {what}, or use it")),
                 );
             }
         }

@@ -11,14 +11,32 @@ pub struct Invalid {
 }
 
 fn invalid(message: impl Into<String>, at: Range<usize>) -> Invalid {
-    Invalid { message: message.into(), at }
+    Invalid {
+        message: message.into(),
+        at,
+    }
 }
 
-const CRON_FIELDS: [(&str, u32, u32); 5] =
-    [("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12), ("day of week", 0, 7)];
-const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+const CRON_FIELDS: [(&str, u32, u32); 5] = [
+    ("minute", 0, 59),
+    ("hour", 0, 23),
+    ("day of month", 1, 31),
+    ("month", 1, 12),
+    ("day of week", 0, 7),
+];
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
 const DAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
-const CRON_MACROS: [&str; 7] = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"];
+const CRON_MACROS: [&str; 7] = [
+    "@yearly",
+    "@annually",
+    "@monthly",
+    "@weekly",
+    "@daily",
+    "@midnight",
+    "@hourly",
+];
 
 /// A five-field schedule as Kubernetes CronJobs take it, or one of the
 /// `@daily`-style macros.
@@ -28,12 +46,21 @@ pub fn cron(text: &str) -> Result<(), Invalid> {
         return if CRON_MACROS.contains(&trimmed) {
             Ok(())
         } else {
-            Err(invalid(format!("`{trimmed}` is not a schedule macro (use {})", CRON_MACROS.join(", ")), 0..text.len()))
+            Err(invalid(
+                format!(
+                    "`{trimmed}` is not a schedule macro (use {})",
+                    CRON_MACROS.join(", ")
+                ),
+                0..text.len(),
+            ))
         };
     }
     let mut fields = Vec::new();
     let mut start = None;
-    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
         match (c.is_whitespace(), start) {
             (false, None) => start = Some(i),
             (true, Some(s)) => {
@@ -74,7 +101,9 @@ fn cron_field(field: &str, name: &str, min: u32, max: u32) -> Result<(), String>
         let low = cron_value(low, name, min, max)?;
         let high = cron_value(high, name, min, max)?;
         if low > high {
-            return Err(format!("the range `{base}` of the {name} field runs backwards"));
+            return Err(format!(
+                "the range `{base}` of the {name} field runs backwards"
+            ));
         }
     }
     Ok(())
@@ -83,16 +112,23 @@ fn cron_field(field: &str, name: &str, min: u32, max: u32) -> Result<(), String>
 fn cron_value(text: &str, name: &str, min: u32, max: u32) -> Result<u32, String> {
     let lower = text.to_ascii_lowercase();
     let named = match name {
-        "month" => MONTHS.iter().position(|m| *m == lower).map(|i| i as u32 + 1),
+        "month" => MONTHS
+            .iter()
+            .position(|m| *m == lower)
+            .map(|i| i as u32 + 1),
         "day of week" => DAYS.iter().position(|d| *d == lower).map(|i| i as u32),
         _ => None,
     };
     let value = match named {
         Some(v) => v,
-        None => text.parse::<u32>().map_err(|_| format!("`{text}` is not a number in the {name} field"))?,
+        None => text
+            .parse::<u32>()
+            .map_err(|_| format!("`{text}` is not a number in the {name} field"))?,
     };
     if value < min || value > max {
-        return Err(format!("{value} is outside the {name} field's range {min}-{max}"));
+        return Err(format!(
+            "{value} is outside the {name} field's range {min}-{max}"
+        ));
     }
     Ok(value)
 }
@@ -104,7 +140,13 @@ pub fn host(text: &str) -> Result<(), Invalid> {
         return Err(invalid("a host name cannot be empty", 0..0));
     }
     if text.len() > 253 {
-        return Err(invalid(format!("a host name has at most 253 characters, this one {}", text.len()), 0..text.len()));
+        return Err(invalid(
+            format!(
+                "a host name has at most 253 characters, this one {}",
+                text.len()
+            ),
+            0..text.len(),
+        ));
     }
     let mut offset = 0;
     for (index, label) in text.split('.').enumerate() {
@@ -114,17 +156,36 @@ pub fn host(text: &str) -> Result<(), Invalid> {
             continue;
         }
         if label.is_empty() {
-            return Err(invalid("a host name cannot have an empty label (`..`, or a `.` at either end)", at));
+            return Err(invalid(
+                "a host name cannot have an empty label (`..`, or a `.` at either end)",
+                at,
+            ));
         }
         if label.len() > 63 {
-            return Err(invalid(format!("the label `{label}` is longer than 63 characters"), at));
+            return Err(invalid(
+                format!("the label `{label}` is longer than 63 characters"),
+                at,
+            ));
         }
-        if let Some((i, c)) = label.char_indices().find(|(_, c)| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
-            let hint = if c.is_ascii_uppercase() { " (host names are lower case)" } else { "" };
-            return Err(invalid(format!("`{c}` cannot appear in a host name{hint}"), at.start + i..at.start + i + c.len_utf8()));
+        if let Some((i, c)) = label
+            .char_indices()
+            .find(|(_, c)| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+        {
+            let hint = if c.is_ascii_uppercase() {
+                " (host names are lower case)"
+            } else {
+                ""
+            };
+            return Err(invalid(
+                format!("`{c}` cannot appear in a host name{hint}"),
+                at.start + i..at.start + i + c.len_utf8(),
+            ));
         }
         if label.starts_with('-') || label.ends_with('-') {
-            return Err(invalid(format!("the label `{label}` starts or ends with `-`"), at));
+            return Err(invalid(
+                format!("the label `{label}` starts or ends with `-`"),
+                at,
+            ));
         }
     }
     Ok(())
@@ -148,38 +209,68 @@ pub fn image(text: &str) -> Result<(), Invalid> {
         let expected = match algorithm {
             "sha256" => 64,
             "sha512" => 128,
-            _ => return Err(invalid(format!("`{algorithm}` is not a digest algorithm (sha256 or sha512)"), at)),
+            _ => {
+                return Err(invalid(
+                    format!("`{algorithm}` is not a digest algorithm (sha256 or sha512)"),
+                    at,
+                ))
+            }
         };
-        if hex.len() != expected || !hex.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()) {
-            return Err(invalid(format!("a {algorithm} digest is {expected} lower-case hex digits"), at));
+        if hex.len() != expected
+            || !hex
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        {
+            return Err(invalid(
+                format!("a {algorithm} digest is {expected} lower-case hex digits"),
+                at,
+            ));
         }
     }
     // A `:` after the last `/` starts the tag; one before it is a port.
     let last_slash = name_and_tag.rfind('/').map(|i| i + 1).unwrap_or(0);
     let (name, tag) = match name_and_tag[last_slash..].find(':') {
-        Some(i) => (&name_and_tag[..last_slash + i], Some(&name_and_tag[last_slash + i + 1..])),
+        Some(i) => (
+            &name_and_tag[..last_slash + i],
+            Some(&name_and_tag[last_slash + i + 1..]),
+        ),
         None => (name_and_tag, None),
     };
     if let Some(tag) = tag {
         let at = name.len() + 1..name.len() + 1 + tag.len();
         let valid = !tag.is_empty()
             && tag.len() <= 128
-            && tag.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-            && tag.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+            && tag
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            && tag
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
         if !valid {
-            return Err(invalid(format!("`{tag}` is not a valid tag (letters, digits, `_`, `.`, `-`; at most 128)"), at));
+            return Err(invalid(
+                format!("`{tag}` is not a valid tag (letters, digits, `_`, `.`, `-`; at most 128)"),
+                at,
+            ));
         }
     }
     let mut offset = 0;
     for (index, component) in name.split('/').enumerate() {
         let at = offset..offset + component.len();
         offset += component.len() + 1;
-        let is_registry = index == 0 && name.contains('/') && (component.contains('.') || component.contains(':') || component == "localhost");
+        let is_registry = index == 0
+            && name.contains('/')
+            && (component.contains('.') || component.contains(':') || component == "localhost");
         let ok = if is_registry {
-            !component.is_empty() && component.chars().all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c))
+            !component.is_empty()
+                && component
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c))
         } else {
             !component.is_empty()
-                && component.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+                && component
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
                 && component.starts_with(|c: char| c.is_ascii_alphanumeric())
                 && component.ends_with(|c: char| c.is_ascii_alphanumeric())
         };
@@ -188,7 +279,10 @@ pub fn image(text: &str) -> Result<(), Invalid> {
         }
     }
     if tag.is_none() && digest.is_none() {
-        return Err(invalid("the image has no tag or digest, so what runs could change under you", 0..text.len()));
+        return Err(invalid(
+            "the image has no tag or digest, so what runs could change under you",
+            0..text.len(),
+        ));
     }
     Ok(())
 }

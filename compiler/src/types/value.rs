@@ -132,7 +132,11 @@ pub struct Object {
 impl Object {
     /// Where a field was set, if it was set in the source.
     pub fn stmt_span(&self, field: &str) -> Option<Span> {
-        self.stmts.iter().rev().find(|s| s.stmt.field.name == field).map(|s| s.stmt.span)
+        self.stmts
+            .iter()
+            .rev()
+            .find(|s| s.stmt.field.name == field)
+            .map(|s| s.stmt.span)
     }
 
     /// The span of the value of a field, falling back to the object's name.
@@ -150,7 +154,9 @@ impl Object {
         self.stmts
             .iter()
             .rev()
-            .find(|s| s.stmt.field.name == field && s.stmt.key.as_ref().is_some_and(|k| k.name == key))
+            .find(|s| {
+                s.stmt.field.name == field && s.stmt.key.as_ref().is_some_and(|k| k.name == key)
+            })
             .map(|s| s.stmt.span)
     }
 }

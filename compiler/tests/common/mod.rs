@@ -10,13 +10,20 @@ use hplc::resolve::fs::RealFs;
 use hplc::Compilation;
 
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("repo root")
+        .to_path_buf()
 }
 
 /// Compiles one environment of platform.hpl, which must have no errors.
 pub fn compile(env: Option<&str>) -> Compilation {
     let compilation = hplc::compile(&repo().join("platform.hpl"), env, &RealFs);
-    assert!(!compilation.has_errors(), "platform.hpl ({env:?}) has errors: {:#?}", compilation.diagnostics);
+    assert!(
+        !compilation.has_errors(),
+        "platform.hpl ({env:?}) has errors: {:#?}",
+        compilation.diagnostics
+    );
     compilation
 }
 
@@ -41,6 +48,11 @@ pub fn build(env: Option<&str>) -> Output {
 pub fn environments() -> Vec<(String, Option<String>)> {
     let compilation = hplc::compile(&repo().join("platform.hpl"), None, &RealFs);
     let mut envs = vec![("default".to_string(), None)];
-    envs.extend(compilation.envs.iter().map(|e| (e.clone(), Some(e.clone()))));
+    envs.extend(
+        compilation
+            .envs
+            .iter()
+            .map(|e| (e.clone(), Some(e.clone()))),
+    );
     envs
 }

@@ -35,7 +35,10 @@ impl Client {
             "initialize",
             json!({ "processId": null, "rootUri": root_uri, "capabilities": {}, "initializationOptions": options }),
         );
-        assert!(result.get("capabilities").is_some(), "initialize answered {result}");
+        assert!(
+            result.get("capabilities").is_some(),
+            "initialize answered {result}"
+        );
         client.notify("initialized", json!({}));
         client
     }
@@ -60,7 +63,13 @@ impl Client {
                 }
             }
         });
-        Client { child, stdin, incoming, next_id: 0, notifications: Vec::new() }
+        Client {
+            child,
+            stdin,
+            incoming,
+            next_id: 0,
+            notifications: Vec::new(),
+        }
     }
 
     pub fn send(&mut self, message: &Value) {
@@ -71,7 +80,10 @@ impl Client {
     pub fn send_raw(&mut self, body: &[u8]) {
         let mut frame = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
         frame.extend_from_slice(body);
-        self.stdin.write_all(&frame).and_then(|_| self.stdin.flush()).expect("the server reads its input");
+        self.stdin
+            .write_all(&frame)
+            .and_then(|_| self.stdin.flush())
+            .expect("the server reads its input");
     }
 
     pub fn notify(&mut self, method: &str, params: Value) {
@@ -89,7 +101,10 @@ impl Client {
     /// The result of a request; fails the test on an error response.
     pub fn request(&mut self, method: &str, params: Value) -> Value {
         let response = self.call(method, params);
-        assert!(response.get("error").is_none(), "{method} failed: {response}");
+        assert!(
+            response.get("error").is_none(),
+            "{method} failed: {response}"
+        );
         response["result"].clone()
     }
 
@@ -102,8 +117,10 @@ impl Client {
         }
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let message =
-                self.incoming.recv_timeout(left).unwrap_or_else(|_| panic!("no answer from hplc lsp within {TIMEOUT:?}"));
+            let message = self
+                .incoming
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no answer from hplc lsp within {TIMEOUT:?}"));
             if wanted(&message) {
                 return message;
             }
@@ -119,7 +136,10 @@ impl Client {
                 && m["params"]["uri"] == uri
                 && version.map_or(true, |v| m["params"]["version"] == v)
         });
-        message["params"]["diagnostics"].as_array().cloned().unwrap_or_default()
+        message["params"]["diagnostics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     pub fn open(&mut self, uri: &str, text: &str) {
@@ -130,7 +150,14 @@ impl Client {
     }
 
     /// Replaces the text between two positions.
-    pub fn edit(&mut self, uri: &str, version: i64, start: (u32, u32), end: (u32, u32), text: &str) {
+    pub fn edit(
+        &mut self,
+        uri: &str,
+        version: i64,
+        start: (u32, u32),
+        end: (u32, u32),
+        text: &str,
+    ) {
         let range = json!({ "start": { "line": start.0, "character": start.1 }, "end": { "line": end.0, "character": end.1 } });
         self.notify(
             "textDocument/didChange",
@@ -197,7 +224,11 @@ fn read_frame(reader: &mut impl BufRead) -> Option<Value> {
 /// The (line, UTF-16 column) of the `nth` occurrence of `needle`, plus
 /// `shift` characters on its line.
 pub fn position(text: &str, needle: &str, nth: usize, shift: usize) -> (u32, u32) {
-    let offset = text.match_indices(needle).nth(nth).unwrap_or_else(|| panic!("`{needle}` #{nth} is in the text")).0;
+    let offset = text
+        .match_indices(needle)
+        .nth(nth)
+        .unwrap_or_else(|| panic!("`{needle}` #{nth} is in the text"))
+        .0;
     let (line, column) = line_column(text, offset);
     (line, column + shift as u32)
 }

@@ -12,7 +12,11 @@ fn complete_after(test: &str, old: &str, new: &str) -> Vec<String> {
     let mut session = fixture::open_copy(test, &fixture::platform_text());
     let (before, after) = new.split_once('|').expect("a cursor in the new text");
     session.replace(2, old, 0, &format!("{before}{after}"));
-    let offset = session.text.find(&format!("{before}{after}")).expect("the new text") + before.len();
+    let offset = session
+        .text
+        .find(&format!("{before}{after}"))
+        .expect("the new text")
+        + before.len();
     let (line, character) = client::line_column(&session.text, offset);
     session.completion_labels(
         json!({ "textDocument": { "uri": session.uri }, "position": { "line": line, "character": character } }),
@@ -26,55 +30,128 @@ fn has(labels: &[String], wanted: &[&str]) -> bool {
 #[test]
 fn at_the_start_of_a_line_keywords_and_kinds() {
     let labels = complete_after("keywords", "\n// Node 1:", "\nno|\n// Node 1:");
-    assert!(has(&labels, &["use", "kind", "enum", "let", "env", "node", "namespace", "service", "postgres"]), "{labels:?}");
+    assert!(
+        has(
+            &labels,
+            &[
+                "use",
+                "kind",
+                "enum",
+                "let",
+                "env",
+                "node",
+                "namespace",
+                "service",
+                "postgres"
+            ]
+        ),
+        "{labels:?}"
+    );
     assert!(!labels.contains(&"health_data".to_string()), "{labels:?}");
 }
 
 #[test]
 fn in_a_body_the_fields_of_its_kind() {
-    let labels = complete_after("fields", "  role = \"system\"\n", "  role = \"system\"\n  bo|");
-    assert!(has(&labels, &["shape", "role", "boot_volume", "labels"]), "{labels:?}");
-    assert!(!labels.contains(&"namespace".to_string()), "a node has no namespace: {labels:?}");
+    let labels = complete_after(
+        "fields",
+        "  role = \"system\"\n",
+        "  role = \"system\"\n  bo|",
+    );
+    assert!(
+        has(&labels, &["shape", "role", "boot_volume", "labels"]),
+        "{labels:?}"
+    );
+    assert!(
+        !labels.contains(&"namespace".to_string()),
+        "a node has no namespace: {labels:?}"
+    );
 
     // A record in a field of kind type: `volume data = { ... }` is a volume.
-    let labels = complete_after("record", "volume data = { size = 30Gi,", "volume data = { size = 30Gi, cl|");
+    let labels = complete_after(
+        "record",
+        "volume data = { size = 30Gi,",
+        "volume data = { size = 30Gi, cl|",
+    );
     assert!(has(&labels, &["size", "class", "mount"]), "{labels:?}");
 }
 
 #[test]
 fn after_the_equals_names_of_the_right_type() {
-    let labels = complete_after("refs", "  namespace = health_data\n  cpu = 200m", "  namespace = hea|\n  cpu = 200m");
-    assert!(has(&labels, &["health_data", "health_api", "kube_system"]), "{labels:?}");
+    let labels = complete_after(
+        "refs",
+        "  namespace = health_data\n  cpu = 200m",
+        "  namespace = hea|\n  cpu = 200m",
+    );
     assert!(
-        !labels.iter().any(|l| l == "system" || l == "postgres_health" || l == "nightly_dump"),
+        has(&labels, &["health_data", "health_api", "kube_system"]),
+        "{labels:?}"
+    );
+    assert!(
+        !labels
+            .iter()
+            .any(|l| l == "system" || l == "postgres_health" || l == "nightly_dump"),
         "only namespaces: {labels:?}"
     );
 
-    let labels =
-        complete_after("enum", "namespace health_auth { pod_security = restricted }", "namespace health_auth { pod_security = |");
+    let labels = complete_after(
+        "enum",
+        "namespace health_auth { pod_security = restricted }",
+        "namespace health_auth { pod_security = |",
+    );
     assert_eq!(labels, ["privileged", "baseline", "restricted", "none"]);
 
     let labels = complete_after("let", "  backup = nightly_dump\n", "  backup = n|\n");
-    assert!(has(&labels, &["nightly_dump"]) && !labels.contains(&"pg_health_password".to_string()), "{labels:?}");
+    assert!(
+        has(&labels, &["nightly_dump"]) && !labels.contains(&"pg_health_password".to_string()),
+        "{labels:?}"
+    );
 
-    let labels = complete_after("list", "needs = [webauthn, jaeger_all_in_one]", "needs = [webauthn, |");
-    assert!(has(&labels, &["webauthn", "postgres_health", "jaeger_all_in_one"]), "{labels:?}");
-    assert!(!labels.contains(&"health_data".to_string()), "needs lists services: {labels:?}");
+    let labels = complete_after(
+        "list",
+        "needs = [webauthn, jaeger_all_in_one]",
+        "needs = [webauthn, |",
+    );
+    assert!(
+        has(
+            &labels,
+            &["webauthn", "postgres_health", "jaeger_all_in_one"]
+        ),
+        "{labels:?}"
+    );
+    assert!(
+        !labels.contains(&"health_data".to_string()),
+        "needs lists services: {labels:?}"
+    );
 }
 
 #[test]
 fn after_a_module_its_members_of_the_right_type() {
     let labels = complete_after("module", "  cloud = oci.eu_amsterdam_1", "  cloud = oci.|");
     assert!(has(&labels, &["eu_amsterdam_1"]), "{labels:?}");
-    assert!(!labels.iter().any(|l| l == "a1_flex" || l == "always_free_2025"), "only clouds: {labels:?}");
+    assert!(
+        !labels
+            .iter()
+            .any(|l| l == "a1_flex" || l == "always_free_2025"),
+        "only clouds: {labels:?}"
+    );
 }
 
 #[test]
 fn in_an_environment_instances_then_their_fields() {
     let old = "  health.trace_sampling = 10%\n}";
     let labels = complete_after("env", old, "  health.trace_sampling = 10%\n  post|\n}");
-    assert!(has(&labels, &["postgres_health", "health", "node"]), "{labels:?}");
-    let labels = complete_after("env-fields", old, "  health.trace_sampling = 10%\n  postgres_health.rep|\n}");
-    assert!(has(&labels, &["replicas", "cpu", "namespace"]), "{labels:?}");
+    assert!(
+        has(&labels, &["postgres_health", "health", "node"]),
+        "{labels:?}"
+    );
+    let labels = complete_after(
+        "env-fields",
+        old,
+        "  health.trace_sampling = 10%\n  postgres_health.rep|\n}",
+    );
+    assert!(
+        has(&labels, &["replicas", "cpu", "namespace"]),
+        "{labels:?}"
+    );
     assert!(!labels.contains(&"shape".to_string()), "{labels:?}");
 }

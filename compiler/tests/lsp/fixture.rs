@@ -10,7 +10,10 @@ use serde_json::{json, Value};
 use crate::client::{self, Client};
 
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().expect("the repository root exists")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .expect("the repository root exists")
 }
 
 pub fn platform_text() -> String {
@@ -54,11 +57,22 @@ pub struct Session {
 
 pub fn open(path: &Path, options: Value) -> Session {
     let text = std::fs::read_to_string(path).expect("the file is readable");
-    let mut client = Client::start(env!("CARGO_BIN_EXE_hplc"), path.parent().expect("a directory"), options);
+    let mut client = Client::start(
+        env!("CARGO_BIN_EXE_hplc"),
+        path.parent().expect("a directory"),
+        options,
+    );
     let uri = client::file_uri(path);
     client.open(&uri, &text);
     let opened = client.diagnostics(&uri, Some(1));
-    Session { client, path: path.to_path_buf(), uri, text, opened, _dir: None }
+    Session {
+        client,
+        path: path.to_path_buf(),
+        uri,
+        text,
+        opened,
+        _dir: None,
+    }
 }
 
 /// A server with `text` open as the platform.hpl of a directory of the
@@ -66,7 +80,10 @@ pub fn open(path: &Path, options: Value) -> Session {
 pub fn open_copy(test: &str, text: &str) -> Session {
     let dir = TempDir::new(test);
     let path = dir.write("platform.hpl", text);
-    Session { _dir: Some(dir), ..open(&path, json!({})) }
+    Session {
+        _dir: Some(dir),
+        ..open(&path, json!({}))
+    }
 }
 
 /// The repository's platform.hpl, open in the default environment.
@@ -83,13 +100,19 @@ impl Session {
     pub fn hover(&mut self, needle: &str, nth: usize, shift: usize) -> String {
         let params = self.at(needle, nth, shift);
         let result = self.client.request("textDocument/hover", params);
-        result["contents"]["value"].as_str().unwrap_or_else(|| panic!("a hover on `{needle}`: {result}")).to_string()
+        result["contents"]["value"]
+            .as_str()
+            .unwrap_or_else(|| panic!("a hover on `{needle}`: {result}"))
+            .to_string()
     }
 
     pub fn completion_labels(&mut self, params: Value) -> Vec<String> {
         let result = self.client.request("textDocument/completion", params);
         let items = result.as_array().cloned().unwrap_or_default();
-        items.iter().map(|i| i["label"].as_str().unwrap_or_default().to_string()).collect()
+        items
+            .iter()
+            .map(|i| i["label"].as_str().unwrap_or_default().to_string())
+            .collect()
     }
 
     /// Replaces `old` (its `nth` occurrence) with `new`, as the editor
@@ -97,7 +120,12 @@ impl Session {
     pub fn replace(&mut self, version: i64, old: &str, nth: usize, new: &str) -> Vec<Value> {
         let start = client::position(&self.text, old, nth, 0);
         let end = client::position(&self.text, old, nth, old.encode_utf16().count());
-        let offset = self.text.match_indices(old).nth(nth).expect("the text to replace is there").0;
+        let offset = self
+            .text
+            .match_indices(old)
+            .nth(nth)
+            .expect("the text to replace is there")
+            .0;
         self.text.replace_range(offset..offset + old.len(), new);
         let uri = self.uri.clone();
         self.client.edit(&uri, version, start, end, new);
@@ -143,12 +171,15 @@ pub fn stated_by_server(diagnostics: &[Value], text: &str) -> Vec<Stated> {
 /// `hplc check --diagnostic-format json` on a file, stated the same way.
 pub fn stated_by_cli(file: &Path, env: Option<&str>) -> Vec<Stated> {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hplc"));
-    command.args(["check", "--diagnostic-format", "json"]).arg(file);
+    command
+        .args(["check", "--diagnostic-format", "json"])
+        .arg(file);
     if let Some(env) = env {
         command.args(["--env", env]);
     }
     let output = command.output().expect("hplc check runs");
-    let document: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| json!({ "diagnostics": [] }));
+    let document: Value =
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|_| json!({ "diagnostics": [] }));
     let mut out: Vec<Stated> = document["diagnostics"]
         .as_array()
         .cloned()
@@ -159,8 +190,16 @@ pub fn stated_by_cli(file: &Path, env: Option<&str>) -> Vec<Stated> {
             if let Some(help) = d["help"].as_str().filter(|h| !h.is_empty()) {
                 message = format!("{message}\nhelp: {help}");
             }
-            let (line, column) = (d["line"].as_u64().unwrap_or_default(), d["column"].as_u64().unwrap_or_default());
-            (d["code"].as_str().unwrap_or_default().to_string(), message, line, column)
+            let (line, column) = (
+                d["line"].as_u64().unwrap_or_default(),
+                d["column"].as_u64().unwrap_or_default(),
+            );
+            (
+                d["code"].as_str().unwrap_or_default().to_string(),
+                message,
+                line,
+                column,
+            )
         })
         .collect();
     out.sort();

@@ -9,12 +9,18 @@ fn a_field_shows_its_type_and_its_value_in_the_active_environment() {
     let mut session = fixture::open_platform();
     let text = session.hover("replicas = 2 ..= 3", 0, 1);
     assert!(text.contains("replicas: range[int]"), "{text}");
-    assert!(text.contains("Value of `health_api_server` in environment `default`: `2 ..= 3`"), "{text}");
+    assert!(
+        text.contains("Value of `health_api_server` in environment `default`: `2 ..= 3`"),
+        "{text}"
+    );
 
     let path = fixture::repo().join("platform.hpl");
     let mut production = fixture::open(&path, json!({ "env": "production" }));
     let text = production.hover("replicas = 2 ..= 3", 0, 1);
-    assert!(text.contains("in environment `production`: `2 ..= 10` (set by the environment)"), "{text}");
+    assert!(
+        text.contains("in environment `production`: `2 ..= 10` (set by the environment)"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -23,10 +29,19 @@ fn a_node_shows_its_allocatable_and_how_full_it_is() {
     let text = session.hover("node system {", 0, "node ".len());
     assert!(text.contains("node system"), "{text}");
     // 000 §1.2: a 2-OCPU A1 node keeps 1830m and 11064Mi for pods.
-    let cpu = text.lines().find(|l| l.starts_with("| CPU |")).unwrap_or_else(|| panic!("a CPU row: {text}"));
+    let cpu = text
+        .lines()
+        .find(|l| l.starts_with("| CPU |"))
+        .unwrap_or_else(|| panic!("a CPU row: {text}"));
     assert!(cpu.contains("| 1830m |") && cpu.ends_with("% |"), "{cpu}");
-    assert!(text.contains("| memory |") && text.contains("| 11064Mi |"), "{text}");
-    assert!(text.contains("Replicas here:") && text.contains("prometheus_server"), "{text}");
+    assert!(
+        text.contains("| memory |") && text.contains("| 11064Mi |"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Replicas here:") && text.contains("prometheus_server"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -45,7 +60,10 @@ fn a_kind_shows_its_fields_and_a_reference_what_it_names() {
     assert!(text.contains("kind a1_flex: shape"), "{text}");
 
     let text = session.hover("boot_volume = 80G", 0, 1);
-    assert!(text.contains("boot_volume: memory") && text.contains(": `80G`"), "{text}");
+    assert!(
+        text.contains("boot_volume: memory") && text.contains(": `80G`"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -38,11 +38,23 @@ pub fn run(args: Args) -> u8 {
 
 /// Generates the files of a compiled platform and writes (or compares) them.
 fn generate(args: &Args, compilation: &hplc::Compilation) -> u8 {
-    let (Some(platform), Some(graph), Some(plan)) = (&compilation.model, &compilation.graph, &compilation.plan) else {
+    let (Some(platform), Some(graph), Some(plan)) =
+        (&compilation.model, &compilation.graph, &compilation.plan)
+    else {
         return EXIT_ERRORS;
     };
-    let root_dir = args.target.file.parent().unwrap_or(std::path::Path::new(""));
-    let context = emit::Context { platform, graph, plan, sources: &compilation.sources, root_dir };
+    let root_dir = args
+        .target
+        .file
+        .parent()
+        .unwrap_or(std::path::Path::new(""));
+    let context = emit::Context {
+        platform,
+        graph,
+        plan,
+        sources: &compilation.sources,
+        root_dir,
+    };
     let generated = emit::generate(&context);
     let code = deliver(args, &generated);
     // As with the compilation: the process is about to exit.
@@ -54,18 +66,31 @@ fn deliver(args: &Args, generated: &emit::Output) -> u8 {
     if args.check {
         let differences = output::diff(generated, &args.out);
         if differences.is_empty() {
-            eprintln!("{}: up to date ({} files)", args.out.display(), generated.files.len());
+            eprintln!(
+                "{}: up to date ({} files)",
+                args.out.display(),
+                generated.files.len()
+            );
             return EXIT_OK;
         }
         for line in &differences {
             println!("{line}");
         }
-        eprintln!("hplc: {} differs from a fresh build of {} in {} files", args.out.display(), args.target.file.display(), differences.len());
+        eprintln!(
+            "hplc: {} differs from a fresh build of {} in {} files",
+            args.out.display(),
+            args.target.file.display(),
+            differences.len()
+        );
         return EXIT_ERRORS;
     }
     match output::write(generated, &args.out) {
         Ok(()) => {
-            eprintln!("wrote {} files to {}", generated.files.len(), args.out.display());
+            eprintln!(
+                "wrote {} files to {}",
+                generated.files.len(),
+                args.out.display()
+            );
             EXIT_OK
         }
         Err(error) => {

@@ -13,7 +13,12 @@ pub struct Args {
 pub fn run(args: Args) -> u8 {
     let Some(text) = args.code else {
         for code in Code::ALL {
-            println!("{}  {:<8} {}", code.as_str(), code.severity().as_str(), code.title());
+            println!(
+                "{}  {:<8} {}",
+                code.as_str(),
+                code.severity().as_str(),
+                code.title()
+            );
         }
         return EXIT_OK;
     };

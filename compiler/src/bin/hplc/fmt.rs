@@ -20,7 +20,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    let roots = if args.files.is_empty() { vec![PathBuf::from(".")] } else { args.files.clone() };
+    let roots = if args.files.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.files.clone()
+    };
     let mut files = Vec::new();
     for root in &roots {
         if root.is_dir() {
@@ -47,7 +51,11 @@ pub fn run(args: Args) -> u8 {
                 return EXIT_USAGE;
             }
         };
-        let file = sources.add(path.display().to_string(), Some(path.clone()), text.as_str().into());
+        let file = sources.add(
+            path.display().to_string(),
+            Some(path.clone()),
+            text.as_str().into(),
+        );
         match hplc::fmt::format(file, &text) {
             Err(diagnostics) => errors.extend(diagnostics),
             Ok(formatted) if formatted != text => {
@@ -74,7 +82,11 @@ pub fn run(args: Args) -> u8 {
         }
     }
     if args.check && !unformatted.is_empty() {
-        eprintln!("hplc: {} of {} files are not formatted; run `hplc fmt`", unformatted.len(), files.len());
+        eprintln!(
+            "hplc: {} of {} files are not formatted; run `hplc fmt`",
+            unformatted.len(),
+            files.len()
+        );
         return EXIT_ERRORS;
     }
     EXIT_OK
@@ -83,16 +95,26 @@ pub fn run(args: Args) -> u8 {
 const IGNORE_FILE: &str = ".hplignore";
 
 fn find_hpl(dir: &Path, found: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut paths: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
     paths.sort();
     for path in paths {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if path.is_dir() {
             // A directory holding `.hplignore` (deliberately broken inputs,
             // say) is not searched.
             let ignored = path.join(IGNORE_FILE).is_file();
-            if !(ignored || name.starts_with('.') || name == "target" || name == "out" || name == "node_modules") {
+            if !(ignored
+                || name.starts_with('.')
+                || name == "target"
+                || name == "out"
+                || name == "node_modules")
+            {
                 find_hpl(&path, found);
             }
         } else if name.ends_with(".hpl") {

@@ -1,6 +1,5 @@
 //! `hplc graph`: the service dependency graph as dot or Mermaid.
 
-
 use crate::report::{self as diagnostics, EXIT_ERRORS, EXIT_OK};
 
 #[derive(Copy, Clone, Debug, clap::ValueEnum)]

@@ -18,8 +18,10 @@ use clap::{Parser, Subcommand};
 /// Terraform and Grafana files, and refuses platforms that cannot work.
 #[derive(Parser)]
 #[command(name = "hplc", version, about, long_about = None, propagate_version = true)]
-#[command(after_help = "Exit status: 0 success, 1 errors in the platform, 2 usage or I/O problems.\n\
-                        Run `hplc explain E0101` to read about a diagnostic code.")]
+#[command(
+    after_help = "Exit status: 0 success, 1 errors in the platform, 2 usage or I/O problems.\n\
+                        Run `hplc explain E0101` to read about a diagnostic code."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -49,15 +51,17 @@ const STACK_BYTES: usize = 256 * 1024 * 1024;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let worker = std::thread::Builder::new().stack_size(STACK_BYTES).spawn(move || match cli.command {
-        Command::Build(args) => build::run(args),
-        Command::Check(args) => check::run(args),
-        Command::Plan(args) => plan::run(args),
-        Command::Graph(args) => graph::run(args),
-        Command::Fmt(args) => fmt::run(args),
-        Command::Explain(args) => explain::run(args),
-        Command::Lsp(args) => lsp::run(args),
-    });
+    let worker = std::thread::Builder::new()
+        .stack_size(STACK_BYTES)
+        .spawn(move || match cli.command {
+            Command::Build(args) => build::run(args),
+            Command::Check(args) => check::run(args),
+            Command::Plan(args) => plan::run(args),
+            Command::Graph(args) => graph::run(args),
+            Command::Fmt(args) => fmt::run(args),
+            Command::Explain(args) => explain::run(args),
+            Command::Lsp(args) => lsp::run(args),
+        });
     match worker.map(|w| w.join()) {
         Ok(Ok(code)) => ExitCode::from(code),
         _ => ExitCode::from(report::EXIT_USAGE),

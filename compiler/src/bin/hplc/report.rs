@@ -39,7 +39,9 @@ pub struct Options {
 
 /// Prints the diagnostics; returns whether any is an error.
 pub fn print(diagnostics: &[Diagnostic], sources: &SourceMap, options: Options) -> bool {
-    let has_errors = diagnostics.iter().any(|d| d.severity() == hplc::diagnostics::Severity::Error);
+    let has_errors = diagnostics
+        .iter()
+        .any(|d| d.severity() == hplc::diagnostics::Severity::Error);
     match options.diagnostic_format {
         Format::Json => {
             let _ = std::io::stdout().write_all(render::json(diagnostics, sources).as_bytes());
@@ -48,7 +50,9 @@ pub fn print(diagnostics: &[Diagnostic], sources: &SourceMap, options: Options) 
             let colour = match options.color {
                 Colour::Always => true,
                 Colour::Never => false,
-                Colour::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+                Colour::Auto => {
+                    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                }
             };
             let style = if colour { Style::Colour } else { Style::Plain };
             let mut err = std::io::stderr().lock();
@@ -67,9 +71,16 @@ pub fn require_file(path: &std::path::Path) -> Result<(), u8> {
         return Ok(());
     }
     if path.is_dir() {
-        eprintln!("hplc: {} is a directory; name the platform file (e.g. {}/platform.hpl)", path.display(), path.display());
+        eprintln!(
+            "hplc: {} is a directory; name the platform file (e.g. {}/platform.hpl)",
+            path.display(),
+            path.display()
+        );
     } else {
-        eprintln!("hplc: {}: no such file (hplc reads platform.hpl in the current directory by default)", path.display());
+        eprintln!(
+            "hplc: {}: no such file (hplc reads platform.hpl in the current directory by default)",
+            path.display()
+        );
     }
     Err(EXIT_USAGE)
 }
@@ -97,7 +108,11 @@ pub struct Target {
 /// and whether it had errors, or the exit code when the file is missing.
 pub fn compile(target: &Target, options: Options) -> Result<(hplc::Compilation, bool), u8> {
     require_file(&target.file)?;
-    let compilation = hplc::compile(&target.file, target.env.as_deref(), &hplc::resolve::fs::RealFs);
+    let compilation = hplc::compile(
+        &target.file,
+        target.env.as_deref(),
+        &hplc::resolve::fs::RealFs,
+    );
     let failed = print(&compilation.diagnostics, &compilation.sources, options);
     Ok((compilation, failed))
 }

@@ -22,8 +22,19 @@ pub fn dashboards(context: &Context, namespace: &str, dashboards: &[(&str, Dashb
         .iter()
         .map(|(slug, dashboard)| {
             let json = serde_json::to_string(dashboard).expect("dashboards serialise") + "\n";
-            let meta = metadata(context, format!("grafana-dashboard-{slug}"), Some(namespace), &[SIDECAR_LABEL], context.platform.span);
-            object("v1", "ConfigMap", meta, [("data", map([(format!("{slug}.json"), s(json))]))])
+            let meta = metadata(
+                context,
+                format!("grafana-dashboard-{slug}"),
+                Some(namespace),
+                &[SIDECAR_LABEL],
+                context.platform.span,
+            );
+            object(
+                "v1",
+                "ConfigMap",
+                meta,
+                [("data", map([(format!("{slug}.json"), s(json))]))],
+            )
         })
         .collect();
     documents(&objects)

@@ -18,7 +18,9 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
-use super::schema::{DataSourceRef, FieldConfig, FieldDefaults, GridPos, Panel, Step, Target, Thresholds};
+use super::schema::{
+    DataSourceRef, FieldConfig, FieldDefaults, GridPos, Panel, Step, Target, Thresholds,
+};
 
 pub const COLUMNS: u8 = 24;
 
@@ -101,7 +103,10 @@ impl Spec {
             description: String::new(),
             unit: "short".into(),
             queries: Vec::new(),
-            thresholds: vec![Step { color: "green", value: None }],
+            thresholds: vec![Step {
+                color: "green",
+                value: None,
+            }],
             min: None,
             max: None,
             text: String::new(),
@@ -110,7 +115,10 @@ impl Spec {
     }
 
     pub fn query(mut self, expr: impl Into<String>, legend: impl Into<String>) -> Spec {
-        self.queries.push(Query { expr: expr.into(), legend: legend.into() });
+        self.queries.push(Query {
+            expr: expr.into(),
+            legend: legend.into(),
+        });
         self
     }
 
@@ -126,7 +134,10 @@ impl Spec {
 
     /// Adds a threshold step; steps must come in ascending order.
     pub fn threshold(mut self, color: &'static str, value: f64) -> Spec {
-        self.thresholds.push(Step { color, value: Some(value) });
+        self.thresholds.push(Step {
+            color,
+            value: Some(value),
+        });
         self
     }
 
@@ -203,7 +214,12 @@ impl Grid {
             kind: "row",
             title,
             description: String::new(),
-            grid_pos: GridPos { h: 1, w: COLUMNS, x: 0, y: self.y },
+            grid_pos: GridPos {
+                h: 1,
+                w: COLUMNS,
+                x: 0,
+                y: self.y,
+            },
             datasource: None,
             targets: Vec::new(),
             field_config: None,
@@ -265,9 +281,18 @@ impl Grid {
         let mut x = 0u8;
         for (i, (spec, w, _)) in line.into_iter().enumerate() {
             // The spare columns go out evenly; the last panel takes the rest.
-            let extra = if i as u8 == count - 1 { spare - (spare / count) * (count - 1) } else { spare / count };
+            let extra = if i as u8 == count - 1 {
+                spare - (spare / count) * (count - 1)
+            } else {
+                spare / count
+            };
             let w = w + extra;
-            let grid_pos = GridPos { h: height, w, x, y: self.y };
+            let grid_pos = GridPos {
+                h: height,
+                w,
+                x,
+                y: self.y,
+            };
             let panel = self.panel(spec, grid_pos);
             self.sink().push(panel);
             x += w;
@@ -309,7 +334,10 @@ impl Grid {
     /// The id of `key`: its hash in 1..=999999, the next free number on a
     /// collision. A key used twice is a bug in a dashboard.
     fn id(&mut self, key: &str) -> u32 {
-        assert!(self.keys.insert(key.to_string()), "two panels with the key {key}");
+        assert!(
+            self.keys.insert(key.to_string()),
+            "two panels with the key {key}"
+        );
         let mut id = stable_id(key);
         while !self.ids.insert(id) {
             id = id % 999_999 + 1;
@@ -342,7 +370,11 @@ fn field_config(spec: &Spec) -> FieldConfig {
     // Time series draw their thresholds as lines: there they are plan and
     // alert numbers to compare the curve with, not colours of the curve.
     let custom = (spec.chart == Chart::Timeseries).then(|| {
-        let mode = if spec.thresholds.len() > 1 { "line" } else { "off" };
+        let mode = if spec.thresholds.len() > 1 {
+            "line"
+        } else {
+            "off"
+        };
         json!({ "thresholdsStyle": { "mode": mode }, "fillOpacity": 10, "showPoints": "never" })
     });
     FieldConfig {
@@ -350,7 +382,10 @@ fn field_config(spec: &Spec) -> FieldConfig {
             unit: spec.unit.clone(),
             min: spec.min,
             max: spec.max,
-            thresholds: Thresholds { mode: "absolute", steps: spec.thresholds.clone() },
+            thresholds: Thresholds {
+                mode: "absolute",
+                steps: spec.thresholds.clone(),
+            },
             custom,
         },
         overrides: Vec::new(),
@@ -372,7 +407,9 @@ fn options(spec: &Spec) -> Value {
             "orientation": "auto",
             "textMode": "auto"
         }),
-        Chart::Gauge => json!({ "reduceOptions": last, "showThresholdLabels": false, "showThresholdMarkers": true }),
+        Chart::Gauge => {
+            json!({ "reduceOptions": last, "showThresholdLabels": false, "showThresholdMarkers": true })
+        }
         Chart::Table => json!({ "showHeader": true, "cellHeight": "sm" }),
         Chart::Text => json!({ "mode": "markdown", "content": spec.text }),
     }
@@ -383,7 +420,10 @@ mod tests {
     use super::*;
 
     fn grid() -> Grid {
-        Grid::new(DataSourceRef { kind: "prometheus", uid: "prometheus" })
+        Grid::new(DataSourceRef {
+            kind: "prometheus",
+            uid: "prometheus",
+        })
     }
 
     #[test]
@@ -398,8 +438,22 @@ mod tests {
         let boxes: Vec<GridPos> = panels.iter().map(|p| p.grid_pos).collect();
         // The row, three time series of 8 on one line, then two of 8 and
         // the stat of 4, widened together to fill the second line.
-        assert_eq!(boxes[0], GridPos { h: 1, w: 24, x: 0, y: 0 });
-        assert_eq!(boxes[1..4].iter().map(|b| (b.x, b.w, b.y)).collect::<Vec<_>>(), vec![(0, 8, 1), (8, 8, 1), (16, 8, 1)]);
+        assert_eq!(
+            boxes[0],
+            GridPos {
+                h: 1,
+                w: 24,
+                x: 0,
+                y: 0
+            }
+        );
+        assert_eq!(
+            boxes[1..4]
+                .iter()
+                .map(|b| (b.x, b.w, b.y))
+                .collect::<Vec<_>>(),
+            vec![(0, 8, 1), (8, 8, 1), (16, 8, 1)]
+        );
         let last_line: Vec<(u8, u8)> = boxes[4..].iter().map(|b| (b.x, b.w)).collect();
         assert_eq!(last_line.iter().map(|(_, w)| *w as u32).sum::<u32>(), 24);
         assert!(boxes[4..].iter().all(|b| b.y == 9 && b.h == 8));

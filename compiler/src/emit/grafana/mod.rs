@@ -20,13 +20,29 @@ pub fn emit(context: &Context, output: &mut Output) {
         let json = serde_json::to_string_pretty(dashboard).expect("dashboards serialise") + "\n";
         output.add(format!("grafana/dashboards/{slug}.json"), json);
     }
-    output.add("grafana/provisioning/datasources/datasources.yaml", provisioning::datasources(context));
-    output.add("grafana/provisioning/dashboards/dashboards.yaml", provisioning::dashboards(context));
+    output.add(
+        "grafana/provisioning/datasources/datasources.yaml",
+        provisioning::datasources(context),
+    );
+    output.add(
+        "grafana/provisioning/dashboards/dashboards.yaml",
+        provisioning::dashboards(context),
+    );
     // The Kubernetes side lives with the scraper, which loads the rules and
     // runs beside Grafana.
-    let Some(scraper) = context.platform.services.iter().find(|svc| svc.scraper && !svc.managed) else { return };
+    let Some(scraper) = context
+        .platform
+        .services
+        .iter()
+        .find(|svc| svc.scraper && !svc.managed)
+    else {
+        return;
+    };
     let namespace = &context.platform.namespace_of(scraper).k8s_name;
-    output.add(format!("k8s/{namespace}/grafana-dashboards.yaml"), configmaps::dashboards(context, namespace, &dashboards));
+    output.add(
+        format!("k8s/{namespace}/grafana-dashboards.yaml"),
+        configmaps::dashboards(context, namespace, &dashboards),
+    );
     if let Some(rules) = rules::prometheus_rules(context, namespace) {
         output.add(format!("k8s/{namespace}/prometheus-rules.yaml"), rules);
     }
@@ -35,5 +51,8 @@ pub fn emit(context: &Context, output: &mut Output) {
 /// `prometheus` -> `Prometheus`.
 pub fn capitalize(word: &str) -> String {
     let mut chars = word.chars();
-    chars.next().map(|first| first.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+    chars
+        .next()
+        .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
 }

@@ -17,7 +17,11 @@ pub const TARGET_PLACEHOLDER: &str = "$target";
 /// `namespace="health-data", service="postgres-health"`: the series scraped
 /// from the Kubernetes Service that carries the service's metrics.
 pub fn target(platform: &Platform, service: &Service) -> String {
-    format!("namespace=\"{}\", service=\"{}\"", platform.namespace_of(service).k8s_name, scraped_service(service))
+    format!(
+        "namespace=\"{}\", service=\"{}\"",
+        platform.namespace_of(service).k8s_name,
+        scraped_service(service)
+    )
 }
 
 /// The Kubernetes Service Prometheus scrapes: the service's own, except for
@@ -34,18 +38,32 @@ fn scraped_service(service: &Service) -> String {
 /// The labels hplc gives the series it records and the alerts it raises
 /// for a service: its namespace and its name.
 pub fn identity(platform: &Platform, service: &Service) -> Vec<(String, String)> {
-    vec![("namespace".into(), platform.namespace_of(service).k8s_name.clone()), ("service".into(), service.k8s_name.clone())]
+    vec![
+        (
+            "namespace".into(),
+            platform.namespace_of(service).k8s_name.clone(),
+        ),
+        ("service".into(), service.k8s_name.clone()),
+    ]
 }
 
 /// [`identity`] as matchers: `namespace="health-system", service="ingress-nginx"`.
 pub fn named(platform: &Platform, service: &Service) -> String {
-    identity(platform, service).iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect::<Vec<_>>().join(", ")
+    identity(platform, service)
+        .iter()
+        .map(|(k, v)| format!("{k}=\"{v}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `namespace="health-data", container="postgres-health"`: the series of the
 /// service's main container.
 pub fn container(platform: &Platform, service: &Service) -> String {
-    format!("namespace=\"{}\", container=\"{}\"", platform.namespace_of(service).k8s_name, service.k8s_name)
+    format!(
+        "namespace=\"{}\", container=\"{}\"",
+        platform.namespace_of(service).k8s_name,
+        service.k8s_name
+    )
 }
 
 /// An expression of the stdlib with `$target` replaced by the service's
@@ -64,11 +82,20 @@ pub fn rule_window(platform: &Platform) -> String {
 /// Milliseconds as a PromQL duration in the largest unit that states them
 /// exactly: `1m`, `15s`, `1h30m` is written `90m`.
 pub fn duration(ms: i64) -> String {
-    const UNITS: [(&str, i64); 5] = [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1)];
+    const UNITS: [(&str, i64); 5] = [
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1_000),
+        ("ms", 1),
+    ];
     if ms <= 0 {
         return "0s".into();
     }
-    let (unit, size) = UNITS.iter().find(|(_, size)| ms % size == 0).expect("1 ms divides every duration");
+    let (unit, size) = UNITS
+        .iter()
+        .find(|(_, size)| ms % size == 0)
+        .expect("1 ms divides every duration");
     format!("{}{unit}", ms / size)
 }
 
@@ -105,7 +132,10 @@ pub fn cores(millis: i64) -> String {
 /// A Kubernetes label key as kube-state-metrics exports it:
 /// `hplc.dev/node` -> `label_hplc_dev_node`.
 pub fn kube_label(key: &str) -> String {
-    let sanitized: String = key.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    let sanitized: String = key
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
     format!("label_{sanitized}")
 }
 

@@ -61,7 +61,12 @@ pub enum NodeSeries {
 }
 
 impl NodeSeries {
-    const ALL: [NodeSeries; 4] = [NodeSeries::CpuUsage, NodeSeries::CpuRequests, NodeSeries::MemoryUsage, NodeSeries::MemoryRequests];
+    const ALL: [NodeSeries; 4] = [
+        NodeSeries::CpuUsage,
+        NodeSeries::CpuRequests,
+        NodeSeries::MemoryUsage,
+        NodeSeries::MemoryRequests,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -76,10 +81,20 @@ impl NodeSeries {
     /// its node), then renamed to the source's node by its label.
     fn expr(self, window: &str) -> String {
         let by_node = match self {
-            NodeSeries::CpuUsage => format!("sum by (node) ({} {PODS_ON_NODES})", cpu_usage("container!=\"\"", window)),
-            NodeSeries::MemoryUsage => format!("sum by (node) ({} {PODS_ON_NODES})", memory_usage("container!=\"\"")),
-            NodeSeries::CpuRequests => "sum by (node) (kube_pod_container_resource_requests{resource=\"cpu\"})".into(),
-            NodeSeries::MemoryRequests => "sum by (node) (kube_pod_container_resource_requests{resource=\"memory\"})".into(),
+            NodeSeries::CpuUsage => format!(
+                "sum by (node) ({} {PODS_ON_NODES})",
+                cpu_usage("container!=\"\"", window)
+            ),
+            NodeSeries::MemoryUsage => format!(
+                "sum by (node) ({} {PODS_ON_NODES})",
+                memory_usage("container!=\"\"")
+            ),
+            NodeSeries::CpuRequests => {
+                "sum by (node) (kube_pod_container_resource_requests{resource=\"cpu\"})".into()
+            }
+            NodeSeries::MemoryRequests => {
+                "sum by (node) (kube_pod_container_resource_requests{resource=\"memory\"})".into()
+            }
         };
         let label = kube_label(NODE_LABEL);
         format!("sum by ({label}) ({by_node} * on (node) group_left ({label}) max by (node, {label}) (kube_node_labels))")
@@ -87,7 +102,8 @@ impl NodeSeries {
 }
 
 /// Moves a per-pod series onto the pod's node.
-const PODS_ON_NODES: &str = "* on (namespace, pod) group_left (node) max by (namespace, pod, node) (kube_pod_info)";
+const PODS_ON_NODES: &str =
+    "* on (namespace, pod) group_left (node) max by (namespace, pod, node) (kube_pod_info)";
 
 /// The rule groups of one PrometheusRule: the platform's own (`namespace`
 /// is `None`), or those of the services of one namespace.
@@ -117,7 +133,10 @@ pub fn rule_sets<'a>(context: &Context<'a>) -> Vec<RuleSet<'a>> {
                 annotations: Vec::new(),
             })
             .collect();
-        own.push(Group { name: "hplc.nodes".into(), rules });
+        own.push(Group {
+            name: "hplc.nodes".into(),
+            rules,
+        });
     }
     let mut alerts: Vec<Rule> = Vec::new();
     if let Some(monitoring) = &platform.monitoring {
@@ -125,25 +144,51 @@ pub fn rule_sets<'a>(context: &Context<'a>) -> Vec<RuleSet<'a>> {
     }
     alerts.extend(platform.alerts.iter().map(|a| declared(context, a, None)));
     if !alerts.is_empty() {
-        own.push(Group { name: format!("{}.platform", platform.name), rules: alerts });
+        own.push(Group {
+            name: format!("{}.platform", platform.name),
+            rules: alerts,
+        });
     }
-    let mut sets = vec![RuleSet { namespace: None, groups: own }];
+    let mut sets = vec![RuleSet {
+        namespace: None,
+        groups: own,
+    }];
 
     // Which services Prometheus scrapes, found in one pass over the edges.
     let mut scraped = vec![false; platform.services.len()];
-    for edge in context.graph.edges.iter().filter(|e| e.kind == EdgeKind::Scrape) {
+    for edge in context
+        .graph
+        .edges
+        .iter()
+        .filter(|e| e.kind == EdgeKind::Scrape)
+    {
         scraped[edge.to] = true;
     }
     let mut by_namespace: Vec<Vec<usize>> = vec![Vec::new(); platform.namespaces.len()];
-    for (id, service) in platform.services.iter().enumerate().filter(|(_, svc)| !svc.managed) {
+    for (id, service) in platform
+        .services
+        .iter()
+        .enumerate()
+        .filter(|(_, svc)| !svc.managed)
+    {
         by_namespace[service.namespace].push(id);
     }
-    for (namespace, ids) in by_namespace.iter().enumerate().filter(|(_, ids)| !ids.is_empty()) {
+    for (namespace, ids) in by_namespace
+        .iter()
+        .enumerate()
+        .filter(|(_, ids)| !ids.is_empty())
+    {
         let k8s_name = platform.namespaces[namespace].k8s_name.as_str();
         let mut groups = Vec::new();
-        let red: Vec<Rule> = ids.iter().flat_map(|id| red_rules(platform, &platform.services[*id])).collect();
+        let red: Vec<Rule> = ids
+            .iter()
+            .flat_map(|id| red_rules(platform, &platform.services[*id]))
+            .collect();
         if !red.is_empty() {
-            groups.push(Group { name: format!("hplc.red.{k8s_name}"), rules: red });
+            groups.push(Group {
+                name: format!("hplc.red.{k8s_name}"),
+                rules: red,
+            });
         }
         for &id in ids {
             let service = &platform.services[id];
@@ -151,12 +196,23 @@ pub fn rule_sets<'a>(context: &Context<'a>) -> Vec<RuleSet<'a>> {
             if let Some(monitoring) = &platform.monitoring {
                 rules.extend(seed_alerts(context, monitoring, service, scraped[id]));
             }
-            rules.extend(service.alerts.iter().map(|a| declared(context, a, Some(service))));
+            rules.extend(
+                service
+                    .alerts
+                    .iter()
+                    .map(|a| declared(context, a, Some(service))),
+            );
             if !rules.is_empty() {
-                groups.push(Group { name: service.k8s_name.clone(), rules });
+                groups.push(Group {
+                    name: service.k8s_name.clone(),
+                    rules,
+                });
             }
         }
-        sets.push(RuleSet { namespace: Some(k8s_name), groups });
+        sets.push(RuleSet {
+            namespace: Some(k8s_name),
+            groups,
+        });
     }
     sets.retain(|set| !set.groups.is_empty());
     sets
@@ -178,16 +234,30 @@ pub fn prometheus_rules(context: &Context, namespace: &str) -> Option<String> {
                 None => base.clone(),
                 Some(services) => format!("{base}-{services}"),
             };
-            let meta = metadata(context, name, Some(namespace), &[("role", Cow::Borrowed("alert-rules"))], platform.span);
+            let meta = metadata(
+                context,
+                name,
+                Some(namespace),
+                &[("role", Cow::Borrowed("alert-rules"))],
+                platform.span,
+            );
             let spec = map([("groups", list(set.groups.iter().map(group_value)))]);
-            object("monitoring.coreos.com/v1", "PrometheusRule", meta, [("spec", spec)])
+            object(
+                "monitoring.coreos.com/v1",
+                "PrometheusRule",
+                meta,
+                [("spec", spec)],
+            )
         })
         .collect();
     Some(documents(&objects))
 }
 
 fn group_value(group: &Group) -> Value<'_> {
-    map([("name", s(&group.name)), ("rules", list(group.rules.iter().map(rule_value)))])
+    map([
+        ("name", s(&group.name)),
+        ("rules", list(group.rules.iter().map(rule_value))),
+    ])
 }
 
 fn rule_value(rule: &Rule) -> Value<'_> {
@@ -210,19 +280,40 @@ fn rule_value(rule: &Rule) -> Value<'_> {
 /// Request, error and latency series of an HTTP service, under the names
 /// of [`red_series`].
 fn red_rules(platform: &Platform, service: &Service) -> Vec<Rule> {
-    let Some(http) = &service.http_metrics else { return Vec::new() };
+    let Some(http) = &service.http_metrics else {
+        return Vec::new();
+    };
     let window = rule_window(platform);
     let target = target(platform, service);
     let by = "sum by (namespace)";
     // The series are labelled with the service's name, which is not always
     // the Service scraped (an ingress controller's metrics Service).
     let labels = promql::identity(platform, service);
-    let record =
-        |name: String, expr: String| Rule { kind: "record", name, expr, for_ms: 0, labels: labels.clone(), annotations: Vec::new() };
-    let errors_selector = if http.errors_where.is_empty() { target.clone() } else { format!("{}, {target}", http.errors_where) };
+    let record = |name: String, expr: String| Rule {
+        kind: "record",
+        name,
+        expr,
+        for_ms: 0,
+        labels: labels.clone(),
+        annotations: Vec::new(),
+    };
+    let errors_selector = if http.errors_where.is_empty() {
+        target.clone()
+    } else {
+        format!("{}, {target}", http.errors_where)
+    };
     let mut rules = vec![
-        record(red_series(platform, "requests"), format!("{by} (rate({}{{{target}}}[{window}]))", http.requests)),
-        record(red_series(platform, "errors"), format!("{by} (rate({}{{{errors_selector}}}[{window}]))", http.errors)),
+        record(
+            red_series(platform, "requests"),
+            format!("{by} (rate({}{{{target}}}[{window}]))", http.requests),
+        ),
+        record(
+            red_series(platform, "errors"),
+            format!(
+                "{by} (rate({}{{{errors_selector}}}[{window}]))",
+                http.errors
+            ),
+        ),
     ];
     if !http.latency.is_empty() {
         let scale = if http.latency_in_ms { " / 1000" } else { "" };
@@ -237,7 +328,12 @@ fn red_rules(platform: &Platform, service: &Service) -> Vec<Rule> {
 }
 
 /// The seed's alerts (000 §7.1) that apply to one service.
-fn seed_alerts(context: &Context, monitoring: &Monitoring, service: &Service, scraped: bool) -> Vec<Rule> {
+fn seed_alerts(
+    context: &Context,
+    monitoring: &Monitoring,
+    service: &Service,
+    scraped: bool,
+) -> Vec<Rule> {
     let platform = context.platform;
     let window = rule_window(platform);
     let selector = container(platform, service);
@@ -246,11 +342,27 @@ fn seed_alerts(context: &Context, monitoring: &Monitoring, service: &Service, sc
     if service.cpu.limit > 0 {
         let t = &monitoring.cpu;
         let limit = promql::cores(service.cpu.limit);
-        rules.push(seed_rule(context, t, "ContainerCpuHigh", service, service.cpu_span, SeedRule {
-            expr: format!("max by (namespace, pod) ({}) / {limit} > {}", cpu_usage(&selector, &window), promql::ratio(t.above)),
-            summary: format!("{name} uses more than {} of its CPU limit ({limit} cores)", promql::percent(t.above)),
-            description: "{{ $labels.pod }} has used {{ $value | humanizePercentage }} of its CPU limit".into(),
-        }));
+        rules.push(seed_rule(
+            context,
+            t,
+            "ContainerCpuHigh",
+            service,
+            service.cpu_span,
+            SeedRule {
+                expr: format!(
+                    "max by (namespace, pod) ({}) / {limit} > {}",
+                    cpu_usage(&selector, &window),
+                    promql::ratio(t.above)
+                ),
+                summary: format!(
+                    "{name} uses more than {} of its CPU limit ({limit} cores)",
+                    promql::percent(t.above)
+                ),
+                description:
+                    "{{ $labels.pod }} has used {{ $value | humanizePercentage }} of its CPU limit"
+                        .into(),
+            },
+        ));
     }
     if service.memory.limit > 0 {
         let t = &monitoring.memory;
@@ -278,7 +390,10 @@ fn seed_alerts(context: &Context, monitoring: &Monitoring, service: &Service, sc
         let t = &monitoring.volume;
         let namespace = &platform.namespace_of(service).k8s_name;
         // StatefulSet claims are named <template>-<statefulset>-<ordinal>.
-        let claims = format!("namespace=\"{namespace}\", persistentvolumeclaim=~\"{}-{}-[0-9]+\"", volume.name, service.k8s_name);
+        let claims = format!(
+            "namespace=\"{namespace}\", persistentvolumeclaim=~\"{}-{}-[0-9]+\"",
+            volume.name, service.k8s_name
+        );
         rules.push(seed_rule(context, t, "VolumeNearlyFull", service, volume.span, SeedRule {
             expr: format!(
                 "max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes{{{claims}}} / kubelet_volume_stats_capacity_bytes{{{claims}}}) > {}",
@@ -289,11 +404,21 @@ fn seed_alerts(context: &Context, monitoring: &Monitoring, service: &Service, sc
         }));
     }
     let t = &monitoring.down;
-    rules.push(seed_rule(context, t, "ServiceDown", service, service.span, SeedRule {
-        expr: down_expr(context, service, scraped),
-        summary: format!("{name} has no replica up"),
-        description: format!("no replica of {name} has answered for {}", promql::duration(t.for_ms)),
-    }));
+    rules.push(seed_rule(
+        context,
+        t,
+        "ServiceDown",
+        service,
+        service.span,
+        SeedRule {
+            expr: down_expr(context, service, scraped),
+            summary: format!("{name} has no replica up"),
+            description: format!(
+                "no replica of {name} has answered for {}",
+                promql::duration(t.for_ms)
+            ),
+        },
+    ));
     rules
 }
 
@@ -313,7 +438,10 @@ fn down_expr(context: &Context, service: &Service, scraped: bool) -> String {
     } else {
         ("kube_deployment_status_replicas_available", "deployment")
     };
-    format!("{metric}{{namespace=\"{namespace}\", {label}=\"{}\"}} == 0", service.k8s_name)
+    format!(
+        "{metric}{{namespace=\"{namespace}\", {label}=\"{}\"}} == 0",
+        service.k8s_name
+    )
 }
 
 /// Node-local volumes live on the nodes' boot volumes, which kubelet's
@@ -323,9 +451,18 @@ fn node_disk(context: &Context, monitoring: &Monitoring) -> Option<Rule> {
     let local: Vec<String> = platform
         .services
         .iter()
-        .flat_map(|svc| svc.volumes.iter().filter(|v| v.class.node_local).map(move |v| format!("{}.{}", svc.name, v.name)))
+        .flat_map(|svc| {
+            svc.volumes
+                .iter()
+                .filter(|v| v.class.node_local)
+                .map(move |v| format!("{}.{}", svc.name, v.name))
+        })
         .collect();
-    let first = platform.services.iter().flat_map(|svc| &svc.volumes).find(|v| v.class.node_local)?;
+    let first = platform
+        .services
+        .iter()
+        .flat_map(|svc| &svc.volumes)
+        .find(|v| v.class.node_local)?;
     let t = &monitoring.volume;
     let root = promql::ROOT_FILESYSTEM;
     let mut rule = Rule {
@@ -358,14 +495,24 @@ struct SeedRule {
     description: String,
 }
 
-fn seed_rule(context: &Context, t: &AlertThreshold, name: &str, service: &Service, span: Span, rule: SeedRule) -> Rule {
+fn seed_rule(
+    context: &Context,
+    t: &AlertThreshold,
+    name: &str,
+    service: &Service,
+    span: Span,
+    rule: SeedRule,
+) -> Rule {
     let mut r = Rule {
         kind: "alert",
         name: name.to_string(),
         expr: rule.expr,
         for_ms: t.for_ms,
         labels: service_labels(context.platform, service, &t.severity),
-        annotations: vec![("summary".into(), rule.summary), ("description".into(), rule.description)],
+        annotations: vec![
+            ("summary".into(), rule.summary),
+            ("description".into(), rule.description),
+        ],
     };
     annotate(context, &mut r, &t.runbook, span);
     r
@@ -376,8 +523,14 @@ fn seed_rule(context: &Context, t: &AlertThreshold, name: &str, service: &Servic
 fn declared(context: &Context, alert: &Alert, service: Option<&Service>) -> Rule {
     let platform = context.platform;
     let (expr, labels) = match service {
-        Some(svc) => (promql::expand(&alert.expr, platform, svc), service_labels(platform, svc, &alert.severity)),
-        None => (alert.expr.clone(), vec![("severity".into(), alert.severity.clone())]),
+        Some(svc) => (
+            promql::expand(&alert.expr, platform, svc),
+            service_labels(platform, svc, &alert.severity),
+        ),
+        None => (
+            alert.expr.clone(),
+            vec![("severity".into(), alert.severity.clone())],
+        ),
     };
     let mut rule = Rule {
         kind: "alert",
@@ -400,9 +553,11 @@ fn service_labels(platform: &Platform, service: &Service, severity: &str) -> Vec
 /// The runbook, when there is one, and the `.hpl` line the rule comes from.
 fn annotate(context: &Context, rule: &mut Rule, runbook: &str, span: Span) {
     if !runbook.is_empty() {
-        rule.annotations.push(("runbook_url".into(), runbook.to_string()));
+        rule.annotations
+            .push(("runbook_url".into(), runbook.to_string()));
     }
-    rule.annotations.push(("source".into(), context.origin(span)));
+    rule.annotations
+        .push(("source".into(), context.origin(span)));
 }
 
 /// `queue_backlog` -> `QueueBacklog`: Prometheus' naming of alerts.
@@ -415,6 +570,9 @@ mod tests {
     #[test]
     fn alert_names_are_camel_case() {
         assert_eq!(super::camel_case("queue_backlog"), "QueueBacklog");
-        assert_eq!(super::camel_case("database_connection_failures"), "DatabaseConnectionFailures");
+        assert_eq!(
+            super::camel_case("database_connection_failures"),
+            "DatabaseConnectionFailures"
+        );
     }
 }

@@ -40,7 +40,10 @@ pub fn job_name(service: &Service) -> String {
     format!("{}-backup", service.k8s_name)
 }
 
-pub fn job_labels<'a>(context: &Context<'a>, service: &Service) -> Vec<(&'static str, Cow<'a, str>)> {
+pub fn job_labels<'a>(
+    context: &Context<'a>,
+    service: &Service,
+) -> Vec<(&'static str, Cow<'a, str>)> {
     vec![
         (labels::NAME, Cow::Owned(job_name(service))),
         (labels::COMPONENT, Cow::Borrowed("backup")),
@@ -72,7 +75,10 @@ fn script_container<'a>(
         ("command", list([s("sh"), s("-c"), s(script)])),
         ("env", list(env)),
         ("volumeMounts", list(mounts)),
-        ("securityContext", pod::container_security(run_as, true, &[])),
+        (
+            "securityContext",
+            pod::container_security(run_as, true, &[]),
+        ),
     ])
 }
 
@@ -80,14 +86,35 @@ fn script_container<'a>(
 pub fn objects<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
     let platform = context.platform;
     let service = &platform.services[id];
-    let Some(backup) = &service.backup else { return Vec::new() };
+    let Some(backup) = &service.backup else {
+        return Vec::new();
+    };
     let namespace = &platform.namespace_of(service).k8s_name;
     let name = job_name(service);
     let job_labels = job_labels(context, service);
-    let meta = || metadata(context, name.clone(), Some(namespace), &job_labels, backup.span);
-    let account = object("v1", "ServiceAccount", meta(), [("automountServiceAccountToken", b(false))]);
+    let meta = || {
+        metadata(
+            context,
+            name.clone(),
+            Some(namespace),
+            &job_labels,
+            backup.span,
+        )
+    };
+    let account = object(
+        "v1",
+        "ServiceAccount",
+        meta(),
+        [("automountServiceAccountToken", b(false))],
+    );
     let pod = map([
-        ("metadata", map([("labels", map(job_labels.iter().map(|(k, v)| (*k, s(v.clone())))))])),
+        (
+            "metadata",
+            map([(
+                "labels",
+                map(job_labels.iter().map(|(k, v)| (*k, s(v.clone())))),
+            )]),
+        ),
         ("spec", pod_spec(service, backup, name.clone())),
     ]);
     let job = map([("backoffLimit", n(2)), ("template", pod)]);
@@ -98,25 +125,49 @@ pub fn objects<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
         ("concurrencyPolicy", s("Forbid")),
         ("jobTemplate", map([("spec", job)])),
     ]);
-    vec![account, object("batch/v1", "CronJob", meta(), [("spec", spec)])]
+    vec![
+        account,
+        object("batch/v1", "CronJob", meta(), [("spec", spec)]),
+    ]
 }
 
 fn pod_spec<'a>(service: &'a Service, backup: &'a Backup, account: String) -> Value<'a> {
     let port = service.ports.values().next().copied().unwrap_or_default();
     // The server's own credentials, then libpq's variables built from them.
-    let mut dump_env: Vec<Value> = service.secrets.iter().map(|(k, v)| pod::secret_env(k, v)).collect();
+    let mut dump_env: Vec<Value> = service
+        .secrets
+        .iter()
+        .map(|(k, v)| pod::secret_env(k, v))
+        .collect();
     dump_env.extend([
         // The server's Service, in the job's own namespace.
         env("PGHOST", &service.k8s_name),
         env("PGPORT", port.to_string()),
-        env("PGUSER", service.env.get("POSTGRES_USER").map_or("postgres", String::as_str)),
+        env(
+            "PGUSER",
+            service
+                .env
+                .get("POSTGRES_USER")
+                .map_or("postgres", String::as_str),
+        ),
     ]);
     if service.secrets.contains_key("POSTGRES_PASSWORD") {
         dump_env.push(env("PGPASSWORD", "$(POSTGRES_PASSWORD)"));
     }
     // The server's image: pg_dump of the same major version.
-    let dump = script_container("dump", &service.image, DUMP_SCRIPT, dump_env, vec![mount("backup", "/backup")], service.run_as);
-    let mut upload_env: Vec<Value> = backup.secrets.iter().map(|(k, v)| pod::secret_env(k, v)).collect();
+    let dump = script_container(
+        "dump",
+        &service.image,
+        DUMP_SCRIPT,
+        dump_env,
+        vec![mount("backup", "/backup")],
+        service.run_as,
+    );
+    let mut upload_env: Vec<Value> = backup
+        .secrets
+        .iter()
+        .map(|(k, v)| pod::secret_env(k, v))
+        .collect();
     upload_env.extend([
         env("BUCKET", &backup.bucket),
         env("PREFIX", &service.k8s_name),
@@ -125,7 +176,14 @@ fn pod_spec<'a>(service: &'a Service, backup: &'a Backup, account: String) -> Va
         env("MC_CONFIG_DIR", "/tmp/mc"),
     ]);
     let mounts = vec![mount("backup", "/backup"), mount("tmp", "/tmp")];
-    let upload = script_container("upload", &backup.uploader, UPLOAD_SCRIPT, upload_env, mounts, service.run_as);
+    let upload = script_container(
+        "upload",
+        &backup.uploader,
+        UPLOAD_SCRIPT,
+        upload_env,
+        mounts,
+        service.run_as,
+    );
     map([
         ("serviceAccountName", s(account)),
         ("automountServiceAccountToken", b(false)),
@@ -157,10 +215,24 @@ pub fn velero_schedules<'a>(context: &Context<'a>) -> Vec<(&'a str, Value<'a>)> 
         .iter()
         .map(|backup| {
             let part_of = [(labels::PART_OF, labels::part_of(platform))];
-            let meta = metadata(context, &backup.k8s_name, Some(VELERO_NAMESPACE), &part_of, backup.span);
+            let meta = metadata(
+                context,
+                &backup.k8s_name,
+                Some(VELERO_NAMESPACE),
+                &part_of,
+                backup.span,
+            );
             let mut template: Vec<(&str, Value)> = vec![("includedNamespaces", list([s("*")]))];
             if !backup.exclude.is_empty() {
-                template.push(("excludedNamespaces", list(backup.exclude.iter().map(|n| s(&platform.namespaces[*n].k8s_name)))));
+                template.push((
+                    "excludedNamespaces",
+                    list(
+                        backup
+                            .exclude
+                            .iter()
+                            .map(|n| s(&platform.namespaces[*n].k8s_name)),
+                    ),
+                ));
             }
             template.extend([
                 ("includeClusterResources", b(true)),
@@ -168,8 +240,14 @@ pub fn velero_schedules<'a>(context: &Context<'a>) -> Vec<(&'a str, Value<'a>)> 
                 ("storageLocation", s(&backup.bucket)),
                 ("ttl", s(quantity::go_hours(backup.keep_ms))),
             ]);
-            let spec = map([("schedule", s(&backup.schedule)), ("template", map(template))]);
-            (backup.k8s_name.as_str(), object("velero.io/v1", "Schedule", meta, [("spec", spec)]))
+            let spec = map([
+                ("schedule", s(&backup.schedule)),
+                ("template", map(template)),
+            ]);
+            (
+                backup.k8s_name.as_str(),
+                object("velero.io/v1", "Schedule", meta, [("spec", spec)]),
+            )
         })
         .collect()
 }

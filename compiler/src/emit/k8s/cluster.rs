@@ -21,14 +21,20 @@ pub fn namespaces<'a>(context: &Context<'a>) -> Vec<Value<'a>> {
         .filter(|n| !n.managed)
         .map(|namespace| {
             // The safety checks refuse a namespace without a level.
-            let level: Cow<str> = Cow::Borrowed(namespace.pod_security.as_deref().unwrap_or("restricted"));
+            let level: Cow<str> =
+                Cow::Borrowed(namespace.pod_security.as_deref().unwrap_or("restricted"));
             let labels = [
                 (labels::PART_OF, part_of.clone()),
                 ("pod-security.kubernetes.io/enforce", level.clone()),
                 ("pod-security.kubernetes.io/audit", level.clone()),
                 ("pod-security.kubernetes.io/warn", level),
             ];
-            object("v1", "Namespace", metadata(context, &namespace.k8s_name, None, &labels, namespace.span), [])
+            object(
+                "v1",
+                "Namespace",
+                metadata(context, &namespace.k8s_name, None, &labels, namespace.span),
+                [],
+            )
         })
         .collect()
 }
@@ -40,7 +46,9 @@ pub fn storage_classes<'a>(context: &Context<'a>) -> Vec<Value<'a>> {
     let mut classes: BTreeMap<&str, &StorageClass> = BTreeMap::new();
     for service in platform.services.iter().filter(|s| !s.managed) {
         for volume in service.volumes.iter().filter(|v| v.class.node_local) {
-            classes.entry(volume.class.name.as_str()).or_insert(&volume.class);
+            classes
+                .entry(volume.class.name.as_str())
+                .or_insert(&volume.class);
         }
     }
     let part_of = [(labels::PART_OF, labels::part_of(platform))];
@@ -48,11 +56,16 @@ pub fn storage_classes<'a>(context: &Context<'a>) -> Vec<Value<'a>> {
         .values()
         .map(|class| {
             let meta = metadata(context, &class.name, None, &part_of, class.provenance.span);
-            object("storage.k8s.io/v1", "StorageClass", meta, [
-                ("provisioner", s(&class.provisioner)),
-                ("reclaimPolicy", s("Delete")),
-                ("volumeBindingMode", s("WaitForFirstConsumer")),
-            ])
+            object(
+                "storage.k8s.io/v1",
+                "StorageClass",
+                meta,
+                [
+                    ("provisioner", s(&class.provisioner)),
+                    ("reclaimPolicy", s("Delete")),
+                    ("volumeBindingMode", s("WaitForFirstConsumer")),
+                ],
+            )
         })
         .collect()
 }

@@ -20,7 +20,11 @@ pub type Files<'a> = BTreeMap<&'a str, Cow<'a, str>>;
 /// scraper's can be megabytes).
 pub fn files<'a>(context: &Context<'a>, id: ServiceId) -> Files<'a> {
     let service = &context.platform.services[id];
-    let mut files: Files = service.config.iter().map(|(k, v)| (k.as_str(), Cow::Borrowed(v.as_str()))).collect();
+    let mut files: Files = service
+        .config
+        .iter()
+        .map(|(k, v)| (k.as_str(), Cow::Borrowed(v.as_str())))
+        .collect();
     if let Some(bootstrap) = gateway::envoy_bootstrap(context, id) {
         files.insert(gateway::BOOTSTRAP_FILE, Cow::Owned(bootstrap));
     }
@@ -50,6 +54,17 @@ pub fn config_map<'a>(context: &Context<'a>, id: ServiceId, files: Files<'a>) ->
         return None;
     }
     let namespace = &platform.namespace_of(service).k8s_name;
-    let meta = metadata(context, labels::config_map(service), Some(namespace), &labels::of(platform, service), service.span);
-    Some(object("v1", "ConfigMap", meta, [("data", map(files.into_iter().map(|(k, v)| (k, s(v)))))]))
+    let meta = metadata(
+        context,
+        labels::config_map(service),
+        Some(namespace),
+        &labels::of(platform, service),
+        service.span,
+    );
+    Some(object(
+        "v1",
+        "ConfigMap",
+        meta,
+        [("data", map(files.into_iter().map(|(k, v)| (k, s(v)))))],
+    ))
 }

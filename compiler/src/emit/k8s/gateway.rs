@@ -12,7 +12,8 @@ use crate::model::{Platform, Route, ServiceId};
 pub const BOOTSTRAP_FILE: &str = "envoy.yaml";
 
 const HCM: &str = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
-const JWT_AUTHN: &str = "type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication";
+const JWT_AUTHN: &str =
+    "type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication";
 const ROUTER: &str = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router";
 /// Upstream connection timeout and how long fetched signing keys are kept.
 const CONNECT_TIMEOUT: &str = "5s";
@@ -27,7 +28,11 @@ struct Upstream {
 
 fn upstream(platform: &Platform, service: ServiceId, port: &str) -> Option<Upstream> {
     let target = &platform.services[service];
-    let (port_name, number) = if port.is_empty() { target.ports.first()? } else { target.ports.get_key_value(port)? };
+    let (port_name, number) = if port.is_empty() {
+        target.ports.first()?
+    } else {
+        target.ports.get_key_value(port)?
+    };
     let namespace = &platform.namespace_of(target).k8s_name;
     Some(Upstream {
         cluster: format!("{}-{}", target.k8s_name, crate::model::k8s_name(port_name)),
@@ -39,12 +44,21 @@ fn upstream(platform: &Platform, service: ServiceId, port: &str) -> Option<Upstr
 /// Longest prefix first: Envoy takes the first route that matches.
 fn ordered(routes: &[Route]) -> Vec<&Route> {
     let mut routes: Vec<&Route> = routes.iter().collect();
-    routes.sort_by(|a, b| b.prefix.len().cmp(&a.prefix.len()).then_with(|| a.prefix.cmp(&b.prefix)).then_with(|| a.name.cmp(&b.name)));
+    routes.sort_by(|a, b| {
+        b.prefix
+            .len()
+            .cmp(&a.prefix.len())
+            .then_with(|| a.prefix.cmp(&b.prefix))
+            .then_with(|| a.name.cmp(&b.name))
+    });
     routes
 }
 
 fn socket<'a>(address: impl Into<std::borrow::Cow<'a, str>>, port: u16) -> Value<'a> {
-    map([("socket_address", map([("address", s(address)), ("port_value", n(i64::from(port)))]))])
+    map([(
+        "socket_address",
+        map([("address", s(address)), ("port_value", n(i64::from(port)))]),
+    )])
 }
 
 /// The bootstrap of a service with `routes`; `None` for every other.
@@ -55,7 +69,10 @@ pub fn envoy_bootstrap(context: &Context, id: ServiceId) -> Option<String> {
         return None;
     }
     let admin_port = service.ports.get(&service.metrics_port).copied();
-    let (_, listen_port) = service.ports.iter().find(|(name, _)| **name != service.metrics_port)?;
+    let (_, listen_port) = service
+        .ports
+        .iter()
+        .find(|(name, _)| **name != service.metrics_port)?;
     let routes = ordered(&service.routes);
 
     let mut upstreams: Vec<Upstream> = Vec::new();
@@ -66,7 +83,9 @@ pub fn envoy_bootstrap(context: &Context, id: ServiceId) -> Option<String> {
     };
     let mut route_entries = Vec::new();
     for route in &routes {
-        let Some(u) = upstream(platform, route.service, &route.port) else { continue };
+        let Some(u) = upstream(platform, route.service, &route.port) else {
+            continue;
+        };
         route_entries.push(map([
             ("name", s(&route.name)),
             ("match", map([("prefix", s(&route.prefix))])),
@@ -87,7 +106,14 @@ pub fn envoy_bootstrap(context: &Context, id: ServiceId) -> Option<String> {
             fields.push((
                 "remote_jwks",
                 map([
-                    ("http_uri", map([("uri", s(uri)), ("cluster", s(keys.cluster.clone())), ("timeout", s(CONNECT_TIMEOUT))])),
+                    (
+                        "http_uri",
+                        map([
+                            ("uri", s(uri)),
+                            ("cluster", s(keys.cluster.clone())),
+                            ("timeout", s(CONNECT_TIMEOUT)),
+                        ]),
+                    ),
                     ("cache_duration", s(JWKS_CACHE)),
                 ]),
             ));
@@ -96,7 +122,8 @@ pub fn envoy_bootstrap(context: &Context, id: ServiceId) -> Option<String> {
             // One rule per route, in route order; a route that needs no
             // token has a rule without `requires`.
             let rules = routes.iter().map(|route| {
-                let mut rule: Vec<(&str, Value)> = vec![("match", map([("prefix", s(&route.prefix))]))];
+                let mut rule: Vec<(&str, Value)> =
+                    vec![("match", map([("prefix", s(&route.prefix))]))];
                 if route.authenticated {
                     rule.push(("requires", map([("provider_name", s(provider))])));
                 }
@@ -106,13 +133,20 @@ pub fn envoy_bootstrap(context: &Context, id: ServiceId) -> Option<String> {
                 ("name", s("envoy.filters.http.jwt_authn")),
                 (
                     "typed_config",
-                    map([("@type", s(JWT_AUTHN)), ("providers", map([(provider, map(fields))])), ("rules", list(rules))]),
+                    map([
+                        ("@type", s(JWT_AUTHN)),
+                        ("providers", map([(provider, map(fields))])),
+                        ("rules", list(rules)),
+                    ]),
                 ),
             ]));
             add(keys);
         }
     }
-    http_filters.push(map([("name", s("envoy.filters.http.router")), ("typed_config", map([("@type", s(ROUTER))]))]));
+    http_filters.push(map([
+        ("name", s("envoy.filters.http.router")),
+        ("typed_config", map([("@type", s(ROUTER))])),
+    ]));
 
     let manager = map([
         ("@type", s(HCM)),
@@ -123,7 +157,11 @@ pub fn envoy_bootstrap(context: &Context, id: ServiceId) -> Option<String> {
                 ("name", s(&service.k8s_name)),
                 (
                     "virtual_hosts",
-                    list([map([("name", s(&service.k8s_name)), ("domains", list([s("*")])), ("routes", list(route_entries))])]),
+                    list([map([
+                        ("name", s(&service.k8s_name)),
+                        ("domains", list([s("*")])),
+                        ("routes", list(route_entries)),
+                    ])]),
                 ),
             ]),
         ),
@@ -136,7 +174,10 @@ pub fn envoy_bootstrap(context: &Context, id: ServiceId) -> Option<String> {
             "filter_chains",
             list([map([(
                 "filters",
-                list([map([("name", s("envoy.filters.network.http_connection_manager")), ("typed_config", manager)])]),
+                list([map([
+                    ("name", s("envoy.filters.network.http_connection_manager")),
+                    ("typed_config", manager),
+                ])]),
             )])]),
         ),
     ]);
@@ -149,7 +190,16 @@ pub fn envoy_bootstrap(context: &Context, id: ServiceId) -> Option<String> {
                 "load_assignment",
                 map([
                     ("cluster_name", s(u.cluster.clone())),
-                    ("endpoints", list([map([("lb_endpoints", list([map([("endpoint", map([("address", socket(&u.host, u.port))]))])]))])])),
+                    (
+                        "endpoints",
+                        list([map([(
+                            "lb_endpoints",
+                            list([map([(
+                                "endpoint",
+                                map([("address", socket(&u.host, u.port))]),
+                            )])]),
+                        )])]),
+                    ),
                 ]),
             ),
         ])
@@ -158,7 +208,13 @@ pub fn envoy_bootstrap(context: &Context, id: ServiceId) -> Option<String> {
     if let Some(port) = admin_port {
         bootstrap.push(("admin", map([("address", socket("0.0.0.0", port))])));
     }
-    bootstrap.push(("static_resources", map([("listeners", list([listener])), ("clusters", list(clusters))])));
+    bootstrap.push((
+        "static_resources",
+        map([
+            ("listeners", list([listener])),
+            ("clusters", list(clusters)),
+        ]),
+    ));
     Some(format!(
         "# Envoy bootstrap generated by hplc from {} (`routes`, `jwt`).\n{}",
         context.origin(service.span),

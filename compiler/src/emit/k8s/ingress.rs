@@ -12,7 +12,10 @@ use crate::model::{Platform, Service, ServiceId};
 /// The ingress controller that serves the platform's Ingresses: the first
 /// one declared.
 pub fn controller(platform: &Platform) -> Option<&Service> {
-    platform.services.iter().find(|s| s.ingress_controller && !s.managed)
+    platform
+        .services
+        .iter()
+        .find(|s| s.ingress_controller && !s.managed)
 }
 
 pub fn issuer_name(platform: &Platform) -> String {
@@ -20,7 +23,11 @@ pub fn issuer_name(platform: &Platform) -> String {
 }
 
 fn tls_secret(service: &Service, endpoint: &str) -> String {
-    format!("{}-{}-tls", service.k8s_name, crate::model::k8s_name(endpoint))
+    format!(
+        "{}-{}-tls",
+        service.k8s_name,
+        crate::model::k8s_name(endpoint)
+    )
 }
 
 pub fn ingress_class<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value<'a>> {
@@ -29,32 +36,82 @@ pub fn ingress_class<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value<'
     if !service.ingress_controller || service.ingress_class.is_empty() {
         return None;
     }
-    let meta = metadata(context, &service.ingress_class, None, &labels::of(platform, service), service.span);
-    Some(object("networking.k8s.io/v1", "IngressClass", meta, [("spec", map([("controller", s(&service.ingress_class_controller))]))]))
+    let meta = metadata(
+        context,
+        &service.ingress_class,
+        None,
+        &labels::of(platform, service),
+        service.span,
+    );
+    Some(object(
+        "networking.k8s.io/v1",
+        "IngressClass",
+        meta,
+        [(
+            "spec",
+            map([("controller", s(&service.ingress_class_controller))]),
+        )],
+    ))
 }
 
 /// The Ingress of a service with public endpoints, for the class of
 /// `controller` ([`controller`], found once for every service).
-pub fn ingress<'a>(context: &Context<'a>, controller: Option<&Service>, id: ServiceId) -> Option<Value<'a>> {
+pub fn ingress<'a>(
+    context: &Context<'a>,
+    controller: Option<&Service>,
+    id: ServiceId,
+) -> Option<Value<'a>> {
     let platform = context.platform;
     let service = &platform.services[id];
     let first = service.expose.first()?;
     let namespace = &platform.namespace_of(service).k8s_name;
-    let mut meta = metadata(context, &service.k8s_name, Some(namespace), &labels::of(platform, service), first.span);
+    let mut meta = metadata(
+        context,
+        &service.k8s_name,
+        Some(namespace),
+        &labels::of(platform, service),
+        first.span,
+    );
     let tls: Vec<Value> = service
         .expose
         .iter()
         .filter(|e| e.tls)
-        .map(|e| map([("hosts", list([s(&e.host)])), ("secretName", s(tls_secret(service, &e.name)))]))
+        .map(|e| {
+            map([
+                ("hosts", list([s(&e.host)])),
+                ("secretName", s(tls_secret(service, &e.name))),
+            ])
+        })
         .collect();
     if !tls.is_empty() {
-        annotate(&mut meta, "cert-manager.io/cluster-issuer", issuer_name(platform));
+        annotate(
+            &mut meta,
+            "cert-manager.io/cluster-issuer",
+            issuer_name(platform),
+        );
     }
     let rules = service.expose.iter().filter_map(|e| {
-        let port = if e.port.is_empty() { service.ports.keys().next()? } else { &e.port };
-        let backend = map([("service", map([("name", s(&service.k8s_name)), ("port", map([("name", s(labels::port(port)))]))]))]);
-        let path = map([("path", s(&e.path)), ("pathType", s("Prefix")), ("backend", backend)]);
-        Some(map([("host", s(&e.host)), ("http", map([("paths", list([path]))]))]))
+        let port = if e.port.is_empty() {
+            service.ports.keys().next()?
+        } else {
+            &e.port
+        };
+        let backend = map([(
+            "service",
+            map([
+                ("name", s(&service.k8s_name)),
+                ("port", map([("name", s(labels::port(port)))])),
+            ]),
+        )]);
+        let path = map([
+            ("path", s(&e.path)),
+            ("pathType", s("Prefix")),
+            ("backend", backend),
+        ]);
+        Some(map([
+            ("host", s(&e.host)),
+            ("http", map([("paths", list([path]))])),
+        ]))
     });
     let mut spec: Vec<(&str, Value)> = Vec::new();
     if let Some(class) = controller.filter(|c| !c.ingress_class.is_empty()) {
@@ -64,7 +121,12 @@ pub fn ingress<'a>(context: &Context<'a>, controller: Option<&Service>, id: Serv
         spec.push(("tls", list(tls)));
     }
     spec.push(("rules", list(rules)));
-    Some(object("networking.k8s.io/v1", "Ingress", meta, [("spec", map(spec))]))
+    Some(object(
+        "networking.k8s.io/v1",
+        "Ingress",
+        meta,
+        [("spec", map(spec))],
+    ))
 }
 
 /// The ACME ClusterIssuer, when any endpoint asks for TLS. It proves
@@ -72,11 +134,21 @@ pub fn ingress<'a>(context: &Context<'a>, controller: Option<&Service>, id: Serv
 /// controller; its account key is a Secret cert-manager creates itself.
 pub fn cluster_issuer<'a>(context: &Context<'a>) -> Option<Value<'a>> {
     let platform = context.platform;
-    if !platform.services.iter().any(|s| !s.managed && s.expose.iter().any(|e| e.tls)) {
+    if !platform
+        .services
+        .iter()
+        .any(|s| !s.managed && s.expose.iter().any(|e| e.tls))
+    {
         return None;
     }
     let name = issuer_name(platform);
-    let meta = metadata(context, name.clone(), None, &[(labels::PART_OF, labels::part_of(platform))], platform.span);
+    let meta = metadata(
+        context,
+        name.clone(),
+        None,
+        &[(labels::PART_OF, labels::part_of(platform))],
+        platform.span,
+    );
     let http01 = match controller(platform).filter(|c| !c.ingress_class.is_empty()) {
         Some(c) => map([("ingress", map([("ingressClassName", s(&c.ingress_class))]))]),
         None => map([("ingress", empty_map())]),
@@ -85,7 +157,15 @@ pub fn cluster_issuer<'a>(context: &Context<'a>) -> Option<Value<'a>> {
     if !platform.acme_email.is_empty() {
         acme.push(("email", s(&platform.acme_email)));
     }
-    acme.push(("privateKeySecretRef", map([("name", s(format!("{name}-account-key")))])));
+    acme.push((
+        "privateKeySecretRef",
+        map([("name", s(format!("{name}-account-key")))]),
+    ));
     acme.push(("solvers", list([map([("http01", http01)])])));
-    Some(object("cert-manager.io/v1", "ClusterIssuer", meta, [("spec", map([("acme", map(acme))]))]))
+    Some(object(
+        "cert-manager.io/v1",
+        "ClusterIssuer",
+        meta,
+        [("spec", map([("acme", map(acme))]))],
+    ))
 }

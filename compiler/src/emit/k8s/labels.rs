@@ -24,7 +24,11 @@ pub const NAMESPACE_NAME: &str = "kubernetes.io/metadata.name";
 
 /// Labels of every object of a service (and of its pods).
 pub fn of<'a>(platform: &'a Platform, service: &'a Service) -> Vec<(&'static str, Cow<'a, str>)> {
-    vec![(NAME, Cow::Borrowed(&service.k8s_name)), (COMPONENT, dashed(&service.kind)), (PART_OF, part_of(platform))]
+    vec![
+        (NAME, Cow::Borrowed(&service.k8s_name)),
+        (COMPONENT, dashed(&service.kind)),
+        (PART_OF, part_of(platform)),
+    ]
 }
 
 /// The `app.kubernetes.io/part-of` of everything the platform deploys.

@@ -44,39 +44,86 @@ struct Shared<'a> {
 
 pub fn emit(context: &Context, output: &mut Output) {
     let platform = context.platform;
-    add(output, "k8s/cluster/namespaces.yaml", &cluster::namespaces(context));
-    add(output, "k8s/cluster/storage-classes.yaml", &cluster::storage_classes(context));
-    add(output, "k8s/cluster/cluster-issuer.yaml", &ingress::cluster_issuer(context).into_iter().collect::<Vec<_>>());
-    let shared = Shared { nodes: Nodes::new(context), controller: ingress::controller(platform) };
-    let services: Vec<ServiceId> = (0..platform.services.len()).filter(|id| !platform.services[*id].managed).collect();
+    add(
+        output,
+        "k8s/cluster/namespaces.yaml",
+        &cluster::namespaces(context),
+    );
+    add(
+        output,
+        "k8s/cluster/storage-classes.yaml",
+        &cluster::storage_classes(context),
+    );
+    add(
+        output,
+        "k8s/cluster/cluster-issuer.yaml",
+        &ingress::cluster_issuer(context)
+            .into_iter()
+            .collect::<Vec<_>>(),
+    );
+    let shared = Shared {
+        nodes: Nodes::new(context),
+        controller: ingress::controller(platform),
+    };
+    let services: Vec<ServiceId> = (0..platform.services.len())
+        .filter(|id| !platform.services[*id].managed)
+        .collect();
     // The services' files are most of the output and independent of each
     // other: they are written on every core, the network policies beside
     // them. The files go into a sorted map, so the output is the same
     // whatever finishes first.
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
     let (service_files, policies) = std::thread::scope(|scope| {
         let handles: Vec<_> = services
             .chunks(services.len().div_ceil(workers).max(1))
-            .map(|ids| scope.spawn(|| ids.iter().map(|&id| service_file(context, &shared, id)).collect::<Vec<_>>()))
+            .map(|ids| {
+                scope.spawn(|| {
+                    ids.iter()
+                        .map(|&id| service_file(context, &shared, id))
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
         let policies: Vec<(String, String)> = network::by_namespace(context)
             .into_iter()
-            .map(|(namespace, policies)| (format!("k8s/{namespace}/network-policies.yaml"), documents(&policies)))
+            .map(|(namespace, policies)| {
+                (
+                    format!("k8s/{namespace}/network-policies.yaml"),
+                    documents(&policies),
+                )
+            })
             .collect();
-        let files: Vec<Vec<(String, String)>> = handles.into_iter().map(|h| h.join().expect("a Kubernetes worker panicked")).collect();
+        let files: Vec<Vec<(String, String)>> = handles
+            .into_iter()
+            .map(|h| h.join().expect("a Kubernetes worker panicked"))
+            .collect();
         (files, policies)
     });
     for (path, text) in service_files.into_iter().flatten().chain(policies) {
         output.add(path, text);
     }
     for (namespace, references) in secrets::by_namespace(context) {
-        add(output, &format!("k8s/{namespace}/secrets.yaml"), &references);
+        add(
+            output,
+            &format!("k8s/{namespace}/secrets.yaml"),
+            &references,
+        );
     }
     for (name, schedule) in backup::velero_schedules(context) {
-        add(output, &format!("k8s/{}/{name}.yaml", backup::VELERO_NAMESPACE), &[schedule]);
+        add(
+            output,
+            &format!("k8s/{}/{name}.yaml", backup::VELERO_NAMESPACE),
+            &[schedule],
+        );
     }
     for (namespace, name, application) in gitops::applications(context) {
-        add(output, &format!("k8s/{namespace}/gitops-{name}.yaml"), &[application]);
+        add(
+            output,
+            &format!("k8s/{namespace}/gitops-{name}.yaml"),
+            &[application],
+        );
     }
     if let Some(workflow) = gitops::workflow(context) {
         output.add(gitops::WORKFLOW_FILE, workflow);
@@ -93,7 +140,10 @@ fn add(output: &mut Output, path: &str, objects: &[Value]) {
 fn service_file(context: &Context, shared: &Shared, id: ServiceId) -> (String, String) {
     let service = &context.platform.services[id];
     let namespace = &context.platform.namespace_of(service).k8s_name;
-    (format!("k8s/{namespace}/{}.yaml", service.k8s_name), documents(&service_objects(context, shared, id)))
+    (
+        format!("k8s/{namespace}/{}.yaml", service.k8s_name),
+        documents(&service_objects(context, shared, id)),
+    )
 }
 
 /// Everything generated for one service, in the order a reader looks for
@@ -123,11 +173,18 @@ pub const KUSTOMIZATION_FILE: &str = "k8s/Kustomization";
 /// `k8s/Kustomization`, listing every file under `k8s/` (whichever backend
 /// wrote it), so that `kubectl apply -k out/k8s` deploys them all.
 pub fn kustomization(output: &mut Output) {
-    let resources: Vec<&str> = output.files.keys().filter_map(|p| p.strip_prefix("k8s/")).filter(|p| p.ends_with(".yaml")).collect();
+    let resources: Vec<&str> = output
+        .files
+        .keys()
+        .filter_map(|p| p.strip_prefix("k8s/"))
+        .filter(|p| p.ends_with(".yaml"))
+        .collect();
     if resources.is_empty() {
         return;
     }
-    let mut text = String::from("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n");
+    let mut text = String::from(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n",
+    );
     for r in resources {
         text.push_str("- ");
         text.push_str(r);

@@ -24,11 +24,17 @@ fn endpoints(service: &Service) -> Vec<Endpoint> {
     let mut endpoints = Vec::new();
     if let Some(number) = service.metrics_port_number() {
         if let Some((name, _)) = service.ports.iter().find(|(_, p)| **p == number) {
-            endpoints.push(Endpoint { port: labels::port(name), path: service.metrics_path.clone() });
+            endpoints.push(Endpoint {
+                port: labels::port(name),
+                path: service.metrics_path.clone(),
+            });
         }
     }
     if let Some(exporter) = &service.exporter {
-        endpoints.push(Endpoint { port: labels::EXPORTER_PORT.into(), path: exporter.path.clone() });
+        endpoints.push(Endpoint {
+            port: labels::EXPORTER_PORT.into(),
+            path: exporter.path.clone(),
+        });
     }
     endpoints
 }
@@ -42,14 +48,40 @@ pub fn service_monitor<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value
     }
     let interval = quantity::duration(platform.scrape_interval_ms);
     let namespace = &platform.namespace_of(service).k8s_name;
-    let meta = metadata(context, &service.k8s_name, Some(namespace), &labels::of(platform, service), service.span);
+    let meta = metadata(
+        context,
+        &service.k8s_name,
+        Some(namespace),
+        &labels::of(platform, service),
+        service.span,
+    );
     let selector = map([
         ("matchLabels", labels::selector(service)),
         // The headless Service of a StatefulSet has the same pods.
-        ("matchExpressions", list([map([("key", s(labels::HEADLESS)), ("operator", s("DoesNotExist"))])])),
+        (
+            "matchExpressions",
+            list([map([
+                ("key", s(labels::HEADLESS)),
+                ("operator", s("DoesNotExist")),
+            ])]),
+        ),
     ]);
-    let endpoints = endpoints.into_iter().map(|e| map([("port", s(e.port)), ("path", s(e.path)), ("interval", s(interval.clone()))]));
-    Some(object("monitoring.coreos.com/v1", "ServiceMonitor", meta, [("spec", map([("selector", selector), ("endpoints", list(endpoints))]))]))
+    let endpoints = endpoints.into_iter().map(|e| {
+        map([
+            ("port", s(e.port)),
+            ("path", s(e.path)),
+            ("interval", s(interval.clone())),
+        ])
+    });
+    Some(object(
+        "monitoring.coreos.com/v1",
+        "ServiceMonitor",
+        meta,
+        [(
+            "spec",
+            map([("selector", selector), ("endpoints", list(endpoints))]),
+        )],
+    ))
 }
 
 /// prometheus.yml of the scraper: the targets of its scrape edges, found
@@ -91,7 +123,11 @@ pub fn prometheus_config(context: &Context, id: ServiceId) -> Option<String> {
                     }
                     let key = (endpoint.port.clone(), endpoint.path.clone());
                     let index = *by_key.entry(key).or_insert_with(|| {
-                        jobs.push(Job::new(format!("{}{}", endpoint.port, endpoint.path), endpoint, None));
+                        jobs.push(Job::new(
+                            format!("{}{}", endpoint.port, endpoint.path),
+                            endpoint,
+                            None,
+                        ));
                         jobs.len() - 1
                     });
                     jobs[index].add(namespace, service_name);
@@ -101,14 +137,23 @@ pub fn prometheus_config(context: &Context, id: ServiceId) -> Option<String> {
                 if let Some((port, _)) = target.ports.first() {
                     alertmanagers.push(map([
                         ("kubernetes_sd_configs", sd(namespace)),
-                        ("relabel_configs", list([keep_service(&target.k8s_name, &labels::port(port))])),
+                        (
+                            "relabel_configs",
+                            list([keep_service(&target.k8s_name, &labels::port(port))]),
+                        ),
                     ]));
                 }
             }
             EdgeKind::Ingress => {}
         }
     }
-    let mut config: Vec<(&str, Value)> = vec![("global", map([("scrape_interval", s(interval.clone())), ("evaluation_interval", s(interval))]))];
+    let mut config: Vec<(&str, Value)> = vec![(
+        "global",
+        map([
+            ("scrape_interval", s(interval.clone())),
+            ("evaluation_interval", s(interval)),
+        ]),
+    )];
     if !alertmanagers.is_empty() {
         config.push(("alerting", map([("alertmanagers", list(alertmanagers))])));
     }
@@ -121,13 +166,22 @@ pub fn prometheus_config(context: &Context, id: ServiceId) -> Option<String> {
 }
 
 fn sd(namespace: &str) -> Value<'_> {
-    list([map([("role", s("endpoints")), ("namespaces", map([("names", list([s(namespace)]))]))])])
+    list([map([
+        ("role", s("endpoints")),
+        ("namespaces", map([("names", list([s(namespace)]))])),
+    ])])
 }
 
 /// Keeps the endpoints of `service` on `port`.
 fn keep_service<'a>(service: &str, port: &str) -> Value<'a> {
     map([
-        ("source_labels", list([s("__meta_kubernetes_service_name"), s("__meta_kubernetes_endpoint_port_name")])),
+        (
+            "source_labels",
+            list([
+                s("__meta_kubernetes_service_name"),
+                s("__meta_kubernetes_endpoint_port_name"),
+            ]),
+        ),
         ("regex", s(format!("{service};{port}"))),
         ("action", s("keep")),
     ])
@@ -150,7 +204,13 @@ struct Job<'a> {
 
 impl<'a> Job<'a> {
     fn new(name: String, endpoint: Endpoint, job: Option<&'a str>) -> Job<'a> {
-        Job { name, endpoint, targets: Vec::new(), by_namespace: HashMap::new(), job }
+        Job {
+            name,
+            endpoint,
+            targets: Vec::new(),
+            by_namespace: HashMap::new(),
+            job,
+        }
     }
 
     fn add(&mut self, namespace: &'a str, service: String) {
@@ -182,7 +242,11 @@ impl<'a> Job<'a> {
         let keep = map([
             (
                 "source_labels",
-                list([s("__meta_kubernetes_namespace"), s("__meta_kubernetes_service_name"), s("__meta_kubernetes_endpoint_port_name")]),
+                list([
+                    s("__meta_kubernetes_namespace"),
+                    s("__meta_kubernetes_service_name"),
+                    s("__meta_kubernetes_endpoint_port_name"),
+                ]),
             ),
             ("regex", s(self.regex())),
             ("action", s("keep")),
@@ -195,7 +259,13 @@ impl<'a> Job<'a> {
         map([
             ("job_name", s(self.name)),
             ("metrics_path", s(self.endpoint.path)),
-            ("kubernetes_sd_configs", list([map([("role", s("endpoints")), ("namespaces", map([("names", namespaces)]))])])),
+            (
+                "kubernetes_sd_configs",
+                list([map([
+                    ("role", s("endpoints")),
+                    ("namespaces", map([("names", namespaces)])),
+                ])]),
+            ),
             (
                 "relabel_configs",
                 list([

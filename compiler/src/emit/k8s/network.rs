@@ -60,12 +60,18 @@ fn service_pods<'a>(platform: &'a Platform, service: &'a Service) -> Pods<'a> {
 
 /// What a rule opens to: pods, or addresses (an `ipBlock`).
 enum Peer<'a> {
-    Pods { namespace: &'a str, name: Cow<'a, str> },
+    Pods {
+        namespace: &'a str,
+        name: Cow<'a, str>,
+    },
     Other(Value<'a>),
 }
 
 fn peer<'a>(pods: &Pods<'a>) -> Peer<'a> {
-    Peer::Pods { namespace: pods.namespace, name: pods.name.clone() }
+    Peer::Pods {
+        namespace: pods.namespace,
+        name: pods.name.clone(),
+    }
 }
 
 /// The pods named `names` in `namespace`, as a peer of a policy in
@@ -76,13 +82,23 @@ fn pods_peer<'a>(namespace: &'a str, names: Vec<Cow<'a, str>>, home: &str) -> Va
         Ok([name]) => map([("matchLabels", map([(labels::NAME, s(name))]))]),
         Err(names) => map([(
             "matchExpressions",
-            list([map([("key", s(labels::NAME)), ("operator", s("In")), ("values", list(names.into_iter().map(s)))])]),
+            list([map([
+                ("key", s(labels::NAME)),
+                ("operator", s("In")),
+                ("values", list(names.into_iter().map(s))),
+            ])]),
         )]),
     };
     if namespace == home {
         return map([("podSelector", selector)]);
     }
-    map([("namespaceSelector", map([("matchLabels", map([(labels::NAMESPACE_NAME, s(namespace))]))])), ("podSelector", selector)])
+    map([
+        (
+            "namespaceSelector",
+            map([("matchLabels", map([(labels::NAMESPACE_NAME, s(namespace))]))]),
+        ),
+        ("podSelector", selector),
+    ])
 }
 
 /// The peers of one rule as written: pods of one namespace gathered into
@@ -123,11 +139,21 @@ fn peer_values<'a>(peers: Vec<Peer<'a>>, home: &str) -> Vec<Value<'a>> {
 }
 
 fn outside() -> Value<'static> {
-    map([("ipBlock", map([("cidr", s(ANYWHERE)), ("except", list(PRIVATE.iter().map(|c| s(*c))))]))])
+    map([(
+        "ipBlock",
+        map([
+            ("cidr", s(ANYWHERE)),
+            ("except", list(PRIVATE.iter().map(|c| s(*c)))),
+        ]),
+    )])
 }
 
 fn ports(numbers: &[u16]) -> Value<'static> {
-    list(numbers.iter().map(|p| map([("protocol", s("TCP")), ("port", n(i64::from(*p)))])))
+    list(
+        numbers
+            .iter()
+            .map(|p| map([("protocol", s("TCP")), ("port", n(i64::from(*p)))])),
+    )
 }
 
 /// One rule of a policy: the peer (`None`: any address) and ports.
@@ -185,26 +211,38 @@ impl<'a> Rules<'a> {
     fn allow(&mut self, from: &Pods<'a>, to: &Pods<'a>, port_numbers: Vec<u16>) {
         if from.owned {
             self.pods.insert(Self::key(from), from.clone());
-            let rule = Rule { peer: Some(peer(to)), ports: port_numbers.clone() };
+            let rule = Rule {
+                peer: Some(peer(to)),
+                ports: port_numbers.clone(),
+            };
             self.egress.entry(Self::key(from)).or_default().push(rule);
         }
         if to.owned {
             self.pods.insert(Self::key(to), to.clone());
-            self.ingress.entry(Self::key(to)).or_default().push(Rule { peer: Some(peer(from)), ports: port_numbers });
+            self.ingress.entry(Self::key(to)).or_default().push(Rule {
+                peer: Some(peer(from)),
+                ports: port_numbers,
+            });
         }
     }
 
     fn ingress_from(&mut self, to: &Pods<'a>, peer: Value<'a>, port_numbers: Vec<u16>) {
         if to.owned {
             self.pods.insert(Self::key(to), to.clone());
-            self.ingress.entry(Self::key(to)).or_default().push(Rule { peer: Some(Peer::Other(peer)), ports: port_numbers });
+            self.ingress.entry(Self::key(to)).or_default().push(Rule {
+                peer: Some(Peer::Other(peer)),
+                ports: port_numbers,
+            });
         }
     }
 
     fn egress_to(&mut self, from: &Pods<'a>, peer: Option<Value<'a>>, port_numbers: Vec<u16>) {
         if from.owned {
             self.pods.insert(Self::key(from), from.clone());
-            self.egress.entry(Self::key(from)).or_default().push(Rule { peer: peer.map(Peer::Other), ports: port_numbers });
+            self.egress.entry(Self::key(from)).or_default().push(Rule {
+                peer: peer.map(Peer::Other),
+                ports: port_numbers,
+            });
         }
     }
 }
@@ -218,13 +256,29 @@ fn collect<'a>(context: &Context<'a>) -> Rules<'a> {
         if numbers.is_empty() {
             continue;
         }
-        rules.allow(&service_pods(platform, from), &service_pods(platform, to), numbers);
+        rules.allow(
+            &service_pods(platform, from),
+            &service_pods(platform, to),
+            numbers,
+        );
     }
-    for (id, service) in platform.services.iter().enumerate().filter(|(_, s)| !s.managed) {
+    for (id, service) in platform
+        .services
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.managed)
+    {
         let pods = service_pods(platform, service);
         if service.ingress_controller {
-            let public: Vec<u16> = services::public_ports(service).into_iter().map(|(_, p)| p).collect();
-            rules.ingress_from(&pods, map([("ipBlock", map([("cidr", s(ANYWHERE))]))]), public);
+            let public: Vec<u16> = services::public_ports(service)
+                .into_iter()
+                .map(|(_, p)| p)
+                .collect();
+            rules.ingress_from(
+                &pods,
+                map([("ipBlock", map([("cidr", s(ANYWHERE))]))]),
+                public,
+            );
         }
         if !service.permissions.is_empty() {
             let mut api = vec![KUBERNETES_SERVICE_PORT, platform.cloud.api_server_port];
@@ -248,7 +302,11 @@ fn backup_rules<'a>(context: &Context<'a>, id: ServiceId, rules: &mut Rules<'a>)
         name: Cow::Owned(backup::job_name(service)),
         namespace: database.namespace,
         owned: database.owned,
-        span: service.backup.as_ref().map(|b| b.span).unwrap_or(service.span),
+        span: service
+            .backup
+            .as_ref()
+            .map(|b| b.span)
+            .unwrap_or(service.span),
     };
     if let Some(port) = service.ports.values().next() {
         rules.allow(&job, &database, vec![*port]);
@@ -265,10 +323,24 @@ fn policy<'a>(
     types: &[&'static str],
     rest: Vec<(&'static str, Value<'a>)>,
 ) -> Value<'a> {
-    let meta = metadata(context, name, Some(namespace), &[(labels::PART_OF, labels::part_of(context.platform))], span);
-    let mut spec: Vec<(&str, Value)> = vec![("podSelector", selector), ("policyTypes", list(types.iter().map(|t| s(*t))))];
+    let meta = metadata(
+        context,
+        name,
+        Some(namespace),
+        &[(labels::PART_OF, labels::part_of(context.platform))],
+        span,
+    );
+    let mut spec: Vec<(&str, Value)> = vec![
+        ("podSelector", selector),
+        ("policyTypes", list(types.iter().map(|t| s(*t)))),
+    ];
     spec.extend(rest);
-    object("networking.k8s.io/v1", "NetworkPolicy", meta, [("spec", map(spec))])
+    object(
+        "networking.k8s.io/v1",
+        "NetworkPolicy",
+        meta,
+        [("spec", map(spec))],
+    )
 }
 
 /// The policies of every owned namespace, by namespace.
@@ -285,31 +357,80 @@ pub fn by_namespace<'a>(context: &Context<'a>) -> BTreeMap<&'a str, Vec<Value<'a
         }
         let all = empty_map();
         let dns = map([
-            ("namespaceSelector", map([("matchLabels", map([(labels::NAMESPACE_NAME, s("kube-system"))]))])),
-            ("podSelector", map([("matchLabels", map([("k8s-app", s("kube-dns"))]))])),
+            (
+                "namespaceSelector",
+                map([(
+                    "matchLabels",
+                    map([(labels::NAMESPACE_NAME, s("kube-system"))]),
+                )]),
+            ),
+            (
+                "podSelector",
+                map([("matchLabels", map([("k8s-app", s("kube-dns"))]))]),
+            ),
         ]);
-        let dns_ports = list(["UDP", "TCP"].iter().map(|p| map([("protocol", s(*p)), ("port", n(53))])));
+        let dns_ports = list(
+            ["UDP", "TCP"]
+                .iter()
+                .map(|p| map([("protocol", s(*p)), ("port", n(53))])),
+        );
         policies.entry(&namespace.k8s_name).or_default().extend([
-            policy(context, "default-deny", &namespace.k8s_name, namespace.span, all.clone(), &["Ingress", "Egress"], vec![]),
-            policy(context, "allow-dns", &namespace.k8s_name, namespace.span, all, &["Egress"], vec![(
-                "egress",
-                list([map([("to", list([dns])), ("ports", dns_ports)])]),
-            )]),
+            policy(
+                context,
+                "default-deny",
+                &namespace.k8s_name,
+                namespace.span,
+                all.clone(),
+                &["Ingress", "Egress"],
+                vec![],
+            ),
+            policy(
+                context,
+                "allow-dns",
+                &namespace.k8s_name,
+                namespace.span,
+                all,
+                &["Egress"],
+                vec![(
+                    "egress",
+                    list([map([("to", list([dns])), ("ports", dns_ports)])]),
+                )],
+            ),
         ]);
     }
-    let Rules { pods, mut ingress, mut egress } = collect(context);
+    let Rules {
+        pods,
+        mut ingress,
+        mut egress,
+    } = collect(context);
     for (key, pods) in pods {
         let namespace_policies = policies.entry(pods.namespace).or_default();
         let selector = map([("matchLabels", map([(labels::NAME, s(pods.name.clone()))]))]);
         if let Some(rules) = ingress.remove(&key) {
             let name = format!("{}-ingress", pods.name);
             let rules = vec![("ingress", merged(rules, "from", pods.namespace))];
-            namespace_policies.push(policy(context, name, pods.namespace, pods.span, selector.clone(), &["Ingress"], rules));
+            namespace_policies.push(policy(
+                context,
+                name,
+                pods.namespace,
+                pods.span,
+                selector.clone(),
+                &["Ingress"],
+                rules,
+            ));
         }
         if let Some(rules) = egress.remove(&key) {
             let name = format!("{}-egress", pods.name);
             let rules = vec![("egress", merged(rules, "to", pods.namespace))];
-            namespace_policies.push(policy(context, name, pods.namespace, pods.span, selector, &["Egress"], rules));
+            namespace_policies.push(policy(
+                context,
+                name,
+                pods.namespace,
+                pods.span,
+                selector,
+                &["Egress"],
+                rules,
+            ));
         }
     }
     policies

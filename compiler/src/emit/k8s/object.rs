@@ -31,12 +31,19 @@ pub fn metadata<'a>(
         pairs.push(("namespace", s(ns)));
     }
     let mut label_pairs: Vec<(Cow<str>, Value)> = Vec::with_capacity(labels.len() + 1);
-    label_pairs.extend(labels.iter().map(|(k, v)| (Cow::Borrowed(*k), s(v.clone()))));
+    label_pairs.extend(
+        labels
+            .iter()
+            .map(|(k, v)| (Cow::Borrowed(*k), s(v.clone()))),
+    );
     if !labels.iter().any(|(k, _)| *k == MANAGED_BY.0) {
         label_pairs.push((Cow::Borrowed(MANAGED_BY.0), s(MANAGED_BY.1)));
     }
     pairs.push(("labels", Value::Map(label_pairs)));
-    pairs.push(("annotations", map([(SOURCE_ANNOTATION, s(context.origin(origin)))])));
+    pairs.push((
+        "annotations",
+        map([(SOURCE_ANNOTATION, s(context.origin(origin)))]),
+    ));
     map(pairs)
 }
 
@@ -47,13 +54,21 @@ pub fn object<'a>(
     metadata: Value<'a>,
     rest: impl IntoIterator<Item = (&'static str, Value<'a>)>,
 ) -> Value<'a> {
-    let mut pairs: Vec<(&str, Value)> = vec![("apiVersion", s(api_version)), ("kind", s(kind)), ("metadata", metadata)];
+    let mut pairs: Vec<(&str, Value)> = vec![
+        ("apiVersion", s(api_version)),
+        ("kind", s(kind)),
+        ("metadata", metadata),
+    ];
     pairs.extend(rest);
     map(pairs)
 }
 
 /// Adds an annotation to a `metadata` built by [`metadata`].
-pub fn annotate<'a>(metadata: &mut Value<'a>, key: impl Into<Cow<'a, str>>, value: impl Into<Cow<'a, str>>) {
+pub fn annotate<'a>(
+    metadata: &mut Value<'a>,
+    key: impl Into<Cow<'a, str>>,
+    value: impl Into<Cow<'a, str>>,
+) {
     if let Some(annotations) = metadata.map_at("annotations") {
         annotations.insert(key, s(value));
     }

@@ -35,17 +35,29 @@ impl<'a> Nodes<'a> {
         for (id, node) in platform.nodes.iter().enumerate() {
             by_role.entry(node.role.as_str()).or_default().push(id);
         }
-        Nodes { by_service, by_role, count: platform.nodes.len() }
+        Nodes {
+            by_service,
+            by_role,
+            count: platform.nodes.len(),
+        }
     }
 }
 
 /// `nodeSelector`, `affinity` and `topologySpreadConstraints` of the pod
 /// spec of a service, as far as it needs them.
-pub fn pod_fields<'a>(context: &Context<'a>, nodes: &Nodes, id: ServiceId) -> Vec<(&'static str, Value<'a>)> {
+pub fn pod_fields<'a>(
+    context: &Context<'a>,
+    nodes: &Nodes,
+    id: ServiceId,
+) -> Vec<(&'static str, Value<'a>)> {
     let platform = context.platform;
     let service = &platform.services[id];
     let planned = &nodes.by_service[id];
-    let with_role = nodes.by_role.get(service.node_role.as_str()).map(Vec::as_slice).unwrap_or_default();
+    let with_role = nodes
+        .by_role
+        .get(service.node_role.as_str())
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     let mut fields = Vec::new();
     if planned.is_empty() || planned.len() == nodes.count {
         // Every node (a daemon without a role): nothing to select.
@@ -56,9 +68,22 @@ pub fn pod_fields<'a>(context: &Context<'a>, nodes: &Nodes, id: ServiceId) -> Ve
         fields.push(("nodeSelector", map([(labels::ROLE, s(&service.node_role))])));
     } else {
         let names = planned.iter().map(|n| s(&platform.nodes[*n].k8s_name));
-        let term = map([("matchExpressions", list([map([("key", s(labels::NODE)), ("operator", s("In")), ("values", list(names))])]))]);
+        let term = map([(
+            "matchExpressions",
+            list([map([
+                ("key", s(labels::NODE)),
+                ("operator", s("In")),
+                ("values", list(names)),
+            ])]),
+        )]);
         let required = map([("nodeSelectorTerms", list([term]))]);
-        fields.push(("affinity", map([("nodeAffinity", map([("requiredDuringSchedulingIgnoredDuringExecution", required)]))])));
+        fields.push((
+            "affinity",
+            map([(
+                "nodeAffinity",
+                map([("requiredDuringSchedulingIgnoredDuringExecution", required)]),
+            )]),
+        ));
     }
     if service.spread && service.replicas.limit > 1 && !service.daemon {
         // One replica per node as long as nodes are free, then evenly: a
@@ -69,7 +94,10 @@ pub fn pod_fields<'a>(context: &Context<'a>, nodes: &Nodes, id: ServiceId) -> Ve
                 ("maxSkew", n(1)),
                 ("topologyKey", s("kubernetes.io/hostname")),
                 ("whenUnsatisfiable", s("DoNotSchedule")),
-                ("labelSelector", map([("matchLabels", labels::selector(service))])),
+                (
+                    "labelSelector",
+                    map([("matchLabels", labels::selector(service))]),
+                ),
             ])]),
         ));
     }

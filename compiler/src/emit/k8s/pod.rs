@@ -10,19 +10,35 @@ use crate::emit::Context;
 use crate::model::{Exporter, Probe, Range, SecretRef, Service, ServiceId};
 
 /// `spec.template` of the Deployment, StatefulSet or DaemonSet of a service.
-pub fn template<'a>(context: &Context<'a>, nodes: &Nodes, id: ServiceId, files: &config::Files) -> Value<'a> {
+pub fn template<'a>(
+    context: &Context<'a>,
+    nodes: &Nodes,
+    id: ServiceId,
+    files: &config::Files,
+) -> Value<'a> {
     let platform = context.platform;
     let service = &platform.services[id];
-    let mut meta: Vec<(&str, Value)> = vec![("labels", map(labels::of(platform, service).into_iter().map(|(k, v)| (k, s(v)))))];
+    let mut meta: Vec<(&str, Value)> = vec![(
+        "labels",
+        map(labels::of(platform, service)
+            .into_iter()
+            .map(|(k, v)| (k, s(v)))),
+    )];
     if !files.is_empty() {
         // A changed configuration changes the template, so pods restart
         // and read it.
-        meta.push(("annotations", map([("hplc.dev/config-hash", s(config::hash(files)))])));
+        meta.push((
+            "annotations",
+            map([("hplc.dev/config-hash", s(config::hash(files)))]),
+        ));
     }
     let mut spec: Vec<(&str, Value)> = vec![
         ("serviceAccountName", s(&service.k8s_name)),
         // Only workloads with RBAC permissions talk to the API server.
-        ("automountServiceAccountToken", b(!service.permissions.is_empty())),
+        (
+            "automountServiceAccountToken",
+            b(!service.permissions.is_empty()),
+        ),
         ("enableServiceLinks", b(false)),
         ("securityContext", pod_security(service)),
     ];
@@ -63,7 +79,10 @@ pub fn container_security(run_as: i64, read_only_root: bool, capabilities: &[Str
     if !capabilities.is_empty() {
         caps.push(("add", list(capabilities.iter().map(s))));
     }
-    let mut fields: Vec<(&str, Value)> = vec![("allowPrivilegeEscalation", b(false)), ("readOnlyRootFilesystem", b(read_only_root))];
+    let mut fields: Vec<(&str, Value)> = vec![
+        ("allowPrivilegeEscalation", b(false)),
+        ("readOnlyRootFilesystem", b(read_only_root)),
+    ];
     if run_as != 0 {
         fields.push(("runAsNonRoot", b(true)));
     }
@@ -75,15 +94,33 @@ pub fn container_security(run_as: i64, read_only_root: bool, capabilities: &[Str
 
 fn resources<'a>(cpu: Range, memory: Range) -> Value<'a> {
     map([
-        ("requests", map([("cpu", s(quantity::cpu(cpu.request))), ("memory", s(quantity::bytes(memory.request)))])),
-        ("limits", map([("cpu", s(quantity::cpu(cpu.limit))), ("memory", s(quantity::bytes(memory.limit)))])),
+        (
+            "requests",
+            map([
+                ("cpu", s(quantity::cpu(cpu.request))),
+                ("memory", s(quantity::bytes(memory.request))),
+            ]),
+        ),
+        (
+            "limits",
+            map([
+                ("cpu", s(quantity::cpu(cpu.limit))),
+                ("memory", s(quantity::bytes(memory.limit))),
+            ]),
+        ),
     ])
 }
 
 pub fn secret_env<'a>(name: &'a str, secret: &'a SecretRef) -> Value<'a> {
     map([
         ("name", s(name)),
-        ("valueFrom", map([("secretKeyRef", map([("name", s(&secret.name)), ("key", s(&secret.key))]))])),
+        (
+            "valueFrom",
+            map([(
+                "secretKeyRef",
+                map([("name", s(&secret.name)), ("key", s(&secret.key))]),
+            )]),
+        ),
     ])
 }
 
@@ -92,16 +129,35 @@ pub fn plain_env<'a>(name: &'a str, value: impl Into<std::borrow::Cow<'a, str>>)
 }
 
 fn field_env(name: &'static str, path: &'static str) -> Value<'static> {
-    map([("name", s(name)), ("valueFrom", map([("fieldRef", map([("fieldPath", s(path))]))]))])
+    map([
+        ("name", s(name)),
+        (
+            "valueFrom",
+            map([("fieldRef", map([("fieldPath", s(path))]))]),
+        ),
+    ])
 }
 
 /// The pod's own name and namespace (which controllers such as
 /// ingress-nginx and cert-manager require), the secrets, then the plain
 /// values, which may refer to the secrets as `$(NAME)`.
 fn main_env(service: &Service) -> Vec<Value<'_>> {
-    let mut env = vec![field_env("POD_NAME", "metadata.name"), field_env("POD_NAMESPACE", "metadata.namespace")];
-    env.extend(service.secrets.iter().map(|(name, secret)| secret_env(name, secret)));
-    env.extend(service.env.iter().map(|(name, value)| plain_env(name, value.as_str())));
+    let mut env = vec![
+        field_env("POD_NAME", "metadata.name"),
+        field_env("POD_NAMESPACE", "metadata.namespace"),
+    ];
+    env.extend(
+        service
+            .secrets
+            .iter()
+            .map(|(name, secret)| secret_env(name, secret)),
+    );
+    env.extend(
+        service
+            .env
+            .iter()
+            .map(|(name, value)| plain_env(name, value.as_str())),
+    );
     env
 }
 
@@ -111,7 +167,11 @@ fn main_env(service: &Service) -> Vec<Value<'_>> {
 /// secret the service does not have is left out rather than passed on as
 /// literal text.
 fn exporter_env<'a>(service: &'a Service, exporter: &'a Exporter) -> Vec<Value<'a>> {
-    let mut env: Vec<Value> = exporter.secrets.iter().map(|(name, secret)| secret_env(name, secret)).collect();
+    let mut env: Vec<Value> = exporter
+        .secrets
+        .iter()
+        .map(|(name, secret)| secret_env(name, secret))
+        .collect();
     for (name, value) in &exporter.env {
         match value.strip_prefix("$(").and_then(|v| v.strip_suffix(')')) {
             Some(reference) => {
@@ -128,9 +188,16 @@ fn exporter_env<'a>(service: &'a Service, exporter: &'a Exporter) -> Vec<Value<'
 /// The probe on the named port (default: the service's first port): an
 /// HTTP GET of `path`, else the command, else a TCP connection.
 fn probe<'a>(service: &'a Service, probe: &'a Probe) -> Option<Value<'a>> {
-    let port = if probe.port.is_empty() { service.ports.keys().next() } else { Some(&probe.port) };
+    let port = if probe.port.is_empty() {
+        service.ports.keys().next()
+    } else {
+        Some(&probe.port)
+    };
     let handler = if !probe.path.is_empty() {
-        ("httpGet", map([("path", s(&probe.path)), ("port", s(labels::port(port?)))]))
+        (
+            "httpGet",
+            map([("path", s(&probe.path)), ("port", s(labels::port(port?)))]),
+        )
     } else if !probe.exec.is_empty() {
         ("exec", map([("command", list(probe.exec.iter().map(s)))]))
     } else {
@@ -138,7 +205,10 @@ fn probe<'a>(service: &'a Service, probe: &'a Probe) -> Option<Value<'a>> {
     };
     Some(map([
         handler,
-        ("initialDelaySeconds", n(quantity::seconds(probe.initial_delay_ms))),
+        (
+            "initialDelaySeconds",
+            n(quantity::seconds(probe.initial_delay_ms)),
+        ),
         ("periodSeconds", n(quantity::seconds(probe.period_ms))),
     ]))
 }
@@ -147,14 +217,21 @@ fn probe<'a>(service: &'a Service, probe: &'a Probe) -> Option<Value<'a>> {
 fn args(service: &Service) -> Vec<Value<'_>> {
     let mut args: Vec<Value> = service.args.iter().map(s).collect();
     if let (Some(retention), false) = (service.retention_ms, service.retention_flag.is_empty()) {
-        args.push(s(format!("{}={}", service.retention_flag, quantity::duration(retention))));
+        args.push(s(format!(
+            "{}={}",
+            service.retention_flag,
+            quantity::duration(retention)
+        )));
     }
     args
 }
 
 fn main_container(service: &Service, has_config: bool) -> Value<'_> {
-    let mut fields: Vec<(&str, Value)> =
-        vec![("name", s(&service.k8s_name)), ("image", s(&service.image)), ("imagePullPolicy", s("IfNotPresent"))];
+    let mut fields: Vec<(&str, Value)> = vec![
+        ("name", s(&service.k8s_name)),
+        ("image", s(&service.image)),
+        ("imagePullPolicy", s("IfNotPresent")),
+    ];
     if !service.command.is_empty() {
         fields.push(("command", list(service.command.iter().map(s))));
     }
@@ -166,7 +243,11 @@ fn main_container(service: &Service, has_config: bool) -> Value<'_> {
         fields.push((
             "ports",
             list(service.ports.iter().map(|(name, port)| {
-                map([("name", s(labels::port(name))), ("containerPort", n(i64::from(*port))), ("protocol", s("TCP"))])
+                map([
+                    ("name", s(labels::port(name))),
+                    ("containerPort", n(i64::from(*port))),
+                    ("protocol", s("TCP")),
+                ])
             })),
         ));
     }
@@ -182,7 +263,14 @@ fn main_container(service: &Service, has_config: bool) -> Value<'_> {
     if !mounts.is_empty() {
         fields.push(("volumeMounts", list(mounts)));
     }
-    fields.push(("securityContext", container_security(service.run_as, service.read_only_root, &service.capabilities)));
+    fields.push((
+        "securityContext",
+        container_security(
+            service.run_as,
+            service.read_only_root,
+            &service.capabilities,
+        ),
+    ));
     map(fields)
 }
 
@@ -193,7 +281,11 @@ fn exporter_container<'a>(service: &'a Service, exporter: &'a Exporter) -> Value
         ("imagePullPolicy", s("IfNotPresent")),
         (
             "ports",
-            list([map([("name", s(labels::EXPORTER_PORT)), ("containerPort", n(i64::from(exporter.port))), ("protocol", s("TCP"))])]),
+            list([map([
+                ("name", s(labels::EXPORTER_PORT)),
+                ("containerPort", n(i64::from(exporter.port))),
+                ("protocol", s("TCP")),
+            ])]),
         ),
     ];
     let env = exporter_env(service, exporter);
@@ -203,7 +295,11 @@ fn exporter_container<'a>(service: &'a Service, exporter: &'a Exporter) -> Value
     fields.push(("resources", resources(exporter.cpu, exporter.memory)));
     // An exporter is a plain HTTP server that writes nothing; it runs as
     // the pod's user, or as nobody beside a root agent.
-    let run_as = if service.run_as == 0 { NOBODY } else { service.run_as };
+    let run_as = if service.run_as == 0 {
+        NOBODY
+    } else {
+        service.run_as
+    };
     fields.push(("securityContext", container_security(run_as, true, &[])));
     map(fields)
 }
@@ -221,17 +317,28 @@ fn host_volume(name: &str) -> String {
 fn mounts(service: &Service, has_config: bool) -> Vec<Value<'_>> {
     let mut mounts = Vec::new();
     if has_config {
-        mounts.push(map([("name", s(CONFIG_VOLUME)), ("mountPath", s(&service.config_mount)), ("readOnly", b(true))]));
+        mounts.push(map([
+            ("name", s(CONFIG_VOLUME)),
+            ("mountPath", s(&service.config_mount)),
+            ("readOnly", b(true)),
+        ]));
     }
     if service.read_only_root {
         // A read-only root still needs somewhere for temporary files.
         mounts.push(map([("name", s(TMP_VOLUME)), ("mountPath", s("/tmp"))]));
     }
     for volume in &service.volumes {
-        mounts.push(map([("name", s(crate::model::k8s_name(&volume.name))), ("mountPath", s(&volume.mount))]));
+        mounts.push(map([
+            ("name", s(crate::model::k8s_name(&volume.name))),
+            ("mountPath", s(&volume.mount)),
+        ]));
     }
     for name in service.host_paths.keys() {
-        mounts.push(map([("name", s(host_volume(name))), ("mountPath", s(format!("/host/{name}"))), ("readOnly", b(true))]));
+        mounts.push(map([
+            ("name", s(host_volume(name))),
+            ("mountPath", s(format!("/host/{name}"))),
+            ("readOnly", b(true)),
+        ]));
     }
     mounts
 }
@@ -241,13 +348,22 @@ fn mounts(service: &Service, has_config: bool) -> Vec<Value<'_>> {
 fn volumes(service: &Service, has_config: bool) -> Vec<Value<'_>> {
     let mut volumes = Vec::new();
     if has_config {
-        volumes.push(map([("name", s(CONFIG_VOLUME)), ("configMap", map([("name", s(labels::config_map(service)))]))]));
+        volumes.push(map([
+            ("name", s(CONFIG_VOLUME)),
+            ("configMap", map([("name", s(labels::config_map(service)))])),
+        ]));
     }
     if service.read_only_root {
         volumes.push(map([("name", s(TMP_VOLUME)), ("emptyDir", empty_map())]));
     }
     for (name, path) in &service.host_paths {
-        volumes.push(map([("name", s(host_volume(name))), ("hostPath", map([("path", s(path)), ("type", s("Directory"))]))]));
+        volumes.push(map([
+            ("name", s(host_volume(name))),
+            (
+                "hostPath",
+                map([("path", s(path)), ("type", s("Directory"))]),
+            ),
+        ]));
     }
     volumes
 }

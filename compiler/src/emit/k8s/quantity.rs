@@ -12,8 +12,16 @@ pub fn cpu(millis: i64) -> String {
 /// Bytes in the largest binary unit that states them exactly (`512Mi`,
 /// `50Gi`), or plain bytes.
 pub fn bytes(amount: i64) -> String {
-    const UNITS: [(&str, i64); 4] = [("Ti", 1 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)];
-    match UNITS.iter().find(|(_, size)| amount != 0 && amount % size == 0) {
+    const UNITS: [(&str, i64); 4] = [
+        ("Ti", 1 << 40),
+        ("Gi", 1 << 30),
+        ("Mi", 1 << 20),
+        ("Ki", 1 << 10),
+    ];
+    match UNITS
+        .iter()
+        .find(|(_, size)| amount != 0 && amount % size == 0)
+    {
         Some((unit, size)) => format!("{}{unit}", amount / size),
         None => amount.to_string(),
     }
@@ -22,7 +30,12 @@ pub fn bytes(amount: i64) -> String {
 /// Milliseconds as a Go/Prometheus duration in its largest exact unit
 /// (`30d`, `12h`, `5m`, `15s`).
 pub fn duration(ms: i64) -> String {
-    const UNITS: [(&str, i64); 4] = [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)];
+    const UNITS: [(&str, i64); 4] = [
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1000),
+    ];
     match UNITS.iter().find(|(_, size)| ms != 0 && ms % size == 0) {
         Some((unit, size)) => format!("{}{unit}", ms / size),
         None => format!("{ms}ms"),
@@ -37,7 +50,12 @@ pub fn seconds(ms: i64) -> i64 {
 /// Velero's TTL is a Go duration, which has no days: `720h0m0s`.
 pub fn go_hours(ms: i64) -> String {
     let seconds = ms / 1000;
-    format!("{}h{}m{}s", seconds / 3600, seconds % 3600 / 60, seconds % 60)
+    format!(
+        "{}h{}m{}s",
+        seconds / 3600,
+        seconds % 3600 / 60,
+        seconds % 60
+    )
 }
 
 #[cfg(test)]

@@ -20,7 +20,19 @@ fn whole_percent(hundredths: i64) -> i64 {
 fn resource_metric(name: &'static str, percent: i64) -> Value<'static> {
     map([
         ("type", s("Resource")),
-        ("resource", map([("name", s(name)), ("target", map([("type", s("Utilization")), ("averageUtilization", n(percent))]))])),
+        (
+            "resource",
+            map([
+                ("name", s(name)),
+                (
+                    "target",
+                    map([
+                        ("type", s("Utilization")),
+                        ("averageUtilization", n(percent)),
+                    ]),
+                ),
+            ]),
+        ),
     ])
 }
 
@@ -51,7 +63,13 @@ pub fn autoscaler<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value<'a>>
                         "external",
                         map([
                             ("metric", map([("name", s(&a.queue_metric))])),
-                            ("target", map([("type", s("AverageValue")), ("averageValue", s(depth.to_string()))])),
+                            (
+                                "target",
+                                map([
+                                    ("type", s("AverageValue")),
+                                    ("averageValue", s(depth.to_string())),
+                                ]),
+                            ),
                         ]),
                     ),
                 ]));
@@ -62,14 +80,32 @@ pub fn autoscaler<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value<'a>>
         }
     }
     let namespace = &platform.namespace_of(service).k8s_name;
-    let meta = metadata(context, &service.k8s_name, Some(namespace), &labels::of(platform, service), service.replicas_span);
+    let meta = metadata(
+        context,
+        &service.k8s_name,
+        Some(namespace),
+        &labels::of(platform, service),
+        service.replicas_span,
+    );
     let spec = map([
-        ("scaleTargetRef", map([("apiVersion", s("apps/v1")), ("kind", s(workloads::kind(service))), ("name", s(&service.k8s_name))])),
+        (
+            "scaleTargetRef",
+            map([
+                ("apiVersion", s("apps/v1")),
+                ("kind", s(workloads::kind(service))),
+                ("name", s(&service.k8s_name)),
+            ]),
+        ),
         ("minReplicas", n(service.replicas.request)),
         ("maxReplicas", n(service.replicas.limit)),
         ("metrics", list(metrics)),
     ]);
-    Some(object("autoscaling/v2", "HorizontalPodAutoscaler", meta, [("spec", spec)]))
+    Some(object(
+        "autoscaling/v2",
+        "HorizontalPodAutoscaler",
+        meta,
+        [("spec", spec)],
+    ))
 }
 
 pub fn disruption_budget<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value<'a>> {
@@ -79,7 +115,24 @@ pub fn disruption_budget<'a>(context: &Context<'a>, id: ServiceId) -> Option<Val
         return None;
     }
     let namespace = &platform.namespace_of(service).k8s_name;
-    let meta = metadata(context, &service.k8s_name, Some(namespace), &labels::of(platform, service), service.replicas_span);
-    let spec = map([("maxUnavailable", n(1)), ("selector", map([("matchLabels", labels::selector(service))]))]);
-    Some(object("policy/v1", "PodDisruptionBudget", meta, [("spec", spec)]))
+    let meta = metadata(
+        context,
+        &service.k8s_name,
+        Some(namespace),
+        &labels::of(platform, service),
+        service.replicas_span,
+    );
+    let spec = map([
+        ("maxUnavailable", n(1)),
+        (
+            "selector",
+            map([("matchLabels", labels::selector(service))]),
+        ),
+    ]);
+    Some(object(
+        "policy/v1",
+        "PodDisruptionBudget",
+        meta,
+        [("spec", spec)],
+    ))
 }

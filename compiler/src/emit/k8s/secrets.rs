@@ -31,11 +31,13 @@ fn needed(platform: &Platform) -> BTreeMap<(&str, &str), Needed<'_>> {
         refs.extend(service.exporter.iter().flat_map(|e| e.secrets.values()));
         refs.extend(service.backup.iter().flat_map(|b| b.secrets.values()));
         for secret in refs {
-            let entry = needed.entry((namespace.as_str(), secret.name.as_str())).or_insert_with(|| Needed {
-                store: &secret.store,
-                keys: BTreeSet::new(),
-                span: service.span,
-            });
+            let entry = needed
+                .entry((namespace.as_str(), secret.name.as_str()))
+                .or_insert_with(|| Needed {
+                    store: &secret.store,
+                    keys: BTreeSet::new(),
+                    span: service.span,
+                });
             entry.keys.insert(&secret.key);
         }
     }
@@ -47,7 +49,13 @@ pub fn by_namespace<'a>(context: &Context<'a>) -> BTreeMap<&'a str, Vec<Value<'a
     let platform = context.platform;
     let mut objects: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
     for ((namespace, name), secret) in needed(platform) {
-        let meta = metadata(context, name, Some(namespace), &[(labels::PART_OF, labels::part_of(platform))], secret.span);
+        let meta = metadata(
+            context,
+            name,
+            Some(namespace),
+            &[(labels::PART_OF, labels::part_of(platform))],
+            secret.span,
+        );
         let object = match secret.store {
             "external" => external_secret(platform, meta, name, &secret.keys),
             _ => sealed_secret(meta, namespace, name, &secret.keys),
@@ -57,26 +65,69 @@ pub fn by_namespace<'a>(context: &Context<'a>) -> BTreeMap<&'a str, Vec<Value<'a
     objects
 }
 
-fn sealed_secret<'a>(meta: Value<'a>, namespace: &'a str, name: &'a str, keys: &BTreeSet<&'a str>) -> Value<'a> {
+fn sealed_secret<'a>(
+    meta: Value<'a>,
+    namespace: &'a str,
+    name: &'a str,
+    keys: &BTreeSet<&'a str>,
+) -> Value<'a> {
     let encrypted = keys.iter().map(|key| {
         let how = format!(
             "REPLACE WITH SEALED VALUE: printf %s \"$VALUE\" | kubeseal --raw --scope strict --namespace {namespace} --name {name} (key {key})"
         );
         (*key, s(how))
     });
-    let template = map([("metadata", map([("name", s(name)), ("namespace", s(namespace))])), ("type", s("Opaque"))]);
-    object("bitnami.com/v1alpha1", "SealedSecret", meta, [("spec", map([("encryptedData", map(encrypted)), ("template", template)]))])
+    let template = map([
+        (
+            "metadata",
+            map([("name", s(name)), ("namespace", s(namespace))]),
+        ),
+        ("type", s("Opaque")),
+    ]);
+    object(
+        "bitnami.com/v1alpha1",
+        "SealedSecret",
+        meta,
+        [(
+            "spec",
+            map([("encryptedData", map(encrypted)), ("template", template)]),
+        )],
+    )
 }
 
 /// The store is a ClusterSecretStore named after the platform, which the
 /// operator of the cluster sets up for its secret manager (OCI Vault, ...).
-fn external_secret<'a>(platform: &'a Platform, meta: Value<'a>, name: &'a str, keys: &BTreeSet<&'a str>) -> Value<'a> {
-    let data = keys.iter().map(|key| map([("secretKey", s(*key)), ("remoteRef", map([("key", s(name)), ("property", s(*key))]))]));
+fn external_secret<'a>(
+    platform: &'a Platform,
+    meta: Value<'a>,
+    name: &'a str,
+    keys: &BTreeSet<&'a str>,
+) -> Value<'a> {
+    let data = keys.iter().map(|key| {
+        map([
+            ("secretKey", s(*key)),
+            ("remoteRef", map([("key", s(name)), ("property", s(*key))])),
+        ])
+    });
     let spec = map([
         ("refreshInterval", s("1h")),
-        ("secretStoreRef", map([("kind", s("ClusterSecretStore")), ("name", s(labels::part_of(platform)))])),
-        ("target", map([("name", s(name)), ("creationPolicy", s("Owner"))])),
+        (
+            "secretStoreRef",
+            map([
+                ("kind", s("ClusterSecretStore")),
+                ("name", s(labels::part_of(platform))),
+            ]),
+        ),
+        (
+            "target",
+            map([("name", s(name)), ("creationPolicy", s("Owner"))]),
+        ),
         ("data", list(data)),
     ]);
-    object("external-secrets.io/v1", "ExternalSecret", meta, [("spec", spec)])
+    object(
+        "external-secrets.io/v1",
+        "ExternalSecret",
+        meta,
+        [("spec", spec)],
+    )
 }

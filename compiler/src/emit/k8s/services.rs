@@ -19,16 +19,27 @@ struct Port {
 }
 
 fn ports(service: &Service) -> Vec<Port> {
-    let mut ports: Vec<Port> = service.ports.iter().map(|(name, number)| Port { name: labels::port(name), number: *number }).collect();
+    let mut ports: Vec<Port> = service
+        .ports
+        .iter()
+        .map(|(name, number)| Port {
+            name: labels::port(name),
+            number: *number,
+        })
+        .collect();
     if let Some(exporter) = &service.exporter {
-        ports.push(Port { name: labels::EXPORTER_PORT.into(), number: exporter.port });
+        ports.push(Port {
+            name: labels::EXPORTER_PORT.into(),
+            number: exporter.port,
+        });
     }
     ports
 }
 
 /// Ports only Prometheus reads: the metrics port and the exporter's.
 fn is_metrics(service: &Service, port: &str) -> bool {
-    port == labels::port(&service.metrics_port) || (service.exporter.is_some() && port == labels::EXPORTER_PORT)
+    port == labels::port(&service.metrics_port)
+        || (service.exporter.is_some() && port == labels::EXPORTER_PORT)
 }
 
 /// The Service that carries `port` of `service`.
@@ -42,12 +53,21 @@ pub fn name_for_port(service: &Service, port: &str) -> String {
 
 /// The ingress controller's ports that face the internet.
 pub fn public_ports(service: &Service) -> Vec<(String, u16)> {
-    ports(service).into_iter().filter(|p| !is_metrics(service, &p.name)).map(|p| (p.name, p.number)).collect()
+    ports(service)
+        .into_iter()
+        .filter(|p| !is_metrics(service, &p.name))
+        .map(|p| (p.name, p.number))
+        .collect()
 }
 
 fn port_list<'a>(ports: &[Port]) -> Value<'a> {
     list(ports.iter().map(|p| {
-        map([("name", s(p.name.clone())), ("port", n(i64::from(p.number))), ("targetPort", s(p.name.clone())), ("protocol", s("TCP"))])
+        map([
+            ("name", s(p.name.clone())),
+            ("port", n(i64::from(p.number))),
+            ("targetPort", s(p.name.clone())),
+            ("protocol", s("TCP")),
+        ])
     }))
 }
 
@@ -60,7 +80,10 @@ pub fn services<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
     }
     let namespace = &platform.namespace_of(service).k8s_name;
     let labels = labels::of(platform, service);
-    let make = |name: Cow<'a, str>, extra_labels: &[(&'static str, &'static str)], spec: Vec<(&'static str, Value<'a>)>, annotations: Vec<(&'static str, String)>| {
+    let make = |name: Cow<'a, str>,
+                extra_labels: &[(&'static str, &'static str)],
+                spec: Vec<(&'static str, Value<'a>)>,
+                annotations: Vec<(&'static str, String)>| {
         let mut all_labels = labels.clone();
         all_labels.extend(extra_labels.iter().map(|(k, v)| (*k, Cow::Borrowed(*v))));
         let mut meta = metadata(context, name, Some(namespace), &all_labels, service.span);
@@ -71,7 +94,8 @@ pub fn services<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
     };
     let mut objects = Vec::new();
     if service.ingress_controller {
-        let (public, private): (Vec<Port>, Vec<Port>) = all.into_iter().partition(|p| !is_metrics(service, &p.name));
+        let (public, private): (Vec<Port>, Vec<Port>) =
+            all.into_iter().partition(|p| !is_metrics(service, &p.name));
         objects.push(make(
             Cow::Borrowed(&service.k8s_name),
             &[],
@@ -89,7 +113,11 @@ pub fn services<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
             objects.push(make(
                 Cow::Owned(labels::metrics_service(service)),
                 &[],
-                vec![("type", s("ClusterIP")), ("selector", labels::selector(service)), ("ports", port_list(&private))],
+                vec![
+                    ("type", s("ClusterIP")),
+                    ("selector", labels::selector(service)),
+                    ("ports", port_list(&private)),
+                ],
                 Vec::new(),
             ));
         }
@@ -98,7 +126,11 @@ pub fn services<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
     objects.push(make(
         Cow::Borrowed(&service.k8s_name),
         &[],
-        vec![("type", s("ClusterIP")), ("selector", labels::selector(service)), ("ports", port_list(&all))],
+        vec![
+            ("type", s("ClusterIP")),
+            ("selector", labels::selector(service)),
+            ("ports", port_list(&all)),
+        ],
         Vec::new(),
     ));
     if service.is_stateful() && !service.daemon {
@@ -128,8 +160,17 @@ fn load_balancer_annotations(context: &Context) -> Vec<(&'static str, String)> {
     }
     let mbps = (cloud.load_balancer_bandwidth / 1_000_000).to_string();
     vec![
-        ("service.beta.kubernetes.io/oci-load-balancer-shape", "flexible".to_string()),
-        ("service.beta.kubernetes.io/oci-load-balancer-shape-flex-min", mbps.clone()),
-        ("service.beta.kubernetes.io/oci-load-balancer-shape-flex-max", mbps),
+        (
+            "service.beta.kubernetes.io/oci-load-balancer-shape",
+            "flexible".to_string(),
+        ),
+        (
+            "service.beta.kubernetes.io/oci-load-balancer-shape-flex-min",
+            mbps.clone(),
+        ),
+        (
+            "service.beta.kubernetes.io/oci-load-balancer-shape-flex-max",
+            mbps,
+        ),
     ]
 }

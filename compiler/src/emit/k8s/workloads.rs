@@ -11,22 +11,48 @@ use crate::emit::yaml::{list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{Service, ServiceId, Volume};
 
-pub fn workload<'a>(context: &Context<'a>, nodes: &Nodes, id: ServiceId, files: &config::Files) -> Value<'a> {
+pub fn workload<'a>(
+    context: &Context<'a>,
+    nodes: &Nodes,
+    id: ServiceId,
+    files: &config::Files,
+) -> Value<'a> {
     let platform = context.platform;
     let service = &platform.services[id];
     let namespace = &platform.namespace_of(service).k8s_name;
-    let meta = metadata(context, &service.k8s_name, Some(namespace), &labels::of(platform, service), service.span);
-    let selector = ("selector", map([("matchLabels", labels::selector(service))]));
+    let meta = metadata(
+        context,
+        &service.k8s_name,
+        Some(namespace),
+        &labels::of(platform, service),
+        service.span,
+    );
+    let selector = (
+        "selector",
+        map([("matchLabels", labels::selector(service))]),
+    );
     let template = ("template", pod::template(context, nodes, id, files));
-    let replicas = (!scaling::autoscaled(service)).then(|| ("replicas", n(service.replicas.request)));
+    let replicas =
+        (!scaling::autoscaled(service)).then(|| ("replicas", n(service.replicas.request)));
     if service.daemon {
-        let spec = vec![selector, ("updateStrategy", map([("type", s("RollingUpdate"))])), template];
+        let spec = vec![
+            selector,
+            ("updateStrategy", map([("type", s("RollingUpdate"))])),
+            template,
+        ];
         return object("apps/v1", "DaemonSet", meta, [("spec", map(spec))]);
     }
     if service.is_stateful() {
         let mut spec: Vec<(&str, Value)> = vec![("serviceName", s(labels::headless(service)))];
         spec.extend(replicas);
-        spec.extend([selector, template, ("volumeClaimTemplates", list(service.volumes.iter().map(claim)))]);
+        spec.extend([
+            selector,
+            template,
+            (
+                "volumeClaimTemplates",
+                list(service.volumes.iter().map(claim)),
+            ),
+        ]);
         return object("apps/v1", "StatefulSet", meta, [("spec", map(spec))]);
     }
     let mut spec: Vec<(&str, Value)> = replicas.into_iter().collect();
@@ -41,13 +67,22 @@ pub fn claim_size(volume: &Volume) -> i64 {
 
 fn claim(volume: &Volume) -> Value<'_> {
     map([
-        ("metadata", map([("name", s(crate::model::k8s_name(&volume.name)))])),
+        (
+            "metadata",
+            map([("name", s(crate::model::k8s_name(&volume.name)))]),
+        ),
         (
             "spec",
             map([
                 ("accessModes", list([s("ReadWriteOnce")])),
                 ("storageClassName", s(&volume.class.name)),
-                ("resources", map([("requests", map([("storage", s(quantity::bytes(claim_size(volume))))]))])),
+                (
+                    "resources",
+                    map([(
+                        "requests",
+                        map([("storage", s(quantity::bytes(claim_size(volume))))]),
+                    )]),
+                ),
             ]),
         ),
     ])

@@ -16,7 +16,11 @@ pub struct Aws;
 /// AWS-managed policies each role needs (EKS user guide: cluster IAM role,
 /// node IAM role).
 const CLUSTER_POLICIES: [&str; 1] = ["AmazonEKSClusterPolicy"];
-const NODE_POLICIES: [&str; 3] = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"];
+const NODE_POLICIES: [&str; 3] = [
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEKS_CNI_Policy",
+    "AmazonEC2ContainerRegistryReadOnly",
+];
 
 /// An IAM role `label` that the AWS service `service` assumes, with the
 /// managed `policies` attached.
@@ -30,35 +34,59 @@ fn role(label: &str, service: &str, policies: &[&str]) -> Vec<Block> {
                 Expr::List(vec![Expr::Object(vec![
                     ("Effect".into(), Expr::str("Allow")),
                     ("Action".into(), Expr::str("sts:AssumeRole")),
-                    ("Principal".into(), Expr::Object(vec![("Service".into(), Expr::str(service))])),
+                    (
+                        "Principal".into(),
+                        Expr::Object(vec![("Service".into(), Expr::str(service))]),
+                    ),
                 ])]),
             ),
         ]),
     );
     let role = Block::new("resource", ["aws_iam_role", label])
-        .attr("name", Expr::template(format!("${{var.cluster_name}}-{label}")))
+        .attr(
+            "name",
+            Expr::template(format!("${{var.cluster_name}}-{label}")),
+        )
         .attr("assume_role_policy", trust);
     let names: Vec<String> = policies.iter().map(|p| quote(p)).collect();
     let attachments = Block::new("resource", ["aws_iam_role_policy_attachment", label])
-        .attr("for_each", Expr::raw(format!("toset([{}])", names.join(", "))))
+        .attr(
+            "for_each",
+            Expr::raw(format!("toset([{}])", names.join(", "))),
+        )
         .attr("role", Expr::raw(format!("aws_iam_role.{label}.name")))
-        .attr("policy_arn", Expr::template("arn:${data.aws_partition.current.partition}:iam::aws:policy/${each.value}"));
+        .attr(
+            "policy_arn",
+            Expr::template(
+                "arn:${data.aws_partition.current.partition}:iam::aws:policy/${each.value}",
+            ),
+        );
     vec![role, attachments]
 }
 
 fn network_file() -> File {
-    let zones = Block::new("data", ["aws_availability_zones", "available"]).attr("state", Expr::str("available"));
+    let zones = Block::new("data", ["aws_availability_zones", "available"])
+        .attr("state", Expr::str("available"));
     let locals = Block::new::<&str>("locals", [])
         .comment("Two zones; for a /16, a /24 public and a /20 private subnet in each.")
-        .attr("zones", Expr::raw("slice(data.aws_availability_zones.available.names, 0, 2)"));
+        .attr(
+            "zones",
+            Expr::raw("slice(data.aws_availability_zones.available.names, 0, 2)"),
+        );
     let vpc = Block::new("resource", ["aws_vpc", "main"])
         .attr("cidr_block", Expr::raw("var.network_cidr"))
         .attr("enable_dns_hostnames", Expr::Bool(true))
         .attr("enable_dns_support", Expr::Bool(true))
-        .attr("tags", Expr::raw(r#"merge(var.tags, { Name = "${var.cluster_name}-vpc" })"#));
+        .attr(
+            "tags",
+            Expr::raw(r#"merge(var.tags, { Name = "${var.cluster_name}-vpc" })"#),
+        );
     let gateway = Block::new("resource", ["aws_internet_gateway", "main"])
         .attr("vpc_id", Expr::raw("aws_vpc.main.id"))
-        .attr("tags", Expr::raw(r#"merge(var.tags, { Name = "${var.cluster_name}-internet" })"#));
+        .attr(
+            "tags",
+            Expr::raw(r#"merge(var.tags, { Name = "${var.cluster_name}-internet" })"#),
+        );
     let subnet = |label: &str, cidr: &str, public: bool, role_tag: &str| {
         Block::new("resource", ["aws_subnet", label])
             .attr("for_each", Expr::raw("{ for index, zone in local.zones : zone => index }"))
@@ -69,40 +97,82 @@ fn network_file() -> File {
             .comment("The tag tells the AWS load balancer controller where load balancers go.")
             .attr("tags", Expr::raw(format!(r#"merge(var.tags, {{ Name = "${{var.cluster_name}}-{label}-${{each.key}}", "{role_tag}" = "1" }})"#)))
     };
-    let public = subnet("public", "cidrsubnet(var.network_cidr, 8, each.value)", true, "kubernetes.io/role/elb");
-    let private = subnet("private", "cidrsubnet(var.network_cidr, 4, each.value + 1)", false, "kubernetes.io/role/internal-elb");
+    let public = subnet(
+        "public",
+        "cidrsubnet(var.network_cidr, 8, each.value)",
+        true,
+        "kubernetes.io/role/elb",
+    );
+    let private = subnet(
+        "private",
+        "cidrsubnet(var.network_cidr, 4, each.value + 1)",
+        false,
+        "kubernetes.io/role/internal-elb",
+    );
     let address = Block::new("resource", ["aws_eip", "nat"])
         .attr("domain", Expr::str("vpc"))
         .attr("tags", Expr::raw("var.tags"));
     let nat = Block::new("resource", ["aws_nat_gateway", "main"])
         .comment("One NAT gateway: the nodes reach out through the first zone.")
         .attr("allocation_id", Expr::raw("aws_eip.nat.id"))
-        .attr("subnet_id", Expr::raw("aws_subnet.public[local.zones[0]].id"))
+        .attr(
+            "subnet_id",
+            Expr::raw("aws_subnet.public[local.zones[0]].id"),
+        )
         .attr("tags", Expr::raw("var.tags"))
-        .attr("depends_on", Expr::List(vec![Expr::raw("aws_internet_gateway.main")]));
+        .attr(
+            "depends_on",
+            Expr::List(vec![Expr::raw("aws_internet_gateway.main")]),
+        );
     let routes = |label: &str, target: &str, via: &str| {
         let table = Block::new("resource", ["aws_route_table", label])
             .attr("vpc_id", Expr::raw("aws_vpc.main.id"))
             .attr("tags", Expr::raw("var.tags"))
-            .block(Block::new::<&str>("route", []).attr("cidr_block", Expr::str("0.0.0.0/0")).attr(target, Expr::raw(via)));
+            .block(
+                Block::new::<&str>("route", [])
+                    .attr("cidr_block", Expr::str("0.0.0.0/0"))
+                    .attr(target, Expr::raw(via)),
+            );
         let association = Block::new("resource", ["aws_route_table_association", label])
             .attr("for_each", Expr::raw(format!("aws_subnet.{label}")))
             .attr("subnet_id", Expr::raw("each.value.id"))
-            .attr("route_table_id", Expr::raw(format!("aws_route_table.{label}.id")));
+            .attr(
+                "route_table_id",
+                Expr::raw(format!("aws_route_table.{label}.id")),
+            );
         [table, association]
     };
     let mut blocks = vec![zones, locals, vpc, gateway, public, private, address, nat];
-    blocks.extend(routes("public", "gateway_id", "aws_internet_gateway.main.id"));
-    blocks.extend(routes("private", "nat_gateway_id", "aws_nat_gateway.main.id"));
+    blocks.extend(routes(
+        "public",
+        "gateway_id",
+        "aws_internet_gateway.main.id",
+    ));
+    blocks.extend(routes(
+        "private",
+        "nat_gateway_id",
+        "aws_nat_gateway.main.id",
+    ));
     File::of_blocks(blocks)
 }
 
 fn cluster_file(cluster: &Cluster) -> File {
     let locals = Block::new::<&str>("locals", [])
-        .attr("node_pools", Expr::raw("{ for pool in var.node_pools : pool.name => pool }"))
+        .attr(
+            "node_pools",
+            Expr::raw("{ for pool in var.node_pools : pool.name => pool }"),
+        )
         .comment("EKS takes the minor version only: v1.31.1 is 1.31.")
-        .attr("kubernetes_version", Expr::raw(r#"join(".", slice(split(".", trimprefix(var.kubernetes_version, "v")), 0, 2))"#))
-        .comment(format!("EKS-optimized images by architecture ({}).", cluster.terraform.provenance.name))
+        .attr(
+            "kubernetes_version",
+            Expr::raw(
+                r#"join(".", slice(split(".", trimprefix(var.kubernetes_version, "v")), 0, 2))"#,
+            ),
+        )
+        .comment(format!(
+            "EKS-optimized images by architecture ({}).",
+            cluster.terraform.provenance.name
+        ))
         .attr("ami_types", Expr::string_map(&cluster.terraform.images));
     let partition = Block::new("data", ["aws_partition", "current"]);
     let eks = Block::new("resource", ["aws_eks_cluster", "main"])
@@ -115,15 +185,27 @@ fn cluster_file(cluster: &Cluster) -> File {
                 .attr("subnet_ids", Expr::raw("values(aws_subnet.private)[*].id"))
                 .attr("endpoint_private_access", Expr::Bool(true))
                 .comment("The Kubernetes API from the trusted networks only (seed 000 §6.1).")
-                .attr("endpoint_public_access", Expr::raw("length(var.trusted_cidrs) > 0"))
-                .attr("public_access_cidrs", Expr::raw("length(var.trusted_cidrs) > 0 ? var.trusted_cidrs : null")),
+                .attr(
+                    "endpoint_public_access",
+                    Expr::raw("length(var.trusted_cidrs) > 0"),
+                )
+                .attr(
+                    "public_access_cidrs",
+                    Expr::raw("length(var.trusted_cidrs) > 0 ? var.trusted_cidrs : null"),
+                ),
         )
         .block(
             Block::new::<&str>("access_config", [])
                 .attr("authentication_mode", Expr::str("API"))
-                .attr("bootstrap_cluster_creator_admin_permissions", Expr::Bool(true)),
+                .attr(
+                    "bootstrap_cluster_creator_admin_permissions",
+                    Expr::Bool(true),
+                ),
         )
-        .attr("depends_on", Expr::List(vec![Expr::raw("aws_iam_role_policy_attachment.cluster")]));
+        .attr(
+            "depends_on",
+            Expr::List(vec![Expr::raw("aws_iam_role_policy_attachment.cluster")]),
+        );
     let groups = Block::new("resource", ["aws_eks_node_group", "pool"])
         .comment("One node group for each declared node, named after it (terraform.tfvars).")
         .attr("for_each", Expr::raw("local.node_pools"))
@@ -161,20 +243,34 @@ impl Provider for Aws {
     }
 
     fn module_files(&self, cluster: &Cluster) -> Vec<(&'static str, File)> {
-        vec![("network.tf", network_file()), ("cluster.tf", cluster_file(cluster))]
+        vec![
+            ("network.tf", network_file()),
+            ("cluster.tf", cluster_file(cluster)),
+        ]
     }
 
     fn outputs(&self) -> Outputs {
         let cluster = "aws_eks_cluster.main";
         let exec = Expr::Object(vec![
-            ("apiVersion".into(), Expr::str("client.authentication.k8s.io/v1beta1")),
+            (
+                "apiVersion".into(),
+                Expr::str("client.authentication.k8s.io/v1beta1"),
+            ),
             ("command".into(), Expr::str("aws")),
-            ("args".into(), Expr::raw(format!(r#"["eks", "get-token", "--region", var.region, "--cluster-name", {cluster}.name]"#))),
+            (
+                "args".into(),
+                Expr::raw(format!(
+                    r#"["eks", "get-token", "--region", var.region, "--cluster-name", {cluster}.name]"#
+                )),
+            ),
         ]);
         let kubeconfig = Expr::Object(vec![
             ("apiVersion".into(), Expr::str("v1")),
             ("kind".into(), Expr::str("Config")),
-            ("current-context".into(), Expr::raw(format!("{cluster}.name"))),
+            (
+                "current-context".into(),
+                Expr::raw(format!("{cluster}.name")),
+            ),
             (
                 "clusters".into(),
                 Expr::List(vec![Expr::Object(vec![
@@ -183,7 +279,10 @@ impl Provider for Aws {
                         "cluster".into(),
                         Expr::Object(vec![
                             ("server".into(), Expr::raw(format!("{cluster}.endpoint"))),
-                            ("certificate-authority-data".into(), Expr::raw(format!("{cluster}.certificate_authority[0].data"))),
+                            (
+                                "certificate-authority-data".into(),
+                                Expr::raw(format!("{cluster}.certificate_authority[0].data")),
+                            ),
                         ]),
                     ),
                 ])]),
@@ -194,7 +293,10 @@ impl Provider for Aws {
                     ("name".into(), Expr::raw(format!("{cluster}.name"))),
                     (
                         "context".into(),
-                        Expr::Object(vec![("cluster".into(), Expr::raw(format!("{cluster}.name"))), ("user".into(), Expr::raw(format!("{cluster}.name")))]),
+                        Expr::Object(vec![
+                            ("cluster".into(), Expr::raw(format!("{cluster}.name"))),
+                            ("user".into(), Expr::raw(format!("{cluster}.name"))),
+                        ]),
                     ),
                 ])]),
             ),
@@ -211,7 +313,9 @@ impl Provider for Aws {
             endpoint: Expr::raw(format!("{cluster}.endpoint")),
             ca_certificate: Expr::raw(format!("{cluster}.certificate_authority[0].data")),
             kubeconfig: Expr::call("yamlencode", kubeconfig),
-            kubeconfig_command: Expr::template(format!("aws eks update-kubeconfig --region ${{var.region}} --name ${{{cluster}.name}}")),
+            kubeconfig_command: Expr::template(format!(
+                "aws eks update-kubeconfig --region ${{var.region}} --name ${{{cluster}.name}}"
+            )),
         }
     }
 
@@ -234,7 +338,10 @@ impl Provider for Aws {
                 Block::new("resource", ["aws_s3_bucket_versioning", label])
                     .comment("Every write of the state keeps the previous one.")
                     .attr("bucket", Expr::raw(format!("aws_s3_bucket.{label}.id")))
-                    .block(Block::new::<&str>("versioning_configuration", []).attr("status", Expr::str("Enabled"))),
+                    .block(
+                        Block::new::<&str>("versioning_configuration", [])
+                            .attr("status", Expr::str("Enabled")),
+                    ),
             );
         }
         blocks
@@ -247,7 +354,10 @@ impl Provider for Aws {
     fn backend(&self, cluster: &Cluster, bucket: &Bucket) -> Block {
         Block::new("backend", ["s3"])
             .attr("bucket", Expr::str(&bucket.k8s_name))
-            .attr("key", Expr::str(format!("{}/terraform.tfstate", cluster.name)))
+            .attr(
+                "key",
+                Expr::str(format!("{}/terraform.tfstate", cluster.name)),
+            )
             .attr("region", Expr::str(&cluster.platform.cloud.region))
             .attr("encrypt", Expr::Bool(true))
             .comment("A lock file beside the state, without a DynamoDB table (Terraform 1.10+).")

@@ -16,7 +16,11 @@ pub fn label(bucket: &Bucket) -> &str {
 
 /// A comment saying what the bucket holds and where it was declared.
 pub fn comment(context: &Context, bucket: &Bucket) -> Item {
-    let purpose = if bucket.purpose.is_empty() { String::new() } else { format!("{}; ", bucket.purpose) };
+    let purpose = if bucket.purpose.is_empty() {
+        String::new()
+    } else {
+        format!("{}; ", bucket.purpose)
+    };
     Item::Comment(format!(
         "{purpose}{} counted against the object storage budget ({}).",
         show::bytes(bucket.size),
@@ -26,10 +30,19 @@ pub fn comment(context: &Context, bucket: &Bucket) -> Item {
 
 /// buckets.tf: every bucket but the state bucket, after the lookups they need.
 pub fn items(context: &Context, provider: &dyn Provider, buckets: &[&Bucket]) -> Vec<Item> {
-    let mut items: Vec<Item> = provider.bucket_lookups().into_iter().map(Item::Block).collect();
+    let mut items: Vec<Item> = provider
+        .bucket_lookups()
+        .into_iter()
+        .map(Item::Block)
+        .collect();
     for bucket in buckets {
         items.push(comment(context, bucket));
-        items.extend(provider.bucket(label(bucket), bucket, false).into_iter().map(Item::Block));
+        items.extend(
+            provider
+                .bucket(label(bucket), bucket, false)
+                .into_iter()
+                .map(Item::Block),
+        );
     }
     items
 }
@@ -37,11 +50,23 @@ pub fn items(context: &Context, provider: &dyn Provider, buckets: &[&Bucket]) ->
 /// `output "bucket_names"`: each bucket's name by its name in the source,
 /// the state bucket's included.
 pub fn names_output(provider: &dyn Provider, buckets: &[&Bucket], state: Option<&Bucket>) -> Block {
-    let mut names: Vec<(String, Expr)> =
-        buckets.iter().map(|b| (label(b).to_string(), Expr::raw(provider.bucket_name(label(b))))).collect();
+    let mut names: Vec<(String, Expr)> = buckets
+        .iter()
+        .map(|b| {
+            (
+                label(b).to_string(),
+                Expr::raw(provider.bucket_name(label(b))),
+            )
+        })
+        .collect();
     if let Some(state) = state {
         names.push((label(state).to_string(), Expr::str(&state.k8s_name)));
     }
     names.sort_by(|a, b| a.0.cmp(&b.0));
-    output("bucket_names", "Object storage bucket names, by their names in the platform.", Expr::Object(names), false)
+    output(
+        "bucket_names",
+        "Object storage bucket names, by their names in the platform.",
+        Expr::Object(names),
+        false,
+    )
 }

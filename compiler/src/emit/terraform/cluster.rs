@@ -48,8 +48,18 @@ impl<'a> Cluster<'a> {
         tags.insert("platform".to_string(), k8s_name(&platform.name));
         tags.insert("environment".to_string(), k8s_name(&platform.env));
         tags.insert("managed_by".to_string(), "hplc".to_string());
-        let node_pools = platform.nodes.iter().map(|node| NodePool::of(node, terraform)).collect();
-        Cluster { platform, terraform, name, node_pools, tags }
+        let node_pools = platform
+            .nodes
+            .iter()
+            .map(|node| NodePool::of(node, terraform))
+            .collect();
+        Cluster {
+            platform,
+            terraform,
+            name,
+            node_pools,
+            tags,
+        }
     }
 
     /// The terraform.tfvars value of the interface's `node_pools`.

@@ -22,7 +22,10 @@ fn pool_settings(block: Block, pool: &str) -> Block {
         .attr("name", Expr::raw(format!("{pool}.name")))
         .attr("size", Expr::raw(format!("{pool}.size")))
         .comment("A fixed size unless the pool scales itself.")
-        .attr("node_count", Expr::raw(format!("{pool}.auto_scale ? null : {pool}.min_nodes")))
+        .attr(
+            "node_count",
+            Expr::raw(format!("{pool}.auto_scale ? null : {pool}.min_nodes")),
+        )
         .attr("auto_scale", Expr::raw(format!("{pool}.auto_scale")))
         .attr("min_nodes", Expr::raw(format!("{pool}.min_nodes")))
         .attr("max_nodes", Expr::raw(format!("{pool}.max_nodes")))
@@ -53,10 +56,16 @@ impl Provider for DigitalOcean {
         let cluster = Block::new("resource", ["digitalocean_kubernetes_cluster", "main"])
             .attr("name", Expr::raw("var.cluster_name"))
             .attr("region", Expr::raw("var.region"))
-            .attr("version", Expr::raw("data.digitalocean_kubernetes_versions.main.latest_version"))
+            .attr(
+                "version",
+                Expr::raw("data.digitalocean_kubernetes_versions.main.latest_version"),
+            )
             .attr("vpc_uuid", Expr::raw("digitalocean_vpc.main.id"))
             .attr("tags", Expr::raw("local.tags"))
-            .block(pool_settings(Block::new::<&str>("node_pool", []), "local.default_pool"))
+            .block(pool_settings(
+                Block::new::<&str>("node_pool", []),
+                "local.default_pool",
+            ))
             .comment("The Kubernetes API from the trusted networks only (seed 000 §6.1).")
             .block(
                 Block::new::<&str>("control_plane_firewall", [])
@@ -66,10 +75,19 @@ impl Provider for DigitalOcean {
         let pools = pool_settings(
             Block::new("resource", ["digitalocean_kubernetes_node_pool", "pool"])
                 .attr("for_each", Expr::raw("local.other_pools"))
-                .attr("cluster_id", Expr::raw("digitalocean_kubernetes_cluster.main.id")),
+                .attr(
+                    "cluster_id",
+                    Expr::raw("digitalocean_kubernetes_cluster.main.id"),
+                ),
             "each.value",
         );
-        vec![("network.tf", File::of_blocks([vpc])), ("cluster.tf", File::of_blocks([locals, versions, cluster, pools]))]
+        vec![
+            ("network.tf", File::of_blocks([vpc])),
+            (
+                "cluster.tf",
+                File::of_blocks([locals, versions, cluster, pools]),
+            ),
+        ]
     }
 
     fn outputs(&self) -> Outputs {
@@ -79,7 +97,9 @@ impl Provider for DigitalOcean {
             endpoint: Expr::raw(format!("{cluster}.endpoint")),
             ca_certificate: Expr::raw(format!("{cluster}.kube_config[0].cluster_ca_certificate")),
             kubeconfig: Expr::raw(format!("{cluster}.kube_config[0].raw_config")),
-            kubeconfig_command: Expr::template(format!("doctl kubernetes cluster kubeconfig save ${{{cluster}.id}}")),
+            kubeconfig_command: Expr::template(format!(
+                "doctl kubernetes cluster kubeconfig save ${{{cluster}.id}}"
+            )),
         }
     }
 
@@ -87,10 +107,18 @@ impl Provider for DigitalOcean {
         let mut block = Block::new("resource", ["digitalocean_spaces_bucket", label])
             .attr("name", Expr::str(&bucket.k8s_name))
             .attr("region", Expr::raw("var.region"))
-            .attr("acl", Expr::str(if bucket.public { "public-read" } else { "private" }));
+            .attr(
+                "acl",
+                Expr::str(if bucket.public {
+                    "public-read"
+                } else {
+                    "private"
+                }),
+            );
         if state {
             // Every write of the state keeps the previous one.
-            block = block.block(Block::new::<&str>("versioning", []).attr("enabled", Expr::Bool(true)));
+            block =
+                block.block(Block::new::<&str>("versioning", []).attr("enabled", Expr::Bool(true)));
         }
         vec![block]
     }
@@ -104,9 +132,18 @@ impl Provider for DigitalOcean {
         Block::new("backend", ["s3"])
             .comment("Spaces speaks S3; the checks below are AWS's own and do not apply.")
             .attr("bucket", Expr::str(&bucket.k8s_name))
-            .attr("key", Expr::str(format!("{}/terraform.tfstate", cluster.name)))
+            .attr(
+                "key",
+                Expr::str(format!("{}/terraform.tfstate", cluster.name)),
+            )
             .attr("region", Expr::str(&cloud.region))
-            .attr("endpoints", Expr::Object(vec![("s3".into(), Expr::str(&cloud.object_storage_endpoint))]))
+            .attr(
+                "endpoints",
+                Expr::Object(vec![(
+                    "s3".into(),
+                    Expr::str(&cloud.object_storage_endpoint),
+                )]),
+            )
             .attr("skip_credentials_validation", Expr::Bool(true))
             .attr("skip_metadata_api_check", Expr::Bool(true))
             .attr("skip_region_validation", Expr::Bool(true))

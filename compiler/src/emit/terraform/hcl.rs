@@ -50,8 +50,15 @@ impl Expr {
     }
 
     /// An object of string literals.
-    pub fn string_map<K: AsRef<str>, V: AsRef<str>>(entries: impl IntoIterator<Item = (K, V)>) -> Expr {
-        Expr::Object(entries.into_iter().map(|(k, v)| (k.as_ref().to_string(), Expr::str(v.as_ref()))).collect())
+    pub fn string_map<K: AsRef<str>, V: AsRef<str>>(
+        entries: impl IntoIterator<Item = (K, V)>,
+    ) -> Expr {
+        Expr::Object(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k.as_ref().to_string(), Expr::str(v.as_ref())))
+                .collect(),
+        )
     }
 
     /// Longest one-line list before it is written one item a line.
@@ -95,7 +102,11 @@ pub struct Block {
 
 impl Block {
     pub fn new<S: AsRef<str>>(kind: &str, labels: impl IntoIterator<Item = S>) -> Block {
-        Block { kind: kind.to_string(), labels: labels.into_iter().map(|l| l.as_ref().to_string()).collect(), body: Vec::new() }
+        Block {
+            kind: kind.to_string(),
+            labels: labels.into_iter().map(|l| l.as_ref().to_string()).collect(),
+            body: Vec::new(),
+        }
     }
 
     pub fn attr(mut self, key: &str, value: Expr) -> Block {
@@ -115,15 +126,22 @@ impl Block {
 
     /// `dynamic "name" { for_each = ..., content { ... } }`.
     pub fn dynamic(name: &str, for_each: Expr, content: Block) -> Block {
-        Block::new("dynamic", [name]).attr("for_each", for_each).block(Block { kind: "content".into(), ..content })
+        Block::new("dynamic", [name])
+            .attr("for_each", for_each)
+            .block(Block {
+                kind: "content".into(),
+                ..content
+            })
     }
 
     /// A dynamic block whose content sets each attribute to a member of the
     /// iterator: `("ocpus", "value.ocpus")` writes `ocpus = NAME.value.ocpus`.
     pub fn dynamic_fields(name: &str, for_each: &str, fields: &[(&str, &str)]) -> Block {
-        let content = fields.iter().fold(Block::new::<&str>("content", []), |block, (key, member)| {
-            block.attr(key, Expr::raw(format!("{name}.{member}")))
-        });
+        let content = fields
+            .iter()
+            .fold(Block::new::<&str>("content", []), |block, (key, member)| {
+                block.attr(key, Expr::raw(format!("{name}.{member}")))
+            });
         Block::dynamic(name, Expr::raw(for_each), content)
     }
 }
@@ -140,7 +158,9 @@ impl File {
     }
 
     pub fn of_blocks(blocks: impl IntoIterator<Item = Block>) -> File {
-        File { items: blocks.into_iter().map(Item::Block).collect() }
+        File {
+            items: blocks.into_iter().map(Item::Block).collect(),
+        }
     }
 
     pub fn render(&self) -> String {
@@ -149,7 +169,11 @@ impl File {
 
     /// The file under a comment of its own (what generated it).
     pub fn render_with_header(&self, header: &str) -> String {
-        format!("{}\n{}", render(&[Item::Comment(header.to_string())]), self.render())
+        format!(
+            "{}\n{}",
+            render(&[Item::Comment(header.to_string())]),
+            self.render()
+        )
     }
 }
 
@@ -170,11 +194,19 @@ struct Line {
 
 impl Line {
     fn blank() -> Line {
-        Line { indent: 0, lead: String::new(), assign: None }
+        Line {
+            indent: 0,
+            lead: String::new(),
+            assign: None,
+        }
     }
 
     fn text(indent: usize, lead: impl Into<String>) -> Line {
-        Line { indent, lead: lead.into(), assign: None }
+        Line {
+            indent,
+            lead: lead.into(),
+            assign: None,
+        }
     }
 }
 
@@ -182,7 +214,8 @@ fn body_lines(items: &[Item], indent: usize, lines: &mut Vec<Line>) {
     let mut previous: Option<&Item> = None;
     for item in items {
         if let Some(before) = previous {
-            let separate = stands_apart(item) || stands_apart(before) || matches!(item, Item::Comment(_));
+            let separate =
+                stands_apart(item) || stands_apart(before) || matches!(item, Item::Comment(_));
             let after_comment = matches!(before, Item::Comment(_));
             if (separate && !after_comment) || (after_comment && matches!(item, Item::Comment(_))) {
                 lines.push(Line::blank());
@@ -192,7 +225,14 @@ fn body_lines(items: &[Item], indent: usize, lines: &mut Vec<Line>) {
             Item::Comment(text) => {
                 for line in text.lines() {
                     let line = line.trim_end();
-                    lines.push(Line::text(indent, if line.is_empty() { "#".to_string() } else { format!("# {line}") }));
+                    lines.push(Line::text(
+                        indent,
+                        if line.is_empty() {
+                            "#".to_string()
+                        } else {
+                            format!("# {line}")
+                        },
+                    ));
                 }
             }
             Item::Attr(key, value) => attr_lines(&key_text(key), value, indent, lines),
@@ -221,14 +261,20 @@ fn body_lines(items: &[Item], indent: usize, lines: &mut Vec<Line>) {
 fn stands_apart(item: &Item) -> bool {
     match item {
         Item::Block(_) => true,
-        Item::Attr(key, value) => value.one_line().is_none() || matches!(key.as_str(), "for_each" | "source"),
+        Item::Attr(key, value) => {
+            value.one_line().is_none() || matches!(key.as_str(), "for_each" | "source")
+        }
         Item::Comment(_) => false,
     }
 }
 
 fn attr_lines(key: &str, value: &Expr, indent: usize, lines: &mut Vec<Line>) {
     if let Some(text) = value.one_line() {
-        lines.push(Line { indent, lead: key.to_string(), assign: Some(format!("= {text}")) });
+        lines.push(Line {
+            indent,
+            lead: key.to_string(),
+            assign: Some(format!("= {text}")),
+        });
         return;
     }
     value_lines(&format!("{key} = "), value, "", indent, lines);
@@ -254,7 +300,13 @@ fn value_lines(prefix: &str, value: &Expr, suffix: &str, indent: usize, lines: &
                 }
                 lines.push(Line::text(indent, format!("]{suffix}")));
             }
-            Expr::Call(name, argument) => value_lines(&format!("{prefix}{name}("), argument, &format!("){suffix}"), indent, lines),
+            Expr::Call(name, argument) => value_lines(
+                &format!("{prefix}{name}("),
+                argument,
+                &format!("){suffix}"),
+                indent,
+                lines,
+            ),
             _ => unreachable!("only objects, lists and calls span lines"),
         },
     }
@@ -265,8 +317,16 @@ fn align(lines: &[Line]) -> String {
     let mut out = String::new();
     let mut start = 0;
     while start < lines.len() {
-        let run = lines[start..].iter().take_while(|l| l.assign.is_some()).count().max(1);
-        let width = lines[start..start + run].iter().map(|l| l.indent * 2 + l.lead.len()).max().unwrap_or(0);
+        let run = lines[start..]
+            .iter()
+            .take_while(|l| l.assign.is_some())
+            .count()
+            .max(1);
+        let width = lines[start..start + run]
+            .iter()
+            .map(|l| l.indent * 2 + l.lead.len())
+            .max()
+            .unwrap_or(0);
         for line in &lines[start..start + run] {
             let lead = format!("{}{}", "  ".repeat(line.indent), line.lead);
             match &line.assign {
@@ -283,7 +343,9 @@ fn align(lines: &[Line]) -> String {
 /// An attribute or object key: bare when it is an identifier, else quoted.
 fn key_text(key: &str) -> String {
     let mut chars = key.chars();
-    let identifier = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let identifier = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     if identifier {
         key.to_string()
@@ -327,7 +389,10 @@ mod tests {
 
     #[test]
     fn strings_are_escaped_including_template_sequences() {
-        assert_eq!(quote("a \"b\" \\ ${x} %{y} $z\n"), r#""a \"b\" \\ $${x} %%{y} $z\n""#);
+        assert_eq!(
+            quote("a \"b\" \\ ${x} %{y} $z\n"),
+            r#""a \"b\" \\ $${x} %%{y} $z\n""#
+        );
     }
 
     #[test]
@@ -346,13 +411,19 @@ mod tests {
 
     #[test]
     fn keys_that_are_not_identifiers_are_quoted() {
-        let text = render(&[Item::Attr("labels".into(), Expr::string_map([("hplc.dev/node", "system")]))]);
+        let text = render(&[Item::Attr(
+            "labels".into(),
+            Expr::string_map([("hplc.dev/node", "system")]),
+        )]);
         assert_eq!(text, "labels = {\n  \"hplc.dev/node\" = \"system\"\n}\n");
     }
 
     #[test]
     fn lists_of_objects_take_one_item_a_line() {
         let value = Expr::List(vec![Expr::Object(vec![("name".into(), Expr::str("a"))])]);
-        assert_eq!(render(&[Item::Attr("pools".into(), value)]), "pools = [\n  {\n    name = \"a\"\n  },\n]\n");
+        assert_eq!(
+            render(&[Item::Attr("pools".into(), value)]),
+            "pools = [\n  {\n    name = \"a\"\n  },\n]\n"
+        );
     }
 }

@@ -92,15 +92,33 @@ pub struct Outputs {
 const OUTPUTS: [(&str, &str, bool); 5] = [
     ("cluster_id", "The provider's id of the cluster.", false),
     ("cluster_endpoint", "URL of the Kubernetes API.", false),
-    ("cluster_ca_certificate", "Base64 CA certificate of the Kubernetes API.", true),
+    (
+        "cluster_ca_certificate",
+        "Base64 CA certificate of the Kubernetes API.",
+        true,
+    ),
     ("kubeconfig", "A kubeconfig for the cluster.", true),
-    ("kubeconfig_command", "The command that writes a kubeconfig for the cluster.", false),
+    (
+        "kubeconfig_command",
+        "The command that writes a kubeconfig for the cluster.",
+        false,
+    ),
 ];
 
 /// `output` blocks of an implementation.
 pub fn module_outputs(outputs: Outputs) -> Vec<Block> {
-    let values = [outputs.cluster_id, outputs.endpoint, outputs.ca_certificate, outputs.kubeconfig, outputs.kubeconfig_command];
-    OUTPUTS.iter().zip(values).map(|(&(name, description, sensitive), value)| output(name, description, value, sensitive)).collect()
+    let values = [
+        outputs.cluster_id,
+        outputs.endpoint,
+        outputs.ca_certificate,
+        outputs.kubeconfig,
+        outputs.kubeconfig_command,
+    ];
+    OUTPUTS
+        .iter()
+        .zip(values)
+        .map(|(&(name, description, sensitive), value)| output(name, description, value, sensitive))
+        .collect()
 }
 
 /// The root's re-export of the module's outputs (the CA stays inside: the
@@ -109,12 +127,21 @@ pub fn root_outputs() -> Vec<Block> {
     OUTPUTS
         .iter()
         .filter(|(name, _, _)| *name != "cluster_ca_certificate")
-        .map(|&(name, description, sensitive)| output(name, description, Expr::raw(format!("module.{MODULE}.{name}")), sensitive))
+        .map(|&(name, description, sensitive)| {
+            output(
+                name,
+                description,
+                Expr::raw(format!("module.{MODULE}.{name}")),
+                sensitive,
+            )
+        })
         .collect()
 }
 
 pub fn output(name: &str, description: &str, value: Expr, sensitive: bool) -> Block {
-    let block = Block::new("output", [name]).attr("description", Expr::str(description)).attr("value", value);
+    let block = Block::new("output", [name])
+        .attr("description", Expr::str(description))
+        .attr("value", value);
     if sensitive {
         block.attr("sensitive", Expr::Bool(true))
     } else {
@@ -137,7 +164,10 @@ pub fn values(cluster: &Cluster) -> Vec<(&'static str, Expr)> {
     vec![
         ("cluster_name", Expr::str(&cluster.name)),
         ("region", Expr::str(&platform.cloud.region)),
-        ("kubernetes_version", Expr::str(&platform.kubernetes_version)),
+        (
+            "kubernetes_version",
+            Expr::str(&platform.kubernetes_version),
+        ),
         ("node_pools", cluster.node_pools_value()),
         ("network_cidr", Expr::str(&cluster.terraform.network_cidr)),
         ("trusted_cidrs", Expr::strings(&platform.trusted_cidrs)),

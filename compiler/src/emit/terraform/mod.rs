@@ -82,9 +82,21 @@ struct Implementation {
 }
 
 const IMPLEMENTATIONS: [Implementation; 3] = [
-    Implementation { name: "oci", directory: "oci-oke", provider: &oci::Oci },
-    Implementation { name: "digitalocean", directory: "digitalocean-doks", provider: &digitalocean::DigitalOcean },
-    Implementation { name: "aws", directory: "aws-eks", provider: &aws::Aws },
+    Implementation {
+        name: "oci",
+        directory: "oci-oke",
+        provider: &oci::Oci,
+    },
+    Implementation {
+        name: "digitalocean",
+        directory: "digitalocean-doks",
+        provider: &digitalocean::DigitalOcean,
+    },
+    Implementation {
+        name: "aws",
+        directory: "aws-eks",
+        provider: &aws::Aws,
+    },
 ];
 
 /// The implementation for a cloud provider, if this backend has one.
@@ -101,7 +113,12 @@ pub fn emit(context: &Context, output: &mut Output) {
     let platform = context.platform;
     // A cloud without Terraform data or implementation was reported by
     // clouds::check; there is nothing to write.
-    let (Some(terraform), Some(implementation)) = (&platform.cloud.terraform, implementation(&platform.cloud.provider)) else { return };
+    let (Some(terraform), Some(implementation)) = (
+        &platform.cloud.terraform,
+        implementation(&platform.cloud.provider),
+    ) else {
+        return;
+    };
     let cluster = Cluster::new(platform, terraform);
     for (path, text) in root::files(context, &cluster, implementation) {
         output.add(format!("terraform/{path}"), text);

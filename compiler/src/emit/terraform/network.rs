@@ -30,12 +30,17 @@ fn vcn_resource(kind: &str, label: &str, display_name: &str) -> Block {
     Block::new("resource", [kind, label])
         .attr("compartment_id", Expr::raw("var.compartment_ocid"))
         .attr("vcn_id", Expr::raw("oci_core_vcn.main.id"))
-        .attr("display_name", Expr::template(format!("${{var.cluster_name}}-{display_name}")))
+        .attr(
+            "display_name",
+            Expr::template(format!("${{var.cluster_name}}-{display_name}")),
+        )
         .attr("freeform_tags", Expr::raw("var.tags"))
 }
 
 fn tcp(min: i64, max: i64) -> Block {
-    Block::new::<&str>("tcp_options", []).attr("min", Expr::Int(min)).attr("max", Expr::Int(max))
+    Block::new::<&str>("tcp_options", [])
+        .attr("min", Expr::Int(min))
+        .attr("max", Expr::Int(max))
 }
 
 /// An ingress rule; `source` is an expression.
@@ -56,7 +61,11 @@ fn path_mtu(source: &str) -> Block {
         "Path MTU discovery",
         source,
         ICMP,
-        Some(Block::new::<&str>("icmp_options", []).attr("type", Expr::Int(kind)).attr("code", Expr::Int(code))),
+        Some(
+            Block::new::<&str>("icmp_options", [])
+                .attr("type", Expr::Int(kind))
+                .attr("code", Expr::Int(code)),
+        ),
     )
 }
 
@@ -71,12 +80,26 @@ fn subnet(label: &str, display: &str, public: bool, route_table: &str) -> Block 
     Block::new("resource", ["oci_core_subnet", label])
         .attr("compartment_id", Expr::raw("var.compartment_ocid"))
         .attr("vcn_id", Expr::raw("oci_core_vcn.main.id"))
-        .attr("display_name", Expr::template(format!("${{var.cluster_name}}-{display}")))
-        .attr("cidr_block", Expr::raw(format!("local.subnet_cidrs.{label}")))
+        .attr(
+            "display_name",
+            Expr::template(format!("${{var.cluster_name}}-{display}")),
+        )
+        .attr(
+            "cidr_block",
+            Expr::raw(format!("local.subnet_cidrs.{label}")),
+        )
         .attr("dns_label", Expr::str(display.replace('-', "")))
         .attr("prohibit_public_ip_on_vnic", Expr::Bool(!public))
-        .attr("route_table_id", Expr::raw(format!("oci_core_route_table.{route_table}.id")))
-        .attr("security_list_ids", Expr::List(vec![Expr::raw(format!("oci_core_security_list.{label}.id"))]))
+        .attr(
+            "route_table_id",
+            Expr::raw(format!("oci_core_route_table.{route_table}.id")),
+        )
+        .attr(
+            "security_list_ids",
+            Expr::List(vec![Expr::raw(format!(
+                "oci_core_security_list.{label}.id"
+            ))]),
+        )
         .attr("freeform_tags", Expr::raw("var.tags"))
 }
 
@@ -102,23 +125,37 @@ pub fn file() -> File {
                 ("nodes".into(), Expr::raw("cidrsubnet(var.network_cidr, 4, 1)")),
             ]),
         );
-    let services = Block::new("data", ["oci_core_services", "all"]).comment("Oracle's services in the region, reached through the service gateway.").block(
-        Block::new::<&str>("filter", [])
-            .attr("name", Expr::str("name"))
-            .attr("values", Expr::strings(["All .* Services In Oracle Services Network"]))
-            .attr("regex", Expr::Bool(true)),
-    );
+    let services = Block::new("data", ["oci_core_services", "all"])
+        .comment("Oracle's services in the region, reached through the service gateway.")
+        .block(
+            Block::new::<&str>("filter", [])
+                .attr("name", Expr::str("name"))
+                .attr(
+                    "values",
+                    Expr::strings(["All .* Services In Oracle Services Network"]),
+                )
+                .attr("regex", Expr::Bool(true)),
+        );
     let vcn = Block::new("resource", ["oci_core_vcn", "main"])
         .attr("compartment_id", Expr::raw("var.compartment_ocid"))
-        .attr("cidr_blocks", Expr::List(vec![Expr::raw("var.network_cidr")]))
+        .attr(
+            "cidr_blocks",
+            Expr::List(vec![Expr::raw("var.network_cidr")]),
+        )
         .attr("display_name", Expr::template("${var.cluster_name}-vcn"))
         .comment("A DNS label is at most 15 letters and digits.")
-        .attr("dns_label", Expr::raw(r#"substr(replace(var.cluster_name, "-", ""), 0, 15)"#))
+        .attr(
+            "dns_label",
+            Expr::raw(r#"substr(replace(var.cluster_name, "-", ""), 0, 15)"#),
+        )
         .attr("freeform_tags", Expr::raw("var.tags"));
-    let internet = vcn_resource("oci_core_internet_gateway", "main", "internet").attr("enabled", Expr::Bool(true));
+    let internet = vcn_resource("oci_core_internet_gateway", "main", "internet")
+        .attr("enabled", Expr::Bool(true));
     let nat = vcn_resource("oci_core_nat_gateway", "main", "nat");
-    let service_gateway = vcn_resource("oci_core_service_gateway", "main", "services")
-        .block(Block::new::<&str>("services", []).attr("service_id", Expr::raw(format!("{all_services}.id"))));
+    let service_gateway = vcn_resource("oci_core_service_gateway", "main", "services").block(
+        Block::new::<&str>("services", [])
+            .attr("service_id", Expr::raw(format!("{all_services}.id"))),
+    );
     let public_routes = vcn_resource("oci_core_route_table", "public", "public").block(route(
         "The internet",
         r#""0.0.0.0/0""#,
@@ -126,28 +163,66 @@ pub fn file() -> File {
         "oci_core_internet_gateway.main.id",
     ));
     let private_routes = vcn_resource("oci_core_route_table", "private", "private")
-        .block(route("The internet, outbound only", r#""0.0.0.0/0""#, "CIDR_BLOCK", "oci_core_nat_gateway.main.id"))
-        .block(route("Oracle's services", &format!("{all_services}.cidr_block"), "SERVICE_CIDR_BLOCK", "oci_core_service_gateway.main.id"));
+        .block(route(
+            "The internet, outbound only",
+            r#""0.0.0.0/0""#,
+            "CIDR_BLOCK",
+            "oci_core_nat_gateway.main.id",
+        ))
+        .block(route(
+            "Oracle's services",
+            &format!("{all_services}.cidr_block"),
+            "SERVICE_CIDR_BLOCK",
+            "oci_core_service_gateway.main.id",
+        ));
     let api_list = vcn_resource("oci_core_security_list", "api_endpoint", "api-endpoint")
         .block(Block::dynamic(
             "ingress_security_rules",
             Expr::raw("var.trusted_cidrs"),
             Block::new::<&str>("content", [])
-                .attr("description", Expr::str("Kubernetes API from a trusted network (seed 000 §6.1)"))
+                .attr(
+                    "description",
+                    Expr::str("Kubernetes API from a trusted network (seed 000 §6.1)"),
+                )
                 .attr("protocol", Expr::str(TCP))
                 .attr("source", Expr::raw("ingress_security_rules.value"))
                 .block(tcp(API_PORT, API_PORT)),
         ))
-        .block(ingress("Kubernetes API from the nodes", "local.subnet_cidrs.nodes", TCP, Some(tcp(API_PORT, API_PORT))))
-        .block(ingress("OKE control plane from the nodes", "local.subnet_cidrs.nodes", TCP, Some(tcp(WORKER_PORT, WORKER_PORT))))
+        .block(ingress(
+            "Kubernetes API from the nodes",
+            "local.subnet_cidrs.nodes",
+            TCP,
+            Some(tcp(API_PORT, API_PORT)),
+        ))
+        .block(ingress(
+            "OKE control plane from the nodes",
+            "local.subnet_cidrs.nodes",
+            TCP,
+            Some(tcp(WORKER_PORT, WORKER_PORT)),
+        ))
         .block(path_mtu("local.subnet_cidrs.nodes"))
         .block(egress_all());
     let lb_list = vcn_resource("oci_core_security_list", "load_balancers", "load-balancers")
-        .block(ingress("HTTPS from the internet (seed 000 §6.1)", r#""0.0.0.0/0""#, TCP, Some(tcp(443, 443))))
-        .block(ingress("HTTP from the internet, for ACME HTTP-01 challenges", r#""0.0.0.0/0""#, TCP, Some(tcp(80, 80))))
+        .block(ingress(
+            "HTTPS from the internet (seed 000 §6.1)",
+            r#""0.0.0.0/0""#,
+            TCP,
+            Some(tcp(443, 443)),
+        ))
+        .block(ingress(
+            "HTTP from the internet, for ACME HTTP-01 challenges",
+            r#""0.0.0.0/0""#,
+            TCP,
+            Some(tcp(80, 80)),
+        ))
         .block(egress_all());
     let node_list = vcn_resource("oci_core_security_list", "nodes", "nodes")
-        .block(ingress("Nodes, pods, API endpoint and load balancers inside the VCN", "var.network_cidr", "all", None))
+        .block(ingress(
+            "Nodes, pods, API endpoint and load balancers inside the VCN",
+            "var.network_cidr",
+            "all",
+            None,
+        ))
         .block(path_mtu(r#""0.0.0.0/0""#))
         .block(egress_all());
     File::of_blocks([

@@ -16,7 +16,8 @@ pub struct Oci;
 
 /// The kubeconfig endpoint that matches `endpoint_config`: public only when
 /// some network is trusted with the API.
-const ENDPOINT_KIND: &str = r#"length(var.trusted_cidrs) > 0 ? "PUBLIC_ENDPOINT" : "PRIVATE_ENDPOINT""#;
+const ENDPOINT_KIND: &str =
+    r#"length(var.trusted_cidrs) > 0 ? "PUBLIC_ENDPOINT" : "PRIVATE_ENDPOINT""#;
 
 impl Provider for Oci {
     fn account_inputs(&self) -> Vec<Variable> {
@@ -32,13 +33,19 @@ impl Provider for Oci {
 
     fn configuration(&self) -> Block {
         Block::new("provider", ["oci"])
-            .comment("Credentials come from ~/.oci/config (the DEFAULT profile) or OCI_CLI_* variables.")
+            .comment(
+                "Credentials come from ~/.oci/config (the DEFAULT profile) or OCI_CLI_* variables.",
+            )
             .attr("region", Expr::raw("var.region"))
             .attr("tenancy_ocid", Expr::raw("var.tenancy_ocid"))
     }
 
     fn module_files(&self, cluster: &Cluster) -> Vec<(&'static str, File)> {
-        vec![("network.tf", network::file()), ("cluster.tf", cluster_file()), ("node_pools.tf", node_pools_file(cluster))]
+        vec![
+            ("network.tf", network::file()),
+            ("cluster.tf", cluster_file()),
+            ("node_pools.tf", node_pools_file(cluster)),
+        ]
     }
 
     fn outputs(&self) -> Outputs {
@@ -66,8 +73,18 @@ impl Provider for Oci {
         let mut block = Block::new("resource", ["oci_objectstorage_bucket", label])
             .attr("compartment_id", Expr::raw("var.compartment_ocid"))
             .attr("name", Expr::str(&bucket.k8s_name))
-            .attr("namespace", Expr::raw("data.oci_objectstorage_namespace.main.namespace"))
-            .attr("access_type", Expr::str(if bucket.public { "ObjectRead" } else { "NoPublicAccess" }));
+            .attr(
+                "namespace",
+                Expr::raw("data.oci_objectstorage_namespace.main.namespace"),
+            )
+            .attr(
+                "access_type",
+                Expr::str(if bucket.public {
+                    "ObjectRead"
+                } else {
+                    "NoPublicAccess"
+                }),
+            );
         if state {
             // Every write of the state keeps the previous one.
             block = block.attr("versioning", Expr::str("Enabled"));
@@ -105,15 +122,27 @@ fn cluster_file() -> File {
         .comment("BASIC_CLUSTER: the control plane is free (FACTS.md, OKE pricing).")
         .attr("type", Expr::str("BASIC_CLUSTER"))
         .attr("freeform_tags", Expr::raw("var.tags"))
-        .block(Block::new::<&str>("cluster_pod_network_options", []).attr("cni_type", Expr::str("OCI_VCN_IP_NATIVE")))
+        .block(
+            Block::new::<&str>("cluster_pod_network_options", [])
+                .attr("cni_type", Expr::str("OCI_VCN_IP_NATIVE")),
+        )
         .block(
             Block::new::<&str>("endpoint_config", [])
                 .attr("subnet_id", Expr::raw("oci_core_subnet.api_endpoint.id"))
-                .attr("is_public_ip_enabled", Expr::raw("length(var.trusted_cidrs) > 0")),
+                .attr(
+                    "is_public_ip_enabled",
+                    Expr::raw("length(var.trusted_cidrs) > 0"),
+                ),
         )
-        .block(Block::new::<&str>("options", []).attr("service_lb_subnet_ids", Expr::List(vec![Expr::raw("oci_core_subnet.load_balancers.id")])));
+        .block(Block::new::<&str>("options", []).attr(
+            "service_lb_subnet_ids",
+            Expr::List(vec![Expr::raw("oci_core_subnet.load_balancers.id")]),
+        ));
     let kubeconfig = Block::new("data", ["oci_containerengine_cluster_kube_config", "main"])
-        .attr("cluster_id", Expr::raw("oci_containerengine_cluster.main.id"))
+        .attr(
+            "cluster_id",
+            Expr::raw("oci_containerengine_cluster.main.id"),
+        )
         .attr("endpoint", Expr::raw(ENDPOINT_KIND))
         .attr("token_version", Expr::str("2.0.0"));
     File::of_blocks([cluster, kubeconfig])
@@ -137,15 +166,22 @@ fn node_pools_file(cluster: &Cluster) -> File {
             "node_images",
             Expr::raw("{ for name, pool in local.node_pools : name => { for image, id in local.images : image => id if startswith(image, local.image_prefixes[pool.arch]) && strcontains(image, local.image_version) } }"),
         );
-    let domains = Block::new("data", ["oci_identity_availability_domains", "all"]).attr("compartment_id", Expr::raw("var.tenancy_ocid"));
+    let domains = Block::new("data", ["oci_identity_availability_domains", "all"])
+        .attr("compartment_id", Expr::raw("var.tenancy_ocid"));
     let options = Block::new("data", ["oci_containerengine_node_pool_option", "all"])
         .attr("node_pool_option_id", Expr::str("all"))
         .attr("compartment_id", Expr::raw("var.compartment_ocid"));
-    let labels = Block::dynamic_fields("initial_node_labels", "each.value.labels", &[("key", "key"), ("value", "value")]);
+    let labels = Block::dynamic_fields(
+        "initial_node_labels",
+        "each.value.labels",
+        &[("key", "key"), ("value", "value")],
+    );
     let preemptible = Block::dynamic(
         "preemptible_node_config",
         Expr::raw("each.value.preemptible ? [each.value] : []"),
-        Block::new::<&str>("content", []).block(Block::new::<&str>("preemption_action", []).attr("type", Expr::str("TERMINATE"))),
+        Block::new::<&str>("content", []).block(
+            Block::new::<&str>("preemption_action", []).attr("type", Expr::str("TERMINATE")),
+        ),
     );
     let placement = Block::new::<&str>("placement_configs", [])
         .comment("The home region's first availability domain (Always Free A1 capacity is\nin the home region).")
@@ -159,17 +195,31 @@ fn node_pools_file(cluster: &Cluster) -> File {
         .block(
             Block::new::<&str>("node_pool_pod_network_option_details", [])
                 .attr("cni_type", Expr::str("OCI_VCN_IP_NATIVE"))
-                .attr("pod_subnet_ids", Expr::List(vec![Expr::raw("oci_core_subnet.nodes.id")])),
+                .attr(
+                    "pod_subnet_ids",
+                    Expr::List(vec![Expr::raw("oci_core_subnet.nodes.id")]),
+                ),
         );
     let shape = Block::dynamic_fields(
         "node_shape_config",
         "each.value.ocpus == null ? [] : [each.value]",
-        &[("ocpus", "value.ocpus"), ("memory_in_gbs", "value.memory_gb")],
+        &[
+            ("ocpus", "value.ocpus"),
+            ("memory_in_gbs", "value.memory_gb"),
+        ],
     );
     let source = Block::new::<&str>("node_source_details", [])
         .attr("source_type", Expr::str("IMAGE"))
-        .attr("image_id", Expr::raw("local.node_images[each.key][reverse(sort(keys(local.node_images[each.key])))[0]]"))
-        .attr("boot_volume_size_in_gbs", Expr::raw("each.value.boot_volume_gb"));
+        .attr(
+            "image_id",
+            Expr::raw(
+                "local.node_images[each.key][reverse(sort(keys(local.node_images[each.key])))[0]]",
+            ),
+        )
+        .attr(
+            "boot_volume_size_in_gbs",
+            Expr::raw("each.value.boot_volume_gb"),
+        );
     let precondition = Block::new::<&str>("precondition", [])
         .attr("condition", Expr::raw("length(local.node_images[each.key]) > 0"))
         .attr("error_message", Expr::template("No OKE image for ${each.value.arch} and Kubernetes ${var.kubernetes_version} in this region."));

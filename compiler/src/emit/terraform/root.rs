@@ -9,7 +9,11 @@ use crate::emit::Context;
 use crate::model::Bucket;
 
 /// (path under terraform/, text).
-pub fn files(context: &Context, cluster: &Cluster, implementation: &Implementation) -> Vec<(String, String)> {
+pub fn files(
+    context: &Context,
+    cluster: &Cluster,
+    implementation: &Implementation,
+) -> Vec<(String, String)> {
     let provider = implementation.provider;
     let platform = cluster.platform;
     let header = format!(
@@ -18,29 +22,78 @@ pub fn files(context: &Context, cluster: &Cluster, implementation: &Implementati
         platform.env
     );
     let state = platform.terraform_state.map(|i| &platform.buckets[i]);
-    let others: Vec<&Bucket> =
-        platform.buckets.iter().enumerate().filter(|(i, _)| Some(*i) != platform.terraform_state).map(|(_, b)| b).collect();
+    let others: Vec<&Bucket> = platform
+        .buckets
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != platform.terraform_state)
+        .map(|(_, b)| b)
+        .collect();
     let mut inputs = interface::inputs();
     inputs.extend(provider.account_inputs());
     let module_dir = format!("modules/kubernetes-cluster/{}", implementation.directory);
 
     let mut tree: Vec<(String, File)> = vec![
-        ("versions.tf".into(), File::of_blocks([versions(implementation.name, cluster, true, state.map(|b| provider.backend(cluster, b)))])),
-        ("providers.tf".into(), File::of_blocks([provider.configuration()])),
+        (
+            "versions.tf".into(),
+            File::of_blocks([versions(
+                implementation.name,
+                cluster,
+                true,
+                state.map(|b| provider.backend(cluster, b)),
+            )]),
+        ),
+        (
+            "providers.tf".into(),
+            File::of_blocks([provider.configuration()]),
+        ),
         ("variables.tf".into(), variables::declarations(&inputs)),
-        ("terraform.tfvars".into(), variables::values(&tfvars_header(context, cluster), &inputs, &interface::values(cluster))),
-        ("main.tf".into(), File::of_blocks([interface::module_call(&format!("./{module_dir}"), &inputs)])),
-        ("outputs.tf".into(), File::of_blocks(interface::root_outputs().into_iter().chain([buckets::names_output(provider, &others, state)]))),
+        (
+            "terraform.tfvars".into(),
+            variables::values(
+                &tfvars_header(context, cluster),
+                &inputs,
+                &interface::values(cluster),
+            ),
+        ),
+        (
+            "main.tf".into(),
+            File::of_blocks([interface::module_call(&format!("./{module_dir}"), &inputs)]),
+        ),
+        (
+            "outputs.tf".into(),
+            File::of_blocks(
+                interface::root_outputs()
+                    .into_iter()
+                    .chain([buckets::names_output(provider, &others, state)]),
+            ),
+        ),
     ];
     if !others.is_empty() {
-        tree.push(("buckets.tf".into(), File::new(buckets::items(context, provider, &others))));
+        tree.push((
+            "buckets.tf".into(),
+            File::new(buckets::items(context, provider, &others)),
+        ));
     }
     if let Some(state) = state {
-        tree.extend(bootstrap(context, cluster, implementation, state).into_iter().map(|(path, file)| (format!("bootstrap/{path}"), file)));
+        tree.extend(
+            bootstrap(context, cluster, implementation, state)
+                .into_iter()
+                .map(|(path, file)| (format!("bootstrap/{path}"), file)),
+        );
     }
-    tree.push((format!("{module_dir}/versions.tf"), File::of_blocks([versions(implementation.name, cluster, false, None)])));
-    tree.push((format!("{module_dir}/variables.tf"), variables::declarations(&inputs)));
-    tree.push((format!("{module_dir}/outputs.tf"), File::of_blocks(interface::module_outputs(provider.outputs()))));
+    tree.push((
+        format!("{module_dir}/versions.tf"),
+        File::of_blocks([versions(implementation.name, cluster, false, None)]),
+    ));
+    tree.push((
+        format!("{module_dir}/variables.tf"),
+        variables::declarations(&inputs),
+    ));
+    tree.push((
+        format!("{module_dir}/outputs.tf"),
+        File::of_blocks(interface::module_outputs(provider.outputs())),
+    ));
     for (name, file) in provider.module_files(cluster) {
         tree.push((format!("{module_dir}/{name}"), file));
     }
@@ -49,21 +102,31 @@ pub fn files(context: &Context, cluster: &Cluster, implementation: &Implementati
         .into_iter()
         .map(|(path, file)| (path, file.render_with_header(&header)))
         .collect();
-    files.push(("README.md".into(), readme(context, cluster, implementation, state)));
+    files.push((
+        "README.md".into(),
+        readme(context, cluster, implementation, state),
+    ));
     files
 }
 
 /// The platform's root file, relative to the platform directory.
 fn source_file(context: &Context) -> String {
     let origin = context.origin(context.platform.span);
-    origin.rsplit_once(':').map(|(file, _)| file.to_string()).unwrap_or(origin)
+    origin
+        .rsplit_once(':')
+        .map(|(file, _)| file.to_string())
+        .unwrap_or(origin)
 }
 
 /// Where each node pool comes from, so a value can be traced to its line.
 fn tfvars_header(context: &Context, cluster: &Cluster) -> String {
     let mut text = String::from("The platform's values. Node pools, one for each declared node:");
     for node in &cluster.platform.nodes {
-        text.push_str(&format!("\n- {}: {}", node.k8s_name, context.origin(node.span)));
+        text.push_str(&format!(
+            "\n- {}: {}",
+            node.k8s_name,
+            context.origin(node.span)
+        ));
     }
     text
 }
@@ -73,7 +136,10 @@ fn tfvars_header(context: &Context, cluster: &Cluster) -> String {
 fn versions(name: &str, cluster: &Cluster, root: bool, backend: Option<Block>) -> Block {
     let mut block = Block::new::<&str>("terraform", []);
     if root {
-        block = block.attr("required_version", Expr::str(&cluster.terraform.terraform_version));
+        block = block.attr(
+            "required_version",
+            Expr::str(&cluster.terraform.terraform_version),
+        );
     }
     let requirement = Expr::Object(vec![
         ("source".into(), Expr::str(&cluster.terraform.registry)),
@@ -88,14 +154,34 @@ fn versions(name: &str, cluster: &Cluster, root: bool, backend: Option<Block>) -
 
 /// bootstrap/: the state bucket alone, with local state; applied once
 /// before the root tree's first `terraform init`.
-fn bootstrap(context: &Context, cluster: &Cluster, implementation: &Implementation, state: &Bucket) -> Vec<(&'static str, File)> {
+fn bootstrap(
+    context: &Context,
+    cluster: &Cluster,
+    implementation: &Implementation,
+    state: &Bucket,
+) -> Vec<(&'static str, File)> {
     let provider = implementation.provider;
-    let mut inputs: Vec<Variable> = interface::inputs().into_iter().filter(|v| matches!(v.name, "region" | "tags")).collect();
+    let mut inputs: Vec<Variable> = interface::inputs()
+        .into_iter()
+        .filter(|v| matches!(v.name, "region" | "tags"))
+        .collect();
     inputs.extend(provider.account_inputs());
-    let values: Vec<(&'static str, Expr)> = interface::values(cluster).into_iter().filter(|(name, _)| matches!(*name, "region" | "tags")).collect();
-    let mut bucket: Vec<Item> = provider.bucket_lookups().into_iter().map(Item::Block).collect();
+    let values: Vec<(&'static str, Expr)> = interface::values(cluster)
+        .into_iter()
+        .filter(|(name, _)| matches!(*name, "region" | "tags"))
+        .collect();
+    let mut bucket: Vec<Item> = provider
+        .bucket_lookups()
+        .into_iter()
+        .map(Item::Block)
+        .collect();
     bucket.push(buckets::comment(context, state));
-    bucket.extend(provider.bucket(buckets::label(state), state, true).into_iter().map(Item::Block));
+    bucket.extend(
+        provider
+            .bucket(buckets::label(state), state, true)
+            .into_iter()
+            .map(Item::Block),
+    );
     let output = interface::output(
         "state_bucket",
         "The bucket the root tree keeps its Terraform state in.",
@@ -103,16 +189,27 @@ fn bootstrap(context: &Context, cluster: &Cluster, implementation: &Implementati
         false,
     );
     vec![
-        ("versions.tf", File::of_blocks([versions(implementation.name, cluster, true, None)])),
+        (
+            "versions.tf",
+            File::of_blocks([versions(implementation.name, cluster, true, None)]),
+        ),
         ("providers.tf", File::of_blocks([provider.configuration()])),
         ("variables.tf", variables::declarations(&inputs)),
-        ("terraform.tfvars", variables::values("The platform's values.", &inputs, &values)),
+        (
+            "terraform.tfvars",
+            variables::values("The platform's values.", &inputs, &values),
+        ),
         ("state_bucket.tf", File::new(bucket)),
         ("outputs.tf", File::of_blocks([output])),
     ]
 }
 
-fn readme(context: &Context, cluster: &Cluster, implementation: &Implementation, state: Option<&Bucket>) -> String {
+fn readme(
+    context: &Context,
+    cluster: &Cluster,
+    implementation: &Implementation,
+    state: Option<&Bucket>,
+) -> String {
     let provider = implementation.provider;
     let platform = cluster.platform;
     let mut text = format!(

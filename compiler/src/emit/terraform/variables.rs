@@ -21,11 +21,20 @@ pub struct Variable {
 
 impl Variable {
     pub fn new(name: &'static str, ty: &str, description: &'static str) -> Variable {
-        Variable { name, ty: Expr::raw(ty), description, sensitive: false, validations: Vec::new() }
+        Variable {
+            name,
+            ty: Expr::raw(ty),
+            description,
+            sensitive: false,
+            validations: Vec::new(),
+        }
     }
 
     pub fn typed(name: &'static str, ty: Expr, description: &'static str) -> Variable {
-        Variable { ty, ..Variable::new(name, "", description) }
+        Variable {
+            ty,
+            ..Variable::new(name, "", description)
+        }
     }
 
     pub fn validate(mut self, condition: impl Into<String>, message: &'static str) -> Variable {
@@ -34,7 +43,9 @@ impl Variable {
     }
 
     fn block(&self) -> Block {
-        let mut block = Block::new("variable", [self.name]).attr("description", Expr::str(self.description)).attr("type", self.ty.clone());
+        let mut block = Block::new("variable", [self.name])
+            .attr("description", Expr::str(self.description))
+            .attr("type", self.ty.clone());
         if self.sensitive {
             block = block.attr("sensitive", Expr::Bool(true));
         }
@@ -64,12 +75,18 @@ pub fn values(header: &str, variables: &[Variable], values: &[(&'static str, Exp
         }
     }
     for (name, _) in values {
-        assert!(variables.iter().any(|v| v.name == *name), "a value for the undeclared variable {name}");
+        assert!(
+            variables.iter().any(|v| v.name == *name),
+            "a value for the undeclared variable {name}"
+        );
     }
     File::new(items)
 }
 
 /// `var.NAME` for each variable, to pass every one through to a module.
 pub fn pass_through(variables: &[Variable]) -> Vec<(&'static str, Expr)> {
-    variables.iter().map(|v| (v.name, Expr::raw(format!("var.{}", v.name)))).collect()
+    variables
+        .iter()
+        .map(|v| (v.name, Expr::raw(format!("var.{}", v.name))))
+        .collect()
 }

@@ -24,7 +24,8 @@ fn to_serde(value: &Value) -> serde_yaml::Value {
 /// Writes `value` and parses it back, failing with the text on a mismatch.
 fn round_trip(value: &Value) {
     let text = to_string(value);
-    let back: serde_yaml::Value = serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{e} in:\n{text}"));
+    let back: serde_yaml::Value =
+        serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{e} in:\n{text}"));
     assert_eq!(back, to_serde(value), "written as:\n{text}");
 }
 
@@ -33,24 +34,144 @@ fn check_everywhere(text: &str) {
     round_trip(&map([("key", s(text.to_string()))]));
     round_trip(&map([(text.to_string(), s("value"))]));
     round_trip(&map([("list", list([s(text.to_string()), s("after")]))]));
-    round_trip(&list([map([("a", s(text.to_string())), ("b", list([list([s(text.to_string())])]))])]));
-    round_trip(&map([("outer", map([("inner", list([map([(text.to_string(), s(text.to_string()))])]))]))]));
+    round_trip(&list([map([
+        ("a", s(text.to_string())),
+        ("b", list([list([s(text.to_string())])])),
+    ])]));
+    round_trip(&map([(
+        "outer",
+        map([(
+            "inner",
+            list([map([(text.to_string(), s(text.to_string()))])]),
+        )]),
+    )]));
 }
 
 const TRICKY: &[&str] = &[
-    "", " ", "  lead", "trail ", "a: b", "a:b", "a #b", "a#b", "#x", "-", "- x", "-x", "--appendonly", "---", "--- x", "...", "?", "? x",
-    "?x", ":", ":x", ",", "[x]", "{x}", "&a", "*a", "!t", "|", ">", "'", "\"", "%x", "@type", "`x", "x:", "yes", "no", "on", "off",
-    "y", "n", "Y", "N", "Yes", "NO", "true", "False", "null", "Null", "~", "=", "<<", "1e3", "1E3", "1e-3", "0x1", "0x1F", "0o17",
-    "0b101", ".5", "-.5", "+1", "-1", "1_000", "0755", "1:30", "1:30.5", "1.", "1.2.3", "2024-01-31", "2001-12-14t21:59:43.10-05:00",
-    "2001-1-1", ".inf", "-.Inf", ".nan", ".NaN", "8080", "3.14", "250m", "512Mi", "30d", "1d", "720h0m0s", "10.0.0.0/8", "ghcr.io/x:1.2",
-    "a'b", "it's", "tab\there", "bell\u{7}", "nul\0", "del\u{7f}", "nel\u{85}", "ls\u{2028}", "bom\u{feff}", "\u{a0}nbsp", "ünïcödé",
-    "emoji 🚀", "back\\slash", "$(POSTGRES_PASSWORD)", "{{ $labels.pod }}", "sum by (x) (rate(y{a=\"b\"}[5m]))", "a\rb", "cr\r\n",
+    "",
+    " ",
+    "  lead",
+    "trail ",
+    "a: b",
+    "a:b",
+    "a #b",
+    "a#b",
+    "#x",
+    "-",
+    "- x",
+    "-x",
+    "--appendonly",
+    "---",
+    "--- x",
+    "...",
+    "?",
+    "? x",
+    "?x",
+    ":",
+    ":x",
+    ",",
+    "[x]",
+    "{x}",
+    "&a",
+    "*a",
+    "!t",
+    "|",
+    ">",
+    "'",
+    "\"",
+    "%x",
+    "@type",
+    "`x",
+    "x:",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "y",
+    "n",
+    "Y",
+    "N",
+    "Yes",
+    "NO",
+    "true",
+    "False",
+    "null",
+    "Null",
+    "~",
+    "=",
+    "<<",
+    "1e3",
+    "1E3",
+    "1e-3",
+    "0x1",
+    "0x1F",
+    "0o17",
+    "0b101",
+    ".5",
+    "-.5",
+    "+1",
+    "-1",
+    "1_000",
+    "0755",
+    "1:30",
+    "1:30.5",
+    "1.",
+    "1.2.3",
+    "2024-01-31",
+    "2001-12-14t21:59:43.10-05:00",
+    "2001-1-1",
+    ".inf",
+    "-.Inf",
+    ".nan",
+    ".NaN",
+    "8080",
+    "3.14",
+    "250m",
+    "512Mi",
+    "30d",
+    "1d",
+    "720h0m0s",
+    "10.0.0.0/8",
+    "ghcr.io/x:1.2",
+    "a'b",
+    "it's",
+    "tab\there",
+    "bell\u{7}",
+    "nul\0",
+    "del\u{7f}",
+    "nel\u{85}",
+    "ls\u{2028}",
+    "bom\u{feff}",
+    "\u{a0}nbsp",
+    "ünïcödé",
+    "emoji 🚀",
+    "back\\slash",
+    "$(POSTGRES_PASSWORD)",
+    "{{ $labels.pod }}",
+    "sum by (x) (rate(y{a=\"b\"}[5m]))",
+    "a\rb",
+    "cr\r\n",
 ];
 
 const MULTILINE: &[&str] = &[
-    "one\ntwo", "one\ntwo\n", "one\ntwo\n\n", "one\n\ntwo\n", "\nleading", "\n", "\n\n", " indented\nfirst\n", "\tindented\n",
-    "a\n  more\nless\n", "a\n   \nb\n", "a\n\n\n", "# comment\n- item\nkey: value\n", "---\n...\n", "x\n\u{85}y\n",
-    "trailing space \nnext\n", "{\n  \"json\": true\n}\n", "a\rb\nc",
+    "one\ntwo",
+    "one\ntwo\n",
+    "one\ntwo\n\n",
+    "one\n\ntwo\n",
+    "\nleading",
+    "\n",
+    "\n\n",
+    " indented\nfirst\n",
+    "\tindented\n",
+    "a\n  more\nless\n",
+    "a\n   \nb\n",
+    "a\n\n\n",
+    "# comment\n- item\nkey: value\n",
+    "---\n...\n",
+    "x\n\u{85}y\n",
+    "trailing space \nnext\n",
+    "{\n  \"json\": true\n}\n",
+    "a\rb\nc",
 ];
 
 #[test]
@@ -62,7 +183,9 @@ fn every_tricky_string_reads_back_as_itself() {
 
 #[test]
 fn random_strings_read_back_as_themselves() {
-    let alphabet: Vec<char> = " -?:,[]{}#&*!|>'\"%@`.0123456789abexyonEX_+~=\n\t\\/\u{85}é".chars().collect();
+    let alphabet: Vec<char> = " -?:,[]{}#&*!|>'\"%@`.0123456789abexyonEX_+~=\n\t\\/\u{85}é"
+        .chars()
+        .collect();
     let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut next = || {
         state ^= state << 13;
@@ -72,18 +195,47 @@ fn random_strings_read_back_as_themselves() {
     };
     for _ in 0..4000 {
         let len = (next() % 9) as usize;
-        let text: String = (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
+        let text: String = (0..len)
+            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+            .collect();
         check_everywhere(&text);
     }
 }
 
 #[test]
 fn what_yaml_1_1_reads_as_something_else_is_quoted() {
-    for word in ["yes", "no", "on", "off", "y", "N", "true", "null", "~", "1e3", "0x1", ".5", "1_000", "2024-01-31", "0755", "1:30", "="] {
+    for word in [
+        "yes",
+        "no",
+        "on",
+        "off",
+        "y",
+        "N",
+        "true",
+        "null",
+        "~",
+        "1e3",
+        "0x1",
+        ".5",
+        "1_000",
+        "2024-01-31",
+        "0755",
+        "1:30",
+        "=",
+    ] {
         let text = to_string(&map([("k", s(word))]));
         assert_eq!(text, format!("k: '{word}'\n"));
     }
-    for plain in ["yesterday", "250m", "512Mi", "15s", "app.kubernetes.io/name", "--appendonly", "RuntimeDefault", "10.0.0.0/8"] {
+    for plain in [
+        "yesterday",
+        "250m",
+        "512Mi",
+        "15s",
+        "app.kubernetes.io/name",
+        "--appendonly",
+        "RuntimeDefault",
+        "10.0.0.0/8",
+    ] {
         assert_eq!(to_string(&map([("k", s(plain))])), format!("k: {plain}\n"));
     }
 }
@@ -92,8 +244,17 @@ fn what_yaml_1_1_reads_as_something_else_is_quoted() {
 fn layout_follows_kubectl() {
     let value = map([
         ("apiVersion", s("v1")),
-        ("metadata", map([("name", s("x")), ("labels", map::<&str>([]))])),
-        ("list", list([map([("name", s("a")), ("ports", list([n(80), n(443)]))]), list([s("x"), s("z")])])),
+        (
+            "metadata",
+            map([("name", s("x")), ("labels", map::<&str>([]))]),
+        ),
+        (
+            "list",
+            list([
+                map([("name", s("a")), ("ports", list([n(80), n(443)]))]),
+                list([s("x"), s("z")]),
+            ]),
+        ),
         ("empty", list([])),
         ("flag", b(false)),
         ("nothing", Value::Null),
@@ -108,6 +269,9 @@ fn layout_follows_kubectl() {
 
 #[test]
 fn control_characters_are_escaped() {
-    assert_eq!(to_string(&map([("k", s("a\tb\u{7}"))])), "k: \"a\\tb\\x07\"\n");
+    assert_eq!(
+        to_string(&map([("k", s("a\tb\u{7}"))])),
+        "k: \"a\\tb\\x07\"\n"
+    );
     assert_eq!(to_string(&map([("k", s("\nx"))])), "k: \"\\nx\"\n");
 }

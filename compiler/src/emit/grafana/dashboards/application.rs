@@ -12,7 +12,11 @@ use crate::emit::Context;
 
 pub fn build(context: &Context) -> Dashboard {
     let platform = context.platform;
-    let mut board = Board::new(context, "application", Scope::Http(red_series(platform, "requests")));
+    let mut board = Board::new(
+        context,
+        "application",
+        Scope::Http(red_series(platform, "requests")),
+    );
     let requests = format!("{}{{{SELECTED_TARGETS}}}", red_series(platform, "requests"));
     let errors = format!("{}{{{SELECTED_TARGETS}}}", red_series(platform, "errors"));
     board.row("all", "All HTTP services");
@@ -25,15 +29,28 @@ pub fn build(context: &Context) -> Dashboard {
     board.add(
         Spec::new("all/errors", Chart::Timeseries, "Error ratio (5xx)")
             .unit("percentunit")
-            .query(error_ratio("sum by (service)", &requests, &errors), "{{service}}")
+            .query(
+                error_ratio("sum by (service)", &requests, &errors),
+                "{{service}}",
+            )
             .width(12),
     );
     for (name, _) in LATENCY_QUANTILES.iter().filter(|(name, _)| *name != "p50") {
         board.add(
-            Spec::new(format!("all/latency-{name}"), Chart::Timeseries, format!("Latency {name}"))
-                .unit("s")
-                .query(format!("max by (service) ({}{{{SELECTED_TARGETS}}})", red_series(platform, name)), "{{service}}")
-                .width(12),
+            Spec::new(
+                format!("all/latency-{name}"),
+                Chart::Timeseries,
+                format!("Latency {name}"),
+            )
+            .unit("s")
+            .query(
+                format!(
+                    "max by (service) ({}{{{SELECTED_TARGETS}}})",
+                    red_series(platform, name)
+                ),
+                "{{service}}",
+            )
+            .width(12),
         );
     }
     service_row(context, &mut board, &requests, &errors);
@@ -61,16 +78,26 @@ fn service_row(context: &Context, board: &mut Board, requests: &str, errors: &st
             .threshold("green", 1.0)
             .width(8),
     );
-    board.add(Spec::new("service/requests", Chart::Stat, "Requests").unit("reqps").query(format!("sum({requests})"), "").width(8));
+    board.add(
+        Spec::new("service/requests", Chart::Stat, "Requests")
+            .unit("reqps")
+            .query(format!("sum({requests})"), "")
+            .width(8),
+    );
     board.add(
         Spec::new("service/errors", Chart::Stat, "Error ratio (5xx)")
             .unit("percentunit")
             .query(error_ratio("sum", requests, errors), "")
             .width(8),
     );
-    let mut latency = Spec::new("service/latency", Chart::Timeseries, "Latency").unit("s").width(24);
+    let mut latency = Spec::new("service/latency", Chart::Timeseries, "Latency")
+        .unit("s")
+        .width(24);
     for (name, _) in LATENCY_QUANTILES {
-        latency = latency.query(format!("max({}{{{SELECTED_TARGETS}}})", red_series(platform, name)), name);
+        latency = latency.query(
+            format!("max({}{{{SELECTED_TARGETS}}})", red_series(platform, name)),
+            name,
+        );
     }
     board.add(latency);
 }

@@ -17,29 +17,54 @@ pub fn build(context: &Context) -> Dashboard {
     board.row("overview", "Overview");
     board.add(
         Spec::new("overview/nodes-ready", Chart::Stat, "Nodes ready")
-            .query("sum(kube_node_status_condition{condition=\"Ready\", status=\"true\"})", "")
+            .query(
+                "sum(kube_node_status_condition{condition=\"Ready\", status=\"true\"})",
+                "",
+            )
             .base("red")
             .threshold("green", nodes as f64)
             .describe(format!("The source declares {nodes} nodes.")),
     );
     board.add(
         Spec::new("overview/pods-running", Chart::Stat, "Pods running")
-            .query("sum(kube_pod_status_phase{phase=\"Running\", namespace=~\"$namespace\"})", "")
-            .describe(format!("The plan places {planned_pods} pods, daemons and system pods included.")),
+            .query(
+                "sum(kube_pod_status_phase{phase=\"Running\", namespace=~\"$namespace\"})",
+                "",
+            )
+            .describe(format!(
+                "The plan places {planned_pods} pods, daemons and system pods included."
+            )),
     );
     board.add(
         Spec::new("overview/pods-not-ready", Chart::Stat, "Pods not ready")
-            .query("sum(kube_pod_status_ready{condition=\"false\", namespace=~\"$namespace\"})", "")
+            .query(
+                "sum(kube_pod_status_ready{condition=\"false\", namespace=~\"$namespace\"})",
+                "",
+            )
             .threshold("red", 1.0),
     );
     board.add(
-        Spec::new("overview/cpu-by-namespace", Chart::Timeseries, "CPU by namespace (cores)")
-            .query(format!("sum by (namespace) ({})", cpu_usage(&containers, RATE)), "{{namespace}}"),
+        Spec::new(
+            "overview/cpu-by-namespace",
+            Chart::Timeseries,
+            "CPU by namespace (cores)",
+        )
+        .query(
+            format!("sum by (namespace) ({})", cpu_usage(&containers, RATE)),
+            "{{namespace}}",
+        ),
     );
     board.add(
-        Spec::new("overview/memory-by-namespace", Chart::Timeseries, "Memory by namespace")
-            .unit("bytes")
-            .query(format!("sum by (namespace) ({})", memory_usage(&containers)), "{{namespace}}"),
+        Spec::new(
+            "overview/memory-by-namespace",
+            Chart::Timeseries,
+            "Memory by namespace",
+        )
+        .unit("bytes")
+        .query(
+            format!("sum by (namespace) ({})", memory_usage(&containers)),
+            "{{namespace}}",
+        ),
     );
     board.component_rows(&services);
     board.finish()

@@ -15,9 +15,16 @@ pub fn build(context: &Context) -> Dashboard {
     let mut board = Board::new(context, "infrastructure", Scope::Targets);
     board.row("overview", "Overview");
     board.add(
-        Spec::new("overview/targets-up", Chart::Timeseries, "Scrape targets up")
-            .query(format!("sum by (service) (up{{{SELECTED_TARGETS}}})"), "{{service}}")
-            .describe("Targets that answer Prometheus' scrapes."),
+        Spec::new(
+            "overview/targets-up",
+            Chart::Timeseries,
+            "Scrape targets up",
+        )
+        .query(
+            format!("sum by (service) (up{{{SELECTED_TARGETS}}})"),
+            "{{service}}",
+        )
+        .describe("Targets that answer Prometheus' scrapes."),
     );
     let services = deployed(context);
     for group in board.components(&services) {
@@ -31,10 +38,16 @@ pub fn build(context: &Context) -> Dashboard {
                     .query(format!("sum(up{{{}}})", target(platform, service)), "")
                     .base("red")
                     .threshold("green", service.replicas.request as f64)
-                    .describe(format!("The source asks for {} replicas.", service.replicas.request)),
+                    .describe(format!(
+                        "The source asks for {} replicas.",
+                        service.replicas.request
+                    )),
             );
         } else {
-            board.row(&format!("kind/{}", first.kind), super::component_title(first, group.len()));
+            board.row(
+                &format!("kind/{}", first.kind),
+                super::component_title(first, group.len()),
+            );
         }
         for spec in specs {
             board.add(spec);

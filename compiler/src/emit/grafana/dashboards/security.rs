@@ -19,7 +19,14 @@ pub fn build(context: &Context) -> Dashboard {
     let mut board = Board::new(context, "security", Scope::Targets);
     board.component_rows(&deployed(context));
     board.row("posture", "Declared in the source");
-    board.add(Spec::new("posture/text", Chart::Text, "Public endpoints, Pod Security, privileges").text(posture(context)));
+    board.add(
+        Spec::new(
+            "posture/text",
+            Chart::Text,
+            "Public endpoints, Pod Security, privileges",
+        )
+        .text(posture(context)),
+    );
     board.finish()
 }
 
@@ -34,7 +41,12 @@ fn table(out: &mut String, rows: impl Iterator<Item = String>, columns: usize) {
         count += 1;
     }
     if count > MAX_ROWS {
-        let _ = writeln!(out, "| … and {} more |{}", count - MAX_ROWS, " |".repeat(columns - 1));
+        let _ = writeln!(
+            out,
+            "| … and {} more |{}",
+            count - MAX_ROWS,
+            " |".repeat(columns - 1)
+        );
     }
 }
 
@@ -42,22 +54,38 @@ fn posture(context: &Context) -> String {
     let platform = context.platform;
     let mut out = String::from("| public endpoint | service | TLS |\n|---|---|---|\n");
     // Endpoints without TLS first: they are what a reviewer looks for.
-    let endpoints = platform.services.iter().flat_map(|svc| svc.expose.iter().map(move |e| (svc, e)));
+    let endpoints = platform
+        .services
+        .iter()
+        .flat_map(|svc| svc.expose.iter().map(move |e| (svc, e)));
     let (plain, tls): (Vec<_>, Vec<_>) = endpoints.partition(|(_, e)| !e.tls);
-    let rows = plain.iter().chain(&tls).map(|(svc, e)| format!("| {} | {} | {} |", e.host, svc.name, if e.tls { "yes" } else { "**no**" }));
+    let rows = plain.iter().chain(&tls).map(|(svc, e)| {
+        format!(
+            "| {} | {} | {} |",
+            e.host,
+            svc.name,
+            if e.tls { "yes" } else { "**no**" }
+        )
+    });
     table(&mut out, rows, 3);
     out.push_str("\n| namespace | Pod Security |\n|---|---|\n");
     let namespaces = platform.namespaces.iter().filter(|n| !n.managed);
-    let (others, restricted): (Vec<_>, Vec<_>) = namespaces.partition(|n| n.pod_security.as_deref() != Some("restricted"));
-    let rows = others
-        .iter()
-        .chain(&restricted)
-        .map(|n| format!("| {} | {} |", n.k8s_name, n.pod_security.as_deref().unwrap_or("**none**")));
+    let (others, restricted): (Vec<_>, Vec<_>) =
+        namespaces.partition(|n| n.pod_security.as_deref() != Some("restricted"));
+    let rows = others.iter().chain(&restricted).map(|n| {
+        format!(
+            "| {} | {} |",
+            n.k8s_name,
+            n.pod_security.as_deref().unwrap_or("**none**")
+        )
+    });
     table(&mut out, rows, 2);
     let mut privileged = platform
         .services
         .iter()
-        .filter(|svc| !svc.managed && (svc.run_as == 0 || svc.host_access || !svc.capabilities.is_empty()))
+        .filter(|svc| {
+            !svc.managed && (svc.run_as == 0 || svc.host_access || !svc.capabilities.is_empty())
+        })
         .map(|svc| {
             let mut what = Vec::new();
             if svc.run_as == 0 {

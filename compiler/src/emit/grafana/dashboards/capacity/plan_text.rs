@@ -11,7 +11,13 @@ use crate::types::units;
 pub fn markdown(context: &Context) -> String {
     let (platform, plan) = (context.platform, context.plan);
     let mut out = String::new();
-    let _ = writeln!(out, "Plan of `{}` (environment `{}`), computed by hplc from {}.\n", platform.name, platform.env, context.origin(platform.span));
+    let _ = writeln!(
+        out,
+        "Plan of `{}` (environment `{}`), computed by hplc from {}.\n",
+        platform.name,
+        platform.env,
+        context.origin(platform.span)
+    );
     out.push_str("| node | CPU requested / allocatable | memory requested / allocatable | pods |\n|---|---|---|---|\n");
     for node_plan in &plan.nodes {
         let (node, a) = (&platform.nodes[node_plan.node], &node_plan.allocatable);
@@ -29,21 +35,44 @@ pub fn markdown(context: &Context) -> String {
     }
     match &plan.budget.budget {
         Some(name) => {
-            let _ = writeln!(out, "\nBudget `{name}`:\n\n| | used | available |\n|---|---|---|");
+            let _ = writeln!(
+                out,
+                "\nBudget `{name}`:\n\n| | used | available |\n|---|---|---|"
+            );
             for line in &plan.budget.lines {
                 let available = line.available.map(|v| amount(line, v)).unwrap_or_default();
-                let _ = writeln!(out, "| {} | {} | {available} |", line.dimension.replace('_', " "), amount(line, line.used));
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {available} |",
+                    line.dimension.replace('_', " "),
+                    amount(line, line.used)
+                );
             }
         }
         None => out.push_str("\nNo budget: the platform is not checked against an allowance.\n"),
     }
     let cost = &plan.cost;
     if !cost.lines.is_empty() {
-        let _ = writeln!(out, "\nMonthly cost, list prices of {}:\n\n| item | list | billed |\n|---|---|---|", cost.prices);
+        let _ = writeln!(
+            out,
+            "\nMonthly cost, list prices of {}:\n\n| item | list | billed |\n|---|---|---|",
+            cost.prices
+        );
         for line in &cost.lines {
-            let _ = writeln!(out, "| {} | {} | {} |", line.item, show::money(line.list), show::money(line.billed));
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                line.item,
+                show::money(line.list),
+                show::money(line.billed)
+            );
         }
-        let _ = writeln!(out, "| **total** | **{}** | **{}** |", show::money(cost.list_total), show::money(cost.billed_total));
+        let _ = writeln!(
+            out,
+            "| **total** | **{}** | **{}** |",
+            show::money(cost.list_total),
+            show::money(cost.billed_total)
+        );
     }
     out
 }
