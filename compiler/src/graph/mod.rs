@@ -12,6 +12,7 @@ pub use render::{dot, mermaid};
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::{Platform, ServiceId};
@@ -55,12 +56,39 @@ pub struct Graph {
 }
 
 impl Graph {
+    /// The edges leaving a service, in the order they were built.
     pub fn edges_from(&self, service: ServiceId) -> impl Iterator<Item = &Edge> {
-        self.edges.iter().filter(move |e| e.from == service)
+        self.adjacent(service, petgraph::Direction::Outgoing)
     }
 
+    /// The declared `needs` edges alone: what start-up order and cycles
+    /// are about (implicit edges are traffic permissions).
+    fn needs_only(&self) -> DiGraph<ServiceId, usize> {
+        self.graph.filter_map(
+            |_, s| Some(*s),
+            |_, e| (self.edges[*e].kind == EdgeKind::Needs).then_some(*e),
+        )
+    }
+
+    /// The edges reaching a service, in the order they were built.
     pub fn edges_to(&self, service: ServiceId) -> impl Iterator<Item = &Edge> {
-        self.edges.iter().filter(move |e| e.to == service)
+        self.adjacent(service, petgraph::Direction::Incoming)
+    }
+
+    /// From the graph's adjacency rather than a scan of every edge; petgraph
+    /// lists a node's edges newest first, so they are put back in order.
+    fn adjacent(
+        &self,
+        service: ServiceId,
+        direction: petgraph::Direction,
+    ) -> impl Iterator<Item = &Edge> {
+        let mut ids: Vec<usize> = self
+            .graph
+            .edges_directed(NodeIndex::new(service), direction)
+            .map(|e| *e.weight())
+            .collect();
+        ids.sort_unstable();
+        ids.into_iter().map(move |i| &self.edges[i])
     }
 }
 
@@ -169,10 +197,7 @@ pub fn build(platform: &Platform) -> Graph {
 /// Dependency cycles among `needs` edges, each reported once with the whole
 /// chain, every edge labelled where it is declared.
 pub fn check(graph: &Graph, platform: &Platform, diagnostics: &mut Diagnostics) {
-    let needs: DiGraph<ServiceId, usize> = graph.graph.filter_map(
-        |_, s| Some(*s),
-        |_, e| (graph.edges[*e].kind == EdgeKind::Needs).then_some(*e),
-    );
+    let needs = graph.needs_only();
     let mut components = tarjan_scc(&needs);
     // tarjan_scc's order depends on traversal; sort for stable output.
     for c in &mut components {
@@ -243,8 +268,8 @@ fn cycle_through(
                 chain.reverse();
                 return chain;
             }
-            if !previous.contains_key(&target) {
-                previous.insert(target, (node, edge));
+            if let std::collections::hash_map::Entry::Vacant(slot) = previous.entry(target) {
+                slot.insert((node, edge));
                 queue.push_back(target);
             }
         }
@@ -252,15 +277,10 @@ fn cycle_through(
     Vec::new()
 }
 
-use petgraph::visit::EdgeRef;
-
 /// Services in an order where each comes after what it needs; `None` when
 /// the needs have a cycle.
 pub fn startup_order(graph: &Graph) -> Option<Vec<ServiceId>> {
-    let needs: DiGraph<ServiceId, usize> = graph.graph.filter_map(
-        |_, s| Some(*s),
-        |_, e| (graph.edges[*e].kind == EdgeKind::Needs).then_some(*e),
-    );
+    let needs = graph.needs_only();
     let order = petgraph::algo::toposort(&needs, None).ok()?;
     Some(order.into_iter().rev().map(|n| needs[n]).collect())
 }

@@ -469,7 +469,24 @@ pub struct Service {
     pub honor_labels: bool,
 }
 
+impl Volume {
+    /// What the storage class provisions, and the budget counts: the size
+    /// asked for, rounded up to the class minimum.
+    pub fn provisioned(&self) -> i64 {
+        self.size.max(self.class.min_size)
+    }
+}
+
 impl Service {
+    /// The node-local storage one pod carves from its node's boot volume.
+    pub fn node_local_storage(&self) -> i64 {
+        self.volumes
+            .iter()
+            .filter(|v| v.class.node_local)
+            .map(Volume::provisioned)
+            .sum()
+    }
+
     /// Requests of one pod: the main container and the exporter beside it.
     pub fn pod_cpu(&self) -> Range {
         let e = self.exporter.as_ref().map(|e| e.cpu).unwrap_or(Range {

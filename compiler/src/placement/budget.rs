@@ -27,6 +27,35 @@ pub struct BudgetLine {
     pub consumers: Vec<Consumer>,
 }
 
+impl BudgetUse {
+    /// The line of one dimension (`"block_storage"`).
+    pub fn line(&self, dimension: &str) -> Option<&BudgetLine> {
+        self.lines.iter().find(|l| l.dimension == dimension)
+    }
+}
+
+impl BudgetLine {
+    /// An amount of this dimension for people: `4 OCPU`, `200G`, `1`.
+    pub fn show(&self, value: i64) -> String {
+        match self.dimension {
+            "cpu" => format!("{} OCPU", crate::types::units::decimal(value as i128, 3)),
+            "load_balancers" => value.to_string(),
+            _ => show::bytes(value),
+        }
+    }
+
+    /// The dimension's name in prose: `CPU`, `block storage`.
+    pub fn title(&self) -> &'static str {
+        match self.dimension {
+            "cpu" => "CPU",
+            "memory" => "memory",
+            "block_storage" => "block storage",
+            "object_storage" => "object storage",
+            _ => "load balancers",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Consumer {
     pub name: String,
@@ -92,7 +121,7 @@ pub fn check(
     for placement in placements {
         let service = &platform.services[placement.service];
         for volume in service.volumes.iter().filter(|v| !v.class.node_local) {
-            let size = volume.size.max(volume.class.min_size);
+            let size = volume.provisioned();
             if volume.size > volume.class.max_size {
                 diagnostics.push(
                     Diagnostic::new(
@@ -175,7 +204,7 @@ pub fn check(
     ];
     if let Some(budget) = budget {
         for line in &mut lines {
-            over_budget(platform, budget, line, diagnostics);
+            over_budget(budget, line, diagnostics);
         }
     }
     BudgetUse {
@@ -199,34 +228,22 @@ fn line(
     }
 }
 
-fn amount(dimension: &str, value: i64) -> String {
-    match dimension {
-        "cpu" => format!("{} OCPU", crate::types::units::decimal(value as i128, 3)),
-        "load_balancers" => value.to_string(),
-        _ => show::bytes(value),
-    }
-}
-
-fn over_budget(
-    platform: &Platform,
-    budget: &crate::model::Budget,
-    line: &BudgetLine,
-    diagnostics: &mut Diagnostics,
-) {
+fn over_budget(budget: &crate::model::Budget, line: &BudgetLine, diagnostics: &mut Diagnostics) {
     let Some(available) = line.available else {
         return;
     };
     if line.used <= available || line.consumers.is_empty() {
         return;
     }
-    let (code, what) = match line.dimension {
-        "cpu" => (Code::BudgetCpu, "CPU"),
-        "memory" => (Code::BudgetMemory, "memory"),
-        "block_storage" => (Code::BudgetBlockStorage, "block storage"),
-        "object_storage" => (Code::BudgetObjectStorage, "object storage"),
-        _ => (Code::BudgetLoadBalancers, "load balancers"),
+    let code = match line.dimension {
+        "cpu" => Code::BudgetCpu,
+        "memory" => Code::BudgetMemory,
+        "block_storage" => Code::BudgetBlockStorage,
+        "object_storage" => Code::BudgetObjectStorage,
+        _ => Code::BudgetLoadBalancers,
     };
-    let show = |v: i64| amount(line.dimension, v);
+    let what = line.title();
+    let show = |v: i64| line.show(v);
     let rounded: Vec<&Consumer> = line
         .consumers
         .iter()
@@ -281,7 +298,6 @@ fn over_budget(
         .take(3)
         .map(|c| format!("{} ({})", c.name, show(c.amount)))
         .collect();
-    let _ = platform;
     diagnostics.push(d.help(format!(
         "{} more than the budget; the largest consumers are {}",
         show(line.used - available),

@@ -31,14 +31,7 @@ const GIB: i128 = 1 << 30;
 pub fn estimate(platform: &Platform, usage: &BudgetUse) -> Cost {
     let pricing = platform.cloud.pricing.as_ref();
     let budget = platform.budget.as_ref();
-    let used = |dimension: &str| {
-        usage
-            .lines
-            .iter()
-            .find(|l| l.dimension == dimension)
-            .map(|l| l.used)
-            .unwrap_or(0)
-    };
+    let used = |dimension: &str| usage.line(dimension).map(|l| l.used).unwrap_or(0);
     let mut lines = Vec::new();
 
     // Compute: a shape's own monthly price, else the provider's per-OCPU and

@@ -33,6 +33,32 @@ pub struct Plan {
     pub placements: Vec<Placement>,
     pub budget: BudgetUse,
     pub cost: Cost,
+    #[serde(skip)]
+    index: PlacementIndex,
+}
+
+/// Positions in `placements` by service and by node, in placement order,
+/// built once: the checks and backends ask "where does this service run"
+/// and "what runs here" for every service and node, and a scan of every
+/// placement per question is quadratic on a large platform.
+#[derive(Clone, Debug, Default)]
+pub struct PlacementIndex {
+    pub by_service: Vec<Vec<usize>>,
+    pub by_node: Vec<Vec<usize>>,
+}
+
+impl PlacementIndex {
+    fn new(placements: &[Placement], services: usize, nodes: usize) -> PlacementIndex {
+        let mut index = PlacementIndex {
+            by_service: vec![Vec::new(); services],
+            by_node: vec![Vec::new(); nodes],
+        };
+        for (i, p) in placements.iter().enumerate() {
+            index.by_service[p.service].push(i);
+            index.by_node[p.node].push(i);
+        }
+        index
+    }
 }
 
 /// One pod of a service on a node.
@@ -61,17 +87,25 @@ pub struct NodePlan {
 impl Plan {
     /// The nodes the replicas of `service` were placed on, by replica.
     pub fn nodes_of(&self, service: ServiceId) -> Vec<NodeId> {
-        self.placements
+        self.index.by_service[service]
             .iter()
-            .filter(|p| p.service == service)
-            .map(|p| p.node)
+            .map(|i| self.placements[*i].node)
             .collect()
+    }
+
+    /// The pods placed on `node`, in placement order.
+    pub fn placements_on(&self, node: NodeId) -> impl Iterator<Item = &Placement> + '_ {
+        self.index.by_node[node]
+            .iter()
+            .map(|i| &self.placements[*i])
     }
 }
 
 /// Places every replica, checks every node and the budget, estimates cost.
 pub fn plan(platform: &Platform, diagnostics: &mut Diagnostics) -> Plan {
     let (nodes, placements) = pack::pack(platform, diagnostics);
+    let index = PlacementIndex::new(&placements, platform.services.len(), platform.nodes.len());
+    pack::check_nodes(platform, &nodes, &index, &placements, diagnostics);
     let budget = budget::check(platform, &placements, diagnostics);
     let cost = cost::estimate(platform, &budget);
     Plan {
@@ -79,5 +113,6 @@ pub fn plan(platform: &Platform, diagnostics: &mut Diagnostics) -> Plan {
         placements,
         budget,
         cost,
+        index,
     }
 }

@@ -2,7 +2,7 @@
 
 use super::allocatable::allocatable;
 use super::roomiest::Roomiest;
-use super::{NodePlan, Placement};
+use super::{NodePlan, Placement, PlacementIndex};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::{show, NodeId, Platform, Service, ServiceId};
 
@@ -46,12 +46,7 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
         plan.limit_cpu += s.pod_cpu().limit;
         plan.limit_memory += s.pod_memory().limit;
         plan.pods += 1;
-        plan.local_storage += s
-            .volumes
-            .iter()
-            .filter(|v| v.class.node_local)
-            .map(|v| v.size.max(v.class.min_size))
-            .sum::<i64>();
+        plan.local_storage += s.node_local_storage();
         placements.push(Placement {
             service,
             replica,
@@ -168,7 +163,6 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
             }
         }
     }
-    check_nodes(platform, &plans, &placements, diagnostics);
     (plans, placements)
 }
 
@@ -182,12 +176,7 @@ fn best_fit(
     excluded: &[NodeId],
 ) -> Option<NodeId> {
     let (cpu, memory) = (service.pod_cpu().request, service.pod_memory().request);
-    let local: i64 = service
-        .volumes
-        .iter()
-        .filter(|v| v.class.node_local)
-        .map(|v| v.size.max(v.class.min_size))
-        .sum();
+    let local = service.node_local_storage();
     for (free, node) in roomiest.nodes(&service.node_role) {
         if free < cpu {
             // Roomiest first: no later node has the CPU either.
@@ -212,12 +201,7 @@ fn unplaceable(
     candidates: &[NodeId],
 ) -> Diagnostic {
     let (cpu, memory) = (service.pod_cpu().request, service.pod_memory().request);
-    let local: i64 = service
-        .volumes
-        .iter()
-        .filter(|v| v.class.node_local)
-        .map(|v| v.size.max(v.class.min_size))
-        .sum();
+    let local = service.node_local_storage();
     let roomiest = candidates.iter().max_by_key(|n| {
         (
             plans[**n].allocatable.cpu - plans[**n].requested_cpu,
@@ -280,24 +264,22 @@ fn unplaceable(
 
 /// Every node whose pods ask for more than it has, each reported with its
 /// largest consumers.
-fn check_nodes(
+pub fn check_nodes(
     platform: &Platform,
     plans: &[NodePlan],
+    index: &PlacementIndex,
     placements: &[Placement],
     diagnostics: &mut Diagnostics,
 ) {
-    // The pods of each node, gathered once: scanning every placement for
-    // every node is quadratic on a large platform.
-    let mut by_node: Vec<Vec<&Placement>> = vec![Vec::new(); plans.len()];
-    for p in placements {
-        by_node[p.node].push(p);
-    }
     for plan in plans {
-        let here = &by_node[plan.node];
+        let here: Vec<&Placement> = index.by_node[plan.node]
+            .iter()
+            .map(|i| &placements[*i])
+            .collect();
         let node = &platform.nodes[plan.node];
         let a = &plan.allocatable;
         let mut pods: Vec<(ServiceId, i64, i64)> = Vec::new();
-        for p in here {
+        for p in &here {
             let s = &platform.services[p.service];
             match pods.iter_mut().find(|(id, _, _)| *id == p.service) {
                 Some(entry) => {
@@ -308,53 +290,53 @@ fn check_nodes(
             }
         }
         if plan.requested_cpu > a.cpu {
-            pods.sort_by_key(|(id, cpu, _)| (-cpu, *id));
-            let mut d = Diagnostic::new(Code::NodeCpuOver, node.span, format!(
-                "node `{}` is over its CPU: {} requested, {} allocatable ({} capacity - {} kube-reserved - {} system-reserved)",
-                node.name,
-                show::cpu(plan.requested_cpu),
-                show::cpu(a.cpu),
+            let breakdown = format!(
+                "{} capacity - {} kube-reserved - {} system-reserved",
                 show::cpu(a.capacity_cpu),
                 show::cpu(a.kube_reserved_cpu),
                 show::cpu(a.system_reserved_cpu),
-            ))
-            .label(format!("{} over", show::cpu(plan.requested_cpu - a.cpu)));
-            for (id, cpu, _) in pods.iter().take(3) {
-                let s = &platform.services[*id];
-                d = d.with_label(
-                    s.cpu_span,
-                    format!("`{}` requests {} here", s.name, show::cpu(*cpu)),
-                );
-            }
-            diagnostics.push(d.help(format!(
-                "the largest requests are {}; lower them, move a service to another node, or give the node more CPU",
-                largest(platform, &pods, |(_, c, _)| show::cpu(*c))
-            )));
+            );
+            let over = Over {
+                code: Code::NodeCpuOver,
+                resource: "CPU",
+                requested: plan.requested_cpu,
+                allocatable: a.cpu,
+                breakdown,
+            };
+            over.report(
+                platform,
+                node,
+                &mut pods,
+                |(_, cpu, _)| *cpu,
+                |s| s.cpu_span,
+                show::cpu,
+                diagnostics,
+            );
         }
         if plan.requested_memory > a.memory {
-            pods.sort_by_key(|(id, _, m)| (-m, *id));
-            let mut d = Diagnostic::new(Code::NodeMemoryOver, node.span, format!(
-                "node `{}` is over its memory: {} requested, {} allocatable ({} capacity - {} kube-reserved - {} system-reserved - {} eviction threshold)",
-                node.name,
-                show::bytes(plan.requested_memory),
-                show::bytes(a.memory),
+            let breakdown = format!(
+                "{} capacity - {} kube-reserved - {} system-reserved - {} eviction threshold",
                 show::bytes(a.capacity_memory),
                 show::bytes(a.kube_reserved_memory),
                 show::bytes(a.system_reserved_memory),
                 show::bytes(a.eviction_memory),
-            ))
-            .label(format!("{} over", show::bytes(plan.requested_memory - a.memory)));
-            for (id, _, memory) in pods.iter().take(3) {
-                let s = &platform.services[*id];
-                d = d.with_label(
-                    s.memory_span,
-                    format!("`{}` requests {} here", s.name, show::bytes(*memory)),
-                );
-            }
-            diagnostics.push(d.help(format!(
-                "the largest requests are {}; lower them, move a service to another node, or give the node more memory",
-                largest(platform, &pods, |(_, _, m)| show::bytes(*m))
-            )));
+            );
+            let over = Over {
+                code: Code::NodeMemoryOver,
+                resource: "memory",
+                requested: plan.requested_memory,
+                allocatable: a.memory,
+                breakdown,
+            };
+            over.report(
+                platform,
+                node,
+                &mut pods,
+                |(_, _, memory)| *memory,
+                |s| s.memory_span,
+                show::bytes,
+                diagnostics,
+            );
         }
         if plan.pods > a.max_pods {
             diagnostics.push(
@@ -372,14 +354,10 @@ fn check_nodes(
         }
         if plan.local_storage > plan.local_storage_available {
             let mut volumes: Vec<(String, i64, crate::source::Span)> = Vec::new();
-            for p in here {
+            for p in &here {
                 let s = &platform.services[p.service];
                 for v in s.volumes.iter().filter(|v| v.class.node_local) {
-                    volumes.push((
-                        format!("{}.{}", s.name, v.name),
-                        v.size.max(v.class.min_size),
-                        v.span,
-                    ));
+                    volumes.push((format!("{}.{}", s.name, v.name), v.provisioned(), v.span));
                 }
             }
             volumes.sort_by_key(|(n, size, _)| (-size, n.clone()));
@@ -402,17 +380,62 @@ fn check_nodes(
     }
 }
 
-fn largest(
-    platform: &Platform,
-    pods: &[(ServiceId, i64, i64)],
-    amount: impl Fn(&(ServiceId, i64, i64)) -> String,
-) -> String {
-    let names: Vec<String> = pods
-        .iter()
-        .take(3)
-        .map(|p| format!("`{}` {}", platform.services[p.0].name, amount(p)))
-        .collect();
-    names.join(", ")
+/// One resource of a node asked for beyond its allocatable.
+struct Over {
+    code: Code,
+    resource: &'static str,
+    requested: i64,
+    allocatable: i64,
+    /// How allocatable comes from capacity.
+    breakdown: String,
+}
+
+impl Over {
+    /// Reports it at the node, naming its three largest consumers of the
+    /// resource (`pods` holds each service's CPU and memory requests there).
+    #[allow(clippy::too_many_arguments)]
+    fn report(
+        self,
+        platform: &Platform,
+        node: &crate::model::Node,
+        pods: &mut [(ServiceId, i64, i64)],
+        amount: fn(&(ServiceId, i64, i64)) -> i64,
+        span: fn(&Service) -> crate::source::Span,
+        show: fn(i64) -> String,
+        diagnostics: &mut Diagnostics,
+    ) {
+        pods.sort_by_key(|pod| (-amount(pod), pod.0));
+        let mut d = Diagnostic::new(
+            self.code,
+            node.span,
+            format!(
+                "node `{}` is over its {}: {} requested, {} allocatable ({})",
+                node.name,
+                self.resource,
+                show(self.requested),
+                show(self.allocatable),
+                self.breakdown,
+            ),
+        )
+        .label(format!("{} over", show(self.requested - self.allocatable)));
+        for pod in pods.iter().take(3) {
+            let s = &platform.services[pod.0];
+            d = d.with_label(
+                span(s),
+                format!("`{}` requests {} here", s.name, show(amount(pod))),
+            );
+        }
+        let names: Vec<String> = pods
+            .iter()
+            .take(3)
+            .map(|pod| format!("`{}` {}", platform.services[pod.0].name, show(amount(pod))))
+            .collect();
+        diagnostics.push(d.help(format!(
+            "the largest requests are {}; lower them, move a service to another node, or give the node more {}",
+            names.join(", "),
+            self.resource
+        )));
+    }
 }
 
 fn dedup(mut items: Vec<String>) -> Vec<String> {

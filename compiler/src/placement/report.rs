@@ -7,28 +7,9 @@ use serde::Serialize;
 
 use super::{BudgetLine, Plan};
 use crate::model::{show, Platform};
-use crate::types::units;
 
 /// Version of the JSON document; bumped on any incompatible change.
 pub const JSON_VERSION: u32 = 1;
-
-fn budget_amount(line: &BudgetLine, value: i64) -> String {
-    match line.dimension {
-        "cpu" => format!("{} OCPU", units::decimal(value as i128, 3)),
-        "load_balancers" => value.to_string(),
-        _ => show::bytes(value),
-    }
-}
-
-fn dimension_title(dimension: &str) -> &'static str {
-    match dimension {
-        "cpu" => "CPU",
-        "memory" => "memory",
-        "block_storage" => "block storage",
-        "object_storage" => "object storage",
-        _ => "load balancers",
-    }
-}
 
 pub fn text(platform: &Platform, plan: &Plan) -> String {
     let mut out = String::new();
@@ -83,7 +64,7 @@ pub fn text(platform: &Platform, plan: &Plan) -> String {
             );
         }
         let mut names: Vec<String> = Vec::new();
-        for p in plan.placements.iter().filter(|p| p.node == node_plan.node) {
+        for p in plan.placements_on(node_plan.node) {
             let s = &platform.services[p.service];
             let n = if s.replicas.request > 1 && !s.daemon {
                 format!("{}#{}", s.name, p.replica + 1)
@@ -121,7 +102,7 @@ pub fn text(platform: &Platform, plan: &Plan) -> String {
         let available = match line.available {
             Some(a) => format!(
                 " of {:>10}  {:>3}%",
-                budget_amount(line, a),
+                line.show(a),
                 show::percent(line.used, a)
             ),
             None => String::new(),
@@ -129,8 +110,8 @@ pub fn text(platform: &Platform, plan: &Plan) -> String {
         let _ = writeln!(
             out,
             "  {:<15} {:>10}{available}",
-            dimension_title(line.dimension),
-            budget_amount(line, line.used)
+            line.title(),
+            line.show(line.used)
         );
     }
     let _ = writeln!(out);
@@ -234,9 +215,7 @@ pub fn json(platform: &Platform, plan: &Plan) -> String {
                     local_storage: n.local_storage,
                     local_storage_available: n.local_storage_available,
                     replicas: plan
-                        .placements
-                        .iter()
-                        .filter(|p| p.node == n.node)
+                        .placements_on(n.node)
                         .map(|p| {
                             let s = &platform.services[p.service];
                             JsonReplica {
@@ -291,14 +270,10 @@ pub fn svg(platform: &Platform, plan: &Plan) -> String {
     for line in &plan.budget.lines {
         if let Some(available) = line.available {
             rows.push((
-                format!("budget {}", dimension_title(line.dimension)),
+                format!("budget {}", line.title()),
                 line.used,
                 available,
-                format!(
-                    "{} / {}",
-                    budget_amount(line, line.used),
-                    budget_amount(line, available)
-                ),
+                format!("{} / {}", line.show(line.used), line.show(available)),
             ));
         }
     }

@@ -8,8 +8,12 @@ use crate::placement::Plan;
 use crate::source::Span;
 
 pub fn check(platform: &Platform, plan: &Plan, diagnostics: &mut Diagnostics) {
+    let mut workloads = vec![0usize; platform.namespaces.len()];
+    for service in &platform.services {
+        workloads[service.namespace] += 1;
+    }
     for (id, namespace) in platform.namespaces.iter().enumerate() {
-        if !namespace.managed && !platform.services.iter().any(|s| s.namespace == id) {
+        if !namespace.managed && workloads[id] == 0 {
             diagnostics.push(
                 Diagnostic::new(
                     Code::EmptyNamespace,
@@ -48,14 +52,13 @@ pub fn check(platform: &Platform, plan: &Plan, diagnostics: &mut Diagnostics) {
                 .help("pin a release tag (`:1.4.2`) or a digest (`@sha256:...`)"),
             );
         }
-        let arm_nodes: Vec<&str> = plan
+        let mut nodes: Vec<&str> = plan
             .nodes_of(id)
             .into_iter()
             .filter(|n| platform.nodes[*n].shape.arch == "arm64")
             .map(|n| platform.nodes[n].name.as_str())
             .collect();
-        if !service.multi_arch && !arm_nodes.is_empty() {
-            let mut nodes = arm_nodes.clone();
+        if !service.multi_arch && !nodes.is_empty() {
             nodes.dedup();
             diagnostics.push(
                 Diagnostic::new(Code::NoArm64, service.image_span, format!(
