@@ -108,15 +108,10 @@ impl Lowering<'_> {
         let nodes = self.instances_of("node");
         let namespaces = self.instances_of("namespace");
         let services = self.instances_of("service");
-        let node_index: HashMap<ObjId, NodeId> =
-            nodes.iter().enumerate().map(|(i, o)| (*o, i)).collect();
-        let namespace_index: HashMap<ObjId, NamespaceId> = namespaces
-            .iter()
-            .enumerate()
-            .map(|(i, o)| (*o, i))
-            .collect();
-        let service_index: HashMap<ObjId, ServiceId> =
-            services.iter().enumerate().map(|(i, o)| (*o, i)).collect();
+        let buckets = self.instances_of("bucket");
+        let node_index: HashMap<ObjId, NodeId> = positions(&nodes);
+        let namespace_index: HashMap<ObjId, NamespaceId> = positions(&namespaces);
+        let service_index: HashMap<ObjId, ServiceId> = positions(&services);
         let budget = self.object(obj, "budget").map(|b| Budget {
             name: self.string(b, "name"),
             as_of: self.string(b, "as_of"),
@@ -212,10 +207,9 @@ impl Lowering<'_> {
                 .iter()
                 .map(|s| self.service(*s, &node_index, &namespace_index, &service_index))
                 .collect(),
-            buckets: self
-                .instances_of("bucket")
-                .into_iter()
-                .map(|b| {
+            buckets: buckets
+                .iter()
+                .map(|&b| {
                     let name = self.world.name(b).to_string();
                     Bucket {
                         k8s_name: k8s_name(&name),
@@ -229,7 +223,7 @@ impl Lowering<'_> {
                 .collect(),
             terraform_state: self
                 .object(obj, "terraform_state")
-                .and_then(|state| self.instances_of("bucket").iter().position(|b| *b == state)),
+                .and_then(|state| buckets.iter().position(|b| *b == state)),
             shapes: self.shape_offers(),
         }
     }
@@ -592,6 +586,11 @@ impl Lowering<'_> {
             runbook: self.string(a, "runbook"),
         }
     }
+}
+
+/// Each object's position in the list: the model's ids.
+fn positions(objects: &[ObjId]) -> HashMap<ObjId, usize> {
+    objects.iter().enumerate().map(|(i, o)| (*o, i)).collect()
 }
 
 fn number(value: &Value) -> i64 {
