@@ -43,14 +43,32 @@ fn io_at(path: &Path) -> impl Fn(io::Error) -> WriteError + '_ {
     move |e| WriteError::Io(path.to_path_buf(), e)
 }
 
+/// What stands at the target before a build.
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Target {
+    Absent,
+    /// An empty directory: nothing to lose, taken over.
+    Empty,
+    /// A tree an earlier build wrote (it holds the marker).
+    Ours,
+}
+
+fn target_state(target: &Path) -> Result<Target, WriteError> {
+    if !target.exists() {
+        return Ok(Target::Absent);
+    }
+    if fs::read_dir(target).is_ok_and(|mut d| d.next().is_none()) {
+        return Ok(Target::Empty);
+    }
+    if target.join(MARKER).is_file() {
+        return Ok(Target::Ours);
+    }
+    Err(WriteError::NotOurs(target.to_path_buf()))
+}
+
 /// Replaces `target` with exactly the files of `output`.
 pub fn write(output: &Output, target: &Path) -> Result<(), WriteError> {
-    let empty = fs::read_dir(target)
-        .map(|mut d| d.next().is_none())
-        .unwrap_or(false);
-    if target.exists() && !empty && !target.join(MARKER).is_file() {
-        return Err(WriteError::NotOurs(target.to_path_buf()));
-    }
+    let state = target_state(target)?;
     let parent = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -61,7 +79,8 @@ pub fn write(output: &Output, target: &Path) -> Result<(), WriteError> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "out".into());
     let staging = parent.join(format!(".{name}.hplc-new-{}", std::process::id()));
-    let result = stage(output, &staging).and_then(|()| swap(&staging, target, &parent, &name));
+    let result =
+        stage(output, &staging).and_then(|()| swap(&staging, target, state, &parent, &name));
     if result.is_err() {
         let _ = fs::remove_dir_all(&staging);
     }
@@ -115,15 +134,17 @@ fn write_file(file: &Path, contents: &str) -> Result<(), WriteError> {
     writer.write_all(contents.as_bytes()).map_err(io_at(file))
 }
 
-fn swap(staging: &Path, target: &Path, parent: &Path, name: &str) -> Result<(), WriteError> {
-    if target.exists()
-        && fs::read_dir(target)
-            .map(|mut d| d.next().is_none())
-            .unwrap_or(false)
-    {
+fn swap(
+    staging: &Path,
+    target: &Path,
+    state: Target,
+    parent: &Path,
+    name: &str,
+) -> Result<(), WriteError> {
+    if state == Target::Empty {
         fs::remove_dir(target).map_err(io_at(target))?;
     }
-    if target.exists() {
+    if state == Target::Ours {
         let old = parent.join(format!(".{name}.hplc-old-{}", std::process::id()));
         fs::rename(target, &old).map_err(io_at(target))?;
         if let Err(e) = fs::rename(staging, target) {
@@ -139,7 +160,8 @@ fn swap(staging: &Path, target: &Path, parent: &Path, name: &str) -> Result<(), 
 }
 
 /// What differs between `output` and the tree at `target`, one line a file:
-/// `added`, `removed` or `changed`. Empty when they are the same.
+/// `missing on disk`, `changed` or `not generated`. Empty when they are the
+/// same.
 pub fn diff(output: &Output, target: &Path) -> Vec<String> {
     let mut on_disk = std::collections::BTreeMap::new();
     collect(target, target, &mut on_disk);
