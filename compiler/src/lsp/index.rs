@@ -77,9 +77,15 @@ impl Index {
     /// The innermost name at a byte offset; a cursor just after a name is
     /// still on it.
     pub fn at(&self, file: FileId, offset: u32) -> Option<&Occurrence> {
-        self.occurrences
+        // The file's occurrences that start at or before the offset, found
+        // in the sorted list rather than by a scan of every file's.
+        let from = self.occurrences.partition_point(|o| o.span.file < file);
+        let to = self
+            .occurrences
+            .partition_point(|o| (o.span.file, o.span.start) <= (file, offset));
+        self.occurrences[from..to]
             .iter()
-            .filter(|o| o.span.file == file && o.span.start <= offset && offset <= o.span.end)
+            .filter(|o| offset <= o.span.end)
             .min_by_key(|o| o.span.len())
     }
 

@@ -55,7 +55,18 @@ fn other_envs(root: &Path, envs: &[String], fs: &(dyn FileSystem + Sync)) -> Vec
 
 impl Project {
     pub fn compile(root: &Path, env: Option<&str>, fs: &(dyn FileSystem + Sync)) -> Project {
-        let compilation = crate::compile(root, env, fs);
+        Project::new(root, env, crate::compile(root, env, fs), fs)
+    }
+
+    /// The project of `compilation`, the compilation of `root` in `env`:
+    /// its index, and its diagnostics with those of the other environments
+    /// when `env` is the default.
+    pub fn new(
+        root: &Path,
+        env: Option<&str>,
+        compilation: Compilation,
+        fs: &(dyn FileSystem + Sync),
+    ) -> Project {
         let diagnostics = match env {
             Some(_) => compilation.diagnostics.clone(),
             None => {

@@ -99,13 +99,16 @@ impl Workspace {
         self.publish(&stale)
     }
 
-    /// The platform `path` belongs to, compiled.
+    /// The platform `path` belongs to, compiled. A candidate that does not
+    /// load the document is compiled in the active environment only; the
+    /// other environments are checked for the platform found.
     fn project_for(&self, path: &Path) -> Project {
         let env = self.env.as_deref();
+        let doc = DocId::File(path.to_path_buf());
         for root in self.platform_candidates(path) {
-            let project = Project::compile(&root, env, &self.documents);
-            if project.file(&DocId::File(path.to_path_buf())).is_some() {
-                return project;
+            let compilation = crate::compile(&root, env, &self.documents);
+            if doc.file_in(&compilation).is_some() {
+                return Project::new(&root, env, compilation, &self.documents);
             }
         }
         Project::compile(path, env, &self.documents)

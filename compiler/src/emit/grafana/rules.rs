@@ -448,21 +448,18 @@ fn down_expr(context: &Context, service: &Service, scraped: bool) -> String {
 /// volume statistics do not cover: their alert is the nodes' disk.
 fn node_disk(context: &Context, monitoring: &Monitoring) -> Option<Rule> {
     let platform = context.platform;
-    let local: Vec<String> = platform
+    let local: Vec<(Span, String)> = platform
         .services
         .iter()
         .flat_map(|svc| {
             svc.volumes
                 .iter()
                 .filter(|v| v.class.node_local)
-                .map(move |v| format!("{}.{}", svc.name, v.name))
+                .map(move |v| (v.span, format!("{}.{}", svc.name, v.name)))
         })
         .collect();
-    let first = platform
-        .services
-        .iter()
-        .flat_map(|svc| &svc.volumes)
-        .find(|v| v.class.node_local)?;
+    let first = local.first()?.0;
+    let names: Vec<&str> = local.iter().map(|(_, name)| name.as_str()).collect();
     let t = &monitoring.volume;
     let root = promql::ROOT_FILESYSTEM;
     let mut rule = Rule {
@@ -480,12 +477,12 @@ fn node_disk(context: &Context, monitoring: &Monitoring) -> Option<Rule> {
                 "description".into(),
                 format!(
                     "{{{{ $labels.instance }}}} is {{{{ $value | humanizePercentage }}}} full; it holds the node-local volumes ({})",
-                    local.join(", ")
+                    names.join(", ")
                 ),
             ),
         ],
     };
-    annotate(context, &mut rule, &t.runbook, first.span);
+    annotate(context, &mut rule, &t.runbook, first);
     Some(rule)
 }
 

@@ -158,14 +158,7 @@ fn budget(context: &Context, board: &mut Board) {
     let Some(budget) = &platform.budget else {
         return;
     };
-    let line = |dimension: &str| {
-        context
-            .plan
-            .budget
-            .lines
-            .iter()
-            .find(|l| l.dimension == dimension)
-    };
+    let line = |dimension: &str| context.plan.budget.line(dimension);
     board.row(
         "budget",
         format!("Budget {} ({})", budget.name, budget.as_of),
@@ -302,14 +295,13 @@ fn traffic<'a>(context: &Context, board: &mut Board<'a>, services: &[&'a Service
 /// each copy of the row).
 fn service_panels(board: &mut Board) {
     board.service_row("service", "$service: requests and limits");
-    let selected = "namespace=~\"$namespace\", container=~\"$service\"";
     let declared = |kind: &str, resource: &str| {
-        format!("max(kube_pod_container_resource_{kind}{{{selected}, resource=\"{resource}\"}})")
+        format!("max(kube_pod_container_resource_{kind}{{{SELECTED_CONTAINERS}, resource=\"{resource}\"}})")
     };
     board.add(
         Spec::new("service/cpu", Chart::Timeseries, "CPU (cores)")
             .query(
-                format!("sum by (pod) ({})", cpu_usage(selected, RATE)),
+                format!("sum by (pod) ({})", cpu_usage(SELECTED_CONTAINERS, RATE)),
                 "{{pod}}",
             )
             .query(declared("requests", "cpu"), "request")
@@ -320,7 +312,7 @@ fn service_panels(board: &mut Board) {
         Spec::new("service/memory", Chart::Timeseries, "Memory")
             .unit("bytes")
             .query(
-                format!("sum by (pod) ({})", memory_usage(selected)),
+                format!("sum by (pod) ({})", memory_usage(SELECTED_CONTAINERS)),
                 "{{pod}}",
             )
             .query(declared("requests", "memory"), "request")

@@ -28,11 +28,10 @@ pub fn build(context: &Context) -> Dashboard {
     );
     let services = deployed(context);
     for group in board.components(&services) {
-        let specs = board.stdlib_specs(&group);
-        let first = group[0];
+        let specs = board.component_row(&group);
+        // The one instance of a component: its scrape targets up first.
         if let [service] = group.as_slice() {
             let key = &service.k8s_name;
-            board.row(key, format!("{} ({})", service.name, service.kind));
             board.add(
                 Spec::new(format!("{key}/up"), Chart::Stat, "Targets up")
                     .query(format!("sum(up{{{}}})", target(platform, service)), "")
@@ -42,11 +41,6 @@ pub fn build(context: &Context) -> Dashboard {
                         "The source asks for {} replicas.",
                         service.replicas.request
                     )),
-            );
-        } else {
-            board.row(
-                &format!("kind/{}", first.kind),
-                super::component_title(first, group.len()),
             );
         }
         for spec in specs {

@@ -127,21 +127,28 @@ impl<'a> Board<'a> {
         adjust: impl Fn(&Service, Spec) -> Spec,
     ) {
         for group in self.components(services) {
-            let first = group[0];
-            let specs = self.stdlib_specs(&group);
-            if group.len() == 1 {
-                self.row(&first.k8s_name, format!("{} ({})", first.name, first.kind));
-            } else {
-                self.row(
-                    &format!("kind/{}", first.kind),
-                    component_title(first, group.len()),
-                );
-            }
-            for spec in specs {
-                self.add(adjust(first, spec));
+            for spec in self.component_row(&group) {
+                self.add(adjust(group[0], spec));
             }
         }
         self.platform_panels();
+    }
+
+    /// Starts the row of a component (a group of [`Board::components`])
+    /// and returns the panels it declares for this dashboard.
+    pub fn component_row(&mut self, group: &[&Service]) -> Vec<Spec> {
+        let specs = self.stdlib_specs(group);
+        let first = group[0];
+        let title = match group {
+            [service] => format!("{} ({})", service.name, service.kind),
+            _ => format!(
+                "{}: {} services (as selected by $namespace and $service)",
+                first.kind,
+                group.len()
+            ),
+        };
+        self.row(&group_key(group), title);
+        specs
     }
 
     /// `services` with panels for this dashboard, grouped by component:
@@ -176,13 +183,12 @@ impl<'a> Board<'a> {
     /// the instance's own scrape target when it is the only one, else the
     /// targets the dashboard's variables select (the metrics are the
     /// component's own, so only its instances answer).
-    pub fn stdlib_specs(&self, group: &[&Service]) -> Vec<Spec> {
-        let platform = self.context.platform;
+    fn stdlib_specs(&self, group: &[&Service]) -> Vec<Spec> {
         let first = group[0];
-        let (key, target) = if group.len() == 1 {
-            (first.k8s_name.clone(), promql::target(platform, first))
-        } else {
-            (format!("kind/{}", first.kind), SELECTED_TARGETS.to_string())
+        let key = group_key(group);
+        let target = match group {
+            [service] => promql::target(self.context.platform, service),
+            _ => SELECTED_TARGETS.to_string(),
         };
         first
             .panels
@@ -272,12 +278,13 @@ fn panel_key(panel: &Panel) -> PanelKey<'_> {
     ]
 }
 
-/// `postgres: 2000 services (by $namespace and $service)`.
-pub fn component_title(first: &Service, count: usize) -> String {
-    format!(
-        "{}: {count} services (as selected by $namespace and $service)",
-        first.kind
-    )
+/// The key of a component's row, which its panels' keys start with: the
+/// instance's name when it is the only one, else `kind/<kind>`.
+fn group_key(group: &[&Service]) -> String {
+    match group {
+        [service] => service.k8s_name.clone(),
+        _ => format!("kind/{}", group[0].kind),
+    }
 }
 
 /// A panel a component declares in the stdlib.

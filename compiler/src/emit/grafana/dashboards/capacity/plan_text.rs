@@ -5,8 +5,6 @@ use std::fmt::Write as _;
 
 use crate::emit::Context;
 use crate::model::show;
-use crate::placement::BudgetLine;
-use crate::types::units;
 
 pub fn markdown(context: &Context) -> String {
     let (platform, plan) = (context.platform, context.plan);
@@ -40,12 +38,12 @@ pub fn markdown(context: &Context) -> String {
                 "\nBudget `{name}`:\n\n| | used | available |\n|---|---|---|"
             );
             for line in &plan.budget.lines {
-                let available = line.available.map(|v| amount(line, v)).unwrap_or_default();
+                let available = line.available.map(|v| line.show(v)).unwrap_or_default();
                 let _ = writeln!(
                     out,
                     "| {} | {} | {available} |",
                     line.dimension.replace('_', " "),
-                    amount(line, line.used)
+                    line.show(line.used)
                 );
             }
         }
@@ -75,12 +73,4 @@ pub fn markdown(context: &Context) -> String {
         );
     }
     out
-}
-
-fn amount(line: &BudgetLine, value: i64) -> String {
-    match line.dimension {
-        "cpu" => format!("{} OCPU", units::decimal(value as i128, 3)),
-        "load_balancers" => value.to_string(),
-        _ => show::bytes(value),
-    }
 }
