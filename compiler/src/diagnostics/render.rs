@@ -2,6 +2,7 @@
 //! document for editors and CI. Both read the same [`Diagnostic`] data.
 
 use std::fmt;
+use std::sync::Arc;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 use serde::Serialize;
@@ -61,22 +62,23 @@ const NEAR_LINES: usize = 6;
 /// its source; labels in other files become related reports of their own.
 struct Report<'a> {
     diagnostic: &'a Diagnostic,
-    source: NamedSource<String>,
+    source: NamedSource<Arc<str>>,
     labels: Vec<LabeledSpan>,
     related: Vec<Related<'a>>,
 }
 
 struct Related<'a> {
     label: &'a Label,
-    source: NamedSource<String>,
+    source: NamedSource<Arc<str>>,
 }
 
 impl<'a> Report<'a> {
     fn new(diagnostic: &'a Diagnostic, sources: &SourceMap) -> Report<'a> {
         let file = diagnostic.primary.span.file;
+        // The text is shared, not copied, into each snippet.
         let named = |span: Span| {
             let f = sources.get(span.file);
-            NamedSource::new(f.name.clone(), f.text.to_string())
+            NamedSource::new(&f.name, f.text.clone())
         };
         let mut labels = vec![LabeledSpan::new_primary_with_span(
             Some(diagnostic.primary.message.clone()).filter(|m| !m.is_empty()),
@@ -119,19 +121,28 @@ fn source_span(span: Span) -> SourceSpan {
     SourceSpan::new((span.start as usize).into(), span.len())
 }
 
-impl fmt::Debug for Report<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
-    }
+/// miette's reports are errors: `Debug` and `Display` both print the
+/// message.
+macro_rules! error_with_message {
+    ($report:ident, $($message:ident).+) => {
+        impl fmt::Debug for $report<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.$($message).+)
+            }
+        }
+
+        impl fmt::Display for $report<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.$($message).+)
+            }
+        }
+
+        impl std::error::Error for $report<'_> {}
+    };
 }
 
-impl fmt::Display for Report<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
-    }
-}
-
-impl std::error::Error for Report<'_> {}
+error_with_message!(Report, diagnostic.message);
+error_with_message!(Related, label.message);
 
 impl miette::Diagnostic for Report<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
@@ -168,20 +179,6 @@ impl miette::Diagnostic for Report<'_> {
         ))
     }
 }
-
-impl fmt::Debug for Related<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.label.message)
-    }
-}
-
-impl fmt::Display for Related<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.label.message)
-    }
-}
-
-impl std::error::Error for Related<'_> {}
 
 impl miette::Diagnostic for Related<'_> {
     fn severity(&self) -> Option<miette::Severity> {

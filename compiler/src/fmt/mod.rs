@@ -272,12 +272,7 @@ impl<'t> Printer<'t> {
             return;
         }
         if self.one_line(span) {
-            let mut inline = Printer {
-                text: self.text,
-                comments: Vec::new(),
-                next_comment: 0,
-                out: String::new(),
-            };
+            let mut inline = self.inline();
             let parts: Vec<String> = entries
                 .iter()
                 .map(|e| {
@@ -293,8 +288,7 @@ impl<'t> Printer<'t> {
                 })
                 .collect();
             let text = format!("{{ {} }}", parts.join(", "));
-            let line_start = self.out.rfind('\n').map(|i| i + 1).unwrap_or(0);
-            if self.out.len() - line_start + text.len() <= WIDTH && !text.contains('\n') {
+            if self.fits(&text) && !text.contains('\n') {
                 self.out.push_str(&text);
                 return;
             }
@@ -305,6 +299,22 @@ impl<'t> Printer<'t> {
         self.out.push('\n');
         self.entries(entries, indent + 1, Some(open));
         self.close(indent, span.end as usize);
+    }
+
+    /// A printer for the parts of a one-line layout, which has no comments.
+    fn inline(&self) -> Printer<'t> {
+        Printer {
+            text: self.text,
+            comments: Vec::new(),
+            next_comment: 0,
+            out: String::new(),
+        }
+    }
+
+    /// Whether `text` fits on the current output line within [`WIDTH`].
+    fn fits(&self, text: &str) -> bool {
+        let line_start = self.out.rfind('\n').map(|i| i + 1).unwrap_or(0);
+        self.out.len() - line_start + text.len() <= WIDTH
     }
 
     /// Comments left inside the block, then its closing brace.
@@ -449,12 +459,7 @@ impl<'t> Printer<'t> {
             return;
         }
         if self.one_line(span) {
-            let mut inline = Printer {
-                text: self.text,
-                comments: Vec::new(),
-                next_comment: 0,
-                out: String::new(),
-            };
+            let mut inline = self.inline();
             let parts: Vec<String> = items
                 .iter()
                 .map(|e| {
@@ -464,8 +469,7 @@ impl<'t> Printer<'t> {
                 })
                 .collect();
             let text = format!("[{}]", parts.join(", "));
-            let line_start = self.out.rfind('\n').map(|i| i + 1).unwrap_or(0);
-            if self.out.len() - line_start + text.len() <= WIDTH {
+            if self.fits(&text) {
                 self.out.push_str(&text);
                 return;
             }

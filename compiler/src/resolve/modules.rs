@@ -193,49 +193,43 @@ impl Loader<'_> {
             .and_then(|p| p.parent().map(Path::to_path_buf));
         for (index, item) in uses.iter().enumerate() {
             let segments: Vec<&str> = item.path.segments.iter().map(|s| s.name.as_str()).collect();
-            let target = match (&origin, &dir) {
-                (Origin::User, Some(dir)) => {
-                    let mut local = dir.join(segments.join("/"));
-                    local.set_extension("hpl");
-                    if self.fs.is_file(&local) {
-                        self.user(local, Some(item.path.span))
-                    } else {
-                        self.stdlib(&segments.join("/"))
-                    }
+            let name = segments.join("/");
+            let local = dir
+                .clone()
+                .unwrap_or_default()
+                .join(&name)
+                .with_extension("hpl");
+            // A file of the platform comes before a stdlib module of the
+            // same name.
+            let is_local = origin == Origin::User && dir.is_some() && self.fs.is_file(&local);
+            let target = if is_local {
+                // A file that cannot be read is reported by `user`.
+                self.user(local, Some(item.path.span))
+            } else {
+                let found = self.stdlib(&name);
+                if found.is_none() && !self.fs.is_file(&local) {
+                    self.missing(item, dir.as_deref());
                 }
-                _ => self.stdlib(&segments.join("/")),
+                found
             };
-            if target.is_none()
-                && !self.fs.is_file(
-                    &dir.clone()
-                        .unwrap_or_default()
-                        .join(segments.join("/"))
-                        .with_extension("hpl"),
-                )
-            {
-                self.missing(item, dir.as_deref());
-            }
             self.loaded.modules[module].uses[index] = target;
         }
     }
 
     fn missing(&mut self, item: &ast::Use, dir: Option<&Path>) {
-        let name = item.path.text().replace('.', "/");
-        let mut candidates: Vec<String> = embedded::stdlib_modules()
-            .map(|(n, _)| n.to_string())
-            .filter(|n| n != PRELUDE)
-            .collect();
-        if let Some(dir) = dir {
-            candidates.extend(self.fs.hpl_files(dir));
-        }
-        let shown: Vec<String> = candidates.iter().map(|c| c.replace('/', ".")).collect();
+        // Module names as `use` writes them: `clouds.aws`.
+        let name = item.path.text();
         let stdlib: Vec<String> = embedded::stdlib_modules()
             .map(|(n, _)| n.replace('/', "."))
             .filter(|n| n != PRELUDE)
             .collect();
+        let mut candidates = stdlib.clone();
+        if let Some(dir) = dir {
+            candidates.extend(self.fs.hpl_files(dir).iter().map(|c| c.replace('/', ".")));
+        }
         let help = suggest::did_you_mean(
-            &name.replace('/', "."),
-            shown.iter().map(String::as_str),
+            &name,
+            candidates.iter().map(String::as_str),
             &format!(
                 "a module is a file next to this one (`use services` reads services.hpl) or a stdlib module: {}",
                 stdlib.join(", ")
@@ -245,7 +239,7 @@ impl Loader<'_> {
             Diagnostic::new(
                 Code::ModuleNotFound,
                 item.path.span,
-                format!("module `{}` not found", item.path.text()),
+                format!("module `{name}` not found"),
             )
             .label("no such file or stdlib module")
             .help(help),

@@ -37,20 +37,19 @@ pub fn check(file: FileId, text: &str) -> Option<Diagnostic> {
         return Some(too_deep);
     }
     let mut line_start = 0;
-    for (i, b) in text.bytes().enumerate() {
-        if b == b'\n' {
-            line_start = i + 1;
-        } else if i - line_start == MAX_LINE_BYTES {
+    for line in text.split('\n') {
+        if line.len() > MAX_LINE_BYTES {
             return Some(
                 Diagnostic::new(
                     Code::LineTooLong,
-                    Span::new(file, line_start, i),
+                    Span::new(file, line_start, line_start + MAX_LINE_BYTES),
                     format!("this line is longer than {MAX_LINE_BYTES} bytes"),
                 )
                 .label("line starts here")
                 .help("break the value over several lines, or move long data out of the platform"),
             );
         }
+        line_start += line.len() + 1;
     }
     None
 }
@@ -87,7 +86,10 @@ fn depth(file: FileId, text: &str) -> Option<Diagnostic> {
         }
     }
 
+    // The open strings, brackets and interpolations, innermost last; `depth`
+    // counts the brackets and interpolations among them.
     let mut stack: Vec<Frame> = Vec::new();
+    let mut depth = 0usize;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
@@ -99,8 +101,9 @@ fn depth(file: FileId, text: &str) -> Option<Diagnostic> {
                 }
                 b'$' if bytes.get(i + 1) == Some(&b'{') => {
                     stack.push(Frame::Interp);
+                    depth += 1;
                     i += 1;
-                    if stack.iter().filter(|f| **f != Frame::Str).count() > MAX_DEPTH {
+                    if depth > MAX_DEPTH {
                         return Some(too_deep(i, MAX_DEPTH));
                     }
                 }
@@ -117,13 +120,15 @@ fn depth(file: FileId, text: &str) -> Option<Diagnostic> {
                 b'"' => stack.push(Frame::Str),
                 b'(' | b'[' | b'{' => {
                     stack.push(Frame::Bracket);
-                    if stack.iter().filter(|f| **f != Frame::Str).count() > MAX_DEPTH {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
                         return Some(too_deep(i, MAX_DEPTH));
                     }
                 }
                 b')' | b']' | b'}' => {
                     if matches!(stack.last(), Some(Frame::Bracket | Frame::Interp)) {
                         stack.pop();
+                        depth -= 1;
                     }
                 }
                 _ => {}

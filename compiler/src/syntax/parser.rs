@@ -1,11 +1,12 @@
 //! From text to [`ast::Module`]: pest does the recognising, this file builds
 //! the tree and turns the grammar's recovery nodes into diagnostics.
 
-use pest::iterators::Pair;
+use pest::iterators::{Pair, Pairs};
 use pest::Parser as _;
 use pest_derive::Parser;
 
 use super::ast::*;
+use super::scan::{scan, Lexeme};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::{FileId, Span};
 
@@ -179,7 +180,7 @@ impl<'t> Builder<'t> {
                     .help("add the closing `\"` (strings do not span lines; write `\\n` for a line break)");
             }
             if let Some((open, close)) = self.unclosed_bracket(offset, at) {
-                let (line, _) = self.line_col(open);
+                let line = self.line(open);
                 return Diagnostic::new(
                     Code::Syntax,
                     span,
@@ -204,7 +205,7 @@ impl<'t> Builder<'t> {
             (closer, self.unclosed_bracket(offset, at))
         {
             if found_closer != close {
-                let (line, _) = self.line_col(open);
+                let line = self.line(open);
                 return Diagnostic::new(Code::Syntax, span, format!("expected `{close}` to close the `{}` on line {line}, found `{found_closer}`", &self.text[open..open + 1]))
                     .label(format!("expected `{close}`"))
                     .with_label(Span::new(self.file, open, open + 1), "opened here")
@@ -234,32 +235,21 @@ impl<'t> Builder<'t> {
             .help(syntax_help(&self.text[at..]))
     }
 
-    fn line_col(&self, offset: usize) -> (usize, usize) {
-        let before = &self.text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let col = before
-            .rsplit('\n')
-            .next()
-            .map(|l| l.chars().count())
-            .unwrap_or(0)
-            + 1;
-        (line, col)
+    /// The 1-based line of a byte offset.
+    fn line(&self, offset: usize) -> usize {
+        self.text[..offset].matches('\n').count() + 1
     }
 
     /// The start of a string opened on `at`'s line and not closed before it.
     fn unclosed_string(&self, at: usize) -> Option<usize> {
         let line_start = self.text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
         let mut open = None;
-        let mut chars = self.text[line_start..at].char_indices();
-        while let Some((i, c)) = chars.next() {
-            match (c, open) {
-                ('/', None) if self.text[line_start + i..].starts_with("//") => return None,
-                ('"', None) => open = Some(line_start + i),
-                ('"', Some(_)) => open = None,
-                ('\\', Some(_)) => {
-                    chars.next();
-                }
-                _ => {}
+        for lexeme in scan(self.text, line_start, at) {
+            match lexeme {
+                Lexeme::Comment { .. } => return None,
+                Lexeme::Code(i, b'"') => open = Some(i),
+                Lexeme::StringEnd(..) => open = None,
+                Lexeme::Code(..) => {}
             }
         }
         open
@@ -269,36 +259,16 @@ impl<'t> Builder<'t> {
     /// with the bracket that closes it (strings and comments skipped).
     fn unclosed_bracket(&self, from: usize, at: usize) -> Option<(usize, char)> {
         let mut stack: Vec<(usize, char)> = Vec::new();
-        let bytes = self.text.as_bytes();
-        let mut i = from;
-        let mut in_string = false;
-        while i < at {
-            let b = bytes[i];
-            if in_string {
-                match b {
-                    b'\\' => i += 1,
-                    b'"' | b'\n' => in_string = false,
-                    _ => {}
+        for lexeme in scan(self.text, from, at) {
+            match lexeme {
+                Lexeme::Code(i, b'{') => stack.push((i, '}')),
+                Lexeme::Code(i, b'[') => stack.push((i, ']')),
+                Lexeme::Code(i, b'(') => stack.push((i, ')')),
+                Lexeme::Code(_, b'}' | b']' | b')') => {
+                    stack.pop();
                 }
-            } else {
-                match b {
-                    b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                        while i < at && bytes[i] != b'\n' {
-                            i += 1;
-                        }
-                        continue;
-                    }
-                    b'"' => in_string = true,
-                    b'{' => stack.push((i, '}')),
-                    b'[' => stack.push((i, ']')),
-                    b'(' => stack.push((i, ')')),
-                    b'}' | b']' | b')' => {
-                        stack.pop();
-                    }
-                    _ => {}
-                }
+                _ => {}
             }
-            i += 1;
         }
         stack.pop()
     }
@@ -468,13 +438,7 @@ impl<'t> Builder<'t> {
                     let span = self.span(&member);
                     let mut parts = member.into_inner();
                     let target = self.path(parts.next().expect("override target"));
-                    let mut next = parts.next().expect("override value");
-                    let mut key = None;
-                    if next.as_rule() == Rule::ident {
-                        key = Some(self.ident(next));
-                        next = parts.next().expect("override value");
-                    }
-                    let value = self.expr(next);
+                    let (key, value) = self.key_and_value(parts);
                     overrides.push(Override {
                         target,
                         key,
@@ -525,19 +489,25 @@ impl<'t> Builder<'t> {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
         let field = self.ident(inner.next().expect("stmt field"));
-        let mut next = inner.next().expect("stmt value");
-        let mut key = None;
-        if next.as_rule() == Rule::ident {
-            key = Some(self.ident(next));
-            next = inner.next().expect("stmt value");
-        }
-        let value = self.expr(next);
+        let (key, value) = self.key_and_value(inner);
         Stmt {
             field,
             key,
             value,
             span,
         }
+    }
+
+    /// What follows the target of a statement or an override: an optional
+    /// key (`port http = 8001`), then the value.
+    fn key_and_value(&mut self, mut parts: Pairs<Rule>) -> (Option<Ident>, Expr) {
+        let mut next = parts.next().expect("statement value");
+        let mut key = None;
+        if next.as_rule() == Rule::ident {
+            key = Some(self.ident(next));
+            next = parts.next().expect("statement value");
+        }
+        (key, self.expr(next))
     }
 
     fn expr(&mut self, pair: Pair<Rule>) -> Expr {

@@ -9,7 +9,7 @@ use crate::report::{self, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    target: crate::report::Target,
+    target: report::Target,
     /// Where to write: DIR/k8s, DIR/terraform, DIR/grafana. Replaced as a
     /// whole, and only if hplc created it
     #[arg(long, default_value = "out")]

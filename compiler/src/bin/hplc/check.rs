@@ -21,7 +21,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    if let Err(code) = crate::report::require_file(&args.file) {
+    if let Err(code) = report::require_file(&args.file) {
         return code;
     }
     let (compilation, checked) = compile_all(&args.file, args.env.as_deref());
@@ -39,9 +39,8 @@ pub fn run(args: Args) -> u8 {
 /// diagnostics of all of them are merged (each once).
 pub fn compile_all(file: &std::path::Path, env: Option<&str>) -> (hplc::Compilation, Vec<String>) {
     let mut first = hplc::compile(file, env, &RealFs);
-    if env.is_some() {
-        let name = env.unwrap_or_default().to_string();
-        return (first, vec![name]);
+    if let Some(name) = env {
+        return (first, vec![name.to_string()]);
     }
     let mut checked = vec!["default".to_string()];
     let mut merged = Diagnostics::default();

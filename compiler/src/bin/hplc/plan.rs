@@ -1,9 +1,9 @@
 //! `hplc plan`: where every replica runs, how full each node is, the
 //! budget and the cost.
 
-use hplc::placement::report;
+use hplc::placement::report as plan_report;
 
-use crate::report::{self as diagnostics, EXIT_ERRORS, EXIT_OK};
+use crate::report::{self, EXIT_ERRORS};
 
 #[derive(Copy, Clone, Debug, clap::ValueEnum)]
 pub enum Format {
@@ -18,32 +18,28 @@ pub enum Format {
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    target: crate::report::Target,
+    target: report::Target,
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     #[command(flatten)]
-    report: diagnostics::Options,
+    report: report::Options,
 }
 
 pub fn run(args: Args) -> u8 {
-    let (compilation, failed) = match diagnostics::compile(&args.target, args.report) {
+    let (compilation, failed) = match report::compile(&args.target, args.report) {
         Ok(compiled) => compiled,
         Err(code) => return code,
     };
     // The plan is printed even when checks fail: it shows why.
     let (Some(model), Some(plan)) = (&compilation.model, &compilation.plan) else {
-        return EXIT_ERRORS;
+        return report::finish(compilation, EXIT_ERRORS);
     };
     let text = match args.format {
-        Format::Text => report::text(model, plan),
-        Format::Json => report::json(model, plan),
-        Format::Svg => report::svg(model, plan),
+        Format::Text => plan_report::text(model, plan),
+        Format::Json => plan_report::json(model, plan),
+        Format::Svg => plan_report::svg(model, plan),
     };
     print!("{text}");
-    if failed {
-        EXIT_ERRORS
-    } else {
-        EXIT_OK
-    }
+    report::finish(compilation, report::status(failed))
 }

@@ -85,6 +85,16 @@ pub fn require_file(path: &std::path::Path) -> Result<(), u8> {
     Err(EXIT_USAGE)
 }
 
+/// The exit status of a command whose diagnostics are printed: whether any
+/// was an error.
+pub fn status(failed: bool) -> u8 {
+    if failed {
+        EXIT_ERRORS
+    } else {
+        EXIT_OK
+    }
+}
+
 /// Ends a command that holds a compilation: the process is about to exit,
 /// and freeing every syntax tree and value one by one took a noticeable
 /// share of a large build. The operating system reclaims it all at once.
