@@ -54,6 +54,49 @@ impl Compilation {
 }
 
 /// Loads, parses and checks the platform at `root` in environment `env`.
+/// The stack of a thread that compiles: evaluation recurses through
+/// references, and deep input must end in a diagnostic, not an overflow.
+pub const COMPILE_STACK_BYTES: usize = 256 * 1024 * 1024;
+
+/// What `hplc check` without `--env` reports, and the editor with no
+/// environment set: the diagnostics of `default` (the compilation of `root`
+/// without an environment) together with those of every environment it
+/// declares, each diagnostic once. The environments compile side by side.
+/// Returns them sorted, and the names of the environments checked
+/// (`default` first; one whose compilation panicked is left out).
+pub fn check_every_env(
+    root: &Path,
+    default: &Compilation,
+    fs: &(dyn FileSystem + Sync),
+) -> (Vec<Diagnostic>, Vec<String>) {
+    let others: Vec<(String, Vec<Diagnostic>)> = std::thread::scope(|scope| {
+        let threads: Vec<_> = default
+            .envs
+            .iter()
+            .filter_map(|env| {
+                let thread = std::thread::Builder::new()
+                    .name(format!("hplc-check-{env}"))
+                    .stack_size(COMPILE_STACK_BYTES);
+                thread
+                    .spawn_scoped(scope, move || {
+                        (env.clone(), compile(root, Some(env), fs).diagnostics)
+                    })
+                    .ok()
+            })
+            .collect();
+        // A thread that panicked has printed why; its environment goes unchecked.
+        threads.into_iter().filter_map(|t| t.join().ok()).collect()
+    });
+    let mut merged = Diagnostics::default();
+    merged.extend(default.diagnostics.iter().cloned());
+    let mut checked = vec!["default".to_string()];
+    for (env, diagnostics) in others {
+        merged.extend(diagnostics);
+        checked.push(env);
+    }
+    (merged.into_sorted(), checked)
+}
+
 pub fn compile(root: &Path, env: Option<&str>, fs: &dyn FileSystem) -> Compilation {
     let mut diagnostics = Diagnostics::default();
     let loaded = resolve::modules::load(root, fs, &mut diagnostics);

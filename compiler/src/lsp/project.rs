@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::index::Index;
 use super::uri::DocId;
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::Diagnostic;
 use crate::resolve::fs::FileSystem;
 use crate::source::FileId;
 use crate::Compilation;
@@ -21,36 +21,6 @@ pub struct Project {
     /// --env NAME`); without, those of the default environment and of every
     /// declared one, each once (`hplc check`).
     pub diagnostics: Vec<Diagnostic>,
-}
-
-/// The stack of a thread that compiles, as large as the CLI's: evaluation
-/// recurses, and deep input must end in a diagnostic, not an overflow.
-const COMPILE_STACK_BYTES: usize = 256 * 1024 * 1024;
-
-/// The diagnostics of each of `envs`, compiled side by side: what keeps
-/// checking every environment within the time of an edit.
-fn other_envs(root: &Path, envs: &[String], fs: &(dyn FileSystem + Sync)) -> Vec<Diagnostic> {
-    std::thread::scope(|scope| {
-        let threads: Vec<_> = envs
-            .iter()
-            .filter_map(|env| {
-                let thread = std::thread::Builder::new()
-                    .name(format!("hplc-check-{env}"))
-                    .stack_size(COMPILE_STACK_BYTES);
-                thread
-                    .spawn_scoped(scope, move || {
-                        crate::compile(root, Some(env), fs).diagnostics
-                    })
-                    .ok()
-            })
-            .collect();
-        // A thread that panicked has printed why; its environment goes unchecked.
-        threads
-            .into_iter()
-            .filter_map(|t| t.join().ok())
-            .flatten()
-            .collect()
-    })
 }
 
 impl Project {
@@ -69,12 +39,7 @@ impl Project {
     ) -> Project {
         let diagnostics = match env {
             Some(_) => compilation.diagnostics.clone(),
-            None => {
-                let mut merged = Diagnostics::default();
-                merged.extend(compilation.diagnostics.iter().cloned());
-                merged.extend(other_envs(root, &compilation.envs, fs));
-                merged.into_sorted()
-            }
+            None => crate::check_every_env(root, &compilation, fs).0,
         };
         let index = Index::build(&compilation);
         Project {

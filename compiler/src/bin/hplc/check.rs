@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use hplc::diagnostics::Diagnostics;
 use hplc::resolve::fs::RealFs;
 
 use crate::report::{self, EXIT_ERRORS, EXIT_OK};
@@ -38,18 +37,11 @@ pub fn run(args: Args) -> u8 {
 /// Compiles `env`, or the default environment and every declared one; the
 /// diagnostics of all of them are merged (each once).
 pub fn compile_all(file: &std::path::Path, env: Option<&str>) -> (hplc::Compilation, Vec<String>) {
-    let mut first = hplc::compile(file, env, &RealFs);
+    let mut compilation = hplc::compile(file, env, &RealFs);
     if let Some(name) = env {
-        return (first, vec![name.to_string()]);
+        return (compilation, vec![name.to_string()]);
     }
-    let mut checked = vec!["default".to_string()];
-    let mut merged = Diagnostics::default();
-    merged.extend(std::mem::take(&mut first.diagnostics));
-    for name in first.envs.clone() {
-        let other = hplc::compile(file, Some(&name), &RealFs);
-        merged.extend(other.diagnostics);
-        checked.push(name);
-    }
-    first.diagnostics = merged.into_sorted();
-    (first, checked)
+    let (diagnostics, checked) = hplc::check_every_env(file, &compilation, &RealFs);
+    compilation.diagnostics = diagnostics;
+    (compilation, checked)
 }

@@ -45,14 +45,12 @@ enum Command {
     Lsp(lsp::Args),
 }
 
-/// Deeply nested input is refused by the parser's limits, but evaluation
-/// still recurses; a generous stack keeps every input on the diagnostic path.
-const STACK_BYTES: usize = 256 * 1024 * 1024;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let worker = std::thread::Builder::new()
-        .stack_size(STACK_BYTES)
+        // Deeply nested input is refused by the parser's limits, but
+        // evaluation still recurses: the stack every compiling thread gets.
+        .stack_size(hplc::COMPILE_STACK_BYTES)
         .spawn(move || match cli.command {
             Command::Build(args) => build::run(args),
             Command::Check(args) => check::run(args),
