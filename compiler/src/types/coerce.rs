@@ -179,11 +179,7 @@ impl Checker<'_> {
             (ty, value) => {
                 let (want, found) = (self.show_ty(ty), self.describe_value(&value));
                 let help = match (ty, &value) {
-                    (Ty::Enum(e), _) => format!(
-                        "`{}` is one of: {}",
-                        self.world.enums[*e].name,
-                        self.world.enums[*e].variants.join(", ")
-                    ),
+                    (Ty::Enum(e), _) => self.enum_values(*e),
                     (Ty::Ref(_) | Ty::Object(_), Value::Str(_)) => {
                         "refer to an instance by its name, without quotes".into()
                     }

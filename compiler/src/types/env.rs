@@ -2,8 +2,9 @@
 //! applying the selected environment's overlay to them.
 
 use super::scope::{DeclKind, PendingInstance};
+use super::ty::KindId;
 use super::value::{ObjId, Object, Slot, Source};
-use super::Checker;
+use super::{did_you_mean_among, Checker};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::resolve::modules::ModuleId;
 use crate::resolve::suggest;
@@ -44,32 +45,38 @@ impl Checker<'_> {
     }
 
     fn create_instance(&mut self, pending: usize) {
-        let PendingInstance { ast, module, .. } = self.pending[pending].clone();
-        let Some(kind) = self.resolve_kind_path(&ast.kind, module) else {
+        let module = self.pending[pending].module;
+        let kind_path = self.pending[pending].ast.kind.clone();
+        let Some(kind) = self.resolve_kind_path(&kind_path, module) else {
             return;
         };
-        let stmts = ast
-            .body
-            .iter()
-            .map(|stmt| Source {
-                stmt: stmt.clone().into(),
-                field: self.world.kinds[kind].fields.get_index_of(&stmt.field.name),
-                module,
-                from_env: false,
-            })
-            .collect();
-        let obj = self.new_object(
-            kind,
-            Some(ast.name.name.clone()),
-            ast.name.span,
-            ast.span,
-            module,
-            stmts,
-        );
+        let ast = &self.pending[pending].ast;
+        let stmts = self.sources(kind, &ast.body, module);
+        let (name, name_span, span) = (ast.name.name.clone(), ast.name.span, ast.span);
+        let obj = self.new_object(kind, Some(name), name_span, span, module, stmts);
         self.pending[pending].obj = Some(obj);
         if self.is_user(module) {
             self.world.instances.push(obj);
         }
+    }
+
+    /// The statements of an instance or record of `kind`, read in `module`.
+    pub(crate) fn sources(
+        &self,
+        kind: KindId,
+        stmts: &[ast::Stmt],
+        module: ModuleId,
+    ) -> Vec<Source> {
+        let fields = &self.world.kinds[kind].fields;
+        stmts
+            .iter()
+            .map(|stmt| Source {
+                stmt: stmt.clone().into(),
+                field: fields.get_index_of(&stmt.field.name),
+                module,
+                from_env: false,
+            })
+            .collect()
     }
 
     pub(crate) fn new_object(
@@ -272,7 +279,7 @@ impl Checker<'_> {
                 );
             }
             [first, rest @ ..] => {
-                self.platform = Some(*first);
+                self.world.platform = Some(*first);
                 for other in rest {
                     let (span, first_span) = (
                         self.world.objects[*other].name_span,
@@ -322,13 +329,10 @@ impl Checker<'_> {
                         misspelled.push(name);
                     }
                 }
-                let help = suggest::did_you_mean(
+                let help = did_you_mean_among(
                     &stmt.field.name,
                     fields.keys().map(String::as_str),
-                    &format!(
-                        "the fields of `{kind_name}` are: {}",
-                        fields.keys().cloned().collect::<Vec<_>>().join(", ")
-                    ),
+                    &format!("the fields of `{kind_name}` are"),
                 );
                 problems.push(
                     Diagnostic::new(
@@ -387,11 +391,12 @@ impl Checker<'_> {
         });
         let missing: Vec<&String> = fields
             .iter()
-            .filter(|(name, f)| {
-                f.is_required() && !object.stmts.iter().any(|s| &s.stmt.field.name == *name)
+            .enumerate()
+            .filter(|(index, (_, f))| {
+                f.is_required() && !object.stmts.iter().any(|s| s.field == Some(*index))
             })
-            .filter(|(name, _)| !misspelled.contains(name))
-            .map(|(name, _)| name)
+            .map(|(_, (name, _))| name)
+            .filter(|name| !misspelled.contains(name))
             .collect();
         if !missing.is_empty() && !broken {
             let list: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();

@@ -10,10 +10,10 @@ use indexmap::IndexMap;
 
 use super::coerce::Site;
 use super::scope::DeclKind;
-use super::ty::{Dim, Ty};
+use super::ty::{Dim, KindId, Ty};
 use super::units::{self, ScaleError};
-use super::value::{ObjId, Slot, Source, Value};
-use super::{Checker, MAX_EVAL_DEPTH};
+use super::value::{ObjId, Slot, Value};
+use super::{did_you_mean_among, Checker, MAX_EVAL_DEPTH};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::resolve::modules::ModuleId;
 use crate::resolve::suggest;
@@ -25,50 +25,82 @@ use crate::syntax::ast::{self, BinOp, Expr, ExprKind, StrPart};
 const STACK_RED_ZONE: usize = 128 * 1024;
 const STACK_GROWTH: usize = 4 * 1024 * 1024;
 
+/// A lazily computed value: a field of an object, or a `let`.
+#[derive(Copy, Clone)]
+enum Memo {
+    /// The field at this index of the object's kind (and slot table).
+    Field(ObjId, usize),
+    Let(usize),
+}
+
 impl Checker<'_> {
     pub(crate) fn evaluate_all(&mut self) {
         for obj in 0..self.world.objects.len() {
-            let kind = self.world.objects[obj].kind;
-            let names = self.world.kinds[kind].field_names.clone();
-            let span = self.world.objects[obj].name_span;
-            for name in &names {
-                self.field(obj, name, span);
-            }
+            self.evaluate_fields(obj, self.world.objects[obj].name_span);
         }
         for id in 0..self.lets.len() {
             let span = self.lets[id].decl.name.span;
-            self.let_value(id, span);
+            self.memoized(Memo::Let(id), span);
+        }
+    }
+
+    /// Evaluates every field of `obj`, in the kind's order.
+    fn evaluate_fields(&mut self, obj: ObjId, at: Span) {
+        for index in 0..self.world.objects[obj].fields.len() {
+            self.memoized(Memo::Field(obj, index), at);
         }
     }
 
     /// The value of `obj.name`, evaluating it on first use. `at` is where
     /// it is asked for, for the report of a cycle.
     pub(crate) fn field(&mut self, obj: ObjId, name: &str, at: Span) -> Option<Value> {
+        let index = self.world.objects[obj].fields.get_index_of(name)?;
+        self.memoized(Memo::Field(obj, index), at)
+    }
+
+    fn slot(&mut self, memo: Memo) -> &mut Slot {
+        match memo {
+            Memo::Field(obj, index) => &mut self.world.objects[obj].fields[index],
+            Memo::Let(id) => &mut self.lets[id].slot,
+        }
+    }
+
+    /// The value of `memo`, computing it on first use; a value asked for
+    /// while it is being computed is a cycle, reported at `at`.
+    fn memoized(&mut self, memo: Memo, at: Span) -> Option<Value> {
         // Evaluation recurses through references; the depth limit bounds it,
         // and growing the stack on demand keeps that bound safe on any
         // thread (an editor's, a test's), whatever its stack size.
         stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
-            self.field_unguarded(obj, name, at)
+            self.memoized_unguarded(memo, at)
         })
     }
 
-    fn field_unguarded(&mut self, obj: ObjId, name: &str, at: Span) -> Option<Value> {
-        let index = self.world.objects[obj].fields.get_index_of(name)?;
-        match &self.world.objects[obj].fields[index] {
+    fn memoized_unguarded(&mut self, memo: Memo, at: Span) -> Option<Value> {
+        match self.slot(memo) {
             Slot::Done(v) => return Some(v.clone()),
             Slot::Failed => return None,
             Slot::InProgress => {
-                let owner = self.world.name(obj).to_string();
+                let name = match memo {
+                    Memo::Field(obj, index) => {
+                        let (field, _) = self.world.objects[obj]
+                            .fields
+                            .get_index(index)
+                            .expect("slot exists");
+                        format!("{}.{field}", self.world.name(obj))
+                    }
+                    Memo::Let(id) => self.lets[id].decl.name.name.clone(),
+                };
                 self.report(
                     Diagnostic::new(
                         Code::ValueCycle,
                         at,
-                        format!("the value of `{owner}.{name}` depends on itself"),
+                        format!("the value of `{name}` depends on itself"),
                     )
                     .label("used here while it is being computed")
                     .help("break the loop: one of the values in it must be written out"),
                 );
-                self.world.objects[obj].fields[index] = Slot::Failed;
+                *self.slot(memo) = Slot::Failed;
                 return None;
             }
             Slot::Pending => {}
@@ -76,12 +108,19 @@ impl Checker<'_> {
         if !self.enter(at) {
             return None;
         }
-        self.world.objects[obj].fields[index] = Slot::InProgress;
-        let value = self.compute_field(obj, name);
+        *self.slot(memo) = Slot::InProgress;
+        let value = match memo {
+            Memo::Field(obj, index) => self.compute_field(obj, index),
+            Memo::Let(id) => {
+                let (expr, module) = (self.lets[id].decl.value.clone(), self.lets[id].module);
+                self.eval(&expr, None, module)
+            }
+        };
         self.depth -= 1;
         // A cycle report may already have marked it failed.
-        if matches!(self.world.objects[obj].fields[index], Slot::InProgress) {
-            self.world.objects[obj].fields[index] = match &value {
+        let slot = self.slot(memo);
+        if matches!(slot, Slot::InProgress) {
+            *slot = match &value {
                 Some(v) => Slot::Done(v.clone()),
                 None => Slot::Failed,
             };
@@ -106,30 +145,38 @@ impl Checker<'_> {
         true
     }
 
-    fn compute_field(&mut self, obj: ObjId, name: &str) -> Option<Value> {
+    /// The field at `index` of `obj`'s kind: its last whole value (or the
+    /// default), then its keyed entries in order.
+    fn compute_field(&mut self, obj: ObjId, index: usize) -> Option<Value> {
         let kind = self.world.objects[obj].kind;
-        let (index, _, field) = self.world.kinds[kind].fields.get_full(name)?;
-        let field = field.clone();
-        let stmts: Vec<Source> = self.world.objects[obj]
-            .stmts
+        let field = self.world.kinds[kind].fields[index].clone();
+        // The object's statements do not change while it is evaluated, so
+        // they are found by position rather than copied out.
+        let stmts = &self.world.objects[obj].stmts;
+        let count = stmts.len();
+        let set = stmts.iter().any(|s| s.field == Some(index));
+        let whole = stmts
             .iter()
-            .filter(|s| s.field == Some(index))
-            .cloned()
-            .collect();
-        let field: &super::Field = &field;
-        let whole = stmts.iter().rfind(|s| s.stmt.key.is_none());
+            .rposition(|s| s.field == Some(index) && s.stmt.key.is_none());
+        let statement = |c: &Self, i: usize| {
+            let source = &c.world.objects[obj].stmts[i];
+            (source.stmt.clone(), source.module)
+        };
         let mut value = match whole {
-            Some(source) => self.eval_as(&source.stmt.value, &field.ty, source.module)?,
-            None => match self.default(kind, name)? {
-                Value::None if field.is_required() && stmts.is_empty() => return None, // reported as missing
+            Some(i) => {
+                let (stmt, module) = statement(self, i);
+                self.eval_as(&stmt.value, &field.ty, module)?
+            }
+            None => match self.default(kind, index)? {
+                Value::None if field.is_required() && !set => return None, // reported as missing
                 v => v,
             },
         };
-        let entries: Vec<&Source> = stmts
-            .iter()
-            .filter(|s| s.stmt.key.is_some() && whole.is_none_or(|w| !std::ptr::eq(*s, w)))
-            .collect();
-        if !entries.is_empty() {
+        let is_entry = |c: &Self, i: usize| {
+            let source = &c.world.objects[obj].stmts[i];
+            source.field == Some(index) && source.stmt.key.is_some()
+        };
+        if (0..count).any(|i| is_entry(self, i)) {
             let Ty::Map(item) = field.ty.inner() else {
                 return None;
             }; // reported by validation
@@ -138,15 +185,13 @@ impl Checker<'_> {
                 _ => IndexMap::new(),
             };
             let mut failed = false;
-            for entry in entries {
-                let key = entry
-                    .stmt
-                    .key
-                    .as_ref()
-                    .expect("entry has a key")
-                    .name
-                    .clone();
-                match self.eval_as(&entry.stmt.value, item, entry.module) {
+            for i in 0..count {
+                if !is_entry(self, i) {
+                    continue;
+                }
+                let (entry, module) = statement(self, i);
+                let key = entry.key.as_ref().expect("entry has a key").name.clone();
+                match self.eval_as(&entry.value, item, module) {
                     Some(v) => {
                         map.insert(key, v);
                     }
@@ -161,32 +206,46 @@ impl Checker<'_> {
         Some(value)
     }
 
-    /// A field's default in `kind`: `Value::None` when it has none.
-    fn default(&mut self, kind: usize, name: &str) -> Option<Value> {
-        let key = (kind, self.world.kinds[kind].fields.get_index_of(name)?);
-        if let Some(cached) = self.defaults.get(&key) {
-            return cached.clone();
+    /// The default of the field at `index` in `kind`: `Value::None` when it
+    /// has none.
+    fn default(&mut self, kind: KindId, index: usize) -> Option<Value> {
+        let key = (kind, index);
+        match self.defaults.get(&key) {
+            Some(Slot::Done(v)) => return Some(v.clone()),
+            Some(Slot::Failed) => return None,
+            Some(Slot::InProgress) => {
+                // The default builds a record whose default builds another ...
+                let info = &self.world.kinds[kind];
+                let (name, field) = info.fields.get_index(index).expect("field exists");
+                let span = field
+                    .defaults
+                    .last()
+                    .map(|(s, _)| s.value.span)
+                    .unwrap_or(field.span);
+                let message = format!(
+                    "the default of `{}.{name}` builds a value that needs the same default again",
+                    info.name
+                );
+                self.report(
+                    Diagnostic::new(Code::ValueCycle, span, message)
+                        .label("this default refers back to itself")
+                        .help("a kind's default cannot contain a record of that kind with the default in it; make the field optional without a default"),
+                );
+                self.defaults.insert(key, Slot::Failed);
+                return None;
+            }
+            Some(Slot::Pending) | None => {}
         }
-        let field = self.world.kinds[kind].fields.get(name)?.clone();
-        if !self.defaults_in_progress.insert(key.clone()) {
-            // The default builds a record whose default builds another ...
-            let kind_name = self.world.kinds[kind].name.clone();
-            let span = field
-                .defaults
-                .last()
-                .map(|(s, _)| s.value.span)
-                .unwrap_or(field.span);
-            self.report(
-                Diagnostic::new(Code::ValueCycle, span, format!("the default of `{kind_name}.{name}` builds a value that needs the same default again"))
-                    .label("this default refers back to itself")
-                    .help("a kind's default cannot contain a record of that kind with the default in it; make the field optional without a default"),
-            );
-            self.defaults.insert(key, None);
-            return None;
-        }
-        let value = self.default_value(&field.clone());
-        self.defaults_in_progress.remove(&key);
-        self.defaults.insert(key, value.clone());
+        self.defaults.insert(key, Slot::InProgress);
+        let field = self.world.kinds[kind].fields[index].clone();
+        let value = self.default_value(&field);
+        self.defaults.insert(
+            key,
+            match &value {
+                Some(v) => Slot::Done(v.clone()),
+                None => Slot::Failed,
+            },
+        );
         value
     }
 
@@ -217,42 +276,6 @@ impl Checker<'_> {
             }
         }
         Some(value)
-    }
-
-    fn let_value(&mut self, id: usize, at: Span) -> Option<Value> {
-        match &self.lets[id].slot {
-            Slot::Done(v) => return Some(v.clone()),
-            Slot::Failed => return None,
-            Slot::InProgress => {
-                let name = self.lets[id].decl.name.name.clone();
-                self.report(
-                    Diagnostic::new(
-                        Code::ValueCycle,
-                        at,
-                        format!("the value of `{name}` depends on itself"),
-                    )
-                    .label("used here while it is being computed")
-                    .help("break the loop: one of the values in it must be written out"),
-                );
-                self.lets[id].slot = Slot::Failed;
-                return None;
-            }
-            Slot::Pending => {}
-        }
-        if !self.enter(at) {
-            return None;
-        }
-        self.lets[id].slot = Slot::InProgress;
-        let (expr, module) = (self.lets[id].decl.value.clone(), self.lets[id].module);
-        let value = self.eval(&expr, None, module);
-        self.depth -= 1;
-        if matches!(self.lets[id].slot, Slot::InProgress) {
-            self.lets[id].slot = match &value {
-                Some(v) => Slot::Done(v.clone()),
-                None => Slot::Failed,
-            };
-        }
-        value
     }
 
     /// Evaluates `expr` as a value of type `ty`.
@@ -341,21 +364,10 @@ impl Checker<'_> {
 
     /// A record of `kind` built in place; its fields are evaluated now.
     fn record(&mut self, kind: usize, stmts: &[ast::Stmt], span: Span, module: ModuleId) -> ObjId {
-        let sources = stmts
-            .iter()
-            .map(|s| Source {
-                stmt: s.clone().into(),
-                field: self.world.kinds[kind].fields.get_index_of(&s.field.name),
-                module,
-                from_env: false,
-            })
-            .collect();
+        let sources = self.sources(kind, stmts, module);
         let obj = self.new_object(kind, None, span, span, module, sources);
         self.validate_object(obj);
-        let names = self.world.kinds[kind].field_names.clone();
-        for name in &names {
-            self.field(obj, name, span);
-        }
+        self.evaluate_fields(obj, span);
         obj
     }
 
@@ -604,7 +616,7 @@ impl Checker<'_> {
         let last = path.segments[path.segments.len() - rest.len() - 1].clone();
         let mut value = match kind {
             DeclKind::Missing => return None,
-            DeclKind::Let(id) => self.let_value(id, last.span)?,
+            DeclKind::Let(id) => self.memoized(Memo::Let(id), last.span)?,
             DeclKind::Instance(pending) => Value::Object(self.instance_object(pending)?),
             DeclKind::Enum(e) => {
                 let Some(variant) = rest.first() else {
@@ -668,7 +680,7 @@ impl Checker<'_> {
 
     /// `platform.domain`: `platform` names the platform instance.
     fn platform_member(&mut self, path: &ast::Path) -> Option<Value> {
-        let platform = self.platform?;
+        let platform = self.world.platform?;
         let mut value = Value::Object(platform);
         for member in &path.segments[1..] {
             value = self.member(value, member)?;
@@ -693,11 +705,10 @@ impl Checker<'_> {
         let kind = self.world.objects[obj].kind;
         if !self.world.kinds[kind].fields.contains_key(&member.name) {
             let kind_name = self.world.kinds[kind].name.clone();
-            let names: Vec<String> = self.world.kinds[kind].fields.keys().cloned().collect();
-            let help = suggest::did_you_mean(
+            let help = did_you_mean_among(
                 &member.name,
-                names.iter().map(String::as_str),
-                &format!("`{kind_name}` has: {}", names.join(", ")),
+                self.world.kinds[kind].fields.keys().map(String::as_str),
+                &format!("`{kind_name}` has"),
             );
             self.report(
                 Diagnostic::new(
@@ -732,7 +743,7 @@ impl Checker<'_> {
         let help = suggest::did_you_mean(
             &variant.name,
             info.variants.iter().map(String::as_str),
-            &format!("`{}` is one of: {}", info.name, info.variants.join(", ")),
+            &self.enum_values(e),
         );
         let name = info.name.clone();
         self.report(

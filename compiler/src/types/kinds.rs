@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::scope::DeclKind;
 use super::ty::{Dim, EnumId, KindId, Ty};
-use super::Checker;
+use super::{did_you_mean_among, Checker};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::resolve::modules::ModuleId;
 use crate::resolve::suggest;
@@ -175,14 +175,12 @@ impl Checker<'_> {
         alias: &str,
         member: &ast::Ident,
     ) {
-        let names: Vec<String> = self
-            .scope_of(target)
-            .map(|s| s.keys().cloned().collect())
-            .unwrap_or_default();
-        let help = suggest::did_you_mean(
+        let help = did_you_mean_among(
             &member.name,
-            names.iter().map(String::as_str),
-            &format!("`{alias}` declares: {}", names.join(", ")),
+            self.scope_of(target)
+                .into_iter()
+                .flat_map(|s| s.keys().map(String::as_str)),
+            &format!("`{alias}` declares"),
         );
         self.report(
             Diagnostic::new(

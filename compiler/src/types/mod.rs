@@ -150,6 +150,18 @@ impl World {
     }
 }
 
+/// Help for a name that is not among `candidates`: "did you mean `x`?" for
+/// a near miss, else `{intro}: ` and every candidate.
+pub(crate) fn did_you_mean_among<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    intro: &str,
+) -> String {
+    let all: Vec<&str> = candidates.into_iter().collect();
+    let fallback = format!("{intro}: {}", all.join(", "));
+    crate::resolve::suggest::did_you_mean(name, all, &fallback)
+}
+
 pub struct Checker<'a> {
     pub(crate) loaded: &'a Loaded,
     pub(crate) diagnostics: &'a mut Diagnostics,
@@ -163,11 +175,9 @@ pub struct Checker<'a> {
     pub(crate) lets: Vec<Let>,
     pub(crate) pending: Vec<scope::PendingInstance>,
     pub(crate) envs: IndexMap<String, (ModuleId, ast::EnvDecl)>,
-    /// Cached defaults per (kind, field index).
-    pub(crate) defaults: HashMap<(KindId, usize), Option<Value>>,
-    pub(crate) defaults_in_progress: std::collections::HashSet<(KindId, usize)>,
+    /// Defaults per (kind, field index), computed on first use.
+    pub(crate) defaults: HashMap<(KindId, usize), Slot>,
     pub(crate) depth: usize,
-    pub(crate) platform: Option<ObjId>,
     /// Where the parser found syntax errors: an instance with one inside is
     /// not also told it misses the field the broken line meant to set.
     pub(crate) syntax_errors: Vec<Span>,
@@ -193,9 +203,7 @@ pub fn check(loaded: &Loaded, env: Option<&str>, diagnostics: &mut Diagnostics) 
         pending: Vec::new(),
         envs: IndexMap::new(),
         defaults: HashMap::new(),
-        defaults_in_progress: Default::default(),
         depth: 0,
-        platform: None,
         syntax_errors: Vec::new(),
     };
     checker.syntax_errors = checker
@@ -212,7 +220,6 @@ pub fn check(loaded: &Loaded, env: Option<&str>, diagnostics: &mut Diagnostics) 
     checker.validate_statements();
     checker.evaluate_all();
     checker.report_unused();
-    checker.world.platform = checker.platform;
     checker.world.names = checker.keep_names();
     checker.world
 }
@@ -228,6 +235,12 @@ impl Checker<'_> {
 
     pub(crate) fn show_ty(&self, ty: &Ty) -> String {
         self.world.show_ty(ty)
+    }
+
+    /// "`tier` is one of: critical, standard": the values of an enum.
+    pub(crate) fn enum_values(&self, e: ty::EnumId) -> String {
+        let info = &self.world.enums[e];
+        format!("`{}` is one of: {}", info.name, info.variants.join(", "))
     }
 
     /// The scopes, without the use marks they no longer need.

@@ -11,10 +11,9 @@ use indexmap::IndexMap;
 use super::kinds::{EnumInfo, KindInfo};
 use super::ty::{EnumId, KindId};
 use super::value::ObjId;
-use super::{Checker, Let};
+use super::{did_you_mean_among, Checker, Let};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::resolve::modules::{ModuleId, Origin};
-use crate::resolve::suggest;
 use crate::source::Span;
 use crate::syntax::ast;
 
@@ -50,6 +49,14 @@ impl DeclKind {
             DeclKind::Module(_) => "a module",
             DeclKind::Missing => "a missing import",
         }
+    }
+
+    /// Without its article: "kind", "instance".
+    pub fn noun(&self) -> &'static str {
+        let described = self.describe();
+        described
+            .split_once(' ')
+            .map_or(described, |(_, noun)| noun)
     }
 }
 
@@ -230,19 +237,13 @@ impl Checker<'_> {
                         match found {
                             Some(decl) => self.import(module, name, decl.kind),
                             None => {
-                                let names: Vec<String> = self
-                                    .module_scopes
-                                    .get(&target)
-                                    .map(|s| s.keys().cloned().collect())
-                                    .unwrap_or_default();
-                                let help = suggest::did_you_mean(
+                                let help = did_you_mean_among(
                                     &name.name,
-                                    names.iter().map(String::as_str),
-                                    &format!(
-                                        "module `{}` declares: {}",
-                                        item.path.text(),
-                                        names.join(", ")
-                                    ),
+                                    self.module_scopes
+                                        .get(&target)
+                                        .into_iter()
+                                        .flat_map(|s| s.keys().map(String::as_str)),
+                                    &format!("module `{}` declares", item.path.text()),
                                 );
                                 self.import(module, name, DeclKind::Missing);
                                 self.report(

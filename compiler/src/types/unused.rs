@@ -30,9 +30,7 @@ impl Checker<'_> {
         }
         for (name, decl) in &self.user_scope {
             let what = match decl.kind {
-                DeclKind::Let(_) => "constant",
-                DeclKind::Kind(_) => "kind",
-                DeclKind::Enum(_) => "enum",
+                DeclKind::Let(_) | DeclKind::Kind(_) | DeclKind::Enum(_) => decl.kind.noun(),
                 DeclKind::Instance(_) | DeclKind::Module(_) | DeclKind::Missing => continue,
             };
             if !decl.used.get() {

@@ -130,22 +130,24 @@ pub struct Object {
 }
 
 impl Object {
-    /// Where a field was set, if it was set in the source.
-    pub fn stmt_span(&self, field: &str) -> Option<Span> {
+    /// The last statement that sets a field, whole or an entry.
+    fn last_set(&self, field: &str) -> Option<&ast::Stmt> {
         self.stmts
             .iter()
             .rev()
-            .find(|s| s.stmt.field.name == field)
-            .map(|s| s.stmt.span)
+            .map(|s| &*s.stmt)
+            .find(|s| s.field.name == field)
+    }
+
+    /// Where a field was set, if it was set in the source.
+    pub fn stmt_span(&self, field: &str) -> Option<Span> {
+        self.last_set(field).map(|s| s.span)
     }
 
     /// The span of the value of a field, falling back to the object's name.
     pub fn value_span(&self, field: &str) -> Span {
-        self.stmts
-            .iter()
-            .rev()
-            .find(|s| s.stmt.field.name == field)
-            .map(|s| s.stmt.value.span)
+        self.last_set(field)
+            .map(|s| s.value.span)
             .unwrap_or(self.name_span)
     }
 
