@@ -9,6 +9,8 @@
 //! counted; every variable, local, resource, data source, module and module
 //! output that an expression names is declared where it is named.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -17,12 +19,7 @@ use hplc::emit::{self, output};
 use hplc::resolve::fs::RealFs;
 use serde_json::Value;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("repo root")
-        .to_path_buf()
-}
+use common::repo;
 
 /// The hcl2json module, if installed.
 fn hcl2json() -> Option<PathBuf> {

@@ -8,7 +8,8 @@ use std::borrow::Cow;
 
 use super::labels;
 use super::object::{metadata, object};
-use super::{pod, quantity};
+use super::pod::{self, plain_env as env};
+use super::quantity;
 use crate::emit::yaml::{b, empty_map, list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{Backup, Service, ServiceId};
@@ -49,10 +50,6 @@ pub fn job_labels<'a>(
         (labels::COMPONENT, Cow::Borrowed("backup")),
         (labels::PART_OF, labels::part_of(context.platform)),
     ]
-}
-
-fn env<'a>(name: &'a str, value: impl Into<Cow<'a, str>>) -> Value<'a> {
-    pod::plain_env(name, value)
 }
 
 fn mount(name: &'static str, path: &'static str) -> Value<'static> {

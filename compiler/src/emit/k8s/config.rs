@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use super::object::{metadata, object};
+use super::object::{object, service_metadata};
 use super::{gateway, labels, monitoring};
 use crate::emit::yaml::{map, s, Value};
 use crate::emit::Context;
@@ -53,14 +53,7 @@ pub fn config_map<'a>(context: &Context<'a>, id: ServiceId, files: Files<'a>) ->
     if files.is_empty() {
         return None;
     }
-    let namespace = &platform.namespace_of(service).k8s_name;
-    let meta = metadata(
-        context,
-        labels::config_map(service),
-        Some(namespace),
-        &labels::of(platform, service),
-        service.span,
-    );
+    let meta = service_metadata(context, service, labels::config_map(service), service.span);
     Some(object(
         "v1",
         "ConfigMap",

@@ -4,18 +4,21 @@
 //! server of the platform (Let's Encrypt production by default).
 
 use super::labels;
-use super::object::{annotate, metadata, object};
+use super::object::{annotate, metadata, object, service_metadata};
 use crate::emit::yaml::{empty_map, list, map, s, Value};
 use crate::emit::Context;
 use crate::model::{Platform, Service, ServiceId};
 
-/// The ingress controller that serves the platform's Ingresses: the first
-/// one declared.
-pub fn controller(platform: &Platform) -> Option<&Service> {
+/// The IngressClass every Ingress (and the ACME solver) names: the class of
+/// the ingress controller that serves the platform's Ingresses, the first
+/// one declared, when it has one.
+pub fn class(platform: &Platform) -> Option<&str> {
     platform
         .services
         .iter()
         .find(|s| s.ingress_controller && !s.managed)
+        .map(|c| c.ingress_class.as_str())
+        .filter(|class| !class.is_empty())
 }
 
 pub fn issuer_name(platform: &Platform) -> String {
@@ -54,24 +57,17 @@ pub fn ingress_class<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value<'
     ))
 }
 
-/// The Ingress of a service with public endpoints, for the class of
-/// `controller` ([`controller`], found once for every service).
+/// The Ingress of a service with public endpoints, for `class` ([`class`],
+/// found once for every service).
 pub fn ingress<'a>(
     context: &Context<'a>,
-    controller: Option<&Service>,
+    class: Option<&'a str>,
     id: ServiceId,
 ) -> Option<Value<'a>> {
     let platform = context.platform;
     let service = &platform.services[id];
     let first = service.expose.first()?;
-    let namespace = &platform.namespace_of(service).k8s_name;
-    let mut meta = metadata(
-        context,
-        &service.k8s_name,
-        Some(namespace),
-        &labels::of(platform, service),
-        first.span,
-    );
+    let mut meta = service_metadata(context, service, &service.k8s_name, first.span);
     let tls: Vec<Value> = service
         .expose
         .iter()
@@ -114,8 +110,8 @@ pub fn ingress<'a>(
         ]))
     });
     let mut spec: Vec<(&str, Value)> = Vec::new();
-    if let Some(class) = controller.filter(|c| !c.ingress_class.is_empty()) {
-        spec.push(("ingressClassName", s(class.ingress_class.clone())));
+    if let Some(class) = class {
+        spec.push(("ingressClassName", s(class)));
     }
     if !tls.is_empty() {
         spec.push(("tls", list(tls)));
@@ -132,7 +128,7 @@ pub fn ingress<'a>(
 /// The ACME ClusterIssuer, when any endpoint asks for TLS. It proves
 /// control of each host with an HTTP-01 challenge through the ingress
 /// controller; its account key is a Secret cert-manager creates itself.
-pub fn cluster_issuer<'a>(context: &Context<'a>) -> Option<Value<'a>> {
+pub fn cluster_issuer<'a>(context: &Context<'a>, class: Option<&'a str>) -> Option<Value<'a>> {
     let platform = context.platform;
     if !platform
         .services
@@ -149,8 +145,8 @@ pub fn cluster_issuer<'a>(context: &Context<'a>) -> Option<Value<'a>> {
         &[(labels::PART_OF, labels::part_of(platform))],
         platform.span,
     );
-    let http01 = match controller(platform).filter(|c| !c.ingress_class.is_empty()) {
-        Some(c) => map([("ingress", map([("ingressClassName", s(&c.ingress_class))]))]),
+    let http01 = match class {
+        Some(class) => map([("ingress", map([("ingressClassName", s(class))]))]),
         None => map([("ingress", empty_map())]),
     };
     let mut acme: Vec<(&str, Value)> = vec![("server", s(&platform.acme_server))];

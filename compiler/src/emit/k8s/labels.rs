@@ -67,7 +67,13 @@ pub fn metrics_service(service: &Service) -> String {
 /// Cluster-scoped RBAC objects share one namespace of names across the
 /// cluster: prefixed with the platform so they cannot clash with others.
 pub fn cluster_role(platform: &Platform, service: &Service) -> String {
-    format!("{}:{}", platform.name.replace('_', "-"), service.k8s_name)
+    format!("{}:{}", part_of(platform), service.k8s_name)
+}
+
+/// A volume's name in the pod: the claim of the StatefulSet and the mount
+/// of the container.
+pub fn volume(name: &str) -> String {
+    crate::model::k8s_name(name)
 }
 
 /// Port names in Kubernetes are DNS labels of at most 15 characters.

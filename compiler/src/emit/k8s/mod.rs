@@ -32,14 +32,14 @@ mod workloads;
 
 use super::yaml::{documents, Value};
 use super::{Context, Output};
-use crate::model::{Service, ServiceId};
+use crate::model::ServiceId;
 use placement::Nodes;
 
 /// What every service's objects look up, found once for all of them.
 struct Shared<'a> {
     nodes: Nodes<'a>,
-    /// The ingress controller whose class every Ingress names.
-    controller: Option<&'a Service>,
+    /// The IngressClass every Ingress names.
+    ingress_class: Option<&'a str>,
 }
 
 pub fn emit(context: &Context, output: &mut Output) {
@@ -54,17 +54,17 @@ pub fn emit(context: &Context, output: &mut Output) {
         "k8s/cluster/storage-classes.yaml",
         &cluster::storage_classes(context),
     );
+    let shared = Shared {
+        nodes: Nodes::new(context),
+        ingress_class: ingress::class(platform),
+    };
     add(
         output,
         "k8s/cluster/cluster-issuer.yaml",
-        &ingress::cluster_issuer(context)
+        &ingress::cluster_issuer(context, shared.ingress_class)
             .into_iter()
             .collect::<Vec<_>>(),
     );
-    let shared = Shared {
-        nodes: Nodes::new(context),
-        controller: ingress::controller(platform),
-    };
     let services: Vec<ServiceId> = (0..platform.services.len())
         .filter(|id| !platform.services[*id].managed)
         .collect();
@@ -149,7 +149,11 @@ fn service_file(context: &Context, shared: &Shared, id: ServiceId) -> (String, S
 /// Everything generated for one service, in the order a reader looks for
 /// it (and kubectl applies it): identity, configuration, the workload, how
 /// it is reached, how it scales, how it is watched and backed up.
-fn service_objects<'a>(context: &Context<'a>, shared: &Shared, id: ServiceId) -> Vec<Value<'a>> {
+fn service_objects<'a>(
+    context: &Context<'a>,
+    shared: &Shared<'a>,
+    id: ServiceId,
+) -> Vec<Value<'a>> {
     let files = config::files(context, id);
     let workload = workloads::workload(context, &shared.nodes, id, &files);
     let mut objects = rbac::objects(context, id);
@@ -157,7 +161,7 @@ fn service_objects<'a>(context: &Context<'a>, shared: &Shared, id: ServiceId) ->
     objects.push(workload);
     objects.extend(services::services(context, id));
     objects.extend(ingress::ingress_class(context, id));
-    objects.extend(ingress::ingress(context, shared.controller, id));
+    objects.extend(ingress::ingress(context, shared.ingress_class, id));
     objects.extend(scaling::autoscaler(context, id));
     objects.extend(scaling::disruption_budget(context, id));
     objects.extend(monitoring::service_monitor(context, id));

@@ -5,7 +5,9 @@
 
 use std::collections::HashMap;
 
-use super::object::{metadata, object};
+use indexmap::IndexMap;
+
+use super::object::{object, service_metadata};
 use super::{labels, quantity, services};
 use crate::emit::yaml::{self, list, map, s, Value};
 use crate::emit::Context;
@@ -47,14 +49,7 @@ pub fn service_monitor<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value
         return None;
     }
     let interval = quantity::duration(platform.scrape_interval_ms);
-    let namespace = &platform.namespace_of(service).k8s_name;
-    let meta = metadata(
-        context,
-        &service.k8s_name,
-        Some(namespace),
-        &labels::of(platform, service),
-        service.span,
-    );
+    let meta = service_metadata(context, service, &service.k8s_name, service.span);
     let selector = map([
         ("matchLabels", labels::selector(service)),
         // The headless Service of a StatefulSet has the same pods.
@@ -136,7 +131,7 @@ pub fn prometheus_config(context: &Context, id: ServiceId) -> Option<String> {
             EdgeKind::Needs => {
                 if let Some((port, _)) = target.ports.first() {
                     alertmanagers.push(map([
-                        ("kubernetes_sd_configs", sd(namespace)),
+                        ("kubernetes_sd_configs", sd([namespace.as_str()])),
                         (
                             "relabel_configs",
                             list([keep_service(&target.k8s_name, &labels::port(port))]),
@@ -165,10 +160,14 @@ pub fn prometheus_config(context: &Context, id: ServiceId) -> Option<String> {
     ))
 }
 
-fn sd(namespace: &str) -> Value<'_> {
+/// Service discovery of the endpoints in `namespaces`.
+fn sd<'a>(namespaces: impl IntoIterator<Item = &'a str>) -> Value<'a> {
     list([map([
         ("role", s("endpoints")),
-        ("namespaces", map([("names", list([s(namespace)]))])),
+        (
+            "namespaces",
+            map([("names", list(namespaces.into_iter().map(s)))]),
+        ),
     ])])
 }
 
@@ -195,9 +194,8 @@ fn copy(from: &'static str, to: &'static str) -> Value<'static> {
 struct Job<'a> {
     name: String,
     endpoint: Endpoint,
-    /// In the order each namespace first comes.
-    targets: Vec<(&'a str, Vec<String>)>,
-    by_namespace: HashMap<&'a str, usize>,
+    /// Service names by namespace, in the order each namespace first comes.
+    targets: IndexMap<&'a str, Vec<String>>,
     /// The `job` label when it is not the Service's name.
     job: Option<&'a str>,
 }
@@ -207,18 +205,13 @@ impl<'a> Job<'a> {
         Job {
             name,
             endpoint,
-            targets: Vec::new(),
-            by_namespace: HashMap::new(),
+            targets: IndexMap::new(),
             job,
         }
     }
 
     fn add(&mut self, namespace: &'a str, service: String) {
-        let index = *self.by_namespace.entry(namespace).or_insert_with(|| {
-            self.targets.push((namespace, Vec::new()));
-            self.targets.len() - 1
-        });
-        self.targets[index].1.push(service);
+        self.targets.entry(namespace).or_default().push(service);
     }
 
     /// `namespace;service;port` of every target, as one regex:
@@ -255,17 +248,10 @@ impl<'a> Job<'a> {
             Some(name) => map([("target_label", s("job")), ("replacement", s(name))]),
             None => copy("__meta_kubernetes_service_name", "job"),
         };
-        let namespaces = list(self.targets.iter().map(|(namespace, _)| s(*namespace)));
         map([
             ("job_name", s(self.name)),
             ("metrics_path", s(self.endpoint.path)),
-            (
-                "kubernetes_sd_configs",
-                list([map([
-                    ("role", s("endpoints")),
-                    ("namespaces", map([("names", namespaces)])),
-                ])]),
-            ),
+            ("kubernetes_sd_configs", sd(self.targets.keys().copied())),
             (
                 "relabel_configs",
                 list([

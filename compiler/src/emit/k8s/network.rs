@@ -209,38 +209,28 @@ impl<'a> Rules<'a> {
 
     /// `from` may open connections to `to` on `ports`.
     fn allow(&mut self, from: &Pods<'a>, to: &Pods<'a>, port_numbers: Vec<u16>) {
-        if from.owned {
-            self.pods.insert(Self::key(from), from.clone());
-            let rule = Rule {
-                peer: Some(peer(to)),
-                ports: port_numbers.clone(),
-            };
-            self.egress.entry(Self::key(from)).or_default().push(rule);
-        }
+        self.egress_to(from, Some(peer(to)), port_numbers.clone());
+        self.ingress_from(to, peer(from), port_numbers);
+    }
+
+    /// An ingress rule of `to`, when hplc writes its policies.
+    fn ingress_from(&mut self, to: &Pods<'a>, peer: Peer<'a>, port_numbers: Vec<u16>) {
         if to.owned {
             self.pods.insert(Self::key(to), to.clone());
             self.ingress.entry(Self::key(to)).or_default().push(Rule {
-                peer: Some(peer(from)),
+                peer: Some(peer),
                 ports: port_numbers,
             });
         }
     }
 
-    fn ingress_from(&mut self, to: &Pods<'a>, peer: Value<'a>, port_numbers: Vec<u16>) {
-        if to.owned {
-            self.pods.insert(Self::key(to), to.clone());
-            self.ingress.entry(Self::key(to)).or_default().push(Rule {
-                peer: Some(Peer::Other(peer)),
-                ports: port_numbers,
-            });
-        }
-    }
-
-    fn egress_to(&mut self, from: &Pods<'a>, peer: Option<Value<'a>>, port_numbers: Vec<u16>) {
+    /// An egress rule of `from` (`None`: to any address), when hplc writes
+    /// its policies.
+    fn egress_to(&mut self, from: &Pods<'a>, peer: Option<Peer<'a>>, port_numbers: Vec<u16>) {
         if from.owned {
             self.pods.insert(Self::key(from), from.clone());
             self.egress.entry(Self::key(from)).or_default().push(Rule {
-                peer: peer.map(Peer::Other),
+                peer,
                 ports: port_numbers,
             });
         }
@@ -276,7 +266,7 @@ fn collect<'a>(context: &Context<'a>) -> Rules<'a> {
                 .collect();
             rules.ingress_from(
                 &pods,
-                map([("ipBlock", map([("cidr", s(ANYWHERE))]))]),
+                Peer::Other(map([("ipBlock", map([("cidr", s(ANYWHERE))]))])),
                 public,
             );
         }
@@ -294,24 +284,20 @@ fn collect<'a>(context: &Context<'a>) -> Rules<'a> {
 fn backup_rules<'a>(context: &Context<'a>, id: ServiceId, rules: &mut Rules<'a>) {
     let platform = context.platform;
     let service = &platform.services[id];
-    if service.backup.is_none() {
+    let Some(backup) = &service.backup else {
         return;
-    }
+    };
     let database = service_pods(platform, service);
     let job = Pods {
         name: Cow::Owned(backup::job_name(service)),
         namespace: database.namespace,
         owned: database.owned,
-        span: service
-            .backup
-            .as_ref()
-            .map(|b| b.span)
-            .unwrap_or(service.span),
+        span: backup.span,
     };
     if let Some(port) = service.ports.values().next() {
         rules.allow(&job, &database, vec![*port]);
     }
-    rules.egress_to(&job, Some(outside()), vec![HTTPS]);
+    rules.egress_to(&job, Some(Peer::Other(outside())), vec![HTTPS]);
 }
 
 fn policy<'a>(

@@ -4,8 +4,10 @@
 
 use std::borrow::Cow;
 
+use super::labels;
 use crate::emit::yaml::{map, s, Value};
 use crate::emit::Context;
+use crate::model::Service;
 use crate::source::Span;
 
 /// The annotation naming the `.hpl` line an object comes from.
@@ -45,6 +47,24 @@ pub fn metadata<'a>(
         map([(SOURCE_ANNOTATION, s(context.origin(origin)))]),
     ));
     map(pairs)
+}
+
+/// `metadata` of an object generated for a service: in the service's
+/// namespace, with its labels ([`labels::of`]).
+pub fn service_metadata<'a>(
+    context: &Context<'a>,
+    service: &'a Service,
+    name: impl Into<Cow<'a, str>>,
+    origin: Span,
+) -> Value<'a> {
+    let platform = context.platform;
+    metadata(
+        context,
+        name,
+        Some(&platform.namespace_of(service).k8s_name),
+        &labels::of(platform, service),
+        origin,
+    )
 }
 
 /// A whole object: `apiVersion`, `kind`, `metadata`, then the rest.

@@ -329,7 +329,7 @@ fn mounts(service: &Service, has_config: bool) -> Vec<Value<'_>> {
     }
     for volume in &service.volumes {
         mounts.push(map([
-            ("name", s(crate::model::k8s_name(&volume.name))),
+            ("name", s(labels::volume(&volume.name))),
             ("mountPath", s(&volume.mount)),
         ]));
     }

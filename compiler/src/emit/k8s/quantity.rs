@@ -1,12 +1,10 @@
 //! Model quantities in the notation Kubernetes and the tools expect.
 
-/// Millicores: `250m`, or whole cores `2`.
+use crate::types::{ty::Dim, units};
+
+/// Millicores: `250m`, or whole cores `2` (as the source writes them).
 pub fn cpu(millis: i64) -> String {
-    if millis % 1000 == 0 {
-        format!("{}", millis / 1000)
-    } else {
-        format!("{millis}m")
-    }
+    units::format(Dim::Cpu, millis)
 }
 
 /// Bytes in the largest binary unit that states them exactly (`512Mi`,

@@ -50,49 +50,37 @@ pub fn objects<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
     )];
     let (cluster, local): (Vec<&Permission>, Vec<&Permission>) =
         service.permissions.iter().partition(|p| p.cluster);
-    if !local.is_empty() {
-        objects.push(object(
-            RBAC,
-            "Role",
-            meta(&service.k8s_name, true),
-            [("rules", rules(local.into_iter()))],
-        ));
-        objects.push(object(
-            RBAC,
-            "RoleBinding",
-            meta(&service.k8s_name, true),
-            [
-                (
-                    "roleRef",
-                    map([
-                        ("apiGroup", s("rbac.authorization.k8s.io")),
-                        ("kind", s("Role")),
-                        ("name", s(&service.k8s_name)),
-                    ]),
-                ),
-                ("subjects", subject()),
-            ],
-        ));
-    }
-    if !cluster.is_empty() {
-        let name = labels::cluster_role(platform, service);
-        objects.push(object(
-            RBAC,
+    let kinds = [
+        (local, "Role", "RoleBinding", service.k8s_name.clone(), true),
+        (
+            cluster,
             "ClusterRole",
-            meta(&name, false),
-            [("rules", rules(cluster.into_iter()))],
+            "ClusterRoleBinding",
+            labels::cluster_role(platform, service),
+            false,
+        ),
+    ];
+    for (permissions, role, binding, name, namespaced) in kinds {
+        if permissions.is_empty() {
+            continue;
+        }
+        objects.push(object(
+            RBAC,
+            role,
+            meta(&name, namespaced),
+            [("rules", rules(permissions.into_iter()))],
         ));
         objects.push(object(
             RBAC,
-            "ClusterRoleBinding",
-            meta(&name, false),
+            binding,
+            meta(&name, namespaced),
             [
                 (
                     "roleRef",
                     map([
                         ("apiGroup", s("rbac.authorization.k8s.io")),
-                        ("kind", s("ClusterRole")),
-                        ("name", s(name.clone())),
+                        ("kind", s(role)),
+                        ("name", s(name)),
                     ]),
                 ),
                 ("subjects", subject()),

@@ -2,7 +2,7 @@
 //! are a range, and PodDisruptionBudgets for services that run more than
 //! one replica, so a node drain never takes them all down at once.
 
-use super::object::{metadata, object};
+use super::object::{object, service_metadata};
 use super::{labels, workloads};
 use crate::emit::yaml::{list, map, n, s, Value};
 use crate::emit::Context;
@@ -79,14 +79,7 @@ pub fn autoscaler<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value<'a>>
             }
         }
     }
-    let namespace = &platform.namespace_of(service).k8s_name;
-    let meta = metadata(
-        context,
-        &service.k8s_name,
-        Some(namespace),
-        &labels::of(platform, service),
-        service.replicas_span,
-    );
+    let meta = service_metadata(context, service, &service.k8s_name, service.replicas_span);
     let spec = map([
         (
             "scaleTargetRef",
@@ -114,14 +107,7 @@ pub fn disruption_budget<'a>(context: &Context<'a>, id: ServiceId) -> Option<Val
     if service.daemon || service.replicas.request <= 1 {
         return None;
     }
-    let namespace = &platform.namespace_of(service).k8s_name;
-    let meta = metadata(
-        context,
-        &service.k8s_name,
-        Some(namespace),
-        &labels::of(platform, service),
-        service.replicas_span,
-    );
+    let meta = service_metadata(context, service, &service.k8s_name, service.replicas_span);
     let spec = map([
         ("maxUnavailable", n(1)),
         (

@@ -4,7 +4,7 @@
 //! Deployment otherwise. An autoscaled workload leaves `replicas` to its
 //! HorizontalPodAutoscaler, so that a sync from git does not undo scaling.
 
-use super::object::{metadata, object};
+use super::object::{object, service_metadata};
 use super::placement::Nodes;
 use super::{config, labels, pod, quantity, scaling};
 use crate::emit::yaml::{list, map, n, s, Value};
@@ -19,14 +19,7 @@ pub fn workload<'a>(
 ) -> Value<'a> {
     let platform = context.platform;
     let service = &platform.services[id];
-    let namespace = &platform.namespace_of(service).k8s_name;
-    let meta = metadata(
-        context,
-        &service.k8s_name,
-        Some(namespace),
-        &labels::of(platform, service),
-        service.span,
-    );
+    let meta = service_metadata(context, service, &service.k8s_name, service.span);
     let selector = (
         "selector",
         map([("matchLabels", labels::selector(service))]),
@@ -67,10 +60,7 @@ pub fn claim_size(volume: &Volume) -> i64 {
 
 fn claim(volume: &Volume) -> Value<'_> {
     map([
-        (
-            "metadata",
-            map([("name", s(crate::model::k8s_name(&volume.name)))]),
-        ),
+        ("metadata", map([("name", s(labels::volume(&volume.name)))])),
         (
             "spec",
             map([

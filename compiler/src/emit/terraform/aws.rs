@@ -5,7 +5,7 @@
 //! with the EKS-optimized image of the pool's architecture; the API public
 //! for the trusted networks only; S3 buckets; the state in S3.
 
-use super::cluster::Cluster;
+use super::cluster::{Cluster, LABELS_COMMENT, MINOR_VERSION, POOLS_BY_NAME};
 use super::hcl::{quote, Block, Expr, File};
 use super::interface::Outputs;
 use super::Provider;
@@ -158,17 +158,9 @@ fn network_file() -> File {
 
 fn cluster_file(cluster: &Cluster) -> File {
     let locals = Block::new::<&str>("locals", [])
-        .attr(
-            "node_pools",
-            Expr::raw("{ for pool in var.node_pools : pool.name => pool }"),
-        )
+        .attr("node_pools", Expr::raw(POOLS_BY_NAME))
         .comment("EKS takes the minor version only: v1.31.1 is 1.31.")
-        .attr(
-            "kubernetes_version",
-            Expr::raw(
-                r#"join(".", slice(split(".", trimprefix(var.kubernetes_version, "v")), 0, 2))"#,
-            ),
-        )
+        .attr("kubernetes_version", Expr::raw(MINOR_VERSION))
         .comment(format!(
             "EKS-optimized images by architecture ({}).",
             cluster.terraform.provenance.name
@@ -213,11 +205,17 @@ fn cluster_file(cluster: &Cluster) -> File {
         .attr("node_group_name", Expr::raw("each.key"))
         .attr("node_role_arn", Expr::raw("aws_iam_role.node.arn"))
         .attr("subnet_ids", Expr::raw("values(aws_subnet.private)[*].id"))
-        .attr("instance_types", Expr::List(vec![Expr::raw("each.value.size")]))
+        .attr(
+            "instance_types",
+            Expr::List(vec![Expr::raw("each.value.size")]),
+        )
         .attr("ami_type", Expr::raw("local.ami_types[each.value.arch]"))
-        .attr("capacity_type", Expr::raw(r#"each.value.preemptible ? "SPOT" : "ON_DEMAND""#))
+        .attr(
+            "capacity_type",
+            Expr::raw(r#"each.value.preemptible ? "SPOT" : "ON_DEMAND""#),
+        )
         .attr("disk_size", Expr::raw("each.value.boot_volume_gb"))
-        .comment("The labels the Kubernetes manifests select nodes by (hplc.dev/node,\nhplc.dev/role), then the node's own.")
+        .comment(LABELS_COMMENT)
         .attr("labels", Expr::raw("each.value.labels"))
         .attr("tags", Expr::raw("var.tags"))
         .block(
@@ -226,7 +224,10 @@ fn cluster_file(cluster: &Cluster) -> File {
                 .attr("min_size", Expr::raw("each.value.min_nodes"))
                 .attr("max_size", Expr::raw("each.value.max_nodes")),
         )
-        .attr("depends_on", Expr::List(vec![Expr::raw("aws_iam_role_policy_attachment.node")]));
+        .attr(
+            "depends_on",
+            Expr::List(vec![Expr::raw("aws_iam_role_policy_attachment.node")]),
+        );
     let mut blocks = vec![locals, partition];
     blocks.extend(role("cluster", "eks.amazonaws.com", &CLUSTER_POLICIES));
     blocks.extend(role("node", "ec2.amazonaws.com", &NODE_POLICIES));
@@ -354,10 +355,7 @@ impl Provider for Aws {
     fn backend(&self, cluster: &Cluster, bucket: &Bucket) -> Block {
         Block::new("backend", ["s3"])
             .attr("bucket", Expr::str(&bucket.k8s_name))
-            .attr(
-                "key",
-                Expr::str(format!("{}/terraform.tfstate", cluster.name)),
-            )
+            .attr("key", Expr::str(cluster.state_key()))
             .attr("region", Expr::str(&cluster.platform.cloud.region))
             .attr("encrypt", Expr::Bool(true))
             .comment("A lock file beside the state, without a DynamoDB table (Terraform 1.10+).")

@@ -15,7 +15,7 @@ pub fn label(bucket: &Bucket) -> &str {
 }
 
 /// A comment saying what the bucket holds and where it was declared.
-pub fn comment(context: &Context, bucket: &Bucket) -> Item {
+fn comment(context: &Context, bucket: &Bucket) -> Item {
     let purpose = if bucket.purpose.is_empty() {
         String::new()
     } else {
@@ -28,8 +28,15 @@ pub fn comment(context: &Context, bucket: &Bucket) -> Item {
     ))
 }
 
-/// buckets.tf: every bucket but the state bucket, after the lookups they need.
-pub fn items(context: &Context, provider: &dyn Provider, buckets: &[&Bucket]) -> Vec<Item> {
+/// The buckets, each under its comment, after the lookups they need:
+/// buckets.tf (every bucket but the state bucket) or, with `state`,
+/// bootstrap/'s state bucket.
+pub fn items(
+    context: &Context,
+    provider: &dyn Provider,
+    buckets: &[&Bucket],
+    state: bool,
+) -> Vec<Item> {
     let mut items: Vec<Item> = provider
         .bucket_lookups()
         .into_iter()
@@ -39,7 +46,7 @@ pub fn items(context: &Context, provider: &dyn Provider, buckets: &[&Bucket]) ->
         items.push(comment(context, bucket));
         items.extend(
             provider
-                .bucket(label(bucket), bucket, false)
+                .bucket(label(bucket), bucket, state)
                 .into_iter()
                 .map(Item::Block),
         );

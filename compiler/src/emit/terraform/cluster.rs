@@ -15,6 +15,16 @@ const GIB: i64 = 1 << 30;
 /// the boot volumes is exactly what the budget counted.
 const GB: i64 = 1_000_000_000;
 
+/// `local.node_pools` of an implementation: the interface's pools by name,
+/// so that each pool's resource is named after its node.
+pub const POOLS_BY_NAME: &str = "{ for pool in var.node_pools : pool.name => pool }";
+/// MAJOR.MINOR of the interface's `kubernetes_version` (v1.31.1 is 1.31),
+/// for providers that pick the patch release themselves.
+pub const MINOR_VERSION: &str =
+    r#"join(".", slice(split(".", trimprefix(var.kubernetes_version, "v")), 0, 2))"#;
+/// Above the node labels of a pool resource.
+pub const LABELS_COMMENT: &str = "The labels the Kubernetes manifests select nodes by (hplc.dev/node,\nhplc.dev/role), then the node's own.";
+
 pub struct Cluster<'a> {
     pub platform: &'a Platform,
     pub terraform: &'a TerraformProvider,
@@ -60,6 +70,11 @@ impl<'a> Cluster<'a> {
             node_pools,
             tags,
         }
+    }
+
+    /// Where the backend keeps the state in its bucket.
+    pub fn state_key(&self) -> String {
+        format!("{}/terraform.tfstate", self.name)
     }
 
     /// The terraform.tfvars value of the interface's `node_pools`.

@@ -7,7 +7,7 @@
 //! A droplet's size fixes its disk, so a pool's `boot_volume_gb` is not
 //! passed on; DOKS has no spot droplets, so `preemptible` is not either.
 
-use super::cluster::Cluster;
+use super::cluster::{Cluster, MINOR_VERSION};
 use super::hcl::{Block, Expr, File};
 use super::interface::Outputs;
 use super::Provider;
@@ -52,7 +52,7 @@ impl Provider for DigitalOcean {
             .attr("ip_range", Expr::raw("var.network_cidr"));
         let versions = Block::new("data", ["digitalocean_kubernetes_versions", "main"])
             .comment("The newest DOKS release of the platform's minor version (DOKS names\nreleases 1.31.1-do.0 and retires old patches).")
-            .attr("version_prefix", Expr::template(r#"${join(".", slice(split(".", trimprefix(var.kubernetes_version, "v")), 0, 2))}."#));
+            .attr("version_prefix", Expr::template(format!("${{{MINOR_VERSION}}}.")));
         let cluster = Block::new("resource", ["digitalocean_kubernetes_cluster", "main"])
             .attr("name", Expr::raw("var.cluster_name"))
             .attr("region", Expr::raw("var.region"))
@@ -132,10 +132,7 @@ impl Provider for DigitalOcean {
         Block::new("backend", ["s3"])
             .comment("Spaces speaks S3; the checks below are AWS's own and do not apply.")
             .attr("bucket", Expr::str(&bucket.k8s_name))
-            .attr(
-                "key",
-                Expr::str(format!("{}/terraform.tfstate", cluster.name)),
-            )
+            .attr("key", Expr::str(cluster.state_key()))
             .attr("region", Expr::str(&cloud.region))
             .attr(
                 "endpoints",

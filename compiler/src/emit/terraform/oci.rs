@@ -5,7 +5,7 @@
 //! image for the pool's architecture; Object Storage buckets; the state in
 //! the native `oci` backend.
 
-use super::cluster::Cluster;
+use super::cluster::{Cluster, LABELS_COMMENT, POOLS_BY_NAME};
 use super::hcl::{Block, Expr, File};
 use super::interface::Outputs;
 use super::variables::Variable;
@@ -100,7 +100,7 @@ impl Provider for Oci {
         Block::new("backend", ["oci"])
             .comment("The tenancy's Object Storage namespace completes it at `terraform init`\n(README.md); a backend cannot read variables.")
             .attr("bucket", Expr::str(&bucket.k8s_name))
-            .attr("key", Expr::str(format!("{}/terraform.tfstate", cluster.name)))
+            .attr("key", Expr::str(cluster.state_key()))
             .attr("region", Expr::str(&cluster.platform.cloud.region))
     }
 
@@ -151,7 +151,7 @@ fn cluster_file() -> File {
 fn node_pools_file(cluster: &Cluster) -> File {
     let prefixes = Expr::string_map(&cluster.terraform.images);
     let locals = Block::new::<&str>("locals", [])
-        .attr("node_pools", Expr::raw("{ for pool in var.node_pools : pool.name => pool }"))
+        .attr("node_pools", Expr::raw(POOLS_BY_NAME))
         .comment(format!("OKE image name prefixes by architecture ({}).", cluster.terraform.provenance.name))
         .attr("image_prefixes", prefixes)
         .comment("OKE images name the Kubernetes version they carry: ...-OKE-1.31.1-747.")
@@ -226,13 +226,16 @@ fn node_pools_file(cluster: &Cluster) -> File {
     let pool = Block::new("resource", ["oci_containerengine_node_pool", "pool"])
         .comment("One pool for each declared node, named after it (terraform.tfvars).")
         .attr("for_each", Expr::raw("local.node_pools"))
-        .attr("cluster_id", Expr::raw("oci_containerengine_cluster.main.id"))
+        .attr(
+            "cluster_id",
+            Expr::raw("oci_containerengine_cluster.main.id"),
+        )
         .attr("compartment_id", Expr::raw("var.compartment_ocid"))
         .attr("kubernetes_version", Expr::raw("var.kubernetes_version"))
         .attr("name", Expr::raw("each.key"))
         .attr("node_shape", Expr::raw("each.value.size"))
         .attr("freeform_tags", Expr::raw("var.tags"))
-        .comment("The labels the Kubernetes manifests select nodes by (hplc.dev/node,\nhplc.dev/role), then the node's own.")
+        .comment(LABELS_COMMENT)
         .block(labels)
         .block(config)
         .block(shape)

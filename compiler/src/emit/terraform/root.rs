@@ -2,7 +2,7 @@
 //! module's implementation, each file with a header naming its source.
 
 use super::cluster::Cluster;
-use super::hcl::{Block, Expr, File, Item};
+use super::hcl::{Block, Expr, File};
 use super::variables::{self, Variable};
 use super::{buckets, interface, Implementation};
 use crate::emit::Context;
@@ -72,7 +72,7 @@ pub fn files(
     if !others.is_empty() {
         tree.push((
             "buckets.tf".into(),
-            File::new(buckets::items(context, provider, &others)),
+            File::new(buckets::items(context, provider, &others, false)),
         ));
     }
     if let Some(state) = state {
@@ -170,18 +170,6 @@ fn bootstrap(
         .into_iter()
         .filter(|(name, _)| matches!(*name, "region" | "tags"))
         .collect();
-    let mut bucket: Vec<Item> = provider
-        .bucket_lookups()
-        .into_iter()
-        .map(Item::Block)
-        .collect();
-    bucket.push(buckets::comment(context, state));
-    bucket.extend(
-        provider
-            .bucket(buckets::label(state), state, true)
-            .into_iter()
-            .map(Item::Block),
-    );
     let output = interface::output(
         "state_bucket",
         "The bucket the root tree keeps its Terraform state in.",
@@ -199,7 +187,10 @@ fn bootstrap(
             "terraform.tfvars",
             variables::values("The platform's values.", &inputs, &values),
         ),
-        ("state_bucket.tf", File::new(bucket)),
+        (
+            "state_bucket.tf",
+            File::new(buckets::items(context, provider, &[state], true)),
+        ),
         ("outputs.tf", File::of_blocks([output])),
     ]
 }
