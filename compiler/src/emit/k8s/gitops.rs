@@ -85,10 +85,7 @@ pub fn workflow(context: &Context) -> Option<String> {
     let platform = context.platform;
     let gitops = platform.gitops.first()?;
     let origin = context.origin(platform.span);
-    let file = origin
-        .rsplit_once(':')
-        .map(|(f, _)| f)
-        .unwrap_or("platform.hpl");
+    let file = context.file_name(platform.span.file);
     // The output directory is the one that holds the synced `k8s/` tree.
     let out = gitops
         .path

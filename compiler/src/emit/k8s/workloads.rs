@@ -53,11 +53,6 @@ pub fn workload<'a>(
     object("apps/v1", "Deployment", meta, [("spec", map(spec))])
 }
 
-/// The size a claim asks for: what the class provisions in any case.
-pub fn claim_size(volume: &Volume) -> i64 {
-    volume.size.max(volume.class.min_size)
-}
-
 fn claim(volume: &Volume) -> Value<'_> {
     map([
         ("metadata", map([("name", s(labels::volume(&volume.name)))])),
@@ -70,7 +65,7 @@ fn claim(volume: &Volume) -> Value<'_> {
                     "resources",
                     map([(
                         "requests",
-                        map([("storage", s(quantity::bytes(claim_size(volume))))]),
+                        map([("storage", s(quantity::bytes(volume.provisioned())))]),
                     )]),
                 ),
             ]),
