@@ -18,22 +18,31 @@ pub struct Built {
 /// Origins in generated files are relative to `root`'s directory.
 pub fn build(root: &Path, env: Option<&str>, fs: &dyn FileSystem) -> Built {
     let compilation = crate::compile(root, env, fs);
-    let output = match (&compilation.model, &compilation.graph, &compilation.plan) {
-        (Some(platform), Some(graph), Some(plan)) if !compilation.has_errors() => {
-            let root_dir = root.parent().unwrap_or(Path::new(""));
-            let context = emit::Context {
-                platform,
-                graph,
-                plan,
-                sources: &compilation.sources,
-                root_dir,
-            };
-            Some(emit::generate(&context))
-        }
-        _ => None,
-    };
+    let output = generate(&compilation, root);
     Built {
         compilation,
         output,
     }
+}
+
+/// Every backend's files for a compilation of `root`; `None` when it has
+/// errors.
+pub fn generate(compilation: &Compilation, root: &Path) -> Option<Output> {
+    let (Some(platform), Some(graph), Some(plan)) =
+        (&compilation.model, &compilation.graph, &compilation.plan)
+    else {
+        return None;
+    };
+    if compilation.has_errors() {
+        return None;
+    }
+    let root_dir = root.parent().unwrap_or(Path::new(""));
+    let context = emit::Context {
+        platform,
+        graph,
+        plan,
+        sources: &compilation.sources,
+        root_dir,
+    };
+    Some(emit::generate(&context))
 }

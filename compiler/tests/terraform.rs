@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use hplc::emit::{self, output};
+use hplc::emit::output;
 use hplc::resolve::fs::RealFs;
 use serde_json::Value;
 
@@ -61,20 +61,7 @@ fn build(module: &Path, file: &str, env: Option<&str>) -> Built {
         "{file} ({env:?}) has errors: {:#?}",
         compilation.diagnostics
     );
-    let (platform, graph, plan) = (
-        compilation.model.unwrap(),
-        compilation.graph.unwrap(),
-        compilation.plan.unwrap(),
-    );
-    let root_dir = root.parent().unwrap().to_path_buf();
-    let context = emit::Context {
-        platform: &platform,
-        graph: &graph,
-        plan: &plan,
-        sources: &compilation.sources,
-        root_dir: &root_dir,
-    };
-    let generated = emit::generate(&context);
+    let generated = hplc::pipeline::generate(&compilation, &root).expect("compiles without errors");
     let name = format!("{file} --env {}", env.unwrap_or("default"));
     let dir = std::env::temp_dir().join(format!(
         "hplc-terraform-{}-{}",
@@ -94,8 +81,8 @@ fn build(module: &Path, file: &str, env: Option<&str>) -> Built {
     let _ = std::fs::remove_dir_all(&dir);
     Built {
         name,
-        platform,
-        plan,
+        platform: compilation.model.expect("model"),
+        plan: compilation.plan.expect("plan"),
         files,
     }
 }

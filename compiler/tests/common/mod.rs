@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use hplc::emit::{self, Output};
+use hplc::emit::Output;
 use hplc::resolve::fs::RealFs;
 use hplc::Compilation;
 
@@ -29,14 +29,8 @@ pub fn compile(env: Option<&str>) -> Compilation {
 
 /// Generates every file of a compiled platform.
 pub fn generate(compilation: &Compilation) -> Output {
-    let context = emit::Context {
-        platform: compilation.model.as_ref().expect("model"),
-        graph: compilation.graph.as_ref().expect("graph"),
-        plan: compilation.plan.as_ref().expect("plan"),
-        sources: &compilation.sources,
-        root_dir: &repo(),
-    };
-    emit::generate(&context)
+    hplc::pipeline::generate(compilation, &repo().join("platform.hpl"))
+        .expect("platform.hpl compiles without errors")
 }
 
 /// Builds one environment of platform.hpl in memory.

@@ -38,24 +38,9 @@ pub fn run(args: Args) -> u8 {
 
 /// Generates the files of a compiled platform and writes (or compares) them.
 fn generate(args: &Args, compilation: &hplc::Compilation) -> u8 {
-    let (Some(platform), Some(graph), Some(plan)) =
-        (&compilation.model, &compilation.graph, &compilation.plan)
-    else {
+    let Some(generated) = hplc::pipeline::generate(compilation, &args.target.file) else {
         return EXIT_ERRORS;
     };
-    let root_dir = args
-        .target
-        .file
-        .parent()
-        .unwrap_or(std::path::Path::new(""));
-    let context = emit::Context {
-        platform,
-        graph,
-        plan,
-        sources: &compilation.sources,
-        root_dir,
-    };
-    let generated = emit::generate(&context);
     let code = deliver(args, &generated);
     // As with the compilation: the process is about to exit.
     std::mem::forget(generated);
