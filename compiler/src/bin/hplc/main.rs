@@ -14,6 +14,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// Compilation runs on a thread of its own (see `main`), and glibc grows a
+/// thread's heap with an `mprotect` call every 128 KiB: at 10,000 services
+/// that was a third of `hplc check`'s time. mimalloc maps memory in large
+/// segments and allocates faster besides.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// hplc compiles a platform description (platform.hpl) into Kubernetes,
 /// Terraform and Grafana files, and refuses platforms that cannot work.
 #[derive(Parser)]
