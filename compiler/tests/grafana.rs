@@ -70,15 +70,10 @@ fn all_panels(dashboard: &Value) -> Vec<&Value> {
 /// The groups of every PrometheusRule the backend writes under k8s/ (one
 /// for the platform, one per namespace of services).
 fn rule_groups(output: &Output) -> serde_yaml::Value {
-    let (_, text) = output
-        .files
-        .iter()
-        .find(|(path, _)| path.ends_with("/prometheus-rules.yaml"))
-        .expect("PrometheusRules");
+    let rules = common::k8s_of_kind(output, "PrometheusRule");
+    assert!(!rules.is_empty(), "no PrometheusRule");
     let mut groups = Vec::new();
-    for document in text.split("---\n").filter(|d| !d.trim().is_empty()) {
-        let rule: serde_yaml::Value = serde_yaml::from_str(document).expect("rules parse");
-        assert_eq!(rule["kind"].as_str(), Some("PrometheusRule"));
+    for rule in rules {
         groups.extend(
             rule["spec"]["groups"]
                 .as_sequence()
@@ -88,6 +83,14 @@ fn rule_groups(output: &Output) -> serde_yaml::Value {
         );
     }
     serde_yaml::Value::Sequence(groups)
+}
+
+/// The ConfigMaps Grafana's sidecar loads dashboards from.
+fn dashboard_configmaps(output: &Output) -> Vec<serde_yaml::Value> {
+    common::k8s_of_kind(output, "ConfigMap")
+        .into_iter()
+        .filter(|c| c["metadata"]["labels"]["grafana_dashboard"].as_str() == Some("1"))
+        .collect()
 }
 
 /// promtool from the validators (shared/tools/validate/install.sh).
@@ -267,16 +270,11 @@ fn check_layout(place: &str, panels: &[&Value]) {
 #[test]
 fn the_dashboards_also_ship_as_sidecar_configmaps() {
     let output = build(None);
-    let text = output
-        .files
-        .get("k8s/health-observability/grafana-dashboards.yaml")
-        .expect("ConfigMaps");
+    let configmaps = dashboard_configmaps(&output);
     for (path, _) in dashboards(&output) {
         let name = path.trim_start_matches("grafana/dashboards/");
-        let configmap = text
-            .split("---\n")
-            .filter(|d| !d.trim().is_empty())
-            .map(|d| serde_yaml::from_str::<serde_yaml::Value>(d).expect("yaml"))
+        let configmap = configmaps
+            .iter()
             .find(|d| d["data"][name].is_string())
             .unwrap_or_else(|| panic!("no ConfigMap holds {name}"));
         assert_eq!(
@@ -467,17 +465,9 @@ fn dashboard_configmaps_stay_small_as_the_platform_grows() {
                 );
             }
         }
-        let text = output
-            .files
-            .iter()
-            .find(|(p, _)| p.ends_with("/grafana-dashboards.yaml"))
-            .expect("ConfigMaps")
-            .1;
         let nodes = built.compilation.model.as_ref().expect("model").nodes.len();
-        let mut sizes: BTreeMap<String, usize> = text
-            .split("---\n")
-            .filter(|d| !d.trim().is_empty())
-            .map(|d| serde_yaml::from_str::<serde_yaml::Value>(d).expect("yaml"))
+        let mut sizes: BTreeMap<String, usize> = dashboard_configmaps(&output)
+            .into_iter()
             .map(|d| {
                 (
                     d["metadata"]["name"].as_str().expect("name").to_string(),

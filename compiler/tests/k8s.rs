@@ -10,7 +10,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use hplc::graph::EdgeKind;
 use hplc::model::Platform;
 use hplc::Compilation;
-use serde::Deserialize;
 use serde_yaml::Value;
 
 /// One environment: its compilation and its Kubernetes objects, with the
@@ -52,20 +51,7 @@ fn build_all() -> Vec<Built> {
         .map(|(name, env)| {
             let compilation = common::compile(env.as_deref());
             let output = common::generate(&compilation);
-            let mut objects = Vec::new();
-            for (path, text) in output
-                .files
-                .iter()
-                .filter(|(p, _)| p.starts_with("k8s/") && p.ends_with(".yaml"))
-            {
-                for document in serde_yaml::Deserializer::from_str(text) {
-                    let value =
-                        Value::deserialize(document).unwrap_or_else(|e| panic!("{path}: {e}"));
-                    if !value.is_null() {
-                        objects.push((path.clone(), value));
-                    }
-                }
-            }
+            let objects = common::k8s_documents(&output);
             Built {
                 env: name,
                 compilation,

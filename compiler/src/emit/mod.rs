@@ -71,6 +71,15 @@ impl Output {
         let previous = self.files.insert(path.clone(), contents.into());
         assert!(previous.is_none(), "two generated files at {path}");
     }
+
+    /// Adds to the end of a file, creating it if need be: a Kubernetes
+    /// file is a stream of documents several backends contribute to.
+    pub fn append(&mut self, path: impl Into<String>, contents: &str) {
+        self.files
+            .entry(path.into())
+            .or_default()
+            .push_str(contents);
+    }
 }
 
 /// Runs every backend. The kustomization comes last: it lists every
@@ -96,8 +105,10 @@ pub fn generate(context: &Context) -> Output {
                 .expect("the Grafana and Terraform backends panicked"),
         )
     });
+    // After the Kubernetes backend's objects of a namespace come the
+    // others' (the Grafana backend's ConfigMaps and rules).
     for (path, contents) in others.files {
-        output.add(path, contents);
+        output.append(path, &contents);
     }
     k8s::kustomization(&mut output);
     output

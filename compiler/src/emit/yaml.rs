@@ -85,11 +85,16 @@ impl<'a> Value<'a> {
 /// Several values as one multi-document YAML file, each after `---`.
 pub fn documents(values: &[Value]) -> String {
     let mut out = String::with_capacity(values.len() * 1024);
+    documents_into(&mut out, values);
+    out
+}
+
+/// Appends values to a multi-document YAML text, each after `---`.
+pub fn documents_into(out: &mut String, values: &[Value]) {
     for value in values {
         out.push_str("---\n");
-        write(&mut out, value);
+        write(out, value);
     }
-    out
 }
 
 /// One value as a YAML document (without `---`).

@@ -50,3 +50,32 @@ pub fn environments() -> Vec<(String, Option<String>)> {
     );
     envs
 }
+
+/// Every Kubernetes document of an output, with the file it is in.
+pub fn k8s_documents(output: &Output) -> Vec<(String, serde_yaml::Value)> {
+    use serde::Deserialize;
+    let mut objects = Vec::new();
+    for (path, text) in output
+        .files
+        .iter()
+        .filter(|(p, _)| p.starts_with("k8s/") && p.ends_with(".yaml"))
+    {
+        for document in serde_yaml::Deserializer::from_str(text) {
+            let value =
+                serde_yaml::Value::deserialize(document).unwrap_or_else(|e| panic!("{path}: {e}"));
+            if !value.is_null() {
+                objects.push((path.clone(), value));
+            }
+        }
+    }
+    objects
+}
+
+/// The Kubernetes documents of one kind.
+pub fn k8s_of_kind(output: &Output, kind: &str) -> Vec<serde_yaml::Value> {
+    k8s_documents(output)
+        .into_iter()
+        .map(|(_, object)| object)
+        .filter(|object| object["kind"].as_str() == Some(kind))
+        .collect()
+}

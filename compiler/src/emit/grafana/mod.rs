@@ -39,12 +39,13 @@ pub fn emit(context: &Context, output: &mut Output) {
         return;
     };
     let namespace = &context.platform.namespace_of(scraper).k8s_name;
-    output.add(
-        format!("k8s/{namespace}/grafana-dashboards.yaml"),
-        configmaps::dashboards(context, namespace, &dashboards),
+    let file = super::k8s::namespace_file(namespace);
+    output.append(
+        &file,
+        &configmaps::dashboards(context, namespace, &dashboards),
     );
     if let Some(rules) = rules::prometheus_rules(context, namespace) {
-        output.add(format!("k8s/{namespace}/prometheus-rules.yaml"), rules);
+        output.append(file, &rules);
     }
 }
 

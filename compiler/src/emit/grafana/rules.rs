@@ -218,7 +218,7 @@ pub fn rule_sets<'a>(context: &Context<'a>) -> Vec<RuleSet<'a>> {
     sets
 }
 
-/// `k8s/<namespace>/prometheus-rules.yaml`: a PrometheusRule per rule set,
+/// For `k8s/<namespace>.yaml`: a PrometheusRule per rule set,
 /// all in the scraper's namespace; `None` when there is no rule.
 pub fn prometheus_rules(context: &Context, namespace: &str) -> Option<String> {
     let sets = rule_sets(context);

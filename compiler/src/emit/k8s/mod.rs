@@ -1,14 +1,13 @@
-//! The Kubernetes backend: `k8s/` of the output, one file per service
-//! (everything generated for it: account and RBAC, configuration, workload,
-//! Services, Ingress, autoscaler, disruption budget, monitor, backup job),
-//! per namespace (network policies, secret references), and per
-//! cluster-wide concern; a `kustomization.yaml` lists them all.
+//! The Kubernetes backend: `k8s/` of the output, one file per namespace
+//! and per cluster-wide concern; a `Kustomization` lists them all.
 //!
 //! Layout:
 //! - `k8s/cluster/`: namespaces, storage classes, the ACME ClusterIssuer
-//! - `k8s/<namespace>/<service>.yaml`, `network-policies.yaml`,
-//!   `secrets.yaml`, `gitops-<name>.yaml`
-//! - `k8s/velero/<schedule>.yaml`
+//! - `k8s/<namespace>.yaml`: secret references; then, service by service,
+//!   everything generated for it (account and RBAC, configuration,
+//!   workload, Services, Ingress, autoscaler, disruption budget, monitor,
+//!   backup job); then the network policies, Argo CD applications and
+//!   Velero schedules of the namespace
 //! - `.github/workflows/hplc-drift.yaml` (outside `k8s/`: not deployed)
 
 mod backup;
@@ -30,7 +29,9 @@ mod secrets;
 mod services;
 mod workloads;
 
-use super::yaml::{documents, Value};
+use std::collections::BTreeMap;
+
+use super::yaml::{documents, documents_into, Value};
 use super::{Context, Output};
 use crate::model::ServiceId;
 use placement::Nodes;
@@ -65,85 +66,124 @@ pub fn emit(context: &Context, output: &mut Output) {
             .into_iter()
             .collect::<Vec<_>>(),
     );
-    let services: Vec<ServiceId> = (0..platform.services.len())
-        .filter(|id| !platform.services[*id].managed)
-        .collect();
-    // The services' files are most of the output and independent of each
-    // other: they are written on every core, the network policies beside
-    // them. The files go into a sorted map, so the output is the same
-    // whatever finishes first.
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8);
-    let (service_files, policies) = std::thread::scope(|scope| {
-        let handles: Vec<_> = services
-            .chunks(services.len().div_ceil(workers).max(1))
-            .map(|ids| {
-                scope.spawn(|| {
-                    ids.iter()
-                        .map(|&id| service_file(context, &shared, id))
+    let mut namespaces: BTreeMap<&str, Namespace> = BTreeMap::new();
+    for (namespace, references) in secrets::by_namespace(context) {
+        namespaces.entry(namespace).or_default().secrets = references;
+    }
+    for (id, service) in platform.services.iter().enumerate() {
+        if !service.managed {
+            let namespace = &platform.namespace_of(service).k8s_name;
+            namespaces.entry(namespace).or_default().services.push(id);
+        }
+    }
+    // The services' objects are most of the output and independent of each
+    // other: namespaces are written on every core, their network policies
+    // computed meanwhile. Each worker returns its namespaces in order, so
+    // the output is the same whatever finishes first.
+    let (mut texts, policies) = std::thread::scope(|scope| {
+        let handles: Vec<_> = balanced_chunks(&namespaces, workers())
+            .into_iter()
+            .map(|chunk| {
+                let shared = &shared;
+                scope.spawn(move || {
+                    chunk
+                        .into_iter()
+                        .map(|(name, namespace)| (name, namespace.text(context, shared)))
                         .collect::<Vec<_>>()
                 })
             })
             .collect();
-        let policies: Vec<(String, String)> = network::by_namespace(context)
+        let policies = network::by_namespace(context);
+        let texts: BTreeMap<&str, String> = handles
             .into_iter()
-            .map(|(namespace, policies)| {
-                (
-                    format!("k8s/{namespace}/network-policies.yaml"),
-                    documents(&policies),
-                )
-            })
+            .flat_map(|h| h.join().expect("a Kubernetes worker panicked"))
             .collect();
-        let files: Vec<Vec<(String, String)>> = handles
-            .into_iter()
-            .map(|h| h.join().expect("a Kubernetes worker panicked"))
-            .collect();
-        (files, policies)
+        (texts, policies)
     });
-    for (path, text) in service_files.into_iter().flatten().chain(policies) {
-        output.add(path, text);
+    // After the workloads, what lets them talk, syncs and backs them up.
+    for (namespace, objects) in policies {
+        documents_into(texts.entry(namespace).or_default(), &objects);
     }
-    for (namespace, references) in secrets::by_namespace(context) {
-        add(
-            output,
-            &format!("k8s/{namespace}/secrets.yaml"),
-            &references,
-        );
+    for (namespace, _, application) in gitops::applications(context) {
+        documents_into(texts.entry(namespace).or_default(), &[application]);
     }
-    for (name, schedule) in backup::velero_schedules(context) {
-        add(
-            output,
-            &format!("k8s/{}/{name}.yaml", backup::VELERO_NAMESPACE),
-            &[schedule],
-        );
+    for (_, schedule) in backup::velero_schedules(context) {
+        let velero = texts.entry(backup::VELERO_NAMESPACE).or_default();
+        documents_into(velero, &[schedule]);
     }
-    for (namespace, name, application) in gitops::applications(context) {
-        add(
-            output,
-            &format!("k8s/{namespace}/gitops-{name}.yaml"),
-            &[application],
-        );
+    for (namespace, text) in texts {
+        if !text.is_empty() {
+            output.add(namespace_file(namespace), text);
+        }
     }
     if let Some(workflow) = gitops::workflow(context) {
         output.add(gitops::WORKFLOW_FILE, workflow);
     }
 }
 
+/// `k8s/<namespace>.yaml`: everything generated into one namespace, by
+/// this backend and the others (the Grafana backend's ConfigMaps and rules).
+/// One file per namespace rather than per service keeps a large platform
+/// to hundreds of files, not tens of thousands.
+pub fn namespace_file(namespace: &str) -> String {
+    format!("k8s/{namespace}.yaml")
+}
+
+/// The objects of one namespace that the workers write: the secret
+/// references first (workloads mount them), then every service in the
+/// platform's order.
+#[derive(Default)]
+struct Namespace<'a> {
+    secrets: Vec<Value<'a>>,
+    services: Vec<ServiceId>,
+}
+
+impl Namespace<'_> {
+    fn text(&self, context: &Context, shared: &Shared) -> String {
+        let mut text = String::with_capacity(8 * 1024 * (self.services.len() + 1));
+        documents_into(&mut text, &self.secrets);
+        for &id in &self.services {
+            documents_into(&mut text, &service_objects(context, shared, id));
+        }
+        text
+    }
+}
+
+/// How many threads write namespaces: every core, at most eight.
+fn workers() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8)
+}
+
+/// The namespaces in order, cut into at most `parts` runs of about the same
+/// number of services (a namespace's size is mostly its services).
+fn balanced_chunks<'m, 'a>(
+    namespaces: &'m BTreeMap<&'a str, Namespace<'a>>,
+    parts: usize,
+) -> Vec<Vec<(&'a str, &'m Namespace<'a>)>> {
+    let total: usize = namespaces.values().map(|n| n.services.len() + 1).sum();
+    let share = total.div_ceil(parts.max(1)).max(1);
+    let mut chunks = vec![Vec::new()];
+    let mut filled = 0;
+    for (name, namespace) in namespaces {
+        if filled >= share {
+            chunks.push(Vec::new());
+            filled = 0;
+        }
+        filled += namespace.services.len() + 1;
+        chunks
+            .last_mut()
+            .expect("one chunk")
+            .push((*name, namespace));
+    }
+    chunks
+}
+
 fn add(output: &mut Output, path: &str, objects: &[Value]) {
     if !objects.is_empty() {
         output.add(path, documents(objects));
     }
-}
-
-/// `k8s/<namespace>/<service>.yaml`: its path and text.
-fn service_file(context: &Context, shared: &Shared, id: ServiceId) -> (String, String) {
-    let service = &context.platform.services[id];
-    let namespace = &context.platform.namespace_of(service).k8s_name;
-    (
-        format!("k8s/{namespace}/{}.yaml", service.k8s_name),
-        documents(&service_objects(context, shared, id)),
-    )
 }
 
 /// Everything generated for one service, in the order a reader looks for
