@@ -178,9 +178,9 @@ fn instance(project: &Project, obj: ObjId) -> String {
 fn fields(project: &Project, obj: ObjId) -> String {
     let world = &project.compilation.world;
     let object = &world.objects[obj];
-    let lines: Vec<String> = object
-        .fields
-        .keys()
+    let lines: Vec<String> = world.kinds[object.kind]
+        .field_names
+        .iter()
         .map(|name| format!("- `{name}`: {}", show::field(world, obj, name)))
         .collect();
     format!(

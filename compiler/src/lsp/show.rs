@@ -22,7 +22,7 @@ pub fn value(world: &World, value: &Value) -> String {
 
 /// The value of an object's field, or why there is none.
 pub fn field(world: &World, obj: ObjId, name: &str) -> String {
-    match world.objects.get(obj).and_then(|o| o.fields.get(name)) {
+    match world.slot(obj, name) {
         Some(Slot::Done(Value::None)) => "unset".to_string(),
         Some(Slot::Done(v)) => format!("`{}`", value(world, v)),
         Some(Slot::Failed) => "none: it has an error".to_string(),

@@ -123,8 +123,8 @@ impl Checker<'_> {
                 Some(Value::List(out))
             }
             (Ty::Map(item), Value::Map(entries)) => {
-                let mut out = indexmap::IndexMap::new();
-                for (k, v) in entries {
+                let mut out = Box::<indexmap::IndexMap<_, _>>::default();
+                for (k, v) in *entries {
                     out.insert(k, self.coerce(v, item, site)?);
                 }
                 Some(Value::Map(out))

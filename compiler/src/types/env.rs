@@ -88,11 +88,9 @@ impl Checker<'_> {
         module: ModuleId,
         stmts: Vec<Source>,
     ) -> ObjId {
-        let fields = self.world.kinds[kind]
-            .field_names
-            .iter()
-            .map(|k| (k.clone(), Slot::Pending))
-            .collect::<super::FxIndexMap<_, _>>();
+        let fields = std::iter::repeat_with(|| Slot::Pending)
+            .take(self.world.kinds[kind].field_names.len())
+            .collect();
         self.world.objects.push(super::value::Object {
             kind,
             name,

@@ -54,7 +54,8 @@ impl Checker<'_> {
     /// The value of `obj.name`, evaluating it on first use. `at` is where
     /// it is asked for, for the report of a cycle.
     pub(crate) fn field(&mut self, obj: ObjId, name: &str, at: Span) -> Option<Value> {
-        let index = self.world.objects[obj].fields.get_index_of(name)?;
+        let kind = self.world.objects[obj].kind;
+        let index = self.world.kinds[kind].fields.get_index_of(name)?;
         self.memoized(Memo::Field(obj, index), at)
     }
 
@@ -68,6 +69,12 @@ impl Checker<'_> {
     /// The value of `memo`, computing it on first use; a value asked for
     /// while it is being computed is a cycle, reported at `at`.
     fn memoized(&mut self, memo: Memo, at: Span) -> Option<Value> {
+        // Most requests find the value computed already: no stack check.
+        match self.slot(memo) {
+            Slot::Done(v) => return Some(v.clone()),
+            Slot::Failed => return None,
+            Slot::Pending | Slot::InProgress => {}
+        }
         // Evaluation recurses through references; the depth limit bounds it,
         // and growing the stack on demand keeps that bound safe on any
         // thread (an editor's, a test's), whatever its stack size.
@@ -83,10 +90,8 @@ impl Checker<'_> {
             Slot::InProgress => {
                 let name = match memo {
                     Memo::Field(obj, index) => {
-                        let (field, _) = self.world.objects[obj]
-                            .fields
-                            .get_index(index)
-                            .expect("slot exists");
+                        let field =
+                            &self.world.kinds[self.world.objects[obj].kind].field_names[index];
                         format!("{}.{field}", self.world.name(obj))
                     }
                     Memo::Let(id) => self.lets[id].decl.name.name.clone(),
@@ -182,7 +187,7 @@ impl Checker<'_> {
             }; // reported by validation
             let mut map = match value {
                 Value::Map(m) => m,
-                _ => IndexMap::new(),
+                _ => Box::default(),
             };
             let mut failed = false;
             for i in 0..count {
@@ -261,7 +266,7 @@ impl Checker<'_> {
                     let entry = self.eval_as(&stmt.value, item, *module)?;
                     let mut map = match value {
                         Value::Map(m) => m,
-                        _ => IndexMap::new(),
+                        _ => Box::default(),
                     };
                     map.insert(k.name.clone(), entry);
                     value = Value::Map(map);
@@ -271,7 +276,7 @@ impl Checker<'_> {
         if value.is_none() {
             if let Ty::Map(_) = field.ty.inner() {
                 if !field.defaults.is_empty() {
-                    value = Value::Map(IndexMap::new());
+                    value = Value::Map(Box::default());
                 }
             }
         }
@@ -359,7 +364,7 @@ impl Checker<'_> {
                 None => failed = true,
             }
         }
-        (!failed).then_some(Value::Map(map))
+        (!failed).then_some(Value::Map(Box::new(map)))
     }
 
     /// A record of `kind` built in place; its fields are evaluated now.

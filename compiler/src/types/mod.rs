@@ -103,10 +103,18 @@ impl World {
     /// The evaluated value of a field; `Value::None` when it failed or is
     /// unset (the failure was reported already).
     pub fn get(&self, obj: ObjId, field: &str) -> &Value {
-        match self.objects[obj].fields.get(field) {
+        match self.slot(obj, field) {
             Some(Slot::Done(v)) => v,
             _ => &Value::None,
         }
+    }
+
+    /// The evaluation state of a field; `None` if the object's kind has no
+    /// such field.
+    pub fn slot(&self, obj: ObjId, field: &str) -> Option<&Slot> {
+        let object = self.objects.get(obj)?;
+        let index = self.kinds[object.kind].fields.get_index_of(field)?;
+        object.fields.get(index)
     }
 
     pub fn kind_named(&self, name: &str) -> Option<KindId> {

@@ -20,7 +20,9 @@ pub enum Value {
     /// the mantissa and the number of decimal places.
     Decimal(i128, u32),
     List(Vec<Value>),
-    Map(IndexMap<String, Value>),
+    /// Boxed: maps are rare, and the box keeps every value (and every
+    /// field's slot) at a third of the size.
+    Map(Box<IndexMap<String, Value>>),
     Range(Box<Value>, Box<Value>),
     Object(ObjId),
     Enum(EnumId, String),
@@ -124,9 +126,10 @@ pub struct Object {
     pub span: Span,
     pub module: ModuleId,
     pub stmts: Vec<Source>,
-    /// Evaluation state of every field of the kind, keyed by the kind's
-    /// shared field names (no string is allocated per object).
-    pub fields: super::FxIndexMap<std::sync::Arc<str>, Slot>,
+    /// Evaluation state of every field of the kind, in the kind's field
+    /// order: `World::kinds[kind].fields` has the names, so an object
+    /// holds no table of its own (there are hundreds of thousands).
+    pub fields: Vec<Slot>,
 }
 
 impl Object {
