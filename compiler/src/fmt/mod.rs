@@ -587,3 +587,35 @@ pub fn verify(text: &str) -> Result<String, String> {
     }
     Ok(formatted)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Formats `text`, asserting that it is already in the canonical layout
+    /// and passes [`verify`].
+    fn unchanged(text: &str) {
+        assert_eq!(format(FileId(0), text).as_deref(), Ok(text));
+        assert_eq!(verify(text).as_deref(), Ok(text));
+    }
+
+    #[test]
+    fn slashes_in_a_string_inside_an_interpolation_are_not_a_comment() {
+        unchanged("let s = \"${\"a//b\"}\"\n");
+        unchanged("let s = \"x${\"a${\"//\"}b\"}//y\"\n");
+    }
+
+    #[test]
+    fn a_comment_after_a_string_with_an_interpolation_is_kept() {
+        unchanged("let s = \"${\"a//b\"}\"  // note\n");
+        unchanged("// before\nlet s = \"${\"a//b\"}\"  // note\n// after\nlet t = 1\n");
+        unchanged("kind k {\n  s: string = \"${\"a//b\"}\"  // note\n}\n");
+    }
+
+    #[test]
+    fn a_comment_inside_an_interpolation_stays_in_its_string() {
+        // The string is printed as written; its comment must not be printed
+        // a second time after it.
+        unchanged("let s = \"${[\n  1, // one\n  2,\n]}\"  // note\n");
+    }
+}

@@ -240,19 +240,23 @@ impl<'t> Builder<'t> {
         self.text[..offset].matches('\n').count() + 1
     }
 
-    /// The start of a string opened on `at`'s line and not closed before it.
+    /// The start of the innermost string opened on `at`'s line and not
+    /// closed before it (strings nest through `${ }`).
     fn unclosed_string(&self, at: usize) -> Option<usize> {
         let line_start = self.text[..at].rfind('\n').map(|i| i + 1).unwrap_or(0);
-        let mut open = None;
+        let mut open = Vec::new();
         for lexeme in scan(self.text, line_start, at) {
             match lexeme {
-                Lexeme::Comment { .. } => return None,
-                Lexeme::Code(i, b'"') => open = Some(i),
-                Lexeme::StringEnd(..) => open = None,
-                Lexeme::Code(..) => {}
+                Lexeme::Code(i, b'"') => open.push(i),
+                Lexeme::StringEnd(..) => {
+                    open.pop();
+                }
+                // A comment runs on to `at`. In code it leaves no string
+                // open; in an interpolation, its strings are still open.
+                Lexeme::Comment { .. } | Lexeme::Code(..) => {}
             }
         }
-        open
+        open.pop()
     }
 
     /// The innermost bracket opened between `from` and `at` and not closed,
