@@ -5,6 +5,7 @@ pub mod ast;
 pub mod comments;
 mod limits;
 mod parser;
+mod parts;
 mod scan;
 
 pub use limits::{MAX_DEPTH, MAX_FILE_BYTES, MAX_LINE_BYTES};

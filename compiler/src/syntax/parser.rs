@@ -22,9 +22,61 @@ pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
     if let Some(limit) = super::limits::check(file, text) {
         return (Module::default(), vec![limit]);
     }
+    if text.len() >= super::parts::MIN_BYTES {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if let Some(module) = parse_in_parts(file, text, cores.min(8)) {
+            return (module, Vec::new());
+        }
+    }
+    parse_part(file, text, 0)
+}
+
+/// A large file cut at item boundaries (`parts.rs`) into up to `parts`
+/// parsed side by side, parsing being most of a large compile. `None` when
+/// the file cannot be cut or a part has an error: errors come from parsing
+/// the whole file, so that they are the same however it was cut.
+fn parse_in_parts(file: FileId, text: &str, parts: usize) -> Option<Module> {
+    let cuts = super::parts::cuts(text, parts);
+    if cuts.is_empty() {
+        return None;
+    }
+    let bounds: Vec<(usize, usize)> = std::iter::once(0)
+        .chain(cuts.iter().copied())
+        .zip(cuts.iter().copied().chain(std::iter::once(text.len())))
+        .collect();
+    let parsed: Vec<Option<Module>> = std::thread::scope(|scope| {
+        let threads: Vec<_> = bounds
+            .iter()
+            .map(|&(start, end)| {
+                std::thread::Builder::new()
+                    .name("hplc-parse".into())
+                    // The grammar recurses per bracket; the depth limit
+                    // bounds it, as on the compiling thread.
+                    .stack_size(crate::COMPILE_STACK_BYTES)
+                    .spawn_scoped(scope, move || {
+                        let (module, errors) = parse_part(file, &text[start..end], start);
+                        errors.is_empty().then_some(module)
+                    })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|t| t.ok().and_then(|t| t.join().ok()).flatten())
+            .collect()
+    });
+    let mut items = Vec::new();
+    for module in parsed {
+        items.extend(module?.items);
+    }
+    Some(Module { items })
+}
+
+/// Parses `text`, which starts at byte `base` of the file.
+fn parse_part(file: FileId, text: &str, base: usize) -> (Module, Vec<Diagnostic>) {
     let mut builder = Builder {
         file,
         text,
+        base,
         errors: Vec::new(),
         last_bad_end: None,
     };
@@ -47,6 +99,10 @@ pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
 struct Builder<'t> {
     file: FileId,
     text: &'t str,
+    /// Where `text` starts in the file: the offset of every span. Only a
+    /// part without errors is kept (`parse_in_parts`), so the error paths
+    /// below see a whole file and `base` 0.
+    base: usize,
     errors: Vec<Diagnostic>,
     /// End of the last recovery node: a bad line right after another is the
     /// same error continued, and is not reported again.
@@ -56,7 +112,7 @@ struct Builder<'t> {
 impl<'t> Builder<'t> {
     fn span(&self, pair: &Pair<Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, s.start(), s.end())
+        Span::new(self.file, self.base + s.start(), self.base + s.end())
     }
 
     fn module(&mut self, file: Pair<Rule>) -> Module {
@@ -749,5 +805,39 @@ fn syntax_help(rest: &str) -> String {
         "something is missing before the end of the line (a value, or a closing bracket)".into()
     } else {
         "see docs/language.md for the syntax of items, statements and values".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_parsed_in_parts_is_the_file_parsed_whole() {
+        let text = crate::synth::platform(300);
+        let (whole, errors) = parse_part(FileId::default(), &text, 0);
+        assert!(errors.is_empty(), "{errors:?}");
+        for parts in [2, 3, 8] {
+            let cut = parse_in_parts(FileId::default(), &text, parts).expect("cut");
+            assert_eq!(cut, whole, "in {parts} parts");
+        }
+    }
+
+    #[test]
+    fn an_error_in_a_part_is_reported_as_for_the_whole_file() {
+        let mut text = crate::synth::platform(300);
+        let at = text.len() * 3 / 4;
+        let line = at + text[at..].find("\n  cpu").expect("a cpu line") + 1;
+        text.insert_str(line, "  cpu == 1\n");
+        assert!(parse_in_parts(FileId::default(), &text, 2).is_none());
+        let (_, errors) = parse(FileId::default(), &text);
+        let (_, whole) = parse_part(FileId::default(), &text, 0);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].span(), whole[0].span());
+        let start = errors[0].span().start as usize;
+        assert!(
+            (line..line + 10).contains(&start),
+            "{start} not on line {line}"
+        );
     }
 }
