@@ -214,7 +214,7 @@ impl<'t> Printer<'t> {
                     .fields
                     .iter()
                     .map(Entry::Field)
-                    .chain(k.defaults.iter().map(Entry::Stmt))
+                    .chain(k.defaults.iter().map(|s| Entry::Stmt(s)))
                     .collect();
                 entries.sort_by_key(|e| e.span().start);
                 let header_end = k
@@ -250,7 +250,7 @@ impl<'t> Printer<'t> {
         self.out.push_str(&instance.kind.text());
         self.out.push(' ');
         self.out.push_str(&instance.name.name);
-        let entries: Vec<Entry> = instance.body.iter().map(Entry::Stmt).collect();
+        let entries: Vec<Entry> = instance.body.iter().map(|s| Entry::Stmt(s)).collect();
         self.block(
             &entries,
             indent,
@@ -428,13 +428,13 @@ impl<'t> Printer<'t> {
             }
             ExprKind::List(items) => self.list(items, expr.span, indent),
             ExprKind::Record(stmts) => {
-                let entries: Vec<Entry> = stmts.iter().map(Entry::Stmt).collect();
+                let entries: Vec<Entry> = stmts.iter().map(|s| Entry::Stmt(s)).collect();
                 self.record(&entries, expr.span, indent);
             }
             ExprKind::Construct(path, stmts) => {
                 self.out.push_str(&path.text());
                 self.out.push(' ');
-                let entries: Vec<Entry> = stmts.iter().map(Entry::Stmt).collect();
+                let entries: Vec<Entry> = stmts.iter().map(|s| Entry::Stmt(s)).collect();
                 self.record(
                     &entries,
                     Span {

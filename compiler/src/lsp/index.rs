@@ -296,7 +296,7 @@ impl<'c> Walker<'c> {
 
     fn stmts(
         &mut self,
-        stmts: &[ast::Stmt],
+        stmts: &[std::sync::Arc<ast::Stmt>],
         kind: Option<KindId>,
         owner: Option<ObjId>,
         module: ModuleId,

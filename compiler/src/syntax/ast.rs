@@ -73,7 +73,7 @@ pub struct KindDecl {
     pub parent: Option<Path>,
     pub fields: Vec<FieldDecl>,
     /// Defaults for inherited fields: `image = "..."`, `port http = 80`.
-    pub defaults: Vec<Stmt>,
+    pub defaults: Stmts,
     pub span: Span,
 }
 
@@ -106,9 +106,13 @@ pub struct LetDecl {
 pub struct Instance {
     pub kind: Path,
     pub name: Ident,
-    pub body: Vec<Stmt>,
+    pub body: Stmts,
     pub span: Span,
 }
+
+/// The statements of a block, each shared: evaluation keeps the statements
+/// of every object it creates, and a shared one is not copied.
+pub type Stmts = Vec<std::sync::Arc<Stmt>>;
 
 /// `field = value`, or `field key = value`.
 #[derive(Clone, Debug, PartialEq)]
@@ -153,9 +157,9 @@ pub enum ExprKind {
     Bool(bool),
     List(Vec<Expr>),
     /// `{ field = value, ... }`: a record or a map, as the expected type says.
-    Record(Vec<Stmt>),
+    Record(Stmts),
     /// `kind { field = value, ... }`.
-    Construct(Path, Vec<Stmt>),
+    Construct(Path, Stmts),
     Path(Path),
     Paren(Box<Expr>),
     /// `request ..= limit`.

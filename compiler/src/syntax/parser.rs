@@ -426,7 +426,7 @@ impl<'t> Builder<'t> {
             match member.as_rule() {
                 Rule::path => parent = Some(self.path(member)),
                 Rule::field_decl => fields.push(self.field_decl(member)),
-                Rule::stmt => defaults.push(self.stmt(member)),
+                Rule::stmt => defaults.push(std::sync::Arc::new(self.stmt(member))),
                 Rule::bad_stmt => self.bad(member, Rule::kind_member_strict),
                 rule => unreachable!("kind member {rule:?}"),
             }
@@ -533,11 +533,11 @@ impl<'t> Builder<'t> {
     }
 
     /// The statements of a `block` or a `record`.
-    fn stmts(&mut self, pair: Pair<Rule>) -> Vec<Stmt> {
+    fn stmts(&mut self, pair: Pair<Rule>) -> Stmts {
         let mut stmts = Vec::new();
         for member in pair.into_inner() {
             match member.as_rule() {
-                Rule::stmt => stmts.push(self.stmt(member)),
+                Rule::stmt => stmts.push(std::sync::Arc::new(self.stmt(member))),
                 Rule::bad_stmt => self.bad(member, Rule::block_member_strict),
                 rule => unreachable!("block member {rule:?}"),
             }

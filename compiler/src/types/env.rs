@@ -64,14 +64,14 @@ impl Checker<'_> {
     pub(crate) fn sources(
         &self,
         kind: KindId,
-        stmts: &[ast::Stmt],
+        stmts: &[std::sync::Arc<ast::Stmt>],
         module: ModuleId,
     ) -> Vec<Source> {
         let fields = &self.world.kinds[kind].fields;
         stmts
             .iter()
             .map(|stmt| Source {
-                stmt: stmt.clone().into(),
+                stmt: stmt.clone(),
                 field: fields.get_index_of(&stmt.field.name),
                 module,
                 from_env: false,

@@ -330,7 +330,12 @@ impl Checker<'_> {
         }
     }
 
-    fn map_literal(&mut self, stmts: &[ast::Stmt], item: &Ty, module: ModuleId) -> Option<Value> {
+    fn map_literal(
+        &mut self,
+        stmts: &[std::sync::Arc<ast::Stmt>],
+        item: &Ty,
+        module: ModuleId,
+    ) -> Option<Value> {
         let mut map = IndexMap::new();
         let mut failed = false;
         for stmt in stmts {
@@ -368,7 +373,13 @@ impl Checker<'_> {
     }
 
     /// A record of `kind` built in place; its fields are evaluated now.
-    fn record(&mut self, kind: usize, stmts: &[ast::Stmt], span: Span, module: ModuleId) -> ObjId {
+    fn record(
+        &mut self,
+        kind: usize,
+        stmts: &[std::sync::Arc<ast::Stmt>],
+        span: Span,
+        module: ModuleId,
+    ) -> ObjId {
         let sources = self.sources(kind, stmts, module);
         let obj = self.new_object(kind, None, span, span, module, sources);
         self.validate_object(obj);

@@ -52,7 +52,7 @@ pub struct Field {
     pub span: Span,
     /// Default statements, the declaring kind's first, then those of each
     /// extending kind: a whole value replaces, a keyed entry adds to a map.
-    pub defaults: Vec<(ast::Stmt, ModuleId)>,
+    pub defaults: Vec<(std::sync::Arc<ast::Stmt>, ModuleId)>,
 }
 
 impl Field {
@@ -360,7 +360,7 @@ impl Checker<'_> {
                         value: value.clone(),
                         span: decl.span,
                     };
-                    (stmt, module)
+                    (Arc::new(stmt), module)
                 })
                 .collect();
             fields.insert(
