@@ -10,6 +10,11 @@ use hplc::resolve::fs::MemoryFs;
 
 const SIZES: [usize; 4] = [10, 100, 1_000, 10_000];
 
+/// The allocator the `hplc` binary uses, so that the stages are timed as
+/// users run them.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     divan::main();
 }
