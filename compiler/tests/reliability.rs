@@ -170,6 +170,46 @@ fn files_of_removed_objects_disappear() {
 }
 
 #[test]
+fn a_tree_that_holds_the_output_already_is_left_alone() {
+    let scratch = Scratch::new("unchanged");
+    let target = scratch.0.join("out");
+    let first = output(&[("k8s/a.yaml", "a\n"), ("k8s/b.yaml", "b\n")]);
+    assert_eq!(
+        output::write(&first, &target).expect("first"),
+        output::Written::Replaced
+    );
+    let inode = |path: &str| {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(target.join(path))
+            .expect("metadata")
+            .ino()
+    };
+    let before = inode("k8s/a.yaml");
+    assert_eq!(
+        output::write(&first, &target).expect("again"),
+        output::Written::Unchanged
+    );
+    assert_eq!(inode("k8s/a.yaml"), before, "the file was not rewritten");
+    // Same sizes, other bytes; and a file on disk the output does not have:
+    // both are replaced.
+    let changed = output(&[("k8s/a.yaml", "x\n"), ("k8s/b.yaml", "b\n")]);
+    assert_eq!(
+        output::write(&changed, &target).expect("changed"),
+        output::Written::Replaced
+    );
+    assert_eq!(
+        std::fs::read_to_string(target.join("k8s/a.yaml")).expect("read"),
+        "x\n"
+    );
+    std::fs::write(target.join("k8s/stray.yaml"), "s\n").expect("stray");
+    assert_eq!(
+        output::write(&changed, &target).expect("stray"),
+        output::Written::Replaced
+    );
+    assert!(!target.join("k8s/stray.yaml").exists());
+}
+
+#[test]
 fn a_directory_hplc_did_not_create_is_refused() {
     let scratch = Scratch::new("notours");
     let target = scratch.0.join("mine");

@@ -4,7 +4,9 @@
 //! the target's place by rename; the previous tree is removed only after.
 //! A target that exists but holds no [`MARKER`] was not made by hplc and is
 //! refused rather than overwritten. Files of objects that are gone vanish
-//! with the old tree.
+//! with the old tree. A tree that already holds exactly the output is left
+//! as it is: nothing rewritten, file times kept, and no cost of creating
+//! and removing files.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -66,9 +68,22 @@ fn target_state(target: &Path) -> Result<Target, WriteError> {
     Err(WriteError::NotOurs(target.to_path_buf()))
 }
 
-/// Replaces `target` with exactly the files of `output`.
-pub fn write(output: &Output, target: &Path) -> Result<(), WriteError> {
+/// What a write did.
+#[derive(Debug, Copy, Clone, PartialEq, Eq)]
+pub enum Written {
+    /// The target now holds the new tree.
+    Replaced,
+    /// The target held exactly the output already and was not touched.
+    Unchanged,
+}
+
+/// Replaces `target` with exactly the files of `output`, unless it holds
+/// them already.
+pub fn write(output: &Output, target: &Path) -> Result<Written, WriteError> {
     let state = target_state(target)?;
+    if state == Target::Ours && holds(output, target) {
+        return Ok(Written::Unchanged);
+    }
     let parent = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -84,7 +99,35 @@ pub fn write(output: &Output, target: &Path) -> Result<(), WriteError> {
     if result.is_err() {
         let _ = fs::remove_dir_all(&staging);
     }
-    result
+    result.map(|()| Written::Replaced)
+}
+
+/// Whether the tree at `target` holds exactly the files of `output`, and
+/// nothing else but the marker. Sizes are compared first, so a changed
+/// tree is usually told apart without reading a file.
+fn holds(output: &Output, target: &Path) -> bool {
+    let sizes_match = output.files.iter().all(|(path, contents)| {
+        fs::metadata(target.join(path)).is_ok_and(|m| m.len() == contents.len() as u64)
+    });
+    sizes_match
+        && count_files(target) == output.files.len() + 1
+        && output.files.iter().all(|(path, contents)| {
+            fs::read(target.join(path)).is_ok_and(|bytes| bytes == contents.as_bytes())
+        })
+}
+
+/// The files under `dir`, in every subdirectory.
+fn count_files(dir: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|entry| match entry.file_type() {
+            Ok(kind) if kind.is_dir() => count_files(&entry.path()),
+            _ => 1,
+        })
+        .sum()
 }
 
 fn stage(output: &Output, staging: &Path) -> Result<(), WriteError> {

@@ -70,11 +70,19 @@ fn deliver(args: &Args, generated: &emit::Output) -> u8 {
         return EXIT_ERRORS;
     }
     match output::write(generated, &args.out) {
-        Ok(()) => {
+        Ok(output::Written::Replaced) => {
             eprintln!(
                 "wrote {} files to {}",
                 generated.files.len(),
                 args.out.display()
+            );
+            EXIT_OK
+        }
+        Ok(output::Written::Unchanged) => {
+            eprintln!(
+                "{}: up to date ({} files, nothing written)",
+                args.out.display(),
+                generated.files.len()
             );
             EXIT_OK
         }
