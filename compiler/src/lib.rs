@@ -53,7 +53,14 @@ impl Compilation {
     }
 }
 
-/// Loads, parses and checks the platform at `root` in environment `env`.
+/// How many threads work that is split across cores gets (parsing a large
+/// file, the Kubernetes backend, writing files): every core, at most eight.
+pub(crate) fn workers() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8)
+}
+
 /// The stack of a thread that compiles: evaluation recurses through
 /// references, and deep input must end in a diagnostic, not an overflow.
 pub const COMPILE_STACK_BYTES: usize = 256 * 1024 * 1024;
@@ -97,6 +104,7 @@ pub fn check_every_env(
     (merged.into_sorted(), checked)
 }
 
+/// Loads, parses and checks the platform at `root` in environment `env`.
 pub fn compile(root: &Path, env: Option<&str>, fs: &dyn FileSystem) -> Compilation {
     let mut diagnostics = Diagnostics::default();
     let loaded = resolve::modules::load(root, fs, &mut diagnostics);

@@ -110,24 +110,10 @@ fn holds(output: &Output, target: &Path) -> bool {
         fs::metadata(target.join(path)).is_ok_and(|m| m.len() == contents.len() as u64)
     });
     sizes_match
-        && count_files(target) == output.files.len() + 1
+        && files_under(target).len() == output.files.len()
         && output.files.iter().all(|(path, contents)| {
             fs::read(target.join(path)).is_ok_and(|bytes| bytes == contents.as_bytes())
         })
-}
-
-/// The files under `dir`, in every subdirectory.
-fn count_files(dir: &Path) -> usize {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .filter_map(Result::ok)
-        .map(|entry| match entry.file_type() {
-            Ok(kind) if kind.is_dir() => count_files(&entry.path()),
-            _ => 1,
-        })
-        .sum()
 }
 
 fn stage(output: &Output, staging: &Path) -> Result<(), WriteError> {
@@ -148,9 +134,7 @@ fn stage(output: &Output, staging: &Path) -> Result<(), WriteError> {
     }
     // Creating a file costs more than writing it: several at a time.
     let files: Vec<(&String, &String)> = output.files.iter().collect();
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8);
+    let workers = crate::workers();
     std::thread::scope(|scope| {
         let handles: Vec<_> = files
             .chunks(files.len().div_ceil(workers).max(1))
@@ -206,8 +190,10 @@ fn swap(
 /// `missing on disk`, `changed` or `not generated`. Empty when they are the
 /// same.
 pub fn diff(output: &Output, target: &Path) -> Vec<String> {
-    let mut on_disk = std::collections::BTreeMap::new();
-    collect(target, target, &mut on_disk);
+    let mut on_disk: std::collections::BTreeMap<String, Vec<u8>> = files_under(target)
+        .into_iter()
+        .map(|(key, path)| (key, fs::read(path).unwrap_or_default()))
+        .collect();
     let mut lines = Vec::new();
     for (path, contents) in &output.files {
         match on_disk.remove(path) {
@@ -224,14 +210,22 @@ pub fn diff(output: &Output, target: &Path) -> Vec<String> {
     lines
 }
 
-fn collect(root: &Path, dir: &Path, found: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+/// The files of the tree at `root` but its marker, in every subdirectory:
+/// each by its path relative to `root` (with `/`, as in an [`Output`]).
+fn files_under(root: &Path) -> Vec<(String, PathBuf)> {
+    let mut found = Vec::new();
+    walk(root, root, &mut found);
+    found
+}
+
+fn walk(root: &Path, dir: &Path, found: &mut Vec<(String, PathBuf)>) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
     for entry in entries.filter_map(Result::ok) {
         let path = entry.path();
         if path.is_dir() {
-            collect(root, &path, found);
+            walk(root, &path, found);
         } else if let Ok(relative) = path.strip_prefix(root) {
             let key: Vec<String> = relative
                 .components()
@@ -239,7 +233,7 @@ fn collect(root: &Path, dir: &Path, found: &mut std::collections::BTreeMap<Strin
                 .collect();
             let key = key.join("/");
             if key != MARKER {
-                found.insert(key, fs::read(&path).unwrap_or_default());
+                found.push((key, path));
             }
         }
     }

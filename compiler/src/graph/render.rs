@@ -4,7 +4,22 @@
 use std::fmt::Write as _;
 
 use super::{EdgeKind, Graph};
-use crate::model::Platform;
+use crate::model::{Namespace, Platform, Service};
+
+/// Every namespace that has services, with its services in order: the
+/// clusters both formats draw, found in one pass over the services.
+fn clusters(platform: &Platform) -> Vec<(&Namespace, Vec<&Service>)> {
+    let mut members: Vec<Vec<&Service>> = vec![Vec::new(); platform.namespaces.len()];
+    for service in &platform.services {
+        members[service.namespace].push(service);
+    }
+    platform
+        .namespaces
+        .iter()
+        .zip(members)
+        .filter(|(_, services)| !services.is_empty())
+        .collect()
+}
 
 fn edge_label(ports: &[(String, u16)]) -> String {
     let ports: Vec<String> = ports
@@ -28,15 +43,7 @@ pub fn dot(platform: &Platform, graph: &Graph) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "digraph {} {{", quote(&platform.name));
     let _ = writeln!(out, "  rankdir=LR;\n  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];");
-    for (n, namespace) in platform.namespaces.iter().enumerate() {
-        let members: Vec<&crate::model::Service> = platform
-            .services
-            .iter()
-            .filter(|s| s.namespace == n)
-            .collect();
-        if members.is_empty() {
-            continue;
-        }
+    for (namespace, members) in clusters(platform) {
         let _ = writeln!(
             out,
             "  subgraph {} {{",
@@ -73,15 +80,7 @@ pub fn dot(platform: &Platform, graph: &Graph) -> String {
 
 pub fn mermaid(platform: &Platform, graph: &Graph) -> String {
     let mut out = String::from("flowchart LR\n");
-    for (n, namespace) in platform.namespaces.iter().enumerate() {
-        let members: Vec<&crate::model::Service> = platform
-            .services
-            .iter()
-            .filter(|s| s.namespace == n)
-            .collect();
-        if members.is_empty() {
-            continue;
-        }
+    for (namespace, members) in clusters(platform) {
         let _ = writeln!(
             out,
             "  subgraph {}[\"{}\"]",

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::budget::BudgetUse;
-use crate::model::Platform;
+use crate::model::{Budget, Platform};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Cost {
@@ -37,18 +37,13 @@ pub fn estimate(platform: &Platform, usage: &BudgetUse) -> Cost {
     // Compute: a shape's own monthly price, else the provider's per-OCPU and
     // per-GiB rates. Free allowance applies to the rate-priced part.
     let fixed: i64 = platform.nodes.iter().map(|n| n.shape.price_month).sum();
-    let rated_ocpu: i64 = platform
-        .nodes
-        .iter()
-        .filter(|n| n.shape.price_month == 0)
-        .map(|n| n.shape.cpu / n.shape.vcpus_per_ocpu.max(1))
-        .sum();
-    let rated_memory: i64 = platform
-        .nodes
-        .iter()
-        .filter(|n| n.shape.price_month == 0)
-        .map(|n| n.shape.memory)
-        .sum();
+    let rated = platform.nodes.iter().filter(|n| n.shape.price_month == 0);
+    let (rated_ocpu, rated_memory) = rated.fold((0, 0), |(ocpu, memory), n| {
+        (
+            ocpu + n.shape.cpu / n.shape.vcpus_per_ocpu.max(1),
+            memory + n.shape.memory,
+        )
+    });
     if fixed > 0 {
         lines.push(CostLine {
             item: "nodes (per-shape price)".into(),
@@ -58,45 +53,40 @@ pub fn estimate(platform: &Platform, usage: &BudgetUse) -> Cost {
     }
     if let Some(p) = pricing {
         let per_ocpu = |ocpu_millis: i64| (ocpu_millis as i128 * p.cpu_month as i128 / 1000) as i64;
-        let per_gib = |bytes: i64, rate: i64| (bytes as i128 * rate as i128 / GIB) as i64;
-        let free_cpu = budget.map(|b| b.cpu).unwrap_or(0);
-        let free_memory = budget.map(|b| b.memory).unwrap_or(0);
-        lines.push(CostLine {
-            item: "node OCPUs".into(),
-            list: per_ocpu(rated_ocpu),
-            billed: per_ocpu((rated_ocpu - free_cpu).max(0)),
-        });
-        lines.push(CostLine {
-            item: "node memory".into(),
-            list: per_gib(rated_memory, p.memory_gb_month),
-            billed: per_gib((rated_memory - free_memory).max(0), p.memory_gb_month),
-        });
-        let block = used("block_storage");
-        let free_block = budget.map(|b| b.block_storage).unwrap_or(0);
-        lines.push(CostLine {
-            item: "block storage".into(),
-            list: per_gib(block, p.block_gb_month),
-            billed: per_gib((block - free_block).max(0), p.block_gb_month),
-        });
-        let object = used("object_storage");
-        let free_object = budget.map(|b| b.object_storage).unwrap_or(0);
-        lines.push(CostLine {
-            item: "object storage".into(),
-            list: per_gib(object, p.object_gb_month),
-            billed: per_gib((object - free_object).max(0), p.object_gb_month),
-        });
-        let lbs = used("load_balancers");
-        let free_lbs = budget.map(|b| b.load_balancers).unwrap_or(0);
-        lines.push(CostLine {
-            item: "load balancers".into(),
-            list: lbs * p.load_balancer_month,
-            billed: (lbs - free_lbs).max(0) * p.load_balancer_month,
-        });
-        lines.push(CostLine {
-            item: "control plane".into(),
-            list: p.control_plane_month,
-            billed: p.control_plane_month,
-        });
+        let per_gib = |rate: i64| move |bytes: i64| (bytes as i128 * rate as i128 / GIB) as i64;
+        let free = |allowance: fn(&Budget) -> i64| budget.map(allowance).unwrap_or(0);
+        lines.extend([
+            priced("node OCPUs", rated_ocpu, free(|b| b.cpu), per_ocpu),
+            priced(
+                "node memory",
+                rated_memory,
+                free(|b| b.memory),
+                per_gib(p.memory_gb_month),
+            ),
+            priced(
+                "block storage",
+                used("block_storage"),
+                free(|b| b.block_storage),
+                per_gib(p.block_gb_month),
+            ),
+            priced(
+                "object storage",
+                used("object_storage"),
+                free(|b| b.object_storage),
+                per_gib(p.object_gb_month),
+            ),
+            priced(
+                "load balancers",
+                used("load_balancers"),
+                free(|b| b.load_balancers),
+                |count| count * p.load_balancer_month,
+            ),
+            CostLine {
+                item: "control plane".into(),
+                list: p.control_plane_month,
+                billed: p.control_plane_month,
+            },
+        ]);
     }
     Cost {
         currency: "USD",
@@ -106,5 +96,15 @@ pub fn estimate(platform: &Platform, usage: &BudgetUse) -> Cost {
         list_total: lines.iter().map(|l| l.list).sum(),
         billed_total: lines.iter().map(|l| l.billed).sum(),
         lines,
+    }
+}
+
+/// The line of an item used in `used` units of which the allowance covers
+/// `free`: the list price of all of it, the billed price of the rest.
+fn priced(item: &str, used: i64, free: i64, price: impl Fn(i64) -> i64) -> CostLine {
+    CostLine {
+        item: item.into(),
+        list: price(used),
+        billed: price((used - free).max(0)),
     }
 }

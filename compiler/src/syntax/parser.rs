@@ -23,8 +23,7 @@ pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
         return (Module::default(), vec![limit]);
     }
     if text.len() >= super::parts::MIN_BYTES {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if let Some(module) = parse_in_parts(file, text, cores.min(8)) {
+        if let Some(module) = parse_in_parts(file, text, crate::workers()) {
             return (module, Vec::new());
         }
     }

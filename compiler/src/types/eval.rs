@@ -73,50 +73,47 @@ impl Checker<'_> {
     /// The value of `memo`, computing it on first use; a value asked for
     /// while it is being computed is a cycle, reported at `at`.
     fn memoized(&mut self, memo: Memo, at: Span) -> Option<Value> {
-        // Most requests find the value computed already: no stack check.
+        let check_stack = self.depth % STACK_CHECK_EVERY == 0;
         match self.slot(memo) {
-            Slot::Done(v) => return Some(v.clone()),
-            Slot::Failed => return None,
-            Slot::Pending | Slot::InProgress => {}
+            Slot::Done(v) => Some(v.clone()),
+            Slot::Failed => None,
+            Slot::InProgress => {
+                self.report_cycle(memo, at);
+                None
+            }
+            // Evaluation recurses through references; the depth limit
+            // bounds it, and growing the stack on demand keeps that bound
+            // safe on any thread (an editor's, a test's), whatever its
+            // stack size. Only a value not computed yet recurses.
+            Slot::Pending if check_stack => {
+                stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || self.compute(memo, at))
+            }
+            Slot::Pending => self.compute(memo, at),
         }
-        // Evaluation recurses through references; the depth limit bounds it,
-        // and growing the stack on demand keeps that bound safe on any
-        // thread (an editor's, a test's), whatever its stack size.
-        if self.depth % STACK_CHECK_EVERY != 0 {
-            return self.memoized_unguarded(memo, at);
-        }
-        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
-            self.memoized_unguarded(memo, at)
-        })
     }
 
-    fn memoized_unguarded(&mut self, memo: Memo, at: Span) -> Option<Value> {
-        match self.slot(memo) {
-            Slot::Done(v) => return Some(v.clone()),
-            Slot::Failed => return None,
-            Slot::InProgress => {
-                let name = match memo {
-                    Memo::Field(obj, index) => {
-                        let field =
-                            &self.world.kinds[self.world.objects[obj].kind].field_names[index];
-                        format!("{}.{field}", self.world.name(obj))
-                    }
-                    Memo::Let(id) => self.lets[id].decl.name.name.clone(),
-                };
-                self.report(
-                    Diagnostic::new(
-                        Code::ValueCycle,
-                        at,
-                        format!("the value of `{name}` depends on itself"),
-                    )
-                    .label("used here while it is being computed")
-                    .help("break the loop: one of the values in it must be written out"),
-                );
-                *self.slot(memo) = Slot::Failed;
-                return None;
+    fn report_cycle(&mut self, memo: Memo, at: Span) {
+        let name = match memo {
+            Memo::Field(obj, index) => {
+                let field = &self.world.kinds[self.world.objects[obj].kind].field_names[index];
+                format!("{}.{field}", self.world.name(obj))
             }
-            Slot::Pending => {}
-        }
+            Memo::Let(id) => self.lets[id].decl.name.name.clone(),
+        };
+        self.report(
+            Diagnostic::new(
+                Code::ValueCycle,
+                at,
+                format!("the value of `{name}` depends on itself"),
+            )
+            .label("used here while it is being computed")
+            .help("break the loop: one of the values in it must be written out"),
+        );
+        *self.slot(memo) = Slot::Failed;
+    }
+
+    /// Computes a value not computed yet and keeps it in its slot.
+    fn compute(&mut self, memo: Memo, at: Span) -> Option<Value> {
         if !self.enter(at) {
             return None;
         }

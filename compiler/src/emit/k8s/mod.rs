@@ -81,7 +81,7 @@ pub fn emit(context: &Context, output: &mut Output) {
     // computed meanwhile. Each worker returns its namespaces in order, so
     // the output is the same whatever finishes first.
     let (mut texts, policies) = std::thread::scope(|scope| {
-        let handles: Vec<_> = balanced_chunks(&namespaces, workers())
+        let handles: Vec<_> = balanced_chunks(&namespaces, crate::workers())
             .into_iter()
             .map(|chunk| {
                 let shared = &shared;
@@ -147,13 +147,6 @@ impl Namespace<'_> {
         }
         text
     }
-}
-
-/// How many threads write namespaces: every core, at most eight.
-fn workers() -> usize {
-    std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8)
 }
 
 /// The namespaces in order, cut into at most `parts` runs of about the same
