@@ -104,20 +104,33 @@ fn terraform(bencher: Bencher, n: usize) {
 fn build(bencher: Bencher, n: usize) {
     let fs = source(n);
     let out = std::env::temp_dir().join(format!("hplc-bench-build-{}-{n}", std::process::id()));
-    // The tree on disk differs before every run (as after an edit), so
-    // every file is written and the previous tree removed; an unchanged
-    // tree would be left alone and time nothing but the comparison.
+    // Every file on disk differs before every run (as after an edit that
+    // touches every service), so every file is written and the previous
+    // tree removed. A tree that holds the output would be left alone, and
+    // files that did not change would be carried over by hard link.
     bencher
-        .with_inputs(|| {
-            let readme = out.join("README.md");
-            if readme.exists() {
-                let _ = std::fs::write(&readme, "changed since the last run\n");
-            }
-        })
+        .with_inputs(|| change_every_file(&out))
         .bench_local_values(|()| {
             let built = hplc::pipeline::build(root(), None, &fs);
             let output = built.output.as_ref().expect("compiles");
             hplc::emit::output::write(output, &out).expect("write");
         });
     let _ = std::fs::remove_dir_all(&out);
+}
+
+/// Appends a line to every file under `dir` but hplc's marker.
+fn change_every_file(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            change_every_file(&path);
+        } else if entry.file_name() != hplc::emit::output::MARKER {
+            let mut text = std::fs::read(&path).unwrap_or_default();
+            text.extend_from_slice(b"# changed\n");
+            let _ = std::fs::write(&path, text);
+        }
+    }
 }

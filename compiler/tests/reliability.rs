@@ -210,6 +210,50 @@ fn a_tree_that_holds_the_output_already_is_left_alone() {
 }
 
 #[test]
+fn files_that_did_not_change_are_carried_over_and_the_rest_rewritten() {
+    use std::os::unix::fs::MetadataExt;
+    let scratch = Scratch::new("carried");
+    let target = scratch.0.join("out");
+    let metadata = |path: &str| std::fs::metadata(target.join(path)).expect("metadata");
+    output::write(
+        &output(&[("k8s/a.yaml", "a\n"), ("k8s/b.yaml", "b\n")]),
+        &target,
+    )
+    .expect("first");
+    let a_before = metadata("k8s/a.yaml").ino();
+    let b_before = metadata("k8s/b.yaml").ino();
+    output::write(
+        &output(&[("k8s/a.yaml", "a\n"), ("k8s/b.yaml", "changed\n")]),
+        &target,
+    )
+    .expect("second");
+    assert_eq!(
+        metadata("k8s/a.yaml").ino(),
+        a_before,
+        "a.yaml is the same file"
+    );
+    assert_eq!(metadata("k8s/a.yaml").nlink(), 1, "the old tree is gone");
+    assert_ne!(
+        metadata("k8s/b.yaml").ino(),
+        b_before,
+        "b.yaml was rewritten"
+    );
+    assert_eq!(
+        std::fs::read_to_string(target.join("k8s/b.yaml")).expect("read"),
+        "changed\n"
+    );
+    assert!(
+        target.join(output::MARKER).is_file(),
+        "the tree is still ours"
+    );
+    let siblings: Vec<_> = std::fs::read_dir(&scratch.0)
+        .expect("read")
+        .map(|e| e.expect("e").file_name())
+        .collect();
+    assert_eq!(siblings, vec![std::ffi::OsString::from("out")]);
+}
+
+#[test]
 fn a_directory_hplc_did_not_create_is_refused() {
     let scratch = Scratch::new("notours");
     let target = scratch.0.join("mine");

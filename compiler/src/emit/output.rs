@@ -6,7 +6,10 @@
 //! refused rather than overwritten. Files of objects that are gone vanish
 //! with the old tree. A tree that already holds exactly the output is left
 //! as it is: nothing rewritten, file times kept, and no cost of creating
-//! and removing files.
+//! and removing files. When only some files changed, the others are carried
+//! into the new tree by hard link: their times are kept too, and no inode
+//! is created or freed for them (on ext4 without a journal, every inode
+//! created soon after others were freed is slower to allocate).
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -81,7 +84,16 @@ pub enum Written {
 /// them already.
 pub fn write(output: &Output, target: &Path) -> Result<Written, WriteError> {
     let state = target_state(target)?;
-    if state == Target::Ours && holds(output, target) {
+    let files: Vec<(&String, &String)> = output.files.iter().collect();
+    let kept = if state == Target::Ours {
+        unchanged(&files, target)
+    } else {
+        vec![false; files.len()]
+    };
+    if state == Target::Ours
+        && kept.iter().all(|&same| same)
+        && files_under(target).len() == files.len()
+    {
         return Ok(Written::Unchanged);
     }
     let parent = match target.parent() {
@@ -94,65 +106,105 @@ pub fn write(output: &Output, target: &Path) -> Result<Written, WriteError> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "out".into());
     let staging = parent.join(format!(".{name}.hplc-new-{}", std::process::id()));
+    let plan = Staging {
+        files: &files,
+        kept: &kept,
+        previous: (state == Target::Ours).then_some(target),
+    };
     let result =
-        stage(output, &staging).and_then(|()| swap(&staging, target, state, &parent, &name));
+        stage(&plan, &staging).and_then(|()| swap(&staging, target, state, &parent, &name));
     if result.is_err() {
         let _ = fs::remove_dir_all(&staging);
     }
     result.map(|()| Written::Replaced)
 }
 
-/// Whether the tree at `target` holds exactly the files of `output`, and
-/// nothing else but the marker. Sizes are compared first, so a changed
-/// tree is usually told apart without reading a file.
-fn holds(output: &Output, target: &Path) -> bool {
-    let sizes_match = output.files.iter().all(|(path, contents)| {
-        fs::metadata(target.join(path)).is_ok_and(|m| m.len() == contents.len() as u64)
+/// For each file of the output, whether the tree at `target` holds it with
+/// the same bytes. Sizes are compared first, so most changed files are told
+/// apart without being read.
+fn unchanged(files: &[(&String, &String)], target: &Path) -> Vec<bool> {
+    let Ok(same) = in_parallel(files, |(path, contents)| {
+        let file = target.join(path);
+        Ok::<_, std::convert::Infallible>(
+            fs::metadata(&file).is_ok_and(|m| m.len() == contents.len() as u64)
+                && fs::read(&file).is_ok_and(|bytes| bytes == contents.as_bytes()),
+        )
     });
-    sizes_match
-        && files_under(target).len() == output.files.len()
-        && output.files.iter().all(|(path, contents)| {
-            fs::read(target.join(path)).is_ok_and(|bytes| bytes == contents.as_bytes())
-        })
+    same
 }
 
-fn stage(output: &Output, staging: &Path) -> Result<(), WriteError> {
+/// What goes into the staging directory.
+struct Staging<'a> {
+    files: &'a [(&'a String, &'a String)],
+    /// Parallel to `files`: whether `previous` holds that file as it is.
+    kept: &'a [bool],
+    /// The tree being replaced, when it is hplc's own.
+    previous: Option<&'a Path>,
+}
+
+fn stage(plan: &Staging, staging: &Path) -> Result<(), WriteError> {
     if staging.exists() {
         fs::remove_dir_all(staging).map_err(io_at(staging))?;
     }
     fs::create_dir_all(staging).map_err(io_at(staging))?;
     // Each directory once (thousands of files share a few hundred).
-    let directories: BTreeSet<&str> = output
+    let directories: BTreeSet<&str> = plan
         .files
-        .keys()
-        .filter_map(|path| path.rsplit_once('/'))
+        .iter()
+        .filter_map(|(path, _)| path.rsplit_once('/'))
         .map(|(dir, _)| dir)
         .collect();
     for dir in directories {
         let dir = staging.join(dir);
         fs::create_dir_all(&dir).map_err(io_at(&dir))?;
     }
-    // Creating a file costs more than writing it: several at a time.
-    let files: Vec<(&String, &String)> = output.files.iter().collect();
-    let workers = crate::workers();
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = files
-            .chunks(files.len().div_ceil(workers).max(1))
-            .map(|chunk| {
-                scope.spawn(move || {
-                    chunk
-                        .iter()
-                        .try_for_each(|(path, contents)| write_file(&staging.join(path), contents))
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .try_for_each(|h| h.join().expect("a writer panicked"))
+    let entries: Vec<(&String, &String, bool)> = plan
+        .files
+        .iter()
+        .zip(plan.kept)
+        .map(|(&(path, contents), &kept)| (path, contents, kept))
+        .collect();
+    in_parallel(&entries, |&(path, contents, kept)| {
+        let file = staging.join(path);
+        match plan.previous {
+            Some(previous) if kept => carry_over(&previous.join(path), &file, contents),
+            _ => write_file(&file, contents),
+        }
     })?;
     let marker = staging.join(MARKER);
-    fs::write(&marker, MARKER_TEXT).map_err(io_at(&marker))?;
+    let carried = plan
+        .previous
+        .is_some_and(|previous| fs::hard_link(previous.join(MARKER), &marker).is_ok());
+    if !carried {
+        fs::write(&marker, MARKER_TEXT).map_err(io_at(&marker))?;
+    }
     Ok(())
+}
+
+/// Runs `each` over `items` on every core (creating and reading files costs
+/// more in system calls than in bytes), in the order of `items`.
+fn in_parallel<T: Sync, R: Send, E: Send>(
+    items: &[T],
+    each: impl Fn(&T) -> Result<R, E> + Sync,
+) -> Result<Vec<R>, E> {
+    let chunk = items.len().div_ceil(crate::workers()).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&each).collect::<Result<Vec<R>, _>>()))
+            .collect();
+        let mut results = Vec::with_capacity(items.len());
+        for handle in handles {
+            results.extend(handle.join().expect("a file worker panicked")?);
+        }
+        Ok(results)
+    })
+}
+
+/// A file the previous tree holds already: linked, not rewritten. Where
+/// the file system has no hard links, it is written after all.
+fn carry_over(previous: &Path, file: &Path, contents: &str) -> Result<(), WriteError> {
+    fs::hard_link(previous, file).or_else(|_| write_file(file, contents))
 }
 
 /// The whole file is in memory: one write, no buffer in between.
