@@ -823,6 +823,30 @@ mod tests {
     }
 
     #[test]
+    fn string_text_stops_only_at_quotes_escapes_interpolations_and_new_lines() {
+        let text = "let s = \"a $5 ${x}$ é // kept\\\"\" // a comment, é \"\n";
+        let (module, errors) = parse(FileId::default(), text);
+        assert!(errors.is_empty(), "{errors:?}");
+        let [Item::Let(decl)] = module.items.as_slice() else {
+            panic!("one let: {module:?}")
+        };
+        let ExprKind::Str(parts) = &decl.value.kind else {
+            panic!("a string: {:?}", decl.value)
+        };
+        let shape: Vec<String> = parts
+            .iter()
+            .map(|part| match part {
+                StrPart::Text(text, _) => format!("text {text:?}"),
+                StrPart::Interp(_) => "interp".to_string(),
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            ["text \"a $5 \"", "interp", "text \"$ é // kept\\\"\""]
+        );
+    }
+
+    #[test]
     fn an_error_in_a_part_is_reported_as_for_the_whole_file() {
         let mut text = crate::synth::platform(300);
         let at = text.len() * 3 / 4;
