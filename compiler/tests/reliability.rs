@@ -254,6 +254,30 @@ fn files_that_did_not_change_are_carried_over_and_the_rest_rewritten() {
 }
 
 #[test]
+fn a_symbolic_link_in_the_tree_becomes_a_plain_file() {
+    let scratch = Scratch::new("symlink");
+    let target = scratch.0.join("out");
+    let first = output(&[("k8s/a.yaml", "a\n"), ("k8s/b.yaml", "b\n")]);
+    output::write(&first, &target).expect("first");
+    // Same bytes as the output, but through a link to a file outside.
+    let outside = scratch.0.join("elsewhere.yaml");
+    std::fs::write(&outside, "a\n").expect("outside");
+    std::fs::remove_file(target.join("k8s/a.yaml")).expect("remove");
+    std::os::unix::fs::symlink(&outside, target.join("k8s/a.yaml")).expect("symlink");
+    assert_eq!(
+        output::write(&first, &target).expect("again"),
+        output::Written::Replaced
+    );
+    let metadata = std::fs::symlink_metadata(target.join("k8s/a.yaml")).expect("metadata");
+    assert!(metadata.is_file(), "{metadata:?}");
+    std::fs::write(&outside, "changed outside\n").expect("outside");
+    assert_eq!(
+        std::fs::read_to_string(target.join("k8s/a.yaml")).expect("read"),
+        "a\n"
+    );
+}
+
+#[test]
 fn a_directory_hplc_did_not_create_is_refused() {
     let scratch = Scratch::new("notours");
     let target = scratch.0.join("mine");

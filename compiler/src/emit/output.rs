@@ -126,7 +126,10 @@ fn unchanged(files: &[(&String, &String)], target: &Path) -> Vec<bool> {
     let Ok(same) = in_parallel(files, |(path, contents)| {
         let file = target.join(path);
         Ok::<_, std::convert::Infallible>(
-            fs::metadata(&file).is_ok_and(|m| m.len() == contents.len() as u64)
+            // A plain file only: a symbolic link put there would be linked
+            // as a link, and its target could change under the tree.
+            fs::symlink_metadata(&file)
+                .is_ok_and(|m| m.is_file() && m.len() == contents.len() as u64)
                 && fs::read(&file).is_ok_and(|bytes| bytes == contents.as_bytes()),
         )
     });
