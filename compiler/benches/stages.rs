@@ -34,6 +34,38 @@ fn parse(bencher: Bencher, n: usize) {
     bencher.bench(|| hplc::syntax::parse(hplc::source::FileId(0), divan::black_box(&text)));
 }
 
+/// Loading: the root file and every module it uses, parsed (the embedded
+/// stdlib included).
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn load(bencher: Bencher, n: usize) {
+    let fs = source(n);
+    bencher.bench(|| {
+        let mut diagnostics = hplc::diagnostics::Diagnostics::default();
+        hplc::resolve::modules::load(root(), &fs, &mut diagnostics)
+    });
+}
+
+/// Names, types and values of the loaded modules: every object evaluated.
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn resolve_and_typecheck(bencher: Bencher, n: usize) {
+    let mut diagnostics = hplc::diagnostics::Diagnostics::default();
+    let loaded = hplc::resolve::modules::load(root(), &source(n), &mut diagnostics);
+    bencher.bench(|| {
+        let mut diagnostics = hplc::diagnostics::Diagnostics::default();
+        hplc::types::check(divan::black_box(&loaded), None, &mut diagnostics)
+    });
+}
+
+/// The checked world lowered to the platform model the later stages read.
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn lower(bencher: Bencher, n: usize) {
+    let mut diagnostics = hplc::diagnostics::Diagnostics::default();
+    let loaded = hplc::resolve::modules::load(root(), &source(n), &mut diagnostics);
+    let world = hplc::types::check(&loaded, None, &mut diagnostics);
+    let platform = world.platform.expect("the synthetic platform compiles");
+    bencher.bench(|| hplc::model::lower(divan::black_box(&world), platform, "default"));
+}
+
 /// Loading, names, types and values, the model, the graph, placement,
 /// budget and safety checks: everything `hplc check` does.
 #[divan::bench(args = SIZES, sample_count = 10)]
