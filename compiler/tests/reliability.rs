@@ -278,6 +278,53 @@ fn a_symbolic_link_in_the_tree_becomes_a_plain_file() {
 }
 
 #[test]
+fn files_reached_through_a_linked_directory_or_with_another_name_are_not_shared() {
+    use std::os::unix::fs::MetadataExt;
+    let scratch = Scratch::new("shared");
+    let target = scratch.0.join("out");
+    let first = output(&[
+        ("k8s/a.yaml", "a\n"),
+        ("terraform/main.tf", "t\n"),
+        ("README.md", "r\n"),
+    ]);
+    output::write(&first, &target).expect("first");
+    // k8s/ replaced by a link to a directory outside with the same file,
+    // and the README given a second name outside the tree.
+    let elsewhere = scratch.0.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).expect("mkdir");
+    std::fs::write(elsewhere.join("a.yaml"), "a\n").expect("write");
+    std::fs::remove_dir_all(target.join("k8s")).expect("rm");
+    std::os::unix::fs::symlink(&elsewhere, target.join("k8s")).expect("symlink");
+    std::fs::hard_link(target.join("README.md"), scratch.0.join("readme-copy")).expect("link");
+    let changed = output(&[
+        ("k8s/a.yaml", "a\n"),
+        ("terraform/main.tf", "changed\n"),
+        ("README.md", "r\n"),
+    ]);
+    output::write(&changed, &target).expect("second");
+    let ino = |path: &Path| std::fs::symlink_metadata(path).expect("metadata").ino();
+    assert!(std::fs::symlink_metadata(target.join("k8s"))
+        .expect("k8s")
+        .is_dir());
+    assert_ne!(
+        ino(&target.join("k8s/a.yaml")),
+        ino(&elsewhere.join("a.yaml"))
+    );
+    assert_ne!(
+        ino(&target.join("README.md")),
+        ino(&scratch.0.join("readme-copy"))
+    );
+    assert_eq!(
+        std::fs::read_to_string(target.join("k8s/a.yaml")).expect("a"),
+        "a\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(target.join("README.md")).expect("r"),
+        "r\n"
+    );
+}
+
+#[test]
 fn a_directory_hplc_did_not_create_is_refused() {
     let scratch = Scratch::new("notours");
     let target = scratch.0.join("mine");

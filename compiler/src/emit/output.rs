@@ -9,11 +9,15 @@
 //! and removing files. When only some files changed, the others are carried
 //! into the new tree by hard link: their times are kept too, and no inode
 //! is created or freed for them (on ext4 without a journal, every inode
-//! created soon after others were freed is slower to allocate).
+//! created soon after others were freed is slower to allocate). Only a file
+//! that is the tree's alone is carried: a plain file with no other name,
+//! reached through real directories, and still the very file that was
+//! compared when the link is made (another build may have replaced the tree
+//! in between).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use super::Output;
@@ -85,13 +89,13 @@ pub enum Written {
 pub fn write(output: &Output, target: &Path) -> Result<Written, WriteError> {
     let state = target_state(target)?;
     let files: Vec<(&String, &String)> = output.files.iter().collect();
-    let kept = if state == Target::Ours {
-        unchanged(&files, target)
+    let on_disk = if state == Target::Ours {
+        compare(&files, target)
     } else {
-        vec![false; files.len()]
+        vec![OnDisk::Differs; files.len()]
     };
     if state == Target::Ours
-        && kept.iter().all(|&same| same)
+        && on_disk.iter().all(|found| *found != OnDisk::Differs)
         && files_under(target).len() == files.len()
     {
         return Ok(Written::Unchanged);
@@ -108,7 +112,7 @@ pub fn write(output: &Output, target: &Path) -> Result<Written, WriteError> {
     let staging = parent.join(format!(".{name}.hplc-new-{}", std::process::id()));
     let plan = Staging {
         files: &files,
-        kept: &kept,
+        on_disk: &on_disk,
         previous: (state == Target::Ours).then_some(target),
     };
     let result =
@@ -119,28 +123,102 @@ pub fn write(output: &Output, target: &Path) -> Result<Written, WriteError> {
     result.map(|()| Written::Replaced)
 }
 
-/// For each file of the output, whether the tree at `target` holds it with
-/// the same bytes. Sizes are compared first, so most changed files are told
-/// apart without being read.
-fn unchanged(files: &[(&String, &String)], target: &Path) -> Vec<bool> {
-    let Ok(same) = in_parallel(files, |(path, contents)| {
-        let file = target.join(path);
-        Ok::<_, std::convert::Infallible>(
-            // A plain file only: a symbolic link put there would be linked
-            // as a link, and its target could change under the tree.
-            fs::symlink_metadata(&file)
-                .is_ok_and(|m| m.is_file() && m.len() == contents.len() as u64)
-                && fs::read(&file).is_ok_and(|bytes| bytes == contents.as_bytes()),
-        )
+/// What the tree at `target` holds of one file of the output.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum OnDisk {
+    /// Nothing, or other bytes.
+    Differs,
+    /// The same bytes, in a file that is not the tree's alone.
+    Same,
+    /// The same bytes, in a file that may be carried over.
+    Carriable,
+}
+
+/// What the tree at `target` holds of each file of the output. Sizes are
+/// compared first, so most changed files are told apart without being read.
+fn compare(files: &[(&String, &String)], target: &Path) -> Vec<OnDisk> {
+    let real = real_directories(files, target);
+    let Ok(found) = in_parallel(files, |(path, contents)| {
+        let parent = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+        Ok::<_, std::convert::Infallible>(on_disk(
+            &target.join(path),
+            contents,
+            real.contains(parent),
+        ))
     });
-    same
+    found
+}
+
+/// The directories of the output (`""` for `target` itself) that are real
+/// directories on disk all the way down from `target`, not links into some
+/// other tree, whose files must not be shared with this one.
+fn real_directories<'a>(files: &[(&'a String, &String)], target: &Path) -> HashSet<&'a str> {
+    let is_real = |dir: &Path| fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir());
+    let mut real = HashSet::new();
+    if !is_real(target) {
+        return real;
+    }
+    real.insert("");
+    let directories: BTreeSet<&str> = files
+        .iter()
+        .filter_map(|(path, _)| path.rsplit_once('/'))
+        .map(|(dir, _)| dir)
+        .collect();
+    // In order, so a directory comes after its parent.
+    for dir in directories {
+        let parent = dir.rsplit_once('/').map_or("", |(up, _)| up);
+        if real.contains(parent) && is_real(&target.join(dir)) {
+            real.insert(dir);
+        }
+    }
+    real
+}
+
+/// Whether a file has no other name than its path in the tree: on Unix,
+/// whether its link count is one. Elsewhere files are never carried over.
+#[cfg(unix)]
+fn sole_name(metadata: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    metadata.nlink() == 1
+}
+
+#[cfg(not(unix))]
+fn sole_name(_: &fs::Metadata) -> bool {
+    false
+}
+
+/// Whether the file at `path` holds exactly `contents`, and may be carried
+/// over if it does (`in_real_directory`: see [`real_directories`]).
+fn on_disk(path: &Path, contents: &str, in_real_directory: bool) -> OnDisk {
+    // A plain file, not a link to one elsewhere.
+    let Ok(metadata) = fs::symlink_metadata(path) else {
+        return OnDisk::Differs;
+    };
+    let plain = metadata.is_file() && metadata.len() == contents.len() as u64;
+    if !plain || !holds(path, contents) {
+        return OnDisk::Differs;
+    }
+    if in_real_directory && sole_name(&metadata) {
+        OnDisk::Carriable
+    } else {
+        OnDisk::Same
+    }
+}
+
+/// Whether the file at `path` holds exactly `contents`.
+fn holds(path: &Path, contents: &str) -> bool {
+    let Ok(mut file) = fs::File::open(path) else {
+        return false;
+    };
+    let mut bytes = Vec::with_capacity(contents.len());
+    file.read_to_end(&mut bytes).is_ok() && bytes == contents.as_bytes()
 }
 
 /// What goes into the staging directory.
 struct Staging<'a> {
     files: &'a [(&'a String, &'a String)],
-    /// Parallel to `files`: whether `previous` holds that file as it is.
-    kept: &'a [bool],
+    /// Parallel to `files`: what `previous` holds of each.
+    on_disk: &'a [OnDisk],
     /// The tree being replaced, when it is hplc's own.
     previous: Option<&'a Path>,
 }
@@ -161,16 +239,18 @@ fn stage(plan: &Staging, staging: &Path) -> Result<(), WriteError> {
         let dir = staging.join(dir);
         fs::create_dir_all(&dir).map_err(io_at(&dir))?;
     }
-    let entries: Vec<(&String, &String, bool)> = plan
+    let entries: Vec<(&String, &String, OnDisk)> = plan
         .files
         .iter()
-        .zip(plan.kept)
-        .map(|(&(path, contents), &kept)| (path, contents, kept))
+        .zip(plan.on_disk)
+        .map(|(&(path, contents), &found)| (path, contents, found))
         .collect();
-    in_parallel(&entries, |&(path, contents, kept)| {
+    in_parallel(&entries, |&(path, contents, found)| {
         let file = staging.join(path);
-        match plan.previous {
-            Some(previous) if kept => carry_over(&previous.join(path), &file, contents),
+        match (plan.previous, found) {
+            (Some(previous), OnDisk::Carriable) => {
+                carry_over(&previous.join(path), &file, contents)
+            }
             _ => write_file(&file, contents),
         }
     })?;
@@ -204,15 +284,30 @@ fn in_parallel<T: Sync, R: Send, E: Send>(
     })
 }
 
-/// A file the previous tree holds already: linked, not rewritten. Where
-/// the file system has no hard links, it is written after all.
+/// A file the previous tree holds already: linked, not rewritten. The link
+/// is read back, since another build may have replaced the tree after the
+/// comparison; if it holds other bytes, or the file system has no hard
+/// links, the file is written.
 fn carry_over(previous: &Path, file: &Path, contents: &str) -> Result<(), WriteError> {
-    fs::hard_link(previous, file).or_else(|_| write_file(file, contents))
+    if fs::hard_link(previous, file).is_ok() {
+        let linked_plain = fs::symlink_metadata(file).is_ok_and(|m| m.is_file());
+        if linked_plain && holds(file, contents) {
+            return Ok(());
+        }
+        fs::remove_file(file).map_err(io_at(file))?;
+    }
+    write_file(file, contents)
 }
 
-/// The whole file is in memory: one write, no buffer in between.
+/// The whole file is in memory: one write, no buffer in between. The file
+/// is new: staging starts empty, so an existing one would be a second
+/// output path naming the same file (a case-insensitive file system).
 fn write_file(file: &Path, contents: &str) -> Result<(), WriteError> {
-    let mut writer = fs::File::create(file).map_err(io_at(file))?;
+    let mut writer = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(file)
+        .map_err(io_at(file))?;
     writer.write_all(contents.as_bytes()).map_err(io_at(file))
 }
 
@@ -291,5 +386,29 @@ fn walk(root: &Path, dir: &Path, found: &mut Vec<(String, PathBuf)>) {
                 found.push((key, path));
             }
         }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// Another build replaced the previous tree between the comparison and
+    /// the link: the path now names another file, which is not kept.
+    #[test]
+    fn a_file_replaced_after_it_was_compared_is_written_not_linked() {
+        let dir = std::env::temp_dir().join(format!("hplc-carry-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("mkdir");
+        let previous = dir.join("previous.yaml");
+        fs::write(&previous, "ours\n").expect("write");
+        assert_eq!(on_disk(&previous, "ours\n", true), OnDisk::Carriable);
+        fs::remove_file(&previous).expect("rm");
+        fs::write(&previous, "theirs\n").expect("write");
+        let staged = dir.join("staged.yaml");
+        carry_over(&previous, &staged, "ours\n").expect("carry over");
+        assert_eq!(fs::read_to_string(&staged).expect("read"), "ours\n");
+        assert_eq!(fs::read_to_string(&previous).expect("read"), "theirs\n");
+        let _ = fs::remove_dir_all(&dir);
     }
 }
