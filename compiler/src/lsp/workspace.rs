@@ -128,7 +128,7 @@ impl Workspace {
             if candidate != path && self.documents.is_file(&candidate) {
                 candidates.push(candidate);
             }
-            if folder.map_or(true, |f| dir == f.as_path()) {
+            if folder.is_none_or(|f| dir == f.as_path()) {
                 break;
             }
         }

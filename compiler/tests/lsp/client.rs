@@ -134,7 +134,7 @@ impl Client {
         let message = self.wait_for(|m| {
             m["method"] == "textDocument/publishDiagnostics"
                 && m["params"]["uri"] == uri
-                && version.map_or(true, |v| m["params"]["version"] == v)
+                && version.is_none_or(|v| m["params"]["version"] == v)
         });
         message["params"]["diagnostics"]
             .as_array()
