@@ -11,9 +11,8 @@
 //! is created or freed for them (on ext4 without a journal, every inode
 //! created soon after others were freed is slower to allocate). Only a file
 //! that is the tree's alone is carried: a plain file with no other name,
-//! reached through real directories, and still the very file that was
-//! compared when the link is made (another build may have replaced the tree
-//! in between).
+//! reached through real directories; and the link is read back, since
+//! another build may have replaced the tree after the comparison.
 
 use std::collections::{BTreeSet, HashSet};
 use std::fs;
@@ -159,12 +158,12 @@ fn real_directories<'a>(files: &[(&'a String, &String)], target: &Path) -> HashS
         return real;
     }
     real.insert("");
+    // Every directory and its ancestors, in order: a parent sorts before
+    // its children.
     let directories: BTreeSet<&str> = files
         .iter()
-        .filter_map(|(path, _)| path.rsplit_once('/'))
-        .map(|(dir, _)| dir)
+        .flat_map(|(path, _)| path.match_indices('/').map(|(end, _)| &path[..end]))
         .collect();
-    // In order, so a directory comes after its parent.
     for dir in directories {
         let parent = dir.rsplit_once('/').map_or("", |(up, _)| up);
         if real.contains(parent) && is_real(&target.join(dir)) {
