@@ -163,10 +163,19 @@ impl Checker<'_> {
         // they are found by position rather than copied out.
         let stmts = &self.world.objects[obj].stmts;
         let count = stmts.len();
-        let set = stmts.iter().any(|s| s.field == Some(index));
-        let whole = stmts
-            .iter()
-            .rposition(|s| s.field == Some(index) && s.stmt.key.is_none());
+        // One pass (every field of every object comes here, most of them
+        // set by no statement): whether any statement sets the field, the
+        // last that sets it whole, and whether any sets an entry of it.
+        let (mut set, mut whole, mut has_entries) = (false, None, false);
+        for (i, source) in stmts.iter().enumerate() {
+            if source.field == Some(index) {
+                set = true;
+                match source.stmt.key {
+                    None => whole = Some(i),
+                    Some(_) => has_entries = true,
+                }
+            }
+        }
         let statement = |c: &Self, i: usize| {
             let source = &c.world.objects[obj].stmts[i];
             (source.stmt.clone(), source.module)
@@ -185,7 +194,7 @@ impl Checker<'_> {
             let source = &c.world.objects[obj].stmts[i];
             source.field == Some(index) && source.stmt.key.is_some()
         };
-        if (0..count).any(|i| is_entry(self, i)) {
+        if has_entries {
             let Ty::Map(item) = field.ty.inner() else {
                 return None;
             }; // reported by validation

@@ -40,6 +40,8 @@ use crate::syntax::ast;
 /// looked up on every evaluation, and no key here is attacker-chosen in a
 /// way that matters (a compile is bounded by the input limits anyway).
 pub type FxIndexMap<K, V> = IndexMap<K, V, rustc_hash::FxBuildHasher>;
+/// The same for hash maps: names and ids looked up on every reference.
+pub type FxHashMap<K, V> = HashMap<K, V, rustc_hash::FxBuildHasher>;
 
 /// Evaluation may nest (a value referring to a value referring to ...); past
 /// this depth it stops with a diagnostic rather than exhausting the stack.
@@ -175,16 +177,16 @@ pub struct Checker<'a> {
     pub(crate) diagnostics: &'a mut Diagnostics,
     pub(crate) world: World,
     /// Declarations of the platform's own files (one shared namespace).
-    pub(crate) user_scope: IndexMap<String, Decl>,
+    pub(crate) user_scope: FxIndexMap<String, Decl>,
     /// Declarations of each stdlib module.
-    pub(crate) module_scopes: HashMap<ModuleId, IndexMap<String, Decl>>,
+    pub(crate) module_scopes: FxHashMap<ModuleId, FxIndexMap<String, Decl>>,
     /// What each module's `use` items bring in.
-    pub(crate) imports: HashMap<ModuleId, IndexMap<String, Decl>>,
+    pub(crate) imports: FxHashMap<ModuleId, FxIndexMap<String, Decl>>,
     pub(crate) lets: Vec<Let>,
     pub(crate) pending: Vec<scope::PendingInstance>,
     pub(crate) envs: IndexMap<String, (ModuleId, ast::EnvDecl)>,
     /// Defaults per (kind, field index), computed on first use.
-    pub(crate) defaults: HashMap<(KindId, usize), Slot>,
+    pub(crate) defaults: FxHashMap<(KindId, usize), Slot>,
     pub(crate) depth: usize,
     /// Where the parser found syntax errors: an instance with one inside is
     /// not also told it misses the field the broken line meant to set.
@@ -204,13 +206,13 @@ pub fn check(loaded: &Loaded, env: Option<&str>, diagnostics: &mut Diagnostics) 
         loaded,
         diagnostics,
         world: World::default(),
-        user_scope: IndexMap::new(),
-        module_scopes: HashMap::new(),
-        imports: HashMap::new(),
+        user_scope: FxIndexMap::default(),
+        module_scopes: FxHashMap::default(),
+        imports: FxHashMap::default(),
         lets: Vec::new(),
         pending: Vec::new(),
         envs: IndexMap::new(),
-        defaults: HashMap::new(),
+        defaults: FxHashMap::default(),
         depth: 0,
         syntax_errors: Vec::new(),
     };
@@ -253,7 +255,7 @@ impl Checker<'_> {
 
     /// The scopes, without the use marks they no longer need.
     fn keep_names(&mut self) -> Names {
-        let strip = |scope: IndexMap<String, Decl>| -> IndexMap<String, Named> {
+        let strip = |scope: FxIndexMap<String, Decl>| -> IndexMap<String, Named> {
             scope
                 .into_iter()
                 .map(|(name, d)| {

@@ -6,8 +6,6 @@
 
 use std::cell::Cell;
 
-use indexmap::IndexMap;
-
 use super::kinds::{EnumInfo, KindInfo};
 use super::ty::{EnumId, KindId};
 use super::value::ObjId;
@@ -69,7 +67,7 @@ pub(crate) struct PendingInstance {
 }
 
 impl Checker<'_> {
-    fn scope_mut(&mut self, module: ModuleId) -> &mut IndexMap<String, Decl> {
+    fn scope_mut(&mut self, module: ModuleId) -> &mut super::FxIndexMap<String, Decl> {
         if self.is_user(module) {
             &mut self.user_scope
         } else {
@@ -323,7 +321,7 @@ impl Checker<'_> {
         found
     }
 
-    pub(crate) fn scope_of(&self, module: ModuleId) -> Option<&IndexMap<String, Decl>> {
+    pub(crate) fn scope_of(&self, module: ModuleId) -> Option<&super::FxIndexMap<String, Decl>> {
         if self.is_user(module) {
             Some(&self.user_scope)
         } else {
