@@ -237,11 +237,21 @@ fn is_simple(bytes: &[u8]) -> bool {
     let Some((&first, rest)) = bytes.split_first() else {
         return false;
     };
-    (first.is_ascii_alphabetic() || first == b'/')
-        && rest
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-'))
+    (first.is_ascii_alphabetic() || first == b'/') && rest.iter().all(|&b| SIMPLE[b as usize])
 }
+
+/// The bytes of a simple string after its first: letters, digits, `._/-`
+/// (a table: this runs over every key and value written).
+const SIMPLE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        table[byte] = b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-');
+        byte += 1;
+    }
+    table
+};
 
 /// What one pass over a string finds (strings can be whole configuration
 /// files, so they are read once, byte by byte).
@@ -258,13 +268,37 @@ struct Scan {
     space_hash: bool,
 }
 
+/// Bytes that tell a scan nothing but that the line is not blank: printable
+/// ASCII but the space, `#` and `:`. Long strings (dashboards, scrape
+/// configurations) are mostly runs of them, skipped in a tight loop.
+const ORDINARY: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0x21;
+    while byte < 0x7f {
+        table[byte] = !matches!(byte as u8, b'#' | b':');
+        byte += 1;
+    }
+    table
+};
+
 impl Scan {
     fn of(bytes: &[u8]) -> Scan {
         let mut scan = Scan::default();
         // Whether the current line has only spaces and tabs so far, and any.
         let (mut only_blanks, mut any) = (true, false);
         let mut previous = 0u8;
-        for (i, &byte) in bytes.iter().enumerate() {
+        let mut i = 0;
+        while i < bytes.len() {
+            let run = bytes[i..]
+                .iter()
+                .take_while(|&&b| ORDINARY[b as usize])
+                .count();
+            if run > 0 {
+                i += run;
+                (only_blanks, any, previous) = (false, true, bytes[i - 1]);
+                continue;
+            }
+            let byte = bytes[i];
             match byte {
                 b'\n' => {
                     scan.newline = true;
@@ -304,6 +338,7 @@ impl Scan {
                 any = true;
             }
             previous = byte;
+            i += 1;
         }
         scan.blank_line |= only_blanks && any;
         scan
