@@ -45,11 +45,16 @@ fn load(bencher: Bencher, n: usize) {
     });
 }
 
+/// The synthetic platform of `n` services, loaded.
+fn loaded(n: usize) -> hplc::resolve::modules::Loaded {
+    let mut diagnostics = hplc::diagnostics::Diagnostics::default();
+    hplc::resolve::modules::load(root(), &source(n), &mut diagnostics)
+}
+
 /// Names, types and values of the loaded modules: every object evaluated.
 #[divan::bench(args = SIZES, sample_count = 10)]
 fn resolve_and_typecheck(bencher: Bencher, n: usize) {
-    let mut diagnostics = hplc::diagnostics::Diagnostics::default();
-    let loaded = hplc::resolve::modules::load(root(), &source(n), &mut diagnostics);
+    let loaded = loaded(n);
     bencher.bench(|| {
         let mut diagnostics = hplc::diagnostics::Diagnostics::default();
         hplc::types::check(divan::black_box(&loaded), None, &mut diagnostics)
@@ -59,8 +64,8 @@ fn resolve_and_typecheck(bencher: Bencher, n: usize) {
 /// The checked world lowered to the platform model the later stages read.
 #[divan::bench(args = SIZES, sample_count = 10)]
 fn lower(bencher: Bencher, n: usize) {
+    let loaded = loaded(n);
     let mut diagnostics = hplc::diagnostics::Diagnostics::default();
-    let loaded = hplc::resolve::modules::load(root(), &source(n), &mut diagnostics);
     let world = hplc::types::check(&loaded, None, &mut diagnostics);
     let platform = world.platform.expect("the synthetic platform compiles");
     bencher.bench(|| hplc::model::lower(divan::black_box(&world), platform, "default"));

@@ -41,6 +41,12 @@ impl Drop for Scratch {
     }
 }
 
+/// The inode of the file at `path` (not of what a link there names).
+fn inode(path: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path).expect("metadata").ino()
+}
+
 fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -178,18 +184,16 @@ fn a_tree_that_holds_the_output_already_is_left_alone() {
         output::write(&first, &target).expect("first"),
         output::Written::Replaced
     );
-    let inode = |path: &str| {
-        use std::os::unix::fs::MetadataExt;
-        std::fs::metadata(target.join(path))
-            .expect("metadata")
-            .ino()
-    };
-    let before = inode("k8s/a.yaml");
+    let before = inode(&target.join("k8s/a.yaml"));
     assert_eq!(
         output::write(&first, &target).expect("again"),
         output::Written::Unchanged
     );
-    assert_eq!(inode("k8s/a.yaml"), before, "the file was not rewritten");
+    assert_eq!(
+        inode(&target.join("k8s/a.yaml")),
+        before,
+        "the file was not rewritten"
+    );
     // Same sizes, other bytes; and a file on disk the output does not have:
     // both are replaced.
     let changed = output(&[("k8s/a.yaml", "x\n"), ("k8s/b.yaml", "b\n")]);
@@ -220,21 +224,21 @@ fn files_that_did_not_change_are_carried_over_and_the_rest_rewritten() {
         &target,
     )
     .expect("first");
-    let a_before = metadata("k8s/a.yaml").ino();
-    let b_before = metadata("k8s/b.yaml").ino();
+    let a_before = inode(&target.join("k8s/a.yaml"));
+    let b_before = inode(&target.join("k8s/b.yaml"));
     output::write(
         &output(&[("k8s/a.yaml", "a\n"), ("k8s/b.yaml", "changed\n")]),
         &target,
     )
     .expect("second");
     assert_eq!(
-        metadata("k8s/a.yaml").ino(),
+        inode(&target.join("k8s/a.yaml")),
         a_before,
         "a.yaml is the same file"
     );
     assert_eq!(metadata("k8s/a.yaml").nlink(), 1, "the old tree is gone");
     assert_ne!(
-        metadata("k8s/b.yaml").ino(),
+        inode(&target.join("k8s/b.yaml")),
         b_before,
         "b.yaml was rewritten"
     );
@@ -279,7 +283,6 @@ fn a_symbolic_link_in_the_tree_becomes_a_plain_file() {
 
 #[test]
 fn files_reached_through_a_linked_directory_or_with_another_name_are_not_shared() {
-    use std::os::unix::fs::MetadataExt;
     let scratch = Scratch::new("shared");
     let target = scratch.0.join("out");
     let first = output(&[
@@ -302,17 +305,16 @@ fn files_reached_through_a_linked_directory_or_with_another_name_are_not_shared(
         ("README.md", "r\n"),
     ]);
     output::write(&changed, &target).expect("second");
-    let ino = |path: &Path| std::fs::symlink_metadata(path).expect("metadata").ino();
     assert!(std::fs::symlink_metadata(target.join("k8s"))
         .expect("k8s")
         .is_dir());
     assert_ne!(
-        ino(&target.join("k8s/a.yaml")),
-        ino(&elsewhere.join("a.yaml"))
+        inode(&target.join("k8s/a.yaml")),
+        inode(&elsewhere.join("a.yaml"))
     );
     assert_ne!(
-        ino(&target.join("README.md")),
-        ino(&scratch.0.join("readme-copy"))
+        inode(&target.join("README.md")),
+        inode(&scratch.0.join("readme-copy"))
     );
     assert_eq!(
         std::fs::read_to_string(target.join("k8s/a.yaml")).expect("a"),

@@ -87,15 +87,17 @@ pub enum Written {
 /// them already.
 pub fn write(output: &Output, target: &Path) -> Result<Written, WriteError> {
     let state = target_state(target)?;
-    let files: Vec<(&String, &String)> = output.files.iter().collect();
-    let on_disk = if state == Target::Ours {
-        compare(&files, target)
-    } else {
-        vec![OnDisk::Differs; files.len()]
-    };
-    if state == Target::Ours
-        && on_disk.iter().all(|found| *found != OnDisk::Differs)
-        && files_under(target).len() == files.len()
+    let previous = (state == Target::Ours).then_some(target);
+    let files: Vec<(&str, &str)> = output
+        .files
+        .iter()
+        .map(|(path, contents)| (path.as_str(), contents.as_str()))
+        .collect();
+    let directories = directories(&files);
+    let entries = compare(&files, &directories, previous);
+    if previous.is_some()
+        && entries.iter().all(|entry| entry.on_disk != OnDisk::Differs)
+        && files_under(target).len() == entries.len()
     {
         return Ok(Written::Unchanged);
     }
@@ -109,17 +111,21 @@ pub fn write(output: &Output, target: &Path) -> Result<Written, WriteError> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "out".into());
     let staging = parent.join(format!(".{name}.hplc-new-{}", std::process::id()));
-    let plan = Staging {
-        files: &files,
-        on_disk: &on_disk,
-        previous: (state == Target::Ours).then_some(target),
-    };
-    let result =
-        stage(&plan, &staging).and_then(|()| swap(&staging, target, state, &parent, &name));
+    let result = stage(&entries, &directories, previous, &staging)
+        .and_then(|()| swap(&staging, target, state, &parent, &name));
     if result.is_err() {
         let _ = fs::remove_dir_all(&staging);
     }
     result.map(|()| Written::Replaced)
+}
+
+/// Every directory the output's files are in, with its ancestors (`k8s`
+/// and `k8s/cluster`), in order: a parent sorts before its children.
+fn directories<'a>(files: &[(&'a str, &str)]) -> BTreeSet<&'a str> {
+    files
+        .iter()
+        .flat_map(|(path, _)| path.match_indices('/').map(|(end, _)| &path[..end]))
+        .collect()
 }
 
 /// What the tree at `target` holds of one file of the output.
@@ -133,38 +139,47 @@ enum OnDisk {
     Carriable,
 }
 
-/// What the tree at `target` holds of each file of the output. Sizes are
-/// compared first, so most changed files are told apart without being read.
-fn compare(files: &[(&String, &String)], target: &Path) -> Vec<OnDisk> {
-    let real = real_directories(files, target);
-    let Ok(found) = in_parallel(files, |(path, contents)| {
-        let parent = path.rsplit_once('/').map_or("", |(dir, _)| dir);
-        Ok::<_, std::convert::Infallible>(on_disk(
-            &target.join(path),
-            contents,
-            real.contains(parent),
-        ))
-    });
-    found
+/// One file of the output, and what the previous tree holds of it.
+struct Entry<'a> {
+    path: &'a str,
+    contents: &'a str,
+    on_disk: OnDisk,
 }
 
-/// The directories of the output (`""` for `target` itself) that are real
+/// What the previous tree (if hplc's own) holds of each file of the output.
+fn compare<'a>(
+    files: &[(&'a str, &'a str)],
+    directories: &BTreeSet<&str>,
+    previous: Option<&Path>,
+) -> Vec<Entry<'a>> {
+    let entry = |&(path, contents): &(&'a str, &'a str), on_disk| Entry {
+        path,
+        contents,
+        on_disk,
+    };
+    let Some(previous) = previous else {
+        return files.iter().map(|f| entry(f, OnDisk::Differs)).collect();
+    };
+    let real = real_directories(directories, previous);
+    let Ok(entries) = in_parallel(files, |file| {
+        let parent = file.0.rsplit_once('/').map_or("", |(dir, _)| dir);
+        let found = on_disk(&previous.join(file.0), file.1, real.contains(parent));
+        Ok::<_, std::convert::Infallible>(entry(file, found))
+    });
+    entries
+}
+
+/// Of `directories` (and `""` for `target` itself), those that are real
 /// directories on disk all the way down from `target`, not links into some
 /// other tree, whose files must not be shared with this one.
-fn real_directories<'a>(files: &[(&'a String, &String)], target: &Path) -> HashSet<&'a str> {
+fn real_directories<'a>(directories: &BTreeSet<&'a str>, target: &Path) -> HashSet<&'a str> {
     let is_real = |dir: &Path| fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir());
     let mut real = HashSet::new();
     if !is_real(target) {
         return real;
     }
     real.insert("");
-    // Every directory and its ancestors, in order: a parent sorts before
-    // its children.
-    let directories: BTreeSet<&str> = files
-        .iter()
-        .flat_map(|(path, _)| path.match_indices('/').map(|(end, _)| &path[..end]))
-        .collect();
-    for dir in directories {
+    for &dir in directories {
         let parent = dir.rsplit_once('/').map_or("", |(up, _)| up);
         if real.contains(parent) && is_real(&target.join(dir)) {
             real.insert(dir);
@@ -189,74 +204,56 @@ fn sole_name(_: &fs::Metadata) -> bool {
 /// Whether the file at `path` holds exactly `contents`, and may be carried
 /// over if it does (`in_real_directory`: see [`real_directories`]).
 fn on_disk(path: &Path, contents: &str, in_real_directory: bool) -> OnDisk {
-    // A plain file, not a link to one elsewhere.
-    let Ok(metadata) = fs::symlink_metadata(path) else {
-        return OnDisk::Differs;
-    };
-    let plain = metadata.is_file() && metadata.len() == contents.len() as u64;
-    if !plain || !holds(path, contents) {
-        return OnDisk::Differs;
-    }
-    if in_real_directory && sole_name(&metadata) {
-        OnDisk::Carriable
-    } else {
-        OnDisk::Same
+    match plain_file_holding(path, contents) {
+        None => OnDisk::Differs,
+        Some(metadata) if in_real_directory && sole_name(&metadata) => OnDisk::Carriable,
+        Some(_) => OnDisk::Same,
     }
 }
 
-/// Whether the file at `path` holds exactly `contents`.
-fn holds(path: &Path, contents: &str) -> bool {
-    let Ok(mut file) = fs::File::open(path) else {
-        return false;
-    };
+/// The metadata of the file at `path` if it is a plain file (not a link to
+/// one elsewhere) holding exactly `contents`. Sizes are compared first, so
+/// most changed files are told apart without being read.
+fn plain_file_holding(path: &Path, contents: &str) -> Option<fs::Metadata> {
+    let metadata = fs::symlink_metadata(path).ok()?;
+    if !metadata.is_file() || metadata.len() != contents.len() as u64 {
+        return None;
+    }
     let mut bytes = Vec::with_capacity(contents.len());
-    file.read_to_end(&mut bytes).is_ok() && bytes == contents.as_bytes()
+    fs::File::open(path).ok()?.read_to_end(&mut bytes).ok()?;
+    (bytes == contents.as_bytes()).then_some(metadata)
 }
 
-/// What goes into the staging directory.
-struct Staging<'a> {
-    files: &'a [(&'a String, &'a String)],
-    /// Parallel to `files`: what `previous` holds of each.
-    on_disk: &'a [OnDisk],
-    /// The tree being replaced, when it is hplc's own.
-    previous: Option<&'a Path>,
-}
-
-fn stage(plan: &Staging, staging: &Path) -> Result<(), WriteError> {
+/// Fills the empty directory `staging` with the files of `entries`:
+/// carried over from `previous` where they may be, written otherwise.
+fn stage(
+    entries: &[Entry],
+    directories: &BTreeSet<&str>,
+    previous: Option<&Path>,
+    staging: &Path,
+) -> Result<(), WriteError> {
     if staging.exists() {
         fs::remove_dir_all(staging).map_err(io_at(staging))?;
     }
     fs::create_dir_all(staging).map_err(io_at(staging))?;
-    // Each directory once (thousands of files share a few hundred).
-    let directories: BTreeSet<&str> = plan
-        .files
-        .iter()
-        .filter_map(|(path, _)| path.rsplit_once('/'))
-        .map(|(dir, _)| dir)
-        .collect();
+    // Each directory once, parents first (thousands of files share a few
+    // hundred).
     for dir in directories {
         let dir = staging.join(dir);
-        fs::create_dir_all(&dir).map_err(io_at(&dir))?;
+        fs::create_dir(&dir).map_err(io_at(&dir))?;
     }
-    let entries: Vec<(&String, &String, OnDisk)> = plan
-        .files
-        .iter()
-        .zip(plan.on_disk)
-        .map(|(&(path, contents), &found)| (path, contents, found))
-        .collect();
-    in_parallel(&entries, |&(path, contents, found)| {
-        let file = staging.join(path);
-        match (plan.previous, found) {
+    in_parallel(entries, |entry| {
+        let file = staging.join(entry.path);
+        match (previous, entry.on_disk) {
             (Some(previous), OnDisk::Carriable) => {
-                carry_over(&previous.join(path), &file, contents)
+                carry_over(&previous.join(entry.path), &file, entry.contents)
             }
-            _ => write_file(&file, contents),
+            _ => write_file(&file, entry.contents),
         }
     })?;
     let marker = staging.join(MARKER);
-    let carried = plan
-        .previous
-        .is_some_and(|previous| fs::hard_link(previous.join(MARKER), &marker).is_ok());
+    let carried =
+        previous.is_some_and(|previous| fs::hard_link(previous.join(MARKER), &marker).is_ok());
     if !carried {
         fs::write(&marker, MARKER_TEXT).map_err(io_at(&marker))?;
     }
@@ -289,8 +286,7 @@ fn in_parallel<T: Sync, R: Send, E: Send>(
 /// links, the file is written.
 fn carry_over(previous: &Path, file: &Path, contents: &str) -> Result<(), WriteError> {
     if fs::hard_link(previous, file).is_ok() {
-        let linked_plain = fs::symlink_metadata(file).is_ok_and(|m| m.is_file());
-        if linked_plain && holds(file, contents) {
+        if plain_file_holding(file, contents).is_some() {
             return Ok(());
         }
         fs::remove_file(file).map_err(io_at(file))?;

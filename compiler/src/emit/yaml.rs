@@ -242,16 +242,37 @@ fn is_simple(bytes: &[u8]) -> bool {
 
 /// The bytes of a simple string after its first: letters, digits, `._/-`
 /// (a table: this runs over every key and value written).
-const SIMPLE: [bool; 256] = {
+const SIMPLE: [bool; 256] = byte_table(
+    &[
+        (b'0', b'9'),
+        (b'A', b'Z'),
+        (b'a', b'z'),
+        (b'-', b'/'),
+        (b'_', b'_'),
+    ],
+    &[],
+);
+
+/// A lookup table of the bytes in `ranges` (inclusive) but `except`.
+const fn byte_table(ranges: &[(u8, u8)], except: &[u8]) -> [bool; 256] {
     let mut table = [false; 256];
-    let mut byte = 0;
-    while byte < 256 {
-        let b = byte as u8;
-        table[byte] = b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-');
-        byte += 1;
+    let mut r = 0;
+    while r < ranges.len() {
+        let (first, last) = ranges[r];
+        let mut byte = first as usize;
+        while byte <= last as usize {
+            table[byte] = true;
+            byte += 1;
+        }
+        r += 1;
+    }
+    let mut e = 0;
+    while e < except.len() {
+        table[except[e] as usize] = false;
+        e += 1;
     }
     table
-};
+}
 
 /// What one pass over a string finds (strings can be whole configuration
 /// files, so they are read once, byte by byte).
@@ -271,15 +292,7 @@ struct Scan {
 /// Bytes that tell a scan nothing but that the line is not blank: printable
 /// ASCII but the space, `#` and `:`. Long strings (dashboards, scrape
 /// configurations) are mostly runs of them, skipped in a tight loop.
-const ORDINARY: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut byte = 0x21;
-    while byte < 0x7f {
-        table[byte] = !matches!(byte as u8, b'#' | b':');
-        byte += 1;
-    }
-    table
-};
+const ORDINARY: [bool; 256] = byte_table(&[(0x21, 0x7e)], b"#:");
 
 impl Scan {
     fn of(bytes: &[u8]) -> Scan {

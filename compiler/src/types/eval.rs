@@ -164,12 +164,11 @@ impl Checker<'_> {
         let stmts = &self.world.objects[obj].stmts;
         let count = stmts.len();
         // One pass (every field of every object comes here, most of them
-        // set by no statement): whether any statement sets the field, the
-        // last that sets it whole, and whether any sets an entry of it.
-        let (mut set, mut whole, mut has_entries) = (false, None, false);
+        // set by no statement): the last statement that sets the field
+        // whole, and whether any sets an entry of it.
+        let (mut whole, mut has_entries) = (None, false);
         for (i, source) in stmts.iter().enumerate() {
             if source.field == Some(index) {
-                set = true;
                 match source.stmt.key {
                     None => whole = Some(i),
                     Some(_) => has_entries = true,
@@ -186,7 +185,8 @@ impl Checker<'_> {
                 self.eval_as(&stmt.value, &field.ty, module)?
             }
             None => match self.default(kind, index)? {
-                Value::None if field.is_required() && !set => return None, // reported as missing
+                // No whole value here, so set only if it has entries.
+                Value::None if field.is_required() && !has_entries => return None, // reported as missing
                 v => v,
             },
         };

@@ -275,3 +275,13 @@ fn control_characters_are_escaped() {
     );
     assert_eq!(to_string(&map([("k", s("\nx"))])), "k: \"\\nx\"\n");
 }
+
+#[test]
+fn the_byte_tables_hold_what_they_say() {
+    for byte in 0..=255u8 {
+        let simple = byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'/' | b'-');
+        assert_eq!(super::SIMPLE[byte as usize], simple, "{byte:#x}");
+        let ordinary = (0x21..0x7f).contains(&byte) && !matches!(byte, b'#' | b':');
+        assert_eq!(super::ORDINARY[byte as usize], ordinary, "{byte:#x}");
+    }
+}
