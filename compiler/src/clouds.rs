@@ -6,6 +6,11 @@
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::Platform;
 
+/// The providers the Terraform backend (`emit/terraform`) has an
+/// implementation for. Checks run before any backend, so the backend's
+/// table is checked against this list by its own test rather than asked.
+pub const TERRAFORM_PROVIDERS: [&str; 3] = ["oci", "digitalocean", "aws"];
+
 pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
     let cloud = &platform.cloud;
     let offers: Vec<String> = platform
@@ -41,7 +46,7 @@ pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
             .help(help),
         );
     }
-    let implemented = crate::emit::terraform::supports(&cloud.provider);
+    let implemented = TERRAFORM_PROVIDERS.contains(&cloud.provider.as_str());
     if !implemented || cloud.terraform.is_none() {
         let why = if implemented {
             format!(

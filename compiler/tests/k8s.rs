@@ -1083,15 +1083,18 @@ fn two_builds_are_byte_identical() {
 /// schemas) on the Kubernetes tree of every golden environment.
 #[test]
 fn the_validator_accepts_the_golden_kubernetes_trees() {
-    let validator = std::path::Path::new("/work/shared/tools/validate/validate-k8s");
-    let tools = std::env::var("HPL_TOOLS").unwrap_or_else(|_| "/opt/hpl-tools".into());
-    if !validator.exists() || !std::path::Path::new(&tools).join("venv").exists() {
-        eprintln!("validate-k8s is not installed (run shared/tools/validate/install.sh): not run");
+    let Some(validator) = common::external(
+        common::validators_dir().join("validate-k8s"),
+        "validate-k8s",
+    ) else {
+        return;
+    };
+    if common::external(common::tools_dir().join("venv"), "the validators' venv").is_none() {
         return;
     }
     for (name, _) in common::environments() {
         let tree = common::repo().join("golden").join(&name).join("k8s");
-        let result = std::process::Command::new(validator)
+        let result = std::process::Command::new(&validator)
             .arg(&tree)
             .output()
             .expect("run validate-k8s");

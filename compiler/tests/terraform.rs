@@ -23,25 +23,15 @@ use common::repo;
 
 /// The hcl2json module, if installed.
 fn hcl2json() -> Option<PathBuf> {
-    let tools = std::env::var_os("HPL_TOOLS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/opt/hpl-tools"));
-    let module = tools.join("node/node_modules/@cdktf/hcl2json/lib/index.js");
+    let module = common::tools_dir().join("node/node_modules/@cdktf/hcl2json/lib/index.js");
     let node = Command::new("node")
         .arg("--version")
         .stdout(Stdio::null())
         .status()
         .map(|s| s.success())
         .unwrap_or(false);
-    if module.is_file() && node {
-        Some(module)
-    } else {
-        eprintln!(
-            "SKIPPED: no node or no {} (run shared/tools/validate/install.sh)",
-            module.display()
-        );
-        None
-    }
+    let module = common::external(module, "@cdktf/hcl2json")?;
+    node.then_some(module)
 }
 
 /// One compiled platform and its generated tree.

@@ -8,6 +8,7 @@
 
 pub mod grafana;
 pub mod k8s;
+pub mod kube;
 pub mod output;
 pub mod terraform;
 pub mod yaml;

@@ -510,6 +510,12 @@ impl Service {
         }
     }
 
+    /// Its replicas are a range, which an autoscaler moves within (a
+    /// DaemonSet's pods follow the nodes instead).
+    pub fn autoscaled(&self) -> bool {
+        !self.daemon && self.replicas.request < self.replicas.limit
+    }
+
     pub fn is_stateful(&self) -> bool {
         !self.volumes.is_empty()
     }

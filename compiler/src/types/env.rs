@@ -1,7 +1,8 @@
 //! Instances and environments: creating the objects of named instances and
 //! applying the selected environment's overlay to them.
 
-use super::scope::{DeclKind, PendingInstance};
+use super::decl::DeclKind;
+use super::scope::PendingInstance;
 use super::ty::KindId;
 use super::value::{ObjId, Object, Slot, Source};
 use super::{did_you_mean_among, Checker};

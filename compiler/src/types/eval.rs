@@ -9,7 +9,7 @@
 use indexmap::IndexMap;
 
 use super::coerce::Site;
-use super::scope::DeclKind;
+use super::decl::DeclKind;
 use super::ty::{Dim, KindId, Ty};
 use super::units::{self, ScaleError};
 use super::value::{ObjId, Slot, Value};

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::scope::DeclKind;
+use super::decl::DeclKind;
 use super::ty::{Dim, EnumId, KindId, Ty};
 use super::{did_you_mean_among, Checker};
 use crate::diagnostics::{Code, Diagnostic};

@@ -39,7 +39,7 @@ pub fn emit(context: &Context, output: &mut Output) {
         return;
     };
     let namespace = &context.platform.namespace_of(scraper).k8s_name;
-    let file = super::k8s::namespace_file(namespace);
+    let file = super::kube::namespace_file(namespace);
     output.append(
         &file,
         &configmaps::dashboards(context, namespace, &dashboards),

@@ -29,7 +29,7 @@ pub fn target(platform: &Platform, service: &Service) -> String {
 /// off its public Service (k8s/services.rs, `name_for_port`).
 fn scraped_service(service: &Service) -> String {
     if service.ingress_controller {
-        crate::emit::k8s::labels::metrics_service(service)
+        crate::emit::kube::labels::metrics_service(service)
     } else {
         service.k8s_name.clone()
     }

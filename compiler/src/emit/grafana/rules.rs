@@ -15,7 +15,7 @@
 use std::borrow::Cow;
 
 use super::promql::{self, container, cpu_usage, kube_label, memory_usage, rule_window, target};
-use crate::emit::k8s::object::{metadata, object};
+use crate::emit::kube::object::{metadata, object};
 use crate::emit::yaml::{documents, list, map, s, Value};
 use crate::emit::Context;
 use crate::graph::EdgeKind;

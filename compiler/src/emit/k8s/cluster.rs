@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use std::borrow::Cow;
 
-use super::labels;
-use super::object::{metadata, object};
+use crate::emit::kube::labels;
+use crate::emit::kube::object::{metadata, object};
 use crate::emit::yaml::{s, Value};
 use crate::emit::Context;
 use crate::model::StorageClass;

@@ -6,8 +6,9 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use super::object::{object, service_metadata};
-use super::{gateway, labels, monitoring};
+use super::{gateway, monitoring};
+use crate::emit::kube::labels;
+use crate::emit::kube::object::{object, service_metadata};
 use crate::emit::yaml::{map, s, Value};
 use crate::emit::Context;
 use crate::model::ServiceId;

@@ -3,8 +3,8 @@
 //! from cert-manager, and the ClusterIssuer that gets them from the ACME
 //! server of the platform (Let's Encrypt production by default).
 
-use super::labels;
-use super::object::{annotate, metadata, object, service_metadata};
+use crate::emit::kube::labels;
+use crate::emit::kube::object::{annotate, metadata, object, service_metadata};
 use crate::emit::yaml::{empty_map, list, map, s, Value};
 use crate::emit::Context;
 use crate::model::{Platform, Service, ServiceId};

@@ -16,10 +16,8 @@ mod config;
 mod gateway;
 mod gitops;
 mod ingress;
-pub mod labels;
 mod monitoring;
 mod network;
-pub mod object;
 mod placement;
 mod pod;
 mod quantity;
@@ -31,6 +29,7 @@ mod workloads;
 
 use std::collections::BTreeMap;
 
+use super::kube;
 use super::yaml::{documents, documents_into, Value};
 use super::{Context, Output};
 use crate::model::ServiceId;
@@ -113,20 +112,12 @@ pub fn emit(context: &Context, output: &mut Output) {
     }
     for (namespace, text) in texts {
         if !text.is_empty() {
-            output.add(namespace_file(namespace), text);
+            output.add(kube::namespace_file(namespace), text);
         }
     }
     if let Some(workflow) = gitops::workflow(context) {
         output.add(gitops::WORKFLOW_FILE, workflow);
     }
-}
-
-/// `k8s/<namespace>.yaml`: everything generated into one namespace, by
-/// this backend and the others (the Grafana backend's ConfigMaps and rules).
-/// One file per namespace rather than per service keeps a large platform
-/// to hundreds of files, not tens of thousands.
-pub fn namespace_file(namespace: &str) -> String {
-    format!("k8s/{namespace}.yaml")
 }
 
 /// The objects of one namespace that the workers write: the secret

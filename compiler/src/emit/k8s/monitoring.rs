@@ -8,8 +8,9 @@ use std::collections::HashMap;
 
 use indexmap::IndexMap;
 
-use super::object::{object, service_metadata};
-use super::{labels, quantity, services};
+use super::{quantity, services};
+use crate::emit::kube::labels;
+use crate::emit::kube::object::{object, service_metadata};
 use crate::emit::yaml::{self, b, list, map, s, Value};
 use crate::emit::Context;
 use crate::graph::EdgeKind;

@@ -17,8 +17,9 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::object::{metadata, object};
-use super::{backup, labels, services};
+use super::{backup, services};
+use crate::emit::kube::labels;
+use crate::emit::kube::object::{metadata, object};
 use crate::emit::yaml::{empty_map, list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{Platform, Service, ServiceId};

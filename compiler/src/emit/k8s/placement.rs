@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use super::labels;
+use crate::emit::kube::labels;
 use crate::emit::yaml::{list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{NodeId, ServiceId};

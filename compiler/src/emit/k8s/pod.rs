@@ -4,7 +4,8 @@
 //! volumes, and the node placement of the plan.
 
 use super::placement::{self, Nodes};
-use super::{config, labels, quantity};
+use super::{config, quantity};
+use crate::emit::kube::labels;
 use crate::emit::yaml::{b, empty_map, list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{Exporter, Probe, Range, SecretRef, Service, ServiceId};

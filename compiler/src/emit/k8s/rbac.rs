@@ -3,8 +3,8 @@
 //! ones, a ClusterRole and ClusterRoleBinding for those marked `cluster`.
 //! A service without permissions gets an account without a token.
 
-use super::labels;
-use super::object::{metadata, object};
+use crate::emit::kube::labels;
+use crate::emit::kube::object::{metadata, object};
 use crate::emit::yaml::{b, list, map, s, Value};
 use crate::emit::Context;
 use crate::model::{Permission, ServiceId};

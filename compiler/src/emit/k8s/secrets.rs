@@ -7,8 +7,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::labels;
-use super::object::{metadata, object};
+use crate::emit::kube::labels;
+use crate::emit::kube::object::{metadata, object};
 use crate::emit::yaml::{list, map, s, Value};
 use crate::emit::Context;
 use crate::model::{Platform, SecretRef};

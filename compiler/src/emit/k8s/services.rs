@@ -6,8 +6,8 @@
 
 use std::borrow::Cow;
 
-use super::labels;
-use super::object::{annotate, metadata, object};
+use crate::emit::kube::labels;
+use crate::emit::kube::object::{annotate, metadata, object};
 use crate::emit::yaml::{b, list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{Service, ServiceId};

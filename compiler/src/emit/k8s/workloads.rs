@@ -4,9 +4,10 @@
 //! Deployment otherwise. An autoscaled workload leaves `replicas` to its
 //! HorizontalPodAutoscaler, so that a sync from git does not undo scaling.
 
-use super::object::{object, service_metadata};
 use super::placement::Nodes;
-use super::{config, labels, pod, quantity, scaling};
+use super::{config, pod, quantity};
+use crate::emit::kube::labels;
+use crate::emit::kube::object::{object, service_metadata};
 use crate::emit::yaml::{list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{Service, ServiceId, Volume};
@@ -25,8 +26,7 @@ pub fn workload<'a>(
         map([("matchLabels", labels::selector(service))]),
     );
     let template = ("template", pod::template(context, nodes, id, files));
-    let replicas =
-        (!scaling::autoscaled(service)).then(|| ("replicas", n(service.replicas.request)));
+    let replicas = (!service.autoscaled()).then(|| ("replicas", n(service.replicas.request)));
     if service.daemon {
         let spec = vec![
             selector,

@@ -104,11 +104,6 @@ fn implementation(provider: &str) -> Option<&'static Implementation> {
     IMPLEMENTATIONS.iter().find(|i| i.name == provider)
 }
 
-/// Whether Terraform can be written for a provider, for `clouds::check`.
-pub fn supports(provider: &str) -> bool {
-    implementation(provider).is_some()
-}
-
 pub fn emit(context: &Context, output: &mut Output) {
     let platform = context.platform;
     // A cloud without Terraform data or implementation was reported by
@@ -122,5 +117,16 @@ pub fn emit(context: &Context, output: &mut Output) {
     let cluster = Cluster::new(platform, terraform);
     for (path, text) in root::files(context, &cluster, implementation) {
         output.add(format!("terraform/{path}"), text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// `clouds::check` says which providers get Terraform from its own
+    /// list: it must name exactly the implementations of this backend.
+    #[test]
+    fn the_checks_know_every_implementation() {
+        let implemented: Vec<&str> = super::IMPLEMENTATIONS.iter().map(|i| i.name).collect();
+        assert_eq!(implemented, crate::clouds::TERRAFORM_PROVIDERS);
     }
 }
