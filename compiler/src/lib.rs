@@ -112,7 +112,22 @@ pub fn compile(root: &Path, env: Option<&str>, fs: &dyn FileSystem) -> Compilati
     let envs = declared_envs(&loaded);
     let model = match world.platform {
         Some(platform) if !diagnostics.has_errors() => {
-            Some(model::lower(&world, platform, env.unwrap_or("default")))
+            match model::lower(&world, platform, env.unwrap_or("default")) {
+                Ok(model) => Some(model),
+                Err(undeclared) => {
+                    let span = world.objects[platform].name_span;
+                    diagnostics.extend(undeclared.into_iter().map(|field| {
+                        Diagnostic::new(
+                            diagnostics::Code::UndeclaredField,
+                            span,
+                            format!("the compiler reads `{field}`, which the standard library does not declare"),
+                        )
+                        .label("this platform cannot be lowered into the model")
+                        .help("the prelude (stdlib/prelude.hpl) and the compiler's lowering (model/lower.rs) disagree: declare the field again, or read it under its new name")
+                    }));
+                    None
+                }
+            }
         }
         _ => None,
     };

@@ -71,6 +71,7 @@ codes! {
     NotAValue = "E0117", Error, "name is not a value";
     NoSuchMember = "E0118", Error, "no such member";
     EvaluationTooDeep = "E0119", Error, "evaluation nested too deep";
+    UndeclaredField = "E0120", Error, "field read by the compiler not declared";
 
     // Types and values.
     TypeMismatch = "E0201", Error, "type mismatch";

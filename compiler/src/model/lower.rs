@@ -1,8 +1,13 @@
 //! From the evaluated world to the [`Platform`]. Types were checked already;
 //! lowering only reads values into structs (a value that failed to evaluate
 //! never reaches here: `lower` runs only on a world without errors).
+//!
+//! Every field is read by name. A name the object's kind does not declare
+//! (a field renamed in the stdlib, a typo here) is not read as a default:
+//! lowering records it and fails, naming every such field.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
 
 use indexmap::IndexMap;
 
@@ -10,16 +15,40 @@ use super::*;
 use crate::types::value::{ObjId, Value};
 use crate::types::World;
 
-pub fn lower(world: &World, platform: ObjId, env: &str) -> Platform {
-    Lowering { world }.platform(platform, env)
+/// The platform model, or the fields lowering read that their kinds do not
+/// declare (`service.backup`), sorted.
+pub fn lower(world: &World, platform: ObjId, env: &str) -> Result<Platform, Vec<String>> {
+    let lowering = Lowering {
+        world,
+        undeclared: RefCell::default(),
+    };
+    let model = lowering.platform(platform, env);
+    let undeclared = lowering.undeclared.into_inner();
+    if undeclared.is_empty() {
+        Ok(model)
+    } else {
+        Err(undeclared.into_iter().collect())
+    }
 }
 
 struct Lowering<'w> {
     world: &'w World,
+    /// `kind.field` of every read of a field the kind does not declare.
+    undeclared: RefCell<BTreeSet<String>>,
 }
 
 impl Lowering<'_> {
+    /// The value of a field the object's kind declares. The kind named is
+    /// the prelude kind at the root of the object's chain, which declares
+    /// every field the compiler reads.
     fn get(&self, obj: ObjId, field: &str) -> &Value {
+        if self.world.slot(obj, field).is_none() {
+            let kind = self.world.objects.get(obj).map(|o| o.kind);
+            let root = kind.map(|k| self.world.kinds[self.world.root_kind(k)].name.clone());
+            self.undeclared
+                .borrow_mut()
+                .insert(format!("{}.{field}", root.unwrap_or_default()));
+        }
         self.world.get(obj, field)
     }
 
