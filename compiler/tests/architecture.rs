@@ -299,15 +299,15 @@ fn no_two_files_of_a_directory_name_each_other_in_a_cycle() {
 /// A path from `from` to `to` through siblings under `parent`.
 fn reaches(
     graph: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>,
-    from: &Vec<String>,
-    to: &Vec<String>,
+    from: &[String],
+    to: &[String],
     parent: &[String],
 ) -> Option<Vec<Vec<String>>> {
-    let mut stack = vec![vec![from.clone()]];
+    let mut stack = vec![vec![from.to_vec()]];
     let mut seen = BTreeSet::new();
     while let Some(path) = stack.pop() {
         let last = path.last().expect("non-empty").clone();
-        if &last == to {
+        if last == to {
             return Some(path);
         }
         if !seen.insert(last.clone()) {
