@@ -216,7 +216,7 @@ fn expected_openings(built: &Built) -> Vec<Opening> {
     let graph = built.compilation.graph.as_ref().expect("graph");
     let owned = |id: usize| {
         let s = &platform.services[id];
-        !s.managed && !platform.namespaces[s.namespace].managed
+        s.deployed() && !platform.namespaces[s.namespace].managed
     };
     let key = |id: usize| {
         let s = &platform.services[id];
@@ -253,11 +253,11 @@ fn expected_openings(built: &Built) -> Vec<Opening> {
         .enumerate()
         .filter(|(id, _)| owned(*id))
     {
-        if service.ingress_controller {
+        if service.roles.ingress.is_some() {
             let mut public: Vec<i64> = service
                 .ports
                 .iter()
-                .filter(|(n, _)| **n != service.metrics_port)
+                .filter(|(n, _)| *n != service.metrics_port_name())
                 .map(|(_, p)| i64::from(*p))
                 .collect();
             public.sort();
@@ -268,7 +268,7 @@ fn expected_openings(built: &Built) -> Vec<Opening> {
                 ports: public,
             });
         }
-        if !service.permissions.is_empty() {
+        if !service.pod.permissions.is_empty() {
             let mut api = vec![443, i64::from(platform.cloud.api_server_port)];
             api.sort();
             api.dedup();
@@ -310,11 +310,9 @@ fn expected_openings(built: &Built) -> Vec<Opening> {
         }
     }
     for namespace in platform.namespaces.iter().filter(|n| !n.managed) {
-        if platform
-            .services
-            .iter()
-            .any(|s| !s.managed && platform.namespaces[s.namespace].k8s_name == namespace.k8s_name)
-        {
+        if platform.services.iter().any(|s| {
+            s.deployed() && platform.namespaces[s.namespace].k8s_name == namespace.k8s_name
+        }) {
             expected.push(Opening {
                 owner: (namespace.k8s_name.clone(), "*".into()),
                 direction: "egress",
@@ -543,10 +541,10 @@ fn every_workload_is_placed_where_the_plan_put_its_replicas() {
             .services
             .iter()
             .enumerate()
-            .filter(|(_, s)| !s.managed)
+            .filter(|(_, s)| s.deployed())
         {
             let namespace = &platform.namespaces[service.namespace].k8s_name;
-            let kind = if service.daemon {
+            let kind = if service.placement.daemon {
                 "DaemonSet"
             } else if service.is_stateful() {
                 "StatefulSet"
@@ -565,7 +563,7 @@ fn every_workload_is_placed_where_the_plan_put_its_replicas() {
                 "{}: {} admits other nodes than the plan uses",
                 built.env, service.name
             );
-            if service.spread && service.replicas.limit > 1 && !service.daemon {
+            if service.placement.spread && service.replicas.limit > 1 && !service.placement.daemon {
                 let spread =
                     seq(&workload["spec"]["template"]["spec"]["topologySpreadConstraints"]);
                 assert_eq!(spread.len(), 1, "{}: {} spreads", built.env, service.name);
@@ -990,10 +988,14 @@ fn the_issue_s_objects_are_there() {
         let platform = built.platform();
         let count = |kind: &str| built.of_kind(kind).count();
         // Managed services (the cluster's own system pods) are not written.
-        assert!(platform.services.iter().filter(|s| s.managed).all(|s| built
-            .objects
+        assert!(platform
+            .services
             .iter()
-            .all(|(_, o)| o["metadata"]["name"] != s.k8s_name.as_str())));
+            .filter(|s| !s.deployed())
+            .all(|s| built
+                .objects
+                .iter()
+                .all(|(_, o)| o["metadata"]["name"] != s.k8s_name.as_str())));
         let backups = platform
             .services
             .iter()
@@ -1012,7 +1014,7 @@ fn the_issue_s_objects_are_there() {
         let autoscaled = platform
             .services
             .iter()
-            .filter(|s| !s.daemon && s.replicas.request < s.replicas.limit)
+            .filter(|s| !s.placement.daemon && s.replicas.request < s.replicas.limit)
             .count();
         assert_eq!(count("HorizontalPodAutoscaler"), autoscaled);
         for hpa in built.of_kind("HorizontalPodAutoscaler") {
@@ -1021,7 +1023,7 @@ fn the_issue_s_objects_are_there() {
         let daemons = platform
             .services
             .iter()
-            .filter(|s| s.daemon && !s.managed)
+            .filter(|s| s.placement.daemon && s.deployed())
             .count();
         assert_eq!(count("DaemonSet"), daemons);
         // The load balancer is OCI's free flexible one.

@@ -408,6 +408,100 @@ impl Lowering<'_> {
                 _ => Vec::new(),
             }
         };
+        let metrics_path = self.string(obj, "metrics");
+        let ingress_class = self.string(obj, "ingress_class");
+        let routes: Vec<Route> = map_objects("routes")
+            .into_iter()
+            .filter_map(|(name, r)| {
+                Some(Route {
+                    name,
+                    prefix: self.string(r, "prefix"),
+                    service: *services.get(&self.object(r, "service")?)?,
+                    port: self.string(r, "port"),
+                    authenticated: self.boolean(r, "authenticated"),
+                })
+            })
+            .collect();
+        let jwt = self.object(obj, "jwt").and_then(|j| {
+            Some(Jwt {
+                issuer: self.string(j, "issuer"),
+                jwks_service: *services.get(&self.object(j, "jwks_service")?)?,
+                jwks_path: self.string(j, "jwks_path"),
+                audiences: self.strings(j, "audiences"),
+            })
+        });
+        let roles = Roles {
+            ingress: self
+                .boolean(obj, "ingress_controller")
+                .then(|| IngressRole {
+                    class: ingress_class,
+                    controller: self.string(obj, "ingress_class_controller"),
+                }),
+            scraper: self.boolean(obj, "scraper"),
+            gateway: (!routes.is_empty() || jwt.is_some()).then_some(Gateway { routes, jwt }),
+            datasource: self.object(obj, "datasource").map(|d| DataSource {
+                kind: self.string(d, "type"),
+                port: self.string(d, "port"),
+            }),
+        };
+        let retention_flag = self.string(obj, "retention_flag");
+        let pod = Pod {
+            image: self.string(obj, "image"),
+            image_span: o.value_span("image"),
+            multi_arch: self.boolean(obj, "multi_arch"),
+            command: self.strings(obj, "command"),
+            args: self.strings(obj, "args"),
+            env: self.string_map(obj, "env"),
+            env_spans: self
+                .string_map(obj, "env")
+                .keys()
+                .map(|k| {
+                    (
+                        k.clone(),
+                        o.entry_span("env", k)
+                            .unwrap_or_else(|| o.value_span("env")),
+                    )
+                })
+                .collect(),
+            secrets: self.secrets(obj),
+            run_as: self.int(obj, "run_as"),
+            read_only_root: self.boolean(obj, "read_only_root"),
+            capabilities: self.strings(obj, "capabilities"),
+            host_access: self.boolean(obj, "host_access"),
+            host_paths: self.string_map(obj, "host_paths"),
+            config: self.string_map(obj, "config"),
+            config_mount: self.string(obj, "config_mount"),
+            permissions: self
+                .get(obj, "permissions")
+                .as_list()
+                .iter()
+                .filter_map(Value::as_object)
+                .map(|p| Permission {
+                    resources: self.strings(p, "resources"),
+                    verbs: self.strings(p, "verbs"),
+                    group: self.string(p, "group"),
+                    cluster: self.boolean(p, "cluster"),
+                })
+                .collect(),
+            live: self.probe(probes.and_then(|p| self.object(p, "live"))),
+            ready: self.probe(probes.and_then(|p| self.object(p, "ready"))),
+            exporter: self.object(obj, "exporter").map(|e| Exporter {
+                image: self.string(e, "image"),
+                port: self.int(e, "port") as u16,
+                path: self.string(e, "path"),
+                cpu: self.range(e, "cpu"),
+                memory: self.range(e, "memory"),
+                env: self.string_map(e, "env"),
+                secrets: self.secrets(e),
+            }),
+            retention: self
+                .get(obj, "retention")
+                .as_quantity()
+                .map(|ms| Retention {
+                    ms,
+                    flag: retention_flag,
+                }),
+        };
         Service {
             k8s_name: k8s_name(&name),
             kind: self.world.kinds[o.kind].name.clone(),
@@ -416,11 +510,11 @@ impl Lowering<'_> {
                 .object(obj, "namespace")
                 .and_then(|n| namespaces.get(&n).copied())
                 .unwrap_or_default(),
-            image: self.string(obj, "image"),
-            image_span: o.value_span("image"),
-            multi_arch: self.boolean(obj, "multi_arch"),
-            command: self.strings(obj, "command"),
-            args: self.strings(obj, "args"),
+            install: if self.boolean(obj, "managed") {
+                Install::Cloud
+            } else {
+                Install::Manifests
+            },
             ports: match self.get(obj, "port") {
                 Value::Map(m) => m
                     .iter()
@@ -452,18 +546,11 @@ impl Lowering<'_> {
                     tls: self.boolean(e, "tls"),
                 })
                 .collect(),
-            live: self.probe(probes.and_then(|p| self.object(p, "live"))),
-            ready: self.probe(probes.and_then(|p| self.object(p, "ready"))),
-            metrics_path: self.string(obj, "metrics"),
-            metrics_port: self.string(obj, "metrics_port"),
-            exporter: self.object(obj, "exporter").map(|e| Exporter {
-                image: self.string(e, "image"),
-                port: self.int(e, "port") as u16,
-                path: self.string(e, "path"),
-                cpu: self.range(e, "cpu"),
-                memory: self.range(e, "memory"),
-                env: self.string_map(e, "env"),
-                secrets: self.secrets(e),
+            pod,
+            metrics: (!metrics_path.is_empty()).then(|| Metrics {
+                path: metrics_path,
+                port: self.string(obj, "metrics_port"),
+                honor_labels: self.boolean(obj, "honor_labels"),
             }),
             volumes: map_objects("volume")
                 .into_iter()
@@ -476,15 +563,14 @@ impl Lowering<'_> {
                     mount: self.string(v, "mount"),
                 })
                 .collect(),
-            place: self
-                .object(obj, "place")
-                .and_then(|n| Some((*nodes.get(&n)?, o.value_span("place")))),
-            node_role: self.string(obj, "node_role"),
-            spread: self.boolean(obj, "spread"),
-            daemon: self.boolean(obj, "daemon"),
-            ingress_controller: self.boolean(obj, "ingress_controller"),
-            scraper: self.boolean(obj, "scraper"),
-            managed: self.boolean(obj, "managed"),
+            placement: Placement {
+                place: self
+                    .object(obj, "place")
+                    .and_then(|n| Some((*nodes.get(&n)?, o.value_span("place")))),
+                node_role: self.string(obj, "node_role"),
+                spread: self.boolean(obj, "spread"),
+                daemon: self.boolean(obj, "daemon"),
+            },
             backup: self.object(obj, "backup").map(|b| Backup {
                 schedule: self.string(b, "schedule"),
                 keep_daily: self.int(b, "keep_daily"),
@@ -496,62 +582,6 @@ impl Lowering<'_> {
                 span: o.value_span("backup"),
                 uploader: self.string(b, "uploader"),
                 secrets: self.secrets(b),
-            }),
-            env: self.string_map(obj, "env"),
-            env_spans: self
-                .string_map(obj, "env")
-                .keys()
-                .map(|k| {
-                    (
-                        k.clone(),
-                        o.entry_span("env", k)
-                            .unwrap_or_else(|| o.value_span("env")),
-                    )
-                })
-                .collect(),
-            secrets: self.secrets(obj),
-            run_as: self.int(obj, "run_as"),
-            read_only_root: self.boolean(obj, "read_only_root"),
-            capabilities: self.strings(obj, "capabilities"),
-            host_access: self.boolean(obj, "host_access"),
-            host_paths: self.string_map(obj, "host_paths"),
-            ingress_class: self.string(obj, "ingress_class"),
-            ingress_class_controller: self.string(obj, "ingress_class_controller"),
-            retention_flag: self.string(obj, "retention_flag"),
-            config: self.string_map(obj, "config"),
-            config_mount: self.string(obj, "config_mount"),
-            retention_ms: self.get(obj, "retention").as_quantity(),
-            permissions: self
-                .get(obj, "permissions")
-                .as_list()
-                .iter()
-                .filter_map(Value::as_object)
-                .map(|p| Permission {
-                    resources: self.strings(p, "resources"),
-                    verbs: self.strings(p, "verbs"),
-                    group: self.string(p, "group"),
-                    cluster: self.boolean(p, "cluster"),
-                })
-                .collect(),
-            routes: map_objects("routes")
-                .into_iter()
-                .filter_map(|(name, r)| {
-                    Some(Route {
-                        name,
-                        prefix: self.string(r, "prefix"),
-                        service: *services.get(&self.object(r, "service")?)?,
-                        port: self.string(r, "port"),
-                        authenticated: self.boolean(r, "authenticated"),
-                    })
-                })
-                .collect(),
-            jwt: self.object(obj, "jwt").and_then(|j| {
-                Some(Jwt {
-                    issuer: self.string(j, "issuer"),
-                    jwks_service: *services.get(&self.object(j, "jwks_service")?)?,
-                    jwks_path: self.string(j, "jwks_path"),
-                    audiences: self.strings(j, "audiences"),
-                })
             }),
             alerts: map_objects("alerts")
                 .into_iter()
@@ -565,11 +595,7 @@ impl Lowering<'_> {
                 latency: self.string(h, "latency"),
                 latency_in_ms: self.boolean(h, "latency_in_ms"),
             }),
-            datasource: self.object(obj, "datasource").map(|d| DataSource {
-                kind: self.string(d, "type"),
-                port: self.string(d, "port"),
-            }),
-            honor_labels: self.boolean(obj, "honor_labels"),
+            roles,
             name,
         }
     }

@@ -405,6 +405,10 @@ pub struct Need {
     pub span: Span,
 }
 
+/// Anything that runs pods on the cluster: its identity, what it asks of
+/// the nodes, how it is reached, how it gets onto the cluster
+/// ([`Install`]), its pod as hplc writes it ([`Pod`]), how it is observed,
+/// and the roles some components take ([`Roles`]).
 #[derive(Clone, Debug)]
 pub struct Service {
     pub name: String,
@@ -413,12 +417,8 @@ pub struct Service {
     pub kind: String,
     pub span: Span,
     pub namespace: NamespaceId,
-    pub image: String,
-    pub image_span: Span,
-    pub multi_arch: bool,
-    pub command: Vec<String>,
-    pub args: Vec<String>,
-    pub ports: IndexMap<String, u16>,
+    pub install: Install,
+    // What it asks of the nodes.
     pub cpu: Range,
     pub cpu_span: Span,
     pub memory: Range,
@@ -426,22 +426,54 @@ pub struct Service {
     pub replicas: Range,
     pub replicas_span: Span,
     pub autoscale: Option<Autoscale>,
+    pub placement: Placement,
+    pub volumes: Vec<Volume>,
+    // How it is reached.
+    pub ports: IndexMap<String, u16>,
     pub needs: Vec<Need>,
     pub expose: Vec<Endpoint>,
-    pub live: Option<Probe>,
-    pub ready: Option<Probe>,
-    pub metrics_path: String,
-    pub metrics_port: String,
-    pub exporter: Option<Exporter>,
-    pub volumes: Vec<Volume>,
-    pub place: Option<(NodeId, Span)>,
-    pub node_role: String,
-    pub spread: bool,
-    pub daemon: bool,
-    pub ingress_controller: bool,
-    pub scraper: bool,
-    pub managed: bool,
+    pub pod: Pod,
+    // How it is observed.
+    pub metrics: Option<Metrics>,
+    pub alerts: Vec<Alert>,
+    pub panels: Vec<Panel>,
+    pub http_metrics: Option<HttpMetrics>,
     pub backup: Option<Backup>,
+    pub roles: Roles,
+}
+
+/// How a service's pods get onto the cluster.
+#[derive(Clone, Debug)]
+pub enum Install {
+    /// hplc writes its manifests.
+    Manifests,
+    /// The cloud installs it (the cluster's system pods): counted by
+    /// placement, never emitted.
+    Cloud,
+}
+
+/// Where its replicas may run.
+#[derive(Clone, Debug, Default)]
+pub struct Placement {
+    /// Pinned to one node.
+    pub place: Option<(NodeId, Span)>,
+    /// Only on nodes of this role (empty: any).
+    pub node_role: String,
+    /// Replicas on different nodes where possible.
+    pub spread: bool,
+    /// One pod on every node (a DaemonSet).
+    pub daemon: bool,
+}
+
+/// The pod hplc writes for a service: image, process, environment,
+/// security and the API permissions of its account.
+#[derive(Clone, Debug)]
+pub struct Pod {
+    pub image: String,
+    pub image_span: Span,
+    pub multi_arch: bool,
+    pub command: Vec<String>,
+    pub args: Vec<String>,
     pub env: IndexMap<String, String>,
     /// Where each `env` entry is set, for diagnostics.
     pub env_spans: IndexMap<String, Span>,
@@ -452,21 +484,60 @@ pub struct Service {
     pub host_access: bool,
     /// Host directories mounted read-only under /host, by volume name.
     pub host_paths: IndexMap<String, String>,
-    pub ingress_class: String,
-    pub ingress_class_controller: String,
-    pub retention_flag: String,
     pub config: IndexMap<String, String>,
     pub config_mount: String,
-    pub retention_ms: Option<i64>,
     pub permissions: Vec<Permission>,
+    pub live: Option<Probe>,
+    pub ready: Option<Probe>,
+    pub exporter: Option<Exporter>,
+    /// How long it keeps its data, and the flag that says so.
+    pub retention: Option<Retention>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Retention {
+    pub ms: i64,
+    /// The command-line flag that takes it (`--storage.tsdb.retention.time`).
+    pub flag: String,
+}
+
+/// Where a service serves its metrics.
+#[derive(Clone, Debug)]
+pub struct Metrics {
+    pub path: String,
+    /// The port's name; empty for the first port.
+    pub port: String,
+    /// Its series describe other objects and carry their own `namespace`
+    /// labels (kube-state-metrics): the scraper keeps them.
+    pub honor_labels: bool,
+}
+
+/// What some components are to the rest of the platform. Each role is a
+/// typed facet a backend reads; a service without a role has none set.
+#[derive(Clone, Debug, Default)]
+pub struct Roles {
+    /// Receives the public traffic and routes it to every exposed service.
+    pub ingress: Option<IngressRole>,
+    /// Scrapes every metrics endpoint of the platform.
+    pub scraper: bool,
+    /// A gateway that routes to services, verifying JWTs.
+    pub gateway: Option<Gateway>,
+    /// A Grafana data source it serves (Prometheus, Loki, Jaeger).
+    pub datasource: Option<DataSource>,
+}
+
+/// An ingress controller: the IngressClass it serves and the controller
+/// name that class names.
+#[derive(Clone, Debug)]
+pub struct IngressRole {
+    pub class: String,
+    pub controller: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Gateway {
     pub routes: Vec<Route>,
     pub jwt: Option<Jwt>,
-    pub alerts: Vec<Alert>,
-    pub panels: Vec<Panel>,
-    pub http_metrics: Option<HttpMetrics>,
-    pub datasource: Option<DataSource>,
-    /// The scraper keeps the labels of its metrics (`honor_labels`).
-    pub honor_labels: bool,
 }
 
 impl Volume {
@@ -489,7 +560,7 @@ impl Service {
 
     /// Requests of one pod: the main container and the exporter beside it.
     pub fn pod_cpu(&self) -> Range {
-        let e = self.exporter.as_ref().map(|e| e.cpu).unwrap_or(Range {
+        let e = self.pod.exporter.as_ref().map(|e| e.cpu).unwrap_or(Range {
             request: 0,
             limit: 0,
         });
@@ -500,10 +571,15 @@ impl Service {
     }
 
     pub fn pod_memory(&self) -> Range {
-        let e = self.exporter.as_ref().map(|e| e.memory).unwrap_or(Range {
-            request: 0,
-            limit: 0,
-        });
+        let e = self
+            .pod
+            .exporter
+            .as_ref()
+            .map(|e| e.memory)
+            .unwrap_or(Range {
+                request: 0,
+                limit: 0,
+            });
         Range {
             request: self.memory.request + e.request,
             limit: self.memory.limit + e.limit,
@@ -513,22 +589,31 @@ impl Service {
     /// Its replicas are a range, which an autoscaler moves within (a
     /// DaemonSet's pods follow the nodes instead).
     pub fn autoscaled(&self) -> bool {
-        !self.daemon && self.replicas.request < self.replicas.limit
+        !self.placement.daemon && self.replicas.request < self.replicas.limit
+    }
+
+    /// hplc writes its objects: not installed by the cloud.
+    pub fn deployed(&self) -> bool {
+        !matches!(self.install, Install::Cloud)
     }
 
     pub fn is_stateful(&self) -> bool {
         !self.volumes.is_empty()
     }
 
-    /// The port metrics are scraped on: `metrics_port`, else the first port.
+    /// The port metrics are scraped on: the metrics' port, else the first
+    /// port.
     pub fn metrics_port_number(&self) -> Option<u16> {
-        if self.metrics_path.is_empty() {
-            return None;
-        }
+        let metrics = self.metrics.as_ref()?;
         self.ports
-            .get(&self.metrics_port)
+            .get(&metrics.port)
             .or_else(|| self.ports.values().next())
             .copied()
+    }
+
+    /// The name of the port metrics are served on; empty for none.
+    pub fn metrics_port_name(&self) -> &str {
+        self.metrics.as_ref().map_or("", |m| m.port.as_str())
     }
 }
 
@@ -552,6 +637,15 @@ impl Node {
 }
 
 impl Platform {
+    /// The services hplc writes objects for, with their ids: every one but
+    /// those the cloud installs.
+    pub fn deployed(&self) -> impl Iterator<Item = (ServiceId, &Service)> {
+        self.services
+            .iter()
+            .enumerate()
+            .filter(|(_, service)| service.deployed())
+    }
+
     pub fn node_named(&self, name: &str) -> Option<NodeId> {
         self.nodes.iter().position(|n| n.name == name)
     }

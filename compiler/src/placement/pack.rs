@@ -59,11 +59,11 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
         .services
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.daemon)
+        .filter(|(_, s)| s.placement.daemon)
     {
         let mut replica = 0;
         for (node_id, node) in platform.nodes.iter().enumerate() {
-            if service.node_role.is_empty() || service.node_role == node.role {
+            if service.placement.node_role.is_empty() || service.placement.node_role == node.role {
                 place(&mut plans, &mut placements, id, replica, node_id);
                 replica += 1;
             }
@@ -80,15 +80,15 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
 
     let mut roomiest = Roomiest::new(platform, &plans);
     let mut order: Vec<ServiceId> = (0..platform.services.len())
-        .filter(|s| !platform.services[*s].daemon)
+        .filter(|s| !platform.services[*s].placement.daemon)
         .collect();
     order.sort_by_key(|s| {
         let svc = &platform.services[*s];
-        let group = if svc.place.is_some() {
+        let group = if svc.placement.place.is_some() {
             0
         } else if svc.is_stateful() {
             1
-        } else if svc.spread || !svc.node_role.is_empty() {
+        } else if svc.placement.spread || !svc.placement.node_role.is_empty() {
             2
         } else {
             3
@@ -99,7 +99,7 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
     for id in order {
         let service = &platform.services[id];
         let replicas = service.replicas.request.max(0) as u32;
-        if let Some((node, _)) = service.place {
+        if let Some((node, _)) = service.placement.place {
             for replica in 0..replicas {
                 place(&mut plans, &mut placements, id, replica, node);
             }
@@ -107,7 +107,7 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
             continue;
         }
         let allowed: &[NodeId] = by_role
-            .get(service.node_role.as_str())
+            .get(service.placement.node_role.as_str())
             .map(Vec::as_slice)
             .unwrap_or(&[]);
         if allowed.is_empty() {
@@ -119,13 +119,13 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
                     .collect(),
             );
             diagnostics.push(
-                Diagnostic::new(Code::Unplaceable, service.span, format!("no node has the role \"{}\" that `{}` asks for", service.node_role, service.name))
+                Diagnostic::new(Code::Unplaceable, service.span, format!("no node has the role \"{}\" that `{}` asks for", service.placement.node_role, service.name))
                     .label("cannot be placed")
                     .help(format!("the nodes' roles are {}; set `node_role` to one of them or pin it with `place`", roles.join(", "))),
             );
             continue;
         }
-        if service.spread && replicas as usize > allowed.len() {
+        if service.placement.spread && replicas as usize > allowed.len() {
             diagnostics.push(
                 Diagnostic::new(
                     Code::Unplaceable,
@@ -144,7 +144,7 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
         }
         let mut used: Vec<NodeId> = Vec::new();
         for replica in 0..replicas {
-            let excluded: &[NodeId] = if service.spread { &used } else { &[] };
+            let excluded: &[NodeId] = if service.placement.spread { &used } else { &[] };
             match best_fit(service, &plans, &roomiest, excluded) {
                 Some(node) => {
                     place(&mut plans, &mut placements, id, replica, node);
@@ -177,7 +177,7 @@ fn best_fit(
 ) -> Option<NodeId> {
     let (cpu, memory) = (service.pod_cpu().request, service.pod_memory().request);
     let local = service.node_local_storage();
-    for (free, node) in roomiest.nodes(&service.node_role) {
+    for (free, node) in roomiest.nodes(&service.placement.node_role) {
         if free < cpu {
             // Roomiest first: no later node has the CPU either.
             return None;

@@ -32,9 +32,9 @@ pub fn emit(context: &Context, output: &mut Output) {
     // runs beside Grafana.
     let Some(scraper) = context
         .platform
-        .services
-        .iter()
-        .find(|svc| svc.scraper && !svc.managed)
+        .deployed()
+        .map(|(_, svc)| svc)
+        .find(|svc| svc.roles.scraper)
     else {
         return;
     };

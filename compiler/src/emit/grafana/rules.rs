@@ -165,12 +165,7 @@ pub fn rule_sets<'a>(context: &Context<'a>) -> Vec<RuleSet<'a>> {
         scraped[edge.to] = true;
     }
     let mut by_namespace: Vec<Vec<usize>> = vec![Vec::new(); platform.namespaces.len()];
-    for (id, service) in platform
-        .services
-        .iter()
-        .enumerate()
-        .filter(|(_, svc)| !svc.managed)
-    {
+    for (id, service) in platform.deployed() {
         by_namespace[service.namespace].push(id);
     }
     for (namespace, ids) in by_namespace
@@ -431,7 +426,7 @@ fn down_expr(context: &Context, service: &Service, scraped: bool) -> String {
         return format!("sum by (namespace, service) ({up}) == 0 or absent({up})");
     }
     let namespace = &platform.namespace_of(service).k8s_name;
-    let (metric, label) = if service.daemon {
+    let (metric, label) = if service.placement.daemon {
         ("kube_daemonset_status_number_available", "daemonset")
     } else if service.is_stateful() {
         ("kube_statefulset_status_replicas_ready", "statefulset")

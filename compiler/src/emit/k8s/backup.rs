@@ -132,6 +132,7 @@ fn pod_spec<'a>(service: &'a Service, backup: &'a Backup, account: String) -> Va
     let port = service.ports.values().next().copied().unwrap_or_default();
     // The server's own credentials, then libpq's variables built from them.
     let mut dump_env: Vec<Value> = service
+        .pod
         .secrets
         .iter()
         .map(|(k, v)| pod::secret_env(k, v))
@@ -143,22 +144,23 @@ fn pod_spec<'a>(service: &'a Service, backup: &'a Backup, account: String) -> Va
         env(
             "PGUSER",
             service
+                .pod
                 .env
                 .get("POSTGRES_USER")
                 .map_or("postgres", String::as_str),
         ),
     ]);
-    if service.secrets.contains_key("POSTGRES_PASSWORD") {
+    if service.pod.secrets.contains_key("POSTGRES_PASSWORD") {
         dump_env.push(env("PGPASSWORD", "$(POSTGRES_PASSWORD)"));
     }
     // The server's image: pg_dump of the same major version.
     let dump = script_container(
         "dump",
-        &service.image,
+        &service.pod.image,
         DUMP_SCRIPT,
         dump_env,
         vec![mount("backup", "/backup")],
-        service.run_as,
+        service.pod.run_as,
     );
     let mut upload_env: Vec<Value> = backup
         .secrets
@@ -179,7 +181,7 @@ fn pod_spec<'a>(service: &'a Service, backup: &'a Backup, account: String) -> Va
         UPLOAD_SCRIPT,
         upload_env,
         mounts,
-        service.run_as,
+        service.pod.run_as,
     );
     map([
         ("serviceAccountName", s(account)),

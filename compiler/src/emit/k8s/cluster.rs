@@ -44,7 +44,7 @@ pub fn namespaces<'a>(context: &Context<'a>) -> Vec<Value<'a>> {
 pub fn storage_classes<'a>(context: &Context<'a>) -> Vec<Value<'a>> {
     let platform = context.platform;
     let mut classes: BTreeMap<&str, &StorageClass> = BTreeMap::new();
-    for service in platform.services.iter().filter(|s| !s.managed) {
+    for (_, service) in platform.deployed() {
         for volume in service.volumes.iter().filter(|v| v.class.node_local) {
             classes
                 .entry(volume.class.name.as_str())

@@ -22,6 +22,7 @@ pub type Files<'a> = BTreeMap<&'a str, Cow<'a, str>>;
 pub fn files<'a>(context: &Context<'a>, id: ServiceId) -> Files<'a> {
     let service = &context.platform.services[id];
     let mut files: Files = service
+        .pod
         .config
         .iter()
         .map(|(k, v)| (k.as_str(), Cow::Borrowed(v.as_str())))

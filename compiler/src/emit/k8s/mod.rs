@@ -69,11 +69,9 @@ pub fn emit(context: &Context, output: &mut Output) {
     for (namespace, references) in secrets::by_namespace(context) {
         namespaces.entry(namespace).or_default().secrets = references;
     }
-    for (id, service) in platform.services.iter().enumerate() {
-        if !service.managed {
-            let namespace = &platform.namespace_of(service).k8s_name;
-            namespaces.entry(namespace).or_default().services.push(id);
-        }
+    for (id, service) in platform.deployed() {
+        let namespace = &platform.namespace_of(service).k8s_name;
+        namespaces.entry(namespace).or_default().services.push(id);
     }
     // The services' objects are most of the output and independent of each
     // other: namespaces are written on every core, their network policies

@@ -49,7 +49,7 @@ pub fn objects<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
         [("automountServiceAccountToken", b(false))],
     )];
     let (cluster, local): (Vec<&Permission>, Vec<&Permission>) =
-        service.permissions.iter().partition(|p| p.cluster);
+        service.pod.permissions.iter().partition(|p| p.cluster);
     let kinds = [
         (local, "Role", "RoleBinding", service.k8s_name.clone(), true),
         (

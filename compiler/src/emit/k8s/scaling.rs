@@ -101,7 +101,7 @@ pub fn autoscaler<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value<'a>>
 pub fn disruption_budget<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value<'a>> {
     let platform = context.platform;
     let service = &platform.services[id];
-    if service.daemon || service.replicas.request <= 1 {
+    if service.placement.daemon || service.replicas.request <= 1 {
         return None;
     }
     let meta = service_metadata(context, service, &service.k8s_name, service.replicas_span);

@@ -27,7 +27,7 @@ pub fn workload<'a>(
     );
     let template = ("template", pod::template(context, nodes, id, files));
     let replicas = (!service.autoscaled()).then(|| ("replicas", n(service.replicas.request)));
-    if service.daemon {
+    if service.placement.daemon {
         let spec = vec![
             selector,
             ("updateStrategy", map([("type", s("RollingUpdate"))])),
@@ -75,7 +75,7 @@ fn claim(volume: &Volume) -> Value<'_> {
 
 /// `Deployment`, `StatefulSet` or `DaemonSet`.
 pub fn kind(service: &Service) -> &'static str {
-    if service.daemon {
+    if service.placement.daemon {
         "DaemonSet"
     } else if service.is_stateful() {
         "StatefulSet"

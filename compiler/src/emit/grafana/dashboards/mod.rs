@@ -361,10 +361,5 @@ fn built_in_annotations() -> Annotation {
 
 /// The services a dashboard may show: all but those the cloud installs.
 pub fn deployed<'a>(context: &'a Context) -> Vec<&'a Service> {
-    context
-        .platform
-        .services
-        .iter()
-        .filter(|svc| !svc.managed)
-        .collect()
+    context.platform.deployed().map(|(_, svc)| svc).collect()
 }
