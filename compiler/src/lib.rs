@@ -5,6 +5,7 @@
 //! [`model`] (the platform as the backends see it). [`compile`] runs them;
 //! every stage reports into one [`diagnostics::Diagnostics`].
 
+pub mod chart_render;
 pub mod clouds;
 pub mod diagnostics;
 pub mod embedded;

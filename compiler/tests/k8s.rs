@@ -537,11 +537,13 @@ fn every_workload_is_placed_where_the_plan_put_its_replicas() {
         let platform = built.platform();
         let plan = built.compilation.plan.as_ref().expect("plan");
         let mut checked = 0;
+        // A chart's workloads come from the chart, placed by the values
+        // tests/charts.rs checks.
         for (id, service) in platform
             .services
             .iter()
             .enumerate()
-            .filter(|(_, s)| s.deployed())
+            .filter(|(_, s)| s.deployed() && s.chart().is_none())
         {
             let namespace = &platform.namespaces[service.namespace].k8s_name;
             let kind = if service.placement.daemon {
@@ -1003,7 +1005,13 @@ fn the_issue_s_objects_are_there() {
             .count();
         assert_eq!(count("CronJob"), backups, "{}", built.env);
         assert_eq!(count("Schedule"), platform.cluster_backups.len());
-        assert_eq!(count("Application"), platform.gitops.len());
+        // One for the tree, one per component installed from a chart.
+        let charts = platform
+            .services
+            .iter()
+            .filter(|s| s.chart().is_some())
+            .count();
+        assert_eq!(count("Application"), platform.gitops.len() * (1 + charts));
         assert_eq!(count("ClusterIssuer"), 1);
         let exposed = platform
             .services

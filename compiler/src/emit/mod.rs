@@ -6,6 +6,7 @@
 //! Backends: `k8s/` (Kubernetes YAML), `terraform/` (HCL), `grafana/`
 //! (dashboards, provisioning, alert rules).
 
+pub mod charts;
 pub mod grafana;
 pub mod k8s;
 pub mod kube;
@@ -94,6 +95,7 @@ pub fn generate(context: &Context) -> Output {
             let mut others = Output::default();
             grafana::emit(context, &mut others);
             terraform::emit(context, &mut others);
+            charts::emit(context, &mut others);
             others
         });
         let mut output = Output::default();

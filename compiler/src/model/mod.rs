@@ -6,9 +6,13 @@
 //! storage in bytes, durations in milliseconds, percentages in hundredths of
 //! a percent, bandwidth in bits per second, money in millionths of a dollar.
 
+mod chart;
 mod lower;
 pub mod show;
 
+pub use chart::{
+    for_release, Chart, ChartPod, ChartRender, Data, PodGroup, RenderedContainer, RenderedWorkload,
+};
 pub use lower::lower;
 
 use indexmap::IndexMap;
@@ -323,7 +327,7 @@ pub struct Namespace {
     pub managed: bool,
 }
 
-#[derive(Clone, Debug, Copy, PartialEq, Eq)]
+#[derive(Clone, Debug, Copy, Default, PartialEq, Eq)]
 pub struct Range {
     pub request: i64,
     pub limit: i64,
@@ -450,6 +454,8 @@ pub enum Install {
     /// The cloud installs it (the cluster's system pods): counted by
     /// placement, never emitted.
     Cloud,
+    /// An upstream chart installs it, with values hplc writes.
+    Chart(Box<Chart>),
 }
 
 /// Where its replicas may run.
@@ -558,31 +564,53 @@ impl Service {
             .sum()
     }
 
-    /// Requests of one pod: the main container and the exporter beside it.
-    pub fn pod_cpu(&self) -> Range {
-        let e = self.pod.exporter.as_ref().map(|e| e.cpu).unwrap_or(Range {
-            request: 0,
-            limit: 0,
-        });
-        Range {
-            request: self.cpu.request + e.request,
-            limit: self.cpu.limit + e.limit,
+    /// What one replica puts on its node: the pod hplc writes (the main
+    /// container and the exporter beside it), or, for a chart, every pod
+    /// of the chart that is not one per node.
+    pub fn replica_group(&self) -> PodGroup {
+        if let Install::Chart(chart) = &self.install {
+            return chart.group(false);
+        }
+        let (cpu, memory) = match &self.pod.exporter {
+            Some(e) => (e.cpu, e.memory),
+            None => (Range::default(), Range::default()),
+        };
+        PodGroup {
+            cpu: Range {
+                request: self.cpu.request + cpu.request,
+                limit: self.cpu.limit + cpu.limit,
+            },
+            memory: Range {
+                request: self.memory.request + memory.request,
+                limit: self.memory.limit + memory.limit,
+            },
+            pods: 1,
         }
     }
 
+    /// What a chart runs on every node besides its replicas (its
+    /// DaemonSets); `None` when nothing.
+    pub fn per_node_group(&self) -> Option<PodGroup> {
+        match &self.install {
+            Install::Chart(chart) => Some(chart.group(true)).filter(|g| g.pods > 0),
+            _ => None,
+        }
+    }
+
+    /// Requests of one replica ([`Service::replica_group`]).
+    pub fn pod_cpu(&self) -> Range {
+        self.replica_group().cpu
+    }
+
     pub fn pod_memory(&self) -> Range {
-        let e = self
-            .pod
-            .exporter
-            .as_ref()
-            .map(|e| e.memory)
-            .unwrap_or(Range {
-                request: 0,
-                limit: 0,
-            });
-        Range {
-            request: self.memory.request + e.request,
-            limit: self.memory.limit + e.limit,
+        self.replica_group().memory
+    }
+
+    /// The chart that installs it, if one does.
+    pub fn chart(&self) -> Option<&Chart> {
+        match &self.install {
+            Install::Chart(chart) => Some(chart),
+            _ => None,
         }
     }
 

@@ -4,7 +4,7 @@ use super::allocatable::allocatable;
 use super::roomiest::Roomiest;
 use super::{NodePlan, Placement, PlacementIndex};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::model::{show, NodeId, Platform, Service, ServiceId};
+use crate::model::{show, NodeId, Platform, PodGroup, Service, ServiceId};
 
 pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan>, Vec<Placement>) {
     let reservation = &platform.cloud.reservation;
@@ -34,24 +34,43 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
         return (plans, placements);
     }
 
+    let place_group = |plans: &mut Vec<NodePlan>,
+                       placements: &mut Vec<Placement>,
+                       service: ServiceId,
+                       replica: u32,
+                       node: NodeId,
+                       group: PodGroup,
+                       local_storage: i64| {
+        let plan = &mut plans[node];
+        plan.requested_cpu += group.cpu.request;
+        plan.requested_memory += group.memory.request;
+        plan.limit_cpu += group.cpu.limit;
+        plan.limit_memory += group.memory.limit;
+        plan.pods += group.pods;
+        plan.local_storage += local_storage;
+        placements.push(Placement {
+            service,
+            replica,
+            node,
+            group,
+        });
+    };
     let place = |plans: &mut Vec<NodePlan>,
                  placements: &mut Vec<Placement>,
                  service: ServiceId,
                  replica: u32,
                  node: NodeId| {
         let s = &platform.services[service];
-        let plan = &mut plans[node];
-        plan.requested_cpu += s.pod_cpu().request;
-        plan.requested_memory += s.pod_memory().request;
-        plan.limit_cpu += s.pod_cpu().limit;
-        plan.limit_memory += s.pod_memory().limit;
-        plan.pods += 1;
-        plan.local_storage += s.node_local_storage();
-        placements.push(Placement {
+        let group = s.replica_group();
+        place_group(
+            plans,
+            placements,
             service,
             replica,
             node,
-        });
+            group,
+            s.node_local_storage(),
+        );
     };
 
     // Daemons: one pod on every node they select.
@@ -67,6 +86,25 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
                 place(&mut plans, &mut placements, id, replica, node_id);
                 replica += 1;
             }
+        }
+    }
+    // What charts run on every node (their DaemonSets, which select no
+    // node), numbered after the replicas.
+    for (id, service) in platform.services.iter().enumerate() {
+        let Some(group) = service.per_node_group() else {
+            continue;
+        };
+        let first = service.replicas.limit.max(0) as u32;
+        for node in 0..platform.nodes.len() {
+            place_group(
+                &mut plans,
+                &mut placements,
+                id,
+                first + node as u32,
+                node,
+                group,
+                0,
+            );
         }
     }
 
@@ -175,7 +213,8 @@ fn best_fit(
     roomiest: &Roomiest,
     excluded: &[NodeId],
 ) -> Option<NodeId> {
-    let (cpu, memory) = (service.pod_cpu().request, service.pod_memory().request);
+    let group = service.replica_group();
+    let (cpu, memory) = (group.cpu.request, group.memory.request);
     let local = service.node_local_storage();
     for (free, node) in roomiest.nodes(&service.placement.node_role) {
         if free < cpu {
@@ -184,7 +223,7 @@ fn best_fit(
         }
         let p = &plans[node];
         let fits = p.requested_memory + memory <= p.allocatable.memory
-            && p.pods < p.allocatable.max_pods
+            && p.pods + group.pods <= p.allocatable.max_pods
             && p.local_storage + local <= p.local_storage_available;
         if fits && !excluded.contains(&node) {
             return Some(node);
@@ -280,13 +319,13 @@ pub fn check_nodes(
         let a = &plan.allocatable;
         let mut pods: Vec<(ServiceId, i64, i64)> = Vec::new();
         for p in &here {
-            let s = &platform.services[p.service];
+            let (cpu, memory) = (p.group.cpu.request, p.group.memory.request);
             match pods.iter_mut().find(|(id, _, _)| *id == p.service) {
                 Some(entry) => {
-                    entry.1 += s.pod_cpu().request;
-                    entry.2 += s.pod_memory().request;
+                    entry.1 += cpu;
+                    entry.2 += memory;
                 }
-                None => pods.push((p.service, s.pod_cpu().request, s.pod_memory().request)),
+                None => pods.push((p.service, cpu, memory)),
             }
         }
         if plan.requested_cpu > a.cpu {

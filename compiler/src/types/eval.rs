@@ -324,6 +324,18 @@ impl Checker<'_> {
                 self.coerce(Value::Object(obj), ty, Site::of(expr))
             }
             (ExprKind::Record(stmts), Ty::Map(item)) => self.map_literal(stmts, item, module),
+            (ExprKind::Record(stmts), Ty::Data) => self.data_record(stmts, module),
+            (ExprKind::List(items), Ty::Data) => {
+                let mut values = Vec::with_capacity(items.len());
+                let mut failed = false;
+                for e in items {
+                    match self.eval_as(e, &Ty::Data, module) {
+                        Some(v) => values.push(v),
+                        None => failed = true,
+                    }
+                }
+                (!failed).then_some(Value::List(values))
+            }
             (ExprKind::Record(_), _) => {
                 self.report(
                     Diagnostic::new(
@@ -380,6 +392,69 @@ impl Checker<'_> {
                     map.insert(stmt.field.name.clone(), v);
                 }
                 None => failed = true,
+            }
+        }
+        (!failed).then_some(Value::Map(Box::new(map)))
+    }
+
+    /// A record of free-form data: `key = value` sets a key, `outer inner =
+    /// value` a key of the record under `outer` (`crds enabled = true` is
+    /// `crds = { enabled = true }`). A key set twice is an error.
+    fn data_record(
+        &mut self,
+        stmts: &[std::sync::Arc<ast::Stmt>],
+        module: ModuleId,
+    ) -> Option<Value> {
+        let mut map: IndexMap<String, Value> = IndexMap::new();
+        let mut spans: IndexMap<(String, Option<String>), Span> = IndexMap::new();
+        let mut failed = false;
+        for stmt in stmts {
+            let path = (
+                stmt.field.name.clone(),
+                stmt.key.as_ref().map(|k| k.name.clone()),
+            );
+            let whole = (stmt.field.name.clone(), None);
+            let clash = spans.get(&path).or_else(|| {
+                // `a = {..}` and `a b = ..` both set inside `a`.
+                match &path.1 {
+                    Some(_) => spans.get(&whole),
+                    None => spans
+                        .iter()
+                        .find(|((outer, inner), _)| *outer == path.0 && inner.is_some())
+                        .map(|(_, span)| span),
+                }
+            });
+            if let Some(first) = clash.copied() {
+                self.report(
+                    Diagnostic::new(
+                        Code::FieldSetTwice,
+                        stmt.span,
+                        format!("`{}` is set twice", stmt.field.name),
+                    )
+                    .label("set again here")
+                    .with_label(first, "first set here")
+                    .help("set each key once; write a nested record as `key = { ... }`"),
+                );
+                failed = true;
+                continue;
+            }
+            spans.insert(path, stmt.span);
+            let Some(value) = self.eval_as(&stmt.value, &Ty::Data, module) else {
+                failed = true;
+                continue;
+            };
+            match &stmt.key {
+                None => {
+                    map.insert(stmt.field.name.clone(), value);
+                }
+                Some(key) => {
+                    let inner = map
+                        .entry(stmt.field.name.clone())
+                        .or_insert_with(|| Value::Map(Box::default()));
+                    if let Value::Map(inner) = inner {
+                        inner.insert(key.name.clone(), value);
+                    }
+                }
             }
         }
         (!failed).then_some(Value::Map(Box::new(map)))

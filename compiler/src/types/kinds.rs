@@ -466,6 +466,7 @@ impl Checker<'_> {
             ("cron", None) => Ty::Cron,
             ("host", None) => Ty::Host,
             ("image", None) => Ty::Image,
+            ("data", None) => Ty::Data,
             _ => match self.resolve_type_name(&ty.name, module)? {
                 DeclKind::Kind(k) => Ty::Object(k),
                 DeclKind::Enum(e) => Ty::Enum(e),
@@ -537,6 +538,7 @@ pub const BUILTIN_TYPES: &[&str] = &[
     "cron",
     "host",
     "image",
+    "data",
     "list",
     "map",
     "range",

@@ -7,9 +7,9 @@
 use std::borrow::Cow;
 
 use super::pod::{self, plain_env as env};
-use super::quantity;
 use crate::emit::kube::labels;
 use crate::emit::kube::object::{metadata, object};
+use crate::emit::kube::quantity;
 use crate::emit::yaml::{b, empty_map, list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{Backup, Service, ServiceId};

@@ -20,7 +20,6 @@ mod monitoring;
 mod network;
 mod placement;
 mod pod;
-mod quantity;
 mod rbac;
 mod scaling;
 mod secrets;
@@ -69,7 +68,8 @@ pub fn emit(context: &Context, output: &mut Output) {
     for (namespace, references) in secrets::by_namespace(context) {
         namespaces.entry(namespace).or_default().secrets = references;
     }
-    for (id, service) in platform.deployed() {
+    // A chart's objects come from the chart (see emit/charts).
+    for (id, service) in platform.deployed().filter(|(_, s)| s.chart().is_none()) {
         let namespace = &platform.namespace_of(service).k8s_name;
         namespaces.entry(namespace).or_default().services.push(id);
     }

@@ -8,9 +8,10 @@ use std::collections::HashMap;
 
 use indexmap::IndexMap;
 
-use super::{quantity, services};
+use super::services;
 use crate::emit::kube::labels;
 use crate::emit::kube::object::{object, service_metadata};
+use crate::emit::kube::quantity;
 use crate::emit::yaml::{self, b, list, map, s, Value};
 use crate::emit::Context;
 use crate::graph::EdgeKind;

@@ -3,9 +3,10 @@
 //! restricted security context (FACTS.md, Pod Security Standards), the
 //! volumes, and the node placement of the plan.
 
+use super::config;
 use super::placement::{self, Nodes};
-use super::{config, quantity};
 use crate::emit::kube::labels;
+use crate::emit::kube::quantity;
 use crate::emit::yaml::{b, empty_map, list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{Exporter, Probe, Range, SecretRef, Service, ServiceId};

@@ -5,9 +5,10 @@
 //! HorizontalPodAutoscaler, so that a sync from git does not undo scaling.
 
 use super::placement::Nodes;
-use super::{config, pod, quantity};
+use super::{config, pod};
 use crate::emit::kube::labels;
 use crate::emit::kube::object::{object, service_metadata};
+use crate::emit::kube::quantity;
 use crate::emit::yaml::{list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{Service, ServiceId, Volume};

@@ -6,6 +6,7 @@
 
 pub mod labels;
 pub mod object;
+pub mod quantity;
 
 /// `k8s/<namespace>.yaml`: everything generated into one namespace, by
 /// every backend (the Grafana backend's ConfigMaps and rules too). One file

@@ -6,6 +6,8 @@
 //! (a field renamed in the stdlib, a typo here) is not read as a default:
 //! lowering records it and fails, naming every such field.
 
+mod chart;
+
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 
@@ -512,6 +514,9 @@ impl Lowering<'_> {
                 .unwrap_or_default(),
             install: if self.boolean(obj, "managed") {
                 Install::Cloud
+            } else if let Some(chart) = self.object(obj, "chart") {
+                let (cpu, memory) = (self.range(obj, "cpu"), self.range(obj, "memory"));
+                Install::Chart(Box::new(self.chart(chart, cpu, memory)))
             } else {
                 Install::Manifests
             },
