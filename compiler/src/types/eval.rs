@@ -301,17 +301,7 @@ impl Checker<'_> {
         let inner = ty.inner();
         match (&expr.kind, inner) {
             (ExprKind::Paren(e), _) => self.eval_as(e, ty, module),
-            (ExprKind::List(items), Ty::List(item)) => {
-                let mut values = Vec::with_capacity(items.len());
-                let mut failed = false;
-                for e in items {
-                    match self.eval_as(e, item, module) {
-                        Some(v) => values.push(v),
-                        None => failed = true,
-                    }
-                }
-                (!failed).then_some(Value::List(values))
-            }
+            (ExprKind::List(items), Ty::List(item)) => self.list_as(items, item, module),
             (ExprKind::Range(low, high), Ty::Range(item)) => {
                 let low_value = self.eval_as(low, item, module);
                 let high_value = self.eval_as(high, item, module)?;
@@ -325,17 +315,7 @@ impl Checker<'_> {
             }
             (ExprKind::Record(stmts), Ty::Map(item)) => self.map_literal(stmts, item, module),
             (ExprKind::Record(stmts), Ty::Data) => self.data_record(stmts, module),
-            (ExprKind::List(items), Ty::Data) => {
-                let mut values = Vec::with_capacity(items.len());
-                let mut failed = false;
-                for e in items {
-                    match self.eval_as(e, &Ty::Data, module) {
-                        Some(v) => values.push(v),
-                        None => failed = true,
-                    }
-                }
-                (!failed).then_some(Value::List(values))
-            }
+            (ExprKind::List(items), Ty::Data) => self.list_as(items, &Ty::Data, module),
             (ExprKind::Record(_), _) => {
                 self.report(
                     Diagnostic::new(
@@ -353,6 +333,20 @@ impl Checker<'_> {
                 self.coerce(value, ty, Site::of(expr))
             }
         }
+    }
+
+    /// Every item of a list literal as a value of `item`; every item is
+    /// checked, so that each wrong one is reported.
+    fn list_as(&mut self, items: &[Expr], item: &Ty, module: ModuleId) -> Option<Value> {
+        let mut values = Vec::with_capacity(items.len());
+        let mut failed = false;
+        for e in items {
+            match self.eval_as(e, item, module) {
+                Some(v) => values.push(v),
+                None => failed = true,
+            }
+        }
+        (!failed).then_some(Value::List(values))
     }
 
     fn map_literal(
@@ -374,16 +368,7 @@ impl Checker<'_> {
                 continue;
             }
             if let Some(first) = map.get_index_of(&stmt.field.name).map(|i| stmts[i].span) {
-                self.report(
-                    Diagnostic::new(
-                        Code::FieldSetTwice,
-                        stmt.span,
-                        format!("`{}` is set twice", stmt.field.name),
-                    )
-                    .label("set again here")
-                    .with_label(first, "first set here")
-                    .help("remove one of them"),
-                );
+                self.set_twice(stmt, first, "remove one of them");
                 failed = true;
                 continue;
             }
@@ -395,6 +380,19 @@ impl Checker<'_> {
             }
         }
         (!failed).then_some(Value::Map(Box::new(map)))
+    }
+
+    fn set_twice(&mut self, stmt: &ast::Stmt, first: Span, help: &str) {
+        self.report(
+            Diagnostic::new(
+                Code::FieldSetTwice,
+                stmt.span,
+                format!("`{}` is set twice", stmt.field.name),
+            )
+            .label("set again here")
+            .with_label(first, "first set here")
+            .help(help),
+        );
     }
 
     /// A record of free-form data: `key = value` sets a key, `outer inner =
@@ -425,15 +423,10 @@ impl Checker<'_> {
                 }
             });
             if let Some(first) = clash.copied() {
-                self.report(
-                    Diagnostic::new(
-                        Code::FieldSetTwice,
-                        stmt.span,
-                        format!("`{}` is set twice", stmt.field.name),
-                    )
-                    .label("set again here")
-                    .with_label(first, "first set here")
-                    .help("set each key once; write a nested record as `key = { ... }`"),
+                self.set_twice(
+                    stmt,
+                    first,
+                    "set each key once; write a nested record as `key = { ... }`",
                 );
                 failed = true;
                 continue;

@@ -84,7 +84,7 @@ impl Lowering<'_> {
     }
 
     /// The records of a map field, by key.
-    fn entries(&self, obj: ObjId, field: &str) -> Vec<(String, ObjId)> {
+    pub(super) fn entries(&self, obj: ObjId, field: &str) -> Vec<(String, ObjId)> {
         match self.get(obj, field) {
             Value::Map(m) => m
                 .iter()

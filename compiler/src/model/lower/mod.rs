@@ -401,15 +401,7 @@ impl Lowering<'_> {
                 })
             })
             .collect();
-        let map_objects = |field: &str| -> Vec<(String, ObjId)> {
-            match self.get(obj, field) {
-                Value::Map(m) => m
-                    .iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_object()?)))
-                    .collect(),
-                _ => Vec::new(),
-            }
-        };
+        let map_objects = |field: &str| self.entries(obj, field);
         let metrics_path = self.string(obj, "metrics");
         let ingress_class = self.string(obj, "ingress_class");
         let routes: Vec<Route> = map_objects("routes")
