@@ -10,7 +10,7 @@ trap 'rm -rf "$work"' EXIT
 
 kubectl apply --server-side -f k8s/cluster/namespaces.yaml
 
-# `local_path_storage` (platform.hpl:266): local-path-provisioner v0.0.37, https://github.com/rancher/local-path-provisioner/tree/v0.0.37/deploy/chart/local-path-provisioner
+# `local_path_storage` (platform.hpl:286): local-path-provisioner v0.0.37, https://github.com/rancher/local-path-provisioner/tree/v0.0.37/deploy/chart/local-path-provisioner
 git clone --quiet --depth 1 --branch v0.0.37 https://github.com/rancher/local-path-provisioner.git "$work/local-path-storage"
 helm upgrade --install local-path-storage "$work/local-path-storage"/deploy/chart/local-path-provisioner --namespace kube-system --values charts/kube-system/local-path-storage.yaml --wait
 

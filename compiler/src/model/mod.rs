@@ -32,14 +32,26 @@ pub struct Platform {
     pub domain: String,
     pub cloud: Cloud,
     pub budget: Option<Budget>,
+    /// As the cloud writes it (`v1.34.1` on OKE): the platform's, else the
+    /// newest the stdlib lists as supported for the cloud.
     pub kubernetes_version: String,
+    /// Where the platform sets it; its name when the stdlib chose it.
+    pub kubernetes_version_span: Span,
+    /// The cluster's pod network (CNI): the platform's, else the cloud's.
+    pub pod_network: PodNetwork,
+    /// Where the platform names it; its name when the cloud chose it.
+    pub pod_network_span: Span,
     pub scrape_interval_ms: i64,
     /// Hundredths of a percent.
     pub default_cpu_target: i64,
     pub trace_sampling: i64,
     pub acme_email: String,
     pub acme_server: String,
+    /// Who may reach the Kubernetes API over the internet; empty: nobody,
+    /// the endpoint is private.
     pub trusted_cidrs: Vec<String>,
+    /// Where each entry of `trusted_cidrs` is written.
+    pub trusted_cidrs_spans: Vec<Span>,
     pub cluster_backups: Vec<ClusterBackup>,
     pub gitops: Vec<GitOps>,
     /// Alerts declared on their own, outside any service.
@@ -189,6 +201,10 @@ pub struct Jwt {
 pub struct Bucket {
     pub name: String,
     pub k8s_name: String,
+    /// The name in the cloud: the cluster's name, then `k8s_name`
+    /// (`health-production-database-backups`), so that the environments of
+    /// one platform in one account never claim the same bucket.
+    pub cloud_name: String,
     pub span: Span,
     pub size: i64,
     pub purpose: String,
@@ -219,7 +235,100 @@ pub struct Cloud {
     /// The S3-compatible endpoint of the region's object storage; empty
     /// where the cloud has its own state backend.
     pub object_storage_endpoint: String,
+    /// The cloud's managed Kubernetes, when the stdlib describes it.
+    pub kubernetes: Option<KubernetesService>,
+    /// OKE's `security-rule-management-mode` for load balancers ("None":
+    /// the generated security lists alone); empty elsewhere.
+    pub load_balancer_security_rules: String,
     pub provenance: Provenance,
+}
+
+/// A cloud's managed Kubernetes (stdlib data).
+#[derive(Clone, Debug)]
+pub struct KubernetesService {
+    pub name: String,
+    /// `vN.N.N`: `N` stands for a number, everything else for itself.
+    pub version_format: String,
+    /// Newest first.
+    pub versions: Vec<KubernetesRelease>,
+    pub pod_network: PodNetwork,
+    pub provenance: Provenance,
+}
+
+#[derive(Clone, Debug)]
+pub struct KubernetesRelease {
+    pub version: String,
+    pub released: String,
+    pub end_of_support: String,
+    pub supported: bool,
+    pub source: String,
+}
+
+/// A pod network (CNI) of a managed Kubernetes (stdlib data).
+#[derive(Clone, Debug)]
+pub struct PodNetwork {
+    pub provider: String,
+    /// The provider's name: `FLANNEL_OVERLAY`, `OCI_VCN_IP_NATIVE`.
+    pub name: String,
+    pub max_pods: i64,
+    /// At most (VNICs - 1) x this many pods per node; 0: no VNIC limit.
+    pub pods_per_vnic: i64,
+    /// What enforces NetworkPolicies beside it; empty: the network itself.
+    pub network_policy: String,
+    pub provenance: Provenance,
+}
+
+impl KubernetesService {
+    /// Whether `version` has the service's form (`v1.34.1` for `vN.N.N`).
+    pub fn matches_format(&self, version: &str) -> bool {
+        version_matches(&self.version_format, version)
+    }
+
+    /// The service's version format as an RE2 regular expression, for
+    /// Terraform's `regex()`.
+    pub fn format_regex(&self) -> String {
+        let mut regex = String::from("^");
+        for c in self.version_format.chars() {
+            match c {
+                'N' => regex.push_str("[0-9]+"),
+                c if c.is_ascii_alphanumeric() || c == '-' => regex.push(c),
+                c => {
+                    regex.push('\\');
+                    regex.push(c);
+                }
+            }
+        }
+        regex.push('$');
+        regex
+    }
+
+    pub fn release(&self, version: &str) -> Option<&KubernetesRelease> {
+        self.versions.iter().find(|r| r.version == version)
+    }
+}
+
+/// `N` in `format` matches one or more digits; every other character
+/// itself.
+fn version_matches(format: &str, version: &str) -> bool {
+    let (format, version) = (format.as_bytes(), version.as_bytes());
+    let (mut f, mut v) = (0, 0);
+    while f < format.len() {
+        if format[f] == b'N' {
+            let start = v;
+            while v < version.len() && version[v].is_ascii_digit() {
+                v += 1;
+            }
+            if v == start {
+                return false;
+            }
+        } else if version.get(v) == Some(&format[f]) {
+            v += 1;
+        } else {
+            return false;
+        }
+        f += 1;
+    }
+    v == version.len()
 }
 
 /// How the Terraform backend provisions a cloud (stdlib data).
@@ -258,6 +367,9 @@ pub struct StorageClass {
     pub min_size: i64,
     pub max_size: i64,
     pub node_local: bool,
+    /// The cluster comes with it; otherwise the Kubernetes tree creates it.
+    pub provided_by_cloud: bool,
+    pub parameters: IndexMap<String, String>,
     pub price_gb_month: i64,
     pub provenance: Provenance,
 }
@@ -298,8 +410,48 @@ pub struct Shape {
     pub memory: i64,
     pub vcpus_per_ocpu: i64,
     pub max_pods: i64,
+    /// VNICs: one per OCPU (rounded up) within `min_vnics..=max_vnics`;
+    /// 0 per OCPU: not counted.
+    pub vnics_per_ocpu: i64,
+    pub min_vnics: i64,
+    pub max_vnics: i64,
     pub price_month: i64,
     pub provenance: Provenance,
+}
+
+impl Shape {
+    /// The VNICs a node of this shape has; 0 when the stdlib does not
+    /// count them.
+    pub fn vnics(&self) -> i64 {
+        if self.vnics_per_ocpu == 0 {
+            return 0;
+        }
+        let ocpus = (self.cpu + 999) / 1000 / self.vcpus_per_ocpu.max(1);
+        (ocpus.max(1) * self.vnics_per_ocpu)
+            .clamp(self.min_vnics, self.max_vnics.max(self.min_vnics))
+    }
+}
+
+impl PodNetwork {
+    /// The pods it allows on a node of `shape`, and why, when it limits
+    /// them below its flat maximum by the shape's VNICs.
+    pub fn max_pods(&self, shape: &Shape) -> (i64, Option<String>) {
+        let vnics = shape.vnics();
+        if self.pods_per_vnic == 0 || vnics == 0 {
+            return (self.max_pods, None);
+        }
+        let by_vnics = (vnics - 1).max(0) * self.pods_per_vnic;
+        if by_vnics >= self.max_pods {
+            return (self.max_pods, None);
+        }
+        (
+            by_vnics,
+            Some(format!(
+                "{}: ({vnics} VNICs - 1) x {} pods",
+                self.name, self.pods_per_vnic
+            )),
+        )
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -314,6 +466,10 @@ pub struct Node {
     pub boot_volume: i64,
     pub boot_volume_span: Span,
     pub labels: IndexMap<String, String>,
+    /// The pods the cluster's pod network allows on this node, and why
+    /// when the shape's VNICs limit them (VCN-native pod networking).
+    pub network_max_pods: i64,
+    pub network_limit: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -674,6 +830,14 @@ impl Platform {
             .filter(|(_, service)| service.deployed())
     }
 
+    /// The cluster's name: the platform's, suffixed with the environment
+    /// outside the default one (`health-production`), so that two
+    /// environments never claim one cluster; it prefixes the names of the
+    /// cloud resources (buckets, identities).
+    pub fn cluster_name(&self) -> String {
+        cluster_name(&self.name, &self.env)
+    }
+
     pub fn node_named(&self, name: &str) -> Option<NodeId> {
         self.nodes.iter().position(|n| n.name == name)
     }
@@ -683,7 +847,51 @@ impl Platform {
     }
 }
 
+pub fn cluster_name(platform: &str, env: &str) -> String {
+    let name = k8s_name(platform);
+    if env == "default" {
+        name
+    } else {
+        format!("{name}-{}", k8s_name(env))
+    }
+}
+
 /// `health_api` -> `health-api`: the DNS-1123 form used in generated files.
 pub fn k8s_name(name: &str) -> String {
     name.replace('_', "-").to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_match_their_format_strictly() {
+        assert!(version_matches("vN.N.N", "v1.34.1"));
+        assert!(!version_matches("vN.N.N", "1.34.1"));
+        assert!(!version_matches("vN.N.N", "v1.34"));
+        assert!(!version_matches("vN.N.N", "v1.34.1-1"));
+        assert!(version_matches("N.N", "1.35"));
+        assert!(!version_matches("N.N", "1.35.0"));
+        assert!(!version_matches("N.N", ""));
+    }
+
+    #[test]
+    fn the_format_becomes_an_re2_pattern() {
+        let service = KubernetesService {
+            name: String::new(),
+            version_format: "vN.N.N".into(),
+            versions: Vec::new(),
+            pod_network: PodNetwork {
+                provider: String::new(),
+                name: String::new(),
+                max_pods: 110,
+                pods_per_vnic: 0,
+                network_policy: String::new(),
+                provenance: Provenance::default(),
+            },
+            provenance: Provenance::default(),
+        };
+        assert_eq!(service.format_regex(), r"^v[0-9]+\.[0-9]+\.[0-9]+$");
+    }
 }

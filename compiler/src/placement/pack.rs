@@ -388,7 +388,10 @@ pub fn check_nodes(
                     ),
                 )
                 .label(format!("{} pods", plan.pods))
-                .help("move replicas to another node or add a node"),
+                .help(match &node.network_limit {
+                    Some(why) => format!("move replicas to another node or add a node; the pod network limits this node ({why}): a pod network without that limit (`oci.flannel`, 110 pods) lifts it"),
+                    None => "move replicas to another node or add a node".to_string(),
+                }),
             );
         }
         if plan.local_storage > plan.local_storage_available {

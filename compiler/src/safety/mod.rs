@@ -1,6 +1,9 @@
 //! Safety checks on the model: images pinned and runnable on the nodes' CPU
 //! architecture, TLS on every public endpoint, a Pod Security level on
-//! every namespace, no secret values in the source.
+//! every namespace, no secret values in the source; the Kubernetes API
+//! open only to real, trusted networks (`api_access`).
+
+mod api_access;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::Platform;
@@ -8,6 +11,7 @@ use crate::placement::Plan;
 use crate::source::Span;
 
 pub fn check(platform: &Platform, plan: &Plan, diagnostics: &mut Diagnostics) {
+    api_access::check(platform, diagnostics);
     let mut workloads = vec![0usize; platform.namespaces.len()];
     for service in &platform.services {
         workloads[service.namespace] += 1;

@@ -274,7 +274,7 @@ impl Checker<'_> {
                 self.report(
                     Diagnostic::new(Code::NoPlatform, span, "this file declares no platform")
                         .label("no `platform` in this file or the files it uses")
-                        .help("declare one: `platform health { domain = \"example.com\"  cloud = oci.eu_amsterdam_1 }`"),
+                        .help("declare one: `platform health { domain = \"example.com\"  cloud = oci.eu_amsterdam_1  trusted_cidrs = [] }`"),
                 );
             }
             [first, rest @ ..] => {

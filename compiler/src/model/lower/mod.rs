@@ -7,6 +7,7 @@
 //! lowering records it and fails, naming every such field.
 
 mod chart;
+mod foundations;
 
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
@@ -24,7 +25,8 @@ pub fn lower(world: &World, platform: ObjId, env: &str) -> Result<Platform, Vec<
         world,
         undeclared: RefCell::default(),
     };
-    let model = lowering.platform(platform, env);
+    let mut model = lowering.platform(platform, env);
+    foundations::backups_name_cloud_buckets(&mut model);
     let undeclared = lowering.undeclared.into_inner();
     if undeclared.is_empty() {
         Ok(model)
@@ -154,17 +156,27 @@ impl Lowering<'_> {
             provenance: self.provenance(b),
             span: o.value_span("budget"),
         });
+        let name = o.name.clone().unwrap_or_default();
+        let cluster = cluster_name(&name, env);
+        let cloud = self.cloud(
+            self.object(obj, "cloud")
+                .expect("platform.cloud is required"),
+        );
+        let (kubernetes_version, kubernetes_version_span) = self.kubernetes_version(obj, &cloud);
+        let (pod_network, pod_network_span) = self.platform_pod_network(obj, &cloud);
+        let trusted_cidrs = self.strings(obj, "trusted_cidrs");
+        let bucket_names: HashMap<ObjId, String> = buckets
+            .iter()
+            .map(|&b| (b, format!("{cluster}-{}", k8s_name(self.world.name(b)))))
+            .collect();
         Platform {
-            name: o.name.clone().unwrap_or_default(),
+            name,
             env: env.to_string(),
             span: o.name_span,
             domain: self.string(obj, "domain"),
-            cloud: self.cloud(
-                self.object(obj, "cloud")
-                    .expect("platform.cloud is required"),
-            ),
             budget,
-            kubernetes_version: self.string(obj, "kubernetes_version"),
+            kubernetes_version,
+            kubernetes_version_span,
             scrape_interval_ms: self.quantity(obj, "scrape_interval"),
             default_cpu_target: self.quantity(obj, "default_cpu_target"),
             trace_sampling: self.quantity(obj, "trace_sampling"),
@@ -189,7 +201,7 @@ impl Lowering<'_> {
                             .collect(),
                         bucket: self
                             .object(b, "bucket")
-                            .map(|o| k8s_name(self.world.name(o)))
+                            .and_then(|o| bucket_names.get(&o).cloned())
                             .unwrap_or_default(),
                     }
                 })
@@ -219,8 +231,12 @@ impl Lowering<'_> {
                 .map(|a| self.alert(self.world.name(a).to_string(), a))
                 .collect(),
             monitoring: self.object(obj, "monitoring").map(|m| self.monitoring(m)),
-            trusted_cidrs: self.strings(obj, "trusted_cidrs"),
-            nodes: nodes.iter().map(|n| self.node(*n)).collect(),
+            trusted_cidrs_spans: self.trusted_cidrs_spans(obj, trusted_cidrs.len()),
+            trusted_cidrs,
+            nodes: nodes.iter().map(|n| self.node(*n, &pod_network)).collect(),
+            pod_network,
+            pod_network_span,
+            cloud,
             namespaces: namespaces
                 .iter()
                 .map(|n| {
@@ -244,6 +260,7 @@ impl Lowering<'_> {
                     let name = self.world.name(b).to_string();
                     Bucket {
                         k8s_name: k8s_name(&name),
+                        cloud_name: bucket_names[&b].clone(),
                         name,
                         span: self.world.objects[b].name_span,
                         size: self.quantity(b, "size"),
@@ -309,6 +326,10 @@ impl Lowering<'_> {
                 .object(obj, "terraform")
                 .map(|t| self.terraform_provider(t)),
             object_storage_endpoint: self.string(obj, "object_storage_endpoint"),
+            kubernetes: self
+                .object(obj, "kubernetes")
+                .map(|k| self.kubernetes_service(k)),
+            load_balancer_security_rules: self.string(obj, "load_balancer_security_rules"),
             provenance: self.provenance(obj),
         }
     }
@@ -320,39 +341,48 @@ impl Lowering<'_> {
             min_size: self.quantity(obj, "min_size"),
             max_size: self.quantity(obj, "max_size"),
             node_local: self.boolean(obj, "node_local"),
+            provided_by_cloud: self.boolean(obj, "provided_by_cloud"),
+            parameters: self.string_map(obj, "parameters"),
             price_gb_month: self.quantity(obj, "price_gb_month"),
             provenance: self.provenance(obj),
         }
     }
 
-    fn node(&self, obj: ObjId) -> Node {
+    fn node(&self, obj: ObjId, network: &PodNetwork) -> Node {
         let o = &self.world.objects[obj];
         let shape = self.object(obj, "shape").expect("node.shape is required");
         let name = o.name.clone().unwrap_or_default();
+        let shape = Shape {
+            provider: self.string(shape, "provider"),
+            name: self.string(shape, "name"),
+            arch: self
+                .get(shape, "arch")
+                .as_enum()
+                .unwrap_or("arm64")
+                .to_string(),
+            cpu: self.quantity(shape, "cpu"),
+            memory: self.quantity(shape, "memory"),
+            vcpus_per_ocpu: self.int(shape, "vcpus_per_ocpu"),
+            max_pods: self.int(shape, "max_pods"),
+            vnics_per_ocpu: self.int(shape, "vnics_per_ocpu"),
+            min_vnics: self.int(shape, "min_vnics"),
+            max_vnics: self.int(shape, "max_vnics"),
+            price_month: self.quantity(shape, "price_month"),
+            provenance: self.provenance(shape),
+        };
+        let (network_max_pods, network_limit) = network.max_pods(&shape);
         Node {
             k8s_name: k8s_name(&name),
             name,
             span: o.name_span,
-            shape: Shape {
-                provider: self.string(shape, "provider"),
-                name: self.string(shape, "name"),
-                arch: self
-                    .get(shape, "arch")
-                    .as_enum()
-                    .unwrap_or("arm64")
-                    .to_string(),
-                cpu: self.quantity(shape, "cpu"),
-                memory: self.quantity(shape, "memory"),
-                vcpus_per_ocpu: self.int(shape, "vcpus_per_ocpu"),
-                max_pods: self.int(shape, "max_pods"),
-                price_month: self.quantity(shape, "price_month"),
-                provenance: self.provenance(shape),
-            },
+            shape,
             shape_span: o.value_span("shape"),
             role: self.string(obj, "role"),
             boot_volume: self.quantity(obj, "boot_volume"),
             boot_volume_span: o.value_span("boot_volume"),
             labels: self.string_map(obj, "labels"),
+            network_max_pods,
+            network_limit,
         }
     }
 
