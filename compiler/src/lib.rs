@@ -7,6 +7,7 @@
 
 pub mod chart_render;
 pub mod clouds;
+pub mod components;
 pub mod diagnostics;
 pub mod embedded;
 pub mod emit;
@@ -138,6 +139,7 @@ pub fn compile(root: &Path, env: Option<&str>, fs: &dyn FileSystem) -> Compilati
             graph::check(&graph, platform, &mut diagnostics);
             let plan = placement::plan(platform, &mut diagnostics);
             clouds::check(platform, &mut diagnostics);
+            components::check(platform, &mut diagnostics);
             safety::check(platform, &plan, &mut diagnostics);
             (Some(graph), Some(plan))
         }

@@ -22,6 +22,7 @@ const STAGES: &[&str] = &[
     "graph",
     "placement",
     "clouds",
+    "components",
     "safety",
     "emit",
     "pipeline",

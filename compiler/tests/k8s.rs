@@ -1003,7 +1003,8 @@ fn the_issue_s_objects_are_there() {
             .iter()
             .filter(|s| s.backup.is_some())
             .count();
-        assert_eq!(count("CronJob"), backups, "{}", built.env);
+        // A backup and a suspended restore per component with a backup.
+        assert_eq!(count("CronJob"), 2 * backups, "{}", built.env);
         assert_eq!(count("Schedule"), platform.cluster_backups.len());
         // One for the tree, one per component installed from a chart.
         let charts = platform
@@ -1070,6 +1071,77 @@ fn the_issue_s_objects_are_there() {
             vec![Value::from("kube-system")]
         );
     }
+}
+
+/// A backup runs its kind's method (stdlib data) in the component's own
+/// image, then the backup's upload; its restore, suspended until an
+/// operator starts it, downloads the newest copy, then runs the method's
+/// restore. Nothing of the method is the compiler's own.
+#[test]
+fn backups_and_restores_run_the_method_of_their_kind() {
+    let mut checked = 0;
+    for built in all_environments() {
+        let platform = built.platform();
+        for service in platform.services.iter().filter(|s| s.backup.is_some()) {
+            let method = service.backup_method.as_ref().expect("a backup method");
+            let backup = service.backup.as_ref().expect("a backup");
+            let namespace = &platform.namespaces[service.namespace].k8s_name;
+            let containers = |name: String| {
+                let job = built
+                    .find("CronJob", namespace, &name)
+                    .unwrap_or_else(|| panic!("{}: no CronJob {name}", built.env));
+                let pod = &job["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+                let steps: Vec<(String, String, String)> = seq(&pod["initContainers"])
+                    .iter()
+                    .chain(seq(&pod["containers"]).iter())
+                    .map(|c| {
+                        (
+                            str_of(&c["name"]).to_string(),
+                            str_of(&c["image"]).to_string(),
+                            str_of(&c["command"][2]).to_string(),
+                        )
+                    })
+                    .collect();
+                (job["spec"]["suspend"].as_bool().unwrap_or(false), steps)
+            };
+            let (suspended, steps) = containers(format!("{}-backup", service.k8s_name));
+            assert!(!suspended);
+            assert_eq!(
+                steps,
+                vec![
+                    (
+                        "dump".into(),
+                        service.pod.image.clone(),
+                        method.dump.clone()
+                    ),
+                    (
+                        "upload".into(),
+                        backup.uploader.clone(),
+                        backup.upload.clone()
+                    ),
+                ]
+            );
+            let (suspended, steps) = containers(format!("{}-restore", service.k8s_name));
+            assert!(suspended, "the restore waits for an operator");
+            assert_eq!(
+                steps,
+                vec![
+                    (
+                        "download".into(),
+                        backup.uploader.clone(),
+                        backup.download.clone()
+                    ),
+                    (
+                        "restore".into(),
+                        service.pod.image.clone(),
+                        method.restore.clone()
+                    ),
+                ]
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 0);
 }
 
 #[test]

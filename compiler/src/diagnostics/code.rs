@@ -123,6 +123,9 @@ codes! {
     DocumentationRange = "E0807", Error, "documentation address range as a trusted network";
     NotACidr = "E0808", Error, "trusted network is not a CIDR block";
 
+    // Components.
+    BackupWithoutMethod = "E0901", Error, "backup on a component with no backup method";
+
     // Warnings.
     VolumeRoundedUp = "W0601", Warning, "volume rounded up to its storage class minimum";
     NoTerraform = "W0602", Warning, "no Terraform for the platform's cloud";

@@ -528,6 +528,10 @@ pub struct Backup {
     pub span: Span,
     /// The S3 client image that uploads the dumps.
     pub uploader: String,
+    /// Shell scripts the uploader runs: copy /backup to the bucket and
+    /// rotate; fetch the newest daily copy into /backup.
+    pub upload: String,
+    pub download: String,
     /// S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY.
     pub secrets: IndexMap<String, SecretRef>,
 }
@@ -599,7 +603,17 @@ pub struct Service {
     pub panels: Vec<Panel>,
     pub http_metrics: Option<HttpMetrics>,
     pub backup: Option<Backup>,
+    /// How its kind backs up and restores its data (stdlib data).
+    pub backup_method: Option<BackupMethod>,
     pub roles: Roles,
+}
+
+/// Shell scripts that run in the component's own image: `dump` writes the
+/// files to keep under /backup, `restore` reads them back from there.
+#[derive(Clone, Debug)]
+pub struct BackupMethod {
+    pub dump: String,
+    pub restore: String,
 }
 
 /// How a service's pods get onto the cluster.

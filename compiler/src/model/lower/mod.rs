@@ -92,6 +92,13 @@ impl Lowering<'_> {
         }
     }
 
+    /// A shell script written a line per list item.
+    fn script(&self, obj: ObjId, field: &str) -> String {
+        let mut text = self.strings(obj, field).join("\n");
+        text.push('\n');
+        text
+    }
+
     fn strings(&self, obj: ObjId, field: &str) -> Vec<String> {
         self.get(obj, field)
             .as_list()
@@ -608,6 +615,8 @@ impl Lowering<'_> {
                     .unwrap_or_default(),
                 span: o.value_span("backup"),
                 uploader: self.string(b, "uploader"),
+                upload: self.script(b, "upload"),
+                download: self.script(b, "download"),
                 secrets: self.secrets(b),
             }),
             alerts: map_objects("alerts")
@@ -621,6 +630,10 @@ impl Lowering<'_> {
                 errors_where: self.string(h, "errors_where"),
                 latency: self.string(h, "latency"),
                 latency_in_ms: self.boolean(h, "latency_in_ms"),
+            }),
+            backup_method: self.object(obj, "backup_method").map(|m| BackupMethod {
+                dump: self.script(m, "dump"),
+                restore: self.script(m, "restore"),
             }),
             roles,
             name,
