@@ -149,9 +149,15 @@ pub struct DataSource {
     pub port: String,
 }
 
-/// One threshold of a derived alerting rule.
+/// A derived alerting rule: its name, PromQL and texts with the
+/// placeholders the Grafana backend fills in per service
+/// (stdlib/prelude.hpl, `alert_threshold`), and its threshold.
 #[derive(Clone, Debug)]
 pub struct AlertThreshold {
+    pub name: String,
+    pub expr: String,
+    pub summary: String,
+    pub description: String,
     /// Hundredths of a percent.
     pub above: i64,
     pub count: i64,
@@ -166,8 +172,10 @@ pub struct Monitoring {
     pub cpu: AlertThreshold,
     pub memory: AlertThreshold,
     pub volume: AlertThreshold,
+    pub node_disk: AlertThreshold,
     pub restarts: AlertThreshold,
     pub down: AlertThreshold,
+    pub unavailable: AlertThreshold,
     pub panels: Vec<Panel>,
     pub provenance: Provenance,
 }

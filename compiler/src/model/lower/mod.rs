@@ -767,6 +767,10 @@ impl Lowering<'_> {
                 .object(obj, field)
                 .expect("monitoring thresholds are required");
             AlertThreshold {
+                name: self.string(t, "name"),
+                expr: self.string(t, "expr"),
+                summary: self.string(t, "summary"),
+                description: self.string(t, "description"),
                 above: self.quantity(t, "above"),
                 count: self.int(t, "count"),
                 within_ms: self.quantity(t, "within"),
@@ -783,8 +787,10 @@ impl Lowering<'_> {
             cpu: threshold("cpu"),
             memory: threshold("memory"),
             volume: threshold("volume"),
+            node_disk: threshold("node_disk"),
             restarts: threshold("restarts"),
             down: threshold("down"),
+            unavailable: threshold("unavailable"),
             panels: self.panels(obj),
             provenance: self.provenance(obj),
         }
