@@ -1,11 +1,12 @@
 //! `scripts/render-charts`: records in the stdlib what every upstream chart
 //! of platform.hpl renders with the values hplc writes for it.
 //!
-//! For each component installed from a chart, it builds platform.hpl (the
-//! default environment, against the stdlib on disk), renders the vendored
-//! chart with the component's values through the shared render tool, and
-//! writes the workloads, containers, images, requests and limits to the
-//! chart's record module, `stdlib/charts/<chart>.hpl`.
+//! For each component installed from a chart, it builds platform.hpl and
+//! then the examples of tests/components (the default environment, against
+//! the stdlib on disk), renders the vendored chart with the component's
+//! values through the shared render tool, and writes the workloads,
+//! containers, images, requests and limits to the chart's record module,
+//! `stdlib/charts/<chart>.hpl`, from the first platform that installs it.
 //!
 //!     render_charts REPO CHARTS_DIR RENDER_TOOL
 
@@ -28,20 +29,45 @@ fn main() {
 fn run(repo: &Path, charts: &Path, tool: &Path) -> Result<(), String> {
     let stdlib = repo.join("stdlib");
     let fs = chart_render::StdlibFrom::dir(&stdlib).map_err(|e| e.to_string())?;
-    let root = repo.join("platform.hpl");
-    let built = hplc::pipeline::build(&root, None, &fs);
+    let mut recorded = std::collections::BTreeSet::new();
+    for root in chart_render::platforms(repo) {
+        record(repo, charts, tool, &fs, &root, &mut recorded)?;
+    }
+    Ok(())
+}
+
+/// Records the charts of one platform that no earlier platform recorded.
+fn record(
+    repo: &Path,
+    charts: &Path,
+    tool: &Path,
+    fs: &chart_render::StdlibFrom,
+    root: &Path,
+    recorded: &mut std::collections::BTreeSet<String>,
+) -> Result<(), String> {
+    let stdlib = repo.join("stdlib");
+    let name = root
+        .strip_prefix(repo)
+        .unwrap_or(root)
+        .display()
+        .to_string();
+    let built = hplc::pipeline::build(root, None, fs);
     let (Some(output), Some(platform)) = (&built.output, &built.compilation.model) else {
         let report = hplc::diagnostics::render::human(
             &built.compilation.diagnostics,
             &built.compilation.sources,
             hplc::diagnostics::render::Style::Plain,
         );
-        return Err(format!("platform.hpl does not build:\n{report}"));
+        return Err(format!("{name} does not build:\n{report}"));
     };
     for (_, service) in platform.deployed() {
         let Some(chart) = service.chart() else {
             continue;
         };
+        let module = chart_render::record_module(chart);
+        if !recorded.insert(module.clone()) {
+            continue;
+        }
         let namespace = &platform.namespace_of(service).k8s_name;
         let file = hplc::emit::charts::values_path(namespace, &service.k8s_name);
         let values = output
@@ -60,7 +86,7 @@ fn run(repo: &Path, charts: &Path, tool: &Path) -> Result<(), String> {
         let workloads = chart_render::workloads(&rendered, &service.k8s_name)?;
         let about = format!(
             "What {}\n\
-             renders with the values hplc writes for `{}` of platform.hpl\n\
+             renders with the values hplc writes for `{}` of {name}\n\
              (environment default), as `helm template` prints it\n\
              (shared/tools/render-chart, Kubernetes {}). `{{release}}` stands for\n\
              the release. Written by scripts/render-charts: do not edit; a test\n\
@@ -69,7 +95,6 @@ fn run(repo: &Path, charts: &Path, tool: &Path) -> Result<(), String> {
             service.name,
             platform.kubernetes_version
         );
-        let module = chart_render::record_module(chart);
         let path = stdlib.join(format!("{module}.hpl"));
         let text = chart_render::record(chart, &about, &workloads);
         std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;

@@ -69,6 +69,22 @@ impl FileSystem for StdlibFrom {
     }
 }
 
+/// The platforms whose charts are rendered: the repository's platform.hpl,
+/// then the example of every component (tests/components/*/main.hpl).
+pub fn platforms(repo: &Path) -> Vec<PathBuf> {
+    let mut examples: Vec<PathBuf> = std::fs::read_dir(repo.join("compiler/tests/components"))
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.path().join("main.hpl"))
+        .filter(|p| p.is_file())
+        .collect();
+    examples.sort();
+    let mut all = vec![repo.join("platform.hpl")];
+    all.extend(examples);
+    all
+}
+
 /// The module a chart's render is recorded in: `charts/<chart>`, with `_`
 /// for `-` (`charts/local_path_provisioner`).
 pub fn record_module(chart: &Chart) -> String {

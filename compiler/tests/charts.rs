@@ -28,8 +28,16 @@ fn every_chart_renders_what_the_stdlib_recorded_and_the_planner_counted() {
         return;
     }
     let mut rendered = 0;
-    for (name, env) in common::environments() {
-        let root = common::repo().join("platform.hpl");
+    // Every environment of platform.hpl, and every component's example.
+    let mut builds: Vec<(String, PathBuf, Option<String>)> = common::environments()
+        .into_iter()
+        .map(|(name, env)| (name, common::repo().join("platform.hpl"), env))
+        .collect();
+    for example in chart_render::platforms(&common::repo()).into_iter().skip(1) {
+        let name = example.parent().unwrap().display().to_string();
+        builds.push((name, example, None));
+    }
+    for (name, root, env) in builds {
         let built = hplc::pipeline::build(&root, env.as_deref(), &RealFs);
         let output = built.output.expect("platform.hpl builds");
         let platform = built.compilation.model.expect("a model");
