@@ -84,17 +84,20 @@ fn record(
             &platform.kubernetes_version,
         )?;
         let workloads = chart_render::workloads(&rendered, &service.k8s_name)?;
-        let about = format!(
-            "What {}\n\
-             renders with the values hplc writes for `{}` of {name}\n\
-             (environment default), as `helm template` prints it\n\
-             (shared/tools/render-chart, Kubernetes {}). `{{release}}` stands for\n\
-             the release. Written by scripts/render-charts: do not edit; a test\n\
-             renders again and compares.",
-            hplc::emit::charts::describe(chart),
-            service.name,
-            platform.kubernetes_version
-        );
+        let about = [
+            format!(
+                "What {} renders with the values hplc",
+                hplc::emit::charts::describe(chart)
+            ),
+            format!("writes for `{}` of {name}", service.name),
+            format!(
+                "(environment default), as `helm template` prints it (Kubernetes {}).",
+                platform.kubernetes_version
+            ),
+            "`{release}` stands for the release. Written by scripts/render-charts:".into(),
+            "do not edit; a test renders again and compares.".into(),
+        ]
+        .join("\n");
         let path = stdlib.join(format!("{module}.hpl"));
         let text = chart_render::record(chart, &about, &workloads);
         std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;

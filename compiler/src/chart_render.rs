@@ -176,8 +176,13 @@ pub fn workloads(rendered: &str, release: &str) -> Result<Vec<RenderedWorkload>,
                 containers.push(container(c, init)?);
             }
         }
+        // Named after the release: the release's name, or it and a suffix.
+        let name = match name.strip_prefix(release) {
+            Some(rest) if rest.is_empty() || rest.starts_with('-') => format!("{{release}}{rest}"),
+            _ => name,
+        };
         found.push(RenderedWorkload {
-            workload: format!("{kind}/{}", name.replace(release, "{release}")),
+            workload: format!("{kind}/{name}"),
             per_node: kind == "DaemonSet",
             replicas: spec["replicas"].as_i64().unwrap_or(1),
             containers,

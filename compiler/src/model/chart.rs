@@ -21,6 +21,9 @@ pub struct Chart {
     pub version: String,
     /// The upstream page of this release.
     pub home: String,
+    /// The value path of the name the chart gives its objects, set to the
+    /// release's name; empty where the chart's names are fixed.
+    pub fullname: String,
     /// The chart's fixed values.
     pub values: Data,
     /// The workloads hplc sets from the component.

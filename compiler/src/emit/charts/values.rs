@@ -12,6 +12,7 @@ use crate::types::units;
 
 pub fn values<'a>(context: &Context<'a>, service: &'a Service, chart: &'a Chart) -> Value<'a> {
     let mut values = data(&chart.values);
+    set(&mut values, &chart.fullname, s(&service.k8s_name));
     for pod in &chart.pods {
         set(&mut values, &pod.resources, resources(pod));
         if let Some(selector) = node_selector(context, service) {

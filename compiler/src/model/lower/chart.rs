@@ -63,6 +63,7 @@ impl Lowering<'_> {
             path: self.string(obj, "path"),
             version: self.string(obj, "version"),
             home: self.string(obj, "home"),
+            fullname: self.string(obj, "fullname"),
             values: data(self.get(obj, "values")),
             pods,
             render,
