@@ -376,6 +376,27 @@ impl<'t> Builder<'t> {
         }
     }
 
+    /// A key written as a string: its text, which must be plain (no
+    /// interpolation); the formatter writes it quoted again.
+    fn quoted_key(&mut self, pair: Pair<Rule>) -> Ident {
+        let span = self.span(&pair);
+        let parts = self.string(pair);
+        let mut name = String::new();
+        for part in &parts {
+            match part {
+                StrPart::Text(text, _) => name.push_str(text),
+                StrPart::Interp(expr) => {
+                    self.errors.push(
+                        Diagnostic::new(Code::Syntax, expr.span, "a key is a plain string")
+                            .label("interpolation in a key")
+                            .help("write the key's text itself: `\"a.b\" = 1`"),
+                    );
+                }
+            }
+        }
+        Ident { name, span }
+    }
+
     fn path(&self, pair: Pair<Rule>) -> Path {
         let span = self.span(&pair);
         Path {
@@ -547,7 +568,11 @@ impl<'t> Builder<'t> {
     fn stmt(&mut self, pair: Pair<Rule>) -> Stmt {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
-        let field = self.ident(inner.next().expect("stmt field"));
+        let first = inner.next().expect("stmt field");
+        let field = match first.as_rule() {
+            Rule::string => self.quoted_key(first),
+            _ => self.ident(first),
+        };
         let (key, value) = self.key_and_value(inner);
         Stmt {
             field,
