@@ -110,6 +110,7 @@ fn backend(bencher: Bencher, n: usize, emit: fn(&hplc::emit::Context, &mut hplc:
         platform,
         graph,
         plan,
+        waves: hplc::model::Waves::of(&platform.services),
         sources: &compilation.sources,
         root_dir: Path::new("/synth"),
     };

@@ -83,7 +83,7 @@ fn record(
             namespace,
             &platform.kubernetes_version,
         )?;
-        let workloads = chart_render::workloads(&rendered, &service.k8s_name)?;
+        let render = chart_render::read(&rendered, &service.k8s_name)?;
         let about = [
             format!(
                 "What {} renders with the values hplc",
@@ -99,12 +99,12 @@ fn record(
         ]
         .join("\n");
         let path = stdlib.join(format!("{module}.hpl"));
-        let text = chart_render::record(chart, &about, &workloads);
+        let text = chart_render::record(chart, &about, &render);
         std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
         println!(
             "{}: {} workloads of {}",
             path.strip_prefix(repo).unwrap_or(&path).display(),
-            workloads.len(),
+            render.workloads.len(),
             hplc::emit::charts::describe(chart)
         );
     }

@@ -31,6 +31,7 @@ fn main() {
         platform,
         graph,
         plan,
+        waves: hplc::model::Waves::of(&platform.services),
         sources: &compilation.sources,
         root_dir: Path::new("/synth"),
     };

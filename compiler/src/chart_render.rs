@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::model::{Chart, Range, RenderedContainer, RenderedWorkload};
+use crate::model::{Chart, ChartRender, Range, RenderedContainer, RenderedWorkload};
 use crate::resolve::fs::{FileSystem, RealFs};
 use crate::types::units;
 
@@ -128,6 +128,8 @@ pub fn render(
         .arg(&file)
         .args(["--name", release, "--namespace", namespace])
         .args(["--kube-version", kube_version.trim_start_matches('v')])
+        // Argo CD applies a chart's crds/ too.
+        .arg("--include-crds")
         .output();
     let _ = std::fs::remove_file(&file);
     let run = run.map_err(|e| format!("{}: {e}", tool.display()))?;
@@ -144,6 +146,8 @@ pub fn render(
 
 #[derive(Deserialize)]
 struct Object {
+    #[serde(rename = "apiVersion")]
+    api_version: Option<String>,
     kind: Option<String>,
     metadata: Option<Metadata>,
     spec: Option<serde_yaml::Value>,
@@ -154,21 +158,43 @@ struct Metadata {
     name: Option<String>,
 }
 
-/// The workloads of a render that run pods for good (Deployments,
-/// StatefulSets, DaemonSets; a hook's Job runs once and ends), with the
-/// release's name in their names written `{release}`, in render order.
-pub fn workloads(rendered: &str, release: &str) -> Result<Vec<RenderedWorkload>, String> {
-    let mut found = Vec::new();
+/// What a render holds, as the stdlib records it: the workloads that run
+/// pods for good (Deployments, StatefulSets, DaemonSets; a hook's Job runs
+/// once and ends), with the release's name in their names written
+/// `{release}`, in render order; and the API groups of the custom resource
+/// definitions it installs and of the custom resources it renders.
+pub fn read(rendered: &str, release: &str) -> Result<ChartRender, String> {
+    let mut found = ChartRender {
+        chart: String::new(),
+        workloads: Vec::new(),
+        provides: Vec::new(),
+        uses: Vec::new(),
+    };
     for document in serde_yaml::Deserializer::from_str(rendered) {
         let Ok(object) = Object::deserialize(document) else {
             continue;
         };
         let kind = object.kind.unwrap_or_default();
+        let spec = object.spec.unwrap_or_default();
+        let group = object
+            .api_version
+            .as_deref()
+            .and_then(|v| v.rsplit_once('/'))
+            .map(|(group, _)| group.to_string())
+            .unwrap_or_default();
+        if kind == "CustomResourceDefinition" {
+            if let Some(provided) = spec["group"].as_str() {
+                found.provides.push(provided.to_string());
+            }
+            continue;
+        }
+        if !group.is_empty() && !builtin_group(&group) {
+            found.uses.push(group);
+        }
         if !matches!(kind.as_str(), "Deployment" | "StatefulSet" | "DaemonSet") {
             continue;
         }
         let name = object.metadata.and_then(|m| m.name).unwrap_or_default();
-        let spec = object.spec.unwrap_or_default();
         let pod = &spec["template"]["spec"];
         let mut containers = Vec::new();
         for (field, init) in [("initContainers", true), ("containers", false)] {
@@ -181,14 +207,25 @@ pub fn workloads(rendered: &str, release: &str) -> Result<Vec<RenderedWorkload>,
             Some(rest) if rest.is_empty() || rest.starts_with('-') => format!("{{release}}{rest}"),
             _ => name,
         };
-        found.push(RenderedWorkload {
+        found.workloads.push(RenderedWorkload {
             workload: format!("{kind}/{name}"),
             per_node: kind == "DaemonSet",
             replicas: spec["replicas"].as_i64().unwrap_or(1),
             containers,
         });
     }
+    for groups in [&mut found.provides, &mut found.uses] {
+        groups.sort();
+        groups.dedup();
+    }
+    let provides = found.provides.clone();
+    found.uses.retain(|g| !provides.contains(g));
     Ok(found)
+}
+
+/// The API groups every Kubernetes API server serves.
+fn builtin_group(group: &str) -> bool {
+    matches!(group, "apps" | "batch" | "policy" | "autoscaling") || group.ends_with(".k8s.io")
 }
 
 fn container(c: &serde_yaml::Value, init: bool) -> Result<RenderedContainer, String> {
@@ -244,7 +281,8 @@ fn parse_quantity(text: &str, cpu: bool) -> Option<i64> {
 
 /// The stdlib module that records a render: one `chart_render` called
 /// `render`, written in hplc's canonical layout.
-pub fn record(chart: &Chart, about: &str, workloads: &[RenderedWorkload]) -> String {
+pub fn record(chart: &Chart, about: &str, render: &ChartRender) -> String {
+    let workloads = &render.workloads;
     let mut out = String::new();
     for line in about.lines() {
         out.push_str("// ");
@@ -297,7 +335,14 @@ pub fn record(chart: &Chart, about: &str, workloads: &[RenderedWorkload]) -> Str
         }
         out.push_str("      ]\n    },\n");
     }
-    out.push_str("  ]\n}\n");
+    out.push_str("  ]\n");
+    for (field, groups) in [("provides", &render.provides), ("uses", &render.uses)] {
+        if !groups.is_empty() {
+            let quoted: Vec<String> = groups.iter().map(|g| format!("\"{g}\"")).collect();
+            out.push_str(&format!("  {field} = [{}]\n", quoted.join(", ")));
+        }
+    }
+    out.push_str("}\n");
     out
 }
 
@@ -315,8 +360,19 @@ fn memory(bytes: i64) -> String {
 /// the same workloads, containers and images as recorded; each container
 /// at its recorded requests and limits, except the first container of a
 /// workload hplc sets, which must ask what the component says.
-pub fn differences(chart: &Chart, rendered: &[RenderedWorkload]) -> Vec<String> {
+pub fn differences(chart: &Chart, render: &ChartRender) -> Vec<String> {
     let mut found = Vec::new();
+    for (what, recorded, rendered) in [
+        ("provides", &chart.render.provides, &render.provides),
+        ("uses", &chart.render.uses, &render.uses),
+    ] {
+        if recorded != rendered {
+            found.push(format!(
+                "{what}: recorded {recorded:?}, rendered {rendered:?}"
+            ));
+        }
+    }
+    let rendered = &render.workloads;
     let recorded = &chart.render.workloads;
     let names = |ws: &[RenderedWorkload]| ws.iter().map(|w| w.workload.clone()).collect::<Vec<_>>();
     if names(recorded) != names(rendered) {

@@ -57,7 +57,7 @@ fn every_chart_renders_what_the_stdlib_recorded_and_the_planner_counted() {
                 &platform.kubernetes_version,
             )
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-            let workloads = chart_render::workloads(&text, &service.k8s_name)
+            let render = chart_render::read(&text, &service.k8s_name)
                 .unwrap_or_else(|e| panic!("{name} {}: {e}", service.name));
             // The pods go where the plan put the component.
             let plan = built.compilation.plan.as_ref().expect("a plan");
@@ -85,7 +85,7 @@ fn every_chart_renders_what_the_stdlib_recorded_and_the_planner_counted() {
                     node.name
                 );
             }
-            let differences = chart_render::differences(chart, &workloads);
+            let differences = chart_render::differences(chart, &render);
             assert!(
                 differences.is_empty(),
                 "{name}: `{}` ({}) renders other than recorded; run scripts/render-charts and review:\n{}",
@@ -130,10 +130,10 @@ fn a_render_that_differs_from_the_record_is_reported() {
         .find_map(|s| s.chart())
         .expect("platform.hpl installs a chart")
         .clone();
-    let mut rendered = chart.render.workloads.clone();
+    let mut rendered = chart.render.clone();
     assert!(chart_render::differences(&chart, &rendered).is_empty());
-    rendered[0].containers[0].image = "example.com/other:1".into();
-    rendered[0].containers[0].cpu.request += 1;
+    rendered.workloads[0].containers[0].image = "example.com/other:1".into();
+    rendered.workloads[0].containers[0].cpu.request += 1;
     let found = chart_render::differences(&chart, &rendered);
     assert_eq!(found.len(), 2, "{found:#?}");
     assert!(found[0].contains("example.com/other:1"), "{found:#?}");

@@ -26,6 +26,8 @@ pub struct Context<'a> {
     pub platform: &'a Platform,
     pub graph: &'a Graph,
     pub plan: &'a Plan,
+    /// The order of installs (charts, then the platform's own objects).
+    pub waves: crate::model::Waves,
     pub sources: &'a SourceMap,
     /// The directory of the root file: origins are given relative to it,
     /// so output does not depend on where hplc was run from.

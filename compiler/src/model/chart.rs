@@ -50,6 +50,10 @@ pub struct ChartRender {
     /// `local-path-provisioner 0.0.37`.
     pub chart: String,
     pub workloads: Vec<RenderedWorkload>,
+    /// API groups of the CRDs it installs.
+    pub provides: Vec<String>,
+    /// API groups of the custom resources it renders.
+    pub uses: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -170,5 +174,77 @@ fn pod_of(workload: &RenderedWorkload, set: Option<&ChartPod>) -> PodGroup {
             limit: running.memory.limit.max(init.memory.limit),
         },
         pods: 1,
+    }
+}
+
+/// The order installs happen in, as Argo CD sync waves (lower first, each
+/// healthy before the next starts) and as the bootstrap's order: a chart
+/// after every chart that installs the definitions of the custom
+/// resources it renders; the platform's own objects, custom resources
+/// among them, after every chart (wave 0); the namespaces before all.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Waves {
+    /// By service: the wave of its chart's installation, for a chart.
+    pub charts: Vec<Option<i64>>,
+    /// The wave of the namespaces and what every install needs first.
+    pub first: i64,
+}
+
+impl Waves {
+    pub fn of(services: &[super::Service]) -> Waves {
+        let charts: Vec<Option<&Chart>> = services
+            .iter()
+            .map(|s| s.deployed().then(|| s.chart()).flatten())
+            .collect();
+        // Each chart's level: 0, or one more than the charts it waits for.
+        let mut level: Vec<i64> = vec![0; services.len()];
+        for _ in 0..services.len() {
+            let mut changed = false;
+            for (i, chart) in charts.iter().enumerate() {
+                let Some(chart) = chart else { continue };
+                let after = charts
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, other)| {
+                        *j != i
+                            && other.is_some_and(|o| {
+                                o.render
+                                    .provides
+                                    .iter()
+                                    .any(|g| chart.render.uses.contains(g))
+                            })
+                    })
+                    .map(|(j, _)| level[j] + 1)
+                    .max()
+                    .unwrap_or(0);
+                if after > level[i] {
+                    level[i] = after;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let deepest = charts
+            .iter()
+            .zip(&level)
+            .filter(|(c, _)| c.is_some())
+            .map(|(_, l)| *l)
+            .max();
+        let Some(deepest) = deepest else {
+            return Waves {
+                charts: vec![None; services.len()],
+                first: -1,
+            };
+        };
+        Waves {
+            charts: charts
+                .iter()
+                .zip(&level)
+                .map(|(c, l)| c.map(|_| l - deepest - 1))
+                .collect(),
+            first: -deepest - 2,
+        }
     }
 }

@@ -12,6 +12,7 @@ pub mod show;
 
 pub use chart::{
     for_release, Chart, ChartPod, ChartRender, Data, PodGroup, RenderedContainer, RenderedWorkload,
+    Waves,
 };
 pub use lower::lower;
 
@@ -100,6 +101,9 @@ pub struct GitOps {
     pub revision: String,
     pub path: String,
     pub namespace: NamespaceId,
+    pub retry_limit: i64,
+    pub retry_backoff_ms: i64,
+    pub retry_max_backoff_ms: i64,
 }
 
 #[derive(Clone, Debug)]

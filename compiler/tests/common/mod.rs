@@ -95,7 +95,9 @@ pub fn k8s_documents(output: &Output) -> Vec<(String, serde_yaml::Value)> {
     for (path, text) in output
         .files
         .iter()
-        .filter(|(p, _)| p.starts_with("k8s/") && p.ends_with(".yaml"))
+        .filter(|(p, _)| {
+            p.starts_with("k8s/") && p.ends_with(".yaml") && *p != "k8s/kustomization.yaml"
+        })
     {
         for document in serde_yaml::Deserializer::from_str(text) {
             let value =

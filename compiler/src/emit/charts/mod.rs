@@ -15,10 +15,10 @@ mod bootstrap;
 mod values;
 
 use super::kube::object::{metadata, object};
-use super::kube::{labels, namespace_file};
-use super::yaml::{b, documents, list, map, s, Value};
+use super::kube::{argo, labels, namespace_file};
+use super::yaml::{documents, map, s, Value};
 use super::{Context, Output};
-use crate::model::{Chart, Service, ServiceId};
+use crate::model::{Chart, GitOps, Service, ServiceId};
 
 pub use values::values;
 
@@ -35,13 +35,16 @@ pub fn values_path(namespace: &str, release: &str) -> String {
     format!("charts/{namespace}/{release}.yaml")
 }
 
-/// The services installed from charts, in the platform's order.
+/// The services installed from charts, in the order they are installed:
+/// by wave, then in the platform's order.
 pub fn installed<'a>(context: &Context<'a>) -> Vec<(ServiceId, &'a Service, &'a Chart)> {
-    context
+    let mut charts: Vec<_> = context
         .platform
         .deployed()
         .filter_map(|(id, service)| Some((id, service, service.chart()?)))
-        .collect()
+        .collect();
+    charts.sort_by_key(|(id, _, _)| (context.waves.charts[*id], *id));
+    charts
 }
 
 pub fn emit(context: &Context, output: &mut Output) {
@@ -65,7 +68,7 @@ pub fn emit(context: &Context, output: &mut Output) {
         let namespace = &context.platform.namespaces[gitops.namespace].k8s_name;
         let applications: Vec<Value> = charts
             .iter()
-            .map(|(_, service, chart)| application(context, namespace, service, chart))
+            .map(|(id, service, chart)| application(context, gitops, *id, service, chart))
             .collect();
         output.append(namespace_file(namespace), &documents(&applications));
     }
@@ -84,12 +87,14 @@ pub fn describe(chart: &Chart) -> String {
 /// The Argo CD Application that installs a component's chart.
 fn application<'a>(
     context: &Context<'a>,
-    namespace: &'a str,
+    gitops: &'a GitOps,
+    id: ServiceId,
     service: &'a Service,
     chart: &'a Chart,
 ) -> Value<'a> {
     let platform = context.platform;
-    let meta = metadata(
+    let namespace = &platform.namespaces[gitops.namespace].k8s_name;
+    let mut meta = metadata(
         context,
         format!(
             "{}-{}",
@@ -114,6 +119,11 @@ fn application<'a>(
             ("valuesObject", values(context, service, chart)),
         ]),
     ));
+    // A chart that installs custom resource definitions is never pruned:
+    // a definition gone from the chart would take every resource of it
+    // along. No resources finalizer either: deleting the Application
+    // leaves what it installed in place.
+    let prune = chart.render.provides.is_empty();
     let spec = map([
         ("project", s("default")),
         ("source", map(source)),
@@ -126,15 +136,12 @@ fn application<'a>(
         ),
         (
             "syncPolicy",
-            map([
-                (
-                    "automated",
-                    map([("prune", b(true)), ("selfHeal", b(true))]),
-                ),
-                ("syncOptions", list([s("ServerSideApply=true")])),
-            ]),
+            argo::sync_policy(gitops, prune, &["ServerSideApply=true"]),
         ),
     ]);
+    if let Some(wave) = context.waves.charts[id] {
+        argo::wave(&mut meta, wave);
+    }
     object(
         "argoproj.io/v1alpha1",
         "Application",

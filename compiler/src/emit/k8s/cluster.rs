@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use std::borrow::Cow;
 
-use crate::emit::kube::labels;
 use crate::emit::kube::object::{metadata, object};
+use crate::emit::kube::{argo, labels};
 use crate::emit::yaml::{map, s, Value};
 use crate::emit::Context;
 use crate::model::StorageClass;
@@ -30,12 +30,12 @@ pub fn namespaces<'a>(context: &Context<'a>) -> Vec<Value<'a>> {
                 ("pod-security.kubernetes.io/audit", level.clone()),
                 ("pod-security.kubernetes.io/warn", level),
             ];
-            object(
-                "v1",
-                "Namespace",
-                metadata(context, &namespace.k8s_name, None, &labels, namespace.span),
-                [],
-            )
+            let mut meta = metadata(context, &namespace.k8s_name, None, &labels, namespace.span);
+            // Every chart installs into a namespace: they come first.
+            if !platform.gitops.is_empty() {
+                argo::wave(&mut meta, context.waves.first);
+            }
+            object("v1", "Namespace", meta, [])
         })
         .collect()
 }

@@ -3,9 +3,9 @@
 //! Actions workflow that fails when the committed tree differs from a
 //! fresh `hplc build` (drift between the source and what is deployed).
 
-use crate::emit::kube::labels;
 use crate::emit::kube::object::{metadata, object};
-use crate::emit::yaml::{b, list, map, s, Value};
+use crate::emit::kube::{argo, labels};
+use crate::emit::yaml::{map, s, Value};
 use crate::emit::Context;
 
 /// Where the workflow goes in the output; copied (or the output placed) at
@@ -42,26 +42,20 @@ pub fn applications<'a>(context: &Context<'a>) -> Vec<(&'a str, &'a str, Value<'
                     "destination",
                     map([("server", s("https://kubernetes.default.svc"))]),
                 ),
+                // The waves order the sync (charts, then the tree's own
+                // objects), but Argo CD dry-runs every object before the
+                // first wave, when the custom resources' definitions are
+                // not installed yet: those are skipped in the dry run.
+                // Server-side apply: client-side apply stores the whole
+                // object in an annotation, which refuses objects over 256
+                // KB (a large platform's dashboards and policies).
                 (
                     "syncPolicy",
-                    map([
-                        (
-                            "automated",
-                            map([("prune", b(true)), ("selfHeal", b(true))]),
-                        ),
-                        // CRD-backed objects (monitors, sealed secrets) may
-                        // arrive before their controllers are ready.
-                        // Server-side apply: client-side apply stores the whole
-                        // object in an annotation, which refuses objects over
-                        // 256 KB (a large platform's dashboards and policies).
-                        (
-                            "syncOptions",
-                            list([
-                                s("SkipDryRunOnMissingResource=true"),
-                                s("ServerSideApply=true"),
-                            ]),
-                        ),
-                    ]),
+                    argo::sync_policy(
+                        gitops,
+                        true,
+                        &["SkipDryRunOnMissingResource=true", "ServerSideApply=true"],
+                    ),
                 ),
             ]);
             (

@@ -191,13 +191,11 @@ fn service_objects<'a>(
     objects
 }
 
-/// The kustomization file. Kustomize also reads it under this name (as it
-/// does `kustomization.yaml`); without the `.yaml` ending it is not taken
-/// for a Kubernetes document by schema validators, which it is not.
-pub const KUSTOMIZATION_FILE: &str = "k8s/Kustomization";
+/// The kustomization file, under the name kustomize looks for first.
+pub const KUSTOMIZATION_FILE: &str = "k8s/kustomization.yaml";
 
-/// `k8s/Kustomization`, listing every file under `k8s/` (whichever backend
-/// wrote it), so that `kubectl apply -k out/k8s` deploys them all.
+/// `k8s/kustomization.yaml`, listing every file under `k8s/` (whichever
+/// backend wrote it), so that `kubectl apply -k out/k8s` deploys them all.
 pub fn kustomization(output: &mut Output) {
     let resources: Vec<&str> = output
         .files

@@ -52,10 +52,14 @@ impl Lowering<'_> {
                             .collect(),
                     })
                     .collect(),
+                provides: self.strings(r, "provides"),
+                uses: self.strings(r, "uses"),
             })
             .unwrap_or(ChartRender {
                 chart: String::new(),
                 workloads: Vec::new(),
+                provides: Vec::new(),
+                uses: Vec::new(),
             });
         Chart {
             repo: self.string(obj, "repo"),

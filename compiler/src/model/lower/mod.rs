@@ -229,6 +229,9 @@ impl Lowering<'_> {
                             .object(g, "namespace")
                             .and_then(|n| namespace_index.get(&n).copied())
                             .unwrap_or_default(),
+                        retry_limit: self.int(g, "retry_limit"),
+                        retry_backoff_ms: self.quantity(g, "retry_backoff"),
+                        retry_max_backoff_ms: self.quantity(g, "retry_max_backoff"),
                     }
                 })
                 .collect(),
