@@ -83,7 +83,8 @@ fn record(
             namespace,
             &platform.kubernetes_version,
         )?;
-        let render = chart_render::read(&rendered, &service.k8s_name)?;
+        let named_after = (!chart.fullname.is_empty()).then_some(service.k8s_name.as_str());
+        let render = chart_render::read(&rendered, named_after)?;
         let about = [
             format!(
                 "What {} renders with the values hplc",

@@ -160,10 +160,12 @@ struct Metadata {
 
 /// What a render holds, as the stdlib records it: the workloads that run
 /// pods for good (Deployments, StatefulSets, DaemonSets; a hook's Job runs
-/// once and ends), with the release's name in their names written
-/// `{release}`, in render order; and the API groups of the custom resource
-/// definitions it installs and of the custom resources it renders.
-pub fn read(rendered: &str, release: &str) -> Result<ChartRender, String> {
+/// once and ends), in render order, with the release's name written
+/// `{release}` in the names of a chart that names its objects after the
+/// release (`named_after`, the release, for a chart with a `fullname`);
+/// and the API groups of the custom resource definitions it installs and
+/// of the custom resources it renders.
+pub fn read(rendered: &str, named_after: Option<&str>) -> Result<ChartRender, String> {
     let mut found = ChartRender {
         chart: String::new(),
         workloads: Vec::new(),
@@ -203,7 +205,7 @@ pub fn read(rendered: &str, release: &str) -> Result<ChartRender, String> {
             }
         }
         // Named after the release: the release's name, or it and a suffix.
-        let name = match name.strip_prefix(release) {
+        let name = match named_after.and_then(|release| name.strip_prefix(release)) {
             Some(rest) if rest.is_empty() || rest.starts_with('-') => format!("{{release}}{rest}"),
             _ => name,
         };

@@ -57,33 +57,43 @@ fn every_chart_renders_what_the_stdlib_recorded_and_the_planner_counted() {
                 &platform.kubernetes_version,
             )
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-            let render = chart_render::read(&text, &service.k8s_name)
+            let named_after = (!chart.fullname.is_empty()).then_some(service.k8s_name.as_str());
+            let render = chart_render::read(&text, named_after)
                 .unwrap_or_else(|e| panic!("{name} {}: {e}", service.name));
-            // The pods go where the plan put the component.
+            // The pods go where the plan put the component: its replicas'
+            // workloads on the nodes of its replicas, its DaemonSets on
+            // every node.
             let plan = built.compilation.plan.as_ref().expect("a plan");
-            let planned: std::collections::BTreeSet<String> = plan
-                .nodes_of(id)
-                .into_iter()
-                .map(|n| platform.nodes[n].k8s_name.clone())
+            let replica_nodes: std::collections::BTreeSet<String> = plan
+                .placements
+                .iter()
+                .filter(|p| p.service == id && i64::from(p.replica) < service.replicas.limit.max(1))
+                .map(|p| platform.nodes[p.node].k8s_name.clone())
                 .collect();
-            let selector = node_selectors(&text);
-            assert!(
-                !selector.is_empty(),
-                "{name}: `{}` selects no node",
-                service.name
-            );
-            for node in &platform.nodes {
-                let labels = node.cluster_labels();
-                let admitted = selector
-                    .iter()
-                    .all(|(k, v)| labels.get(k).is_some_and(|l| l == v));
-                assert_eq!(
-                    admitted,
-                    planned.contains(&node.k8s_name),
-                    "{name}: `{}` and the plan disagree on node {}",
-                    service.name,
-                    node.name
-                );
+            let every_node: std::collections::BTreeSet<String> =
+                platform.nodes.iter().map(|n| n.k8s_name.clone()).collect();
+            for (kind, selector) in node_selectors(&text) {
+                let planned = if kind == "DaemonSet" {
+                    &every_node
+                } else {
+                    &replica_nodes
+                };
+                for node in &platform.nodes {
+                    // The labels hplc gives the node, and those the kubelet sets.
+                    let mut labels = node.cluster_labels();
+                    labels.insert("kubernetes.io/os".into(), "linux".into());
+                    labels.insert("kubernetes.io/arch".into(), node.shape.arch.clone());
+                    let admitted = selector
+                        .iter()
+                        .all(|(k, v)| labels.get(k).is_some_and(|l| l == v));
+                    assert_eq!(
+                        admitted,
+                        planned.contains(&node.k8s_name),
+                        "{name}: a {kind} of `{}` and the plan disagree on node {}",
+                        service.name,
+                        node.name
+                    );
+                }
             }
             let differences = chart_render::differences(chart, &render);
             assert!(
@@ -99,21 +109,31 @@ fn every_chart_renders_what_the_stdlib_recorded_and_the_planner_counted() {
     assert!(rendered > 0, "no chart was rendered");
 }
 
-/// Every nodeSelector entry of the rendered pod templates.
-fn node_selectors(rendered: &str) -> Vec<(String, String)> {
+/// The node selector of every workload of a render, with its kind.
+fn node_selectors(rendered: &str) -> Vec<(String, Vec<(String, String)>)> {
     use serde::Deserialize;
     let mut found = Vec::new();
     for document in serde_yaml::Deserializer::from_str(rendered) {
         let Ok(object) = serde_yaml::Value::deserialize(document) else {
             continue;
         };
-        let selector = &object["spec"]["template"]["spec"]["nodeSelector"];
-        for (k, v) in selector.as_mapping().into_iter().flatten() {
-            found.push((
-                k.as_str().unwrap_or_default().to_string(),
-                v.as_str().unwrap_or_default().to_string(),
-            ));
+        let kind = object["kind"].as_str().unwrap_or_default().to_string();
+        if !matches!(kind.as_str(), "Deployment" | "StatefulSet" | "DaemonSet") {
+            continue;
         }
+        let selector = &object["spec"]["template"]["spec"]["nodeSelector"];
+        let pairs = selector
+            .as_mapping()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| {
+                (
+                    k.as_str().unwrap_or_default().to_string(),
+                    v.as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        found.push((kind, pairs));
     }
     found
 }

@@ -576,7 +576,7 @@ fn every_workload_is_placed_where_the_plan_put_its_replicas() {
             }
             checked += 1;
         }
-        assert!(checked >= 20, "{}: {checked} workloads", built.env);
+        assert!(checked >= 15, "{}: {checked} workloads", built.env);
     }
 }
 
@@ -1063,8 +1063,11 @@ fn the_issue_s_objects_are_there() {
             text.contains("envoy.filters.http.jwt_authn")
                 && text.contains("webauthn.health-auth.svc.cluster.local")
         );
-        // Velero keeps 30 days; pg_dump keeps 7 daily and 4 weekly.
-        let schedule = built.of_kind("Schedule").next().unwrap();
+        // Velero keeps 30 days (in the environments that run it).
+        let Some(schedule) = built.of_kind("Schedule").next() else {
+            assert!(platform.cluster_backups.is_empty(), "{}", built.env);
+            continue;
+        };
         assert_eq!(schedule["spec"]["template"]["ttl"], "720h0m0s");
         assert_eq!(
             seq(&schedule["spec"]["template"]["excludedNamespaces"]),

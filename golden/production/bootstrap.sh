@@ -10,8 +10,26 @@ trap 'rm -rf "$work"' EXIT
 
 kubectl apply --server-side -f k8s/cluster/namespaces.yaml
 
-# `local_path_storage` (platform.hpl:286): local-path-provisioner v0.0.37, https://github.com/rancher/local-path-provisioner/tree/v0.0.37/deploy/chart/local-path-provisioner
+# `local_path_storage` (platform.hpl:272): local-path-provisioner v0.0.37, https://github.com/rancher/local-path-provisioner/tree/v0.0.37/deploy/chart/local-path-provisioner
 git clone --quiet --depth 1 --branch v0.0.37 https://github.com/rancher/local-path-provisioner.git "$work/local-path-storage"
 helm upgrade --install local-path-storage "$work/local-path-storage"/deploy/chart/local-path-provisioner --namespace kube-system --values charts/kube-system/local-path-storage.yaml --wait
+
+# `argo` (platform.hpl:282): argo-cd 10.1.1, https://github.com/argoproj/argo-helm/tree/argo-cd-10.1.1/charts/argo-cd
+helm upgrade --install argo argo-cd --repo https://argoproj.github.io/argo-helm --version 10.1.1 --namespace argocd --values charts/argocd/argo.yaml --wait
+
+# `metrics_api` (platform.hpl:299): metrics-server 3.13.1, https://github.com/kubernetes-sigs/metrics-server/tree/metrics-server-helm-chart-3.13.1/charts/metrics-server
+helm upgrade --install metrics-api metrics-server --repo https://kubernetes-sigs.github.io/metrics-server/ --version 3.13.1 --namespace kube-system --values charts/kube-system/metrics-api.yaml --wait
+
+# `cert_manager_controller` (platform.hpl:319): cert-manager v1.21.1, https://github.com/cert-manager/cert-manager/tree/v1.21.1/deploy/charts/cert-manager
+helm upgrade --install cert-manager-controller cert-manager --repo https://charts.jetstack.io --version v1.21.1 --namespace health-system --values charts/health-system/cert-manager-controller.yaml --wait
+
+# `sealed_secrets_controller` (platform.hpl:327): sealed-secrets 2.18.5, https://github.com/bitnami-labs/sealed-secrets/tree/helm-v2.18.5/helm/sealed-secrets
+helm upgrade --install sealed-secrets-controller sealed-secrets --repo https://bitnami-labs.github.io/sealed-secrets --version 2.18.5 --namespace health-system --values charts/health-system/sealed-secrets-controller.yaml --wait
+
+# `velero_server` (platform.hpl:688): velero 12.1.0, https://github.com/vmware-tanzu/helm-charts/tree/velero-12.1.0/charts/velero
+helm upgrade --install velero-server velero --repo https://vmware-tanzu.github.io/helm-charts --version 12.1.0 --namespace backup-system --values charts/backup-system/velero-server.yaml --wait
+
+# `keda_operator` (platform.hpl:704): keda 2.20.2, https://github.com/kedacore/charts/tree/v2.20.2/keda
+helm upgrade --install keda-operator keda --repo https://kedacore.github.io/charts --version 2.20.2 --namespace autoscaling --values charts/autoscaling/keda-operator.yaml --wait
 
 kubectl apply --server-side -k k8s/

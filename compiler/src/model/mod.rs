@@ -90,6 +90,8 @@ pub struct ClusterBackup {
     pub keep_ms: i64,
     pub exclude: Vec<NamespaceId>,
     pub bucket: String,
+    /// The Velero that runs it.
+    pub velero: ServiceId,
 }
 
 #[derive(Clone, Debug)]

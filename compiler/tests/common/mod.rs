@@ -92,13 +92,9 @@ pub fn environments() -> Vec<(String, Option<String>)> {
 pub fn k8s_documents(output: &Output) -> Vec<(String, serde_yaml::Value)> {
     use serde::Deserialize;
     let mut objects = Vec::new();
-    for (path, text) in output
-        .files
-        .iter()
-        .filter(|(p, _)| {
-            p.starts_with("k8s/") && p.ends_with(".yaml") && *p != "k8s/kustomization.yaml"
-        })
-    {
+    for (path, text) in output.files.iter().filter(|(p, _)| {
+        p.starts_with("k8s/") && p.ends_with(".yaml") && *p != "k8s/kustomization.yaml"
+    }) {
         for document in serde_yaml::Deserializer::from_str(text) {
             let value =
                 serde_yaml::Value::deserialize(document).unwrap_or_else(|e| panic!("{path}: {e}"));

@@ -59,12 +59,6 @@ output "object_storage_credentials" {
       secret_access_key = oci_identity_customer_secret_key.postgres_auth_backup.key
       kubernetes_secret = "postgres-auth-backup-s3"
     }
-    velero_daily = {
-      bucket            = oci_objectstorage_bucket.config_backups.name
-      access_key_id     = oci_identity_customer_secret_key.velero_daily.id
-      secret_access_key = oci_identity_customer_secret_key.velero_daily.key
-      kubernetes_secret = ""
-    }
   }
 
   sensitive = true

@@ -238,11 +238,10 @@ fn job_pod<'a>(
     ])
 }
 
-/// A Velero Schedule per `cluster_backup`, in Velero's namespace. Volume
-/// data is copied by Velero's file-system backup, which works for
+/// A Velero Schedule per `cluster_backup`, in its Velero's namespace.
+/// Volume data is copied by Velero's file-system backup, which works for
 /// node-local volumes that have no snapshots. The storage location is the
-/// one named after the bucket, set up when Velero is installed.
-/// Each Schedule with its name.
+/// one named after the bucket. Each Schedule with its namespace.
 pub fn velero_schedules<'a>(context: &Context<'a>) -> Vec<(&'a str, Value<'a>)> {
     let platform = context.platform;
     platform
@@ -250,10 +249,13 @@ pub fn velero_schedules<'a>(context: &Context<'a>) -> Vec<(&'a str, Value<'a>)> 
         .iter()
         .map(|backup| {
             let part_of = [(labels::PART_OF, labels::part_of(platform))];
+            let namespace = &platform
+                .namespace_of(&platform.services[backup.velero])
+                .k8s_name;
             let meta = metadata(
                 context,
                 &backup.k8s_name,
-                Some(VELERO_NAMESPACE),
+                Some(namespace),
                 &part_of,
                 backup.span,
             );
@@ -280,11 +282,9 @@ pub fn velero_schedules<'a>(context: &Context<'a>) -> Vec<(&'a str, Value<'a>)> 
                 ("template", map(template)),
             ]);
             (
-                backup.k8s_name.as_str(),
+                namespace.as_str(),
                 object("velero.io/v1", "Schedule", meta, [("spec", spec)]),
             )
         })
         .collect()
 }
-
-pub const VELERO_NAMESPACE: &str = "velero";

@@ -104,9 +104,8 @@ pub fn emit(context: &Context, output: &mut Output) {
     for (namespace, _, application) in gitops::applications(context) {
         documents_into(texts.entry(namespace).or_default(), &[application]);
     }
-    for (_, schedule) in backup::velero_schedules(context) {
-        let velero = texts.entry(backup::VELERO_NAMESPACE).or_default();
-        documents_into(velero, &[schedule]);
+    for (namespace, schedule) in backup::velero_schedules(context) {
+        documents_into(texts.entry(namespace).or_default(), &[schedule]);
     }
     for (namespace, text) in texts {
         if !text.is_empty() {

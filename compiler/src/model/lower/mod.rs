@@ -210,6 +210,10 @@ impl Lowering<'_> {
                             .object(b, "bucket")
                             .and_then(|o| bucket_names.get(&o).cloned())
                             .unwrap_or_default(),
+                        velero: self
+                            .object(b, "velero")
+                            .and_then(|v| service_index.get(&v).copied())
+                            .unwrap_or_default(),
                     }
                 })
                 .collect(),
