@@ -223,7 +223,7 @@ mod tests {
             .all(|(i, s)| s.needs.iter().all(|n| *n < i)));
         assert!(all
             .iter()
-            .all(|s| s.node.map_or(true, |n| n < pin_nodes(2_000))));
+            .all(|s| s.node.is_none_or(|n| n < pin_nodes(2_000))));
         assert_eq!(platform(300), platform(300));
         assert_eq!(helm_values(300), helm_values(300));
     }
