@@ -6,6 +6,7 @@
 use std::marker::PhantomData;
 
 use super::ast::*;
+use super::lexer::{Simple, Value};
 use super::text::{Strict, Syntax};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::Span;
@@ -18,17 +19,21 @@ pub(super) trait Node<'t>: Sized {
     fn span(&self) -> (usize, usize);
     fn text(&self) -> &'t str;
     fn children(self) -> Self::Children;
+    /// A `simple` pair's statement, and the text its ranges index.
+    fn simple(&self) -> Option<(&Simple, &'t str)>;
 }
 
 /// The rules the builder reads, by their names in the grammars; the text
-/// grammar's recovery rules are only in it.
+/// grammar's recovery rules are only in it, the simple statements of the
+/// lexer only in the token grammar.
 macro_rules! kinds {
-    (both: $($rule:ident),*; text: $($bad:ident),*) => {
+    (both: $($rule:ident),*; text: $($bad:ident),*; tokens: $($token:ident),*) => {
         #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
         #[derive(Copy, Clone, Debug, PartialEq, Eq)]
         pub(super) enum Kind {
             $($rule,)*
             $($bad,)*
+            $($token,)*
             /// A rule the builder never meets where it looks.
             other,
         }
@@ -49,6 +54,7 @@ macro_rules! kinds {
                 use super::tokens::Rule;
                 match rule {
                     $(Rule::$rule => Kind::$rule,)*
+                    $(Rule::$token => Kind::$token,)*
                     _ => Kind::other,
                 }
             }
@@ -59,7 +65,7 @@ macro_rules! kinds {
 kinds!(both: EOI, use_item, enum_item, kind_item, let_item, env_item, instance, ident, path,
     field_decl, type_expr, optional, stmt, override_stmt, expr, range_op, binary_op, paren,
     number, boolean, string, text, escape, interp, list, record, reference;
-    text: bad_item, bad_stmt);
+    text: bad_item, bad_stmt; tokens: simple);
 
 pub(super) struct Builder<'t, N> {
     pub(super) syntax: Syntax<'t>,
@@ -81,7 +87,7 @@ impl<'t, N: Node<'t>> Builder<'t, N> {
 
     fn span(&self, pair: &N) -> Span {
         let (start, end) = pair.span();
-        Span::new(self.syntax.file, self.base + start, self.base + end)
+        self.span_at(start, end)
     }
 
     fn bad(&mut self, pair: &N, strict: Strict) {
@@ -117,10 +123,15 @@ impl<'t, N: Node<'t>> Builder<'t, N> {
     /// A path's segments, from its text: the grammars allow nothing but
     /// names and dots in it.
     fn path(&self, pair: N) -> Path {
-        let span = self.span(&pair);
+        let (start, _) = pair.span();
+        self.path_at(pair.text(), start)
+    }
+
+    /// The path `text`, which starts at byte `start` of the text parsed.
+    fn path_at(&self, text: &str, start: usize) -> Path {
+        let span = self.span_at(start, start + text.len());
         let mut start = span.start;
-        let segments = pair
-            .text()
+        let segments = text
             .split('.')
             .map(|name| {
                 let ident = Ident {
@@ -136,6 +147,83 @@ impl<'t, N: Node<'t>> Builder<'t, N> {
             })
             .collect();
         Path { segments, span }
+    }
+
+    fn span_at(&self, start: usize, end: usize) -> Span {
+        Span::new(self.syntax.file, self.base + start, self.base + end)
+    }
+
+    /// `-1.5Gi`, which starts at byte `start`: the digits, then the unit
+    /// (letters, or `%`).
+    fn number_at(&self, text: &str, start: usize) -> Expr {
+        let span = self.span_at(start, start + text.len());
+        let split = text
+            .find(|c: char| c.is_ascii_alphabetic() || c == '%')
+            .unwrap_or(text.len());
+        let unit = (split < text.len()).then(|| Ident {
+            name: text[split..].to_string(),
+            span: Span {
+                start: span.start + split as u32,
+                ..span
+            },
+        });
+        Expr {
+            kind: ExprKind::Number {
+                digits: text[..split].to_string(),
+                unit,
+            },
+            span,
+        }
+    }
+
+    /// The statement the lexer read whole (`lexer::Simple`), as the text
+    /// grammar's rules would have built it, spans included: the value of a
+    /// name or a range, and the statement, run on over the blanks and the
+    /// comment after the value; a number, string or boolean does not.
+    fn simple(&self, pair: &N) -> Stmt {
+        let (simple, text) = pair.simple().expect("a simple statement");
+        let ident = |(start, end): (usize, usize)| Ident {
+            name: text[start..end].to_string(),
+            span: self.span_at(start, end),
+        };
+        let value = match simple.value {
+            Value::Number(start, end) => self.number_at(&text[start..end], start),
+            Value::Path(start, end) => Expr {
+                kind: ExprKind::Path(self.path_at(&text[start..end], start)),
+                span: self.span_at(start, simple.end),
+            },
+            Value::Bool(start, end) => Expr {
+                kind: ExprKind::Bool(&text[start..end] == "true"),
+                span: self.span_at(start, end),
+            },
+            Value::Str(start, end) => {
+                let mut parts = Vec::new();
+                if end - start > 2 {
+                    push_text(
+                        &mut parts,
+                        &text[start + 1..end - 1],
+                        self.span_at(start + 1, end - 1),
+                    );
+                }
+                Expr {
+                    kind: ExprKind::Str(parts),
+                    span: self.span_at(start, end),
+                }
+            }
+            Value::Range((low, low_end), (high, high_end)) => Expr {
+                kind: ExprKind::Range(
+                    Box::new(self.number_at(&text[low..low_end], low)),
+                    Box::new(self.number_at(&text[high..high_end], high)),
+                ),
+                span: self.span_at(low, simple.end),
+            },
+        };
+        Stmt {
+            field: ident(simple.field),
+            key: simple.key.map(ident),
+            value,
+            span: self.span_at(simple.field.0, simple.end),
+        }
     }
 
     fn use_item(&mut self, pair: N) -> Use {
@@ -180,6 +268,7 @@ impl<'t, N: Node<'t>> Builder<'t, N> {
                 Kind::path => parent = Some(self.path(member)),
                 Kind::field_decl => fields.push(self.field_decl(member)),
                 Kind::stmt => defaults.push(std::sync::Arc::new(self.stmt(member))),
+                Kind::simple => defaults.push(std::sync::Arc::new(self.simple(&member))),
                 Kind::bad_stmt => self.bad(&member, Strict::Kind),
                 rule => unreachable!("kind member {rule:?}"),
             }
@@ -259,6 +348,18 @@ impl<'t, N: Node<'t>> Builder<'t, N> {
                         span,
                     });
                 }
+                Kind::simple => {
+                    let stmt = self.simple(&member);
+                    overrides.push(Override {
+                        target: Path {
+                            span: stmt.field.span,
+                            segments: vec![stmt.field],
+                        },
+                        key: stmt.key,
+                        value: stmt.value,
+                        span: stmt.span,
+                    });
+                }
                 Kind::bad_stmt => self.bad(&member, Strict::Env),
                 rule => unreachable!("env member {rule:?}"),
             }
@@ -292,6 +393,7 @@ impl<'t, N: Node<'t>> Builder<'t, N> {
         for member in members {
             match member.kind() {
                 Kind::stmt => stmts.push(std::sync::Arc::new(self.stmt(member))),
+                Kind::simple => stmts.push(std::sync::Arc::new(self.simple(&member))),
                 Kind::bad_stmt => self.bad(&member, Strict::Block),
                 rule => unreachable!("block member {rule:?}"),
             }
@@ -362,25 +464,8 @@ impl<'t, N: Node<'t>> Builder<'t, N> {
                 }
             }
             Kind::number => {
-                // `-1.5Gi`: the digits, then the unit (letters, or `%`).
-                let text = pair.text();
-                let split = text
-                    .find(|c: char| c.is_ascii_alphabetic() || c == '%')
-                    .unwrap_or(text.len());
-                let unit = (split < text.len()).then(|| Ident {
-                    name: text[split..].to_string(),
-                    span: Span {
-                        start: span.start + split as u32,
-                        ..span
-                    },
-                });
-                Expr {
-                    kind: ExprKind::Number {
-                        digits: text[..split].to_string(),
-                        unit,
-                    },
-                    span,
-                }
+                let (start, _) = pair.span();
+                self.number_at(pair.text(), start)
             }
             Kind::boolean => Expr {
                 kind: ExprKind::Bool(pair.text() == "true"),

@@ -21,7 +21,19 @@
 //! | `R` | `..=` |
 //! | `w` | spaces, tabs, `\r` and comments, up to the new line |
 //! | `"` `t` `x` `$` | string quotes, a run of text, an escape, `${` |
-//! | punctuation | itself: `{ } [ ] ( ) , ; = : ? + - * / . %` and `\n` |
+//! | punctuation | itself: `{ } [ ] ( ) , ; = : ? + - * / . %` |
+//! | `\n` | a new line, with the blank lines, blanks and comments after it |
+//! | `S` | a whole simple statement (below) |
+//!
+//! Blanks after a new line are folded into it: no rule's match ends or
+//! starts with them (a rule may end with the blanks *before* a new line, so
+//! those stay a `w`). A statement of the commonest form, `field = value` or
+//! `field key = value` where the value is one number, name, plain string or
+//! boolean, or a range of two numbers, followed by its blanks and the end of
+//! the statement, is one `S` token: pest reads one token where it would
+//! have called a dozen rules, and the tree builder reads its parts from the
+//! [`Simple`] the lexer records. It is formed only where a statement may
+//! start (after a new line, `{`, `,` or `;`).
 //!
 //! Anything else in code (a character no rule matches, a string cut by
 //! its line's end or by the file's) returns `None`: the file has a syntax
@@ -34,6 +46,30 @@ pub(super) struct Lexed {
     pub(super) kinds: String,
     pub(super) starts: Vec<u32>,
     pub(super) ends: Vec<u32>,
+    /// The simple statements, by the index of their `S` token.
+    simples: Vec<(u32, Simple)>,
+}
+
+/// The parts of a simple statement, as byte ranges of the text.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct Simple {
+    pub(super) field: (usize, usize),
+    pub(super) key: Option<(usize, usize)>,
+    pub(super) value: Value,
+    /// The end of the statement: after the blanks and comment that follow
+    /// the value, which the text grammar's statement and value include.
+    pub(super) end: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Value {
+    Number(usize, usize),
+    /// A name or a path: `a`, `oci.block`.
+    Path(usize, usize),
+    Bool(usize, usize),
+    /// The quotes included.
+    Str(usize, usize),
+    Range((usize, usize), (usize, usize)),
 }
 
 impl Lexed {
@@ -46,6 +82,15 @@ impl Lexed {
             start
         };
         (start, end)
+    }
+
+    /// The simple statement of the `S` token at `token`.
+    pub(super) fn simple(&self, token: usize) -> Option<&Simple> {
+        let at = self
+            .simples
+            .binary_search_by_key(&(token as u32), |(t, _)| *t)
+            .ok()?;
+        Some(&self.simples[at].1)
     }
 }
 
@@ -62,18 +107,13 @@ type Interpolations = Vec<u32>;
 
 pub(super) fn lex(text: &str) -> Option<Lexed> {
     let bytes = text.as_bytes();
-    // About one token in three bytes of typical source.
-    let capacity = bytes.len() / 3 + 16;
-    let mut out = Lexed {
-        kinds: String::with_capacity(capacity),
+    // At most one token in two bytes of typical source.
+    let capacity = bytes.len() / 2 + 16;
+    let mut out = Tokens {
+        kinds: Vec::with_capacity(capacity),
         starts: Vec::with_capacity(capacity),
         ends: Vec::with_capacity(capacity),
-    };
-    let mut kinds = Vec::with_capacity(capacity);
-    let mut push = |kind: u8, start: usize, end: usize| {
-        kinds.push(kind);
-        out.starts.push(start as u32);
-        out.ends.push(end as u32);
+        simples: Vec::new(),
     };
     let mut interpolations: Interpolations = Vec::new();
     let mut i = 0;
@@ -90,8 +130,19 @@ pub(super) fn lex(text: &str) -> Option<Lexed> {
                 i = blank_end(bytes, i - 1);
                 b'w'
             }
-            b'\n' => b'\n',
+            b'\n' => {
+                i = blank_lines_end(bytes, i);
+                b'\n'
+            }
             _ if is_name_start(b) => {
+                if out.at_statement_start() {
+                    if let Some(simple) = simple(bytes, start) {
+                        i = simple.end;
+                        out.simples.push((out.kinds.len() as u32, simple));
+                        out.push(b'S', start, i);
+                        continue;
+                    }
+                }
                 while i < bytes.len() && is_name(bytes[i]) {
                     i += 1;
                 }
@@ -99,7 +150,7 @@ pub(super) fn lex(text: &str) -> Option<Lexed> {
             }
             b'0'..=b'9' => {
                 i = digits_end(bytes, i);
-                push(b'D', start, i);
+                out.push(b'D', start, i);
                 let unit_start = i;
                 while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
                     i += 1;
@@ -110,7 +161,7 @@ pub(super) fn lex(text: &str) -> Option<Lexed> {
                 if i == unit_start {
                     continue;
                 }
-                push(b'U', unit_start, i);
+                out.push(b'U', unit_start, i);
                 continue;
             }
             b'-' if bytes.get(i).is_some_and(u8::is_ascii_digit) => b'n',
@@ -136,8 +187,8 @@ pub(super) fn lex(text: &str) -> Option<Lexed> {
             b'}' => match interpolations.last_mut() {
                 Some(0) => {
                     interpolations.pop();
-                    push(b'}', start, i);
-                    i = string(bytes, i, &mut interpolations, &mut push)?;
+                    out.push(b'}', start, i);
+                    i = string(bytes, i, &mut interpolations, &mut out)?;
                     continue;
                 }
                 Some(open) => {
@@ -147,23 +198,49 @@ pub(super) fn lex(text: &str) -> Option<Lexed> {
                 None => b'}',
             },
             b'"' => {
-                push(b'"', start, i);
-                i = string(bytes, i, &mut interpolations, &mut push)?;
+                out.push(b'"', start, i);
+                i = string(bytes, i, &mut interpolations, &mut out)?;
                 continue;
             }
             b'[' | b']' | b'(' | b')' | b',' | b';' | b'=' | b':' | b'?' | b'+' | b'-' | b'*'
             | b'/' | b'%' => b,
             _ => return None,
         };
-        push(kind, start, i);
+        out.push(kind, start, i);
     }
     if !interpolations.is_empty() {
         return None;
     }
-    // Every token kind is ASCII.
-    out.kinds = String::from_utf8(kinds).ok()?;
     out.starts.push(bytes.len() as u32);
-    Some(out)
+    Some(Lexed {
+        // Every token kind is ASCII.
+        kinds: String::from_utf8(out.kinds).ok()?,
+        starts: out.starts,
+        ends: out.ends,
+        simples: out.simples,
+    })
+}
+
+/// The tokens being lexed.
+struct Tokens {
+    kinds: Vec<u8>,
+    starts: Vec<u32>,
+    ends: Vec<u32>,
+    simples: Vec<(u32, Simple)>,
+}
+
+impl Tokens {
+    fn push(&mut self, kind: u8, start: usize, end: usize) {
+        self.kinds.push(kind);
+        self.starts.push(start as u32);
+        self.ends.push(end as u32);
+    }
+
+    /// Whether the last token, blanks aside, may precede a statement.
+    fn at_statement_start(&self) -> bool {
+        let mut before = self.kinds.iter().rev().skip_while(|&&k| k == b'w');
+        matches!(before.next(), None | Some(b'\n' | b'{' | b',' | b';'))
+    }
 }
 
 /// The end of a run of blanks and comments starting at `i`.
@@ -181,6 +258,123 @@ fn blank_end(bytes: &[u8], mut i: usize) -> usize {
         }
     }
     i
+}
+
+/// The end of a new line's run of blank lines, blanks and comments.
+fn blank_lines_end(bytes: &[u8], mut i: usize) -> usize {
+    loop {
+        i = blank_end(bytes, i);
+        if bytes.get(i) != Some(&b'\n') {
+            return i;
+        }
+        i += 1;
+    }
+}
+
+/// A simple statement starting at `start` (a name), if one is there.
+fn simple(bytes: &[u8], start: usize) -> Option<Simple> {
+    let name = |at: usize| -> Option<usize> {
+        if !bytes.get(at).copied().is_some_and(is_name_start) {
+            return None;
+        }
+        let end = at
+            + bytes[at..]
+                .iter()
+                .position(|&b| !is_name(b))
+                .unwrap_or(bytes.len() - at);
+        // `true` and `false` are no names; `let` starts a `let` item.
+        (!matches!(&bytes[at..end], b"true" | b"false" | b"let")).then_some(end)
+    };
+    let field_end = name(start)?;
+    let mut i = blank_end(bytes, field_end);
+    let key = match name(i) {
+        Some(end) => {
+            let key = (i, end);
+            i = blank_end(bytes, end);
+            Some(key)
+        }
+        None => None,
+    };
+    if bytes.get(i) != Some(&b'=') {
+        return None;
+    }
+    i = blank_end(bytes, i + 1);
+    let (value, after) = simple_value(bytes, i)?;
+    let end = blank_end(bytes, after);
+    if !matches!(bytes.get(end), Some(b'\n' | b',' | b';' | b'}')) {
+        return None;
+    }
+    Some(Simple {
+        field: (start, field_end),
+        key,
+        value,
+        end,
+    })
+}
+
+/// The value of a simple statement at `i`, and where it ends.
+fn simple_value(bytes: &[u8], i: usize) -> Option<(Value, usize)> {
+    let number = |at: usize| -> Option<usize> {
+        let digits = if bytes.get(at) == Some(&b'-') {
+            at + 1
+        } else {
+            at
+        };
+        if !bytes.get(digits).is_some_and(u8::is_ascii_digit) {
+            return None;
+        }
+        let mut end = digits_end(bytes, digits + 1);
+        let unit = end;
+        while bytes.get(end).is_some_and(u8::is_ascii_alphabetic) {
+            end += 1;
+        }
+        if end == unit && bytes.get(end) == Some(&b'%') {
+            end += 1;
+        }
+        Some(end)
+    };
+    let first = *bytes.get(i)?;
+    if first == b'"' {
+        let close = i
+            + 1
+            + bytes[i + 1..]
+                .iter()
+                .position(|&b| matches!(b, b'"' | b'\\' | b'\n' | b'$'))?;
+        return (bytes[close] == b'"').then_some((Value::Str(i, close + 1), close + 1));
+    }
+    if let Some(end) = number(i) {
+        let range = blank_end(bytes, end);
+        if !bytes[range..].starts_with(b"..=") {
+            return Some((Value::Number(i, end), end));
+        }
+        let high = blank_end(bytes, range + 3);
+        let high_end = number(high)?;
+        return Some((Value::Range((i, end), (high, high_end)), high_end));
+    }
+    if !is_name_start(first) {
+        return None;
+    }
+    let mut end = i + bytes[i..]
+        .iter()
+        .position(|&b| !is_name(b))
+        .unwrap_or(bytes.len() - i);
+    if matches!(&bytes[i..end], b"true" | b"false") {
+        return Some((Value::Bool(i, end), end));
+    }
+    // A path: names joined by glued dots, none of them `true` or `false`.
+    while bytes.get(end) == Some(&b'.') && bytes.get(end + 1).copied().is_some_and(is_name_start) {
+        let next = end
+            + 1
+            + bytes[end + 1..]
+                .iter()
+                .position(|&b| !is_name(b))
+                .unwrap_or(bytes.len() - end - 1);
+        if matches!(&bytes[end + 1..next], b"true" | b"false") {
+            return None;
+        }
+        end = next;
+    }
+    Some((Value::Path(i, end), end))
 }
 
 /// The end of `1` or `1.5`, the first digit read: a `.` is part of the
@@ -218,13 +412,13 @@ fn string(
     bytes: &[u8],
     mut i: usize,
     interpolations: &mut Interpolations,
-    push: &mut impl FnMut(u8, usize, usize),
+    out: &mut Tokens,
 ) -> Option<usize> {
     loop {
         let start = i;
         match *bytes.get(i)? {
             b'"' => {
-                push(b'"', i, i + 1);
+                out.push(b'"', i, i + 1);
                 return Some(i + 1);
             }
             b'\n' => return None,
@@ -235,10 +429,10 @@ fn string(
                 if i > bytes.len() {
                     return None;
                 }
-                push(b'x', start, i);
+                out.push(b'x', start, i);
             }
             b'$' if bytes.get(i + 1) == Some(&b'{') => {
-                push(b'$', i, i + 2);
+                out.push(b'$', i, i + 2);
                 interpolations.push(0);
                 return Some(i + 2);
             }
@@ -252,7 +446,7 @@ fn string(
                     }
                     i += 1;
                 }
-                push(b't', start, i);
+                out.push(b't', start, i);
             }
         }
     }
@@ -270,7 +464,7 @@ fn utf8_len(b: u8) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::lex;
+    use super::{lex, Value};
 
     fn kinds(text: &str) -> Option<String> {
         lex(text).map(|l| l.kinds)
@@ -284,7 +478,10 @@ mod tests {
         );
         assert_eq!(kinds("use oci.{x}").as_deref(), Some("bwa.{a}"));
         assert_eq!(kinds("a .b").as_deref(), Some("aw.a"));
-        assert_eq!(kinds("x = true // c\n").as_deref(), Some("aw=wTw\n"));
+        assert_eq!(
+            kinds("x = 1 + true // c\n").as_deref(),
+            Some("aw=wDw+wTw\n")
+        );
         assert_eq!(kinds("50% 1..=2").as_deref(), Some("DUwDRD"));
         assert_eq!(
             kinds("kind enum let env user").as_deref(),
@@ -296,8 +493,8 @@ mod tests {
     fn strings_and_interpolations() {
         assert_eq!(kinds(r#""a${b}c\"d""#).as_deref(), Some(r#""t$a}txt""#));
         assert_eq!(
-            kinds(r#""${ {a = 1}.a }""#).as_deref(),
-            Some(r#""$w{aw=wD}.aw}""#)
+            kinds(r#""${ {a = 1 + 1}.a }""#).as_deref(),
+            Some(r#""$w{aw=wDw+wD}.aw}""#)
         );
         assert_eq!(kinds("\"a // b\"").as_deref(), Some("\"t\""));
     }
@@ -319,15 +516,47 @@ mod tests {
 
     #[test]
     fn tokens_map_to_their_bytes() {
-        let text = "s x {\n  cpu = 50m ..= 1\n}\n";
+        let text = "s x {\n  cpu = 50m ..= 1 // c\n\n  a = [1]\n}\n";
         let lexed = lex(text).expect("lexes");
-        assert_eq!(lexed.kinds, "awaw{\nwaw=wDUwRwD\n}\n");
-        let at = lexed.kinds.find('U').expect("a unit");
+        assert_eq!(lexed.kinds, "awaw{\nS\naw=w[D]\n}\n");
+        let at = lexed.kinds.find('D').expect("a number");
         let (start, end) = lexed.span(at, at + 1);
-        assert_eq!(&text[start..end], "m");
+        assert_eq!(&text[start..end], "1");
         assert_eq!(
             lexed.span(lexed.kinds.len(), lexed.kinds.len()),
             (text.len(), text.len())
         );
+    }
+
+    #[test]
+    fn simple_statements_are_read_whole() {
+        let text = "s x {\n  port http = 80, on = true\n  cpu = -1 ..= 2Gi // c\n  k = a.b }\n";
+        let lexed = lex(text).expect("lexes");
+        assert_eq!(lexed.kinds, "awaw{\nS,wS\nS\nS}\n");
+        let slice = |(start, end): (usize, usize)| &text[start..end];
+        let port = lexed.simple(6).expect("port");
+        assert_eq!(slice(port.field), "port");
+        assert_eq!(port.key.map(slice), Some("http"));
+        assert_eq!(port.value, Value::Number(20, 22));
+        let cpu = lexed.simple(11).expect("cpu");
+        let Value::Range(low, high) = cpu.value else {
+            panic!("{cpu:?}")
+        };
+        assert_eq!((slice(low), slice(high)), ("-1", "2Gi"));
+        // The statement runs on over the blanks and comment after it.
+        assert_eq!(&text[cpu.field.0..cpu.end], "cpu = -1 ..= 2Gi // c");
+        let k = lexed.simple(13).expect("k");
+        assert_eq!(&text[k.field.0..k.end], "k = a.b ");
+        // Not at a statement's start, not a simple value, not `let`.
+        for text in [
+            "x a = 1",
+            "a = 1 + 2\n",
+            "a = [1]\n",
+            "let a = 1\n",
+            "a = \"${b}\"\n",
+            "a = 1",
+        ] {
+            assert!(!lex(text).expect("lexes").kinds.contains('S'), "{text}");
+        }
     }
 }

@@ -61,6 +61,20 @@ enum Frame {
     Str,
 }
 
+/// The bytes the nesting scan below passes over in code, and in a string.
+const QUIET_IN_CODE: [bool; 256] = quiet(b"/\"([{)]}");
+const QUIET_IN_STRING: [bool; 256] = quiet(b"\\\"\n$");
+
+const fn quiet(loud: &[u8]) -> [bool; 256] {
+    let mut table = [true; 256];
+    let mut i = 0;
+    while i < loud.len() {
+        table[loud[i] as usize] = false;
+        i += 1;
+    }
+    table
+}
+
 fn depth(file: FileId, text: &str) -> Option<Diagnostic> {
     let too_deep = |at: usize, limit: usize| {
         Diagnostic::new(
@@ -73,16 +87,15 @@ fn depth(file: FileId, text: &str) -> Option<Diagnostic> {
     };
     let bytes = text.as_bytes();
     let mut raw = 0usize;
-    for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b'{' => {
-                raw += 1;
-                if raw > MAX_RAW_BRACE_DEPTH {
-                    return Some(too_deep(i, MAX_RAW_BRACE_DEPTH));
-                }
+    // memchr finds the braces many bytes at a time.
+    for i in memchr::memchr2_iter(b'{', b'}', bytes) {
+        if bytes[i] == b'{' {
+            raw += 1;
+            if raw > MAX_RAW_BRACE_DEPTH {
+                return Some(too_deep(i, MAX_RAW_BRACE_DEPTH));
             }
-            b'}' => raw = raw.saturating_sub(1),
-            _ => {}
+        } else {
+            raw = raw.saturating_sub(1);
         }
     }
 
@@ -92,7 +105,18 @@ fn depth(file: FileId, text: &str) -> Option<Diagnostic> {
     let mut depth = 0usize;
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
+        // Most bytes mean nothing here: pass them in a tight loop.
+        let quiet = if stack.last() == Some(&Frame::Str) {
+            &QUIET_IN_STRING
+        } else {
+            &QUIET_IN_CODE
+        };
+        while i < bytes.len() && quiet[bytes[i] as usize] {
+            i += 1;
+        }
+        let Some(&b) = bytes.get(i) else {
+            break;
+        };
         if stack.last() == Some(&Frame::Str) {
             match b {
                 b'\\' => i += 1,

@@ -68,6 +68,10 @@ impl<'t> Node<'t> for TextNode<'t> {
     fn children(self) -> Self::Children {
         self.0.into_inner().map(TextNode)
     }
+
+    fn simple(&self) -> Option<(&super::lexer::Simple, &'t str)> {
+        None
+    }
 }
 
 /// Where the builder met a recovery node: what the strict rule re-parses.

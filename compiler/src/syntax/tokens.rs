@@ -9,7 +9,7 @@ use pest_derive::Parser;
 
 use super::ast::Module;
 use super::build::{Builder, Kind, Node};
-use super::lexer::{lex, Lexed};
+use super::lexer::{lex, Lexed, Simple};
 use super::text::Syntax;
 use crate::diagnostics::Diagnostic;
 use crate::source::FileId;
@@ -81,6 +81,11 @@ impl<'k, 't> Node<'t> for TokenNode<'k, 't> {
     fn text(&self) -> &'t str {
         let (start, end) = self.span();
         &self.text[start..end]
+    }
+
+    fn simple(&self) -> Option<(&Simple, &'t str)> {
+        let token = self.pair.as_span().start();
+        Some((self.lexed.simple(token)?, self.text))
     }
 
     fn children(self) -> Children<'k, 't> {
