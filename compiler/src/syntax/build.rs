@@ -130,22 +130,20 @@ impl<'t, N: Node<'t>> Builder<'t, N> {
     /// The path `text`, which starts at byte `start` of the text parsed.
     fn path_at(&self, text: &str, start: usize) -> Path {
         let span = self.span_at(start, start + text.len());
-        let mut start = span.start;
-        let segments = text
-            .split('.')
-            .map(|name| {
-                let ident = Ident {
-                    name: name.to_string(),
-                    span: Span {
-                        start,
-                        end: start + name.len() as u32,
-                        ..span
-                    },
-                };
-                start = ident.span.end + 1;
-                ident
-            })
-            .collect();
+        let mut segments = Vec::with_capacity(1);
+        let mut from = 0;
+        // Names are ASCII: the path splits at its dots by bytes.
+        for to in memchr::memchr_iter(b'.', text.as_bytes()).chain(std::iter::once(text.len())) {
+            segments.push(Ident {
+                name: text[from..to].to_string(),
+                span: Span {
+                    start: span.start + from as u32,
+                    end: span.start + to as u32,
+                    ..span
+                },
+            });
+            from = to + 1;
+        }
         Path { segments, span }
     }
 
@@ -176,21 +174,14 @@ impl<'t, N: Node<'t>> Builder<'t, N> {
         }
     }
 
-    /// The statement the lexer read whole (`lexer::Simple`), as the text
-    /// grammar's rules would have built it, spans included: the value of a
-    /// name or a range, and the statement, run on over the blanks and the
-    /// comment after the value; a number, string or boolean does not.
-    fn simple(&self, pair: &N) -> Stmt {
-        let (simple, text) = pair.simple().expect("a simple statement");
-        let ident = |(start, end): (usize, usize)| Ident {
-            name: text[start..end].to_string(),
-            span: self.span_at(start, end),
-        };
-        let value = match simple.value {
+    /// A value the lexer read, whose span ends at `end` where it runs on
+    /// (a name, a range).
+    fn simple_value(&self, value: &Value, end: usize, text: &str) -> Expr {
+        match *value {
             Value::Number(start, end) => self.number_at(&text[start..end], start),
-            Value::Path(start, end) => Expr {
-                kind: ExprKind::Path(self.path_at(&text[start..end], start)),
-                span: self.span_at(start, simple.end),
+            Value::Path(start, path_end) => Expr {
+                kind: ExprKind::Path(self.path_at(&text[start..path_end], start)),
+                span: self.span_at(start, end),
             },
             Value::Bool(start, end) => Expr {
                 kind: ExprKind::Bool(&text[start..end] == "true"),
@@ -215,9 +206,53 @@ impl<'t, N: Node<'t>> Builder<'t, N> {
                     Box::new(self.number_at(&text[low..low_end], low)),
                     Box::new(self.number_at(&text[high..high_end], high)),
                 ),
-                span: self.span_at(low, simple.end),
+                span: self.span_at(low, end),
             },
+            Value::Record(open, close, ref stmts) => Expr {
+                kind: ExprKind::Record(self.simple_stmts(stmts, text)),
+                span: self.span_at(open, close),
+            },
+            Value::Construct((start, path_end), close, ref stmts) => Expr {
+                kind: ExprKind::Construct(
+                    self.path_at(&text[start..path_end], start),
+                    self.simple_stmts(stmts, text),
+                ),
+                span: self.span_at(start, close),
+            },
+            Value::List(open, close, ref items) => Expr {
+                kind: ExprKind::List(
+                    items
+                        .iter()
+                        .map(|(item, end)| self.simple_value(item, *end, text))
+                        .collect(),
+                ),
+                span: self.span_at(open, close),
+            },
+        }
+    }
+
+    /// The statement the lexer read whole (`lexer::Simple`), as the text
+    /// grammar's rules would have built it, spans included: the value of a
+    /// name or a range, and the statement, run on over the blanks and the
+    /// comment after the value; a number, string or boolean does not.
+    fn simple(&self, pair: &N) -> Stmt {
+        let (simple, text) = pair.simple().expect("a simple statement");
+        self.simple_stmt(simple, text)
+    }
+
+    fn simple_stmts(&self, stmts: &[Simple], text: &str) -> Stmts {
+        stmts
+            .iter()
+            .map(|stmt| std::sync::Arc::new(self.simple_stmt(stmt, text)))
+            .collect()
+    }
+
+    fn simple_stmt(&self, simple: &Simple, text: &str) -> Stmt {
+        let ident = |(start, end): (usize, usize)| Ident {
+            name: text[start..end].to_string(),
+            span: self.span_at(start, end),
         };
+        let value = self.simple_value(&simple.value, simple.end, text);
         Stmt {
             field: ident(simple.field),
             key: simple.key.map(ident),

@@ -29,8 +29,9 @@
 //! starts with them (a rule may end with the blanks *before* a new line, so
 //! those stay a `w`). A statement of the commonest form, `field = value` or
 //! `field key = value` where the value is one number, name, plain string or
-//! boolean, or a range of two numbers, followed by its blanks and the end of
-//! the statement, is one `S` token: pest reads one token where it would
+//! boolean, a range of two numbers, a one-line list of the former, or a
+//! one-line record of such statements (`{ a = 1 }`, `oci.a1_flex { a = 1 }`),
+//! followed by its blanks and the end of the statement, is one `S` token: pest reads one token where it would
 //! have called a dozen rules, and the tree builder reads its parts from the
 //! [`Simple`] the lexer records. It is formed only where a statement may
 //! start (after a new line, `{`, `,` or `;`).
@@ -70,7 +71,19 @@ pub(super) enum Value {
     /// The quotes included.
     Str(usize, usize),
     Range((usize, usize), (usize, usize)),
+    /// `[a, 1]` on one line, the brackets included: the items, each with
+    /// where its value's span ends (after the blanks that follow a name).
+    List(usize, usize, Vec<(Value, usize)>),
+    /// `{ a = 1, b = c }` on one line, the braces included.
+    Record(usize, usize, Vec<Simple>),
+    /// `oci.a1_flex { cpu = 2 }` on one line: the path, where the closing
+    /// brace ends, the statements.
+    Construct((usize, usize), usize, Vec<Simple>),
 }
+
+/// How deep records may nest in a simple statement; deeper ones are read
+/// token by token.
+const MAX_SIMPLE_DEPTH: usize = 8;
 
 impl Lexed {
     /// The bytes of the text that tokens `from..to` cover.
@@ -99,7 +112,27 @@ fn is_name_start(b: u8) -> bool {
 }
 
 fn is_name(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
+    NAME[b as usize]
+}
+
+/// The bytes of a name, as a table: one load per byte in the loops that
+/// run over names.
+const NAME: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = (b as u8).is_ascii_alphanumeric() || b == b'_' as usize;
+        b += 1;
+    }
+    table
+};
+
+/// The end of the name starting at `at`.
+fn name_end(bytes: &[u8], mut at: usize) -> usize {
+    while at < bytes.len() && NAME[bytes[at] as usize] {
+        at += 1;
+    }
+    at
 }
 
 /// Where a `${` was opened: how many `{` its code has open.
@@ -136,16 +169,14 @@ pub(super) fn lex(text: &str) -> Option<Lexed> {
             }
             _ if is_name_start(b) => {
                 if out.at_statement_start() {
-                    if let Some(simple) = simple(bytes, start) {
+                    if let Some(simple) = simple(bytes, start, 0, b"\n,;}") {
                         i = simple.end;
                         out.simples.push((out.kinds.len() as u32, simple));
                         out.push(b'S', start, i);
                         continue;
                     }
                 }
-                while i < bytes.len() && is_name(bytes[i]) {
-                    i += 1;
-                }
+                i = name_end(bytes, i);
                 name_kind(&bytes[start..i])
             }
             b'0'..=b'9' => {
@@ -249,10 +280,7 @@ fn blank_end(bytes: &[u8], mut i: usize) -> usize {
         match bytes[i] {
             b' ' | b'\t' | b'\r' => i += 1,
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                i += bytes[i..]
-                    .iter()
-                    .position(|&b| b == b'\n')
-                    .unwrap_or(bytes.len() - i);
+                i = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |n| i + n);
             }
             _ => break,
         }
@@ -271,17 +299,14 @@ fn blank_lines_end(bytes: &[u8], mut i: usize) -> usize {
     }
 }
 
-/// A simple statement starting at `start` (a name), if one is there.
-fn simple(bytes: &[u8], start: usize) -> Option<Simple> {
+/// A simple statement starting at `start` (a name), if one is there, at
+/// `depth` records deep and ended by one of `ends`.
+fn simple(bytes: &[u8], start: usize, depth: usize, ends: &[u8]) -> Option<Simple> {
     let name = |at: usize| -> Option<usize> {
         if !bytes.get(at).copied().is_some_and(is_name_start) {
             return None;
         }
-        let end = at
-            + bytes[at..]
-                .iter()
-                .position(|&b| !is_name(b))
-                .unwrap_or(bytes.len() - at);
+        let end = name_end(bytes, at);
         // `true` and `false` are no names; `let` starts a `let` item.
         (!matches!(&bytes[at..end], b"true" | b"false" | b"let")).then_some(end)
     };
@@ -299,9 +324,9 @@ fn simple(bytes: &[u8], start: usize) -> Option<Simple> {
         return None;
     }
     i = blank_end(bytes, i + 1);
-    let (value, after) = simple_value(bytes, i)?;
+    let (value, after) = simple_value(bytes, i, depth)?;
     let end = blank_end(bytes, after);
-    if !matches!(bytes.get(end), Some(b'\n' | b',' | b';' | b'}')) {
+    if !ends.contains(bytes.get(end)?) {
         return None;
     }
     Some(Simple {
@@ -313,26 +338,89 @@ fn simple(bytes: &[u8], start: usize) -> Option<Simple> {
 }
 
 /// The value of a simple statement at `i`, and where it ends.
-fn simple_value(bytes: &[u8], i: usize) -> Option<(Value, usize)> {
-    let number = |at: usize| -> Option<usize> {
-        let digits = if bytes.get(at) == Some(&b'-') {
-            at + 1
-        } else {
-            at
-        };
-        if !bytes.get(digits).is_some_and(u8::is_ascii_digit) {
-            return None;
+fn simple_value(bytes: &[u8], i: usize, depth: usize) -> Option<(Value, usize)> {
+    match bytes.get(i) {
+        Some(b'[') => return simple_list(bytes, i),
+        Some(b'{') => {
+            let (stmts, close) = simple_record(bytes, i, depth)?;
+            return Some((Value::Record(i, close, stmts), close));
         }
-        let mut end = digits_end(bytes, digits + 1);
-        let unit = end;
-        while bytes.get(end).is_some_and(u8::is_ascii_alphabetic) {
-            end += 1;
+        _ => {}
+    }
+    let (value, end) = atom(bytes, i)?;
+    if let Value::Path(start, path_end) = value {
+        // A kind followed by a record: `oci.a1_flex { cpu = 2 }`.
+        let open = blank_end(bytes, end);
+        if bytes.get(open) != Some(&b'{') {
+            return Some((value, end));
         }
-        if end == unit && bytes.get(end) == Some(&b'%') {
-            end += 1;
-        }
-        Some(end)
+        let (stmts, close) = simple_record(bytes, open, depth)?;
+        return Some((Value::Construct((start, path_end), close, stmts), close));
+    }
+    let Value::Number(..) = value else {
+        return Some((value, end));
     };
+    let range = blank_end(bytes, end);
+    if !bytes[range..].starts_with(b"..=") {
+        return Some((value, end));
+    }
+    let high = blank_end(bytes, range + 3);
+    let (Value::Number(..), high_end) = atom(bytes, high)? else {
+        return None;
+    };
+    Some((Value::Range((i, end), (high, high_end)), high_end))
+}
+
+/// `{` simple statements `}` on one line, separated by `,` or `;`; the
+/// statements, and where the `}` ends.
+fn simple_record(bytes: &[u8], open: usize, depth: usize) -> Option<(Vec<Simple>, usize)> {
+    if depth >= MAX_SIMPLE_DEPTH {
+        return None;
+    }
+    let mut stmts = Vec::new();
+    let mut i = blank_end(bytes, open + 1);
+    loop {
+        match bytes.get(i)? {
+            b'}' => return Some((stmts, i + 1)),
+            b',' | b';' => i = blank_end(bytes, i + 1),
+            _ => {
+                let stmt = simple(bytes, i, depth + 1, b",;}")?;
+                i = stmt.end;
+                stmts.push(stmt);
+            }
+        }
+    }
+}
+
+/// `[` items `]` on one line, each item an [`atom`], a `,` after each but
+/// the last optional.
+fn simple_list(bytes: &[u8], open: usize) -> Option<(Value, usize)> {
+    let mut items = Vec::new();
+    let mut i = blank_end(bytes, open + 1);
+    loop {
+        if bytes.get(i) == Some(&b']') {
+            return Some((Value::List(open, i + 1, items), i + 1));
+        }
+        let (item, end) = atom(bytes, i)?;
+        let after = blank_end(bytes, end);
+        // A name's value runs on over the blanks after it, a literal's not.
+        let span_end = if matches!(item, Value::Path(..)) {
+            after
+        } else {
+            end
+        };
+        items.push((item, span_end));
+        i = match bytes.get(after)? {
+            b',' => blank_end(bytes, after + 1),
+            b']' => after,
+            _ => return None,
+        };
+    }
+}
+
+/// One number, plain string, boolean or name (a path) at `i`, and where it
+/// ends.
+fn atom(bytes: &[u8], i: usize) -> Option<(Value, usize)> {
     let first = *bytes.get(i)?;
     if first == b'"' {
         let close = i
@@ -342,33 +430,28 @@ fn simple_value(bytes: &[u8], i: usize) -> Option<(Value, usize)> {
                 .position(|&b| matches!(b, b'"' | b'\\' | b'\n' | b'$'))?;
         return (bytes[close] == b'"').then_some((Value::Str(i, close + 1), close + 1));
     }
-    if let Some(end) = number(i) {
-        let range = blank_end(bytes, end);
-        if !bytes[range..].starts_with(b"..=") {
-            return Some((Value::Number(i, end), end));
+    let digits = if first == b'-' { i + 1 } else { i };
+    if bytes.get(digits).is_some_and(u8::is_ascii_digit) {
+        let mut end = digits_end(bytes, digits + 1);
+        let unit = end;
+        while bytes.get(end).is_some_and(u8::is_ascii_alphabetic) {
+            end += 1;
         }
-        let high = blank_end(bytes, range + 3);
-        let high_end = number(high)?;
-        return Some((Value::Range((i, end), (high, high_end)), high_end));
+        if end == unit && bytes.get(end) == Some(&b'%') {
+            end += 1;
+        }
+        return Some((Value::Number(i, end), end));
     }
     if !is_name_start(first) {
         return None;
     }
-    let mut end = i + bytes[i..]
-        .iter()
-        .position(|&b| !is_name(b))
-        .unwrap_or(bytes.len() - i);
+    let mut end = name_end(bytes, i);
     if matches!(&bytes[i..end], b"true" | b"false") {
         return Some((Value::Bool(i, end), end));
     }
     // A path: names joined by glued dots, none of them `true` or `false`.
     while bytes.get(end) == Some(&b'.') && bytes.get(end + 1).copied().is_some_and(is_name_start) {
-        let next = end
-            + 1
-            + bytes[end + 1..]
-                .iter()
-                .position(|&b| !is_name(b))
-                .unwrap_or(bytes.len() - end - 1);
+        let next = name_end(bytes, end + 1);
         if matches!(&bytes[end + 1..next], b"true" | b"false") {
             return None;
         }
@@ -516,9 +599,9 @@ mod tests {
 
     #[test]
     fn tokens_map_to_their_bytes() {
-        let text = "s x {\n  cpu = 50m ..= 1 // c\n\n  a = [1]\n}\n";
+        let text = "s x {\n  cpu = 50m ..= 1 // c\n\n  a = [1 + 1]\n}\n";
         let lexed = lex(text).expect("lexes");
-        assert_eq!(lexed.kinds, "awaw{\nS\naw=w[D]\n}\n");
+        assert_eq!(lexed.kinds, "awaw{\nS\naw=w[Dw+wD]\n}\n");
         let at = lexed.kinds.find('D').expect("a number");
         let (start, end) = lexed.span(at, at + 1);
         assert_eq!(&text[start..end], "1");
@@ -547,16 +630,33 @@ mod tests {
         assert_eq!(&text[cpu.field.0..cpu.end], "cpu = -1 ..= 2Gi // c");
         let k = lexed.simple(13).expect("k");
         assert_eq!(&text[k.field.0..k.end], "k = a.b ");
-        // Not at a statement's start, not a simple value, not `let`.
+        // Lists and records on one line, kinds with their record.
+        let text = "l = [a , 1, \"s\",]\nr = { x = 1; y = k.a { z = [] } }\n";
+        let lexed = lex(text).expect("lexes");
+        assert_eq!(lexed.kinds, "S\nS\n");
+        let Value::List(_, _, items) = &lexed.simple(0).expect("l").value else {
+            panic!("a list")
+        };
+        // A name's value runs on over the blanks after it.
+        let ends: Vec<&str> = items.iter().map(|(_, end)| &text[5..*end]).collect();
+        assert_eq!(ends, ["a ", "a , 1", "a , 1, \"s\""]);
+        let Value::Record(_, _, stmts) = &lexed.simple(2).expect("r").value else {
+            panic!("a record")
+        };
+        assert!(matches!(stmts[1].value, Value::Construct(..)));
+        // Not at a statement's start, not a simple value, not `let`: no
+        // `S` for the statement (a record in it may hold some).
         for text in [
             "x a = 1",
             "a = 1 + 2\n",
-            "a = [1]\n",
+            "a = [1 + 1]\n",
+            "a = { b = c.d }.b\n",
+            "a = [\n1]\n",
             "let a = 1\n",
             "a = \"${b}\"\n",
             "a = 1",
         ] {
-            assert!(!lex(text).expect("lexes").kinds.contains('S'), "{text}");
+            assert!(!lex(text).expect("lexes").kinds.starts_with('S'), "{text}");
         }
     }
 }

@@ -2,6 +2,7 @@
 //! input can make the parser exhaust the stack or crawl: a bounded file size,
 //! line length and bracket depth. Each breach is a diagnostic, not a crash.
 
+use super::scan::quiet;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::{FileId, Span};
 
@@ -36,9 +37,14 @@ pub fn check(file: FileId, text: &str) -> Option<Diagnostic> {
     if let Some(too_deep) = depth(file, text) {
         return Some(too_deep);
     }
+    // No line of a file this short can be too long.
+    if text.len() <= MAX_LINE_BYTES {
+        return None;
+    }
     let mut line_start = 0;
-    for line in text.split('\n') {
-        if line.len() > MAX_LINE_BYTES {
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
+    for line_end in ends {
+        if line_end - line_start > MAX_LINE_BYTES {
             return Some(
                 Diagnostic::new(
                     Code::LineTooLong,
@@ -49,7 +55,7 @@ pub fn check(file: FileId, text: &str) -> Option<Diagnostic> {
                 .help("break the value over several lines, or move long data out of the platform"),
             );
         }
-        line_start += line.len() + 1;
+        line_start = line_end + 1;
     }
     None
 }
@@ -64,16 +70,6 @@ enum Frame {
 /// The bytes the nesting scan below passes over in code, and in a string.
 const QUIET_IN_CODE: [bool; 256] = quiet(b"/\"([{)]}");
 const QUIET_IN_STRING: [bool; 256] = quiet(b"\\\"\n$");
-
-const fn quiet(loud: &[u8]) -> [bool; 256] {
-    let mut table = [true; 256];
-    let mut i = 0;
-    while i < loud.len() {
-        table[loud[i] as usize] = false;
-        i += 1;
-    }
-    table
-}
 
 fn depth(file: FileId, text: &str) -> Option<Diagnostic> {
     let too_deep = |at: usize, limit: usize| {
