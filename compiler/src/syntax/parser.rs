@@ -208,6 +208,13 @@ mod tests {
                 }
             }
         }
+        // Unknown escapes are errors of the tree builder, on either path,
+        // and as many are reported.
+        let escapes = "let s = \"\\q\"\n".repeat(30);
+        let by_tokens = crate::syntax::tokens::parse(FileId::default(), &escapes, 0);
+        let by_text = text::parse(FileId::default(), &escapes, 0);
+        assert_eq!(by_text.1.len(), 20);
+        assert_eq!(by_tokens, Some(by_text));
         // Both ways are exercised.
         assert!(
             same > 200 && failed > 100,

@@ -18,7 +18,7 @@ struct Grammar;
 
 /// Syntax errors past this many in one file are not reported: by then the
 /// file is likely not hpl at all.
-const MAX_SYNTAX_ERRORS: usize = 20;
+pub(super) const MAX_SYNTAX_ERRORS: usize = 20;
 
 /// Parses `text`, which starts at byte `base` of the file, with recovery.
 pub(super) fn parse(file: FileId, text: &str, base: usize) -> (Module, Vec<Diagnostic>) {

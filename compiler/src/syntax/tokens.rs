@@ -10,7 +10,7 @@ use pest_derive::Parser;
 use super::ast::Module;
 use super::build::{Builder, Kind, Node};
 use super::lexer::{lex, Lexed, Simple};
-use super::text::Syntax;
+use super::text::{Syntax, MAX_SYNTAX_ERRORS};
 use crate::diagnostics::Diagnostic;
 use crate::source::FileId;
 
@@ -31,7 +31,10 @@ pub(super) fn parse(file: FileId, text: &str, base: usize) -> Option<(Module, Ve
         lexed: &lexed,
         text,
     });
-    Some((module, builder.syntax.errors))
+    // As many as the text grammar would report (unknown escapes).
+    let mut errors = builder.syntax.errors;
+    errors.truncate(MAX_SYNTAX_ERRORS);
+    Some((module, errors))
 }
 
 /// A pair of the token grammar, read as the stretch of text its tokens
