@@ -2,7 +2,7 @@
 //! per token, which the token grammar (`tokens.pest`) parses with pest.
 //!
 //! pest pays per rule call and per character matched; on source text that
-//! was about 800 instructions a byte, most of it spent matching names,
+//! was 800 to 900 instructions a byte, most of it spent matching names,
 //! numbers and white space one character at a time. Here each of those is
 //! one byte, and pest runs the same rules over a string a few times shorter.
 //!
@@ -31,10 +31,11 @@
 //! `field key = value` where the value is one number, name, plain string or
 //! boolean, a range of two numbers, a one-line list of the former, or a
 //! one-line record of such statements (`{ a = 1 }`, `oci.a1_flex { a = 1 }`),
-//! followed by its blanks and the end of the statement, is one `S` token: pest reads one token where it would
-//! have called a dozen rules, and the tree builder reads its parts from the
-//! [`Simple`] the lexer records. It is formed only where a statement may
-//! start (after a new line, `{`, `,` or `;`).
+//! followed by its blanks and the end of the statement, is one `S` token:
+//! pest reads one token where it would have called a dozen rules, and the
+//! tree builder reads its parts from the [`Simple`] the lexer records. It is
+//! formed only where a statement may start (after a new line, `{`, `,` or
+//! `;`).
 //!
 //! Anything else in code (a character no rule matches, a string cut by
 //! its line's end or by the file's) returns `None`: the file has a syntax
