@@ -5,7 +5,9 @@
 //! [`model`] (the platform as the backends see it). [`compile`] runs them;
 //! every stage reports into one [`diagnostics::Diagnostics`].
 
+pub mod chart_render;
 pub mod clouds;
+pub mod components;
 pub mod diagnostics;
 pub mod embedded;
 pub mod emit;
@@ -112,7 +114,22 @@ pub fn compile(root: &Path, env: Option<&str>, fs: &dyn FileSystem) -> Compilati
     let envs = declared_envs(&loaded);
     let model = match world.platform {
         Some(platform) if !diagnostics.has_errors() => {
-            Some(model::lower(&world, platform, env.unwrap_or("default")))
+            match model::lower(&world, platform, env.unwrap_or("default")) {
+                Ok(model) => Some(model),
+                Err(undeclared) => {
+                    let span = world.objects[platform].name_span;
+                    diagnostics.extend(undeclared.into_iter().map(|field| {
+                        Diagnostic::new(
+                            diagnostics::Code::UndeclaredField,
+                            span,
+                            format!("the compiler reads `{field}`, which the standard library does not declare"),
+                        )
+                        .label("this platform cannot be lowered into the model")
+                        .help("the prelude (stdlib/prelude.hpl) and the compiler's lowering (model/lower.rs) disagree: declare the field again, or read it under its new name")
+                    }));
+                    None
+                }
+            }
         }
         _ => None,
     };
@@ -122,6 +139,7 @@ pub fn compile(root: &Path, env: Option<&str>, fs: &dyn FileSystem) -> Compilati
             graph::check(&graph, platform, &mut diagnostics);
             let plan = placement::plan(platform, &mut diagnostics);
             clouds::check(platform, &mut diagnostics);
+            components::check(platform, &mut diagnostics);
             safety::check(platform, &plan, &mut diagnostics);
             (Some(graph), Some(plan))
         }

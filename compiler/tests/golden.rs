@@ -38,3 +38,23 @@ fn two_builds_are_byte_identical() {
         assert_eq!(build(env.as_deref()), build(env.as_deref()));
     }
 }
+
+/// Generated files speak to their reader, who has the platform's sources
+/// and the upstream projects, not the documents the platform was planned
+/// from: no citation of a seed plan or a research note, nor of a section.
+#[test]
+fn generated_files_cite_nothing_outside_the_repository() {
+    for (name, env) in environments() {
+        for (path, text) in &build(env.as_deref()).files {
+            for (number, line) in text.lines().enumerate() {
+                for cited in ["seed 0", "FACTS", "§"] {
+                    assert!(
+                        !line.contains(cited),
+                        "{name}/{path}:{}: cites `{cited}`: {line}",
+                        number + 1
+                    );
+                }
+            }
+        }
+    }
+}

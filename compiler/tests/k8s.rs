@@ -216,7 +216,7 @@ fn expected_openings(built: &Built) -> Vec<Opening> {
     let graph = built.compilation.graph.as_ref().expect("graph");
     let owned = |id: usize| {
         let s = &platform.services[id];
-        !s.managed && !platform.namespaces[s.namespace].managed
+        s.deployed() && !platform.namespaces[s.namespace].managed
     };
     let key = |id: usize| {
         let s = &platform.services[id];
@@ -253,11 +253,11 @@ fn expected_openings(built: &Built) -> Vec<Opening> {
         .enumerate()
         .filter(|(id, _)| owned(*id))
     {
-        if service.ingress_controller {
+        if service.roles.ingress.is_some() {
             let mut public: Vec<i64> = service
                 .ports
                 .iter()
-                .filter(|(n, _)| **n != service.metrics_port)
+                .filter(|(n, _)| *n != service.metrics_port_name())
                 .map(|(_, p)| i64::from(*p))
                 .collect();
             public.sort();
@@ -268,7 +268,7 @@ fn expected_openings(built: &Built) -> Vec<Opening> {
                 ports: public,
             });
         }
-        if !service.permissions.is_empty() {
+        if !service.pod.permissions.is_empty() {
             let mut api = vec![443, i64::from(platform.cloud.api_server_port)];
             api.sort();
             api.dedup();
@@ -310,11 +310,9 @@ fn expected_openings(built: &Built) -> Vec<Opening> {
         }
     }
     for namespace in platform.namespaces.iter().filter(|n| !n.managed) {
-        if platform
-            .services
-            .iter()
-            .any(|s| !s.managed && platform.namespaces[s.namespace].k8s_name == namespace.k8s_name)
-        {
+        if platform.services.iter().any(|s| {
+            s.deployed() && platform.namespaces[s.namespace].k8s_name == namespace.k8s_name
+        }) {
             expected.push(Opening {
                 owner: (namespace.k8s_name.clone(), "*".into()),
                 direction: "egress",
@@ -539,14 +537,16 @@ fn every_workload_is_placed_where_the_plan_put_its_replicas() {
         let platform = built.platform();
         let plan = built.compilation.plan.as_ref().expect("plan");
         let mut checked = 0;
+        // A chart's workloads come from the chart, placed by the values
+        // tests/charts.rs checks.
         for (id, service) in platform
             .services
             .iter()
             .enumerate()
-            .filter(|(_, s)| !s.managed)
+            .filter(|(_, s)| s.deployed() && s.chart().is_none())
         {
             let namespace = &platform.namespaces[service.namespace].k8s_name;
-            let kind = if service.daemon {
+            let kind = if service.placement.daemon {
                 "DaemonSet"
             } else if service.is_stateful() {
                 "StatefulSet"
@@ -565,7 +565,7 @@ fn every_workload_is_placed_where_the_plan_put_its_replicas() {
                 "{}: {} admits other nodes than the plan uses",
                 built.env, service.name
             );
-            if service.spread && service.replicas.limit > 1 && !service.daemon {
+            if service.placement.spread && service.replicas.limit > 1 && !service.placement.daemon {
                 let spread =
                     seq(&workload["spec"]["template"]["spec"]["topologySpreadConstraints"]);
                 assert_eq!(spread.len(), 1, "{}: {} spreads", built.env, service.name);
@@ -990,18 +990,29 @@ fn the_issue_s_objects_are_there() {
         let platform = built.platform();
         let count = |kind: &str| built.of_kind(kind).count();
         // Managed services (the cluster's own system pods) are not written.
-        assert!(platform.services.iter().filter(|s| s.managed).all(|s| built
-            .objects
+        assert!(platform
+            .services
             .iter()
-            .all(|(_, o)| o["metadata"]["name"] != s.k8s_name.as_str())));
+            .filter(|s| !s.deployed())
+            .all(|s| built
+                .objects
+                .iter()
+                .all(|(_, o)| o["metadata"]["name"] != s.k8s_name.as_str())));
         let backups = platform
             .services
             .iter()
             .filter(|s| s.backup.is_some())
             .count();
-        assert_eq!(count("CronJob"), backups, "{}", built.env);
+        // A backup and a suspended restore per component with a backup.
+        assert_eq!(count("CronJob"), 2 * backups, "{}", built.env);
         assert_eq!(count("Schedule"), platform.cluster_backups.len());
-        assert_eq!(count("Application"), platform.gitops.len());
+        // One for the tree, one per component installed from a chart.
+        let charts = platform
+            .services
+            .iter()
+            .filter(|s| s.chart().is_some())
+            .count();
+        assert_eq!(count("Application"), platform.gitops.len() * (1 + charts));
         assert_eq!(count("ClusterIssuer"), 1);
         let exposed = platform
             .services
@@ -1012,7 +1023,7 @@ fn the_issue_s_objects_are_there() {
         let autoscaled = platform
             .services
             .iter()
-            .filter(|s| !s.daemon && s.replicas.request < s.replicas.limit)
+            .filter(|s| !s.placement.daemon && s.replicas.request < s.replicas.limit)
             .count();
         assert_eq!(count("HorizontalPodAutoscaler"), autoscaled);
         for hpa in built.of_kind("HorizontalPodAutoscaler") {
@@ -1021,7 +1032,7 @@ fn the_issue_s_objects_are_there() {
         let daemons = platform
             .services
             .iter()
-            .filter(|s| s.daemon && !s.managed)
+            .filter(|s| s.placement.daemon && s.deployed())
             .count();
         assert_eq!(count("DaemonSet"), daemons);
         // The load balancer is OCI's free flexible one.
@@ -1062,6 +1073,77 @@ fn the_issue_s_objects_are_there() {
     }
 }
 
+/// A backup runs its kind's method (stdlib data) in the component's own
+/// image, then the backup's upload; its restore, suspended until an
+/// operator starts it, downloads the newest copy, then runs the method's
+/// restore. Nothing of the method is the compiler's own.
+#[test]
+fn backups_and_restores_run_the_method_of_their_kind() {
+    let mut checked = 0;
+    for built in all_environments() {
+        let platform = built.platform();
+        for service in platform.services.iter().filter(|s| s.backup.is_some()) {
+            let method = service.backup_method.as_ref().expect("a backup method");
+            let backup = service.backup.as_ref().expect("a backup");
+            let namespace = &platform.namespaces[service.namespace].k8s_name;
+            let containers = |name: String| {
+                let job = built
+                    .find("CronJob", namespace, &name)
+                    .unwrap_or_else(|| panic!("{}: no CronJob {name}", built.env));
+                let pod = &job["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+                let steps: Vec<(String, String, String)> = seq(&pod["initContainers"])
+                    .iter()
+                    .chain(seq(&pod["containers"]).iter())
+                    .map(|c| {
+                        (
+                            str_of(&c["name"]).to_string(),
+                            str_of(&c["image"]).to_string(),
+                            str_of(&c["command"][2]).to_string(),
+                        )
+                    })
+                    .collect();
+                (job["spec"]["suspend"].as_bool().unwrap_or(false), steps)
+            };
+            let (suspended, steps) = containers(format!("{}-backup", service.k8s_name));
+            assert!(!suspended);
+            assert_eq!(
+                steps,
+                vec![
+                    (
+                        "dump".into(),
+                        service.pod.image.clone(),
+                        method.dump.clone()
+                    ),
+                    (
+                        "upload".into(),
+                        backup.uploader.clone(),
+                        backup.upload.clone()
+                    ),
+                ]
+            );
+            let (suspended, steps) = containers(format!("{}-restore", service.k8s_name));
+            assert!(suspended, "the restore waits for an operator");
+            assert_eq!(
+                steps,
+                vec![
+                    (
+                        "download".into(),
+                        backup.uploader.clone(),
+                        backup.download.clone()
+                    ),
+                    (
+                        "restore".into(),
+                        service.pod.image.clone(),
+                        method.restore.clone()
+                    ),
+                ]
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 0);
+}
+
 #[test]
 fn two_builds_are_byte_identical() {
     for (_, env) in common::environments() {
@@ -1083,15 +1165,18 @@ fn two_builds_are_byte_identical() {
 /// schemas) on the Kubernetes tree of every golden environment.
 #[test]
 fn the_validator_accepts_the_golden_kubernetes_trees() {
-    let validator = std::path::Path::new("/work/shared/tools/validate/validate-k8s");
-    let tools = std::env::var("HPL_TOOLS").unwrap_or_else(|_| "/opt/hpl-tools".into());
-    if !validator.exists() || !std::path::Path::new(&tools).join("venv").exists() {
-        eprintln!("validate-k8s is not installed (run shared/tools/validate/install.sh): not run");
+    let Some(validator) = common::external(
+        common::validators_dir().join("validate-k8s"),
+        "validate-k8s",
+    ) else {
+        return;
+    };
+    if common::external(common::tools_dir().join("venv"), "the validators' venv").is_none() {
         return;
     }
     for (name, _) in common::environments() {
         let tree = common::repo().join("golden").join(&name).join("k8s");
-        let result = std::process::Command::new(validator)
+        let result = std::process::Command::new(&validator)
             .arg(&tree)
             .output()
             .expect("run validate-k8s");

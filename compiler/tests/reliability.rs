@@ -109,7 +109,7 @@ fn interpolation_nested_too_deep_is_a_diagnostic() {
 
 #[test]
 fn a_kind_whose_default_builds_itself_stops_with_a_diagnostic() {
-    let text = "use oci\nplatform p { domain = \"example.com\", cloud = oci.eu_amsterdam_1 }\n\
+    let text = "use oci\nplatform p { domain = \"example.com\", cloud = oci.eu_amsterdam_1, trusted_cidrs = [] }\n\
                 kind loop { next: loop? = loop {} }\nlet l = loop {}\n";
     let found = codes(text);
     assert!(

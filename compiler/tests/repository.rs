@@ -105,7 +105,7 @@ fn the_whole_standard_library_type_checks() {
             root.push_str(&format!("use {}\n", module.replace('/', ".")));
         }
     }
-    root.push_str("platform p {\n  domain = \"example.com\"\n  cloud = oci.eu_amsterdam_1\n}\n");
+    root.push_str("platform p {\n  domain = \"example.com\"\n  cloud = oci.eu_amsterdam_1\n  trusted_cidrs = []\n}\n");
     let fs = MemoryFs::default().with("/stdlib-check/main.hpl", root);
     let compilation = hplc::compile(Path::new("/stdlib-check/main.hpl"), None, &fs);
     let stdlib_problems: Vec<String> = compilation

@@ -122,7 +122,7 @@ fn a_ten_megabyte_line_is_too_long() {
 #[test]
 fn a_long_chain_of_references_stops_with_a_diagnostic() {
     let mut text = String::from(
-        "use oci\nplatform p { domain = \"example.com\", cloud = oci.eu_amsterdam_1 }\n",
+        "use oci\nplatform p { domain = \"example.com\", cloud = oci.eu_amsterdam_1, trusted_cidrs = [] }\n",
     );
     for i in 0..10_000 {
         text.push_str(&format!("let c{i} = c{}\n", i + 1));
@@ -138,7 +138,7 @@ fn a_long_chain_of_references_stops_with_a_diagnostic() {
 
 #[test]
 fn a_reference_cycle_is_reported_not_looped_on() {
-    let text = "use oci\nplatform p { domain = \"example.com\", cloud = oci.eu_amsterdam_1 }\nlet a = b\nlet b = a\n";
+    let text = "use oci\nplatform p { domain = \"example.com\", cloud = oci.eu_amsterdam_1, trusted_cidrs = [] }\nlet a = b\nlet b = a\n";
     let compilation = compile(text.as_bytes().to_vec());
     assert!(
         codes(&compilation).contains(&Code::ValueCycle),

@@ -7,7 +7,11 @@
 //! AWS examples: one node pool per declared node with its OCPUs, memory,
 //! boot volume and labels; boot volumes adding up to what the budget check
 //! counted; every variable, local, resource, data source, module and module
-//! output that an expression names is declared where it is named.
+//! output that an expression names is declared where it is named; the
+//! cluster's foundations: bucket names unique across environments, the
+//! Kubernetes version pinned in the cloud's form and asserted at plan time,
+//! the pod network the model names, node pools that grow their root file
+//! system, an identity of its own for every consumer of a bucket.
 
 mod common;
 
@@ -23,25 +27,15 @@ use common::repo;
 
 /// The hcl2json module, if installed.
 fn hcl2json() -> Option<PathBuf> {
-    let tools = std::env::var_os("HPL_TOOLS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/opt/hpl-tools"));
-    let module = tools.join("node/node_modules/@cdktf/hcl2json/lib/index.js");
+    let module = common::tools_dir().join("node/node_modules/@cdktf/hcl2json/lib/index.js");
     let node = Command::new("node")
         .arg("--version")
         .stdout(Stdio::null())
         .status()
         .map(|s| s.success())
         .unwrap_or(false);
-    if module.is_file() && node {
-        Some(module)
-    } else {
-        eprintln!(
-            "SKIPPED: no node or no {} (run shared/tools/validate/install.sh)",
-            module.display()
-        );
-        None
-    }
+    let module = common::external(module, "@cdktf/hcl2json")?;
+    node.then_some(module)
 }
 
 /// One compiled platform and its generated tree.
@@ -51,6 +45,8 @@ struct Built {
     plan: hplc::placement::Plan,
     /// Parsed files under terraform/, by path relative to it.
     files: BTreeMap<String, Value>,
+    /// Every generated file's text, by its path in the output.
+    texts: BTreeMap<String, String>,
 }
 
 fn build(module: &Path, file: &str, env: Option<&str>) -> Built {
@@ -84,6 +80,7 @@ fn build(module: &Path, file: &str, env: Option<&str>) -> Built {
         platform: compilation.model.expect("model"),
         plan: compilation.plan.expect("plan"),
         files,
+        texts: generated.files,
     }
 }
 
@@ -273,9 +270,14 @@ fn oke_node_pools_take_shape_boot_volume_labels_and_image_from_each_pool() {
         .as_str()
         .unwrap()
         .contains("var.node_pools"));
+    // Oracle Linux 9 images, matched by pattern.
+    let pattern = locals["image_patterns"]["arm64"].as_str().unwrap();
+    assert!(pattern.starts_with("^Oracle-Linux-9"), "{pattern}");
+    assert!(pattern.contains("aarch64"), "{pattern}");
+    // A newer image is a replacement the operator asks for, never a diff.
     assert_eq!(
-        locals["image_prefixes"]["arm64"],
-        "Oracle-Linux-8.10-aarch64-"
+        pool["lifecycle"][0]["ignore_changes"],
+        serde_json::json!(["${node_source_details[0].image_id}"])
     );
     let cluster = &tree.files["modules/kubernetes-cluster/oci-oke/cluster.tf"]["resource"]
         ["oci_containerengine_cluster"]["main"][0];
@@ -671,4 +673,265 @@ fn the_reference_scanner_finds_names_in_templates_and_skips_functions() {
         ]
     );
     assert_eq!(templates("$${not} ${var.x}-y"), vec!["var.x"]);
+}
+
+/// The names of the buckets a tree creates: buckets.tf and bootstrap/'s
+/// state bucket, whatever the provider.
+fn bucket_names(tree: &Built) -> Vec<String> {
+    let mut names = Vec::new();
+    for file in ["buckets.tf", "bootstrap/state_bucket.tf"] {
+        let Some(parsed) = tree.files.get(file) else {
+            continue;
+        };
+        for (kind, attr) in [
+            ("oci_objectstorage_bucket", "name"),
+            ("aws_s3_bucket", "bucket"),
+            ("digitalocean_spaces_bucket", "name"),
+        ] {
+            if let Some(buckets) = parsed["resource"][kind].as_object() {
+                for bucket in buckets.values() {
+                    names.push(bucket[0][attr].as_str().unwrap().to_string());
+                }
+            }
+        }
+    }
+    names
+}
+
+#[test]
+fn no_two_environments_share_a_bucket_name() {
+    let Some(module) = hcl2json() else { return };
+    let trees: Vec<&Built> = all_trees(&module)
+        .iter()
+        .filter(|t| t.name.starts_with("platform.hpl"))
+        .collect();
+    assert!(trees.len() >= 3, "every environment of platform.hpl");
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for tree in trees {
+        let names = bucket_names(tree);
+        assert_eq!(
+            names.len(),
+            tree.platform.buckets.len(),
+            "{}: every bucket, the state bucket included",
+            tree.name
+        );
+        for name in names {
+            assert!(
+                name.starts_with(&format!("{}-", tree.platform.cluster_name())),
+                "{}: {name} is prefixed with the cluster's name",
+                tree.name
+            );
+            if let Some(other) = seen.insert(name.clone(), tree.name.clone()) {
+                panic!("{name} is a bucket of both {other} and {}", tree.name);
+            }
+        }
+    }
+}
+
+/// The cluster resource of each provider's module: (file, type).
+fn cluster_resource(tree: &Built) -> &Value {
+    let (dir, kind) = match tree.platform.cloud.provider.as_str() {
+        "oci" => ("oci-oke", "oci_containerengine_cluster"),
+        "aws" => ("aws-eks", "aws_eks_cluster"),
+        _ => ("digitalocean-doks", "digitalocean_kubernetes_cluster"),
+    };
+    &tree.files[&format!("modules/kubernetes-cluster/{dir}/cluster.tf")]["resource"][kind]["main"]
+        [0]
+}
+
+#[test]
+fn the_kubernetes_version_is_pinned_strict_and_asserted_at_plan_time() {
+    let Some(module) = hcl2json() else { return };
+    for tree in all_trees(&module) {
+        let service = tree
+            .platform
+            .cloud
+            .kubernetes
+            .as_ref()
+            .expect("the stdlib describes the cloud's Kubernetes");
+        let version = tree.files["terraform.tfvars"]["kubernetes_version"]
+            .as_str()
+            .expect("a pinned version");
+        assert_eq!(version, tree.platform.kubernetes_version, "{}", tree.name);
+        assert!(
+            service.matches_format(version),
+            "{}: {version} is in the form {}",
+            tree.name,
+            service.version_format
+        );
+        assert!(
+            service.release(version).is_some_and(|r| r.supported),
+            "{}: {version} is one the stdlib lists as offered",
+            tree.name
+        );
+        // The variable refuses any other form.
+        let validation = &tree.files["variables.tf"]["variable"]["kubernetes_version"][0]
+            ["validation"][0]["condition"];
+        assert!(
+            validation
+                .as_str()
+                .unwrap()
+                .contains(&service.format_regex().replace('\\', "\\\\")),
+            "{}: {validation}",
+            tree.name
+        );
+        // A precondition on the cluster asks the provider whether it still
+        // offers the version.
+        let precondition = &cluster_resource(tree)["lifecycle"][0]["precondition"][0];
+        let condition = precondition["condition"].as_str().unwrap();
+        assert!(
+            condition.contains("data.") && condition.contains("kubernetes_version"),
+            "{}: {condition}",
+            tree.name
+        );
+    }
+    let oke = tree(all_trees(&module), "platform.hpl --env default");
+    let condition = cluster_resource(oke)["lifecycle"][0]["precondition"][0]["condition"]
+        .as_str()
+        .unwrap();
+    assert!(
+        condition.contains("data.oci_containerengine_cluster_option.all.kubernetes_versions"),
+        "{condition}"
+    );
+}
+
+#[test]
+fn every_oke_node_pool_runs_the_init_script_and_grows_its_root_file_system() {
+    let Some(module) = hcl2json() else { return };
+    for tree in all_trees(&module)
+        .iter()
+        .filter(|t| t.platform.cloud.provider == "oci")
+    {
+        let dir = "modules/kubernetes-cluster/oci-oke";
+        let pool = &tree.files[&format!("{dir}/node_pools.tf")]["resource"]
+            ["oci_containerengine_node_pool"]["pool"][0];
+        // One resource for every pool of terraform.tfvars.
+        assert_eq!(pool["for_each"], "${local.node_pools}", "{}", tree.name);
+        let user_data = pool["node_metadata"]["user_data"].as_str().unwrap();
+        assert!(
+            user_data.contains("filebase64(\"${path.module}/cloud-init.sh\")"),
+            "{}: {user_data}",
+            tree.name
+        );
+        let script = &tree.texts[&format!("terraform/{dir}/cloud-init.sh")];
+        assert!(script.starts_with("#!/bin/bash\n"), "{}", tree.name);
+        let init = script
+            .find("bash /var/run/oke-init.sh")
+            .expect("runs OKE's init");
+        let grow = script
+            .find("/usr/libexec/oci-growfs -y")
+            .expect("grows the root");
+        assert!(init < grow, "{}: joins, then grows", tree.name);
+    }
+}
+
+#[test]
+fn the_cluster_runs_the_pod_network_the_model_names() {
+    let Some(module) = hcl2json() else { return };
+    for tree in all_trees(&module) {
+        assert_eq!(
+            tree.files["terraform.tfvars"]["pod_network"],
+            tree.platform.pod_network.name.as_str(),
+            "{}",
+            tree.name
+        );
+    }
+    for tree in all_trees(&module)
+        .iter()
+        .filter(|t| t.platform.cloud.provider == "oci")
+    {
+        assert_eq!(tree.platform.pod_network.name, "FLANNEL_OVERLAY");
+        let cluster = cluster_resource(tree);
+        assert_eq!(
+            cluster["cluster_pod_network_options"][0]["cni_type"],
+            "${var.pod_network}"
+        );
+        let pool = &tree.files["modules/kubernetes-cluster/oci-oke/node_pools.tf"]["resource"]
+            ["oci_containerengine_node_pool"]["pool"][0];
+        assert_eq!(
+            pool["node_config_details"][0]["node_pool_pod_network_option_details"][0]["cni_type"],
+            "${var.pod_network}"
+        );
+    }
+}
+
+#[test]
+fn every_object_storage_consumer_has_an_identity_and_a_policy_of_its_own() {
+    let Some(module) = hcl2json() else { return };
+    for tree in all_trees(&module) {
+        let platform = &tree.platform;
+        // The consumers in the model: backups of services, cluster backups.
+        let mut consumers: Vec<(String, String)> = platform
+            .services
+            .iter()
+            .filter_map(|s| {
+                Some((
+                    format!("{}_backup", s.name),
+                    s.backup.as_ref()?.bucket.clone(),
+                ))
+            })
+            .collect();
+        consumers.extend(
+            platform
+                .cluster_backups
+                .iter()
+                .map(|b| (b.name.clone(), b.bucket.clone())),
+        );
+        assert!(!consumers.is_empty(), "{}: consumers", tree.name);
+        let identities = &tree.files["identities.tf"]["resource"];
+        let credentials = &tree.files["outputs.tf"]["output"]["object_storage_credentials"][0];
+        assert_eq!(credentials["sensitive"], true, "{}", tree.name);
+        let mut names = BTreeSet::new();
+        for (label, bucket) in &consumers {
+            let bucket = platform
+                .buckets
+                .iter()
+                .find(|b| &b.cloud_name == bucket)
+                .expect("a bucket of the platform");
+            let bucket_ref = format!("{}.", bucket.name);
+            let (user, policy, key) = match platform.cloud.provider.as_str() {
+                "oci" => (
+                    &identities["oci_identity_user"][label][0],
+                    identities["oci_identity_policy"][label][0]["statements"].to_string(),
+                    &identities["oci_identity_customer_secret_key"][label][0],
+                ),
+                "aws" => (
+                    &identities["aws_iam_user"][label][0],
+                    identities["aws_iam_user_policy"][label][0]["policy"].to_string(),
+                    &identities["aws_iam_access_key"][label][0],
+                ),
+                _ => (
+                    &identities["digitalocean_spaces_key"][label][0],
+                    identities["digitalocean_spaces_key"][label][0]["grant"].to_string(),
+                    &identities["digitalocean_spaces_key"][label][0],
+                ),
+            };
+            assert!(
+                user.is_object() && key.is_object(),
+                "{}: {label}",
+                tree.name
+            );
+            let name = user["name"].as_str().unwrap().to_string();
+            assert!(names.insert(name.clone()), "{}: {name} twice", tree.name);
+            assert!(
+                policy.contains(&bucket_ref),
+                "{}: {label}'s policy names its bucket {}: {policy}",
+                tree.name,
+                bucket.name
+            );
+            for other in platform.buckets.iter().filter(|b| b.name != bucket.name) {
+                assert!(
+                    !policy.contains(&format!("{}.", other.name)),
+                    "{}: {label}'s policy names {} too",
+                    tree.name,
+                    other.name
+                );
+            }
+            assert!(
+                credentials["value"][label].is_object(),
+                "{}: {label}'s key pair is an output",
+                tree.name
+            );
+        }
+    }
 }

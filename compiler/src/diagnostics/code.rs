@@ -71,6 +71,7 @@ codes! {
     NotAValue = "E0117", Error, "name is not a value";
     NoSuchMember = "E0118", Error, "no such member";
     EvaluationTooDeep = "E0119", Error, "evaluation nested too deep";
+    UndeclaredField = "E0120", Error, "field read by the compiler not declared";
 
     // Types and values.
     TypeMismatch = "E0201", Error, "type mismatch";
@@ -102,6 +103,8 @@ codes! {
     BootVolumeTooSmall = "E0607", Error, "boot volume below the cloud minimum";
     NoNodes = "E0608", Error, "no nodes declared";
     ShapeOfAnotherCloud = "E0609", Error, "node shape from another cloud";
+    KubernetesVersionFormat = "E0610", Error, "Kubernetes version not in the cloud's format";
+    PodNetworkOfAnotherProvider = "E0611", Error, "pod network the cloud does not offer";
 
     // Budget.
     BudgetCpu = "E0701", Error, "CPU over budget";
@@ -116,10 +119,17 @@ codes! {
     PublicWithoutTls = "E0803", Error, "public endpoint without TLS";
     NoPodSecurity = "E0804", Error, "namespace without a Pod Security level";
     SecretInSource = "E0805", Error, "secret value written in the source";
+    ApiOpenToInternet = "E0806", Error, "Kubernetes API open to the whole internet";
+    DocumentationRange = "E0807", Error, "documentation address range as a trusted network";
+    NotACidr = "E0808", Error, "trusted network is not a CIDR block";
+
+    // Components.
+    BackupWithoutMethod = "E0901", Error, "backup on a component with no backup method";
 
     // Warnings.
     VolumeRoundedUp = "W0601", Warning, "volume rounded up to its storage class minimum";
     NoTerraform = "W0602", Warning, "no Terraform for the platform's cloud";
+    UnsupportedKubernetesVersion = "W0603", Warning, "Kubernetes version not known to be offered";
     UnusedImport = "W0101", Warning, "unused import";
     UnusedDeclaration = "W0102", Warning, "unused declaration";
     EmptyNamespace = "W0103", Warning, "namespace without workloads";

@@ -6,8 +6,10 @@
 //! Backends: `k8s/` (Kubernetes YAML), `terraform/` (HCL), `grafana/`
 //! (dashboards, provisioning, alert rules).
 
+pub mod charts;
 pub mod grafana;
 pub mod k8s;
+pub mod kube;
 pub mod output;
 pub mod terraform;
 pub mod yaml;
@@ -93,6 +95,7 @@ pub fn generate(context: &Context) -> Output {
             let mut others = Output::default();
             grafana::emit(context, &mut others);
             terraform::emit(context, &mut others);
+            charts::emit(context, &mut others);
             others
         });
         let mut output = Output::default();

@@ -352,7 +352,7 @@ impl<'t> Printer<'t> {
     }
 
     fn stmt(&mut self, stmt: &Stmt, indent: usize) {
-        self.out.push_str(&stmt.field.name);
+        push_key(&mut self.out, &stmt.field.name);
         if let Some(key) = &stmt.key {
             self.out.push(' ');
             self.out.push_str(&key.name);
@@ -588,6 +588,35 @@ pub fn verify(text: &str) -> Result<String, String> {
     Ok(formatted)
 }
 
+/// A statement's key: a name as it is, anything else (a quoted key of
+/// free-form data) quoted, with `"`, `\\` and `$` escaped.
+fn push_key(out: &mut String, key: &str) {
+    let is_name = key
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && key != "true"
+        && key != "false";
+    if is_name {
+        out.push_str(key);
+        return;
+    }
+    out.push('"');
+    for c in key.chars() {
+        match c {
+            '"' | '\\' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -610,6 +639,15 @@ mod tests {
         unchanged("let s = \"${\"a//b\"}\"  // note\n");
         unchanged("// before\nlet s = \"${\"a//b\"}\"  // note\n// after\nlet t = 1\n");
         unchanged("kind k {\n  s: string = \"${\"a//b\"}\"  // note\n}\n");
+    }
+
+    #[test]
+    fn keys_that_are_not_names_stay_quoted_and_names_lose_their_quotes() {
+        unchanged("let d = { \"a.b\" = 1, \"x\\\"y\" = { c = true }, plain = 2 }\n");
+        assert_eq!(
+            format(FileId(0), "let d = { \"plain\" = 1 }\n").as_deref(),
+            Ok("let d = { plain = 1 }\n")
+        );
     }
 
     #[test]

@@ -115,7 +115,7 @@ pub fn build(platform: &Platform) -> Graph {
         .services
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.ingress_controller)
+        .filter(|(_, s)| s.roles.ingress.is_some())
     {
         for (to, target) in platform
             .services
@@ -154,7 +154,7 @@ pub fn build(platform: &Platform) -> Graph {
         .services
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.scraper)
+        .filter(|(_, s)| s.roles.scraper)
     {
         for (to, target) in platform.services.iter().enumerate() {
             if to == from {
@@ -170,7 +170,7 @@ pub fn build(platform: &Platform) -> Graph {
                     .unwrap_or_default();
                 ports.push((name, port));
             }
-            if let Some(exporter) = &target.exporter {
+            if let Some(exporter) = &target.pod.exporter {
                 ports.push(("metrics".to_string(), exporter.port));
             }
             if !ports.is_empty() {

@@ -6,26 +6,13 @@
 use std::collections::HashMap;
 
 use super::lookup::Scopes;
+pub use super::target::Target;
 use crate::resolve::modules::ModuleId;
 use crate::source::{FileId, Span};
 use crate::syntax::ast::{self, Expr, ExprKind, StrPart};
 use crate::types::ty::{EnumId, KindId, Ty};
 use crate::types::value::{ObjId, Value};
 use crate::Compilation;
-
-/// A declaration a name can mean.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Target {
-    Kind(KindId),
-    Enum(EnumId),
-    Variant(EnumId, String),
-    Let(usize),
-    /// A named instance, or the record it stands for.
-    Instance(ObjId),
-    Module(ModuleId),
-    /// A field of a kind, declared in that kind or one it extends.
-    Field(KindId, String),
-}
 
 /// One name in the source and what it means.
 #[derive(Clone, Debug)]

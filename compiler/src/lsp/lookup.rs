@@ -4,7 +4,7 @@
 
 use indexmap::IndexMap;
 
-use super::index::Target;
+use super::target::Target;
 use crate::resolve::modules::{ModuleId, Origin};
 use crate::source::FileId;
 use crate::types::{DeclKind, Named, World};

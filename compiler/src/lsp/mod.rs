@@ -23,6 +23,7 @@ mod project;
 mod server;
 mod show;
 mod symbols;
+mod target;
 mod transport;
 pub mod uri;
 mod workspace;

@@ -6,9 +6,13 @@
 //! storage in bytes, durations in milliseconds, percentages in hundredths of
 //! a percent, bandwidth in bits per second, money in millionths of a dollar.
 
+mod chart;
 mod lower;
 pub mod show;
 
+pub use chart::{
+    for_release, Chart, ChartPod, ChartRender, Data, PodGroup, RenderedContainer, RenderedWorkload,
+};
 pub use lower::lower;
 
 use indexmap::IndexMap;
@@ -28,14 +32,26 @@ pub struct Platform {
     pub domain: String,
     pub cloud: Cloud,
     pub budget: Option<Budget>,
+    /// As the cloud writes it (`v1.34.1` on OKE): the platform's, else the
+    /// newest the stdlib lists as supported for the cloud.
     pub kubernetes_version: String,
+    /// Where the platform sets it; its name when the stdlib chose it.
+    pub kubernetes_version_span: Span,
+    /// The cluster's pod network (CNI): the platform's, else the cloud's.
+    pub pod_network: PodNetwork,
+    /// Where the platform names it; its name when the cloud chose it.
+    pub pod_network_span: Span,
     pub scrape_interval_ms: i64,
     /// Hundredths of a percent.
     pub default_cpu_target: i64,
     pub trace_sampling: i64,
     pub acme_email: String,
     pub acme_server: String,
+    /// Who may reach the Kubernetes API over the internet; empty: nobody,
+    /// the endpoint is private.
     pub trusted_cidrs: Vec<String>,
+    /// Where each entry of `trusted_cidrs` is written.
+    pub trusted_cidrs_spans: Vec<Span>,
     pub cluster_backups: Vec<ClusterBackup>,
     pub gitops: Vec<GitOps>,
     /// Alerts declared on their own, outside any service.
@@ -133,9 +149,15 @@ pub struct DataSource {
     pub port: String,
 }
 
-/// One threshold of a derived alerting rule.
+/// A derived alerting rule: its name, PromQL and texts with the
+/// placeholders the Grafana backend fills in per service
+/// (stdlib/prelude.hpl, `alert_threshold`), and its threshold.
 #[derive(Clone, Debug)]
 pub struct AlertThreshold {
+    pub name: String,
+    pub expr: String,
+    pub summary: String,
+    pub description: String,
     /// Hundredths of a percent.
     pub above: i64,
     pub count: i64,
@@ -150,8 +172,10 @@ pub struct Monitoring {
     pub cpu: AlertThreshold,
     pub memory: AlertThreshold,
     pub volume: AlertThreshold,
+    pub node_disk: AlertThreshold,
     pub restarts: AlertThreshold,
     pub down: AlertThreshold,
+    pub unavailable: AlertThreshold,
     pub panels: Vec<Panel>,
     pub provenance: Provenance,
 }
@@ -185,6 +209,10 @@ pub struct Jwt {
 pub struct Bucket {
     pub name: String,
     pub k8s_name: String,
+    /// The name in the cloud: the cluster's name, then `k8s_name`
+    /// (`health-production-database-backups`), so that the environments of
+    /// one platform in one account never claim the same bucket.
+    pub cloud_name: String,
     pub span: Span,
     pub size: i64,
     pub purpose: String,
@@ -215,7 +243,100 @@ pub struct Cloud {
     /// The S3-compatible endpoint of the region's object storage; empty
     /// where the cloud has its own state backend.
     pub object_storage_endpoint: String,
+    /// The cloud's managed Kubernetes, when the stdlib describes it.
+    pub kubernetes: Option<KubernetesService>,
+    /// OKE's `security-rule-management-mode` for load balancers ("None":
+    /// the generated security lists alone); empty elsewhere.
+    pub load_balancer_security_rules: String,
     pub provenance: Provenance,
+}
+
+/// A cloud's managed Kubernetes (stdlib data).
+#[derive(Clone, Debug)]
+pub struct KubernetesService {
+    pub name: String,
+    /// `vN.N.N`: `N` stands for a number, everything else for itself.
+    pub version_format: String,
+    /// Newest first.
+    pub versions: Vec<KubernetesRelease>,
+    pub pod_network: PodNetwork,
+    pub provenance: Provenance,
+}
+
+#[derive(Clone, Debug)]
+pub struct KubernetesRelease {
+    pub version: String,
+    pub released: String,
+    pub end_of_support: String,
+    pub supported: bool,
+    pub source: String,
+}
+
+/// A pod network (CNI) of a managed Kubernetes (stdlib data).
+#[derive(Clone, Debug)]
+pub struct PodNetwork {
+    pub provider: String,
+    /// The provider's name: `FLANNEL_OVERLAY`, `OCI_VCN_IP_NATIVE`.
+    pub name: String,
+    pub max_pods: i64,
+    /// At most (VNICs - 1) x this many pods per node; 0: no VNIC limit.
+    pub pods_per_vnic: i64,
+    /// What enforces NetworkPolicies beside it; empty: the network itself.
+    pub network_policy: String,
+    pub provenance: Provenance,
+}
+
+impl KubernetesService {
+    /// Whether `version` has the service's form (`v1.34.1` for `vN.N.N`).
+    pub fn matches_format(&self, version: &str) -> bool {
+        version_matches(&self.version_format, version)
+    }
+
+    /// The service's version format as an RE2 regular expression, for
+    /// Terraform's `regex()`.
+    pub fn format_regex(&self) -> String {
+        let mut regex = String::from("^");
+        for c in self.version_format.chars() {
+            match c {
+                'N' => regex.push_str("[0-9]+"),
+                c if c.is_ascii_alphanumeric() || c == '-' => regex.push(c),
+                c => {
+                    regex.push('\\');
+                    regex.push(c);
+                }
+            }
+        }
+        regex.push('$');
+        regex
+    }
+
+    pub fn release(&self, version: &str) -> Option<&KubernetesRelease> {
+        self.versions.iter().find(|r| r.version == version)
+    }
+}
+
+/// `N` in `format` matches one or more digits; every other character
+/// itself.
+fn version_matches(format: &str, version: &str) -> bool {
+    let (format, version) = (format.as_bytes(), version.as_bytes());
+    let (mut f, mut v) = (0, 0);
+    while f < format.len() {
+        if format[f] == b'N' {
+            let start = v;
+            while v < version.len() && version[v].is_ascii_digit() {
+                v += 1;
+            }
+            if v == start {
+                return false;
+            }
+        } else if version.get(v) == Some(&format[f]) {
+            v += 1;
+        } else {
+            return false;
+        }
+        f += 1;
+    }
+    v == version.len()
 }
 
 /// How the Terraform backend provisions a cloud (stdlib data).
@@ -254,6 +375,9 @@ pub struct StorageClass {
     pub min_size: i64,
     pub max_size: i64,
     pub node_local: bool,
+    /// The cluster comes with it; otherwise the Kubernetes tree creates it.
+    pub provided_by_cloud: bool,
+    pub parameters: IndexMap<String, String>,
     pub price_gb_month: i64,
     pub provenance: Provenance,
 }
@@ -294,8 +418,48 @@ pub struct Shape {
     pub memory: i64,
     pub vcpus_per_ocpu: i64,
     pub max_pods: i64,
+    /// VNICs: one per OCPU (rounded up) within `min_vnics..=max_vnics`;
+    /// 0 per OCPU: not counted.
+    pub vnics_per_ocpu: i64,
+    pub min_vnics: i64,
+    pub max_vnics: i64,
     pub price_month: i64,
     pub provenance: Provenance,
+}
+
+impl Shape {
+    /// The VNICs a node of this shape has; 0 when the stdlib does not
+    /// count them.
+    pub fn vnics(&self) -> i64 {
+        if self.vnics_per_ocpu == 0 {
+            return 0;
+        }
+        let ocpus = (self.cpu + 999) / 1000 / self.vcpus_per_ocpu.max(1);
+        (ocpus.max(1) * self.vnics_per_ocpu)
+            .clamp(self.min_vnics, self.max_vnics.max(self.min_vnics))
+    }
+}
+
+impl PodNetwork {
+    /// The pods it allows on a node of `shape`, and why, when it limits
+    /// them below its flat maximum by the shape's VNICs.
+    pub fn max_pods(&self, shape: &Shape) -> (i64, Option<String>) {
+        let vnics = shape.vnics();
+        if self.pods_per_vnic == 0 || vnics == 0 {
+            return (self.max_pods, None);
+        }
+        let by_vnics = (vnics - 1).max(0) * self.pods_per_vnic;
+        if by_vnics >= self.max_pods {
+            return (self.max_pods, None);
+        }
+        (
+            by_vnics,
+            Some(format!(
+                "{}: ({vnics} VNICs - 1) x {} pods",
+                self.name, self.pods_per_vnic
+            )),
+        )
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -310,6 +474,10 @@ pub struct Node {
     pub boot_volume: i64,
     pub boot_volume_span: Span,
     pub labels: IndexMap<String, String>,
+    /// The pods the cluster's pod network allows on this node, and why
+    /// when the shape's VNICs limit them (VCN-native pod networking).
+    pub network_max_pods: i64,
+    pub network_limit: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -323,7 +491,7 @@ pub struct Namespace {
     pub managed: bool,
 }
 
-#[derive(Clone, Debug, Copy, PartialEq, Eq)]
+#[derive(Clone, Debug, Copy, Default, PartialEq, Eq)]
 pub struct Range {
     pub request: i64,
     pub limit: i64,
@@ -368,6 +536,10 @@ pub struct Backup {
     pub span: Span,
     /// The S3 client image that uploads the dumps.
     pub uploader: String,
+    /// Shell scripts the uploader runs: copy /backup to the bucket and
+    /// rotate; fetch the newest daily copy into /backup.
+    pub upload: String,
+    pub download: String,
     /// S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY.
     pub secrets: IndexMap<String, SecretRef>,
 }
@@ -405,6 +577,10 @@ pub struct Need {
     pub span: Span,
 }
 
+/// Anything that runs pods on the cluster: its identity, what it asks of
+/// the nodes, how it is reached, how it gets onto the cluster
+/// ([`Install`]), its pod as hplc writes it ([`Pod`]), how it is observed,
+/// and the roles some components take ([`Roles`]).
 #[derive(Clone, Debug)]
 pub struct Service {
     pub name: String,
@@ -413,12 +589,8 @@ pub struct Service {
     pub kind: String,
     pub span: Span,
     pub namespace: NamespaceId,
-    pub image: String,
-    pub image_span: Span,
-    pub multi_arch: bool,
-    pub command: Vec<String>,
-    pub args: Vec<String>,
-    pub ports: IndexMap<String, u16>,
+    pub install: Install,
+    // What it asks of the nodes.
     pub cpu: Range,
     pub cpu_span: Span,
     pub memory: Range,
@@ -426,22 +598,66 @@ pub struct Service {
     pub replicas: Range,
     pub replicas_span: Span,
     pub autoscale: Option<Autoscale>,
+    pub placement: Placement,
+    pub volumes: Vec<Volume>,
+    // How it is reached.
+    pub ports: IndexMap<String, u16>,
     pub needs: Vec<Need>,
     pub expose: Vec<Endpoint>,
-    pub live: Option<Probe>,
-    pub ready: Option<Probe>,
-    pub metrics_path: String,
-    pub metrics_port: String,
-    pub exporter: Option<Exporter>,
-    pub volumes: Vec<Volume>,
-    pub place: Option<(NodeId, Span)>,
-    pub node_role: String,
-    pub spread: bool,
-    pub daemon: bool,
-    pub ingress_controller: bool,
-    pub scraper: bool,
-    pub managed: bool,
+    pub pod: Pod,
+    // How it is observed.
+    pub metrics: Option<Metrics>,
+    pub alerts: Vec<Alert>,
+    pub panels: Vec<Panel>,
+    pub http_metrics: Option<HttpMetrics>,
     pub backup: Option<Backup>,
+    /// How its kind backs up and restores its data (stdlib data).
+    pub backup_method: Option<BackupMethod>,
+    pub roles: Roles,
+}
+
+/// Shell scripts that run in the component's own image: `dump` writes the
+/// files to keep under /backup, `restore` reads them back from there.
+#[derive(Clone, Debug)]
+pub struct BackupMethod {
+    pub dump: String,
+    pub restore: String,
+}
+
+/// How a service's pods get onto the cluster.
+#[derive(Clone, Debug)]
+pub enum Install {
+    /// hplc writes its manifests.
+    Manifests,
+    /// The cloud installs it (the cluster's system pods): counted by
+    /// placement, never emitted.
+    Cloud,
+    /// An upstream chart installs it, with values hplc writes.
+    Chart(Box<Chart>),
+}
+
+/// Where its replicas may run.
+#[derive(Clone, Debug, Default)]
+pub struct Placement {
+    /// Pinned to one node.
+    pub place: Option<(NodeId, Span)>,
+    /// Only on nodes of this role (empty: any).
+    pub node_role: String,
+    /// Replicas on different nodes where possible.
+    pub spread: bool,
+    /// One pod on every node (a DaemonSet).
+    pub daemon: bool,
+}
+
+/// The pod hplc writes for a service: image, process, environment,
+/// security and the API permissions of its account.
+#[derive(Clone, Debug)]
+pub struct Pod {
+    pub image: String,
+    pub image_span: Span,
+    pub multi_arch: bool,
+    pub command: Vec<String>,
+    pub args: Vec<String>,
     pub env: IndexMap<String, String>,
     /// Where each `env` entry is set, for diagnostics.
     pub env_spans: IndexMap<String, Span>,
@@ -452,21 +668,60 @@ pub struct Service {
     pub host_access: bool,
     /// Host directories mounted read-only under /host, by volume name.
     pub host_paths: IndexMap<String, String>,
-    pub ingress_class: String,
-    pub ingress_class_controller: String,
-    pub retention_flag: String,
     pub config: IndexMap<String, String>,
     pub config_mount: String,
-    pub retention_ms: Option<i64>,
     pub permissions: Vec<Permission>,
+    pub live: Option<Probe>,
+    pub ready: Option<Probe>,
+    pub exporter: Option<Exporter>,
+    /// How long it keeps its data, and the flag that says so.
+    pub retention: Option<Retention>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Retention {
+    pub ms: i64,
+    /// The command-line flag that takes it (`--storage.tsdb.retention.time`).
+    pub flag: String,
+}
+
+/// Where a service serves its metrics.
+#[derive(Clone, Debug)]
+pub struct Metrics {
+    pub path: String,
+    /// The port's name; empty for the first port.
+    pub port: String,
+    /// Its series describe other objects and carry their own `namespace`
+    /// labels (kube-state-metrics): the scraper keeps them.
+    pub honor_labels: bool,
+}
+
+/// What some components are to the rest of the platform. Each role is a
+/// typed facet a backend reads; a service without a role has none set.
+#[derive(Clone, Debug, Default)]
+pub struct Roles {
+    /// Receives the public traffic and routes it to every exposed service.
+    pub ingress: Option<IngressRole>,
+    /// Scrapes every metrics endpoint of the platform.
+    pub scraper: bool,
+    /// A gateway that routes to services, verifying JWTs.
+    pub gateway: Option<Gateway>,
+    /// A Grafana data source it serves (Prometheus, Loki, Jaeger).
+    pub datasource: Option<DataSource>,
+}
+
+/// An ingress controller: the IngressClass it serves and the controller
+/// name that class names.
+#[derive(Clone, Debug)]
+pub struct IngressRole {
+    pub class: String,
+    pub controller: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Gateway {
     pub routes: Vec<Route>,
     pub jwt: Option<Jwt>,
-    pub alerts: Vec<Alert>,
-    pub panels: Vec<Panel>,
-    pub http_metrics: Option<HttpMetrics>,
-    pub datasource: Option<DataSource>,
-    /// The scraper keeps the labels of its metrics (`honor_labels`).
-    pub honor_labels: bool,
 }
 
 impl Volume {
@@ -487,42 +742,84 @@ impl Service {
             .sum()
     }
 
-    /// Requests of one pod: the main container and the exporter beside it.
-    pub fn pod_cpu(&self) -> Range {
-        let e = self.exporter.as_ref().map(|e| e.cpu).unwrap_or(Range {
-            request: 0,
-            limit: 0,
-        });
-        Range {
-            request: self.cpu.request + e.request,
-            limit: self.cpu.limit + e.limit,
+    /// What one replica puts on its node: the pod hplc writes (the main
+    /// container and the exporter beside it), or, for a chart, every pod
+    /// of the chart that is not one per node.
+    pub fn replica_group(&self) -> PodGroup {
+        if let Install::Chart(chart) = &self.install {
+            return chart.group(false);
+        }
+        let (cpu, memory) = match &self.pod.exporter {
+            Some(e) => (e.cpu, e.memory),
+            None => (Range::default(), Range::default()),
+        };
+        PodGroup {
+            cpu: Range {
+                request: self.cpu.request + cpu.request,
+                limit: self.cpu.limit + cpu.limit,
+            },
+            memory: Range {
+                request: self.memory.request + memory.request,
+                limit: self.memory.limit + memory.limit,
+            },
+            pods: 1,
         }
     }
 
-    pub fn pod_memory(&self) -> Range {
-        let e = self.exporter.as_ref().map(|e| e.memory).unwrap_or(Range {
-            request: 0,
-            limit: 0,
-        });
-        Range {
-            request: self.memory.request + e.request,
-            limit: self.memory.limit + e.limit,
+    /// What a chart runs on every node besides its replicas (its
+    /// DaemonSets); `None` when nothing.
+    pub fn per_node_group(&self) -> Option<PodGroup> {
+        match &self.install {
+            Install::Chart(chart) => Some(chart.group(true)).filter(|g| g.pods > 0),
+            _ => None,
         }
+    }
+
+    /// Requests of one replica ([`Service::replica_group`]).
+    pub fn pod_cpu(&self) -> Range {
+        self.replica_group().cpu
+    }
+
+    pub fn pod_memory(&self) -> Range {
+        self.replica_group().memory
+    }
+
+    /// The chart that installs it, if one does.
+    pub fn chart(&self) -> Option<&Chart> {
+        match &self.install {
+            Install::Chart(chart) => Some(chart),
+            _ => None,
+        }
+    }
+
+    /// Its replicas are a range, which an autoscaler moves within (a
+    /// DaemonSet's pods follow the nodes instead).
+    pub fn autoscaled(&self) -> bool {
+        !self.placement.daemon && self.replicas.request < self.replicas.limit
+    }
+
+    /// hplc writes its objects: not installed by the cloud.
+    pub fn deployed(&self) -> bool {
+        !matches!(self.install, Install::Cloud)
     }
 
     pub fn is_stateful(&self) -> bool {
         !self.volumes.is_empty()
     }
 
-    /// The port metrics are scraped on: `metrics_port`, else the first port.
+    /// The port metrics are scraped on: the metrics' port, else the first
+    /// port.
     pub fn metrics_port_number(&self) -> Option<u16> {
-        if self.metrics_path.is_empty() {
-            return None;
-        }
+        let metrics = self.metrics.as_ref()?;
         self.ports
-            .get(&self.metrics_port)
+            .get(&metrics.port)
             .or_else(|| self.ports.values().next())
             .copied()
+    }
+
+    /// The name of the port metrics are served on; empty for none.
+    pub fn metrics_port_name(&self) -> &str {
+        self.metrics.as_ref().map_or("", |m| m.port.as_str())
     }
 }
 
@@ -546,6 +843,23 @@ impl Node {
 }
 
 impl Platform {
+    /// The services hplc writes objects for, with their ids: every one but
+    /// those the cloud installs.
+    pub fn deployed(&self) -> impl Iterator<Item = (ServiceId, &Service)> {
+        self.services
+            .iter()
+            .enumerate()
+            .filter(|(_, service)| service.deployed())
+    }
+
+    /// The cluster's name: the platform's, suffixed with the environment
+    /// outside the default one (`health-production`), so that two
+    /// environments never claim one cluster; it prefixes the names of the
+    /// cloud resources (buckets, identities).
+    pub fn cluster_name(&self) -> String {
+        cluster_name(&self.name, &self.env)
+    }
+
     pub fn node_named(&self, name: &str) -> Option<NodeId> {
         self.nodes.iter().position(|n| n.name == name)
     }
@@ -555,7 +869,51 @@ impl Platform {
     }
 }
 
+pub fn cluster_name(platform: &str, env: &str) -> String {
+    let name = k8s_name(platform);
+    if env == "default" {
+        name
+    } else {
+        format!("{name}-{}", k8s_name(env))
+    }
+}
+
 /// `health_api` -> `health-api`: the DNS-1123 form used in generated files.
 pub fn k8s_name(name: &str) -> String {
     name.replace('_', "-").to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_match_their_format_strictly() {
+        assert!(version_matches("vN.N.N", "v1.34.1"));
+        assert!(!version_matches("vN.N.N", "1.34.1"));
+        assert!(!version_matches("vN.N.N", "v1.34"));
+        assert!(!version_matches("vN.N.N", "v1.34.1-1"));
+        assert!(version_matches("N.N", "1.35"));
+        assert!(!version_matches("N.N", "1.35.0"));
+        assert!(!version_matches("N.N", ""));
+    }
+
+    #[test]
+    fn the_format_becomes_an_re2_pattern() {
+        let service = KubernetesService {
+            name: String::new(),
+            version_format: "vN.N.N".into(),
+            versions: Vec::new(),
+            pod_network: PodNetwork {
+                provider: String::new(),
+                name: String::new(),
+                max_pods: 110,
+                pods_per_vnic: 0,
+                network_policy: String::new(),
+                provenance: Provenance::default(),
+            },
+            provenance: Provenance::default(),
+        };
+        assert_eq!(service.format_regex(), r"^v[0-9]+\.[0-9]+\.[0-9]+$");
+    }
 }

@@ -21,11 +21,17 @@ pub struct Allocatable {
 pub fn allocatable(node: &Node, reservation: &Reservation) -> Allocatable {
     let kube_cpu = kube_reserved_cpu(node.shape.cpu, reservation);
     let kube_memory = kube_reserved_memory(node.shape.memory, reservation);
-    let max_pods = match (node.shape.max_pods, reservation.max_pods) {
-        (0, r) => r,
-        (s, 0) => s,
-        (s, r) => s.min(r),
-    };
+    // The lowest of what the shape, the reservation and the pod network
+    // allow; 0 is no limit.
+    let max_pods = [
+        node.shape.max_pods,
+        reservation.max_pods,
+        node.network_max_pods,
+    ]
+    .into_iter()
+    .filter(|&n| n > 0)
+    .min()
+    .unwrap_or(0);
     Allocatable {
         capacity_cpu: node.shape.cpu,
         capacity_memory: node.shape.memory,
@@ -100,7 +106,10 @@ mod tests {
                 cpu,
                 memory,
                 vcpus_per_ocpu: 1,
-                max_pods: 31,
+                max_pods: 110,
+                vnics_per_ocpu: 1,
+                min_vnics: 2,
+                max_vnics: 24,
                 price_month: 0,
                 provenance: Provenance::default(),
             },
@@ -109,6 +118,8 @@ mod tests {
             boot_volume: 50_000_000_000,
             boot_volume_span: Default::default(),
             labels: Default::default(),
+            network_max_pods: 31,
+            network_limit: None,
         }
     }
 
@@ -122,6 +133,16 @@ mod tests {
     #[test]
     fn two_ocpu_node_gives_1830m_as_measured() {
         assert_eq!(allocatable(&node(2000, 12 << 30), &oke()).cpu, 1830);
+    }
+
+    #[test]
+    fn the_pod_network_limits_the_pods() {
+        assert_eq!(allocatable(&node(1000, 6 << 30), &oke()).max_pods, 31);
+        let mut flannel = node(1000, 6 << 30);
+        flannel.network_max_pods = 110;
+        let mut reservation = oke();
+        reservation.max_pods = 110;
+        assert_eq!(allocatable(&flannel, &reservation).max_pods, 110);
     }
 
     #[test]

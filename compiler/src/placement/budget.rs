@@ -154,7 +154,7 @@ pub fn check(
                     .help(format!("write `size = {}` to say what is really used, or use a class with a smaller minimum", show::bytes(volume.class.min_size))),
                 );
             }
-            let name = if service.replicas.request > 1 || service.daemon {
+            let name = if service.replicas.request > 1 || service.placement.daemon {
                 format!(
                     "volume {}.{} (replica {})",
                     service.name,
@@ -185,7 +185,7 @@ pub fn check(
     let lbs: Vec<Consumer> = platform
         .services
         .iter()
-        .filter(|s| s.ingress_controller)
+        .filter(|s| s.roles.ingress.is_some())
         .map(|s| Consumer {
             name: format!("load balancer of {}", s.name),
             amount: 1,

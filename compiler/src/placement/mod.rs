@@ -25,7 +25,7 @@ pub use cost::{Cost, CostLine};
 use serde::Serialize;
 
 use crate::diagnostics::Diagnostics;
-use crate::model::{NodeId, Platform, ServiceId};
+use crate::model::{NodeId, Platform, PodGroup, ServiceId};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Plan {
@@ -61,13 +61,18 @@ impl PlacementIndex {
     }
 }
 
-/// One pod of a service on a node.
+/// One replica of a service on a node: one pod, or for a chart every pod
+/// of the chart that goes with a replica; or what a chart runs on every
+/// node.
 #[derive(Clone, Debug, Serialize)]
 pub struct Placement {
     pub service: ServiceId,
     /// 0-based replica number; daemons have one per node.
     pub replica: u32,
     pub node: NodeId,
+    /// What it asks of the node.
+    #[serde(skip)]
+    pub group: PodGroup,
 }
 
 #[derive(Clone, Debug, Serialize)]

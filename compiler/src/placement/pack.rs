@@ -4,7 +4,7 @@ use super::allocatable::allocatable;
 use super::roomiest::Roomiest;
 use super::{NodePlan, Placement, PlacementIndex};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::model::{show, NodeId, Platform, Service, ServiceId};
+use crate::model::{show, NodeId, Platform, PodGroup, Service, ServiceId};
 
 pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan>, Vec<Placement>) {
     let reservation = &platform.cloud.reservation;
@@ -34,24 +34,43 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
         return (plans, placements);
     }
 
+    let place_group = |plans: &mut Vec<NodePlan>,
+                       placements: &mut Vec<Placement>,
+                       service: ServiceId,
+                       replica: u32,
+                       node: NodeId,
+                       group: PodGroup,
+                       local_storage: i64| {
+        let plan = &mut plans[node];
+        plan.requested_cpu += group.cpu.request;
+        plan.requested_memory += group.memory.request;
+        plan.limit_cpu += group.cpu.limit;
+        plan.limit_memory += group.memory.limit;
+        plan.pods += group.pods;
+        plan.local_storage += local_storage;
+        placements.push(Placement {
+            service,
+            replica,
+            node,
+            group,
+        });
+    };
     let place = |plans: &mut Vec<NodePlan>,
                  placements: &mut Vec<Placement>,
                  service: ServiceId,
                  replica: u32,
                  node: NodeId| {
         let s = &platform.services[service];
-        let plan = &mut plans[node];
-        plan.requested_cpu += s.pod_cpu().request;
-        plan.requested_memory += s.pod_memory().request;
-        plan.limit_cpu += s.pod_cpu().limit;
-        plan.limit_memory += s.pod_memory().limit;
-        plan.pods += 1;
-        plan.local_storage += s.node_local_storage();
-        placements.push(Placement {
+        let group = s.replica_group();
+        place_group(
+            plans,
+            placements,
             service,
             replica,
             node,
-        });
+            group,
+            s.node_local_storage(),
+        );
     };
 
     // Daemons: one pod on every node they select.
@@ -59,14 +78,33 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
         .services
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.daemon)
+        .filter(|(_, s)| s.placement.daemon)
     {
         let mut replica = 0;
         for (node_id, node) in platform.nodes.iter().enumerate() {
-            if service.node_role.is_empty() || service.node_role == node.role {
+            if service.placement.node_role.is_empty() || service.placement.node_role == node.role {
                 place(&mut plans, &mut placements, id, replica, node_id);
                 replica += 1;
             }
+        }
+    }
+    // What charts run on every node (their DaemonSets, which select no
+    // node), numbered after the replicas.
+    for (id, service) in platform.services.iter().enumerate() {
+        let Some(group) = service.per_node_group() else {
+            continue;
+        };
+        let first = service.replicas.limit.max(0) as u32;
+        for node in 0..platform.nodes.len() {
+            place_group(
+                &mut plans,
+                &mut placements,
+                id,
+                first + node as u32,
+                node,
+                group,
+                0,
+            );
         }
     }
 
@@ -80,15 +118,15 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
 
     let mut roomiest = Roomiest::new(platform, &plans);
     let mut order: Vec<ServiceId> = (0..platform.services.len())
-        .filter(|s| !platform.services[*s].daemon)
+        .filter(|s| !platform.services[*s].placement.daemon)
         .collect();
     order.sort_by_key(|s| {
         let svc = &platform.services[*s];
-        let group = if svc.place.is_some() {
+        let group = if svc.placement.place.is_some() {
             0
         } else if svc.is_stateful() {
             1
-        } else if svc.spread || !svc.node_role.is_empty() {
+        } else if svc.placement.spread || !svc.placement.node_role.is_empty() {
             2
         } else {
             3
@@ -99,7 +137,7 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
     for id in order {
         let service = &platform.services[id];
         let replicas = service.replicas.request.max(0) as u32;
-        if let Some((node, _)) = service.place {
+        if let Some((node, _)) = service.placement.place {
             for replica in 0..replicas {
                 place(&mut plans, &mut placements, id, replica, node);
             }
@@ -107,7 +145,7 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
             continue;
         }
         let allowed: &[NodeId] = by_role
-            .get(service.node_role.as_str())
+            .get(service.placement.node_role.as_str())
             .map(Vec::as_slice)
             .unwrap_or(&[]);
         if allowed.is_empty() {
@@ -119,13 +157,13 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
                     .collect(),
             );
             diagnostics.push(
-                Diagnostic::new(Code::Unplaceable, service.span, format!("no node has the role \"{}\" that `{}` asks for", service.node_role, service.name))
+                Diagnostic::new(Code::Unplaceable, service.span, format!("no node has the role \"{}\" that `{}` asks for", service.placement.node_role, service.name))
                     .label("cannot be placed")
                     .help(format!("the nodes' roles are {}; set `node_role` to one of them or pin it with `place`", roles.join(", "))),
             );
             continue;
         }
-        if service.spread && replicas as usize > allowed.len() {
+        if service.placement.spread && replicas as usize > allowed.len() {
             diagnostics.push(
                 Diagnostic::new(
                     Code::Unplaceable,
@@ -144,7 +182,7 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
         }
         let mut used: Vec<NodeId> = Vec::new();
         for replica in 0..replicas {
-            let excluded: &[NodeId] = if service.spread { &used } else { &[] };
+            let excluded: &[NodeId] = if service.placement.spread { &used } else { &[] };
             match best_fit(service, &plans, &roomiest, excluded) {
                 Some(node) => {
                     place(&mut plans, &mut placements, id, replica, node);
@@ -175,16 +213,17 @@ fn best_fit(
     roomiest: &Roomiest,
     excluded: &[NodeId],
 ) -> Option<NodeId> {
-    let (cpu, memory) = (service.pod_cpu().request, service.pod_memory().request);
+    let group = service.replica_group();
+    let (cpu, memory) = (group.cpu.request, group.memory.request);
     let local = service.node_local_storage();
-    for (free, node) in roomiest.nodes(&service.node_role) {
+    for (free, node) in roomiest.nodes(&service.placement.node_role) {
         if free < cpu {
             // Roomiest first: no later node has the CPU either.
             return None;
         }
         let p = &plans[node];
         let fits = p.requested_memory + memory <= p.allocatable.memory
-            && p.pods < p.allocatable.max_pods
+            && p.pods + group.pods <= p.allocatable.max_pods
             && p.local_storage + local <= p.local_storage_available;
         if fits && !excluded.contains(&node) {
             return Some(node);
@@ -280,13 +319,13 @@ pub fn check_nodes(
         let a = &plan.allocatable;
         let mut pods: Vec<(ServiceId, i64, i64)> = Vec::new();
         for p in &here {
-            let s = &platform.services[p.service];
+            let (cpu, memory) = (p.group.cpu.request, p.group.memory.request);
             match pods.iter_mut().find(|(id, _, _)| *id == p.service) {
                 Some(entry) => {
-                    entry.1 += s.pod_cpu().request;
-                    entry.2 += s.pod_memory().request;
+                    entry.1 += cpu;
+                    entry.2 += memory;
                 }
-                None => pods.push((p.service, s.pod_cpu().request, s.pod_memory().request)),
+                None => pods.push((p.service, cpu, memory)),
             }
         }
         if plan.requested_cpu > a.cpu {
@@ -349,7 +388,10 @@ pub fn check_nodes(
                     ),
                 )
                 .label(format!("{} pods", plan.pods))
-                .help("move replicas to another node or add a node"),
+                .help(match &node.network_limit {
+                    Some(why) => format!("move replicas to another node or add a node; the pod network limits this node ({why}): a pod network without that limit (`oci.flannel`, 110 pods) lifts it"),
+                    None => "move replicas to another node or add a node".to_string(),
+                }),
             );
         }
         if plan.local_storage > plan.local_storage_available {

@@ -66,7 +66,7 @@ pub fn text(platform: &Platform, plan: &Plan) -> String {
         let mut names: Vec<String> = Vec::new();
         for p in plan.placements_on(node_plan.node) {
             let s = &platform.services[p.service];
-            let n = if s.replicas.request > 1 && !s.daemon {
+            let n = if s.replicas.request > 1 && !s.placement.daemon {
                 format!("{}#{}", s.name, p.replica + 1)
             } else {
                 s.name.clone()

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub trait FileSystem {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
@@ -11,6 +12,13 @@ pub trait FileSystem {
     /// Names (without `.hpl`) of the hpl files in a directory, for "did you
     /// mean" on a missing module.
     fn hpl_files(&self, dir: &Path) -> Vec<String>;
+
+    /// The text of a standard library module (`oci`, `clouds/aws`): the
+    /// one embedded in the compiler, unless a file system for tests holds
+    /// another standard library.
+    fn stdlib_module(&self, name: &str) -> Option<Arc<str>> {
+        crate::embedded::stdlib_module(name).map(Arc::from)
+    }
 }
 
 pub struct RealFs;
@@ -47,11 +55,20 @@ impl FileSystem for RealFs {
 #[derive(Default, Clone)]
 pub struct MemoryFs {
     pub files: BTreeMap<PathBuf, Vec<u8>>,
+    /// A standard library in place of the embedded one, by module name
+    /// (tests of what the compiler needs from it).
+    pub stdlib: Option<BTreeMap<String, String>>,
 }
 
 impl MemoryFs {
     pub fn with(mut self, path: impl Into<PathBuf>, text: impl Into<Vec<u8>>) -> MemoryFs {
         self.files.insert(path.into(), text.into());
+        self
+    }
+
+    /// Serves `modules` as the whole standard library.
+    pub fn with_stdlib(mut self, modules: BTreeMap<String, String>) -> MemoryFs {
+        self.stdlib = Some(modules);
         self
     }
 }
@@ -74,5 +91,12 @@ impl FileSystem for MemoryFs {
             .filter(|p| p.parent() == Some(dir) && p.extension().is_some_and(|e| e == "hpl"))
             .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
             .collect()
+    }
+
+    fn stdlib_module(&self, name: &str) -> Option<Arc<str>> {
+        match &self.stdlib {
+            Some(modules) => modules.get(name).map(|text| Arc::from(text.as_str())),
+            None => crate::embedded::stdlib_module(name).map(Arc::from),
+        }
     }
 }

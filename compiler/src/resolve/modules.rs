@@ -178,11 +178,11 @@ impl Loader<'_> {
         if let Some(id) = self.by_stdlib.get(name) {
             return Some(*id);
         }
-        let text = embedded::stdlib_module(name)?;
+        let text = self.fs.stdlib_module(name)?;
         let id = self.add(
             format!("<stdlib>/{name}.hpl"),
             None,
-            Arc::from(text),
+            text,
             Origin::Stdlib(name.to_string()),
         );
         self.by_stdlib.insert(name.to_string(), id);

@@ -1,6 +1,9 @@
 //! Safety checks on the model: images pinned and runnable on the nodes' CPU
 //! architecture, TLS on every public endpoint, a Pod Security level on
-//! every namespace, no secret values in the source.
+//! every namespace, no secret values in the source; the Kubernetes API
+//! open only to real, trusted networks (`api_access`).
+
+mod api_access;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::Platform;
@@ -8,6 +11,7 @@ use crate::placement::Plan;
 use crate::source::Span;
 
 pub fn check(platform: &Platform, plan: &Plan, diagnostics: &mut Diagnostics) {
+    api_access::check(platform, diagnostics);
     let mut workloads = vec![0usize; platform.namespaces.len()];
     for service in &platform.services {
         workloads[service.namespace] += 1;
@@ -32,15 +36,12 @@ pub fn check(platform: &Platform, plan: &Plan, diagnostics: &mut Diagnostics) {
             );
         }
     }
-    for (id, service) in platform.services.iter().enumerate() {
-        if service.managed {
-            continue;
-        }
-        if let Some(tag_start) = latest_tag(&service.image) {
+    for (id, service) in platform.deployed() {
+        if let Some(tag_start) = latest_tag(&service.pod.image) {
             let span = Span {
-                start: service.image_span.start + 1 + tag_start as u32,
-                end: service.image_span.end - 1,
-                ..service.image_span
+                start: service.pod.image_span.start + 1 + tag_start as u32,
+                end: service.pod.image_span.end - 1,
+                ..service.pod.image_span
             };
             diagnostics.push(
                 Diagnostic::new(
@@ -58,10 +59,10 @@ pub fn check(platform: &Platform, plan: &Plan, diagnostics: &mut Diagnostics) {
             .filter(|n| platform.nodes[*n].shape.arch == "arm64")
             .map(|n| platform.nodes[n].name.as_str())
             .collect();
-        if !service.multi_arch && !nodes.is_empty() {
+        if !service.pod.multi_arch && !nodes.is_empty() {
             nodes.dedup();
             diagnostics.push(
-                Diagnostic::new(Code::NoArm64, service.image_span, format!(
+                Diagnostic::new(Code::NoArm64, service.pod.image_span, format!(
                     "`{}` is placed on the arm64 node{} {}, but its image is not known to have an arm64 variant",
                     service.name,
                     if nodes.len() == 1 { "" } else { "s" },
@@ -78,9 +79,14 @@ pub fn check(platform: &Platform, plan: &Plan, diagnostics: &mut Diagnostics) {
                     .help("remove `tls = false`: hplc issues a certificate through cert-manager for every public host"),
             );
         }
-        for (name, value) in &service.env {
+        for (name, value) in &service.pod.env {
             if let Some(why) = secret_like(name, value) {
-                let span = service.env_spans.get(name).copied().unwrap_or(service.span);
+                let span = service
+                    .pod
+                    .env_spans
+                    .get(name)
+                    .copied()
+                    .unwrap_or(service.span);
                 diagnostics.push(
                     Diagnostic::new(Code::SecretInSource, span, format!("`{}` sets `{name}` to what looks like a secret value ({why})", service.name))
                         .label("secret in the source")

@@ -6,8 +6,8 @@
 use std::marker::PhantomData;
 
 use super::ast::*;
+use super::errors::{Strict, Syntax};
 use super::lexer::{Simple, Value};
-use super::text::{Strict, Syntax};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::Span;
 
@@ -38,9 +38,9 @@ macro_rules! kinds {
             other,
         }
 
-        impl From<super::text::Rule> for Kind {
-            fn from(rule: super::text::Rule) -> Kind {
-                use super::text::Rule;
+        impl From<super::grammars::text::Rule> for Kind {
+            fn from(rule: super::grammars::text::Rule) -> Kind {
+                use super::grammars::text::Rule;
                 match rule {
                     $(Rule::$rule => Kind::$rule,)*
                     $(Rule::$bad => Kind::$bad,)*
@@ -49,9 +49,9 @@ macro_rules! kinds {
             }
         }
 
-        impl From<super::tokens::Rule> for Kind {
-            fn from(rule: super::tokens::Rule) -> Kind {
-                use super::tokens::Rule;
+        impl From<super::grammars::tokens::Rule> for Kind {
+            fn from(rule: super::grammars::tokens::Rule) -> Kind {
+                use super::grammars::tokens::Rule;
                 match rule {
                     $(Rule::$rule => Kind::$rule,)*
                     $(Rule::$token => Kind::$token,)*
@@ -111,6 +111,27 @@ impl<'t, N: Node<'t>> Builder<'t, N> {
             }
         }
         Module { items }
+    }
+
+    /// A key written as a string: its text, which must be plain (no
+    /// interpolation); the formatter writes it quoted again.
+    fn quoted_key(&mut self, pair: N) -> Ident {
+        let span = self.span(&pair);
+        let parts = self.string(pair);
+        let mut name = String::new();
+        for part in &parts {
+            match part {
+                StrPart::Text(text, _) => name.push_str(text),
+                StrPart::Interp(expr) => {
+                    self.syntax.errors.push(
+                        Diagnostic::new(Code::Syntax, expr.span, "a key is a plain string")
+                            .label("interpolation in a key")
+                            .help("write the key's text itself: `\"a.b\" = 1`"),
+                    );
+                }
+            }
+        }
+        Ident { name, span }
     }
 
     fn ident(&self, pair: N) -> Ident {
@@ -439,7 +460,11 @@ impl<'t, N: Node<'t>> Builder<'t, N> {
     fn stmt(&mut self, pair: N) -> Stmt {
         let span = self.span(&pair);
         let mut inner = pair.children();
-        let field = self.ident(inner.next().expect("stmt field"));
+        let first = inner.next().expect("stmt field");
+        let field = match first.kind() {
+            Kind::string => self.quoted_key(first),
+            _ => self.ident(first),
+        };
         let (key, value) = self.key_and_value(inner);
         Stmt {
             field,

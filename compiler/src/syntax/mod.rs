@@ -4,6 +4,8 @@
 pub mod ast;
 mod build;
 pub mod comments;
+mod errors;
+mod grammars;
 mod lexer;
 mod limits;
 mod parser;

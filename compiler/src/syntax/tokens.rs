@@ -5,18 +5,14 @@
 
 use pest::iterators::{Pair, Pairs};
 use pest::Parser as _;
-use pest_derive::Parser;
 
 use super::ast::Module;
 use super::build::{Builder, Kind, Node};
+use super::errors::{Syntax, MAX_SYNTAX_ERRORS};
+use super::grammars::tokens::{Grammar, Rule};
 use super::lexer::{lex, Lexed, Simple};
-use super::text::{Syntax, MAX_SYNTAX_ERRORS};
 use crate::diagnostics::Diagnostic;
 use crate::source::FileId;
-
-#[derive(Parser)]
-#[grammar = "syntax/tokens.pest"]
-struct Grammar;
 
 /// The tree of `text` (which starts at byte `base` of the file) and the
 /// errors the builder finds in it (an unknown escape); `None` when the

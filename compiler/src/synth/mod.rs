@@ -24,7 +24,7 @@ pub fn platform(services: usize) -> String {
         "// A synthetic platform of {services} services, from `scripts/synth-platform {services}`."
     );
     out.push_str("use oci\nuse components.{postgres, redis, prometheus, nginx_ingress}\n\n");
-    out.push_str("platform synthetic {\n  domain = \"synthetic.example.com\"\n  cloud = oci.eu_amsterdam_1\n}\n\n");
+    out.push_str("platform synthetic {\n  domain = \"synthetic.example.com\"\n  cloud = oci.eu_amsterdam_1\n  trusted_cidrs = []\n}\n\n");
     out.push_str("bucket dumps { size = 50G }\n\n");
     out.push_str("node system {\n  shape = oci.a1_flex { cpu = 4, memory = 24Gi }\n  role = \"system\"\n}\n\n");
     let nodes = services / SERVICES_PER_NODE + 2;

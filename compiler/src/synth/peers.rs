@@ -110,7 +110,7 @@ pub fn platform(n: usize) -> String {
         out,
         "// {n} services in the shape peers are benchmarked on, from\n// `scripts/synth-platform {n} --shape peers`.\n"
     );
-    out.push_str("use oci\n\nplatform peers {\n  domain = \"peers.example.com\"\n  cloud = oci.eu_amsterdam_1\n}\n\n");
+    out.push_str("use oci\n\nplatform peers {\n  domain = \"peers.example.com\"\n  cloud = oci.eu_amsterdam_1\n  trusted_cidrs = []\n}\n\n");
     for node in 0..2 * pin_nodes(n) {
         let _ = writeln!(
             out,

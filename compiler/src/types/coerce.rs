@@ -176,6 +176,7 @@ impl Checker<'_> {
                 Some(Value::Object(o))
             }
             (Ty::Enum(e), Value::Enum(have, v)) if *e == have => Some(Value::Enum(have, v)),
+            (Ty::Data, v) => self.data(v, site),
             (ty, value) => {
                 let (want, found) = (self.show_ty(ty), self.describe_value(&value));
                 let help = match (ty, &value) {
@@ -200,6 +201,46 @@ impl Checker<'_> {
                     )
                     .label(format!("expected {want}"))
                     .help(help),
+                );
+                None
+            }
+        }
+    }
+
+    /// A value as free-form data: scalars as they are, lists and records
+    /// of data; never a record of a kind, a range or an enum value, which
+    /// only hplc knows how to read.
+    fn data(&mut self, value: Value, site: Site) -> Option<Value> {
+        match value {
+            Value::Int(_)
+            | Value::Bool(_)
+            | Value::Str(_)
+            | Value::Quantity(..)
+            | Value::Decimal(..) => Some(value),
+            Value::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for v in items {
+                    out.push(self.data(v, site)?);
+                }
+                Some(Value::List(out))
+            }
+            Value::Map(entries) => {
+                let mut out = Box::<indexmap::IndexMap<_, _>>::default();
+                for (k, v) in *entries {
+                    out.insert(k, self.data(v, site)?);
+                }
+                Some(Value::Map(out))
+            }
+            other => {
+                let found = self.describe_value(&other);
+                self.report(
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        site.span,
+                        format!("expected data, found {found}"),
+                    )
+                    .label("not plain data")
+                    .help("data is numbers, `true`/`false`, strings, quantities, and lists and records `{ key = value }` of them"),
                 );
                 None
             }

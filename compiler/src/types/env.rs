@@ -1,7 +1,8 @@
 //! Instances and environments: creating the objects of named instances and
 //! applying the selected environment's overlay to them.
 
-use super::scope::{DeclKind, PendingInstance};
+use super::decl::DeclKind;
+use super::scope::PendingInstance;
 use super::ty::KindId;
 use super::value::{ObjId, Object, Slot, Source};
 use super::{did_you_mean_among, Checker};
@@ -273,7 +274,7 @@ impl Checker<'_> {
                 self.report(
                     Diagnostic::new(Code::NoPlatform, span, "this file declares no platform")
                         .label("no `platform` in this file or the files it uses")
-                        .help("declare one: `platform health { domain = \"example.com\"  cloud = oci.eu_amsterdam_1 }`"),
+                        .help("declare one: `platform health { domain = \"example.com\"  cloud = oci.eu_amsterdam_1  trusted_cidrs = [] }`"),
                 );
             }
             [first, rest @ ..] => {

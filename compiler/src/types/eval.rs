@@ -9,7 +9,7 @@
 use indexmap::IndexMap;
 
 use super::coerce::Site;
-use super::scope::DeclKind;
+use super::decl::DeclKind;
 use super::ty::{Dim, KindId, Ty};
 use super::units::{self, ScaleError};
 use super::value::{ObjId, Slot, Value};
@@ -301,17 +301,7 @@ impl Checker<'_> {
         let inner = ty.inner();
         match (&expr.kind, inner) {
             (ExprKind::Paren(e), _) => self.eval_as(e, ty, module),
-            (ExprKind::List(items), Ty::List(item)) => {
-                let mut values = Vec::with_capacity(items.len());
-                let mut failed = false;
-                for e in items {
-                    match self.eval_as(e, item, module) {
-                        Some(v) => values.push(v),
-                        None => failed = true,
-                    }
-                }
-                (!failed).then_some(Value::List(values))
-            }
+            (ExprKind::List(items), Ty::List(item)) => self.list_as(items, item, module),
             (ExprKind::Range(low, high), Ty::Range(item)) => {
                 let low_value = self.eval_as(low, item, module);
                 let high_value = self.eval_as(high, item, module)?;
@@ -324,6 +314,8 @@ impl Checker<'_> {
                 self.coerce(Value::Object(obj), ty, Site::of(expr))
             }
             (ExprKind::Record(stmts), Ty::Map(item)) => self.map_literal(stmts, item, module),
+            (ExprKind::Record(stmts), Ty::Data) => self.data_record(stmts, module),
+            (ExprKind::List(items), Ty::Data) => self.list_as(items, &Ty::Data, module),
             (ExprKind::Record(_), _) => {
                 self.report(
                     Diagnostic::new(
@@ -341,6 +333,20 @@ impl Checker<'_> {
                 self.coerce(value, ty, Site::of(expr))
             }
         }
+    }
+
+    /// Every item of a list literal as a value of `item`; every item is
+    /// checked, so that each wrong one is reported.
+    fn list_as(&mut self, items: &[Expr], item: &Ty, module: ModuleId) -> Option<Value> {
+        let mut values = Vec::with_capacity(items.len());
+        let mut failed = false;
+        for e in items {
+            match self.eval_as(e, item, module) {
+                Some(v) => values.push(v),
+                None => failed = true,
+            }
+        }
+        (!failed).then_some(Value::List(values))
     }
 
     fn map_literal(
@@ -362,16 +368,7 @@ impl Checker<'_> {
                 continue;
             }
             if let Some(first) = map.get_index_of(&stmt.field.name).map(|i| stmts[i].span) {
-                self.report(
-                    Diagnostic::new(
-                        Code::FieldSetTwice,
-                        stmt.span,
-                        format!("`{}` is set twice", stmt.field.name),
-                    )
-                    .label("set again here")
-                    .with_label(first, "first set here")
-                    .help("remove one of them"),
-                );
+                self.set_twice(stmt, first, "remove one of them");
                 failed = true;
                 continue;
             }
@@ -380,6 +377,77 @@ impl Checker<'_> {
                     map.insert(stmt.field.name.clone(), v);
                 }
                 None => failed = true,
+            }
+        }
+        (!failed).then_some(Value::Map(Box::new(map)))
+    }
+
+    fn set_twice(&mut self, stmt: &ast::Stmt, first: Span, help: &str) {
+        self.report(
+            Diagnostic::new(
+                Code::FieldSetTwice,
+                stmt.span,
+                format!("`{}` is set twice", stmt.field.name),
+            )
+            .label("set again here")
+            .with_label(first, "first set here")
+            .help(help),
+        );
+    }
+
+    /// A record of free-form data: `key = value` sets a key, `outer inner =
+    /// value` a key of the record under `outer` (`crds enabled = true` is
+    /// `crds = { enabled = true }`). A key set twice is an error.
+    fn data_record(
+        &mut self,
+        stmts: &[std::sync::Arc<ast::Stmt>],
+        module: ModuleId,
+    ) -> Option<Value> {
+        let mut map: IndexMap<String, Value> = IndexMap::new();
+        let mut spans: IndexMap<(String, Option<String>), Span> = IndexMap::new();
+        let mut failed = false;
+        for stmt in stmts {
+            let path = (
+                stmt.field.name.clone(),
+                stmt.key.as_ref().map(|k| k.name.clone()),
+            );
+            let whole = (stmt.field.name.clone(), None);
+            let clash = spans.get(&path).or_else(|| {
+                // `a = {..}` and `a b = ..` both set inside `a`.
+                match &path.1 {
+                    Some(_) => spans.get(&whole),
+                    None => spans
+                        .iter()
+                        .find(|((outer, inner), _)| *outer == path.0 && inner.is_some())
+                        .map(|(_, span)| span),
+                }
+            });
+            if let Some(first) = clash.copied() {
+                self.set_twice(
+                    stmt,
+                    first,
+                    "set each key once; write a nested record as `key = { ... }`",
+                );
+                failed = true;
+                continue;
+            }
+            spans.insert(path, stmt.span);
+            let Some(value) = self.eval_as(&stmt.value, &Ty::Data, module) else {
+                failed = true;
+                continue;
+            };
+            match &stmt.key {
+                None => {
+                    map.insert(stmt.field.name.clone(), value);
+                }
+                Some(key) => {
+                    let inner = map
+                        .entry(stmt.field.name.clone())
+                        .or_insert_with(|| Value::Map(Box::default()));
+                    if let Value::Map(inner) = inner {
+                        inner.insert(key.name.clone(), value);
+                    }
+                }
             }
         }
         (!failed).then_some(Value::Map(Box::new(map)))

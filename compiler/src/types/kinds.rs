@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::scope::DeclKind;
+use super::decl::DeclKind;
 use super::ty::{Dim, EnumId, KindId, Ty};
 use super::{did_you_mean_among, Checker};
 use crate::diagnostics::{Code, Diagnostic};
@@ -466,6 +466,7 @@ impl Checker<'_> {
             ("cron", None) => Ty::Cron,
             ("host", None) => Ty::Host,
             ("image", None) => Ty::Image,
+            ("data", None) => Ty::Data,
             _ => match self.resolve_type_name(&ty.name, module)? {
                 DeclKind::Kind(k) => Ty::Object(k),
                 DeclKind::Enum(e) => Ty::Enum(e),
@@ -537,6 +538,7 @@ pub const BUILTIN_TYPES: &[&str] = &[
     "cron",
     "host",
     "image",
+    "data",
     "list",
     "map",
     "range",

@@ -12,6 +12,7 @@
 //! into the platform model.
 
 mod coerce;
+mod decl;
 mod env;
 mod eval;
 mod kinds;
@@ -26,8 +27,8 @@ use std::collections::HashMap;
 
 use indexmap::IndexMap;
 
+pub use decl::{Decl, DeclKind};
 pub use kinds::{EnumInfo, Field, KindInfo};
-pub use scope::{Decl, DeclKind};
 use ty::{KindId, Ty};
 use value::{ObjId, Object, Slot, Value};
 

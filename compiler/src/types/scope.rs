@@ -6,57 +6,13 @@
 
 use std::cell::Cell;
 
+use super::decl::{Decl, DeclKind};
 use super::kinds::{EnumInfo, KindInfo};
-use super::ty::{EnumId, KindId};
 use super::value::ObjId;
 use super::{did_you_mean_among, Checker, Let};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::resolve::modules::{ModuleId, Origin};
-use crate::source::Span;
 use crate::syntax::ast;
-
-#[derive(Clone, Debug)]
-pub struct Decl {
-    pub kind: DeclKind,
-    /// The declared name.
-    pub span: Span,
-    pub module: ModuleId,
-    pub used: std::rc::Rc<Cell<bool>>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum DeclKind {
-    Kind(KindId),
-    Enum(EnumId),
-    Let(usize),
-    /// A named instance; its object is created once kinds are known.
-    Instance(usize),
-    Module(ModuleId),
-    /// Brought in by a `use` that failed: using it says nothing more.
-    Missing,
-}
-
-impl DeclKind {
-    /// With its article: "a kind", "an instance".
-    pub fn describe(&self) -> &'static str {
-        match self {
-            DeclKind::Kind(_) => "a kind",
-            DeclKind::Enum(_) => "an enum",
-            DeclKind::Let(_) => "a constant",
-            DeclKind::Instance(_) => "an instance",
-            DeclKind::Module(_) => "a module",
-            DeclKind::Missing => "a missing import",
-        }
-    }
-
-    /// Without its article: "kind", "instance".
-    pub fn noun(&self) -> &'static str {
-        let described = self.describe();
-        described
-            .split_once(' ')
-            .map_or(described, |(_, noun)| noun)
-    }
-}
 
 /// An instance before its kind is resolved.
 #[derive(Clone, Debug)]

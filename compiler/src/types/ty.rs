@@ -46,6 +46,10 @@ pub enum Ty {
     Cron,
     Host,
     Image,
+    /// Free-form data handed to another program as it is (a chart's
+    /// values): numbers, booleans, strings, quantities, and lists and
+    /// records of them, whose keys are any names.
+    Data,
     List(Box<Ty>),
     Map(Box<Ty>),
     Range(Box<Ty>),
@@ -101,6 +105,7 @@ impl<F: Fn(&Ty) -> Option<String>> fmt::Display for TyDisplay<'_, F> {
             Ty::Cron => f.write_str("cron"),
             Ty::Host => f.write_str("host"),
             Ty::Image => f.write_str("image"),
+            Ty::Data => f.write_str("data"),
             Ty::List(t) => write!(f, "list[{}]", sub(t)),
             Ty::Map(t) => write!(f, "map[{}]", sub(t)),
             Ty::Range(t) => write!(f, "range[{}]", sub(t)),

@@ -1,7 +1,7 @@
 //! Warnings for what the platform's own files declare or import and never
 //! use. The stdlib is exempt: it exists to be used in part.
 
-use super::scope::DeclKind;
+use super::decl::DeclKind;
 use super::Checker;
 use crate::diagnostics::{Code, Diagnostic};
 

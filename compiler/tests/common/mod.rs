@@ -9,6 +9,43 @@ use hplc::emit::Output;
 use hplc::resolve::fs::RealFs;
 use hplc::Compilation;
 
+/// Where the external validators' tools are installed
+/// (`shared/tools/validate/install.sh`: /opt/hpl-tools, or `$HPL_TOOLS`).
+pub fn tools_dir() -> PathBuf {
+    std::env::var_os("HPL_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/opt/hpl-tools"))
+}
+
+/// The shared validators beside the repository (`../shared/tools/validate`,
+/// or `$HPLC_VALIDATE_DIR`).
+pub fn validators_dir() -> PathBuf {
+    std::env::var_os("HPLC_VALIDATE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("..").join("shared/tools/validate"))
+}
+
+/// An external program a test runs, when it is installed. A clone of the
+/// repository on its own has none of them: the test then says that it was
+/// skipped and passes, except under CI (`CI=true`), where a missing tool is
+/// a failure, so that a broken install never passes unseen.
+pub fn external(path: PathBuf, what: &str) -> Option<PathBuf> {
+    if path.exists() {
+        return Some(path);
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    assert!(
+        !ci,
+        "{what} is missing at {} and CI=true: run shared/tools/validate/install.sh",
+        path.display()
+    );
+    eprintln!(
+        "SKIPPED: {what} is not installed at {} (run shared/tools/validate/install.sh)",
+        path.display()
+    );
+    None
+}
+
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()

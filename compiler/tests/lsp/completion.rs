@@ -89,7 +89,7 @@ fn after_the_equals_names_of_the_right_type() {
     assert!(
         !labels
             .iter()
-            .any(|l| l == "system" || l == "postgres_health" || l == "nightly_dump"),
+            .any(|l| l == "system" || l == "postgres_health" || l == "health_dump"),
         "only namespaces: {labels:?}"
     );
 
@@ -100,9 +100,9 @@ fn after_the_equals_names_of_the_right_type() {
     );
     assert_eq!(labels, ["privileged", "baseline", "restricted", "none"]);
 
-    let labels = complete_after("let", "  backup = nightly_dump\n", "  backup = n|\n");
+    let labels = complete_after("let", "  backup = health_dump\n", "  backup = h|\n");
     assert!(
-        has(&labels, &["nightly_dump"]) && !labels.contains(&"pg_health_password".to_string()),
+        has(&labels, &["health_dump"]) && !labels.contains(&"pg_health_password".to_string()),
         "{labels:?}"
     );
 

@@ -45,9 +45,9 @@ fn references_lead_to_their_declarations_in_the_file() {
             "node app_primary {",
         ),
         (
-            "backup = nightly_dump",
+            "backup = health_dump",
             "backup = ".len(),
-            "let nightly_dump =",
+            "let health_dump =",
         ),
         (
             "needs = [webauthn, jaeger_all_in_one]",

@@ -72,7 +72,7 @@ fn document_symbols_outline_the_file() {
         .filter_map(|c| c["name"].as_str())
         .collect();
     assert_eq!(children, ["shape", "role", "boot_volume"]);
-    assert_eq!(named("nightly_dump")["kind"], 14, "a constant");
+    assert_eq!(named("health_dump")["kind"], 14, "a constant");
     let production = named("production");
     let changes = production["children"]
         .as_array()

@@ -6,28 +6,28 @@ data "oci_objectstorage_namespace" "main" {
   compartment_id = var.tenancy_ocid
 }
 
-# pg_dump archives, 7 daily and 4 weekly; 12G counted against the object storage budget (platform.hpl:196).
+# pg_dump archives, 7 daily and 4 weekly; 12G counted against the object storage budget (platform.hpl:216).
 resource "oci_objectstorage_bucket" "database_backups" {
   compartment_id = var.compartment_ocid
-  name           = "database-backups"
+  name           = "health-database-backups"
   namespace      = data.oci_objectstorage_namespace.main.namespace
   access_type    = "NoPublicAccess"
   freeform_tags  = var.tags
 }
 
-# Velero backups of cluster resources; 3G counted against the object storage budget (platform.hpl:202).
+# Velero backups of cluster resources; 3G counted against the object storage budget (platform.hpl:222).
 resource "oci_objectstorage_bucket" "config_backups" {
   compartment_id = var.compartment_ocid
-  name           = "config-backups"
+  name           = "health-config-backups"
   namespace      = data.oci_objectstorage_namespace.main.namespace
   access_type    = "NoPublicAccess"
   freeform_tags  = var.tags
 }
 
-# static assets; 4G counted against the object storage budget (platform.hpl:209).
+# static assets; 4G counted against the object storage budget (platform.hpl:229).
 resource "oci_objectstorage_bucket" "static_assets" {
   compartment_id = var.compartment_ocid
-  name           = "static-assets"
+  name           = "health-static-assets"
   namespace      = data.oci_objectstorage_namespace.main.namespace
   access_type    = "NoPublicAccess"
   freeform_tags  = var.tags

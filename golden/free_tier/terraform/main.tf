@@ -4,13 +4,15 @@
 module "kubernetes_cluster" {
   source = "./modules/kubernetes-cluster/oci-oke"
 
-  cluster_name       = var.cluster_name
-  region             = var.region
-  kubernetes_version = var.kubernetes_version
-  node_pools         = var.node_pools
-  network_cidr       = var.network_cidr
-  trusted_cidrs      = var.trusted_cidrs
-  tags               = var.tags
-  tenancy_ocid       = var.tenancy_ocid
-  compartment_ocid   = var.compartment_ocid
+  cluster_name         = var.cluster_name
+  region               = var.region
+  kubernetes_version   = var.kubernetes_version
+  pod_network          = var.pod_network
+  node_pools           = var.node_pools
+  network_cidr         = var.network_cidr
+  trusted_cidrs        = var.trusted_cidrs
+  tags                 = var.tags
+  tenancy_ocid         = var.tenancy_ocid
+  compartment_ocid     = var.compartment_ocid
+  bastion_client_cidrs = var.bastion_client_cidrs
 }

@@ -22,13 +22,74 @@ output "kubeconfig_command" {
   value       = module.kubernetes_cluster.kubeconfig_command
 }
 
+output "bastion_id" {
+  description = "The OCI Bastion that reaches a private API endpoint (null when the endpoint is public)."
+  value       = module.kubernetes_cluster.bastion_id
+}
+
+output "bastion_session_command" {
+  description = "Opens a port-forwarding session to the private API endpoint (null when it is public); then `ssh -N -L 6443:ENDPOINT:6443 -p 22 SESSION@host.bastion.REGION.oci.oraclecloud.com` as the session's details say."
+  value       = module.kubernetes_cluster.bastion_session_command
+}
+
 output "bucket_names" {
   description = "Object storage bucket names, by their names in the platform."
 
   value = {
     config_backups                  = oci_objectstorage_bucket.config_backups.name
     database_backups                = oci_objectstorage_bucket.database_backups.name
-    health_platform_terraform_state = "health-platform-terraform-state"
+    health_platform_terraform_state = "health-free-tier-health-platform-terraform-state"
     static_assets                   = oci_objectstorage_bucket.static_assets.name
+  }
+}
+
+output "object_storage_credentials" {
+  description = "The S3 key pair of each consumer of a bucket, by consumer, with the Kubernetes Secret it is sealed into."
+
+  value = {
+    postgres_health_backup = {
+      bucket            = oci_objectstorage_bucket.database_backups.name
+      access_key_id     = oci_identity_customer_secret_key.postgres_health_backup.id
+      secret_access_key = oci_identity_customer_secret_key.postgres_health_backup.key
+      kubernetes_secret = "postgres-health-backup-s3"
+    }
+    postgres_auth_backup = {
+      bucket            = oci_objectstorage_bucket.database_backups.name
+      access_key_id     = oci_identity_customer_secret_key.postgres_auth_backup.id
+      secret_access_key = oci_identity_customer_secret_key.postgres_auth_backup.key
+      kubernetes_secret = "postgres-auth-backup-s3"
+    }
+    velero_daily = {
+      bucket            = oci_objectstorage_bucket.config_backups.name
+      access_key_id     = oci_identity_customer_secret_key.velero_daily.id
+      secret_access_key = oci_identity_customer_secret_key.velero_daily.key
+      kubernetes_secret = ""
+    }
+  }
+
+  sensitive = true
+}
+
+output "gateway_address" {
+  description = "The reserved public address of the gateway's load balancer."
+  value       = oci_core_public_ip.gateway.ip_address
+}
+
+output "dns_records" {
+  description = "The DNS records to create: every public host of the platform at the gateway's address."
+
+  value = {
+    "api.health-platform.example.com" = {
+      type  = "A"
+      value = oci_core_public_ip.gateway.ip_address
+    }
+    "auth.health-platform.example.com" = {
+      type  = "A"
+      value = oci_core_public_ip.gateway.ip_address
+    }
+    "minio.health-platform.example.com" = {
+      type  = "A"
+      value = oci_core_public_ip.gateway.ip_address
+    }
   }
 }

@@ -22,12 +22,22 @@ variable "region" {
 }
 
 variable "kubernetes_version" {
-  description = "Kubernetes version of the control plane and the nodes, as the platform states it (v1.31.1)."
+  description = "Kubernetes version of the control plane and the nodes, in the provider's own form."
   type        = string
 
   validation {
-    condition     = can(regex("^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$", var.kubernetes_version))
-    error_message = "The Kubernetes version is MAJOR.MINOR or MAJOR.MINOR.PATCH, optionally with a leading v."
+    condition     = can(regex("^v[0-9]+\\.[0-9]+\\.[0-9]+$", var.kubernetes_version))
+    error_message = "The Kubernetes version is not in the form the provider writes its versions in (the platform's stdlib: version_format)."
+  }
+}
+
+variable "pod_network" {
+  description = "The pod network (CNI) of the cluster, by the provider's name for it; it cannot change once the cluster exists."
+  type        = string
+
+  validation {
+    condition     = length(var.pod_network) > 0
+    error_message = "A pod network is required."
   }
 }
 
@@ -80,7 +90,7 @@ variable "network_cidr" {
 }
 
 variable "trusted_cidrs" {
-  description = "Addresses allowed to reach the Kubernetes API (seed 000 §6.1); empty keeps the API endpoint private."
+  description = "Networks allowed to reach the Kubernetes API over the internet; empty keeps the API endpoint private."
   type        = list(string)
 
   validation {
@@ -116,5 +126,15 @@ variable "compartment_ocid" {
   validation {
     condition     = can(regex("^ocid1\\.(compartment|tenancy)\\.", var.compartment_ocid))
     error_message = "A compartment OCID starts with ocid1.compartment. (or ocid1.tenancy. for the root compartment)."
+  }
+}
+
+variable "bastion_client_cidrs" {
+  description = "Networks that may open sessions on the OCI Bastion of a private API endpoint. A session also needs an OCI user allowed to manage bastion sessions and the SSH key it was created with, and lasts three hours at most."
+  type        = list(string)
+
+  validation {
+    condition     = alltrue([for cidr in var.bastion_client_cidrs : can(cidrhost(cidr, 0))])
+    error_message = "Every bastion client network must be a CIDR block."
   }
 }

@@ -7,14 +7,14 @@ terraform {
   required_providers {
     oci = {
       source  = "oracle/oci"
-      version = "~> 7.19"
+      version = ">= 7.19, < 9.0"
     }
   }
 
   backend "oci" {
     # The tenancy's Object Storage namespace completes it at `terraform init`
     # (README.md); a backend cannot read variables.
-    bucket = "health-platform-terraform-state"
+    bucket = "health-free-tier-health-platform-terraform-state"
     key    = "health-free-tier/terraform.tfstate"
     region = "eu-amsterdam-1"
   }

@@ -2,13 +2,14 @@
 # .hpl source and run `hplc build`.
 
 # The platform's values. Node pools, one for each declared node:
-# - system: platform.hpl:53
-# - app-primary: platform.hpl:60
-# - app-secondary: platform.hpl:67
-# - app-tertiary: platform.hpl:643
+# - system: platform.hpl:62
+# - app-primary: platform.hpl:69
+# - app-secondary: platform.hpl:76
+# - app-tertiary: platform.hpl:663
 cluster_name       = "health-production"
 region             = "eu-amsterdam-1"
-kubernetes_version = "v1.31.1"
+kubernetes_version = "v1.34.1"
+pod_network        = "FLANNEL_OVERLAY"
 
 node_pools = [
   {
@@ -78,10 +79,12 @@ node_pools = [
 ]
 
 network_cidr  = "10.0.0.0/16"
-trusted_cidrs = ["203.0.113.0/24"]
+trusted_cidrs = []
 
 tags = {
   platform    = "health"
   environment = "production"
   managed_by  = "hplc"
 }
+
+bastion_client_cidrs = ["0.0.0.0/0"]

@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 
 use super::schema::Dashboard;
-use crate::emit::k8s::object::{metadata, object};
+use crate::emit::kube::object::{metadata, object};
 use crate::emit::yaml::{documents, map, s};
 use crate::emit::Context;
 

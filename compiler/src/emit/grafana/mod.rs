@@ -32,14 +32,14 @@ pub fn emit(context: &Context, output: &mut Output) {
     // runs beside Grafana.
     let Some(scraper) = context
         .platform
-        .services
-        .iter()
-        .find(|svc| svc.scraper && !svc.managed)
+        .deployed()
+        .map(|(_, svc)| svc)
+        .find(|svc| svc.roles.scraper)
     else {
         return;
     };
     let namespace = &context.platform.namespace_of(scraper).k8s_name;
-    let file = super::k8s::namespace_file(namespace);
+    let file = super::kube::namespace_file(namespace);
     output.append(
         &file,
         &configmaps::dashboards(context, namespace, &dashboards),

@@ -28,8 +28,8 @@ pub fn target(platform: &Platform, service: &Service) -> String {
 /// an ingress controller, whose metrics port the Kubernetes backend keeps
 /// off its public Service (k8s/services.rs, `name_for_port`).
 fn scraped_service(service: &Service) -> String {
-    if service.ingress_controller {
-        crate::emit::k8s::labels::metrics_service(service)
+    if service.roles.ingress.is_some() {
+        crate::emit::kube::labels::metrics_service(service)
     } else {
         service.k8s_name.clone()
     }

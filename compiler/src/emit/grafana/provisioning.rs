@@ -30,7 +30,12 @@ pub fn datasources(context: &Context) -> String {
     let served: Vec<(&Service, &str)> = platform
         .services
         .iter()
-        .filter_map(|svc| svc.datasource.as_ref().map(|d| (svc, d.kind.as_str())))
+        .filter_map(|svc| {
+            svc.roles
+                .datasource
+                .as_ref()
+                .map(|d| (svc, d.kind.as_str()))
+        })
         .collect();
     let has = |kind: &str| served.iter().any(|(_, k)| *k == kind);
     let mut first_of_kind = Vec::new();
@@ -98,6 +103,7 @@ fn generated<'a>(context: &Context, entries: (&'static str, Value<'a>)) -> Strin
 fn url(context: &Context, service: &Service) -> String {
     let namespace = &context.platform.namespace_of(service).k8s_name;
     let port_name = service
+        .roles
         .datasource
         .as_ref()
         .map(|d| d.port.as_str())

@@ -15,7 +15,7 @@
 use std::borrow::Cow;
 
 use super::promql::{self, container, cpu_usage, kube_label, memory_usage, rule_window, target};
-use crate::emit::k8s::object::{metadata, object};
+use crate::emit::kube::object::{metadata, object};
 use crate::emit::yaml::{documents, list, map, s, Value};
 use crate::emit::Context;
 use crate::graph::EdgeKind;
@@ -165,12 +165,7 @@ pub fn rule_sets<'a>(context: &Context<'a>) -> Vec<RuleSet<'a>> {
         scraped[edge.to] = true;
     }
     let mut by_namespace: Vec<Vec<usize>> = vec![Vec::new(); platform.namespaces.len()];
-    for (id, service) in platform
-        .services
-        .iter()
-        .enumerate()
-        .filter(|(_, svc)| !svc.managed)
-    {
+    for (id, service) in platform.deployed() {
         by_namespace[service.namespace].push(id);
     }
     for (namespace, ids) in by_namespace
@@ -194,7 +189,7 @@ pub fn rule_sets<'a>(context: &Context<'a>) -> Vec<RuleSet<'a>> {
             let service = &platform.services[id];
             let mut rules = Vec::new();
             if let Some(monitoring) = &platform.monitoring {
-                rules.extend(seed_alerts(context, monitoring, service, scraped[id]));
+                rules.extend(derived_alerts(context, monitoring, service, scraped[id]));
             }
             rules.extend(
                 service
@@ -327,111 +322,94 @@ fn red_rules(platform: &Platform, service: &Service) -> Vec<Rule> {
     rules
 }
 
-/// The seed's alerts (000 §7.1) that apply to one service.
-fn seed_alerts(
+/// The derived alerts (stdlib/monitoring.hpl) that apply to one service:
+/// CPU and memory against the limits it has, restarts, each volume that is
+/// not node-local, and downtime (its scrape target when it is scraped, its
+/// available replicas otherwise).
+fn derived_alerts(
     context: &Context,
     monitoring: &Monitoring,
     service: &Service,
     scraped: bool,
 ) -> Vec<Rule> {
     let platform = context.platform;
-    let window = rule_window(platform);
-    let selector = container(platform, service);
-    let name = &service.name;
+    let base = Fill::for_service(platform, service);
     let mut rules = Vec::new();
     if service.cpu.limit > 0 {
-        let t = &monitoring.cpu;
-        let limit = promql::cores(service.cpu.limit);
-        rules.push(seed_rule(
+        let cores = promql::cores(service.cpu.limit);
+        let fill = base
+            .with("limit", &cores)
+            .with("limit_text", &format!("{cores} cores"));
+        rules.push(derived(
             context,
-            t,
-            "ContainerCpuHigh",
+            &monitoring.cpu,
             service,
             service.cpu_span,
-            SeedRule {
-                expr: format!(
-                    "max by (namespace, pod) ({}) / {limit} > {}",
-                    cpu_usage(&selector, &window),
-                    promql::ratio(t.above)
-                ),
-                summary: format!(
-                    "{name} uses more than {} of its CPU limit ({limit} cores)",
-                    promql::percent(t.above)
-                ),
-                description:
-                    "{{ $labels.pod }} has used {{ $value | humanizePercentage }} of its CPU limit"
-                        .into(),
-            },
+            &fill,
         ));
     }
     if service.memory.limit > 0 {
-        let t = &monitoring.memory;
-        rules.push(seed_rule(context, t, "ContainerMemoryHigh", service, service.memory_span, SeedRule {
-            expr: format!("max by (namespace, pod) ({}) / {} > {}", memory_usage(&selector), service.memory.limit, promql::ratio(t.above)),
-            summary: format!(
-                "{name} uses more than {} of its memory limit ({})",
-                promql::percent(t.above),
-                crate::model::show::bytes(service.memory.limit)
-            ),
-            description: "{{ $labels.pod }} has used {{ $value | humanizePercentage }} of its memory limit".into(),
-        }));
+        let text = crate::model::show::bytes(service.memory.limit);
+        let fill = base
+            .with("limit", &service.memory.limit.to_string())
+            .with("limit_text", &text);
+        rules.push(derived(
+            context,
+            &monitoring.memory,
+            service,
+            service.memory_span,
+            &fill,
+        ));
     }
-    let t = &monitoring.restarts;
-    rules.push(seed_rule(context, t, "PodRestartLoop", service, service.span, SeedRule {
-        expr: format!(
-            "sum by (namespace, pod) (increase(kube_pod_container_status_restarts_total{{{selector}}}[{}])) > {}",
-            promql::duration(t.within_ms),
-            t.count
-        ),
-        summary: format!("{name} restarts more than {} times in {}", t.count, promql::duration(t.within_ms)),
-        description: "{{ $labels.pod }} restarted {{ $value }} times".into(),
-    }));
+    rules.push(derived(
+        context,
+        &monitoring.restarts,
+        service,
+        service.span,
+        &base,
+    ));
     for volume in service.volumes.iter().filter(|v| !v.class.node_local) {
-        let t = &monitoring.volume;
         let namespace = &platform.namespace_of(service).k8s_name;
         // StatefulSet claims are named <template>-<statefulset>-<ordinal>.
         let claims = format!(
             "namespace=\"{namespace}\", persistentvolumeclaim=~\"{}-{}-[0-9]+\"",
             volume.name, service.k8s_name
         );
-        rules.push(seed_rule(context, t, "VolumeNearlyFull", service, volume.span, SeedRule {
-            expr: format!(
-                "max by (namespace, persistentvolumeclaim) (kubelet_volume_stats_used_bytes{{{claims}}} / kubelet_volume_stats_capacity_bytes{{{claims}}}) > {}",
-                promql::ratio(t.above)
-            ),
-            summary: format!("volume {} of {name} is more than {} full", volume.name, promql::percent(t.above)),
-            description: "{{ $labels.persistentvolumeclaim }} is {{ $value | humanizePercentage }} full".into(),
-        }));
+        let fill = base.with("volume", &volume.name).with("claims", &claims);
+        rules.push(derived(
+            context,
+            &monitoring.volume,
+            service,
+            volume.span,
+            &fill,
+        ));
     }
-    let t = &monitoring.down;
-    rules.push(seed_rule(
-        context,
-        t,
-        "ServiceDown",
-        service,
-        service.span,
-        SeedRule {
-            expr: down_expr(context, service, scraped),
-            summary: format!("{name} has no replica up"),
-            description: format!(
-                "no replica of {name} has answered for {}",
-                promql::duration(t.for_ms)
-            ),
-        },
-    ));
+    if scraped {
+        rules.push(derived(
+            context,
+            &monitoring.down,
+            service,
+            service.span,
+            &base,
+        ));
+    } else {
+        let fill = base.with("available", &available(platform, service));
+        rules.push(derived(
+            context,
+            &monitoring.unavailable,
+            service,
+            service.span,
+            &fill,
+        ));
+    }
     rules
 }
 
-/// No replica serving: every scrape target down or gone when the service
-/// is scraped, else no available replica as kube-state-metrics sees it.
-fn down_expr(context: &Context, service: &Service, scraped: bool) -> String {
-    let platform = context.platform;
-    if scraped {
-        let up = format!("up{{{}}}", target(platform, service));
-        return format!("sum by (namespace, service) ({up}) == 0 or absent({up})");
-    }
+/// kube-state-metrics' series of a service's available replicas, by the
+/// kind of its workload.
+fn available(platform: &Platform, service: &Service) -> String {
     let namespace = &platform.namespace_of(service).k8s_name;
-    let (metric, label) = if service.daemon {
+    let (metric, label) = if service.placement.daemon {
         ("kube_daemonset_status_number_available", "daemonset")
     } else if service.is_stateful() {
         ("kube_statefulset_status_replicas_ready", "statefulset")
@@ -439,13 +417,12 @@ fn down_expr(context: &Context, service: &Service, scraped: bool) -> String {
         ("kube_deployment_status_replicas_available", "deployment")
     };
     format!(
-        "{metric}{{namespace=\"{namespace}\", {label}=\"{}\"}} == 0",
+        "{metric}{{namespace=\"{namespace}\", {label}=\"{}\"}}",
         service.k8s_name
     )
 }
 
-/// Node-local volumes live on the nodes' boot volumes, which kubelet's
-/// volume statistics do not cover: their alert is the nodes' disk.
+/// The nodes' disk, once for the platform, when any volume is node-local.
 fn node_disk(context: &Context, monitoring: &Monitoring) -> Option<Rule> {
     let platform = context.platform;
     let local: Vec<(Span, String)> = platform
@@ -460,59 +437,107 @@ fn node_disk(context: &Context, monitoring: &Monitoring) -> Option<Rule> {
         .collect();
     let first = local.first()?.0;
     let names: Vec<&str> = local.iter().map(|(_, name)| name.as_str()).collect();
-    let t = &monitoring.volume;
-    let root = promql::ROOT_FILESYSTEM;
+    let t = &monitoring.node_disk;
+    let fill = Fill::new(platform, t).with("volumes", &names.join(", "));
     let mut rule = Rule {
         kind: "alert",
-        name: "NodeDiskNearlyFull".into(),
-        expr: format!(
-            "1 - node_filesystem_avail_bytes{{{root}}} / node_filesystem_size_bytes{{{root}}} > {}",
-            promql::ratio(t.above)
-        ),
+        name: t.name.clone(),
+        expr: fill.apply(&t.expr),
         for_ms: t.for_ms,
         labels: vec![("severity".into(), t.severity.clone())],
-        annotations: vec![
-            ("summary".into(), format!("a node's disk is more than {} full", promql::percent(t.above))),
-            (
-                "description".into(),
-                format!(
-                    "{{{{ $labels.instance }}}} is {{{{ $value | humanizePercentage }}}} full; it holds the node-local volumes ({})",
-                    names.join(", ")
-                ),
-            ),
-        ],
+        annotations: texts(&fill, t),
     };
     annotate(context, &mut rule, &t.runbook, first);
     Some(rule)
 }
 
-struct SeedRule {
-    expr: String,
-    summary: String,
-    description: String,
-}
-
-fn seed_rule(
+/// A rule of the stdlib for one service, with its placeholders filled.
+fn derived(
     context: &Context,
     t: &AlertThreshold,
-    name: &str,
     service: &Service,
     span: Span,
-    rule: SeedRule,
+    fill: &Fill,
 ) -> Rule {
-    let mut r = Rule {
+    let fill = fill.threshold(t);
+    let mut rule = Rule {
         kind: "alert",
-        name: name.to_string(),
-        expr: rule.expr,
+        name: t.name.clone(),
+        expr: fill.apply(&t.expr),
         for_ms: t.for_ms,
         labels: service_labels(context.platform, service, &t.severity),
-        annotations: vec![
-            ("summary".into(), rule.summary),
-            ("description".into(), rule.description),
-        ],
+        annotations: texts(&fill, t),
     };
-    annotate(context, &mut r, &t.runbook, span);
-    r
+    annotate(context, &mut rule, &t.runbook, span);
+    rule
+}
+
+fn texts(fill: &Fill, t: &AlertThreshold) -> Vec<(String, String)> {
+    let mut texts = vec![("summary".into(), fill.apply(&t.summary))];
+    if !t.description.is_empty() {
+        texts.push(("description".into(), fill.apply(&t.description)));
+    }
+    texts
+}
+
+/// The values of a rule's placeholders (`$service`, `$window`, ...).
+#[derive(Clone, Default)]
+struct Fill {
+    values: Vec<(String, String)>,
+}
+
+impl Fill {
+    /// The placeholders every rule has: the window, and the threshold's.
+    fn new(platform: &Platform, t: &AlertThreshold) -> Fill {
+        Fill::default()
+            .with("window", &rule_window(platform))
+            .threshold(t)
+    }
+
+    /// A service's placeholders.
+    fn for_service(platform: &Platform, service: &Service) -> Fill {
+        Fill::default()
+            .with("window", &rule_window(platform))
+            .with("service", &service.name)
+            .with("container", &container(platform, service))
+            .with("target", &target(platform, service))
+    }
+
+    fn threshold(&self, t: &AlertThreshold) -> Fill {
+        self.with("above", &promql::ratio(t.above))
+            .with("above_percent", &promql::percent(t.above))
+            .with("count", &t.count.to_string())
+            .with("within", &promql::duration(t.within_ms))
+            .with("for", &promql::duration(t.for_ms))
+    }
+
+    fn with(&self, name: &str, value: &str) -> Fill {
+        let mut values = self.values.clone();
+        values.retain(|(n, _)| n != name);
+        values.push((name.to_string(), value.to_string()));
+        Fill { values }
+    }
+
+    /// The template with every `$name` it knows replaced; other `$`
+    /// words (Prometheus' `$labels`, `$value`) stay as they are.
+    fn apply(&self, template: &str) -> String {
+        let mut out = String::with_capacity(template.len() + 64);
+        let mut rest = template;
+        while let Some(at) = rest.find('$') {
+            out.push_str(&rest[..at]);
+            let word_end = rest[at + 1..]
+                .find(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+                .map_or(rest.len(), |e| at + 1 + e);
+            let word = &rest[at + 1..word_end];
+            match self.values.iter().find(|(n, _)| n == word) {
+                Some((_, value)) => out.push_str(value),
+                None => out.push_str(&rest[at..word_end]),
+            }
+            rest = &rest[word_end..];
+        }
+        out.push_str(rest);
+        out
+    }
 }
 
 /// An alert the source declares. `$target` in a service's alert stands for
@@ -564,6 +589,18 @@ fn camel_case(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn placeholders_are_filled_and_prometheus_templates_kept() {
+        let fill = super::Fill::default()
+            .with("above", "0.8")
+            .with("above_percent", "80%")
+            .with("service", "api");
+        assert_eq!(
+            fill.apply("x > $above: $service at $above_percent, {{ $labels.pod }} $unknown $"),
+            "x > 0.8: api at 80%, {{ $labels.pod }} $unknown $"
+        );
+    }
+
     #[test]
     fn alert_names_are_camel_case() {
         assert_eq!(super::camel_case("queue_backlog"), "QueueBacklog");

@@ -1,46 +1,35 @@
-//! Disaster recovery (seed 000 §8.1): a pg_dump CronJob for every database
-//! with a `backup`, which dumps each database, checks that the dump reads
-//! back, uploads it to the backup bucket and rotates the copies (daily ones
-//! for `keep_daily` days, Sunday ones for `keep_weekly` weeks); and a
-//! Velero Schedule for every `cluster_backup`.
+//! Disaster recovery: for every component with a `backup`, a CronJob that
+//! runs the backup method of the component's kind (stdlib data: its `dump`
+//! script in the component's own image), then the backup's `upload` script,
+//! which copies the files to the bucket and rotates the copies; and a
+//! suspended CronJob that runs the other way when an operator starts it
+//! (`kubectl create job --from=cronjob/<name>-restore <name>-restore-1`):
+//! the backup's `download` script fetches the newest daily copy, then the
+//! method's `restore` script reads it back. A Velero Schedule for every
+//! `cluster_backup`.
 
 use std::borrow::Cow;
 
-use super::labels;
-use super::object::{metadata, object};
 use super::pod::{self, plain_env as env};
-use super::quantity;
+use crate::emit::kube::labels;
+use crate::emit::kube::object::{metadata, object};
+use crate::emit::kube::quantity;
 use crate::emit::yaml::{b, empty_map, list, map, n, s, Value};
 use crate::emit::Context;
-use crate::model::{Backup, Service, ServiceId};
-
-/// Dumps every database of the server in pg_dump's compressed custom
-/// format and lists each dump back (pg_restore --list) to catch a broken one.
-const DUMP_SCRIPT: &str = r#"set -eu
-for db in $(psql --no-align --tuples-only --command "SELECT datname FROM pg_database WHERE NOT datistemplate"); do
-  pg_dump --format=custom --file="/backup/$db.dump" "$db"
-  pg_restore --list "/backup/$db.dump" > /dev/null
-done
-"#;
-
-/// Uploads the dumps under daily/DATE/ (and weekly/DATE/ on Sundays), then
-/// removes the copies older than the retention.
-const UPLOAD_SCRIPT: &str = r#"set -eu
-mc alias set store "$S3_ENDPOINT" "$S3_ACCESS_KEY" "$S3_SECRET_KEY" --api S3v4 --path on > /dev/null
-day="$(date -u +%Y-%m-%d)"
-mc cp --recursive /backup/ "store/$BUCKET/$PREFIX/daily/$day/"
-if [ "$(date -u +%u)" = 7 ]; then
-  mc cp --recursive /backup/ "store/$BUCKET/$PREFIX/weekly/$day/"
-fi
-mc rm --recursive --force --older-than "${KEEP_DAILY}d" "store/$BUCKET/$PREFIX/daily/"
-mc rm --recursive --force --older-than "$((KEEP_WEEKLY * 7))d" "store/$BUCKET/$PREFIX/weekly/"
-"#;
+use crate::model::{Backup, BackupMethod, Service, ServiceId};
 
 /// The pods of a backup job are told apart from the database's own.
 pub fn job_name(service: &Service) -> String {
     format!("{}-backup", service.k8s_name)
 }
 
+/// The restore job of a component, which an operator starts by hand.
+pub fn restore_name(service: &Service) -> String {
+    format!("{}-restore", service.k8s_name)
+}
+
+/// The labels of the backup's and the restore's pods, which reach the same
+/// component and bucket through the same network policies.
 pub fn job_labels<'a>(
     context: &Context<'a>,
     service: &Service,
@@ -60,7 +49,7 @@ fn mount(name: &'static str, path: &'static str) -> Value<'static> {
 fn script_container<'a>(
     name: &'static str,
     image: &'a str,
-    script: &'static str,
+    script: &'a str,
     env: Vec<Value<'a>>,
     mounts: Vec<Value<'a>>,
     run_as: i64,
@@ -79,117 +68,166 @@ fn script_container<'a>(
     ])
 }
 
-/// The ServiceAccount and CronJob of a database's backup.
+/// The ServiceAccount, the backup's CronJob and the suspended restore
+/// CronJob of a component.
 pub fn objects<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
     let platform = context.platform;
     let service = &platform.services[id];
-    let Some(backup) = &service.backup else {
+    // A backup without a method was refused by the checks.
+    let (Some(backup), Some(method)) = (&service.backup, &service.backup_method) else {
         return Vec::new();
     };
     let namespace = &platform.namespace_of(service).k8s_name;
-    let name = job_name(service);
     let job_labels = job_labels(context, service);
-    let meta = || {
-        metadata(
-            context,
-            name.clone(),
-            Some(namespace),
-            &job_labels,
-            backup.span,
-        )
-    };
+    let meta = |name: String| metadata(context, name, Some(namespace), &job_labels, backup.span);
     let account = object(
         "v1",
         "ServiceAccount",
-        meta(),
+        meta(job_name(service)),
         [("automountServiceAccountToken", b(false))],
     );
-    let pod = map([
-        (
-            "metadata",
-            map([(
-                "labels",
-                map(job_labels.iter().map(|(k, v)| (*k, s(v.clone())))),
-            )]),
-        ),
-        ("spec", pod_spec(service, backup, name.clone())),
-    ]);
-    let job = map([("backoffLimit", n(2)), ("template", pod)]);
-    let spec = map([
-        ("schedule", s(&backup.schedule)),
-        // The seed's times are UTC (000 §8.1).
-        ("timeZone", s("Etc/UTC")),
-        ("concurrencyPolicy", s("Forbid")),
-        ("jobTemplate", map([("spec", job)])),
-    ]);
+    let cron_job = |name: String, spec: Value<'a>, suspend: bool| {
+        let pod = map([
+            (
+                "metadata",
+                map([(
+                    "labels",
+                    map(job_labels.iter().map(|(k, v)| (*k, s(v.clone())))),
+                )]),
+            ),
+            ("spec", spec),
+        ]);
+        let job = map([("backoffLimit", n(2)), ("template", pod)]);
+        let mut spec = vec![
+            ("schedule", s(&backup.schedule)),
+            // Schedules are read in UTC, whatever the cluster's zone.
+            ("timeZone", s("Etc/UTC")),
+            ("concurrencyPolicy", s("Forbid")),
+        ];
+        if suspend {
+            spec.push(("suspend", b(true)));
+        }
+        spec.push(("jobTemplate", map([("spec", job)])));
+        object("batch/v1", "CronJob", meta(name), [("spec", map(spec))])
+    };
     vec![
         account,
-        object("batch/v1", "CronJob", meta(), [("spec", spec)]),
+        cron_job(
+            job_name(service),
+            backup_pod(service, backup, method),
+            false,
+        ),
+        cron_job(
+            restore_name(service),
+            restore_pod(service, backup, method),
+            true,
+        ),
     ]
 }
 
-fn pod_spec<'a>(service: &'a Service, backup: &'a Backup, account: String) -> Value<'a> {
+/// What the component's own scripts get: its environment and secrets, and
+/// where its Service answers (in the job's own namespace).
+fn component_env<'a>(service: &'a Service) -> Vec<Value<'a>> {
     let port = service.ports.values().next().copied().unwrap_or_default();
-    // The server's own credentials, then libpq's variables built from them.
-    let mut dump_env: Vec<Value> = service
-        .secrets
+    let mut env_list: Vec<Value> = service
+        .pod
+        .env
         .iter()
-        .map(|(k, v)| pod::secret_env(k, v))
+        .map(|(k, v)| env(k, v.as_str()))
         .collect();
-    dump_env.extend([
-        // The server's Service, in the job's own namespace.
-        env("PGHOST", &service.k8s_name),
-        env("PGPORT", port.to_string()),
-        env(
-            "PGUSER",
-            service
-                .env
-                .get("POSTGRES_USER")
-                .map_or("postgres", String::as_str),
-        ),
-    ]);
-    if service.secrets.contains_key("POSTGRES_PASSWORD") {
-        dump_env.push(env("PGPASSWORD", "$(POSTGRES_PASSWORD)"));
-    }
-    // The server's image: pg_dump of the same major version.
-    let dump = script_container(
-        "dump",
-        &service.image,
-        DUMP_SCRIPT,
-        dump_env,
-        vec![mount("backup", "/backup")],
-        service.run_as,
+    env_list.extend(
+        service
+            .pod
+            .secrets
+            .iter()
+            .map(|(k, v)| pod::secret_env(k, v)),
     );
-    let mut upload_env: Vec<Value> = backup
+    env_list.extend([
+        env("SERVICE_HOST", &service.k8s_name),
+        env("SERVICE_PORT", port.to_string()),
+    ]);
+    env_list
+}
+
+/// What the uploader's scripts get: the bucket's credentials and where the
+/// component's copies are kept.
+fn store_env<'a>(service: &'a Service, backup: &'a Backup) -> Vec<Value<'a>> {
+    let mut env_list: Vec<Value> = backup
         .secrets
         .iter()
         .map(|(k, v)| pod::secret_env(k, v))
         .collect();
-    upload_env.extend([
+    env_list.extend([
         env("BUCKET", &backup.bucket),
         env("PREFIX", &service.k8s_name),
         env("KEEP_DAILY", backup.keep_daily.to_string()),
         env("KEEP_WEEKLY", backup.keep_weekly.to_string()),
         env("MC_CONFIG_DIR", "/tmp/mc"),
     ]);
-    let mounts = vec![mount("backup", "/backup"), mount("tmp", "/tmp")];
+    env_list
+}
+
+/// The dump runs first, in the component's image; the upload only after
+/// it succeeded.
+fn backup_pod<'a>(service: &'a Service, backup: &'a Backup, method: &'a BackupMethod) -> Value<'a> {
+    let dump = script_container(
+        "dump",
+        &service.pod.image,
+        &method.dump,
+        component_env(service),
+        vec![mount("backup", "/backup")],
+        service.pod.run_as,
+    );
     let upload = script_container(
         "upload",
         &backup.uploader,
-        UPLOAD_SCRIPT,
-        upload_env,
-        mounts,
-        service.run_as,
+        &backup.upload,
+        store_env(service, backup),
+        vec![mount("backup", "/backup"), mount("tmp", "/tmp")],
+        service.pod.run_as,
     );
+    job_pod(service, job_name(service), dump, upload)
+}
+
+/// The newest daily copy is fetched first; the restore reads it after.
+fn restore_pod<'a>(
+    service: &'a Service,
+    backup: &'a Backup,
+    method: &'a BackupMethod,
+) -> Value<'a> {
+    let download = script_container(
+        "download",
+        &backup.uploader,
+        &backup.download,
+        store_env(service, backup),
+        vec![mount("backup", "/backup"), mount("tmp", "/tmp")],
+        service.pod.run_as,
+    );
+    let restore = script_container(
+        "restore",
+        &service.pod.image,
+        &method.restore,
+        component_env(service),
+        vec![mount("backup", "/backup")],
+        service.pod.run_as,
+    );
+    job_pod(service, job_name(service), download, restore)
+}
+
+fn job_pod<'a>(
+    service: &'a Service,
+    account: String,
+    first: Value<'a>,
+    then: Value<'a>,
+) -> Value<'a> {
     map([
         ("serviceAccountName", s(account)),
         ("automountServiceAccountToken", b(false)),
         ("enableServiceLinks", b(false)),
         ("restartPolicy", s("Never")),
         ("securityContext", pod::pod_security(service)),
-        // The dump runs first; the upload only after it succeeded.
-        ("initContainers", list([dump])),
-        ("containers", list([upload])),
+        ("initContainers", list([first])),
+        ("containers", list([then])),
         (
             "volumes",
             list([

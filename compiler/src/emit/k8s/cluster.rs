@@ -1,14 +1,15 @@
 //! Cluster-wide objects: the namespaces with their Pod Security Standard
 //! labels, and the StorageClasses the platform itself provides (node-local
-//! ones; the cloud's block storage class comes with the cluster).
+//! ones, and the cloud's classes the cluster does not come with, such as
+//! EKS's gp3; OKE's block storage class comes with the cluster).
 
 use std::collections::BTreeMap;
 
 use std::borrow::Cow;
 
-use super::labels;
-use super::object::{metadata, object};
-use crate::emit::yaml::{s, Value};
+use crate::emit::kube::labels;
+use crate::emit::kube::object::{metadata, object};
+use crate::emit::yaml::{map, s, Value};
 use crate::emit::Context;
 use crate::model::StorageClass;
 
@@ -39,13 +40,19 @@ pub fn namespaces<'a>(context: &Context<'a>) -> Vec<Value<'a>> {
         .collect()
 }
 
-/// Node-local classes used by any volume, by name. Their volumes stay with
-/// the node (WaitForFirstConsumer binds them where the pod is scheduled).
+/// Classes used by any volume that the cluster does not come with, by name:
+/// node-local ones and those the stdlib marks `provided_by_cloud = false`.
+/// Their volumes are bound where the pod is scheduled
+/// (WaitForFirstConsumer): on its node, or in its zone.
 pub fn storage_classes<'a>(context: &Context<'a>) -> Vec<Value<'a>> {
     let platform = context.platform;
     let mut classes: BTreeMap<&str, &StorageClass> = BTreeMap::new();
-    for service in platform.services.iter().filter(|s| !s.managed) {
-        for volume in service.volumes.iter().filter(|v| v.class.node_local) {
+    for (_, service) in platform.deployed() {
+        for volume in service
+            .volumes
+            .iter()
+            .filter(|v| v.class.node_local || !v.class.provided_by_cloud)
+        {
             classes
                 .entry(volume.class.name.as_str())
                 .or_insert(&volume.class);
@@ -56,16 +63,18 @@ pub fn storage_classes<'a>(context: &Context<'a>) -> Vec<Value<'a>> {
         .values()
         .map(|class| {
             let meta = metadata(context, &class.name, None, &part_of, class.provenance.span);
-            object(
-                "storage.k8s.io/v1",
-                "StorageClass",
-                meta,
-                [
-                    ("provisioner", s(&class.provisioner)),
-                    ("reclaimPolicy", s("Delete")),
-                    ("volumeBindingMode", s("WaitForFirstConsumer")),
-                ],
-            )
+            let mut fields = vec![("provisioner", s(&class.provisioner))];
+            if !class.parameters.is_empty() {
+                fields.push((
+                    "parameters",
+                    map(class.parameters.iter().map(|(k, v)| (k.as_str(), s(v)))),
+                ));
+            }
+            fields.extend([
+                ("reclaimPolicy", s("Delete")),
+                ("volumeBindingMode", s("WaitForFirstConsumer")),
+            ]);
+            object("storage.k8s.io/v1", "StorageClass", meta, fields)
         })
         .collect()
 }

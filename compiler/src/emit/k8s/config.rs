@@ -6,8 +6,9 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use super::object::{object, service_metadata};
-use super::{gateway, labels, monitoring};
+use super::{gateway, monitoring};
+use crate::emit::kube::labels;
+use crate::emit::kube::object::{object, service_metadata};
 use crate::emit::yaml::{map, s, Value};
 use crate::emit::Context;
 use crate::model::ServiceId;
@@ -21,6 +22,7 @@ pub type Files<'a> = BTreeMap<&'a str, Cow<'a, str>>;
 pub fn files<'a>(context: &Context<'a>, id: ServiceId) -> Files<'a> {
     let service = &context.platform.services[id];
     let mut files: Files = service
+        .pod
         .config
         .iter()
         .map(|(k, v)| (k.as_str(), Cow::Borrowed(v.as_str())))

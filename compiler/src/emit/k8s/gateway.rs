@@ -65,15 +65,14 @@ fn socket<'a>(address: impl Into<std::borrow::Cow<'a, str>>, port: u16) -> Value
 pub fn envoy_bootstrap(context: &Context, id: ServiceId) -> Option<String> {
     let platform = context.platform;
     let service = &platform.services[id];
-    if service.routes.is_empty() {
+    let gateway = service.roles.gateway.as_ref()?;
+    if gateway.routes.is_empty() {
         return None;
     }
-    let admin_port = service.ports.get(&service.metrics_port).copied();
-    let (_, listen_port) = service
-        .ports
-        .iter()
-        .find(|(name, _)| **name != service.metrics_port)?;
-    let routes = ordered(&service.routes);
+    let admin = service.metrics_port_name();
+    let admin_port = service.ports.get(admin).copied();
+    let (_, listen_port) = service.ports.iter().find(|(name, _)| *name != admin)?;
+    let routes = ordered(&gateway.routes);
 
     let mut upstreams: Vec<Upstream> = Vec::new();
     let mut add = |u: Upstream| {
@@ -95,7 +94,7 @@ pub fn envoy_bootstrap(context: &Context, id: ServiceId) -> Option<String> {
     }
 
     let mut http_filters = Vec::new();
-    if let Some(jwt) = &service.jwt {
+    if let Some(jwt) = &gateway.jwt {
         if let Some(keys) = upstream(platform, jwt.jwks_service, "") {
             let provider = platform.services[jwt.jwks_service].k8s_name.as_str();
             let mut fields: Vec<(&str, Value)> = vec![("issuer", s(&jwt.issuer))];

@@ -3,8 +3,8 @@
 //! Actions workflow that fails when the committed tree differs from a
 //! fresh `hplc build` (drift between the source and what is deployed).
 
-use super::labels;
-use super::object::{metadata, object};
+use crate::emit::kube::labels;
+use crate::emit::kube::object::{metadata, object};
 use crate::emit::yaml::{b, list, map, s, Value};
 use crate::emit::Context;
 

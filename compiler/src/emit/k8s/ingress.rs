@@ -3,8 +3,8 @@
 //! from cert-manager, and the ClusterIssuer that gets them from the ACME
 //! server of the platform (Let's Encrypt production by default).
 
-use super::labels;
-use super::object::{annotate, metadata, object, service_metadata};
+use crate::emit::kube::labels;
+use crate::emit::kube::object::{annotate, metadata, object, service_metadata};
 use crate::emit::yaml::{empty_map, list, map, s, Value};
 use crate::emit::Context;
 use crate::model::{Platform, Service, ServiceId};
@@ -16,8 +16,9 @@ pub fn class(platform: &Platform) -> Option<&str> {
     platform
         .services
         .iter()
-        .find(|s| s.ingress_controller && !s.managed)
-        .map(|c| c.ingress_class.as_str())
+        .filter(|s| s.deployed())
+        .find_map(|s| s.roles.ingress.as_ref())
+        .map(|ingress| ingress.class.as_str())
         .filter(|class| !class.is_empty())
 }
 
@@ -36,12 +37,13 @@ fn tls_secret(service: &Service, endpoint: &str) -> String {
 pub fn ingress_class<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value<'a>> {
     let platform = context.platform;
     let service = &platform.services[id];
-    if !service.ingress_controller || service.ingress_class.is_empty() {
+    let ingress = service.roles.ingress.as_ref()?;
+    if ingress.class.is_empty() {
         return None;
     }
     let meta = metadata(
         context,
-        &service.ingress_class,
+        &ingress.class,
         None,
         &labels::of(platform, service),
         service.span,
@@ -50,10 +52,7 @@ pub fn ingress_class<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value<'
         "networking.k8s.io/v1",
         "IngressClass",
         meta,
-        [(
-            "spec",
-            map([("controller", s(&service.ingress_class_controller))]),
-        )],
+        [("spec", map([("controller", s(&ingress.controller))]))],
     ))
 }
 
@@ -133,7 +132,7 @@ pub fn cluster_issuer<'a>(context: &Context<'a>, class: Option<&'a str>) -> Opti
     if !platform
         .services
         .iter()
-        .any(|s| !s.managed && s.expose.iter().any(|e| e.tls))
+        .any(|s| s.deployed() && s.expose.iter().any(|e| e.tls))
     {
         return None;
     }

@@ -16,13 +16,10 @@ mod config;
 mod gateway;
 mod gitops;
 mod ingress;
-pub mod labels;
 mod monitoring;
 mod network;
-pub mod object;
 mod placement;
 mod pod;
-mod quantity;
 mod rbac;
 mod scaling;
 mod secrets;
@@ -31,6 +28,7 @@ mod workloads;
 
 use std::collections::BTreeMap;
 
+use super::kube;
 use super::yaml::{documents, documents_into, Value};
 use super::{Context, Output};
 use crate::model::ServiceId;
@@ -70,11 +68,10 @@ pub fn emit(context: &Context, output: &mut Output) {
     for (namespace, references) in secrets::by_namespace(context) {
         namespaces.entry(namespace).or_default().secrets = references;
     }
-    for (id, service) in platform.services.iter().enumerate() {
-        if !service.managed {
-            let namespace = &platform.namespace_of(service).k8s_name;
-            namespaces.entry(namespace).or_default().services.push(id);
-        }
+    // A chart's objects come from the chart (see emit/charts).
+    for (id, service) in platform.deployed().filter(|(_, s)| s.chart().is_none()) {
+        let namespace = &platform.namespace_of(service).k8s_name;
+        namespaces.entry(namespace).or_default().services.push(id);
     }
     // The services' objects are most of the output and independent of each
     // other: namespaces are written on every core, their network policies
@@ -113,20 +110,12 @@ pub fn emit(context: &Context, output: &mut Output) {
     }
     for (namespace, text) in texts {
         if !text.is_empty() {
-            output.add(namespace_file(namespace), text);
+            output.add(kube::namespace_file(namespace), text);
         }
     }
     if let Some(workflow) = gitops::workflow(context) {
         output.add(gitops::WORKFLOW_FILE, workflow);
     }
-}
-
-/// `k8s/<namespace>.yaml`: everything generated into one namespace, by
-/// this backend and the others (the Grafana backend's ConfigMaps and rules).
-/// One file per namespace rather than per service keeps a large platform
-/// to hundreds of files, not tens of thousands.
-pub fn namespace_file(namespace: &str) -> String {
-    format!("k8s/{namespace}.yaml")
 }
 
 /// The objects of one namespace that the workers write: the secret

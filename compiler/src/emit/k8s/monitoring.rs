@@ -8,8 +8,10 @@ use std::collections::HashMap;
 
 use indexmap::IndexMap;
 
-use super::object::{object, service_metadata};
-use super::{labels, quantity, services};
+use super::services;
+use crate::emit::kube::labels;
+use crate::emit::kube::object::{object, service_metadata};
+use crate::emit::kube::quantity;
 use crate::emit::yaml::{self, b, list, map, s, Value};
 use crate::emit::Context;
 use crate::graph::EdgeKind;
@@ -25,15 +27,15 @@ struct Endpoint {
 
 fn endpoints(service: &Service) -> Vec<Endpoint> {
     let mut endpoints = Vec::new();
-    if let Some(number) = service.metrics_port_number() {
+    if let (Some(number), Some(metrics)) = (service.metrics_port_number(), &service.metrics) {
         if let Some((name, _)) = service.ports.iter().find(|(_, p)| **p == number) {
             endpoints.push(Endpoint {
                 port: labels::port(name),
-                path: service.metrics_path.clone(),
+                path: metrics.path.clone(),
             });
         }
     }
-    if let Some(exporter) = &service.exporter {
+    if let Some(exporter) = &service.pod.exporter {
         endpoints.push(Endpoint {
             port: labels::EXPORTER_PORT.into(),
             path: exporter.path.clone(),
@@ -93,7 +95,7 @@ pub fn service_monitor<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value
 pub fn prometheus_config(context: &Context, id: ServiceId) -> Option<String> {
     let platform = context.platform;
     let scraper = &platform.services[id];
-    if !scraper.scraper {
+    if !scraper.roles.scraper {
         return None;
     }
     let interval = quantity::duration(platform.scrape_interval_ms);

@@ -17,8 +17,9 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::object::{metadata, object};
-use super::{backup, labels, services};
+use super::{backup, services};
+use crate::emit::kube::labels;
+use crate::emit::kube::object::{metadata, object};
 use crate::emit::yaml::{empty_map, list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{Platform, Service, ServiceId};
@@ -53,7 +54,7 @@ fn service_pods<'a>(platform: &'a Platform, service: &'a Service) -> Pods<'a> {
     Pods {
         name: Cow::Borrowed(&service.k8s_name),
         namespace: &namespace.k8s_name,
-        owned: !service.managed && !namespace.managed,
+        owned: service.deployed() && !namespace.managed,
         span: service.span,
     }
 }
@@ -252,14 +253,9 @@ fn collect<'a>(context: &Context<'a>) -> Rules<'a> {
             numbers,
         );
     }
-    for (id, service) in platform
-        .services
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| !s.managed)
-    {
+    for (id, service) in platform.deployed() {
         let pods = service_pods(platform, service);
-        if service.ingress_controller {
+        if service.roles.ingress.is_some() {
             let public: Vec<u16> = services::public_ports(service)
                 .into_iter()
                 .map(|(_, p)| p)
@@ -270,7 +266,7 @@ fn collect<'a>(context: &Context<'a>) -> Rules<'a> {
                 public,
             );
         }
-        if !service.permissions.is_empty() {
+        if !service.pod.permissions.is_empty() {
             let mut api = vec![KUBERNETES_SERVICE_PORT, platform.cloud.api_server_port];
             api.sort_unstable();
             api.dedup();
@@ -334,7 +330,7 @@ pub fn by_namespace<'a>(context: &Context<'a>) -> BTreeMap<&'a str, Vec<Value<'a
     let platform = context.platform;
     let mut policies: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
     let mut deployed = vec![false; platform.namespaces.len()];
-    for service in platform.services.iter().filter(|s| !s.managed) {
+    for (_, service) in platform.deployed() {
         deployed[service.namespace] = true;
     }
     for (id, namespace) in platform.namespaces.iter().enumerate() {

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use super::labels;
+use crate::emit::kube::labels;
 use crate::emit::yaml::{list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{NodeId, ServiceId};
@@ -55,7 +55,7 @@ pub fn pod_fields<'a>(
     let planned = &nodes.by_service[id];
     let with_role = nodes
         .by_role
-        .get(service.node_role.as_str())
+        .get(service.placement.node_role.as_str())
         .map(Vec::as_slice)
         .unwrap_or_default();
     let mut fields = Vec::new();
@@ -64,8 +64,11 @@ pub fn pod_fields<'a>(
     } else if planned.len() == 1 {
         let node = &platform.nodes[planned[0]];
         fields.push(("nodeSelector", map([(labels::NODE, s(&node.k8s_name))])));
-    } else if !service.node_role.is_empty() && planned.as_slice() == with_role {
-        fields.push(("nodeSelector", map([(labels::ROLE, s(&service.node_role))])));
+    } else if !service.placement.node_role.is_empty() && planned.as_slice() == with_role {
+        fields.push((
+            "nodeSelector",
+            map([(labels::ROLE, s(&service.placement.node_role))]),
+        ));
     } else {
         let names = planned.iter().map(|n| s(&platform.nodes[*n].k8s_name));
         let term = map([(
@@ -85,7 +88,7 @@ pub fn pod_fields<'a>(
             )]),
         ));
     }
-    if service.spread && service.replicas.limit > 1 && !service.daemon {
+    if service.placement.spread && service.replicas.limit > 1 && !service.placement.daemon {
         // One replica per node as long as nodes are free, then evenly: a
         // node failure takes at most its share of the replicas.
         fields.push((

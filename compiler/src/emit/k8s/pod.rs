@@ -3,8 +3,10 @@
 //! restricted security context (FACTS.md, Pod Security Standards), the
 //! volumes, and the node placement of the plan.
 
+use super::config;
 use super::placement::{self, Nodes};
-use super::{config, labels, quantity};
+use crate::emit::kube::labels;
+use crate::emit::kube::quantity;
 use crate::emit::yaml::{b, empty_map, list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{Exporter, Probe, Range, SecretRef, Service, ServiceId};
@@ -37,14 +39,14 @@ pub fn template<'a>(
         // Only workloads with RBAC permissions talk to the API server.
         (
             "automountServiceAccountToken",
-            b(!service.permissions.is_empty()),
+            b(!service.pod.permissions.is_empty()),
         ),
         ("enableServiceLinks", b(false)),
         ("securityContext", pod_security(service)),
     ];
     spec.extend(placement::pod_fields(context, nodes, id));
     let mut containers = vec![main_container(service, !files.is_empty())];
-    if let Some(exporter) = &service.exporter {
+    if let Some(exporter) = &service.pod.exporter {
         containers.push(exporter_container(service, exporter));
     }
     spec.push(("containers", list(containers)));
@@ -57,14 +59,14 @@ pub fn template<'a>(
 
 pub fn pod_security<'a>(service: &Service) -> Value<'a> {
     let mut fields: Vec<(&str, Value)> = Vec::new();
-    if service.run_as != 0 {
+    if service.pod.run_as != 0 {
         fields.push(("runAsNonRoot", b(true)));
     }
-    fields.push(("runAsUser", n(service.run_as)));
-    fields.push(("runAsGroup", n(service.run_as)));
-    if service.run_as != 0 {
+    fields.push(("runAsUser", n(service.pod.run_as)));
+    fields.push(("runAsGroup", n(service.pod.run_as)));
+    if service.pod.run_as != 0 {
         // Volumes are made writable for the service's group.
-        fields.push(("fsGroup", n(service.run_as)));
+        fields.push(("fsGroup", n(service.pod.run_as)));
     }
     fields.push(("seccompProfile", map([("type", s("RuntimeDefault"))])));
     map(fields)
@@ -148,12 +150,14 @@ fn main_env(service: &Service) -> Vec<Value<'_>> {
     ];
     env.extend(
         service
+            .pod
             .secrets
             .iter()
             .map(|(name, secret)| secret_env(name, secret)),
     );
     env.extend(
         service
+            .pod
             .env
             .iter()
             .map(|(name, value)| plain_env(name, value.as_str())),
@@ -175,7 +179,7 @@ fn exporter_env<'a>(service: &'a Service, exporter: &'a Exporter) -> Vec<Value<'
     for (name, value) in &exporter.env {
         match value.strip_prefix("$(").and_then(|v| v.strip_suffix(')')) {
             Some(reference) => {
-                if let Some(secret) = service.secrets.get(reference) {
+                if let Some(secret) = service.pod.secrets.get(reference) {
                     env.push(secret_env(name, secret));
                 }
             }
@@ -215,12 +219,17 @@ fn probe<'a>(service: &'a Service, probe: &'a Probe) -> Option<Value<'a>> {
 
 /// The arguments, then `retention` through the flag that takes it.
 fn args(service: &Service) -> Vec<Value<'_>> {
-    let mut args: Vec<Value> = service.args.iter().map(s).collect();
-    if let (Some(retention), false) = (service.retention_ms, service.retention_flag.is_empty()) {
+    let mut args: Vec<Value> = service.pod.args.iter().map(s).collect();
+    if let Some(retention) = service
+        .pod
+        .retention
+        .as_ref()
+        .filter(|r| !r.flag.is_empty())
+    {
         args.push(s(format!(
             "{}={}",
-            service.retention_flag,
-            quantity::duration(retention)
+            retention.flag,
+            quantity::duration(retention.ms)
         )));
     }
     args
@@ -229,11 +238,11 @@ fn args(service: &Service) -> Vec<Value<'_>> {
 fn main_container(service: &Service, has_config: bool) -> Value<'_> {
     let mut fields: Vec<(&str, Value)> = vec![
         ("name", s(&service.k8s_name)),
-        ("image", s(&service.image)),
+        ("image", s(&service.pod.image)),
         ("imagePullPolicy", s("IfNotPresent")),
     ];
-    if !service.command.is_empty() {
-        fields.push(("command", list(service.command.iter().map(s))));
+    if !service.pod.command.is_empty() {
+        fields.push(("command", list(service.pod.command.iter().map(s))));
     }
     let args = args(service);
     if !args.is_empty() {
@@ -253,10 +262,10 @@ fn main_container(service: &Service, has_config: bool) -> Value<'_> {
     }
     fields.push(("env", list(main_env(service))));
     fields.push(("resources", resources(service.cpu, service.memory)));
-    if let Some(live) = service.live.as_ref().and_then(|p| probe(service, p)) {
+    if let Some(live) = service.pod.live.as_ref().and_then(|p| probe(service, p)) {
         fields.push(("livenessProbe", live));
     }
-    if let Some(ready) = service.ready.as_ref().and_then(|p| probe(service, p)) {
+    if let Some(ready) = service.pod.ready.as_ref().and_then(|p| probe(service, p)) {
         fields.push(("readinessProbe", ready));
     }
     let mounts = mounts(service, has_config);
@@ -266,9 +275,9 @@ fn main_container(service: &Service, has_config: bool) -> Value<'_> {
     fields.push((
         "securityContext",
         container_security(
-            service.run_as,
-            service.read_only_root,
-            &service.capabilities,
+            service.pod.run_as,
+            service.pod.read_only_root,
+            &service.pod.capabilities,
         ),
     ));
     map(fields)
@@ -295,10 +304,10 @@ fn exporter_container<'a>(service: &'a Service, exporter: &'a Exporter) -> Value
     fields.push(("resources", resources(exporter.cpu, exporter.memory)));
     // An exporter is a plain HTTP server that writes nothing; it runs as
     // the pod's user, or as nobody beside a root agent.
-    let run_as = if service.run_as == 0 {
+    let run_as = if service.pod.run_as == 0 {
         NOBODY
     } else {
-        service.run_as
+        service.pod.run_as
     };
     fields.push(("securityContext", container_security(run_as, true, &[])));
     map(fields)
@@ -319,11 +328,11 @@ fn mounts(service: &Service, has_config: bool) -> Vec<Value<'_>> {
     if has_config {
         mounts.push(map([
             ("name", s(CONFIG_VOLUME)),
-            ("mountPath", s(&service.config_mount)),
+            ("mountPath", s(&service.pod.config_mount)),
             ("readOnly", b(true)),
         ]));
     }
-    if service.read_only_root {
+    if service.pod.read_only_root {
         // A read-only root still needs somewhere for temporary files.
         mounts.push(map([("name", s(TMP_VOLUME)), ("mountPath", s("/tmp"))]));
     }
@@ -333,7 +342,7 @@ fn mounts(service: &Service, has_config: bool) -> Vec<Value<'_>> {
             ("mountPath", s(&volume.mount)),
         ]));
     }
-    for name in service.host_paths.keys() {
+    for name in service.pod.host_paths.keys() {
         mounts.push(map([
             ("name", s(host_volume(name))),
             ("mountPath", s(format!("/host/{name}"))),
@@ -353,10 +362,10 @@ fn volumes(service: &Service, has_config: bool) -> Vec<Value<'_>> {
             ("configMap", map([("name", s(labels::config_map(service)))])),
         ]));
     }
-    if service.read_only_root {
+    if service.pod.read_only_root {
         volumes.push(map([("name", s(TMP_VOLUME)), ("emptyDir", empty_map())]));
     }
-    for (name, path) in &service.host_paths {
+    for (name, path) in &service.pod.host_paths {
         volumes.push(map([
             ("name", s(host_volume(name))),
             (

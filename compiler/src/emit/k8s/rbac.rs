@@ -3,8 +3,8 @@
 //! ones, a ClusterRole and ClusterRoleBinding for those marked `cluster`.
 //! A service without permissions gets an account without a token.
 
-use super::labels;
-use super::object::{metadata, object};
+use crate::emit::kube::labels;
+use crate::emit::kube::object::{metadata, object};
 use crate::emit::yaml::{b, list, map, s, Value};
 use crate::emit::Context;
 use crate::model::{Permission, ServiceId};
@@ -49,7 +49,7 @@ pub fn objects<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
         [("automountServiceAccountToken", b(false))],
     )];
     let (cluster, local): (Vec<&Permission>, Vec<&Permission>) =
-        service.permissions.iter().partition(|p| p.cluster);
+        service.pod.permissions.iter().partition(|p| p.cluster);
     let kinds = [
         (local, "Role", "RoleBinding", service.k8s_name.clone(), true),
         (

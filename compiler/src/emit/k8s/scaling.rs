@@ -2,15 +2,12 @@
 //! are a range, and PodDisruptionBudgets for services that run more than
 //! one replica, so a node drain never takes them all down at once.
 
-use super::object::{object, service_metadata};
-use super::{labels, workloads};
+use super::workloads;
+use crate::emit::kube::labels;
+use crate::emit::kube::object::{object, service_metadata};
 use crate::emit::yaml::{list, map, n, s, Value};
 use crate::emit::Context;
-use crate::model::{Service, ServiceId};
-
-pub fn autoscaled(service: &Service) -> bool {
-    !service.daemon && service.replicas.request < service.replicas.limit
-}
+use crate::model::ServiceId;
 
 /// Percent in hundredths (the model's unit) to whole percent, rounded up.
 fn whole_percent(hundredths: i64) -> i64 {
@@ -39,7 +36,7 @@ fn resource_metric(name: &'static str, percent: i64) -> Value<'static> {
 pub fn autoscaler<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value<'a>> {
     let platform = context.platform;
     let service = &platform.services[id];
-    if !autoscaled(service) {
+    if !service.autoscaled() {
         return None;
     }
     // The platform's default target when no metric is named.
@@ -104,7 +101,7 @@ pub fn autoscaler<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value<'a>>
 pub fn disruption_budget<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value<'a>> {
     let platform = context.platform;
     let service = &platform.services[id];
-    if service.daemon || service.replicas.request <= 1 {
+    if service.placement.daemon || service.replicas.request <= 1 {
         return None;
     }
     let meta = service_metadata(context, service, &service.k8s_name, service.replicas_span);

@@ -7,8 +7,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::labels;
-use super::object::{metadata, object};
+use crate::emit::kube::labels;
+use crate::emit::kube::object::{metadata, object};
 use crate::emit::yaml::{list, map, s, Value};
 use crate::emit::Context;
 use crate::model::{Platform, SecretRef};
@@ -25,10 +25,10 @@ struct Needed<'a> {
 /// secret name.
 fn needed(platform: &Platform) -> BTreeMap<(&str, &str), Needed<'_>> {
     let mut needed: BTreeMap<(&str, &str), Needed> = BTreeMap::new();
-    for service in platform.services.iter().filter(|s| !s.managed) {
+    for (_, service) in platform.deployed() {
         let namespace = &platform.namespace_of(service).k8s_name;
-        let mut refs: Vec<&SecretRef> = service.secrets.values().collect();
-        refs.extend(service.exporter.iter().flat_map(|e| e.secrets.values()));
+        let mut refs: Vec<&SecretRef> = service.pod.secrets.values().collect();
+        refs.extend(service.pod.exporter.iter().flat_map(|e| e.secrets.values()));
         refs.extend(service.backup.iter().flat_map(|b| b.secrets.values()));
         for secret in refs {
             let entry = needed

@@ -6,8 +6,8 @@
 
 use std::borrow::Cow;
 
-use super::labels;
-use super::object::{annotate, metadata, object};
+use crate::emit::kube::labels;
+use crate::emit::kube::object::{annotate, metadata, object};
 use crate::emit::yaml::{b, list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{Service, ServiceId};
@@ -27,7 +27,7 @@ fn ports(service: &Service) -> Vec<Port> {
             number: *number,
         })
         .collect();
-    if let Some(exporter) = &service.exporter {
+    if let Some(exporter) = &service.pod.exporter {
         ports.push(Port {
             name: labels::EXPORTER_PORT.into(),
             number: exporter.port,
@@ -38,13 +38,13 @@ fn ports(service: &Service) -> Vec<Port> {
 
 /// Ports only Prometheus reads: the metrics port and the exporter's.
 fn is_metrics(service: &Service, port: &str) -> bool {
-    port == labels::port(&service.metrics_port)
-        || (service.exporter.is_some() && port == labels::EXPORTER_PORT)
+    port == labels::port(service.metrics_port_name())
+        || (service.pod.exporter.is_some() && port == labels::EXPORTER_PORT)
 }
 
 /// The Service that carries `port` of `service`.
 pub fn name_for_port(service: &Service, port: &str) -> String {
-    if service.ingress_controller && is_metrics(service, port) {
+    if service.roles.ingress.is_some() && is_metrics(service, port) {
         labels::metrics_service(service)
     } else {
         service.k8s_name.clone()
@@ -93,7 +93,7 @@ pub fn services<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
         object("v1", "Service", meta, [("spec", map(spec))])
     };
     let mut objects = Vec::new();
-    if service.ingress_controller {
+    if service.roles.ingress.is_some() {
         let (public, private): (Vec<Port>, Vec<Port>) =
             all.into_iter().partition(|p| !is_metrics(service, &p.name));
         objects.push(make(
@@ -133,7 +133,7 @@ pub fn services<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
         ],
         Vec::new(),
     ));
-    if service.is_stateful() && !service.daemon {
+    if service.is_stateful() && !service.placement.daemon {
         objects.push(make(
             Cow::Owned(labels::headless(service)),
             &[(labels::HEADLESS, "true")],

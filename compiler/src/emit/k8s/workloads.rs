@@ -4,9 +4,11 @@
 //! Deployment otherwise. An autoscaled workload leaves `replicas` to its
 //! HorizontalPodAutoscaler, so that a sync from git does not undo scaling.
 
-use super::object::{object, service_metadata};
 use super::placement::Nodes;
-use super::{config, labels, pod, quantity, scaling};
+use super::{config, pod};
+use crate::emit::kube::labels;
+use crate::emit::kube::object::{object, service_metadata};
+use crate::emit::kube::quantity;
 use crate::emit::yaml::{list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{Service, ServiceId, Volume};
@@ -25,9 +27,8 @@ pub fn workload<'a>(
         map([("matchLabels", labels::selector(service))]),
     );
     let template = ("template", pod::template(context, nodes, id, files));
-    let replicas =
-        (!scaling::autoscaled(service)).then(|| ("replicas", n(service.replicas.request)));
-    if service.daemon {
+    let replicas = (!service.autoscaled()).then(|| ("replicas", n(service.replicas.request)));
+    if service.placement.daemon {
         let spec = vec![
             selector,
             ("updateStrategy", map([("type", s("RollingUpdate"))])),
@@ -75,7 +76,7 @@ fn claim(volume: &Volume) -> Value<'_> {
 
 /// `Deployment`, `StatefulSet` or `DaemonSet`.
 pub fn kind(service: &Service) -> &'static str {
-    if service.daemon {
+    if service.placement.daemon {
         "DaemonSet"
     } else if service.is_stateful() {
         "StatefulSet"

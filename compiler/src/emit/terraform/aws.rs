@@ -3,10 +3,14 @@
 //! gateway, private subnets for the nodes; the IAM roles of the control
 //! plane and of the nodes; a managed node group for each declared node,
 //! with the EKS-optimized image of the pool's architecture; the API public
-//! for the trusted networks only; S3 buckets; the state in S3.
+//! for the trusted networks only, else private; the EBS CSI driver add-on
+//! (with its role, through EKS Pod Identity) that provisions the volumes
+//! of the gp3 StorageClass the Kubernetes tree creates; S3 buckets, an IAM
+//! user per bucket consumer; the state in S3.
 
-use super::cluster::{Cluster, LABELS_COMMENT, MINOR_VERSION, POOLS_BY_NAME};
+use super::cluster::{version_offered, Cluster, LABELS_COMMENT, POOLS_BY_NAME};
 use super::hcl::{quote, Block, Expr, File};
+use super::identities::Consumer;
 use super::interface::Outputs;
 use super::Provider;
 use crate::model::Bucket;
@@ -22,9 +26,14 @@ const NODE_POLICIES: [&str; 3] = [
     "AmazonEC2ContainerRegistryReadOnly",
 ];
 
-/// An IAM role `label` that the AWS service `service` assumes, with the
-/// managed `policies` attached.
-fn role(label: &str, service: &str, policies: &[&str]) -> Vec<Block> {
+/// The EBS CSI driver's controller: its service account and the managed
+/// policy it needs (EKS user guide, "Amazon EBS CSI driver").
+const EBS_CSI_ACCOUNT: &str = "ebs-csi-controller-sa";
+const EBS_CSI_POLICIES: [&str; 1] = ["service-role/AmazonEBSCSIDriverPolicy"];
+
+/// An IAM role `label` that the AWS service `service` assumes with
+/// `actions`, with the managed `policies` attached.
+fn role(label: &str, service: &str, actions: &[&str], policies: &[&str]) -> Vec<Block> {
     let trust = Expr::call(
         "jsonencode",
         Expr::Object(vec![
@@ -33,7 +42,7 @@ fn role(label: &str, service: &str, policies: &[&str]) -> Vec<Block> {
                 "Statement".into(),
                 Expr::List(vec![Expr::Object(vec![
                     ("Effect".into(), Expr::str("Allow")),
-                    ("Action".into(), Expr::str("sts:AssumeRole")),
+                    ("Action".into(), Expr::strings(actions)),
                     (
                         "Principal".into(),
                         Expr::Object(vec![("Service".into(), Expr::str(service))]),
@@ -159,24 +168,29 @@ fn network_file() -> File {
 fn cluster_file(cluster: &Cluster) -> File {
     let locals = Block::new::<&str>("locals", [])
         .attr("node_pools", Expr::raw(POOLS_BY_NAME))
-        .comment("EKS takes the minor version only: v1.31.1 is 1.31.")
-        .attr("kubernetes_version", Expr::raw(MINOR_VERSION))
         .comment(format!(
             "EKS-optimized images by architecture ({}).",
             cluster.terraform.provenance.name
         ))
         .attr("ami_types", Expr::string_map(&cluster.terraform.images));
     let partition = Block::new("data", ["aws_partition", "current"]);
+    let versions = Block::new("data", ["aws_eks_cluster_versions", "offered"])
+        .comment("The Kubernetes versions EKS offers for new clusters.");
+    let offered = version_offered(
+        "EKS",
+        "contains(data.aws_eks_cluster_versions.offered.cluster_versions[*].cluster_version, var.kubernetes_version)",
+        "",
+    );
     let eks = Block::new("resource", ["aws_eks_cluster", "main"])
         .attr("name", Expr::raw("var.cluster_name"))
-        .attr("version", Expr::raw("local.kubernetes_version"))
+        .attr("version", Expr::raw("var.kubernetes_version"))
         .attr("role_arn", Expr::raw("aws_iam_role.cluster.arn"))
         .attr("tags", Expr::raw("var.tags"))
         .block(
             Block::new::<&str>("vpc_config", [])
                 .attr("subnet_ids", Expr::raw("values(aws_subnet.private)[*].id"))
                 .attr("endpoint_private_access", Expr::Bool(true))
-                .comment("The Kubernetes API from the trusted networks only (seed 000 §6.1).")
+                .comment("The Kubernetes API from the trusted networks only; none: private.")
                 .attr(
                     "endpoint_public_access",
                     Expr::raw("length(var.trusted_cidrs) > 0"),
@@ -197,7 +211,8 @@ fn cluster_file(cluster: &Cluster) -> File {
         .attr(
             "depends_on",
             Expr::List(vec![Expr::raw("aws_iam_role_policy_attachment.cluster")]),
-        );
+        )
+        .block(offered);
     let groups = Block::new("resource", ["aws_eks_node_group", "pool"])
         .comment("One node group for each declared node, named after it (terraform.tfvars).")
         .attr("for_each", Expr::raw("local.node_pools"))
@@ -228,14 +243,100 @@ fn cluster_file(cluster: &Cluster) -> File {
             "depends_on",
             Expr::List(vec![Expr::raw("aws_iam_role_policy_attachment.node")]),
         );
-    let mut blocks = vec![locals, partition];
-    blocks.extend(role("cluster", "eks.amazonaws.com", &CLUSTER_POLICIES));
-    blocks.extend(role("node", "ec2.amazonaws.com", &NODE_POLICIES));
-    blocks.extend([eks, groups]);
+    let pod_identity = Block::new("resource", ["aws_eks_addon", "pod_identity"])
+        .comment("EKS Pod Identity: gives the EBS CSI driver its role.")
+        .attr("cluster_name", Expr::raw("aws_eks_cluster.main.name"))
+        .attr("addon_name", Expr::str("eks-pod-identity-agent"))
+        .attr("tags", Expr::raw("var.tags"))
+        .attr(
+            "depends_on",
+            Expr::List(vec![Expr::raw("aws_eks_node_group.pool")]),
+        );
+    let ebs = Block::new("resource", ["aws_eks_addon", "ebs_csi"])
+        .comment("The EBS CSI driver provisions the volumes of the gp3 StorageClass;\nwithout it every claim stays Pending.")
+        .attr("cluster_name", Expr::raw("aws_eks_cluster.main.name"))
+        .attr("addon_name", Expr::str("aws-ebs-csi-driver"))
+        .attr("tags", Expr::raw("var.tags"))
+        .block(
+            Block::new::<&str>("pod_identity_association", [])
+                .attr("role_arn", Expr::raw("aws_iam_role.ebs_csi.arn"))
+                .attr("service_account", Expr::str(EBS_CSI_ACCOUNT)),
+        )
+        .attr("depends_on", Expr::List(vec![Expr::raw("aws_eks_addon.pod_identity")]));
+    let mut blocks = vec![locals, partition, versions];
+    blocks.extend(role(
+        "cluster",
+        "eks.amazonaws.com",
+        &["sts:AssumeRole"],
+        &CLUSTER_POLICIES,
+    ));
+    blocks.extend(role(
+        "node",
+        "ec2.amazonaws.com",
+        &["sts:AssumeRole"],
+        &NODE_POLICIES,
+    ));
+    blocks.extend(role(
+        "ebs_csi",
+        "pods.eks.amazonaws.com",
+        &["sts:AssumeRole", "sts:TagSession"],
+        &EBS_CSI_POLICIES,
+    ));
+    blocks.extend([eks, groups, pod_identity, ebs]);
     File::of_blocks(blocks)
 }
 
 impl Provider for Aws {
+    fn identity(&self, consumer: &Consumer, bucket: &str) -> Vec<Block> {
+        let label = &consumer.label;
+        let statement = |actions: &[&str], resource: String| {
+            Expr::Object(vec![
+                ("Effect".into(), Expr::str("Allow")),
+                ("Action".into(), Expr::strings(actions)),
+                ("Resource".into(), Expr::template(resource)),
+            ])
+        };
+        let policy = Expr::call(
+            "jsonencode",
+            Expr::Object(vec![
+                ("Version".into(), Expr::str("2012-10-17")),
+                (
+                    "Statement".into(),
+                    Expr::List(vec![
+                        statement(
+                            &["s3:ListBucket", "s3:GetBucketLocation"],
+                            format!("arn:aws:s3:::${{{bucket}}}"),
+                        ),
+                        statement(
+                            &["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                            format!("arn:aws:s3:::${{{bucket}}}/*"),
+                        ),
+                    ]),
+                ),
+            ]),
+        );
+        vec![
+            Block::new("resource", ["aws_iam_user", label])
+                .attr("name", Expr::str(&consumer.name))
+                .attr("tags", Expr::raw("var.tags")),
+            Block::new("resource", ["aws_iam_user_policy", label])
+                .comment("Its own bucket's objects, nothing else.")
+                .attr("name", Expr::str(&consumer.name))
+                .attr("user", Expr::raw(format!("aws_iam_user.{label}.name")))
+                .attr("policy", policy),
+            Block::new("resource", ["aws_iam_access_key", label])
+                .attr("user", Expr::raw(format!("aws_iam_user.{label}.name"))),
+        ]
+    }
+
+    fn credentials(&self, consumer: &Consumer) -> (Expr, Expr) {
+        let key = format!("aws_iam_access_key.{}", consumer.label);
+        (
+            Expr::raw(format!("{key}.id")),
+            Expr::raw(format!("{key}.secret")),
+        )
+    }
+
     fn configuration(&self) -> Block {
         Block::new("provider", ["aws"])
             .comment("Credentials come from the AWS CLI's configuration or AWS_* variables.")
@@ -323,7 +424,7 @@ impl Provider for Aws {
     fn bucket(&self, label: &str, bucket: &Bucket, state: bool) -> Vec<Block> {
         let mut blocks = vec![Block::new("resource", ["aws_s3_bucket", label])
             .comment("S3 bucket names are global: a taken name fails here, not in a later step.")
-            .attr("bucket", Expr::str(&bucket.k8s_name))];
+            .attr("bucket", Expr::str(&bucket.cloud_name))];
         if !bucket.public {
             blocks.push(
                 Block::new("resource", ["aws_s3_bucket_public_access_block", label])
@@ -354,7 +455,7 @@ impl Provider for Aws {
 
     fn backend(&self, cluster: &Cluster, bucket: &Bucket) -> Block {
         Block::new("backend", ["s3"])
-            .attr("bucket", Expr::str(&bucket.k8s_name))
+            .attr("bucket", Expr::str(&bucket.cloud_name))
             .attr("key", Expr::str(cluster.state_key()))
             .attr("region", Expr::str(&cluster.platform.cloud.region))
             .attr("encrypt", Expr::Bool(true))

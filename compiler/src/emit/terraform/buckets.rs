@@ -1,6 +1,6 @@
 //! The platform's `bucket` instances as object storage buckets. Their
 //! names are the names the Kubernetes backend gives its backup jobs
-//! (`k8s_name`), so that both sides meet; the Terraform state bucket is
+//! (`cloud_name`), so that both sides meet; the Terraform state bucket is
 //! left to bootstrap/ (a tree cannot keep its state in a bucket it creates).
 
 use super::hcl::{Block, Expr, Item};
@@ -67,7 +67,7 @@ pub fn names_output(provider: &dyn Provider, buckets: &[&Bucket], state: Option<
         })
         .collect();
     if let Some(state) = state {
-        names.push((label(state).to_string(), Expr::str(&state.k8s_name)));
+        names.push((label(state).to_string(), Expr::str(&state.cloud_name)));
     }
     names.sort_by(|a, b| a.0.cmp(&b.0));
     output(

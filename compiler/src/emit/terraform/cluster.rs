@@ -18,10 +18,21 @@ const GB: i64 = 1_000_000_000;
 /// `local.node_pools` of an implementation: the interface's pools by name,
 /// so that each pool's resource is named after its node.
 pub const POOLS_BY_NAME: &str = "{ for pool in var.node_pools : pool.name => pool }";
-/// MAJOR.MINOR of the interface's `kubernetes_version` (v1.31.1 is 1.31),
-/// for providers that pick the patch release themselves.
-pub const MINOR_VERSION: &str =
-    r#"join(".", slice(split(".", trimprefix(var.kubernetes_version, "v")), 0, 2))"#;
+/// `lifecycle { precondition { ... } }` of a cluster resource: the plan
+/// fails when `condition` (the provider still offers the platform's
+/// Kubernetes version) does not hold; `service` names the provider's
+/// Kubernetes, `offered` what it offers instead (a template, or empty).
+pub fn version_offered(service: &str, condition: &str, offered: &str) -> super::hcl::Block {
+    use super::hcl::Block;
+    let precondition = Block::new::<&str>("precondition", [])
+        .attr("condition", Expr::raw(condition))
+        .attr(
+            "error_message",
+            Expr::template(format!("{service} no longer offers Kubernetes ${{var.kubernetes_version}} for new clusters{offered}: change the platform's kubernetes_version.")),
+        );
+    Block::new::<&str>("lifecycle", []).block(precondition)
+}
+
 /// Above the node labels of a pool resource.
 pub const LABELS_COMMENT: &str = "The labels the Kubernetes manifests select nodes by (hplc.dev/node,\nhplc.dev/role), then the node's own.";
 
@@ -50,10 +61,7 @@ pub struct NodePool {
 
 impl<'a> Cluster<'a> {
     pub fn new(platform: &'a Platform, terraform: &'a TerraformProvider) -> Cluster<'a> {
-        let mut name = k8s_name(&platform.name);
-        if platform.env != "default" {
-            name = format!("{name}-{}", k8s_name(&platform.env));
-        }
+        let name = platform.cluster_name();
         let mut tags = IndexMap::new();
         tags.insert("platform".to_string(), k8s_name(&platform.name));
         tags.insert("environment".to_string(), k8s_name(&platform.env));

@@ -1,7 +1,8 @@
 //! The cloud-agnostic cluster module of seed 001 §5.2: one interface, one
 //! implementation per provider under `modules/kubernetes-cluster/<impl>/`.
 //!
-//! In: cluster name, region, Kubernetes version, node pools (seed 001's
+//! In: cluster name, region, Kubernetes version (in the form of the cloud,
+//! checked with the stdlib's pattern), pod network, node pools (seed 001's
 //! fields plus the architecture, the flexible-shape size, the boot volume
 //! and the node labels hplc selects on), the network range, the addresses
 //! trusted with the Kubernetes API, tags. Out: cluster id, endpoint, CA
@@ -20,7 +21,16 @@ use super::variables::Variable;
 pub const MODULE: &str = "kubernetes_cluster";
 
 /// The interface's inputs, the same in the root and in every module.
-pub fn inputs() -> Vec<Variable> {
+pub fn inputs(cluster: &Cluster) -> Vec<Variable> {
+    let version = match &cluster.platform.cloud.kubernetes {
+        Some(service) => Variable::new("kubernetes_version", "string", "Kubernetes version of the control plane and the nodes, in the provider's own form.")
+            .validate(
+                format!("can(regex({}, var.kubernetes_version))", super::hcl::quote(&service.format_regex())),
+                "The Kubernetes version is not in the form the provider writes its versions in (the platform's stdlib: version_format).",
+            ),
+        None => Variable::new("kubernetes_version", "string", "Kubernetes version of the control plane and the nodes, in the provider's own form.")
+            .validate("length(var.kubernetes_version) > 0", "A Kubernetes version is required."),
+    };
     vec![
         Variable::new("cluster_name", "string", "Name of the cluster and prefix of the names of its resources.").validate(
             r#"can(regex("^[a-z][a-z0-9-]{0,38}[a-z0-9]$", var.cluster_name))"#,
@@ -28,18 +38,16 @@ pub fn inputs() -> Vec<Variable> {
         ),
         Variable::new("region", "string", "The provider's region to create the cluster in.")
             .validate(r#"can(regex("^[a-z0-9-]+$", var.region))"#, "The region is a provider region name such as eu-amsterdam-1, fra1 or eu-central-1."),
-        Variable::new("kubernetes_version", "string", "Kubernetes version of the control plane and the nodes, as the platform states it (v1.31.1).")
-            .validate(
-                r#"can(regex("^v?[0-9]+\\.[0-9]+(\\.[0-9]+)?$", var.kubernetes_version))"#,
-                "The Kubernetes version is MAJOR.MINOR or MAJOR.MINOR.PATCH, optionally with a leading v.",
-            ),
+        version,
+        Variable::new("pod_network", "string", "The pod network (CNI) of the cluster, by the provider's name for it; it cannot change once the cluster exists.")
+            .validate("length(var.pod_network) > 0", "A pod network is required."),
         node_pools(),
         Variable::new("network_cidr", "string", "Private address range of the cluster network; the subnets are carved out of it.")
             .validate("can(cidrhost(var.network_cidr, 0))", "The network range must be a CIDR block such as 10.0.0.0/16."),
         Variable::new(
             "trusted_cidrs",
             "list(string)",
-            "Addresses allowed to reach the Kubernetes API (seed 000 §6.1); empty keeps the API endpoint private.",
+            "Networks allowed to reach the Kubernetes API over the internet; empty keeps the API endpoint private.",
         )
         .validate("alltrue([for cidr in var.trusted_cidrs : can(cidrhost(cidr, 0))])", "Every trusted address must be a CIDR block such as 203.0.113.0/24.")
         .validate(
@@ -168,6 +176,7 @@ pub fn values(cluster: &Cluster) -> Vec<(&'static str, Expr)> {
             "kubernetes_version",
             Expr::str(&platform.kubernetes_version),
         ),
+        ("pod_network", Expr::str(&platform.pod_network.name)),
         ("node_pools", cluster.node_pools_value()),
         ("network_cidr", Expr::str(&cluster.terraform.network_cidr)),
         ("trusted_cidrs", Expr::strings(&platform.trusted_cidrs)),

@@ -11,7 +11,11 @@
 //!   terraform.tfvars     the platform's values of them
 //!   main.tf              the cluster module of the platform's provider
 //!   buckets.tf           the platform's buckets
-//!   outputs.tf           cluster id, endpoint, kubeconfig, bucket names
+//!   identities.tf        an identity for each consumer of a bucket
+//!   addresses.tf         the gateway's reserved address (where the cloud
+//!                        reserves one)
+//!   outputs.tf           cluster id, endpoint, kubeconfig, bucket names,
+//!                        credentials, DNS records
 //!   bootstrap/           creates the state bucket (local state)
 //!   modules/kubernetes-cluster/<provider>-<service>/
 //!                        the cloud-agnostic interface's implementation
@@ -28,6 +32,7 @@ mod buckets;
 mod cluster;
 mod digitalocean;
 mod hcl;
+mod identities;
 mod interface;
 mod network;
 mod oci;
@@ -35,11 +40,12 @@ mod root;
 mod variables;
 
 use cluster::Cluster;
-use hcl::{Block, File};
+use hcl::{Block, Expr, File};
 use variables::Variable;
 
 use super::{Context, Output};
 use crate::model::Bucket;
+use identities::Consumer;
 
 /// What differs between providers; everything else is shared.
 trait Provider {
@@ -49,6 +55,36 @@ trait Provider {
     fn account_inputs(&self) -> Vec<Variable> {
         Vec::new()
     }
+    /// Inputs of the module alone (and the root that passes them on), with
+    /// the values the root gives them.
+    fn module_inputs(&self) -> Vec<Variable> {
+        Vec::new()
+    }
+    fn module_values(&self) -> Vec<(&'static str, Expr)> {
+        Vec::new()
+    }
+    /// Files of the module that are not HCL (a node's boot script), each
+    /// under `header`, written in the file's own comments.
+    fn text_files(&self, _header: &str) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+    /// Outputs of the module beyond the interface's, on how to reach a
+    /// private API endpoint: (name, description, value); the root
+    /// re-exports them.
+    fn access_outputs(&self) -> Vec<(&'static str, &'static str, Expr)> {
+        Vec::new()
+    }
+    /// The reserved public address of the gateway's load balancer, and the
+    /// expression of the address; `None` where the cloud cannot reserve
+    /// one for a load balancer.
+    fn gateway_address(&self, _cluster: &Cluster) -> Option<(Vec<Block>, Expr)> {
+        None
+    }
+    /// The identity of one consumer of a bucket, allowed that bucket alone;
+    /// `bucket` is the expression of the bucket's name.
+    fn identity(&self, consumer: &Consumer, bucket: &str) -> Vec<Block>;
+    /// The S3 access key id and secret key of a consumer's identity.
+    fn credentials(&self, consumer: &Consumer) -> (Expr, Expr);
     /// `provider "NAME" { ... }`.
     fn configuration(&self) -> Block;
     /// The implementation's own files, beside variables.tf, outputs.tf and
@@ -104,11 +140,6 @@ fn implementation(provider: &str) -> Option<&'static Implementation> {
     IMPLEMENTATIONS.iter().find(|i| i.name == provider)
 }
 
-/// Whether Terraform can be written for a provider, for `clouds::check`.
-pub fn supports(provider: &str) -> bool {
-    implementation(provider).is_some()
-}
-
 pub fn emit(context: &Context, output: &mut Output) {
     let platform = context.platform;
     // A cloud without Terraform data or implementation was reported by
@@ -122,5 +153,16 @@ pub fn emit(context: &Context, output: &mut Output) {
     let cluster = Cluster::new(platform, terraform);
     for (path, text) in root::files(context, &cluster, implementation) {
         output.add(format!("terraform/{path}"), text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// `clouds::check` says which providers get Terraform from its own
+    /// list: it must name exactly the implementations of this backend.
+    #[test]
+    fn the_checks_know_every_implementation() {
+        let implemented: Vec<&str> = super::IMPLEMENTATIONS.iter().map(|i| i.name).collect();
+        assert_eq!(implemented, crate::clouds::TERRAFORM_PROVIDERS);
     }
 }

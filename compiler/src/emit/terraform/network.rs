@@ -11,7 +11,10 @@
 //! port), the subnets talk to each other inside the VCN, path MTU discovery
 //! (ICMP 3/4) is let in, and port 80 reaches the load balancers, because
 //! cert-manager proves the platform's domains with ACME HTTP-01 challenges
-//! on it (docs/backends/terraform.md).
+//! on it (docs/backends/terraform.md). OKE's cloud controller writes no
+//! rules of its own for the load balancers (the cloud's
+//! `load_balancer_security_rules`, "None"): these lists are the only ones.
+//! A private API endpoint is reached through an OCI Bastion in its subnet.
 
 use super::hcl::{Block, Expr, File};
 
@@ -71,7 +74,7 @@ fn path_mtu(source: &str) -> Block {
 
 fn egress_all() -> Block {
     Block::new::<&str>("egress_security_rules", [])
-        .attr("description", Expr::str("All traffic out (seed 000 §6.1)"))
+        .attr("description", Expr::str("All traffic out"))
         .attr("protocol", Expr::str("all"))
         .attr("destination", Expr::str("0.0.0.0/0"))
 }
@@ -111,11 +114,23 @@ fn route(description: &str, destination: &str, kind: &str, target: &str) -> Bloc
         .attr("network_entity_id", Expr::raw(target))
 }
 
-pub fn file() -> File {
+/// What the load balancers' list says about who writes its rules.
+fn load_balancer_rules_comment(mode: &str) -> String {
+    let mode = if mode.is_empty() { "None" } else { mode };
+    format!(
+        "OKE's cloud controller leaves the security rules of load balancers to
+these lists: Services of type LoadBalancer carry
+oci.oraclecloud.com/security-rule-management-mode: \"{mode}\" (the cloud's
+load_balancer_security_rules). The nodes' list lets the load balancers
+reach the node ports (all traffic inside the VCN)."
+    )
+}
+
+pub fn file(load_balancer_rules: &str) -> File {
     let all_services = "data.oci_core_services.all.services[0]";
     let subnets = Block::new::<&str>("locals", [])
         .comment(
-            "The VCN's address plan (for a /16): a /28 for the API endpoint, a /24 for\nthe load balancers, a /20 for the nodes, whose pods take their addresses\nfrom the same subnet (VCN-native pod networking).",
+            "The VCN's address plan (for a /16): a /28 for the API endpoint, a /24 for\nthe load balancers, a /20 for the nodes (and their pods with VCN-native pod\nnetworking; flannel's pods live in its overlay).",
         )
         .attr(
             "subnet_cidrs",
@@ -182,11 +197,19 @@ pub fn file() -> File {
             Block::new::<&str>("content", [])
                 .attr(
                     "description",
-                    Expr::str("Kubernetes API from a trusted network (seed 000 §6.1)"),
+                    Expr::str(
+                        "Kubernetes API from a trusted network (the platform's trusted_cidrs)",
+                    ),
                 )
                 .attr("protocol", Expr::str(TCP))
                 .attr("source", Expr::raw("ingress_security_rules.value"))
                 .block(tcp(API_PORT, API_PORT)),
+        ))
+        .block(ingress(
+            "Kubernetes API from the OCI Bastion of a private endpoint",
+            "local.subnet_cidrs.api_endpoint",
+            TCP,
+            Some(tcp(API_PORT, API_PORT)),
         ))
         .block(ingress(
             "Kubernetes API from the nodes",
@@ -203,8 +226,9 @@ pub fn file() -> File {
         .block(path_mtu("local.subnet_cidrs.nodes"))
         .block(egress_all());
     let lb_list = vcn_resource("oci_core_security_list", "load_balancers", "load-balancers")
+        .comment(load_balancer_rules_comment(load_balancer_rules))
         .block(ingress(
-            "HTTPS from the internet (seed 000 §6.1)",
+            "HTTPS from the internet",
             r#""0.0.0.0/0""#,
             TCP,
             Some(tcp(443, 443)),

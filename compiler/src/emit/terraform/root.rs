@@ -2,9 +2,9 @@
 //! module's implementation, each file with a header naming its source.
 
 use super::cluster::Cluster;
-use super::hcl::{Block, Expr, File};
+use super::hcl::{Block, Expr, File, Item};
 use super::variables::{self, Variable};
-use super::{buckets, interface, Implementation};
+use super::{buckets, identities, interface, Implementation};
 use crate::emit::Context;
 use crate::model::Bucket;
 
@@ -29,8 +29,36 @@ pub fn files(
         .filter(|(i, _)| Some(*i) != platform.terraform_state)
         .map(|(_, b)| b)
         .collect();
-    let mut inputs = interface::inputs();
+    let mut inputs = interface::inputs(cluster);
     inputs.extend(provider.account_inputs());
+    inputs.extend(provider.module_inputs());
+    let mut values = interface::values(cluster);
+    values.extend(provider.module_values());
+    let consumers = identities::consumers(platform);
+    let address = provider.gateway_address(cluster);
+    let mut outputs: Vec<Block> = interface::root_outputs();
+    outputs.extend(
+        provider
+            .access_outputs()
+            .into_iter()
+            .map(|(name, description, _)| {
+                interface::output(
+                    name,
+                    description,
+                    Expr::raw(format!("module.{}.{name}", interface::MODULE)),
+                    false,
+                )
+            }),
+    );
+    outputs.push(buckets::names_output(provider, &others, state));
+    if !consumers.is_empty() {
+        outputs.push(identities::credentials_output(
+            provider, platform, &consumers,
+        ));
+    }
+    if let Some((_, ip)) = &address {
+        outputs.extend(addresses_outputs(platform, ip));
+    }
     let module_dir = format!("modules/kubernetes-cluster/{}", implementation.directory);
 
     let mut tree: Vec<(String, File)> = vec![
@@ -50,29 +78,37 @@ pub fn files(
         ("variables.tf".into(), variables::declarations(&inputs)),
         (
             "terraform.tfvars".into(),
-            variables::values(
-                &tfvars_header(context, cluster),
-                &inputs,
-                &interface::values(cluster),
-            ),
+            variables::values(&tfvars_header(context, cluster), &inputs, &values),
         ),
         (
             "main.tf".into(),
             File::of_blocks([interface::module_call(&format!("./{module_dir}"), &inputs)]),
         ),
-        (
-            "outputs.tf".into(),
-            File::of_blocks(
-                interface::root_outputs()
-                    .into_iter()
-                    .chain([buckets::names_output(provider, &others, state)]),
-            ),
-        ),
+        ("outputs.tf".into(), File::of_blocks(outputs)),
     ];
     if !others.is_empty() {
         tree.push((
             "buckets.tf".into(),
             File::new(buckets::items(context, provider, &others, false)),
+        ));
+    }
+    if !consumers.is_empty() {
+        tree.push((
+            "identities.tf".into(),
+            File::new(identities::items(context, provider, &consumers)),
+        ));
+    }
+    if let Some((blocks, _)) = address {
+        tree.push((
+            "addresses.tf".into(),
+            File::new(
+                std::iter::once(Item::Comment(format!(
+                    "The address of the gateway's load balancer ({}).",
+                    context.origin(platform.span)
+                )))
+                .chain(blocks.into_iter().map(Item::Block))
+                .collect(),
+            ),
         ));
     }
     if let Some(state) = state {
@@ -90,9 +126,16 @@ pub fn files(
         format!("{module_dir}/variables.tf"),
         variables::declarations(&inputs),
     ));
+    let mut module_outputs = interface::module_outputs(provider.outputs());
+    module_outputs.extend(
+        provider
+            .access_outputs()
+            .into_iter()
+            .map(|(name, description, value)| interface::output(name, description, value, false)),
+    );
     tree.push((
         format!("{module_dir}/outputs.tf"),
-        File::of_blocks(interface::module_outputs(provider.outputs())),
+        File::of_blocks(module_outputs),
     ));
     for (name, file) in provider.module_files(cluster) {
         tree.push((format!("{module_dir}/{name}"), file));
@@ -102,11 +145,52 @@ pub fn files(
         .into_iter()
         .map(|(path, file)| (path, file.render_with_header(&header)))
         .collect();
+    for (name, text) in provider.text_files(&header) {
+        files.push((format!("{module_dir}/{name}"), text));
+    }
     files.push((
         "README.md".into(),
         readme(context, cluster, implementation, state),
     ));
     files
+}
+
+/// `gateway_address` and `dns_records`: the A record of every public host
+/// of the platform, to point at the gateway's reserved address.
+fn addresses_outputs(platform: &crate::model::Platform, ip: &Expr) -> Vec<Block> {
+    let mut hosts: Vec<&str> = platform
+        .services
+        .iter()
+        .flat_map(|s| s.expose.iter().map(|e| e.host.as_str()))
+        .collect();
+    hosts.sort_unstable();
+    hosts.dedup();
+    let records = hosts
+        .into_iter()
+        .map(|host| {
+            (
+                host.to_string(),
+                Expr::Object(vec![
+                    ("type".into(), Expr::str("A")),
+                    ("value".into(), ip.clone()),
+                ]),
+            )
+        })
+        .collect();
+    vec![
+        interface::output(
+            "gateway_address",
+            "The reserved public address of the gateway's load balancer.",
+            ip.clone(),
+            false,
+        ),
+        interface::output(
+            "dns_records",
+            "The DNS records to create: every public host of the platform at the gateway's address.",
+            Expr::Object(records),
+            false,
+        ),
+    ]
 }
 
 /// The platform's root file, relative to the platform directory.
@@ -153,7 +237,7 @@ fn bootstrap(
     state: &Bucket,
 ) -> Vec<(&'static str, File)> {
     let provider = implementation.provider;
-    let mut inputs: Vec<Variable> = interface::inputs()
+    let mut inputs: Vec<Variable> = interface::inputs(cluster)
         .into_iter()
         .filter(|v| matches!(v.name, "region" | "tags"))
         .collect();
@@ -218,12 +302,34 @@ fn readme(
     text.push_str(&format!("Credentials: {}\n\n", provider.credentials_help()));
     if let Some(state) = state {
         text.push_str(&format!(
-            "The state lives in the bucket `{}`. Create it once, with local state:\n\n    cd bootstrap && terraform init && terraform apply && cd ..\n\nThen:\n\n    {}\n    terraform apply\n",
-            state.k8s_name,
+            "The state lives in the bucket `{}`. Create it once for this environment, with\nlocal state:\n\n    cd bootstrap && terraform init && terraform apply && cd ..\n\nThen:\n\n    {}\n    terraform apply\n",
+            state.cloud_name,
             provider.backend_init()
         ));
     } else {
         text.push_str("The state stays local (the platform names no `terraform_state` bucket):\n\n    terraform init\n    terraform apply\n");
+    }
+    text.push_str(&afterwards(cluster, implementation));
+    text
+}
+
+/// What the outputs are for, once applied.
+fn afterwards(cluster: &Cluster, implementation: &Implementation) -> String {
+    let provider = implementation.provider;
+    let platform = cluster.platform;
+    let mut text = String::from("\nAfterwards:\n\n");
+    if platform.trusted_cidrs.is_empty() {
+        if provider.access_outputs().is_empty() {
+            text.push_str("- The Kubernetes API is private (the platform trusts no network with it):\n  reach it from inside the cluster's network.\n");
+        } else {
+            text.push_str("- The Kubernetes API is private (the platform trusts no network with it):\n  `terraform output -raw bastion_session_command` opens a port-forwarding\n  session on the OCI Bastion; with its SSH tunnel up, the kubeconfig's\n  server is `https://127.0.0.1:6443`.\n");
+        }
+    }
+    if !identities::consumers(platform).is_empty() {
+        text.push_str("- Every consumer of a bucket has a key pair of its own, allowed its bucket\n  alone: `terraform output -json object_storage_credentials` gives each\n  with the Kubernetes Secret to seal it into.\n");
+    }
+    if provider.gateway_address(cluster).is_some() {
+        text.push_str("- `terraform output dns_records`: the A records to create for the\n  platform's public hosts, at the gateway's reserved address.\n");
     }
     text
 }

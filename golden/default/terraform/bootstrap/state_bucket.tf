@@ -6,10 +6,10 @@ data "oci_objectstorage_namespace" "main" {
   compartment_id = var.tenancy_ocid
 }
 
-# Terraform state; 1G counted against the object storage budget (platform.hpl:243).
+# Terraform state; 1G counted against the object storage budget (platform.hpl:263).
 resource "oci_objectstorage_bucket" "health_platform_terraform_state" {
   compartment_id = var.compartment_ocid
-  name           = "health-platform-terraform-state"
+  name           = "health-health-platform-terraform-state"
   namespace      = data.oci_objectstorage_namespace.main.namespace
   access_type    = "NoPublicAccess"
   versioning     = "Enabled"

@@ -7,7 +7,7 @@ terraform {
   required_providers {
     oci = {
       source  = "oracle/oci"
-      version = "~> 7.19"
+      version = ">= 7.19, < 9.0"
     }
   }
 }

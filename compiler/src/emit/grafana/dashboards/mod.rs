@@ -45,11 +45,32 @@ struct Meta {
 /// Every dashboard's file name (also the `dashboard` a stdlib panel names),
 /// title and description.
 const DASHBOARDS: [Meta; 5] = [
-    Meta { slug: "cluster", title: "Cluster overview", description: "Nodes, pods and namespaces of the cluster (seed 000 §7.2)." },
-    Meta { slug: "application", title: "Application performance", description: "Request rate, errors and latency (RED) of every HTTP service (seed 000 §7.2)." },
-    Meta { slug: "infrastructure", title: "Infrastructure health", description: "The data services through their exporters' metrics (seed 000 §7.2)." },
-    Meta { slug: "capacity", title: "Capacity and cost", description: "Live use against the compile-time plan and budget; thresholds are the plan's numbers (seed 000 §7.2)." },
-    Meta { slug: "security", title: "Security", description: "Failed authentications, NetworkPolicy denials and certificate expiry (seed 000 §7.2)." },
+    Meta {
+        slug: "cluster",
+        title: "Cluster overview",
+        description: "Nodes, pods and namespaces of the cluster.",
+    },
+    Meta {
+        slug: "application",
+        title: "Application performance",
+        description: "Request rate, errors and latency (RED) of every HTTP service.",
+    },
+    Meta {
+        slug: "infrastructure",
+        title: "Infrastructure health",
+        description: "The data services through their exporters' metrics.",
+    },
+    Meta {
+        slug: "capacity",
+        title: "Capacity and cost",
+        description:
+            "Live use against the compile-time plan and budget; thresholds are the plan's numbers.",
+    },
+    Meta {
+        slug: "security",
+        title: "Security",
+        description: "Failed authentications, NetworkPolicy denials and certificate expiry.",
+    },
 ];
 
 /// What a dashboard's `namespace` and `service` variables list: Grafana
@@ -361,10 +382,5 @@ fn built_in_annotations() -> Annotation {
 
 /// The services a dashboard may show: all but those the cloud installs.
 pub fn deployed<'a>(context: &'a Context) -> Vec<&'a Service> {
-    context
-        .platform
-        .services
-        .iter()
-        .filter(|svc| !svc.managed)
-        .collect()
+    context.platform.deployed().map(|(_, svc)| svc).collect()
 }

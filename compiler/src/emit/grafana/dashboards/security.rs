@@ -84,18 +84,19 @@ fn posture(context: &Context) -> String {
         .services
         .iter()
         .filter(|svc| {
-            !svc.managed && (svc.run_as == 0 || svc.host_access || !svc.capabilities.is_empty())
+            svc.deployed()
+                && (svc.pod.run_as == 0 || svc.pod.host_access || !svc.pod.capabilities.is_empty())
         })
         .map(|svc| {
             let mut what = Vec::new();
-            if svc.run_as == 0 {
+            if svc.pod.run_as == 0 {
                 what.push("runs as root".to_string());
             }
-            if svc.host_access {
+            if svc.pod.host_access {
                 what.push("reads the host".to_string());
             }
-            if !svc.capabilities.is_empty() {
-                what.push(format!("adds {}", svc.capabilities.join(", ")));
+            if !svc.pod.capabilities.is_empty() {
+                what.push(format!("adds {}", svc.pod.capabilities.join(", ")));
             }
             format!("| {} | {} |", svc.name, what.join("; "))
         })

@@ -4,13 +4,13 @@
 locals {
   node_pools = { for pool in var.node_pools : pool.name => pool }
 
-  # OKE image name prefixes by architecture (oke_terraform).
-  image_prefixes = {
-    arm64 = "Oracle-Linux-8.10-aarch64-"
-    amd64 = "Oracle-Linux-8.10-20"
+  # OKE image names by architecture (RE2), from oke_terraform.
+  image_patterns = {
+    arm64 = "^Oracle-Linux-9\\.[0-9]+-aarch64-20[0-9.]+-[0-9]+-OKE-"
+    amd64 = "^Oracle-Linux-9\\.[0-9]+-20[0-9.]+-[0-9]+-OKE-"
   }
 
-  # OKE images name the Kubernetes version they carry: ...-OKE-1.31.1-747.
+  # OKE images name the Kubernetes version they carry: ...-OKE-1.34.1-1114.
   image_version = "-OKE-${trimprefix(var.kubernetes_version, "v")}-"
 
   # Every OKE image of the region, by name.
@@ -18,7 +18,7 @@ locals {
 
   # For each pool, the images of its architecture and Kubernetes version;
   # the newest sorts last (the names carry the build date).
-  node_images = { for name, pool in local.node_pools : name => { for image, id in local.images : image => id if startswith(image, local.image_prefixes[pool.arch]) && strcontains(image, local.image_version) } }
+  node_images = { for name, pool in local.node_pools : name => { for image, id in local.images : image => id if can(regex(local.image_patterns[pool.arch], image)) && strcontains(image, local.image_version) } }
 }
 
 data "oci_identity_availability_domains" "all" {
@@ -40,6 +40,11 @@ resource "oci_containerengine_node_pool" "pool" {
   name               = each.key
   node_shape         = each.value.size
   freeform_tags      = var.tags
+
+  # Joins the cluster, then grows the root file system (cloud-init.sh).
+  node_metadata = {
+    user_data = filebase64("${path.module}/cloud-init.sh")
+  }
 
   # The labels the Kubernetes manifests select nodes by (hplc.dev/node,
   # hplc.dev/role), then the node's own.
@@ -74,8 +79,11 @@ resource "oci_containerengine_node_pool" "pool" {
     }
 
     node_pool_pod_network_option_details {
-      cni_type       = "OCI_VCN_IP_NATIVE"
-      pod_subnet_ids = [oci_core_subnet.nodes.id]
+      cni_type = var.pod_network
+
+      # VCN-native pods take addresses of the nodes' subnet; flannel's the
+      # overlay's.
+      pod_subnet_ids = var.pod_network == "OCI_VCN_IP_NATIVE" ? [oci_core_subnet.nodes.id] : null
     }
   }
 
@@ -95,6 +103,10 @@ resource "oci_containerengine_node_pool" "pool" {
   }
 
   lifecycle {
+    # A newer image is a decision, not a diff: replace a pool to take it
+    # (terraform apply -replace).
+    ignore_changes = [node_source_details[0].image_id]
+
     precondition {
       condition     = length(local.node_images[each.key]) > 0
       error_message = "No OKE image for ${each.value.arch} and Kubernetes ${var.kubernetes_version} in this region."

@@ -27,3 +27,13 @@ output "kubeconfig_command" {
   description = "The command that writes a kubeconfig for the cluster."
   value       = "oci ce cluster create-kubeconfig --cluster-id ${oci_containerengine_cluster.main.id} --region ${var.region} --token-version 2.0.0 --kube-endpoint ${length(var.trusted_cidrs) > 0 ? "PUBLIC_ENDPOINT" : "PRIVATE_ENDPOINT"} --file $HOME/.kube/config"
 }
+
+output "bastion_id" {
+  description = "The OCI Bastion that reaches a private API endpoint (null when the endpoint is public)."
+  value       = one(oci_bastion_bastion.api[*].id)
+}
+
+output "bastion_session_command" {
+  description = "Opens a port-forwarding session to the private API endpoint (null when it is public); then `ssh -N -L 6443:ENDPOINT:6443 -p 22 SESSION@host.bastion.REGION.oci.oraclecloud.com` as the session's details say."
+  value       = length(oci_bastion_bastion.api) == 0 ? null : "oci bastion session create-port-forwarding --bastion-id ${oci_bastion_bastion.api[0].id} --target-private-ip ${split(":", oci_containerengine_cluster.main.endpoints[0].private_endpoint)[0]} --target-port 6443 --ssh-public-key-file $HOME/.ssh/id_ed25519.pub"
+}

@@ -3,8 +3,8 @@
 
 locals {
   # The VCN's address plan (for a /16): a /28 for the API endpoint, a /24 for
-  # the load balancers, a /20 for the nodes, whose pods take their addresses
-  # from the same subnet (VCN-native pod networking).
+  # the load balancers, a /20 for the nodes (and their pods with VCN-native pod
+  # networking; flannel's pods live in its overlay).
   subnet_cidrs = {
     api_endpoint   = cidrsubnet(var.network_cidr, 12, 0)
     load_balancers = cidrsubnet(var.network_cidr, 8, 1)
@@ -102,7 +102,7 @@ resource "oci_core_security_list" "api_endpoint" {
     for_each = var.trusted_cidrs
 
     content {
-      description = "Kubernetes API from a trusted network (seed 000 §6.1)"
+      description = "Kubernetes API from a trusted network (the platform's trusted_cidrs)"
       protocol    = "6"
 
       source = ingress_security_rules.value
@@ -111,6 +111,18 @@ resource "oci_core_security_list" "api_endpoint" {
         min = 6443
         max = 6443
       }
+    }
+  }
+
+  ingress_security_rules {
+    description = "Kubernetes API from the OCI Bastion of a private endpoint"
+    protocol    = "6"
+
+    source = local.subnet_cidrs.api_endpoint
+
+    tcp_options {
+      min = 6443
+      max = 6443
     }
   }
 
@@ -151,7 +163,7 @@ resource "oci_core_security_list" "api_endpoint" {
   }
 
   egress_security_rules {
-    description = "All traffic out (seed 000 §6.1)"
+    description = "All traffic out"
     protocol    = "all"
     destination = "0.0.0.0/0"
   }
@@ -163,8 +175,13 @@ resource "oci_core_security_list" "load_balancers" {
   display_name   = "${var.cluster_name}-load-balancers"
   freeform_tags  = var.tags
 
+  # OKE's cloud controller leaves the security rules of load balancers to
+  # these lists: Services of type LoadBalancer carry
+  # oci.oraclecloud.com/security-rule-management-mode: "None" (the cloud's
+  # load_balancer_security_rules). The nodes' list lets the load balancers
+  # reach the node ports (all traffic inside the VCN).
   ingress_security_rules {
-    description = "HTTPS from the internet (seed 000 §6.1)"
+    description = "HTTPS from the internet"
     protocol    = "6"
 
     source = "0.0.0.0/0"
@@ -188,7 +205,7 @@ resource "oci_core_security_list" "load_balancers" {
   }
 
   egress_security_rules {
-    description = "All traffic out (seed 000 §6.1)"
+    description = "All traffic out"
     protocol    = "all"
     destination = "0.0.0.0/0"
   }
@@ -220,7 +237,7 @@ resource "oci_core_security_list" "nodes" {
   }
 
   egress_security_rules {
-    description = "All traffic out (seed 000 §6.1)"
+    description = "All traffic out"
     protocol    = "all"
     destination = "0.0.0.0/0"
   }

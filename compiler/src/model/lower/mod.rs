@@ -1,8 +1,16 @@
 //! From the evaluated world to the [`Platform`]. Types were checked already;
 //! lowering only reads values into structs (a value that failed to evaluate
 //! never reaches here: `lower` runs only on a world without errors).
+//!
+//! Every field is read by name. A name the object's kind does not declare
+//! (a field renamed in the stdlib, a typo here) is not read as a default:
+//! lowering records it and fails, naming every such field.
 
-use std::collections::HashMap;
+mod chart;
+mod foundations;
+
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
 
 use indexmap::IndexMap;
 
@@ -10,16 +18,41 @@ use super::*;
 use crate::types::value::{ObjId, Value};
 use crate::types::World;
 
-pub fn lower(world: &World, platform: ObjId, env: &str) -> Platform {
-    Lowering { world }.platform(platform, env)
+/// The platform model, or the fields lowering read that their kinds do not
+/// declare (`service.backup`), sorted.
+pub fn lower(world: &World, platform: ObjId, env: &str) -> Result<Platform, Vec<String>> {
+    let lowering = Lowering {
+        world,
+        undeclared: RefCell::default(),
+    };
+    let mut model = lowering.platform(platform, env);
+    foundations::backups_name_cloud_buckets(&mut model);
+    let undeclared = lowering.undeclared.into_inner();
+    if undeclared.is_empty() {
+        Ok(model)
+    } else {
+        Err(undeclared.into_iter().collect())
+    }
 }
 
 struct Lowering<'w> {
     world: &'w World,
+    /// `kind.field` of every read of a field the kind does not declare.
+    undeclared: RefCell<BTreeSet<String>>,
 }
 
 impl Lowering<'_> {
+    /// The value of a field the object's kind declares. The kind named is
+    /// the prelude kind at the root of the object's chain, which declares
+    /// every field the compiler reads.
     fn get(&self, obj: ObjId, field: &str) -> &Value {
+        if self.world.slot(obj, field).is_none() {
+            let kind = self.world.objects.get(obj).map(|o| o.kind);
+            let root = kind.map(|k| self.world.kinds[self.world.root_kind(k)].name.clone());
+            self.undeclared
+                .borrow_mut()
+                .insert(format!("{}.{field}", root.unwrap_or_default()));
+        }
         self.world.get(obj, field)
     }
 
@@ -57,6 +90,13 @@ impl Lowering<'_> {
                 limit: 0,
             },
         }
+    }
+
+    /// A shell script written a line per list item.
+    fn script(&self, obj: ObjId, field: &str) -> String {
+        let mut text = self.strings(obj, field).join("\n");
+        text.push('\n');
+        text
     }
 
     fn strings(&self, obj: ObjId, field: &str) -> Vec<String> {
@@ -123,17 +163,27 @@ impl Lowering<'_> {
             provenance: self.provenance(b),
             span: o.value_span("budget"),
         });
+        let name = o.name.clone().unwrap_or_default();
+        let cluster = cluster_name(&name, env);
+        let cloud = self.cloud(
+            self.object(obj, "cloud")
+                .expect("platform.cloud is required"),
+        );
+        let (kubernetes_version, kubernetes_version_span) = self.kubernetes_version(obj, &cloud);
+        let (pod_network, pod_network_span) = self.platform_pod_network(obj, &cloud);
+        let trusted_cidrs = self.strings(obj, "trusted_cidrs");
+        let bucket_names: HashMap<ObjId, String> = buckets
+            .iter()
+            .map(|&b| (b, format!("{cluster}-{}", k8s_name(self.world.name(b)))))
+            .collect();
         Platform {
-            name: o.name.clone().unwrap_or_default(),
+            name,
             env: env.to_string(),
             span: o.name_span,
             domain: self.string(obj, "domain"),
-            cloud: self.cloud(
-                self.object(obj, "cloud")
-                    .expect("platform.cloud is required"),
-            ),
             budget,
-            kubernetes_version: self.string(obj, "kubernetes_version"),
+            kubernetes_version,
+            kubernetes_version_span,
             scrape_interval_ms: self.quantity(obj, "scrape_interval"),
             default_cpu_target: self.quantity(obj, "default_cpu_target"),
             trace_sampling: self.quantity(obj, "trace_sampling"),
@@ -158,7 +208,7 @@ impl Lowering<'_> {
                             .collect(),
                         bucket: self
                             .object(b, "bucket")
-                            .map(|o| k8s_name(self.world.name(o)))
+                            .and_then(|o| bucket_names.get(&o).cloned())
                             .unwrap_or_default(),
                     }
                 })
@@ -188,8 +238,12 @@ impl Lowering<'_> {
                 .map(|a| self.alert(self.world.name(a).to_string(), a))
                 .collect(),
             monitoring: self.object(obj, "monitoring").map(|m| self.monitoring(m)),
-            trusted_cidrs: self.strings(obj, "trusted_cidrs"),
-            nodes: nodes.iter().map(|n| self.node(*n)).collect(),
+            trusted_cidrs_spans: self.trusted_cidrs_spans(obj, trusted_cidrs.len()),
+            trusted_cidrs,
+            nodes: nodes.iter().map(|n| self.node(*n, &pod_network)).collect(),
+            pod_network,
+            pod_network_span,
+            cloud,
             namespaces: namespaces
                 .iter()
                 .map(|n| {
@@ -213,6 +267,7 @@ impl Lowering<'_> {
                     let name = self.world.name(b).to_string();
                     Bucket {
                         k8s_name: k8s_name(&name),
+                        cloud_name: bucket_names[&b].clone(),
                         name,
                         span: self.world.objects[b].name_span,
                         size: self.quantity(b, "size"),
@@ -278,6 +333,10 @@ impl Lowering<'_> {
                 .object(obj, "terraform")
                 .map(|t| self.terraform_provider(t)),
             object_storage_endpoint: self.string(obj, "object_storage_endpoint"),
+            kubernetes: self
+                .object(obj, "kubernetes")
+                .map(|k| self.kubernetes_service(k)),
+            load_balancer_security_rules: self.string(obj, "load_balancer_security_rules"),
             provenance: self.provenance(obj),
         }
     }
@@ -289,39 +348,48 @@ impl Lowering<'_> {
             min_size: self.quantity(obj, "min_size"),
             max_size: self.quantity(obj, "max_size"),
             node_local: self.boolean(obj, "node_local"),
+            provided_by_cloud: self.boolean(obj, "provided_by_cloud"),
+            parameters: self.string_map(obj, "parameters"),
             price_gb_month: self.quantity(obj, "price_gb_month"),
             provenance: self.provenance(obj),
         }
     }
 
-    fn node(&self, obj: ObjId) -> Node {
+    fn node(&self, obj: ObjId, network: &PodNetwork) -> Node {
         let o = &self.world.objects[obj];
         let shape = self.object(obj, "shape").expect("node.shape is required");
         let name = o.name.clone().unwrap_or_default();
+        let shape = Shape {
+            provider: self.string(shape, "provider"),
+            name: self.string(shape, "name"),
+            arch: self
+                .get(shape, "arch")
+                .as_enum()
+                .unwrap_or("arm64")
+                .to_string(),
+            cpu: self.quantity(shape, "cpu"),
+            memory: self.quantity(shape, "memory"),
+            vcpus_per_ocpu: self.int(shape, "vcpus_per_ocpu"),
+            max_pods: self.int(shape, "max_pods"),
+            vnics_per_ocpu: self.int(shape, "vnics_per_ocpu"),
+            min_vnics: self.int(shape, "min_vnics"),
+            max_vnics: self.int(shape, "max_vnics"),
+            price_month: self.quantity(shape, "price_month"),
+            provenance: self.provenance(shape),
+        };
+        let (network_max_pods, network_limit) = network.max_pods(&shape);
         Node {
             k8s_name: k8s_name(&name),
             name,
             span: o.name_span,
-            shape: Shape {
-                provider: self.string(shape, "provider"),
-                name: self.string(shape, "name"),
-                arch: self
-                    .get(shape, "arch")
-                    .as_enum()
-                    .unwrap_or("arm64")
-                    .to_string(),
-                cpu: self.quantity(shape, "cpu"),
-                memory: self.quantity(shape, "memory"),
-                vcpus_per_ocpu: self.int(shape, "vcpus_per_ocpu"),
-                max_pods: self.int(shape, "max_pods"),
-                price_month: self.quantity(shape, "price_month"),
-                provenance: self.provenance(shape),
-            },
+            shape,
             shape_span: o.value_span("shape"),
             role: self.string(obj, "role"),
             boot_volume: self.quantity(obj, "boot_volume"),
             boot_volume_span: o.value_span("boot_volume"),
             labels: self.string_map(obj, "labels"),
+            network_max_pods,
+            network_limit,
         }
     }
 
@@ -370,14 +438,100 @@ impl Lowering<'_> {
                 })
             })
             .collect();
-        let map_objects = |field: &str| -> Vec<(String, ObjId)> {
-            match self.get(obj, field) {
-                Value::Map(m) => m
-                    .iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_object()?)))
-                    .collect(),
-                _ => Vec::new(),
-            }
+        let map_objects = |field: &str| self.entries(obj, field);
+        let metrics_path = self.string(obj, "metrics");
+        let ingress_class = self.string(obj, "ingress_class");
+        let routes: Vec<Route> = map_objects("routes")
+            .into_iter()
+            .filter_map(|(name, r)| {
+                Some(Route {
+                    name,
+                    prefix: self.string(r, "prefix"),
+                    service: *services.get(&self.object(r, "service")?)?,
+                    port: self.string(r, "port"),
+                    authenticated: self.boolean(r, "authenticated"),
+                })
+            })
+            .collect();
+        let jwt = self.object(obj, "jwt").and_then(|j| {
+            Some(Jwt {
+                issuer: self.string(j, "issuer"),
+                jwks_service: *services.get(&self.object(j, "jwks_service")?)?,
+                jwks_path: self.string(j, "jwks_path"),
+                audiences: self.strings(j, "audiences"),
+            })
+        });
+        let roles = Roles {
+            ingress: self
+                .boolean(obj, "ingress_controller")
+                .then(|| IngressRole {
+                    class: ingress_class,
+                    controller: self.string(obj, "ingress_class_controller"),
+                }),
+            scraper: self.boolean(obj, "scraper"),
+            gateway: (!routes.is_empty() || jwt.is_some()).then_some(Gateway { routes, jwt }),
+            datasource: self.object(obj, "datasource").map(|d| DataSource {
+                kind: self.string(d, "type"),
+                port: self.string(d, "port"),
+            }),
+        };
+        let retention_flag = self.string(obj, "retention_flag");
+        let pod = Pod {
+            image: self.string(obj, "image"),
+            image_span: o.value_span("image"),
+            multi_arch: self.boolean(obj, "multi_arch"),
+            command: self.strings(obj, "command"),
+            args: self.strings(obj, "args"),
+            env: self.string_map(obj, "env"),
+            env_spans: self
+                .string_map(obj, "env")
+                .keys()
+                .map(|k| {
+                    (
+                        k.clone(),
+                        o.entry_span("env", k)
+                            .unwrap_or_else(|| o.value_span("env")),
+                    )
+                })
+                .collect(),
+            secrets: self.secrets(obj),
+            run_as: self.int(obj, "run_as"),
+            read_only_root: self.boolean(obj, "read_only_root"),
+            capabilities: self.strings(obj, "capabilities"),
+            host_access: self.boolean(obj, "host_access"),
+            host_paths: self.string_map(obj, "host_paths"),
+            config: self.string_map(obj, "config"),
+            config_mount: self.string(obj, "config_mount"),
+            permissions: self
+                .get(obj, "permissions")
+                .as_list()
+                .iter()
+                .filter_map(Value::as_object)
+                .map(|p| Permission {
+                    resources: self.strings(p, "resources"),
+                    verbs: self.strings(p, "verbs"),
+                    group: self.string(p, "group"),
+                    cluster: self.boolean(p, "cluster"),
+                })
+                .collect(),
+            live: self.probe(probes.and_then(|p| self.object(p, "live"))),
+            ready: self.probe(probes.and_then(|p| self.object(p, "ready"))),
+            exporter: self.object(obj, "exporter").map(|e| Exporter {
+                image: self.string(e, "image"),
+                port: self.int(e, "port") as u16,
+                path: self.string(e, "path"),
+                cpu: self.range(e, "cpu"),
+                memory: self.range(e, "memory"),
+                env: self.string_map(e, "env"),
+                secrets: self.secrets(e),
+            }),
+            retention: self
+                .get(obj, "retention")
+                .as_quantity()
+                .map(|ms| Retention {
+                    ms,
+                    flag: retention_flag,
+                }),
         };
         Service {
             k8s_name: k8s_name(&name),
@@ -387,11 +541,14 @@ impl Lowering<'_> {
                 .object(obj, "namespace")
                 .and_then(|n| namespaces.get(&n).copied())
                 .unwrap_or_default(),
-            image: self.string(obj, "image"),
-            image_span: o.value_span("image"),
-            multi_arch: self.boolean(obj, "multi_arch"),
-            command: self.strings(obj, "command"),
-            args: self.strings(obj, "args"),
+            install: if self.boolean(obj, "managed") {
+                Install::Cloud
+            } else if let Some(chart) = self.object(obj, "chart") {
+                let (cpu, memory) = (self.range(obj, "cpu"), self.range(obj, "memory"));
+                Install::Chart(Box::new(self.chart(chart, cpu, memory)))
+            } else {
+                Install::Manifests
+            },
             ports: match self.get(obj, "port") {
                 Value::Map(m) => m
                     .iter()
@@ -423,18 +580,11 @@ impl Lowering<'_> {
                     tls: self.boolean(e, "tls"),
                 })
                 .collect(),
-            live: self.probe(probes.and_then(|p| self.object(p, "live"))),
-            ready: self.probe(probes.and_then(|p| self.object(p, "ready"))),
-            metrics_path: self.string(obj, "metrics"),
-            metrics_port: self.string(obj, "metrics_port"),
-            exporter: self.object(obj, "exporter").map(|e| Exporter {
-                image: self.string(e, "image"),
-                port: self.int(e, "port") as u16,
-                path: self.string(e, "path"),
-                cpu: self.range(e, "cpu"),
-                memory: self.range(e, "memory"),
-                env: self.string_map(e, "env"),
-                secrets: self.secrets(e),
+            pod,
+            metrics: (!metrics_path.is_empty()).then(|| Metrics {
+                path: metrics_path,
+                port: self.string(obj, "metrics_port"),
+                honor_labels: self.boolean(obj, "honor_labels"),
             }),
             volumes: map_objects("volume")
                 .into_iter()
@@ -447,15 +597,14 @@ impl Lowering<'_> {
                     mount: self.string(v, "mount"),
                 })
                 .collect(),
-            place: self
-                .object(obj, "place")
-                .and_then(|n| Some((*nodes.get(&n)?, o.value_span("place")))),
-            node_role: self.string(obj, "node_role"),
-            spread: self.boolean(obj, "spread"),
-            daemon: self.boolean(obj, "daemon"),
-            ingress_controller: self.boolean(obj, "ingress_controller"),
-            scraper: self.boolean(obj, "scraper"),
-            managed: self.boolean(obj, "managed"),
+            placement: Placement {
+                place: self
+                    .object(obj, "place")
+                    .and_then(|n| Some((*nodes.get(&n)?, o.value_span("place")))),
+                node_role: self.string(obj, "node_role"),
+                spread: self.boolean(obj, "spread"),
+                daemon: self.boolean(obj, "daemon"),
+            },
             backup: self.object(obj, "backup").map(|b| Backup {
                 schedule: self.string(b, "schedule"),
                 keep_daily: self.int(b, "keep_daily"),
@@ -466,63 +615,9 @@ impl Lowering<'_> {
                     .unwrap_or_default(),
                 span: o.value_span("backup"),
                 uploader: self.string(b, "uploader"),
+                upload: self.script(b, "upload"),
+                download: self.script(b, "download"),
                 secrets: self.secrets(b),
-            }),
-            env: self.string_map(obj, "env"),
-            env_spans: self
-                .string_map(obj, "env")
-                .keys()
-                .map(|k| {
-                    (
-                        k.clone(),
-                        o.entry_span("env", k)
-                            .unwrap_or_else(|| o.value_span("env")),
-                    )
-                })
-                .collect(),
-            secrets: self.secrets(obj),
-            run_as: self.int(obj, "run_as"),
-            read_only_root: self.boolean(obj, "read_only_root"),
-            capabilities: self.strings(obj, "capabilities"),
-            host_access: self.boolean(obj, "host_access"),
-            host_paths: self.string_map(obj, "host_paths"),
-            ingress_class: self.string(obj, "ingress_class"),
-            ingress_class_controller: self.string(obj, "ingress_class_controller"),
-            retention_flag: self.string(obj, "retention_flag"),
-            config: self.string_map(obj, "config"),
-            config_mount: self.string(obj, "config_mount"),
-            retention_ms: self.get(obj, "retention").as_quantity(),
-            permissions: self
-                .get(obj, "permissions")
-                .as_list()
-                .iter()
-                .filter_map(Value::as_object)
-                .map(|p| Permission {
-                    resources: self.strings(p, "resources"),
-                    verbs: self.strings(p, "verbs"),
-                    group: self.string(p, "group"),
-                    cluster: self.boolean(p, "cluster"),
-                })
-                .collect(),
-            routes: map_objects("routes")
-                .into_iter()
-                .filter_map(|(name, r)| {
-                    Some(Route {
-                        name,
-                        prefix: self.string(r, "prefix"),
-                        service: *services.get(&self.object(r, "service")?)?,
-                        port: self.string(r, "port"),
-                        authenticated: self.boolean(r, "authenticated"),
-                    })
-                })
-                .collect(),
-            jwt: self.object(obj, "jwt").and_then(|j| {
-                Some(Jwt {
-                    issuer: self.string(j, "issuer"),
-                    jwks_service: *services.get(&self.object(j, "jwks_service")?)?,
-                    jwks_path: self.string(j, "jwks_path"),
-                    audiences: self.strings(j, "audiences"),
-                })
             }),
             alerts: map_objects("alerts")
                 .into_iter()
@@ -536,11 +631,11 @@ impl Lowering<'_> {
                 latency: self.string(h, "latency"),
                 latency_in_ms: self.boolean(h, "latency_in_ms"),
             }),
-            datasource: self.object(obj, "datasource").map(|d| DataSource {
-                kind: self.string(d, "type"),
-                port: self.string(d, "port"),
+            backup_method: self.object(obj, "backup_method").map(|m| BackupMethod {
+                dump: self.script(m, "dump"),
+                restore: self.script(m, "restore"),
             }),
-            honor_labels: self.boolean(obj, "honor_labels"),
+            roles,
             name,
         }
     }
@@ -672,6 +767,10 @@ impl Lowering<'_> {
                 .object(obj, field)
                 .expect("monitoring thresholds are required");
             AlertThreshold {
+                name: self.string(t, "name"),
+                expr: self.string(t, "expr"),
+                summary: self.string(t, "summary"),
+                description: self.string(t, "description"),
                 above: self.quantity(t, "above"),
                 count: self.int(t, "count"),
                 within_ms: self.quantity(t, "within"),
@@ -688,8 +787,10 @@ impl Lowering<'_> {
             cpu: threshold("cpu"),
             memory: threshold("memory"),
             volume: threshold("volume"),
+            node_disk: threshold("node_disk"),
             restarts: threshold("restarts"),
             down: threshold("down"),
+            unavailable: threshold("unavailable"),
             panels: self.panels(obj),
             provenance: self.provenance(obj),
         }

@@ -1,0 +1,144 @@
+//! The chart backend: what installs the components that come from upstream
+//! charts. hplc never renders a chart; it writes, for each such component,
+//!
+//! - `charts/<namespace>/<release>.yaml`: the values, which are the chart's
+//!   fixed values from the stdlib with what the model sets (requests and
+//!   limits, the nodes the pods may run on) at the chart's value paths;
+//! - an Argo CD Application per component, when the platform syncs from git
+//!   (`gitops`), with the same values;
+//! - `bootstrap.sh`: the same charts installed with Helm in the same order,
+//!   then `k8s/` applied, for a cluster without Argo CD.
+//!
+//! Everything here is generic: what differs between charts is stdlib data.
+
+mod bootstrap;
+mod values;
+
+use super::kube::object::{metadata, object};
+use super::kube::{labels, namespace_file};
+use super::yaml::{b, documents, list, map, s, Value};
+use super::{Context, Output};
+use crate::model::{Chart, Service, ServiceId};
+
+pub use values::values;
+
+/// `charts/<namespace>/<release>.yaml`.
+pub fn values_file(context: &Context, service: &Service) -> String {
+    values_path(
+        &context.platform.namespace_of(service).k8s_name,
+        &service.k8s_name,
+    )
+}
+
+/// Where the values of the release `release` in `namespace` are written.
+pub fn values_path(namespace: &str, release: &str) -> String {
+    format!("charts/{namespace}/{release}.yaml")
+}
+
+/// The services installed from charts, in the platform's order.
+pub fn installed<'a>(context: &Context<'a>) -> Vec<(ServiceId, &'a Service, &'a Chart)> {
+    context
+        .platform
+        .deployed()
+        .filter_map(|(id, service)| Some((id, service, service.chart()?)))
+        .collect()
+}
+
+pub fn emit(context: &Context, output: &mut Output) {
+    let charts = installed(context);
+    if charts.is_empty() {
+        return;
+    }
+    for (_, service, chart) in &charts {
+        let header = format!(
+            "# Values of {} for `{}` ({}), written by hplc from {}.\n",
+            describe(chart),
+            service.name,
+            chart.home,
+            context.origin(service.span)
+        );
+        let text = header + &super::yaml::to_string(&values(context, service, chart));
+        output.add(values_file(context, service), text);
+    }
+    output.add("bootstrap.sh", bootstrap::script(context, &charts));
+    if let Some(gitops) = context.platform.gitops.first() {
+        let namespace = &context.platform.namespaces[gitops.namespace].k8s_name;
+        let applications: Vec<Value> = charts
+            .iter()
+            .map(|(_, service, chart)| application(context, namespace, service, chart))
+            .collect();
+        output.append(namespace_file(namespace), &documents(&applications));
+    }
+}
+
+/// `local-path-provisioner 0.0.37`.
+pub fn describe(chart: &Chart) -> String {
+    let name = if chart.name.is_empty() {
+        chart.path.rsplit('/').next().unwrap_or(&chart.path)
+    } else {
+        &chart.name
+    };
+    format!("{name} {}", chart.version)
+}
+
+/// The Argo CD Application that installs a component's chart.
+fn application<'a>(
+    context: &Context<'a>,
+    namespace: &'a str,
+    service: &'a Service,
+    chart: &'a Chart,
+) -> Value<'a> {
+    let platform = context.platform;
+    let meta = metadata(
+        context,
+        format!(
+            "{}-{}",
+            platform.namespace_of(service).k8s_name,
+            service.k8s_name
+        ),
+        Some(namespace),
+        &[(labels::PART_OF, labels::part_of(platform))],
+        service.span,
+    );
+    let mut source: Vec<(&str, Value)> = vec![("repoURL", s(&chart.repo))];
+    if chart.name.is_empty() {
+        source.push(("path", s(&chart.path)));
+    } else {
+        source.push(("chart", s(&chart.name)));
+    }
+    source.push(("targetRevision", s(&chart.version)));
+    source.push((
+        "helm",
+        map([
+            ("releaseName", s(&service.k8s_name)),
+            ("valuesObject", values(context, service, chart)),
+        ]),
+    ));
+    let spec = map([
+        ("project", s("default")),
+        ("source", map(source)),
+        (
+            "destination",
+            map([
+                ("server", s("https://kubernetes.default.svc")),
+                ("namespace", s(&platform.namespace_of(service).k8s_name)),
+            ]),
+        ),
+        (
+            "syncPolicy",
+            map([
+                (
+                    "automated",
+                    map([("prune", b(true)), ("selfHeal", b(true))]),
+                ),
+                ("syncOptions", list([s("ServerSideApply=true")])),
+            ]),
+        ),
+    ]);
+    object(
+        "argoproj.io/v1alpha1",
+        "Application",
+        meta,
+        [("spec", spec)],
+    )
+}

@@ -1,0 +1,17 @@
+//! What every backend that writes Kubernetes documents shares: objects as
+//! ordered YAML with hplc's metadata, the names and labels of what is
+//! generated for a service, and where a namespace's documents go. The
+//! Kubernetes backend and the Grafana backend (its ConfigMaps and rules)
+//! both build on it; it depends on neither.
+
+pub mod labels;
+pub mod object;
+pub mod quantity;
+
+/// `k8s/<namespace>.yaml`: everything generated into one namespace, by
+/// every backend (the Grafana backend's ConfigMaps and rules too). One file
+/// per namespace rather than per service keeps a large platform to
+/// hundreds of files, not tens of thousands.
+pub fn namespace_file(namespace: &str) -> String {
+    format!("k8s/{namespace}.yaml")
+}

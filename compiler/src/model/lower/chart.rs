@@ -1,0 +1,113 @@
+//! Lowering a component's upstream chart: the pinned chart, its fixed
+//! values, the workloads hplc sets, and what the chart renders.
+
+use super::Lowering;
+use crate::model::{
+    Chart, ChartPod, ChartRender, Data, Range, RenderedContainer, RenderedWorkload,
+};
+use crate::types::value::{ObjId, Value};
+
+impl Lowering<'_> {
+    /// The chart of a component that asks `cpu` and `memory` (what a
+    /// workload hplc sets asks, unless the chart says otherwise).
+    pub(super) fn chart(&self, obj: ObjId, cpu: Range, memory: Range) -> Chart {
+        let pods = self
+            .entries(obj, "pods")
+            .into_iter()
+            .map(|(_, p)| ChartPod {
+                workload: self.string(p, "workload"),
+                resources: self.string(p, "resources"),
+                node_selector: self.string(p, "node_selector"),
+                cpu: self.optional_range(p, "cpu").unwrap_or(cpu),
+                memory: self.optional_range(p, "memory").unwrap_or(memory),
+            })
+            .collect();
+        let render = self
+            .object(obj, "render")
+            .map(|r| ChartRender {
+                chart: self.string(r, "chart"),
+                workloads: self
+                    .objects(r, "workloads")
+                    .into_iter()
+                    .map(|w| RenderedWorkload {
+                        workload: self.string(w, "workload"),
+                        per_node: self.boolean(w, "per_node"),
+                        replicas: self.int(w, "replicas"),
+                        containers: self
+                            .objects(w, "containers")
+                            .into_iter()
+                            .map(|c| RenderedContainer {
+                                name: self.string(c, "name"),
+                                image: self.string(c, "image"),
+                                cpu: Range {
+                                    request: self.quantity(c, "cpu_request"),
+                                    limit: self.quantity(c, "cpu_limit"),
+                                },
+                                memory: Range {
+                                    request: self.quantity(c, "memory_request"),
+                                    limit: self.quantity(c, "memory_limit"),
+                                },
+                                init: self.boolean(c, "init"),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .unwrap_or(ChartRender {
+                chart: String::new(),
+                workloads: Vec::new(),
+            });
+        Chart {
+            repo: self.string(obj, "repo"),
+            name: self.string(obj, "name"),
+            path: self.string(obj, "path"),
+            version: self.string(obj, "version"),
+            home: self.string(obj, "home"),
+            fullname: self.string(obj, "fullname"),
+            values: data(self.get(obj, "values")),
+            pods,
+            render,
+            provenance: self.provenance(obj),
+        }
+    }
+
+    fn optional_range(&self, obj: ObjId, field: &str) -> Option<Range> {
+        matches!(self.get(obj, field), Value::Range(..)).then(|| self.range(obj, field))
+    }
+
+    /// The records of a list field.
+    fn objects(&self, obj: ObjId, field: &str) -> Vec<ObjId> {
+        self.get(obj, field)
+            .as_list()
+            .iter()
+            .filter_map(Value::as_object)
+            .collect()
+    }
+
+    /// The records of a map field, by key.
+    pub(super) fn entries(&self, obj: ObjId, field: &str) -> Vec<(String, ObjId)> {
+        match self.get(obj, field) {
+            Value::Map(m) => m
+                .iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_object()?)))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// A checked `data` value (the type checker let nothing else through).
+fn data(value: &Value) -> Data {
+    match value {
+        Value::Bool(b) => Data::Bool(*b),
+        Value::Int(i) => Data::Int(*i),
+        Value::Decimal(m, s) => Data::Decimal(*m, *s),
+        Value::Str(s) => Data::Str(s.clone()),
+        Value::Quantity(d, q) => Data::Quantity(*d, *q),
+        Value::List(items) => Data::List(items.iter().map(data).collect()),
+        Value::Map(entries) => {
+            Data::Map(entries.iter().map(|(k, v)| (k.clone(), data(v))).collect())
+        }
+        _ => Data::Map(Default::default()),
+    }
+}
