@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use divan::Bencher;
+use hplc::diagnostics::render;
 use hplc::resolve::fs::MemoryFs;
 
 const SIZES: [usize; 4] = [10, 100, 1_000, 10_000];
@@ -154,6 +155,61 @@ fn build(bencher: Bencher, n: usize) {
             hplc::emit::output::write(output, &out).expect("write");
         });
     let _ = std::fs::remove_dir_all(&out);
+}
+
+/// Sizes of the peers shape (`hplc::synth::peers`): random services, pins,
+/// and a volume below its class minimum on about one in eight, each a
+/// warning.
+const PEERS: [usize; 2] = [1_000, 10_000];
+
+fn peers(n: usize) -> MemoryFs {
+    MemoryFs::default().with(
+        "/synth/platform.hpl",
+        hplc::synth::peers::platform(n).into_bytes(),
+    )
+}
+
+/// Text to syntax tree, on the peers shape.
+#[divan::bench(args = PEERS, sample_count = 10)]
+fn peers_parse(bencher: Bencher, n: usize) {
+    let text = hplc::synth::peers::platform(n);
+    bencher.bench(|| hplc::syntax::parse(hplc::source::FileId(0), divan::black_box(&text)));
+}
+
+/// Everything `hplc check` does, on the peers shape.
+#[divan::bench(args = PEERS, sample_count = 10)]
+fn peers_check(bencher: Bencher, n: usize) {
+    let fs = peers(n);
+    bencher.bench(|| hplc::compile(root(), None, &fs));
+}
+
+/// The human report of the peers shape's warnings (1,290 at N = 10,000):
+/// as `hplc check` prints it (five of each code drawn), and every one drawn.
+#[divan::bench(args = PEERS, sample_count = 10)]
+fn peers_human_diagnostics(bencher: Bencher, n: usize) {
+    human_diagnostics(
+        bencher,
+        n,
+        render::Shown::FirstWarnings(render::WARNINGS_PER_CODE),
+    );
+}
+
+#[divan::bench(args = PEERS, sample_count = 10)]
+fn peers_human_diagnostics_all(bencher: Bencher, n: usize) {
+    human_diagnostics(bencher, n, render::Shown::All);
+}
+
+fn human_diagnostics(bencher: Bencher, n: usize, shown: render::Shown) {
+    let compilation = hplc::compile(root(), None, &peers(n));
+    assert!(!compilation.diagnostics.is_empty(), "the peers shape warns");
+    bencher.bench(|| {
+        render::human(
+            divan::black_box(&compilation.diagnostics),
+            &compilation.sources,
+            render::Style::Plain,
+            shown,
+        )
+    });
 }
 
 /// Appends a line to every file under `dir` but hplc's marker.

@@ -57,6 +57,7 @@ fn record(
             &built.compilation.diagnostics,
             &built.compilation.sources,
             hplc::diagnostics::render::Style::Plain,
+            hplc::diagnostics::render::Shown::All,
         );
         return Err(format!("{name} does not build:\n{report}"));
     };

@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
-use hplc::diagnostics::render::{self, Style};
+use hplc::diagnostics::render::{self, Shown, Style};
 use hplc::resolve::fs::RealFs;
 
 fn cases_dir() -> PathBuf {
@@ -107,10 +107,21 @@ fn run_case(dir: &Path) -> Result<(), String> {
             main.display(),
             show(&expected),
             show(&actual),
-            render::human(&compilation.diagnostics, &compilation.sources, Style::Plain)
+            render::human(
+                &compilation.diagnostics,
+                &compilation.sources,
+                Style::Plain,
+                Shown::All
+            )
         ));
     }
-    let report = render::human(&compilation.diagnostics, &compilation.sources, Style::Plain);
+    // As `hplc check` prints it.
+    let report = render::human(
+        &compilation.diagnostics,
+        &compilation.sources,
+        Style::Plain,
+        Shown::FirstWarnings(render::WARNINGS_PER_CODE),
+    );
     let snapshot = format!("{report}{}\n", render::summary(&compilation.diagnostics));
     let name = dir
         .file_name()

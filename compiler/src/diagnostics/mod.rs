@@ -5,6 +5,7 @@
 //! The CLI, the snapshot tests and the JSON output share that one path.
 
 mod code;
+mod lines;
 pub mod render;
 
 pub use code::Code;

@@ -1,14 +1,15 @@
 //! The renderers: a human report through miette, and the versioned JSON
 //! document for editors and CI. Both read the same [`Diagnostic`] data.
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceSpan};
 use serde::Serialize;
 
-use super::{Diagnostic, Label};
-use crate::source::{SourceMap, Span};
+use super::lines::{Indexed, LineIndex};
+use super::{Code, Diagnostic, Label, Severity};
+use crate::source::{FileId, SourceMap, Span};
 
 /// Version of the JSON document; bumped on any incompatible change.
 pub const JSON_VERSION: u32 = 1;
@@ -21,8 +22,28 @@ pub enum Style {
     Colour,
 }
 
-/// Renders every diagnostic as miette draws it, followed by a summary line.
-pub fn human(diagnostics: &[Diagnostic], sources: &SourceMap, style: Style) -> String {
+/// Which diagnostics a human report draws in full.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Shown {
+    /// Every one.
+    All,
+    /// Every error, and the first `n` warnings of each code; the others of
+    /// that code are counted in one line at the end, as compilers do, so
+    /// that a thousand of one warning do not bury everything else.
+    FirstWarnings(usize),
+}
+
+/// How many warnings of one code `hplc` draws before it counts the rest.
+pub const WARNINGS_PER_CODE: usize = 5;
+
+/// Renders the diagnostics as miette draws them (without the summary line).
+/// Each source file is indexed by line once, for all of its reports.
+pub fn human(
+    diagnostics: &[Diagnostic],
+    sources: &SourceMap,
+    style: Style,
+    shown: Shown,
+) -> String {
     let theme = match style {
         Style::Plain => GraphicalTheme::unicode_nocolor(),
         Style::Colour => GraphicalTheme::unicode(),
@@ -30,20 +51,66 @@ pub fn human(diagnostics: &[Diagnostic], sources: &SourceMap, style: Style) -> S
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(100)
         .with_links(false);
-    let mut out = String::new();
+    let mut indexes: HashMap<FileId, LineIndex> = HashMap::new();
     for diagnostic in diagnostics {
-        let report = Report::new(diagnostic, sources);
+        for label in std::iter::once(&diagnostic.primary).chain(&diagnostic.labels) {
+            let file = label.span.file;
+            indexes
+                .entry(file)
+                .or_insert_with(|| LineIndex::new(&sources.get(file).text));
+        }
+    }
+    let mut out = String::new();
+    // Warnings drawn and held back, by code; codes in order of first sight.
+    let mut warnings: Vec<(Code, usize, usize)> = Vec::new();
+    for diagnostic in diagnostics {
+        if let (Shown::FirstWarnings(limit), Severity::Warning) = (shown, diagnostic.severity()) {
+            let i = match warnings
+                .iter()
+                .position(|(code, ..)| *code == diagnostic.code)
+            {
+                Some(i) => i,
+                None => {
+                    warnings.push((diagnostic.code, 0, 0));
+                    warnings.len() - 1
+                }
+            };
+            let (_, drawn, held) = &mut warnings[i];
+            if *drawn == limit {
+                *held += 1;
+                continue;
+            }
+            *drawn += 1;
+        }
+        let report = Report::new(diagnostic, sources, &indexes);
         // Writing into a String cannot fail.
         let _ = handler.render_report(&mut out, &report);
     }
+    for (code, _, held) in warnings.into_iter().filter(|(.., held)| *held > 0) {
+        out.push_str(&held_back(code, held));
+    }
     out
+}
+
+/// The line that counts the warnings of one code not drawn.
+fn held_back(code: Code, held: usize) -> String {
+    let (more, them) = if held == 1 {
+        ("warning", "it")
+    } else {
+        ("warnings", "them all")
+    };
+    format!(
+        "{code}: {held} more {more} like the above ({title}); --all-warnings shows {them}\n",
+        code = code.as_str(),
+        title = code.title(),
+    )
 }
 
 /// One line: "2 errors, 1 warning".
 pub fn summary(diagnostics: &[Diagnostic]) -> String {
     let errors = diagnostics
         .iter()
-        .filter(|d| d.severity() == super::Severity::Error)
+        .filter(|d| d.severity() == Severity::Error)
         .count();
     let warnings = diagnostics.len() - errors;
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
@@ -62,23 +129,31 @@ const NEAR_LINES: usize = 6;
 /// its source; labels in other files become related reports of their own.
 struct Report<'a> {
     diagnostic: &'a Diagnostic,
-    source: NamedSource<Arc<str>>,
+    source: Indexed<'a>,
     labels: Vec<LabeledSpan>,
     related: Vec<Related<'a>>,
 }
 
 struct Related<'a> {
     label: &'a Label,
-    source: NamedSource<Arc<str>>,
+    source: Indexed<'a>,
 }
 
 impl<'a> Report<'a> {
-    fn new(diagnostic: &'a Diagnostic, sources: &SourceMap) -> Report<'a> {
+    fn new(
+        diagnostic: &'a Diagnostic,
+        sources: &'a SourceMap,
+        indexes: &'a HashMap<FileId, LineIndex>,
+    ) -> Report<'a> {
         let file = diagnostic.primary.span.file;
-        // The text is shared, not copied, into each snippet.
+        // The text is read in place, through the file's line index.
         let named = |span: Span| {
             let f = sources.get(span.file);
-            NamedSource::new(&f.name, f.text.clone())
+            Indexed {
+                name: &f.name,
+                text: &f.text,
+                lines: &indexes[&span.file],
+            }
         };
         let mut labels = vec![LabeledSpan::new_primary_with_span(
             Some(diagnostic.primary.message.clone()).filter(|m| !m.is_empty()),
@@ -151,8 +226,8 @@ impl miette::Diagnostic for Report<'_> {
 
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.diagnostic.severity() {
-            super::Severity::Error => miette::Severity::Error,
-            super::Severity::Warning => miette::Severity::Warning,
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
         })
     }
 

@@ -54,12 +54,23 @@ pub fn load(root: &Path, fs: &dyn FileSystem, diagnostics: &mut Diagnostics) -> 
     loader.loaded.prelude = prelude;
     loader.user(root.to_path_buf(), None);
     let mut next = 0;
+    let mut parsed = 0;
     while next < loader.loaded.modules.len() {
+        // The modules found since the last wave are parsed together, side by
+        // side: those the root uses, then those they use, and so on.
+        if next == parsed {
+            loader.parse(parsed);
+            parsed = loader.loaded.modules.len();
+        }
         loader.resolve_uses(next);
         next += 1;
     }
     loader.loaded
 }
+
+/// Below this many bytes, the modules of a wave are parsed one after the
+/// other: a thread costs more than it saves.
+const PARALLEL_BYTES: usize = 64 * 1024;
 
 struct Loader<'a> {
     fs: &'a dyn FileSystem,
@@ -77,23 +88,90 @@ impl Loader<'_> {
         text: Arc<str>,
         origin: Origin,
     ) -> ModuleId {
-        let file = self.loaded.sources.add(name, path, text.clone());
-        let (ast, errors) = syntax::parse(file, &text);
-        self.diagnostics.extend(errors);
-        let uses = vec![
-            None;
-            ast.items
-                .iter()
-                .filter(|i| matches!(i, ast::Item::Use(_)))
-                .count()
-        ];
+        let file = self.loaded.sources.add(name, path, text);
+        // Parsed with the rest of its wave (`parse`).
         self.loaded.modules.push(LoadedModule {
             file,
-            ast,
+            ast: ast::Module::default(),
             origin,
-            uses,
+            uses: Vec::new(),
         });
         self.loaded.modules.len() - 1
+    }
+
+    /// Parses the modules from `first` on, on every core when they are
+    /// large enough together; their syntax errors are reported in module
+    /// order, as if parsed one by one.
+    fn parse(&mut self, first: ModuleId) {
+        let sources = &self.loaded.sources;
+        let texts: Vec<(FileId, &str)> = self.loaded.modules[first..]
+            .iter()
+            .map(|m| (m.file, &*sources.get(m.file).text))
+            .collect();
+        let bytes: usize = texts.iter().map(|(_, text)| text.len()).sum();
+        let parse_all = |texts: &[(FileId, &str)]| -> Vec<(ast::Module, Vec<Diagnostic>)> {
+            texts
+                .iter()
+                .map(|(file, text)| syntax::parse(*file, text))
+                .collect()
+        };
+        let workers = crate::workers().min(texts.len());
+        let parsed = if workers < 2 || bytes < PARALLEL_BYTES {
+            parse_all(&texts)
+        } else {
+            // Runs of modules of about the same size, one per core.
+            let mut runs: Vec<&[(FileId, &str)]> = Vec::new();
+            let mut rest = &texts[..];
+            let mut left = bytes;
+            for run in 0..workers {
+                let share = left / (workers - run);
+                let mut size = 0;
+                let mut take = 0;
+                while take < rest.len() && (size < share || take == 0) {
+                    size += rest[take].1.len();
+                    take += 1;
+                }
+                let (head, tail) = rest.split_at(take);
+                runs.push(head);
+                rest = tail;
+                left -= size;
+            }
+            std::thread::scope(|scope| {
+                let threads: Vec<_> = runs
+                    .iter()
+                    .map(|run| {
+                        let thread = std::thread::Builder::new()
+                            .name("hplc-load".into())
+                            // As deep as the compiling thread's: the
+                            // grammars recurse per bracket.
+                            .stack_size(crate::COMPILE_STACK_BYTES)
+                            .spawn_scoped(scope, move || parse_all(run));
+                        (run, thread)
+                    })
+                    .collect();
+                threads
+                    .into_iter()
+                    .flat_map(|(run, thread)| match thread {
+                        Ok(thread) => thread
+                            .join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                        // No thread to be had: parsed here.
+                        Err(_) => parse_all(run),
+                    })
+                    .collect()
+            })
+        };
+        for (module, (ast, errors)) in self.loaded.modules[first..].iter_mut().zip(parsed) {
+            self.diagnostics.extend(errors);
+            module.uses = vec![
+                None;
+                ast.items
+                    .iter()
+                    .filter(|i| matches!(i, ast::Item::Use(_)))
+                    .count()
+            ];
+            module.ast = ast;
+        }
     }
 
     fn stdlib(&mut self, name: &str) -> Option<ModuleId> {
@@ -244,5 +322,42 @@ impl Loader<'_> {
             .label("no such file or stdlib module")
             .help(help),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resolve::fs::MemoryFs;
+
+    /// The files of a platform in one wave, large enough to be parsed side
+    /// by side, load as each parses alone, errors included.
+    #[test]
+    fn files_parsed_side_by_side_load_as_parsed_alone() {
+        let part = crate::synth::platform(120);
+        let broken = format!("{part}\nservice x {{\n  cpu == 1\n}}\n");
+        let fs = MemoryFs::default()
+            .with("/p/main.hpl", "use a\nuse b\nuse c\nuse d\n")
+            .with("/p/a.hpl", part.clone())
+            .with("/p/b.hpl", "// small\nlet x = 1\n")
+            .with("/p/c.hpl", broken)
+            .with("/p/d.hpl", part);
+        let mut diagnostics = Diagnostics::default();
+        let loaded = load(Path::new("/p/main.hpl"), &fs, &mut diagnostics);
+        let mut expected = Diagnostics::default();
+        for module in &loaded.modules {
+            let source = loaded.sources.get(module.file);
+            let (ast, errors) = syntax::parse(module.file, &source.text);
+            assert_eq!(module.ast, ast, "{}", source.name);
+            expected.extend(errors);
+        }
+        assert_eq!(diagnostics.into_sorted(), expected.into_sorted());
+        let names: Vec<&str> = loaded
+            .modules
+            .iter()
+            .map(|m| loaded.sources.get(m.file).name.as_str())
+            .collect();
+        assert_eq!(names[..2], ["<stdlib>/prelude.hpl", "/p/main.hpl"]);
+        assert!(names.contains(&"/p/c.hpl"));
     }
 }

@@ -2,6 +2,7 @@
 //! input can make the parser exhaust the stack or crawl: a bounded file size,
 //! line length and bracket depth. Each breach is a diagnostic, not a crash.
 
+use super::scan::quiet;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::source::{FileId, Span};
 
@@ -36,9 +37,14 @@ pub fn check(file: FileId, text: &str) -> Option<Diagnostic> {
     if let Some(too_deep) = depth(file, text) {
         return Some(too_deep);
     }
+    // No line of a file this short can be too long.
+    if text.len() <= MAX_LINE_BYTES {
+        return None;
+    }
     let mut line_start = 0;
-    for line in text.split('\n') {
-        if line.len() > MAX_LINE_BYTES {
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain(std::iter::once(text.len()));
+    for line_end in ends {
+        if line_end - line_start > MAX_LINE_BYTES {
             return Some(
                 Diagnostic::new(
                     Code::LineTooLong,
@@ -49,7 +55,7 @@ pub fn check(file: FileId, text: &str) -> Option<Diagnostic> {
                 .help("break the value over several lines, or move long data out of the platform"),
             );
         }
-        line_start += line.len() + 1;
+        line_start = line_end + 1;
     }
     None
 }
@@ -60,6 +66,10 @@ enum Frame {
     Interp,
     Str,
 }
+
+/// The bytes the nesting scan below passes over in code, and in a string.
+const QUIET_IN_CODE: [bool; 256] = quiet(b"/\"([{)]}");
+const QUIET_IN_STRING: [bool; 256] = quiet(b"\\\"\n$");
 
 fn depth(file: FileId, text: &str) -> Option<Diagnostic> {
     let too_deep = |at: usize, limit: usize| {
@@ -73,16 +83,15 @@ fn depth(file: FileId, text: &str) -> Option<Diagnostic> {
     };
     let bytes = text.as_bytes();
     let mut raw = 0usize;
-    for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b'{' => {
-                raw += 1;
-                if raw > MAX_RAW_BRACE_DEPTH {
-                    return Some(too_deep(i, MAX_RAW_BRACE_DEPTH));
-                }
+    // memchr finds the braces many bytes at a time.
+    for i in memchr::memchr2_iter(b'{', b'}', bytes) {
+        if bytes[i] == b'{' {
+            raw += 1;
+            if raw > MAX_RAW_BRACE_DEPTH {
+                return Some(too_deep(i, MAX_RAW_BRACE_DEPTH));
             }
-            b'}' => raw = raw.saturating_sub(1),
-            _ => {}
+        } else {
+            raw = raw.saturating_sub(1);
         }
     }
 
@@ -92,7 +101,18 @@ fn depth(file: FileId, text: &str) -> Option<Diagnostic> {
     let mut depth = 0usize;
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
+        // Most bytes mean nothing here: pass them in a tight loop.
+        let quiet = if stack.last() == Some(&Frame::Str) {
+            &QUIET_IN_STRING
+        } else {
+            &QUIET_IN_CODE
+        };
+        while i < bytes.len() && quiet[bytes[i] as usize] {
+            i += 1;
+        }
+        let Some(&b) = bytes.get(i) else {
+            break;
+        };
         if stack.last() == Some(&Frame::Str) {
             match b {
                 b'\\' => i += 1,

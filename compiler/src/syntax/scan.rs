@@ -14,6 +14,18 @@
 //! same nesting) is not checked by every caller first. Each byte is looked at
 //! once, so any input is scanned in linear time.
 
+/// A table of the bytes a tight loop may pass over: every byte but those
+/// of `loud` (limits.rs and parts.rs walk the nesting of large files so).
+pub(super) const fn quiet(loud: &[u8]) -> [bool; 256] {
+    let mut table = [true; 256];
+    let mut i = 0;
+    while i < loud.len() {
+        table[loud[i] as usize] = false;
+        i += 1;
+    }
+    table
+}
+
 /// What a stretch of source is, as far as those scans need to know.
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub(super) enum Lexeme {

@@ -2,7 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 
-use hplc::diagnostics::render::{self, Style};
+use hplc::diagnostics::render::{self, Shown, Style};
 use hplc::diagnostics::Diagnostic;
 use hplc::source::SourceMap;
 
@@ -35,6 +35,10 @@ pub struct Options {
     /// Colour in human diagnostics
     #[arg(long, value_enum, default_value_t = Colour::Auto)]
     pub color: Colour,
+    /// Draw every warning in human diagnostics; by default the first few of
+    /// each code are drawn and the rest counted
+    #[arg(long)]
+    pub all_warnings: bool,
 }
 
 /// Prints the diagnostics; returns whether any is an error.
@@ -55,8 +59,13 @@ pub fn print(diagnostics: &[Diagnostic], sources: &SourceMap, options: Options) 
                 }
             };
             let style = if colour { Style::Colour } else { Style::Plain };
+            let shown = if options.all_warnings {
+                Shown::All
+            } else {
+                Shown::FirstWarnings(render::WARNINGS_PER_CODE)
+            };
             let mut err = std::io::stderr().lock();
-            let _ = err.write_all(render::human(diagnostics, sources, style).as_bytes());
+            let _ = err.write_all(render::human(diagnostics, sources, style, shown).as_bytes());
             if !diagnostics.is_empty() {
                 let _ = writeln!(err, "{}", render::summary(diagnostics));
             }

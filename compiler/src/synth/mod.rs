@@ -5,8 +5,13 @@
 //! earlier services only (so no cycles), a public endpoint on every tenth,
 //! autoscaling on every fourth, and enough 4-OCPU nodes for everything to
 //! fit. The same N gives the same text, byte for byte.
+//!
+//! [`peers`] is a second shape, the one other tools are benchmarked on:
+//! random services, pins and undersized volumes (its own module).
 
 use std::fmt::Write as _;
+
+pub mod peers;
 
 /// Services a node of 4 OCPU / 24Gi takes in this mix, with room to spare.
 const SERVICES_PER_NODE: usize = 22;

@@ -1,0 +1,48 @@
+//! What `hplc check` prints for many warnings of one code: the first few
+//! drawn and the rest counted, or every one with `--all-warnings`.
+
+use std::path::Path;
+use std::process::Command;
+
+const CASE: &str = "tests/cases/many_warnings_of_one_code_are_counted/main.hpl";
+
+fn check(extra: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_hplc"))
+        .arg("check")
+        .arg(CASE)
+        .args(["--color", "never"])
+        .args(extra)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .output()
+        .expect("hplc runs");
+    assert_eq!(output.status.code(), Some(0), "warnings alone pass");
+    String::from_utf8(output.stderr).expect("UTF-8")
+}
+
+/// The volumes whose warnings were drawn, by name.
+fn drawn(report: &str) -> Vec<String> {
+    report
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("⚠ volume `"))
+        .map(|l| l.split('`').next().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn the_first_warnings_of_a_code_are_drawn_and_the_rest_counted() {
+    let report = check(&[]);
+    assert_eq!(drawn(&report), ["v1", "v2", "v3", "v4", "v5"]);
+    assert!(report.contains(
+        "W0601: 2 more warnings like the above (volume rounded up to its storage class minimum); --all-warnings shows them all\n"
+    ));
+    // The summary counts every warning, drawn or not.
+    assert!(report.contains("0 errors, 7 warnings\n"), "{report}");
+}
+
+#[test]
+fn all_warnings_draws_every_one() {
+    let report = check(&["--all-warnings"]);
+    assert_eq!(drawn(&report), ["v1", "v2", "v3", "v4", "v5", "v6", "v7"]);
+    assert!(!report.contains("more warning"), "{report}");
+    assert!(report.contains("0 errors, 7 warnings\n"));
+}
