@@ -142,9 +142,15 @@ fn peer_texts(peer: &Value, home: &str) -> Vec<String> {
             "one In expression: {peer:?}"
         );
         let expression = &expressions[0];
-        assert_eq!(
-            (str_of(&expression["key"]), str_of(&expression["operator"])),
-            ("app.kubernetes.io/name", "In")
+        assert!(
+            matches!(
+                (str_of(&expression["key"]), str_of(&expression["operator"])),
+                (
+                    "app.kubernetes.io/name" | "app.kubernetes.io/instance",
+                    "In"
+                )
+            ),
+            "{expression:?}"
         );
         return seq(&expression["values"])
             .iter()
@@ -162,10 +168,12 @@ fn openings(built: &Built) -> Vec<Opening> {
     let mut found = Vec::new();
     for policy in built.of_kind("NetworkPolicy") {
         let selector = labels_of(&policy["spec"]["podSelector"]["matchLabels"]);
+        // The pods hplc writes are selected by name, a chart's by release.
         let owner = (
             namespace_of(policy).to_string(),
             selector
                 .get("app.kubernetes.io/name")
+                .or_else(|| selector.get("app.kubernetes.io/instance"))
                 .cloned()
                 .unwrap_or_else(|| "*".into()),
         );

@@ -43,6 +43,9 @@ struct Pods<'a> {
     /// also the `app.kubernetes.io/name` of its pods.
     name: Cow<'a, str>,
     namespace: &'a str,
+    /// The label that selects them: the service's name on the pods hplc
+    /// writes, the release on a chart's (the label charts give their pods).
+    label: &'static str,
     /// Whether hplc writes policies for it (its namespace is not managed).
     owned: bool,
     /// The declaration its policies are traced to.
@@ -54,6 +57,11 @@ fn service_pods<'a>(platform: &'a Platform, service: &'a Service) -> Pods<'a> {
     Pods {
         name: Cow::Borrowed(&service.k8s_name),
         namespace: &namespace.k8s_name,
+        label: if service.chart().is_some() {
+            labels::INSTANCE
+        } else {
+            labels::NAME
+        },
         owned: service.deployed() && !namespace.managed,
         span: service.span,
     }
@@ -63,6 +71,7 @@ fn service_pods<'a>(platform: &'a Platform, service: &'a Service) -> Pods<'a> {
 enum Peer<'a> {
     Pods {
         namespace: &'a str,
+        label: &'static str,
         name: Cow<'a, str>,
     },
     Other(Value<'a>),
@@ -71,6 +80,7 @@ enum Peer<'a> {
 fn peer<'a>(pods: &Pods<'a>) -> Peer<'a> {
     Peer::Pods {
         namespace: pods.namespace,
+        label: pods.label,
         name: pods.name.clone(),
     }
 }
@@ -78,13 +88,18 @@ fn peer<'a>(pods: &Pods<'a>) -> Peer<'a> {
 /// The pods named `names` in `namespace`, as a peer of a policy in
 /// namespace `home`: the pod selector alone names pods of the policy's own
 /// namespace.
-fn pods_peer<'a>(namespace: &'a str, names: Vec<Cow<'a, str>>, home: &str) -> Value<'a> {
+fn pods_peer<'a>(
+    namespace: &'a str,
+    label: &'static str,
+    names: Vec<Cow<'a, str>>,
+    home: &str,
+) -> Value<'a> {
     let selector = match <[_; 1]>::try_from(names) {
-        Ok([name]) => map([("matchLabels", map([(labels::NAME, s(name))]))]),
+        Ok([name]) => map([("matchLabels", map([(label, s(name))]))]),
         Err(names) => map([(
             "matchExpressions",
             list([map([
-                ("key", s(labels::NAME)),
+                ("key", s(label)),
                 ("operator", s("In")),
                 ("values", list(names.into_iter().map(s))),
             ])]),
@@ -107,24 +122,32 @@ fn pods_peer<'a>(namespace: &'a str, names: Vec<Cow<'a, str>>, home: &str) -> Va
 /// edges between the same services on the same ports are one opening).
 fn peer_values<'a>(peers: Vec<Peer<'a>>, home: &str) -> Vec<Value<'a>> {
     enum Gathered<'a> {
-        Pods(&'a str, Vec<Cow<'a, str>>),
+        Pods(&'a str, &'static str, Vec<Cow<'a, str>>),
         Other(Value<'a>),
     }
     let mut gathered: Vec<Gathered> = Vec::new();
-    let mut by_namespace: HashMap<&str, usize> = HashMap::new();
-    let mut seen: HashSet<(&str, Cow<str>)> = HashSet::new();
+    let mut by_namespace: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut seen: HashSet<(&str, &str, Cow<str>)> = HashSet::new();
     for peer in peers {
         match peer {
-            Peer::Pods { namespace, name } if !seen.insert((namespace, name.clone())) => {}
-            Peer::Pods { namespace, name } => match by_namespace.get(namespace) {
+            Peer::Pods {
+                namespace,
+                label,
+                name,
+            } if !seen.insert((namespace, label, name.clone())) => {}
+            Peer::Pods {
+                namespace,
+                label,
+                name,
+            } => match by_namespace.get(&(namespace, label)) {
                 Some(&i) => {
-                    if let Gathered::Pods(_, names) = &mut gathered[i] {
+                    if let Gathered::Pods(_, _, names) = &mut gathered[i] {
                         names.push(name);
                     }
                 }
                 None => {
-                    by_namespace.insert(namespace, gathered.len());
-                    gathered.push(Gathered::Pods(namespace, vec![name]));
+                    by_namespace.insert((namespace, label), gathered.len());
+                    gathered.push(Gathered::Pods(namespace, label, vec![name]));
                 }
             },
             Peer::Other(value) => gathered.push(Gathered::Other(value)),
@@ -133,7 +156,7 @@ fn peer_values<'a>(peers: Vec<Peer<'a>>, home: &str) -> Vec<Value<'a>> {
     gathered
         .into_iter()
         .map(|g| match g {
-            Gathered::Pods(namespace, names) => pods_peer(namespace, names, home),
+            Gathered::Pods(namespace, label, names) => pods_peer(namespace, label, names, home),
             Gathered::Other(value) => value,
         })
         .collect()
@@ -285,6 +308,7 @@ fn backup_rules<'a>(context: &Context<'a>, id: ServiceId, rules: &mut Rules<'a>)
     };
     let database = service_pods(platform, service);
     let job = Pods {
+        label: labels::NAME,
         name: Cow::Owned(backup::job_name(service)),
         namespace: database.namespace,
         owned: database.owned,
@@ -387,7 +411,7 @@ pub fn by_namespace<'a>(context: &Context<'a>) -> BTreeMap<&'a str, Vec<Value<'a
     } = collect(context);
     for (key, pods) in pods {
         let namespace_policies = policies.entry(pods.namespace).or_default();
-        let selector = map([("matchLabels", map([(labels::NAME, s(pods.name.clone()))]))]);
+        let selector = map([("matchLabels", map([(pods.label, s(pods.name.clone()))]))]);
         if let Some(rules) = ingress.remove(&key) {
             let name = format!("{}-ingress", pods.name);
             let rules = vec![("ingress", merged(rules, "from", pods.namespace))];

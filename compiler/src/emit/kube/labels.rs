@@ -10,6 +10,8 @@ use crate::model::{Platform, Service};
 
 /// The label every pod of a service carries and every selector matches.
 pub const NAME: &str = "app.kubernetes.io/name";
+/// The label charts give their pods: the release's name.
+pub const INSTANCE: &str = "app.kubernetes.io/instance";
 pub const COMPONENT: &str = "app.kubernetes.io/component";
 pub const PART_OF: &str = "app.kubernetes.io/part-of";
 /// Marks the headless Service of a StatefulSet, so that monitors select
