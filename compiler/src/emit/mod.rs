@@ -10,6 +10,7 @@ pub mod charts;
 pub mod grafana;
 pub mod k8s;
 pub mod kube;
+pub mod observe;
 pub mod output;
 pub mod terraform;
 pub mod yaml;

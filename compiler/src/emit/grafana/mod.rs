@@ -7,9 +7,7 @@
 mod configmaps;
 pub mod dashboards;
 pub mod layout;
-pub mod promql;
 pub mod provisioning;
-pub mod rules;
 pub mod schema;
 
 use super::{Context, Output};
@@ -44,7 +42,7 @@ pub fn emit(context: &Context, output: &mut Output) {
         &file,
         &configmaps::dashboards(context, namespace, &dashboards),
     );
-    if let Some(rules) = rules::prometheus_rules(context, namespace) {
+    if let Some(rules) = crate::emit::observe::rules::prometheus_rules(context, namespace) {
         output.append(file, &rules);
     }
 }

@@ -128,7 +128,7 @@ fn json_data<'a>(context: &Context, kind: &str, has: &dyn Fn(&str) -> bool) -> O
         "prometheus" => Some(map([
             (
                 "timeInterval",
-                s(super::promql::duration(context.platform.scrape_interval_ms)),
+                s(crate::emit::observe::promql::duration(context.platform.scrape_interval_ms)),
             ),
             ("httpMethod", s("POST")),
         ])),

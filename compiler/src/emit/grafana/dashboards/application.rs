@@ -6,7 +6,7 @@
 
 use super::{deployed, Board, Scope, SELECTED_TARGETS};
 use crate::emit::grafana::layout::{Chart, Spec};
-use crate::emit::grafana::rules::{red_series, LATENCY_QUANTILES};
+use crate::emit::observe::rules::{red_series, LATENCY_QUANTILES};
 use crate::emit::grafana::schema::Dashboard;
 use crate::emit::Context;
 

@@ -4,7 +4,7 @@
 
 use super::{deployed, Board, Scope, RATE, SELECTED_CONTAINERS};
 use crate::emit::grafana::layout::{Chart, Spec};
-use crate::emit::grafana::promql::{cpu_usage, memory_usage};
+use crate::emit::observe::promql::{cpu_usage, memory_usage};
 use crate::emit::grafana::schema::Dashboard;
 use crate::emit::Context;
 

@@ -11,7 +11,7 @@ mod security;
 use std::collections::HashMap;
 
 use super::layout::{Chart, Grid, Spec};
-use super::promql;
+use crate::emit::observe::promql;
 use super::provisioning::PROMETHEUS;
 use super::schema::{
     Annotation, Dashboard, DataSourceRef, List, TimeRange, Variable, VariableOption, SCHEMA_VERSION,

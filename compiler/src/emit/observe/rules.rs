@@ -582,9 +582,18 @@ fn annotate(context: &Context, rule: &mut Rule, runbook: &str, span: Span) {
         .push(("source".into(), context.origin(span)));
 }
 
+/// `prometheus` -> `Prometheus`.
+fn capitalize(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
+}
+
 /// `queue_backlog` -> `QueueBacklog`: Prometheus' naming of alerts.
 fn camel_case(name: &str) -> String {
-    name.split('_').map(super::capitalize).collect()
+    name.split('_').map(capitalize).collect()
 }
 
 #[cfg(test)]
