@@ -15,7 +15,9 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::model::{Chart, ChartRender, Range, RenderedContainer, RenderedWorkload};
+use crate::model::{
+    Chart, ChartRender, Range, RenderedContainer, RenderedService, RenderedWorkload,
+};
 use crate::resolve::fs::{FileSystem, RealFs};
 use crate::types::units;
 
@@ -101,9 +103,23 @@ pub fn chart_name(chart: &Chart) -> &str {
 }
 
 /// The directory of a chart among the vendored ones: named after the chart
-/// (or, for a chart kept in git, after its directory).
+/// (or, for a chart kept in git, after its directory), at the top or as a
+/// subchart vendored with another (`prometheus/charts/alertmanager`).
 pub fn vendored_dir(charts: &Path, chart: &Chart) -> PathBuf {
-    charts.join(chart_name(chart))
+    let name = chart_name(chart);
+    let top = charts.join(name);
+    if top.is_dir() {
+        return top;
+    }
+    let mut parents: Vec<PathBuf> = std::fs::read_dir(charts)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.path().join("charts").join(name))
+        .filter(|p| p.join("Chart.yaml").is_file())
+        .collect();
+    parents.sort();
+    parents.into_iter().next().unwrap_or(top)
 }
 
 /// `helm template` of a chart with `values`, as the release `release` in
@@ -166,9 +182,12 @@ struct Metadata {
 /// and the API groups of the custom resource definitions it installs and
 /// of the custom resources it renders.
 pub fn read(rendered: &str, named_after: Option<&str>) -> Result<ChartRender, String> {
+    let mut named_targets: Vec<(usize, String, String)> = Vec::new();
+    let mut container_ports: Vec<(String, i64)> = Vec::new();
     let mut found = ChartRender {
         chart: String::new(),
         workloads: Vec::new(),
+        services: Vec::new(),
         provides: Vec::new(),
         uses: Vec::new(),
     };
@@ -193,28 +212,80 @@ pub fn read(rendered: &str, named_after: Option<&str>) -> Result<ChartRender, St
         if !group.is_empty() && !builtin_group(&group) {
             found.uses.push(group);
         }
-        if !matches!(kind.as_str(), "Deployment" | "StatefulSet" | "DaemonSet") {
-            continue;
-        }
         let name = object.metadata.and_then(|m| m.name).unwrap_or_default();
-        let pod = &spec["template"]["spec"];
-        let mut containers = Vec::new();
-        for (field, init) in [("initContainers", true), ("containers", false)] {
-            for c in pod[field].as_sequence().into_iter().flatten() {
-                containers.push(container(c, init)?);
-            }
-        }
         // Named after the release: the release's name, or it and a suffix.
         let name = match named_after.and_then(|release| name.strip_prefix(release)) {
             Some(rest) if rest.is_empty() || rest.starts_with('-') => format!("{{release}}{rest}"),
             _ => name,
         };
+        if kind == "Service" {
+            let mut service = RenderedService {
+                name,
+                ports: Default::default(),
+                targets: Default::default(),
+            };
+            for p in spec["ports"].as_sequence().into_iter().flatten() {
+                let Some(number) = p["port"].as_i64().and_then(|n| u16::try_from(n).ok()) else {
+                    continue;
+                };
+                let name = p["name"]
+                    .as_str()
+                    .map_or_else(|| number.to_string(), str::to_string);
+                // A target port by name is resolved once every container
+                // of the render is known.
+                match &p["targetPort"] {
+                    serde_yaml::Value::Number(t) => {
+                        if let Some(t) = t.as_u64().and_then(|t| u16::try_from(t).ok()) {
+                            service.targets.insert(name.clone(), t);
+                        }
+                    }
+                    serde_yaml::Value::String(t) => {
+                        named_targets.push((found.services.len(), name.clone(), t.clone()))
+                    }
+                    _ => {
+                        service.targets.insert(name.clone(), number);
+                    }
+                }
+                service.ports.insert(name, number);
+            }
+            found.services.push(service);
+            continue;
+        }
+        if !matches!(kind.as_str(), "Deployment" | "StatefulSet" | "DaemonSet") {
+            continue;
+        }
+        let pod = &spec["template"]["spec"];
+        let mut containers = Vec::new();
+        for (field, init) in [("initContainers", true), ("containers", false)] {
+            for c in pod[field].as_sequence().into_iter().flatten() {
+                containers.push(container(c, init)?);
+                for p in c["ports"].as_sequence().into_iter().flatten() {
+                    if let (Some(name), Some(number)) =
+                        (p["name"].as_str(), p["containerPort"].as_i64())
+                    {
+                        container_ports.push((name.to_string(), number));
+                    }
+                }
+            }
+        }
         found.workloads.push(RenderedWorkload {
             workload: format!("{kind}/{name}"),
             per_node: kind == "DaemonSet",
             replicas: spec["replicas"].as_i64().unwrap_or(1),
             containers,
         });
+    }
+    for (service, port, target) in named_targets {
+        if let Some(number) = container_ports
+            .iter()
+            .find(|(name, _)| *name == target)
+            .and_then(|(_, n)| u16::try_from(*n).ok())
+        {
+            found.services[service].targets.insert(port, number);
+        }
+    }
+    for service in &mut found.services {
+        service.targets.sort_keys();
     }
     for groups in [&mut found.provides, &mut found.uses] {
         groups.sort();
@@ -338,6 +409,25 @@ pub fn record(chart: &Chart, about: &str, render: &ChartRender) -> String {
         out.push_str("      ]\n    },\n");
     }
     out.push_str("  ]\n");
+    if !render.services.is_empty() {
+        out.push_str("  services = [\n");
+        for service in &render.services {
+            let pairs = |ports: &indexmap::IndexMap<String, u16>| {
+                ports
+                    .iter()
+                    .map(|(name, number)| format!("\"{name}\" = {number}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            out.push_str(&format!(
+                "    {{ name = \"{}\", port = {{ {} }}, target = {{ {} }} }},\n",
+                service.name,
+                pairs(&service.ports),
+                pairs(&service.targets)
+            ));
+        }
+        out.push_str("  ]\n");
+    }
     for (field, groups) in [("provides", &render.provides), ("uses", &render.uses)] {
         if !groups.is_empty() {
             let quoted: Vec<String> = groups.iter().map(|g| format!("\"{g}\"")).collect();
@@ -374,6 +464,12 @@ pub fn differences(chart: &Chart, render: &ChartRender) -> Vec<String> {
             ));
         }
     }
+    if chart.render.services != render.services {
+        found.push(format!(
+            "services: recorded {:?}, rendered {:?}",
+            chart.render.services, render.services
+        ));
+    }
     let rendered = &render.workloads;
     let recorded = &chart.render.workloads;
     let names = |ws: &[RenderedWorkload]| ws.iter().map(|w| w.workload.clone()).collect::<Vec<_>>();
@@ -403,9 +499,12 @@ pub fn differences(chart: &Chart, render: &ChartRender) -> Vec<String> {
             ));
             continue;
         }
-        let set = chart.pods.iter().find(|p| &p.workload == w);
-        let mut first = true;
-        for (a, b) in want.containers.iter().zip(&have.containers) {
+        let set = chart
+            .pods
+            .iter()
+            .find(|p| &p.workload == w)
+            .and_then(|pod| Some((pod, crate::model::set_container(have, pod)?)));
+        for (index, (a, b)) in want.containers.iter().zip(&have.containers).enumerate() {
             let name = &b.name;
             if (&a.name, &a.image, a.init) != (&b.name, &b.image, b.init) {
                 found.push(format!(
@@ -414,12 +513,9 @@ pub fn differences(chart: &Chart, render: &ChartRender) -> Vec<String> {
                 ));
             }
             let expected = match set {
-                Some(pod) if first && !b.init => (pod.cpu, pod.memory),
+                Some((pod, at)) if at == index => (pod.cpu, pod.memory),
                 _ => (a.cpu, a.memory),
             };
-            if !b.init {
-                first = false;
-            }
             if (b.cpu, b.memory) != expected {
                 found.push(format!(
                     "{w}: container {name} asks cpu {:?} memory {:?}, but {:?} {:?} are counted",

@@ -67,21 +67,22 @@ fn all_panels(dashboard: &Value) -> Vec<&Value> {
     all
 }
 
-/// The groups of every PrometheusRule the backend writes under k8s/ (one
-/// for the platform, one per namespace of services).
+/// The groups of the rule files hplc gives Prometheus (the alerting and
+/// the recording rules, values of its chart).
 fn rule_groups(output: &Output) -> serde_yaml::Value {
-    let rules = common::k8s_of_kind(output, "PrometheusRule");
-    assert!(!rules.is_empty(), "no PrometheusRule");
+    let values = common::prometheus_values(output);
+    let files = &values["serverFiles"];
     let mut groups = Vec::new();
-    for rule in rules {
+    for file in ["alerting_rules.yml", "recording_rules.yml"] {
         groups.extend(
-            rule["spec"]["groups"]
+            files[file]["groups"]
                 .as_sequence()
-                .expect("groups")
+                .unwrap_or_else(|| panic!("no groups in {file}"))
                 .iter()
                 .cloned(),
         );
     }
+    assert!(!groups.is_empty(), "no rule groups");
     serde_yaml::Value::Sequence(groups)
 }
 
@@ -307,7 +308,7 @@ fn the_seed_alerts_cover_every_service_and_the_declared_alerts_are_there() {
         "health-api-server",
         "postgres-health",
         "rabbitmq-broker",
-        "promtail-agent",
+        "log-collector",
         "kube-state-metrics-exporter",
     ] {
         for alert in [

@@ -584,7 +584,7 @@ fn every_workload_is_placed_where_the_plan_put_its_replicas() {
             }
             checked += 1;
         }
-        assert!(checked >= 15, "{}: {checked} workloads", built.env);
+        assert!(checked >= 10, "{}: {checked} workloads", built.env);
     }
 }
 
@@ -1040,7 +1040,7 @@ fn the_issue_s_objects_are_there() {
         let daemons = platform
             .services
             .iter()
-            .filter(|s| s.placement.daemon && s.deployed())
+            .filter(|s| s.placement.daemon && s.deployed() && s.chart().is_none())
             .count();
         assert_eq!(count("DaemonSet"), daemons);
         // The load balancer is OCI's free flexible one.
@@ -1201,83 +1201,5 @@ fn the_validator_accepts_the_golden_kubernetes_trees() {
             "golden/{name}/k8s: {}",
             stdout.lines().last().unwrap_or_default()
         );
-    }
-}
-
-#[test]
-fn the_scraper_reads_every_kubelet_with_an_account_allowed_to() {
-    for built in all_environments() {
-        let configs: Vec<&Value> = built
-            .of_kind("ConfigMap")
-            .filter(|map| map["data"]["prometheus.yml"].is_string())
-            .collect();
-        assert!(!configs.is_empty(), "{}: no prometheus.yml", built.env);
-        for map in configs {
-            let config: Value =
-                serde_yaml::from_str(str_of(&map["data"]["prometheus.yml"])).expect("yaml");
-            // cAdvisor's container_* (dashboards, throttling alerts) and
-            // kubelet_volume_stats_* (volume alerts), from every node.
-            let node_jobs: BTreeMap<&str, &Value> = config["scrape_configs"]
-                .as_sequence()
-                .into_iter()
-                .flatten()
-                .filter(|job| job["kubernetes_sd_configs"][0]["role"] == "node")
-                .map(|job| (str_of(&job["metrics_path"]), job))
-                .collect();
-            assert_eq!(
-                node_jobs.keys().copied().collect::<Vec<_>>(),
-                ["/metrics", "/metrics/cadvisor"],
-                "{}",
-                built.env
-            );
-            for job in node_jobs.values() {
-                assert_eq!(job["scheme"], "https");
-                assert_eq!(
-                    job["authorization"]["credentials_file"],
-                    "/var/run/secrets/kubernetes.io/serviceaccount/token"
-                );
-            }
-            // The workload that mounts this file has its token, and its
-            // account may get nodes/metrics.
-            let namespace = namespace_of(map);
-            let name = str_of(&map["metadata"]["name"]);
-            let spec = built
-                .objects
-                .iter()
-                .filter(|(_, o)| namespace_of(o) == namespace)
-                .filter_map(|(_, o)| pod_spec(o))
-                .find(|spec| {
-                    seq(&spec["volumes"])
-                        .iter()
-                        .any(|v| v["configMap"]["name"] == name)
-                })
-                .unwrap_or_else(|| panic!("{}: nothing mounts {name}", built.env));
-            assert_eq!(spec["automountServiceAccountToken"], true);
-            let account = str_of(&spec["serviceAccountName"]);
-            let roles: BTreeSet<&str> = built
-                .of_kind("ClusterRoleBinding")
-                .filter(|binding| {
-                    seq(&binding["subjects"]).iter().any(|subject| {
-                        subject["kind"] == "ServiceAccount"
-                            && subject["name"] == account
-                            && subject["namespace"] == namespace
-                    })
-                })
-                .map(|binding| str_of(&binding["roleRef"]["name"]))
-                .collect();
-            let allowed = built
-                .of_kind("ClusterRole")
-                .filter(|role| roles.contains(str_of(&role["metadata"]["name"])))
-                .flat_map(|role| seq(&role["rules"]))
-                .any(|rule| {
-                    seq(&rule["resources"]).contains(&Value::from("nodes/metrics"))
-                        && seq(&rule["verbs"]).contains(&Value::from("get"))
-                });
-            assert!(
-                allowed,
-                "{}: {account} may not get nodes/metrics",
-                built.env
-            );
-        }
     }
 }

@@ -66,6 +66,24 @@ impl<'a> Value<'a> {
         }
     }
 
+    /// The same value, owning every string: for a value built from data
+    /// that does not outlive it.
+    pub fn into_owned(self) -> Value<'static> {
+        match self {
+            Value::Null => Value::Null,
+            Value::Bool(b) => Value::Bool(b),
+            Value::Int(i) => Value::Int(i),
+            Value::Str(text) => Value::Str(Cow::Owned(text.into_owned())),
+            Value::List(items) => Value::List(items.into_iter().map(Value::into_owned).collect()),
+            Value::Map(entries) => Value::Map(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
+                    .collect(),
+            ),
+        }
+    }
+
     /// The map at `key`, created empty when missing.
     pub fn map_at(&mut self, key: &'static str) -> Option<&mut Value<'a>> {
         let Value::Map(entries) = self else {

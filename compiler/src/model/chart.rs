@@ -28,6 +28,9 @@ pub struct Chart {
     pub values: Data,
     /// The workloads hplc sets from the component.
     pub pods: Vec<ChartPod>,
+    /// What else hplc derives into the values, with the path it goes at
+    /// and, for a secret's name or key, the instance's secret it names.
+    pub derive: Vec<(Derived, String, String)>,
     pub render: ChartRender,
     pub provenance: Provenance,
 }
@@ -38,10 +41,61 @@ pub struct Chart {
 pub struct ChartPod {
     /// `Deployment/{release}-webhook`.
     pub workload: String,
+    /// The container it sets; empty for the first.
+    pub container: String,
     pub resources: String,
     pub node_selector: String,
     pub cpu: Range,
     pub memory: Range,
+}
+
+/// A value hplc derives from the model for a chart (the prelude's
+/// `derived`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Derived {
+    VolumeSize,
+    VolumeClass,
+    Retention,
+    RetentionHours,
+    ScrapeInterval,
+    ScrapeConfigs,
+    Alertmanagers,
+    AlertingRules,
+    RecordingRules,
+    AlertmanagerConfig,
+    ReceiverSecretMounts,
+    Datasources,
+    LogPipeline,
+    SecretName,
+    SecretKey,
+}
+
+impl Derived {
+    pub const ALL: [(&'static str, Derived); 15] = [
+        ("volume_size", Derived::VolumeSize),
+        ("volume_class", Derived::VolumeClass),
+        ("retention", Derived::Retention),
+        ("retention_hours", Derived::RetentionHours),
+        ("scrape_interval", Derived::ScrapeInterval),
+        ("scrape_configs", Derived::ScrapeConfigs),
+        ("alertmanagers", Derived::Alertmanagers),
+        ("alerting_rules", Derived::AlertingRules),
+        ("recording_rules", Derived::RecordingRules),
+        ("alertmanager_config", Derived::AlertmanagerConfig),
+        ("receiver_secret_mounts", Derived::ReceiverSecretMounts),
+        ("datasources", Derived::Datasources),
+        ("log_pipeline", Derived::LogPipeline),
+        ("secret_name", Derived::SecretName),
+        ("secret_key", Derived::SecretKey),
+    ];
+
+    /// The variant of the prelude's enum named `name`.
+    pub fn named(name: &str) -> Option<Derived> {
+        Derived::ALL
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, d)| *d)
+    }
 }
 
 /// What the chart renders with hplc's values (scripts/render-charts).
@@ -50,10 +104,21 @@ pub struct ChartRender {
     /// `local-path-provisioner 0.0.37`.
     pub chart: String,
     pub workloads: Vec<RenderedWorkload>,
+    /// Its Services, with their ports by name.
+    pub services: Vec<RenderedService>,
     /// API groups of the CRDs it installs.
     pub provides: Vec<String>,
     /// API groups of the custom resources it renders.
     pub uses: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RenderedService {
+    /// `{release}-headless`.
+    pub name: String,
+    pub ports: IndexMap<String, u16>,
+    /// The container port each port forwards to, by the port's name.
+    pub targets: IndexMap<String, u16>,
 }
 
 #[derive(Clone, Debug)]
@@ -141,13 +206,22 @@ impl Chart {
     }
 }
 
+/// The index of the container a chart pod sets in a rendered workload:
+/// the one it names, or the first that is not an init container.
+pub fn set_container(workload: &RenderedWorkload, pod: &ChartPod) -> Option<usize> {
+    workload
+        .containers
+        .iter()
+        .position(|c| !c.init && (pod.container.is_empty() || c.name == pod.container))
+}
+
 fn pod_of(workload: &RenderedWorkload, set: Option<&ChartPod>) -> PodGroup {
     let mut running = PodGroup::default();
     let mut init = PodGroup::default();
-    let mut first = true;
-    for container in &workload.containers {
+    let set = set.and_then(|pod| Some((pod, set_container(workload, pod)?)));
+    for (index, container) in workload.containers.iter().enumerate() {
         let (cpu, memory) = match set {
-            Some(pod) if first && !container.init => (pod.cpu, pod.memory),
+            Some((pod, at)) if at == index => (pod.cpu, pod.memory),
             _ => (container.cpu, container.memory),
         };
         if container.init {
@@ -157,7 +231,6 @@ fn pod_of(workload: &RenderedWorkload, set: Option<&ChartPod>) -> PodGroup {
             init.memory.limit = init.memory.limit.max(memory.limit);
             continue;
         }
-        first = false;
         running.add(PodGroup {
             cpu,
             memory,

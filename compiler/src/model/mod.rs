@@ -11,8 +11,8 @@ mod lower;
 pub mod show;
 
 pub use chart::{
-    for_release, Chart, ChartPod, ChartRender, Data, PodGroup, RenderedContainer, RenderedWorkload,
-    Waves,
+    for_release, set_container, Chart, ChartPod, ChartRender, Data, Derived, PodGroup,
+    RenderedContainer, RenderedService, RenderedWorkload, Waves,
 };
 pub use lower::lower;
 
@@ -714,6 +714,30 @@ pub struct Roles {
     pub gateway: Option<Gateway>,
     /// A Grafana data source it serves (Prometheus, Loki, Jaeger).
     pub datasource: Option<DataSource>,
+    /// A tracing backend: the port that takes OTLP.
+    pub otlp_port: Option<String>,
+    /// A log store: the path of its first port that takes pushed logs.
+    pub log_push_path: Option<String>,
+    /// An alert router: the port that takes alerts, and where they go.
+    pub alerts_port: Option<String>,
+    pub receivers: Vec<Receiver>,
+}
+
+/// Where an alert router sends the alerts of some severities.
+#[derive(Clone, Debug)]
+pub struct Receiver {
+    pub name: String,
+    pub severities: Vec<String>,
+    /// Also the Watchdog, which always fires.
+    pub heartbeat: bool,
+    pub email: String,
+    pub smtp: String,
+    pub smtp_from: String,
+    pub smtp_user: String,
+    pub smtp_password: Option<SecretRef>,
+    pub slack_channel: String,
+    pub slack_url: Option<SecretRef>,
+    pub webhook_url: Option<SecretRef>,
 }
 
 /// An ingress controller: the IngressClass it serves and the controller

@@ -78,7 +78,8 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
         .services
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.placement.daemon)
+        // A chart's DaemonSets are placed with its other per-node pods.
+        .filter(|(_, s)| s.placement.daemon && s.chart().is_none())
     {
         let mut replica = 0;
         for (node_id, node) in platform.nodes.iter().enumerate() {

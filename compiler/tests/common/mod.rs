@@ -106,6 +106,24 @@ pub fn k8s_documents(output: &Output) -> Vec<(String, serde_yaml::Value)> {
     objects
 }
 
+/// The values hplc writes for the Prometheus chart: the values file that
+/// holds `serverFiles`.
+pub fn prometheus_values(output: &Output) -> serde_yaml::Value {
+    let mut found = output
+        .files
+        .iter()
+        .filter(|(p, _)| p.starts_with("charts/"))
+        .map(|(p, text)| {
+            let value: serde_yaml::Value =
+                serde_yaml::from_str(text).unwrap_or_else(|e| panic!("{p}: {e}"));
+            value
+        })
+        .filter(|v| !v["serverFiles"].is_null());
+    let values = found.next().expect("the values of a Prometheus chart");
+    assert!(found.next().is_none(), "one Prometheus");
+    values
+}
+
 /// The Kubernetes documents of one kind.
 pub fn k8s_of_kind(output: &Output, kind: &str) -> Vec<serde_yaml::Value> {
     k8s_documents(output)

@@ -52,7 +52,8 @@ pub fn emit(context: &Context, output: &mut Output) {
     if charts.is_empty() {
         return;
     }
-    for (_, service, chart) in &charts {
+    for (id, service, chart) in &charts {
+        let id = *id;
         let header = format!(
             "# Values of {} for `{}` ({}), written by hplc from {}.\n",
             describe(chart),
@@ -60,7 +61,7 @@ pub fn emit(context: &Context, output: &mut Output) {
             chart.home,
             context.origin(service.span)
         );
-        let text = header + &super::yaml::to_string(&values(context, service, chart));
+        let text = header + &super::yaml::to_string(&values(context, id, service, chart));
         output.add(values_file(context, service), text);
     }
     output.add("bootstrap.sh", bootstrap::script(context, &charts));
@@ -116,7 +117,7 @@ fn application<'a>(
         "helm",
         map([
             ("releaseName", s(&service.k8s_name)),
-            ("valuesObject", values(context, service, chart)),
+            ("valuesObject", values(context, id, service, chart)),
         ]),
     ));
     // A chart that installs custom resource definitions is never pruned:

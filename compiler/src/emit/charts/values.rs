@@ -1,16 +1,24 @@
 //! A chart's values: its fixed values from the stdlib, with what the model
-//! says about each workload hplc sets written at the chart's value paths.
+//! says about each workload hplc sets, and what else hplc derives (the
+//! scraper's jobs, the rules, the data sources, ...), written at the
+//! chart's value paths.
 
 use std::borrow::Cow;
 
 use crate::emit::kube::{labels, quantity};
+use crate::emit::observe::{alerting, datasources, logs, promql, rules, scrape};
 use crate::emit::yaml::{list, map, n, s, Value};
 use crate::emit::Context;
-use crate::model::{Chart, ChartPod, Data, Range, Service};
+use crate::model::{Chart, ChartPod, Data, Derived, Range, Service, ServiceId};
 use crate::types::ty::Dim;
 use crate::types::units;
 
-pub fn values<'a>(context: &Context<'a>, service: &'a Service, chart: &'a Chart) -> Value<'a> {
+pub fn values<'a>(
+    context: &Context<'a>,
+    id: ServiceId,
+    service: &'a Service,
+    chart: &'a Chart,
+) -> Value<'a> {
     let mut values = data(&chart.values);
     set(&mut values, &chart.fullname, s(&service.k8s_name));
     for pod in &chart.pods {
@@ -19,7 +27,50 @@ pub fn values<'a>(context: &Context<'a>, service: &'a Service, chart: &'a Chart)
             set(&mut values, &pod.node_selector, selector);
         }
     }
+    for (derived, path, secret) in &chart.derive {
+        if let Some(value) = derive(context, id, service, *derived, secret) {
+            set(&mut values, path, value);
+        }
+    }
     values
+}
+
+/// A value hplc derives for a component; `None` where the model has
+/// nothing to say (no volume, no retention).
+fn derive<'a>(
+    context: &Context<'a>,
+    id: ServiceId,
+    service: &'a Service,
+    derived: Derived,
+    secret: &str,
+) -> Option<Value<'a>> {
+    let platform = context.platform;
+    let volume = service.volumes.first();
+    let retention = service.pod.retention.as_ref().map(|r| r.ms);
+    Some(match derived {
+        Derived::VolumeSize => s(quantity::bytes(volume?.provisioned())),
+        Derived::VolumeClass => s(&volume?.class.name),
+        Derived::Retention => s(quantity::duration(retention?)),
+        Derived::RetentionHours => s(format!("{}h", retention? / 3_600_000)),
+        Derived::ScrapeInterval => s(promql::duration(platform.scrape_interval_ms)),
+        Derived::ScrapeConfigs => list(scrape::scrape_configs(context, id)),
+        Derived::Alertmanagers => list(scrape::alertmanagers(context, id)),
+        Derived::AlertingRules | Derived::RecordingRules => {
+            let kind = if derived == Derived::AlertingRules {
+                "alert"
+            } else {
+                "record"
+            };
+            let sets = rules::rule_sets(context);
+            rules::rule_file(&sets, kind).into_owned()
+        }
+        Derived::AlertmanagerConfig => alerting::config(service),
+        Derived::ReceiverSecretMounts => alerting::secret_mounts(service),
+        Derived::Datasources => datasources::datasources(context),
+        Derived::LogPipeline => s(logs::pipeline(context, id)),
+        Derived::SecretName => s(&service.pod.secrets.get(secret)?.name),
+        Derived::SecretKey => s(&service.pod.secrets.get(secret)?.key),
+    })
 }
 
 /// Requests, and the limits that are set.
@@ -54,6 +105,25 @@ fn node_selector<'a>(context: &Context<'a>, service: &'a Service) -> Option<Valu
     (!placement.node_role.is_empty()).then(|| map([(labels::ROLE, s(&placement.node_role))]))
 }
 
+/// The keys of a dotted path: `serverFiles.prometheus\\.yml` is
+/// `serverFiles`, `prometheus.yml`, as Helm's --set reads it.
+fn keys(path: &str) -> Vec<String> {
+    let mut keys = vec![String::new()];
+    let mut chars = path.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(next) = chars.next() {
+                    keys.last_mut().expect("a key").push(next);
+                }
+            }
+            '.' => keys.push(String::new()),
+            c => keys.last_mut().expect("a key").push(c),
+        }
+    }
+    keys
+}
+
 /// Sets `value` at a dotted path (`webhook.resources`), making the maps on
 /// the way; an empty path sets nothing.
 fn set<'a>(root: &mut Value<'a>, path: &str, value: Value<'a>) {
@@ -61,16 +131,14 @@ fn set<'a>(root: &mut Value<'a>, path: &str, value: Value<'a>) {
         return;
     }
     let mut at = root;
-    let mut keys = path.split('.').peekable();
+    let keys = keys(path);
+    let mut keys = keys.into_iter().peekable();
     while let Some(key) = keys.next() {
         let Value::Map(entries) = at else { return };
-        let index = match entries.iter().position(|(k, _)| k == key) {
+        let index = match entries.iter().position(|(k, _)| *k == key) {
             Some(i) => i,
             None => {
-                entries.push((
-                    Cow::Owned(key.to_string()),
-                    map(Vec::<(&str, Value)>::new()),
-                ));
+                entries.push((Cow::Owned(key.clone()), map(Vec::<(&str, Value)>::new())));
                 entries.len() - 1
             }
         };
@@ -121,6 +189,15 @@ mod tests {
             to_string(&values),
             "webhook:\n  replicas: 1\n  resources:\n    requests:\n      cpu: 10m\n"
         );
+    }
+
+    #[test]
+    fn a_dot_in_a_key_is_escaped() {
+        assert_eq!(
+            keys("serverFiles.prometheus\\.yml"),
+            ["serverFiles", "prometheus.yml"]
+        );
+        assert_eq!(keys("a.b.c"), ["a", "b", "c"]);
     }
 
     #[test]

@@ -7,10 +7,10 @@
 mod configmaps;
 pub mod dashboards;
 pub mod layout;
-pub mod provisioning;
 pub mod schema;
 
 use super::{Context, Output};
+use crate::model::Derived;
 
 pub fn emit(context: &Context, output: &mut Output) {
     let dashboards = dashboards::all(context);
@@ -18,40 +18,18 @@ pub fn emit(context: &Context, output: &mut Output) {
         let json = serde_json::to_string_pretty(dashboard).expect("dashboards serialise") + "\n";
         output.add(format!("grafana/dashboards/{slug}.json"), json);
     }
-    output.add(
-        "grafana/provisioning/datasources/datasources.yaml",
-        provisioning::datasources(context),
-    );
-    output.add(
-        "grafana/provisioning/dashboards/dashboards.yaml",
-        provisioning::dashboards(context),
-    );
-    // The Kubernetes side lives with the scraper, which loads the rules and
-    // runs beside Grafana.
-    let Some(scraper) = context
-        .platform
-        .deployed()
-        .map(|(_, svc)| svc)
-        .find(|svc| svc.roles.scraper)
-    else {
+    // Grafana's dashboard sidecar loads them from ConfigMaps in its own
+    // namespace: Grafana is the component whose chart gets the data
+    // sources.
+    let Some(grafana) = context.platform.deployed().map(|(_, svc)| svc).find(|svc| {
+        svc.chart()
+            .is_some_and(|c| c.derive.iter().any(|(d, _, _)| *d == Derived::Datasources))
+    }) else {
         return;
     };
-    let namespace = &context.platform.namespace_of(scraper).k8s_name;
-    let file = super::kube::namespace_file(namespace);
+    let namespace = &context.platform.namespace_of(grafana).k8s_name;
     output.append(
-        &file,
+        super::kube::namespace_file(namespace),
         &configmaps::dashboards(context, namespace, &dashboards),
     );
-    if let Some(rules) = crate::emit::observe::rules::prometheus_rules(context, namespace) {
-        output.append(file, &rules);
-    }
-}
-
-/// `prometheus` -> `Prometheus`.
-pub fn capitalize(word: &str) -> String {
-    let mut chars = word.chars();
-    chars
-        .next()
-        .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
-        .unwrap_or_default()
 }

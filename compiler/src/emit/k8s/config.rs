@@ -1,12 +1,12 @@
 //! The configuration files of a service, as one ConfigMap mounted at its
 //! `config_mount`: the files the source declares (`config`) and the ones
 //! hplc derives from the model (the Envoy bootstrap of a gateway with
-//! `routes`, the scrape configuration of the platform's scraper).
+//! `routes`).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use super::{gateway, monitoring};
+use super::gateway;
 use crate::emit::kube::labels;
 use crate::emit::kube::object::{object, service_metadata};
 use crate::emit::yaml::{map, s, Value};
@@ -29,9 +29,6 @@ pub fn files<'a>(context: &Context<'a>, id: ServiceId) -> Files<'a> {
         .collect();
     if let Some(bootstrap) = gateway::envoy_bootstrap(context, id) {
         files.insert(gateway::BOOTSTRAP_FILE, Cow::Owned(bootstrap));
-    }
-    if let Some(scrape) = monitoring::prometheus_config(context, id) {
-        files.insert(monitoring::PROMETHEUS_FILE, Cow::Owned(scrape));
     }
     files
 }

@@ -16,7 +16,6 @@ mod config;
 mod gateway;
 mod gitops;
 mod ingress;
-mod monitoring;
 mod network;
 mod placement;
 mod pod;
@@ -185,7 +184,6 @@ fn service_objects<'a>(
     objects.extend(ingress::ingress(context, shared.ingress_class, id));
     objects.extend(scaling::autoscaler(context, id));
     objects.extend(scaling::disruption_budget(context, id));
-    objects.extend(monitoring::service_monitor(context, id));
     objects.extend(backup::objects(context, id));
     objects
 }

@@ -36,26 +36,11 @@ fn ports(service: &Service) -> Vec<Port> {
     ports
 }
 
-/// Ports only Prometheus reads: the metrics port and the exporter's.
-fn is_metrics(service: &Service, port: &str) -> bool {
-    port == labels::port(service.metrics_port_name())
-        || (service.pod.exporter.is_some() && port == labels::EXPORTER_PORT)
-}
-
-/// The Service that carries `port` of `service`.
-pub fn name_for_port(service: &Service, port: &str) -> String {
-    if service.roles.ingress.is_some() && is_metrics(service, port) {
-        labels::metrics_service(service)
-    } else {
-        service.k8s_name.clone()
-    }
-}
-
 /// The ingress controller's ports that face the internet.
 pub fn public_ports(service: &Service) -> Vec<(String, u16)> {
     ports(service)
         .into_iter()
-        .filter(|p| !is_metrics(service, &p.name))
+        .filter(|p| !labels::is_metrics(service, &p.name))
         .map(|p| (p.name, p.number))
         .collect()
 }
@@ -94,8 +79,9 @@ pub fn services<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
     };
     let mut objects = Vec::new();
     if service.roles.ingress.is_some() {
-        let (public, private): (Vec<Port>, Vec<Port>) =
-            all.into_iter().partition(|p| !is_metrics(service, &p.name));
+        let (public, private): (Vec<Port>, Vec<Port>) = all
+            .into_iter()
+            .partition(|p| !labels::is_metrics(service, &p.name));
         objects.push(make(
             Cow::Borrowed(&service.k8s_name),
             &[],

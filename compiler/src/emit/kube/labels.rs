@@ -85,3 +85,19 @@ pub fn port(name: &str) -> String {
 
 /// The exporter sidecar's port name.
 pub const EXPORTER_PORT: &str = "metrics";
+
+/// Ports only Prometheus reads: the metrics port and the exporter's.
+pub fn is_metrics(service: &Service, port: &str) -> bool {
+    port == self::port(service.metrics_port_name())
+        || (service.pod.exporter.is_some() && port == EXPORTER_PORT)
+}
+
+/// The Service that carries `port` (a port name) of `service`: its own,
+/// except for an ingress controller's metrics, kept off the load balancer.
+pub fn name_for_port(service: &Service, port: &str) -> String {
+    if service.roles.ingress.is_some() && is_metrics(service, port) {
+        metrics_service(service)
+    } else {
+        service.k8s_name.clone()
+    }
+}

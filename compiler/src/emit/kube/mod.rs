@@ -4,6 +4,7 @@
 //! Kubernetes backend and the Grafana backend (its ConfigMaps and rules)
 //! both build on it; it depends on neither.
 
+pub mod address;
 pub mod argo;
 pub mod labels;
 pub mod object;

@@ -57,13 +57,40 @@ pub fn named(platform: &Platform, service: &Service) -> String {
 }
 
 /// `namespace="health-data", container="postgres-health"`: the series of the
-/// service's main container.
+/// service's main container. A chart's main container has the chart's
+/// name for it, in the pods named after the release.
 pub fn container(platform: &Platform, service: &Service) -> String {
-    format!(
-        "namespace=\"{}\", container=\"{}\"",
-        platform.namespace_of(service).k8s_name,
-        service.k8s_name
-    )
+    let namespace = &platform.namespace_of(service).k8s_name;
+    match main_workload(service) {
+        Some((workload, container)) => format!(
+            "namespace=\"{namespace}\", pod=~\"{}-.*\", container=\"{container}\"",
+            workload
+                .split_once('/')
+                .map_or(workload.as_str(), |(_, name)| name)
+        ),
+        None => format!(
+            "namespace=\"{namespace}\", container=\"{}\"",
+            service.k8s_name
+        ),
+    }
+}
+
+/// The workload (`Deployment/name`, the release's name in it) and the
+/// container whose requests hplc sets, of a chart's first workload that
+/// hplc sets; `None` for a service hplc writes.
+pub fn main_workload(service: &Service) -> Option<(String, String)> {
+    let chart = service.chart()?;
+    let pod = chart.pods.first()?;
+    let workload = chart
+        .render
+        .workloads
+        .iter()
+        .find(|w| w.workload == pod.workload)?;
+    let index = crate::model::set_container(workload, pod)?;
+    Some((
+        crate::model::for_release(&workload.workload, &service.k8s_name),
+        workload.containers[index].name.clone(),
+    ))
 }
 
 /// An expression of the stdlib with `$target` replaced by the service's

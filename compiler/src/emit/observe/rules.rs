@@ -12,11 +12,8 @@
 //!   application dashboard; and every node its use and requests under the
 //!   node's name in the source, for the capacity dashboard.
 
-use std::borrow::Cow;
-
 use super::promql::{self, container, cpu_usage, kube_label, memory_usage, rule_window, target};
-use crate::emit::kube::object::{metadata, object};
-use crate::emit::yaml::{documents, list, map, s, Value};
+use crate::emit::yaml::{list, map, s, Value};
 use crate::emit::Context;
 use crate::graph::EdgeKind;
 use crate::model::{Alert, AlertThreshold, Monitoring, Platform, Service, NODE_LABEL};
@@ -213,39 +210,15 @@ pub fn rule_sets<'a>(context: &Context<'a>) -> Vec<RuleSet<'a>> {
     sets
 }
 
-/// For `k8s/<namespace>.yaml`: a PrometheusRule per rule set,
-/// all in the scraper's namespace; `None` when there is no rule.
-pub fn prometheus_rules(context: &Context, namespace: &str) -> Option<String> {
-    let sets = rule_sets(context);
-    if sets.is_empty() {
-        return None;
-    }
-    let platform = context.platform;
-    let base = format!("{}-rules", crate::model::k8s_name(&platform.name));
-    let objects: Vec<Value> = sets
+/// The rule groups of one kind (`alert` or `record`), as a Prometheus
+/// rule file reads them: `{ groups: [...] }`. Every group holds rules of
+/// one kind.
+pub fn rule_file<'a>(sets: &'a [RuleSet<'a>], kind: &str) -> Value<'a> {
+    let groups = sets
         .iter()
-        .map(|set| {
-            let name = match set.namespace {
-                None => base.clone(),
-                Some(services) => format!("{base}-{services}"),
-            };
-            let meta = metadata(
-                context,
-                name,
-                Some(namespace),
-                &[("role", Cow::Borrowed("alert-rules"))],
-                platform.span,
-            );
-            let spec = map([("groups", list(set.groups.iter().map(group_value)))]);
-            object(
-                "monitoring.coreos.com/v1",
-                "PrometheusRule",
-                meta,
-                [("spec", spec)],
-            )
-        })
-        .collect();
-    Some(documents(&objects))
+        .flat_map(|set| set.groups.iter())
+        .filter(|g| g.rules.first().is_some_and(|r| r.kind == kind));
+    map([("groups", list(groups.map(group_value)))])
 }
 
 fn group_value(group: &Group) -> Value<'_> {
@@ -406,20 +379,24 @@ fn derived_alerts(
 }
 
 /// kube-state-metrics' series of a service's available replicas, by the
-/// kind of its workload.
+/// kind of its workload (a chart's: its main workload's).
 fn available(platform: &Platform, service: &Service) -> String {
     let namespace = &platform.namespace_of(service).k8s_name;
-    let (metric, label) = if service.placement.daemon {
-        ("kube_daemonset_status_number_available", "daemonset")
-    } else if service.is_stateful() {
-        ("kube_statefulset_status_replicas_ready", "statefulset")
-    } else {
-        ("kube_deployment_status_replicas_available", "deployment")
+    let (kind, name) = match promql::main_workload(service) {
+        Some((workload, _)) => match workload.split_once('/') {
+            Some((kind, name)) => (kind.to_string(), name.to_string()),
+            None => ("Deployment".to_string(), workload),
+        },
+        None if service.placement.daemon => ("DaemonSet".into(), service.k8s_name.clone()),
+        None if service.is_stateful() => ("StatefulSet".into(), service.k8s_name.clone()),
+        None => ("Deployment".into(), service.k8s_name.clone()),
     };
-    format!(
-        "{metric}{{namespace=\"{namespace}\", {label}=\"{}\"}}",
-        service.k8s_name
-    )
+    let (metric, label) = match kind.as_str() {
+        "DaemonSet" => ("kube_daemonset_status_number_available", "daemonset"),
+        "StatefulSet" => ("kube_statefulset_status_replicas_ready", "statefulset"),
+        _ => ("kube_deployment_status_replicas_available", "deployment"),
+    };
+    format!("{metric}{{namespace=\"{namespace}\", {label}=\"{name}\"}}")
 }
 
 /// The nodes' disk, once for the platform, when any volume is node-local.
@@ -582,18 +559,9 @@ fn annotate(context: &Context, rule: &mut Rule, runbook: &str, span: Span) {
         .push(("source".into(), context.origin(span)));
 }
 
-/// `prometheus` -> `Prometheus`.
-fn capitalize(word: &str) -> String {
-    let mut chars = word.chars();
-    chars
-        .next()
-        .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
-        .unwrap_or_default()
-}
-
 /// `queue_backlog` -> `QueueBacklog`: Prometheus' naming of alerts.
 fn camel_case(name: &str) -> String {
-    name.split('_').map(capitalize).collect()
+    name.split('_').map(super::capitalize).collect()
 }
 
 #[cfg(test)]

@@ -3,23 +3,40 @@
 
 use super::Lowering;
 use crate::model::{
-    Chart, ChartPod, ChartRender, Data, Range, RenderedContainer, RenderedWorkload,
+    Chart, ChartPod, ChartRender, Data, Derived, Range, RenderedContainer, RenderedService,
+    RenderedWorkload,
 };
 use crate::types::value::{ObjId, Value};
 
 impl Lowering<'_> {
     /// The chart of a component that asks `cpu` and `memory` (what a
     /// workload hplc sets asks, unless the chart says otherwise).
-    pub(super) fn chart(&self, obj: ObjId, cpu: Range, memory: Range) -> Chart {
+    /// `instance` sets its own values (`chart_values`) over the kind's.
+    pub(super) fn chart(&self, obj: ObjId, instance: ObjId, cpu: Range, memory: Range) -> Chart {
         let pods = self
             .entries(obj, "pods")
             .into_iter()
             .map(|(_, p)| ChartPod {
                 workload: self.string(p, "workload"),
+                container: self.string(p, "container"),
                 resources: self.string(p, "resources"),
                 node_selector: self.string(p, "node_selector"),
                 cpu: self.optional_range(p, "cpu").unwrap_or(cpu),
                 memory: self.optional_range(p, "memory").unwrap_or(memory),
+            })
+            .collect();
+        let derive = self
+            .objects(obj, "derive")
+            .into_iter()
+            .filter_map(|d| {
+                let name = self.get(d, "value").as_enum().unwrap_or_default();
+                let derived = Derived::named(name);
+                if derived.is_none() {
+                    self.undeclared
+                        .borrow_mut()
+                        .insert(format!("derived.{name}"));
+                }
+                Some((derived?, self.string(d, "at"), self.string(d, "secret")))
             })
             .collect();
         let render = self
@@ -52,12 +69,22 @@ impl Lowering<'_> {
                             .collect(),
                     })
                     .collect(),
+                services: self
+                    .objects(r, "services")
+                    .into_iter()
+                    .map(|s| RenderedService {
+                        name: self.string(s, "name"),
+                        ports: self.port_map(s, "port"),
+                        targets: self.port_map(s, "target"),
+                    })
+                    .collect(),
                 provides: self.strings(r, "provides"),
                 uses: self.strings(r, "uses"),
             })
             .unwrap_or(ChartRender {
                 chart: String::new(),
                 workloads: Vec::new(),
+                services: Vec::new(),
                 provides: Vec::new(),
                 uses: Vec::new(),
             });
@@ -68,10 +95,24 @@ impl Lowering<'_> {
             version: self.string(obj, "version"),
             home: self.string(obj, "home"),
             fullname: self.string(obj, "fullname"),
-            values: data(self.get(obj, "values")),
+            values: merged(
+                data(self.get(obj, "values")),
+                data(self.get(instance, "chart_values")),
+            ),
             pods,
+            derive,
             render,
             provenance: self.provenance(obj),
+        }
+    }
+
+    fn port_map(&self, obj: ObjId, field: &str) -> indexmap::IndexMap<String, u16> {
+        match self.get(obj, field) {
+            Value::Map(m) => m
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_int().unwrap_or_default() as u16))
+                .collect(),
+            _ => Default::default(),
         }
     }
 
@@ -113,5 +154,23 @@ fn data(value: &Value) -> Data {
             Data::Map(entries.iter().map(|(k, v)| (k.clone(), data(v))).collect())
         }
         _ => Data::Map(Default::default()),
+    }
+}
+
+/// `over` laid over `base`: records merged key by key, anything else
+/// replaced, as Helm merges values.
+fn merged(base: Data, over: Data) -> Data {
+    match (base, over) {
+        (Data::Map(mut base), Data::Map(over)) => {
+            for (key, value) in over {
+                let value = match base.shift_remove(&key) {
+                    Some(old) => merged(old, value),
+                    None => value,
+                };
+                base.insert(key, value);
+            }
+            Data::Map(base)
+        }
+        (_, over) => over,
     }
 }

@@ -481,6 +481,14 @@ impl Lowering<'_> {
                 kind: self.string(d, "type"),
                 port: self.string(d, "port"),
             }),
+            otlp_port: Some(self.string(obj, "otlp_port")).filter(|p| !p.is_empty()),
+            log_push_path: Some(self.string(obj, "log_push_path")).filter(|p| !p.is_empty()),
+            alerts_port: Some(self.string(obj, "alerts_port")).filter(|p| !p.is_empty()),
+            receivers: self
+                .entries(obj, "receivers")
+                .into_iter()
+                .map(|(name, r)| self.receiver(name, r))
+                .collect(),
         };
         let retention_flag = self.string(obj, "retention_flag");
         let pod = Pod {
@@ -552,7 +560,7 @@ impl Lowering<'_> {
                 Install::Cloud
             } else if let Some(chart) = self.object(obj, "chart") {
                 let (cpu, memory) = (self.range(obj, "cpu"), self.range(obj, "memory"));
-                Install::Chart(Box::new(self.chart(chart, cpu, memory)))
+                Install::Chart(Box::new(self.chart(chart, obj, cpu, memory)))
             } else {
                 Install::Manifests
             },
@@ -653,23 +661,43 @@ impl Lowering<'_> {
         match self.get(obj, "secret") {
             Value::Map(m) => m
                 .iter()
-                .filter_map(|(k, v)| {
-                    let s = v.as_object()?;
-                    Some((
-                        k.clone(),
-                        SecretRef {
-                            store: self
-                                .get(s, "store")
-                                .as_enum()
-                                .unwrap_or("sealed")
-                                .to_string(),
-                            name: self.string(s, "name"),
-                            key: self.string(s, "key"),
-                        },
-                    ))
-                })
+                .filter_map(|(k, v)| Some((k.clone(), self.secret(v.as_object()?))))
                 .collect(),
             _ => IndexMap::new(),
+        }
+    }
+
+    fn secret(&self, s: ObjId) -> SecretRef {
+        SecretRef {
+            store: self
+                .get(s, "store")
+                .as_enum()
+                .unwrap_or("sealed")
+                .to_string(),
+            name: self.string(s, "name"),
+            key: self.string(s, "key"),
+        }
+    }
+
+    fn receiver(&self, name: String, r: ObjId) -> Receiver {
+        let secret = |field: &str| self.object(r, field).map(|s| self.secret(s));
+        Receiver {
+            name,
+            severities: self
+                .get(r, "severities")
+                .as_list()
+                .iter()
+                .filter_map(|v| v.as_enum().map(str::to_string))
+                .collect(),
+            heartbeat: self.boolean(r, "heartbeat"),
+            email: self.string(r, "email"),
+            smtp: self.string(r, "smtp"),
+            smtp_from: self.string(r, "smtp_from"),
+            smtp_user: self.string(r, "smtp_user"),
+            smtp_password: secret("smtp_password"),
+            slack_channel: self.string(r, "slack_channel"),
+            slack_url: secret("slack_url"),
+            webhook_url: secret("webhook_url"),
         }
     }
 

@@ -6,8 +6,8 @@
 
 use super::{deployed, Board, Scope, SELECTED_TARGETS};
 use crate::emit::grafana::layout::{Chart, Spec};
-use crate::emit::observe::rules::{red_series, LATENCY_QUANTILES};
 use crate::emit::grafana::schema::Dashboard;
+use crate::emit::observe::rules::{red_series, LATENCY_QUANTILES};
 use crate::emit::Context;
 
 pub fn build(context: &Context) -> Dashboard {

@@ -9,9 +9,9 @@
 
 use super::{deployed, Board, Scope, RATE, SELECTED_CONTAINERS};
 use crate::emit::grafana::layout::{Chart, Spec};
+use crate::emit::grafana::schema::Dashboard;
 use crate::emit::observe::promql::{cores, cpu_usage, kube_label, memory_usage, ROOT_FILESYSTEM};
 use crate::emit::observe::rules::NodeSeries;
-use crate::emit::grafana::schema::Dashboard;
 use crate::emit::Context;
 use crate::model::{show, Node, Service, NODE_LABEL};
 use crate::placement::NodePlan;

@@ -4,8 +4,8 @@
 
 use super::{deployed, Board, Scope, RATE, SELECTED_CONTAINERS};
 use crate::emit::grafana::layout::{Chart, Spec};
-use crate::emit::observe::promql::{cpu_usage, memory_usage};
 use crate::emit::grafana::schema::Dashboard;
+use crate::emit::observe::promql::{cpu_usage, memory_usage};
 use crate::emit::Context;
 
 pub fn build(context: &Context) -> Dashboard {

@@ -6,8 +6,8 @@
 
 use super::{deployed, Board, Scope, SELECTED_TARGETS};
 use crate::emit::grafana::layout::{Chart, Spec};
-use crate::emit::observe::promql::target;
 use crate::emit::grafana::schema::Dashboard;
+use crate::emit::observe::promql::target;
 use crate::emit::Context;
 
 pub fn build(context: &Context) -> Dashboard {

@@ -11,8 +11,14 @@ mod security;
 use std::collections::HashMap;
 
 use super::layout::{Chart, Grid, Spec};
+use crate::emit::observe::datasources::{PROMETHEUS_KIND, PROMETHEUS_UID};
 use crate::emit::observe::promql;
-use super::provisioning::PROMETHEUS;
+
+/// The Prometheus data source every panel and rule query reads.
+const PROMETHEUS: DataSourceRef = DataSourceRef {
+    kind: PROMETHEUS_KIND,
+    uid: PROMETHEUS_UID,
+};
 use super::schema::{
     Annotation, Dashboard, DataSourceRef, List, TimeRange, Variable, VariableOption, SCHEMA_VERSION,
 };
