@@ -182,6 +182,7 @@ pub struct Monitoring {
     pub restarts: AlertThreshold,
     pub down: AlertThreshold,
     pub unavailable: AlertThreshold,
+    pub watchdog: AlertThreshold,
     pub panels: Vec<Panel>,
     pub provenance: Provenance,
 }

@@ -45,7 +45,8 @@ pub fn template<'a>(
         ("securityContext", pod_security(service)),
     ];
     spec.extend(placement::pod_fields(context, nodes, id));
-    let mut containers = vec![main_container(service, !files.is_empty())];
+    let tracing = crate::emit::observe::tracing::otlp_env(context, id);
+    let mut containers = vec![main_container(service, !files.is_empty(), tracing)];
     if let Some(exporter) = &service.pod.exporter {
         containers.push(exporter_container(service, exporter));
     }
@@ -235,7 +236,11 @@ fn args(service: &Service) -> Vec<Value<'_>> {
     args
 }
 
-fn main_container(service: &Service, has_config: bool) -> Value<'_> {
+fn main_container<'a>(
+    service: &'a Service,
+    has_config: bool,
+    tracing: Vec<(&'static str, String)>,
+) -> Value<'a> {
     let mut fields: Vec<(&str, Value)> = vec![
         ("name", s(&service.k8s_name)),
         ("image", s(&service.pod.image)),
@@ -260,7 +265,13 @@ fn main_container(service: &Service, has_config: bool) -> Value<'_> {
             })),
         ));
     }
-    fields.push(("env", list(main_env(service))));
+    let mut env = main_env(service);
+    env.extend(
+        tracing
+            .into_iter()
+            .map(|(name, value)| plain_env(name, value)),
+    );
+    fields.push(("env", list(env)));
     fields.push(("resources", resources(service.cpu, service.memory)));
     if let Some(live) = service.pod.live.as_ref().and_then(|p| probe(service, p)) {
         fields.push(("livenessProbe", live));

@@ -30,6 +30,7 @@ fn needed(platform: &Platform) -> BTreeMap<(&str, &str), Needed<'_>> {
         let mut refs: Vec<&SecretRef> = service.pod.secrets.values().collect();
         refs.extend(service.pod.exporter.iter().flat_map(|e| e.secrets.values()));
         refs.extend(service.backup.iter().flat_map(|b| b.secrets.values()));
+        refs.extend(crate::emit::observe::alerting::secrets(service));
         for secret in refs {
             let entry = needed
                 .entry((namespace.as_str(), secret.name.as_str()))

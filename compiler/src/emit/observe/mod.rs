@@ -9,6 +9,7 @@ pub mod logs;
 pub mod promql;
 pub mod rules;
 pub mod scrape;
+pub mod tracing;
 
 /// `prometheus` -> `Prometheus`.
 pub fn capitalize(word: &str) -> String {

@@ -137,6 +137,7 @@ pub fn rule_sets<'a>(context: &Context<'a>) -> Vec<RuleSet<'a>> {
     }
     let mut alerts: Vec<Rule> = Vec::new();
     if let Some(monitoring) = &platform.monitoring {
+        alerts.push(watchdog(context, monitoring));
         alerts.extend(node_disk(context, monitoring));
     }
     alerts.extend(platform.alerts.iter().map(|a| declared(context, a, None)));
@@ -397,6 +398,22 @@ fn available(platform: &Platform, service: &Service) -> String {
         _ => ("kube_deployment_status_replicas_available", "deployment"),
     };
     format!("{metric}{{namespace=\"{namespace}\", {label}=\"{name}\"}}")
+}
+
+/// The dead man's switch, once for the platform.
+fn watchdog(context: &Context, monitoring: &Monitoring) -> Rule {
+    let t = &monitoring.watchdog;
+    let fill = Fill::new(context.platform, t);
+    let mut rule = Rule {
+        kind: "alert",
+        name: t.name.clone(),
+        expr: fill.apply(&t.expr),
+        for_ms: t.for_ms,
+        labels: vec![("severity".into(), t.severity.clone())],
+        annotations: texts(&fill, t),
+    };
+    annotate(context, &mut rule, &t.runbook, monitoring.provenance.span);
+    rule
 }
 
 /// The nodes' disk, once for the platform, when any volume is node-local.

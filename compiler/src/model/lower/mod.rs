@@ -826,6 +826,7 @@ impl Lowering<'_> {
             restarts: threshold("restarts"),
             down: threshold("down"),
             unavailable: threshold("unavailable"),
+            watchdog: threshold("watchdog"),
             panels: self.panels(obj),
             provenance: self.provenance(obj),
         }
