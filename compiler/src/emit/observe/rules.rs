@@ -344,11 +344,19 @@ fn derived_alerts(
     ));
     for volume in service.volumes.iter().filter(|v| !v.class.node_local) {
         let namespace = &platform.namespace_of(service).k8s_name;
-        // StatefulSet claims are named <template>-<statefulset>-<ordinal>.
-        let claims = format!(
-            "namespace=\"{namespace}\", persistentvolumeclaim=~\"{}-{}-[0-9]+\"",
-            volume.name, service.k8s_name
-        );
+        // StatefulSet claims are named <template>-<statefulset>-<ordinal>;
+        // a chart's claims carry the release's name somewhere.
+        let claims = if service.chart().is_some() {
+            format!(
+                "namespace=\"{namespace}\", persistentvolumeclaim=~\".*{}.*\"",
+                service.k8s_name
+            )
+        } else {
+            format!(
+                "namespace=\"{namespace}\", persistentvolumeclaim=~\"{}-{}-[0-9]+\"",
+                volume.name, service.k8s_name
+            )
+        };
         let fill = base.with("volume", &volume.name).with("claims", &claims);
         rules.push(derived(
             context,
