@@ -13,6 +13,7 @@ pub mod embedded;
 pub mod emit;
 pub mod fmt;
 pub mod graph;
+pub mod images;
 pub mod lsp;
 pub mod model;
 pub mod pipeline;
@@ -165,6 +166,7 @@ pub fn lower_and_check(
             let plan = placement::plan(platform, diagnostics);
             clouds::check(platform, diagnostics);
             components::check(platform, diagnostics);
+            images::check(platform, &plan, diagnostics);
             safety::check(platform, &plan, diagnostics);
             (Some(graph), Some(plan))
         }

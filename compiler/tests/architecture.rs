@@ -23,6 +23,7 @@ const STAGES: &[&str] = &[
     "placement",
     "clouds",
     "components",
+    "images",
     "safety",
     "emit",
     "pipeline",

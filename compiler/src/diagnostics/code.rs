@@ -125,11 +125,16 @@ codes! {
 
     // Components.
     BackupWithoutMethod = "E0901", Error, "backup on a component with no backup method";
+    ImageNotInTable = "E0902", Error, "component image the image table does not list";
+    CatalogImage = "E0903", Error, "image from Bitnami's withdrawn catalog";
 
     // Warnings.
     VolumeRoundedUp = "W0601", Warning, "volume rounded up to its storage class minimum";
     NoTerraform = "W0602", Warning, "no Terraform for the platform's cloud";
     UnsupportedKubernetesVersion = "W0603", Warning, "Kubernetes version not known to be offered";
+    UnconfirmedArchitectures = "W0901", Warning, "image architectures not confirmed for its version";
+    PastEndOfLife = "W0902", Warning, "image past its end of life";
+    CriticalCve = "W0903", Warning, "image with a known critical vulnerability";
     UnusedImport = "W0101", Warning, "unused import";
     UnusedDeclaration = "W0102", Warning, "unused declaration";
     EmptyNamespace = "W0103", Warning, "namespace without workloads";

@@ -7,6 +7,7 @@
 //! a percent, bandwidth in bits per second, money in millionths of a dollar.
 
 mod chart;
+pub mod images;
 mod lower;
 pub mod show;
 
@@ -14,6 +15,7 @@ pub use chart::{
     for_release, set_container, Chart, ChartPod, ChartRender, Data, Derived, PodGroup,
     RenderedContainer, RenderedService, RenderedWorkload, Waves,
 };
+pub use images::{ImageBuild, ImageTable};
 pub use lower::lower;
 
 use indexmap::IndexMap;
@@ -60,6 +62,8 @@ pub struct Platform {
     /// Alert thresholds and platform-wide panels, when the platform sets
     /// `monitoring`.
     pub monitoring: Option<Monitoring>,
+    /// What the stdlib knows of its components' images: `images`.
+    pub images: Option<ImageTable>,
     pub nodes: Vec<Node>,
     pub namespaces: Vec<Namespace>,
     pub services: Vec<Service>,
@@ -594,6 +598,11 @@ pub struct Service {
     pub k8s_name: String,
     /// The kind it was declared with (`postgres`, `service`).
     pub kind: String,
+    /// Its kind is a component of the stdlib that chooses its image (not
+    /// `service` itself, nor a kind of the platform's own files, nor one
+    /// that leaves the image to the platform): the image table knows its
+    /// images, even when the platform pins another release.
+    pub component: bool,
     pub span: Span,
     pub namespace: NamespaceId,
     pub install: Install,

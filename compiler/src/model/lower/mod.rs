@@ -8,6 +8,7 @@
 
 mod chart;
 mod foundations;
+mod images;
 
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
@@ -245,6 +246,7 @@ impl Lowering<'_> {
                 .map(|a| self.alert(self.world.name(a).to_string(), a))
                 .collect(),
             monitoring: self.object(obj, "monitoring").map(|m| self.monitoring(m)),
+            images: self.object(obj, "images").map(|t| self.image_table(t)),
             trusted_cidrs_spans: self.trusted_cidrs_spans(obj, trusted_cidrs.len()),
             trusted_cidrs,
             nodes: nodes.iter().map(|n| self.node(*n, &pod_network)).collect(),
@@ -551,6 +553,7 @@ impl Lowering<'_> {
         Service {
             k8s_name: k8s_name(&name),
             kind: self.world.kinds[o.kind].name.clone(),
+            component: self.is_component(obj),
             span: o.name_span,
             namespace: self
                 .object(obj, "namespace")
