@@ -19,10 +19,14 @@ pub fn tools_dir() -> PathBuf {
 
 /// The shared validators beside the repository (`../shared/tools/validate`,
 /// or `$HPLC_VALIDATE_DIR`).
+/// A relative `$HPLC_VALIDATE_DIR` is read from the repository root, where
+/// scripts/test runs, not from compiler/, where cargo runs the tests.
 pub fn validators_dir() -> PathBuf {
-    std::env::var_os("HPLC_VALIDATE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("..").join("shared/tools/validate"))
+    match std::env::var_os("HPLC_VALIDATE_DIR").map(PathBuf::from) {
+        Some(dir) if dir.is_absolute() => dir,
+        Some(dir) => repo().join(dir),
+        None => repo().join("..").join("shared/tools/validate"),
+    }
 }
 
 /// An external program a test runs, when it is installed. A clone of the
