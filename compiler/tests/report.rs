@@ -46,3 +46,42 @@ fn all_warnings_draws_every_one() {
     assert!(!report.contains("more warning"), "{report}");
     assert!(report.contains("0 errors, 7 warnings\n"));
 }
+
+/// `hplc check` over every environment says which environments a
+/// diagnostic comes from when not all of them have it.
+#[test]
+fn a_warning_of_some_environments_names_them() {
+    let output = Command::new(env!("CARGO_BIN_EXE_hplc"))
+        .args(["check", "tests/fixtures/envs/warning_in_one_env.hpl"])
+        .args(["--color", "never"])
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .output()
+        .expect("hplc runs");
+    let report = String::from_utf8(output.stderr).expect("UTF-8");
+    assert_eq!(output.status.code(), Some(0), "{report}");
+    assert!(
+        report.contains("50Gi (in environment\n  │ `small_disk`)"),
+        "{report}"
+    );
+    assert!(
+        report.contains("50Gi (in environment\n  │ `also_small`)"),
+        "{report}"
+    );
+    assert!(report.contains("0 errors, 2 warnings\n"), "{report}");
+    assert!(report.contains("ok (default, small_disk, also_small)"), "{report}");
+}
+
+/// `--env default` selects the platform without an overlay, as the output
+/// calls it.
+#[test]
+fn env_default_is_the_base_platform() {
+    let output = Command::new(env!("CARGO_BIN_EXE_hplc"))
+        .args(["check", "tests/fixtures/envs/warning_in_one_env.hpl"])
+        .args(["--env", "default", "--color", "never"])
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .output()
+        .expect("hplc runs");
+    let report = String::from_utf8(output.stderr).expect("UTF-8");
+    assert_eq!(output.status.code(), Some(0), "{report}");
+    assert!(report.contains("ok (default)"), "{report}");
+}

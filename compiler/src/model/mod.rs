@@ -79,6 +79,9 @@ pub struct ShapeOffer {
     pub path: String,
     /// The provider's own name: `t4g.large`.
     pub name: String,
+    /// A kind whose size each node chooses (`oci.a1_flex { cpu, memory }`)
+    /// rather than an instance of one size.
+    pub sized: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -243,6 +246,8 @@ pub struct Cloud {
     pub block: StorageClass,
     pub boot_volume_min: i64,
     pub boot_volume_system: i64,
+    /// Boot volumes count as block storage (budget, cost).
+    pub boot_volume_billed: bool,
     pub load_balancer_bandwidth: i64,
     pub api_server_port: u16,
     pub pricing: Option<Pricing>,
@@ -902,7 +907,7 @@ impl Platform {
 
 pub fn cluster_name(platform: &str, env: &str) -> String {
     let name = k8s_name(platform);
-    if env == "default" {
+    if env == crate::types::DEFAULT_ENV {
         name
     } else {
         format!("{name}-{}", k8s_name(env))

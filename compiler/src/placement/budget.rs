@@ -109,6 +109,9 @@ pub fn check(
                 )),
             );
         }
+        if !cloud.boot_volume_billed {
+            continue;
+        }
         let boot = node.boot_volume.max(cloud.boot_volume_min);
         let asked = (boot != node.boot_volume).then_some(node.boot_volume);
         block.push(Consumer {

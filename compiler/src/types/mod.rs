@@ -28,6 +28,7 @@ use std::collections::HashMap;
 use indexmap::IndexMap;
 
 pub use decl::{Decl, DeclKind};
+pub use env::DEFAULT_ENV;
 pub use kinds::{EnumInfo, Field, KindInfo};
 use ty::{KindId, Ty};
 use value::{ObjId, Object, Slot, Value};

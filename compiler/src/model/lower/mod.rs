@@ -333,6 +333,7 @@ impl Lowering<'_> {
             block: self.storage_class(self.object(obj, "block").expect("cloud.block is required")),
             boot_volume_min: self.quantity(obj, "boot_volume_min"),
             boot_volume_system: self.quantity(obj, "boot_volume_system"),
+            boot_volume_billed: self.boolean(obj, "boot_volume_billed"),
             load_balancer_bandwidth: self.quantity(obj, "load_balancer_bandwidth"),
             api_server_port: self.int(obj, "api_server_port") as u16,
             pricing,
@@ -757,6 +758,7 @@ impl Lowering<'_> {
                 provider: self.string(id, "provider"),
                 path,
                 name: self.string(id, "name"),
+                sized: false,
             })
         });
         let kinds = self
@@ -770,6 +772,7 @@ impl Lowering<'_> {
                 provider: literal_default(kind, "provider")?,
                 path: kind.name.clone(),
                 name: literal_default(kind, "name").unwrap_or_default(),
+                sized: true,
             })
         });
         let mut offers: Vec<ShapeOffer> = kinds
