@@ -5,6 +5,7 @@
 //! [`model`] (the platform as the backends see it). [`compile`] runs them;
 //! every stage reports into one [`diagnostics::Diagnostics`].
 
+pub mod admission;
 pub mod chart_render;
 pub mod clouds;
 pub mod components;
@@ -162,6 +163,7 @@ pub fn compile(root: &Path, env: Option<&str>, fs: &dyn FileSystem) -> Compilati
             let plan = placement::plan(platform, &mut diagnostics);
             clouds::check(platform, &mut diagnostics);
             components::check(platform, &mut diagnostics);
+            admission::check(platform, &mut diagnostics);
             safety::check(platform, &plan, &mut diagnostics);
             (Some(graph), Some(plan))
         }

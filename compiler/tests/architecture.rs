@@ -23,6 +23,7 @@ const STAGES: &[&str] = &[
     "placement",
     "clouds",
     "components",
+    "admission",
     "safety",
     "emit",
     "pipeline",

@@ -126,6 +126,13 @@ codes! {
     // Components.
     BackupWithoutMethod = "E0901", Error, "backup on a component with no backup method";
 
+    // What the Kubernetes API accepts.
+    KubernetesName = "E1001", Error, "name Kubernetes does not accept";
+    KubernetesNameClash = "E1002", Error, "two declarations become one Kubernetes name";
+    NumberOutOfField = "E1003", Error, "number outside what its Kubernetes field holds";
+    DuplicatePort = "E1004", Error, "two ports with one number";
+    NoSuchPort = "E1005", Error, "port not declared";
+
     // Warnings.
     VolumeRoundedUp = "W0601", Warning, "volume rounded up to its storage class minimum";
     NoTerraform = "W0602", Warning, "no Terraform for the platform's cloud";

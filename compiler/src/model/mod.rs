@@ -69,6 +69,18 @@ pub struct Platform {
     /// Every shape the loaded modules declare, for diagnostics that suggest
     /// one (a node on another cloud's shape).
     pub shapes: Vec<ShapeOffer>,
+    pub kubernetes_api: KubernetesApi,
+}
+
+/// What the Kubernetes API accepts (stdlib data: `kubernetes_api`).
+#[derive(Clone, Debug)]
+pub struct KubernetesApi {
+    pub name_length: usize,
+    pub stateful_set_name_length: usize,
+    pub cron_job_name_length: usize,
+    pub port_name_length: usize,
+    pub int32_max: i64,
+    pub provenance: Provenance,
 }
 
 /// A shape a node could use: an instance of `shape` or a kind extending it.
@@ -204,6 +216,8 @@ pub struct Route {
     pub prefix: String,
     pub service: ServiceId,
     pub port: String,
+    /// Where `port` is set; the route's entry when it is not.
+    pub port_span: Span,
     pub authenticated: bool,
 }
 
@@ -515,6 +529,8 @@ pub struct Probe {
     pub path: String,
     pub exec: Vec<String>,
     pub port: String,
+    /// Where `port` is set; the probe's own span when it is not.
+    pub port_span: Span,
     pub initial_delay_ms: i64,
     pub period_ms: i64,
 }
@@ -524,6 +540,8 @@ pub struct Endpoint {
     pub name: String,
     pub host: String,
     pub port: String,
+    /// Where `port` is set; the entry's span when it is not.
+    pub port_span: Span,
     pub path: String,
     pub tls: bool,
     pub span: Span,
@@ -614,6 +632,9 @@ pub struct Service {
     pub volumes: Vec<Volume>,
     // How it is reached.
     pub ports: IndexMap<String, u16>,
+    /// Where each port is declared: its entry in the instance, else the
+    /// instance's name (a port its kind declares).
+    pub port_spans: IndexMap<String, Span>,
     pub needs: Vec<Need>,
     pub expose: Vec<Endpoint>,
     pub pod: Pod,
@@ -851,6 +872,26 @@ impl Service {
             .get(&metrics.port)
             .or_else(|| self.ports.values().next())
             .copied()
+    }
+
+    /// The Kubernetes objects named after it besides its workload and
+    /// Service, which the checks hold to the API's limits and the backends
+    /// write: the headless Service of a StatefulSet, an ingress
+    /// controller's metrics Service, the backup and restore CronJobs.
+    pub fn headless_name(&self) -> String {
+        format!("{}-headless", self.k8s_name)
+    }
+
+    pub fn metrics_service_name(&self) -> String {
+        format!("{}-metrics", self.k8s_name)
+    }
+
+    pub fn backup_job_name(&self) -> String {
+        format!("{}-backup", self.k8s_name)
+    }
+
+    pub fn restore_job_name(&self) -> String {
+        format!("{}-restore", self.k8s_name)
     }
 
     /// The name of the port metrics are served on; empty for none.

@@ -20,12 +20,12 @@ use crate::model::{Backup, BackupMethod, Service, ServiceId};
 
 /// The pods of a backup job are told apart from the database's own.
 pub fn job_name(service: &Service) -> String {
-    format!("{}-backup", service.k8s_name)
+    service.backup_job_name()
 }
 
 /// The restore job of a component, which an operator starts by hand.
 pub fn restore_name(service: &Service) -> String {
-    format!("{}-restore", service.k8s_name)
+    service.restore_job_name()
 }
 
 /// The labels of the backup's and the restore's pods, which reach the same

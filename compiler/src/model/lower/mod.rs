@@ -287,6 +287,10 @@ impl Lowering<'_> {
                 .object(obj, "terraform_state")
                 .and_then(|state| buckets.iter().position(|b| *b == state)),
             shapes: self.shape_offers(),
+            kubernetes_api: self.kubernetes_api(
+                self.object(obj, "kubernetes_api")
+                    .expect("platform.kubernetes_api has a default"),
+            ),
         }
     }
 
@@ -349,6 +353,18 @@ impl Lowering<'_> {
         }
     }
 
+    fn kubernetes_api(&self, obj: ObjId) -> KubernetesApi {
+        let length = |field: &str| usize::try_from(self.int(obj, field)).unwrap_or_default();
+        KubernetesApi {
+            name_length: length("name_length"),
+            stateful_set_name_length: length("stateful_set_name_length"),
+            cron_job_name_length: length("cron_job_name_length"),
+            port_name_length: length("port_name_length"),
+            int32_max: self.int(obj, "int32_max"),
+            provenance: self.provenance(obj),
+        }
+    }
+
     fn storage_class(&self, obj: ObjId) -> StorageClass {
         StorageClass {
             name: self.string(obj, "name"),
@@ -407,6 +423,7 @@ impl Lowering<'_> {
             path: self.string(p, "path"),
             exec: self.strings(p, "exec"),
             port: self.string(p, "port"),
+            port_span: self.world.objects[p].value_span("port"),
             initial_delay_ms: self.quantity(p, "initial_delay"),
             period_ms: self.quantity(p, "period"),
         })
@@ -453,6 +470,7 @@ impl Lowering<'_> {
             .into_iter()
             .filter_map(|(name, r)| {
                 Some(Route {
+                    port_span: self.world.objects[r].value_span("port"),
                     name,
                     prefix: self.string(r, "prefix"),
                     service: *services.get(&self.object(r, "service")?)?,
@@ -572,6 +590,13 @@ impl Lowering<'_> {
                     .collect(),
                 _ => IndexMap::new(),
             },
+            port_spans: match self.get(obj, "port") {
+                Value::Map(m) => m
+                    .keys()
+                    .map(|k| (k.clone(), o.entry_span("port", k).unwrap_or(o.name_span)))
+                    .collect(),
+                _ => IndexMap::new(),
+            },
             cpu: self.range(obj, "cpu"),
             cpu_span: o.value_span("cpu"),
             memory: self.range(obj, "memory"),
@@ -592,6 +617,7 @@ impl Lowering<'_> {
                     name: key,
                     host: self.string(e, "host"),
                     port: self.string(e, "port"),
+                    port_span: self.world.objects[e].value_span("port"),
                     path: self.string(e, "path"),
                     tls: self.boolean(e, "tls"),
                 })
