@@ -79,6 +79,12 @@ pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
             if statefulset {
                 written.push(service_name(service.headless_name(), "the headless Service"));
             }
+            if service.load_balancer.is_some() {
+                written.push(service_name(
+                    service.public_service_name(),
+                    "the LoadBalancer Service",
+                ));
+            }
             if service.roles.ingress.is_some() && service.metrics.is_some() {
                 written.push(service_name(
                     service.metrics_service_name(),

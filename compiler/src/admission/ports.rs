@@ -20,6 +20,14 @@ pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
                 named(service, &p.port, p.port_span, user, diagnostics);
             }
         }
+        for (name, span) in &service.service_port_spans {
+            named(service, name, *span, "`service_port`", diagnostics);
+        }
+        if let Some(balancer) = &service.load_balancer {
+            for name in &balancer.ports {
+                named(service, name, balancer.span, "the load balancer", diagnostics);
+            }
+        }
         for endpoint in &service.expose {
             let user = "the public endpoint";
             named(service, &endpoint.port, endpoint.port_span, user, diagnostics);
@@ -31,46 +39,60 @@ pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
     }
 }
 
-/// Each number once among the service's ports and its exporter's.
+/// Each number once among the service's ports and its exporter's, in the
+/// container and on its Service (where `service_port` renumbers them).
 fn numbers(service: &Service, diagnostics: &mut Diagnostics) {
-    let mut seen: Vec<(u16, &str)> = Vec::new();
-    let exporter = service
-        .pod
-        .exporter
-        .as_ref()
-        .map(|e| ("exporter", e.port));
-    for (name, number) in service
+    let exporter = service.pod.exporter.as_ref().map(|e| ("exporter", e.port));
+    let container = service
         .ports
         .iter()
         .map(|(name, number)| (name.as_str(), *number))
-        .chain(exporter)
-    {
-        if let Some((_, first)) = seen.iter().find(|(n, _)| *n == number) {
-            let span = service
-                .port_spans
-                .get(name)
-                .copied()
-                .unwrap_or(service.span);
-            let first_span = service
-                .port_spans
-                .get(*first)
-                .copied()
-                .unwrap_or(service.span);
-            diagnostics.push(
+        .chain(exporter);
+    let container: Vec<(&str, u16)> = container.collect();
+    once_each(service, &container, &service.port_spans, "", diagnostics);
+    if !service.service_ports.is_empty() {
+        let published: Vec<(&str, u16)> = service
+            .ports
+            .keys()
+            .filter_map(|name| Some((name.as_str(), service.service_port(name)?)))
+            .chain(exporter)
+            .collect();
+        let spans = &service.service_port_spans;
+        once_each(service, &published, spans, " on its Service", diagnostics);
+    }
+}
+
+fn once_each(
+    service: &Service,
+    ports: &[(&str, u16)],
+    spans: &indexmap::IndexMap<String, Span>,
+    place: &str,
+    diagnostics: &mut Diagnostics,
+) {
+    let mut seen: Vec<(u16, &str)> = Vec::new();
+    let span_of = |name: &str| {
+        spans
+            .get(name)
+            .or_else(|| service.port_spans.get(name))
+            .copied()
+            .unwrap_or(service.span)
+    };
+    for &(name, number) in ports {
+        match seen.iter().find(|(n, _)| *n == number) {
+            Some(&(_, first)) => diagnostics.push(
                 Diagnostic::new(
                     Code::DuplicatePort,
-                    span,
+                    span_of(name),
                     format!(
-                        "`{}` declares port {number} twice: `{first}` and `{name}`",
+                        "`{}` declares port {number} twice{place}: `{first}` and `{name}`",
                         service.name
                     ),
                 )
                 .label(format!("{number} again"))
-                .with_label(first_span, format!("`{first}` is {number}"))
-                .help("a container listens once on a port: give each port its own number, or name one port and use that name everywhere"),
-            );
-        } else {
-            seen.push((number, name));
+                .with_label(span_of(first), format!("`{first}` is {number}"))
+                .help("a container listens once on a port and a Service has one port of a number: give each port its own number"),
+            ),
+            None => seen.push((number, name)),
         }
     }
 }

@@ -89,6 +89,8 @@ codes! {
     DivisionByZero = "E0213", Error, "division by zero";
     TooPrecise = "E0214", Error, "number more precise than its unit allows";
     BadEscape = "E0215", Error, "unknown escape in string";
+    BadCidr = "E0216", Error, "invalid CIDR block";
+    BadUrl = "E0217", Error, "invalid URL";
 
     // The dependency graph.
     DependencyCycle = "E0501", Error, "dependency cycle";
@@ -122,6 +124,7 @@ codes! {
     ApiOpenToInternet = "E0806", Error, "Kubernetes API open to the whole internet";
     DocumentationRange = "E0807", Error, "documentation address range as a trusted network";
     NotACidr = "E0808", Error, "trusted network is not a CIDR block";
+    PlaintextLoadBalancer = "E0809", Error, "public load balancer without TLS, not acknowledged";
 
     // Components.
     BackupWithoutMethod = "E0901", Error, "backup on a component with no backup method";

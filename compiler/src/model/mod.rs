@@ -525,14 +525,55 @@ pub struct Range {
 
 #[derive(Clone, Debug)]
 pub struct Probe {
-    /// HTTP GET when not empty, else `exec` when not empty, else TCP.
+    /// HTTP GET when not empty, else `exec` when not empty, else gRPC when
+    /// `grpc`, else TCP.
     pub path: String,
+    pub headers: IndexMap<String, String>,
     pub exec: Vec<String>,
+    pub grpc: bool,
+    pub grpc_service: String,
     pub port: String,
     /// Where `port` is set; the probe's own span when it is not.
     pub port_span: Span,
-    pub initial_delay_ms: i64,
-    pub period_ms: i64,
+    /// Unset: Kubernetes' default.
+    pub initial_delay_ms: Option<i64>,
+    pub period_ms: Option<i64>,
+    pub timeout_ms: Option<i64>,
+    pub failures: Option<i64>,
+}
+
+/// A public load balancer straight to some of a service's ports.
+#[derive(Clone, Debug)]
+pub struct LoadBalancer {
+    /// Port names; every port of the service when empty.
+    pub ports: Vec<String>,
+    pub tls: bool,
+    /// Plain traffic acknowledged.
+    pub plaintext: bool,
+    pub source_ranges: Vec<String>,
+    pub span: Span,
+}
+
+/// A volume as long-lived as the pod (emptyDir).
+#[derive(Clone, Debug)]
+pub struct EmptyDir {
+    pub name: String,
+    pub mount: String,
+    /// Its limit; `None`: unlimited.
+    pub size: Option<i64>,
+    /// In memory (tmpfs) rather than on the node's disk.
+    pub memory: bool,
+    pub span: Span,
+}
+
+/// A container that runs to completion before the service's own.
+#[derive(Clone, Debug)]
+pub struct InitContainer {
+    pub name: String,
+    pub image: String,
+    pub command: Vec<String>,
+    pub args: Vec<String>,
+    pub env: IndexMap<String, String>,
 }
 
 #[derive(Clone, Debug)]
@@ -632,6 +673,12 @@ pub struct Service {
     pub volumes: Vec<Volume>,
     // How it is reached.
     pub ports: IndexMap<String, u16>,
+    /// The Service's port of a named port, where it differs from the
+    /// container's (`service_port`).
+    pub service_ports: IndexMap<String, u16>,
+    pub service_port_spans: IndexMap<String, Span>,
+    /// A public load balancer of its own, besides its ClusterIP Service.
+    pub load_balancer: Option<LoadBalancer>,
     /// Where each port is declared: its entry in the instance, else the
     /// instance's name (a port its kind declares).
     pub port_spans: IndexMap<String, Span>,
@@ -707,6 +754,14 @@ pub struct Pod {
     pub live: Option<Probe>,
     pub ready: Option<Probe>,
     pub exporter: Option<Exporter>,
+    pub empty_dirs: Vec<EmptyDir>,
+    pub init: Vec<InitContainer>,
+    /// Unset: Kubernetes' default.
+    pub termination_grace_ms: Option<i64>,
+    /// Labels besides hplc's own, on the pods and the workload.
+    pub labels: IndexMap<String, String>,
+    /// Where `labels` is set.
+    pub labels_span: Span,
     /// How long it keeps its data, and the flag that says so.
     pub retention: Option<Retention>,
 }
@@ -790,13 +845,53 @@ impl Volume {
 }
 
 impl Service {
-    /// The node-local storage one pod carves from its node's boot volume.
+    /// The node-local storage one pod carves from its node's boot volume:
+    /// its volumes of a node-local class and its disk-backed emptyDirs.
     pub fn node_local_storage(&self) -> i64 {
-        self.volumes
+        let volumes: i64 = self
+            .volumes
             .iter()
             .filter(|v| v.class.node_local)
             .map(Volume::provisioned)
+            .sum();
+        volumes + self.ephemeral_storage()
+    }
+
+    /// What its disk-backed emptyDirs may hold, together.
+    pub fn ephemeral_storage(&self) -> i64 {
+        self.pod
+            .empty_dirs
+            .iter()
+            .filter(|e| !e.memory)
+            .filter_map(|e| e.size)
             .sum()
+    }
+
+    /// The port its Service gives the port named `name`: `service_port`,
+    /// else the container's.
+    pub fn service_port(&self, name: &str) -> Option<u16> {
+        self.service_ports
+            .get(name)
+            .or_else(|| self.ports.get(name))
+            .copied()
+    }
+
+    /// The ports its own load balancer carries: (name, the Service's
+    /// number, the container's number); empty without one.
+    pub fn load_balancer_ports(&self) -> Vec<(&str, u16, u16)> {
+        let Some(balancer) = &self.load_balancer else {
+            return Vec::new();
+        };
+        self.ports
+            .iter()
+            .filter(|(name, _)| balancer.ports.is_empty() || balancer.ports.contains(name))
+            .filter_map(|(name, number)| Some((name.as_str(), self.service_port(name)?, *number)))
+            .collect()
+    }
+
+    /// The name of its LoadBalancer Service, beside the ClusterIP one.
+    pub fn public_service_name(&self) -> String {
+        format!("{}-public", self.k8s_name)
     }
 
     /// What one replica puts on its node: the pod hplc writes (the main

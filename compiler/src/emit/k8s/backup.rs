@@ -128,7 +128,12 @@ pub fn objects<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
 /// What the component's own scripts get: its environment and secrets, and
 /// where its Service answers (in the job's own namespace).
 fn component_env<'a>(service: &'a Service) -> Vec<Value<'a>> {
-    let port = service.ports.values().next().copied().unwrap_or_default();
+    let port = service
+        .ports
+        .keys()
+        .next()
+        .and_then(|name| service.service_port(name))
+        .unwrap_or_default();
     let mut env_list: Vec<Value> = service
         .pod
         .env

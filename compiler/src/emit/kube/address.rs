@@ -10,13 +10,13 @@ use crate::model::{for_release, Platform, Service};
 /// of the port named `port` of `service` (its first port when `port` is
 /// empty); `None` when it has no such port or no Service carries it.
 pub fn address(platform: &Platform, service: &Service, port: &str) -> Option<(String, u16)> {
-    let number = if port.is_empty() {
-        *service.ports.values().next()?
+    let (name, &number) = if port.is_empty() {
+        service.ports.first()?
     } else {
-        *service.ports.get(port)?
+        service.ports.get_key_value(port)?
     };
     let namespace = &platform.namespace_of(service).k8s_name;
-    let name = match service.chart() {
+    let host = match service.chart() {
         None => super::labels::name_for_port(service, &super::labels::port(port)),
         Some(chart) => {
             // The rendered Services that forward a port to this one.
@@ -44,7 +44,9 @@ pub fn address(platform: &Platform, service: &Service, port: &str) -> Option<(St
             return Some((format!("{host}.{namespace}.svc.cluster.local"), *port));
         }
     };
-    Some((format!("{name}.{namespace}.svc.cluster.local"), number))
+    // A Service hplc writes gives the port its `service_port`.
+    let number = service.service_port(name)?;
+    Some((format!("{host}.{namespace}.svc.cluster.local"), number))
 }
 
 /// `http://host:port`.

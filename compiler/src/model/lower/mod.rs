@@ -421,11 +421,16 @@ impl Lowering<'_> {
         let p = obj?;
         Some(Probe {
             path: self.string(p, "path"),
+            headers: self.string_map(p, "headers"),
             exec: self.strings(p, "exec"),
+            grpc: self.boolean(p, "grpc"),
+            grpc_service: self.string(p, "grpc_service"),
             port: self.string(p, "port"),
             port_span: self.world.objects[p].value_span("port"),
-            initial_delay_ms: self.quantity(p, "initial_delay"),
-            period_ms: self.quantity(p, "period"),
+            initial_delay_ms: self.get(p, "initial_delay").as_quantity(),
+            period_ms: self.get(p, "period").as_quantity(),
+            timeout_ms: self.get(p, "timeout").as_quantity(),
+            failures: self.get(p, "failures").as_int(),
         })
     }
 
@@ -559,6 +564,31 @@ impl Lowering<'_> {
                 env: self.string_map(e, "env"),
                 secrets: self.secrets(e),
             }),
+            empty_dirs: self
+                .entries(obj, "empty_dir")
+                .into_iter()
+                .map(|(name, e)| EmptyDir {
+                    span: o.entry_span("empty_dir", &name).unwrap_or(o.name_span),
+                    name,
+                    mount: self.string(e, "mount"),
+                    size: self.get(e, "size").as_quantity(),
+                    memory: self.boolean(e, "memory"),
+                })
+                .collect(),
+            init: self
+                .entries(obj, "init")
+                .into_iter()
+                .map(|(name, i)| InitContainer {
+                    name,
+                    image: self.string(i, "image"),
+                    command: self.strings(i, "command"),
+                    args: self.strings(i, "args"),
+                    env: self.string_map(i, "env"),
+                })
+                .collect(),
+            termination_grace_ms: self.get(obj, "termination_grace").as_quantity(),
+            labels: self.string_map(obj, "labels"),
+            labels_span: o.value_span("labels"),
             retention: self
                 .get(obj, "retention")
                 .as_quantity()
@@ -590,6 +620,30 @@ impl Lowering<'_> {
                     .collect(),
                 _ => IndexMap::new(),
             },
+            service_ports: match self.get(obj, "service_port") {
+                Value::Map(m) => m
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_int().unwrap_or_default() as u16))
+                    .collect(),
+                _ => IndexMap::new(),
+            },
+            service_port_spans: match self.get(obj, "service_port") {
+                Value::Map(m) => m
+                    .keys()
+                    .map(|k| {
+                        let span = o.entry_span("service_port", k).unwrap_or(o.name_span);
+                        (k.clone(), span)
+                    })
+                    .collect(),
+                _ => IndexMap::new(),
+            },
+            load_balancer: self.object(obj, "load_balancer").map(|l| LoadBalancer {
+                ports: self.strings(l, "ports"),
+                tls: self.boolean(l, "tls"),
+                plaintext: self.boolean(l, "plaintext"),
+                source_ranges: self.strings(l, "source_ranges"),
+                span: o.value_span("load_balancer"),
+            }),
             port_spans: match self.get(obj, "port") {
                 Value::Map(m) => m
                     .keys()
