@@ -107,6 +107,7 @@ codes! {
     ShapeOfAnotherCloud = "E0609", Error, "node shape from another cloud";
     KubernetesVersionFormat = "E0610", Error, "Kubernetes version not in the cloud's format";
     PodNetworkOfAnotherProvider = "E0611", Error, "pod network the cloud does not offer";
+    CeilingOver = "E0612", Error, "replicas at their ceiling do not fit the nodes";
 
     // Budget.
     BudgetCpu = "E0701", Error, "CPU over budget";

@@ -80,6 +80,8 @@ pub struct KubernetesApi {
     pub cron_job_name_length: usize,
     pub port_name_length: usize,
     pub int32_max: i64,
+    /// Hundredths of a percent.
+    pub rolling_surge: i64,
     pub provenance: Provenance,
 }
 
@@ -1050,10 +1052,7 @@ pub fn cluster_name(platform: &str, env: &str) -> String {
     }
 }
 
-/// `health_api` -> `health-api`: the DNS-1123 form used in generated files.
-pub fn k8s_name(name: &str) -> String {
-    name.replace('_', "-").to_ascii_lowercase()
-}
+pub use crate::types::names::k8s_name;
 
 #[cfg(test)]
 mod tests {

@@ -16,6 +16,7 @@ mod decl;
 mod env;
 mod eval;
 mod kinds;
+pub mod names;
 mod scope;
 pub mod ty;
 pub mod units;

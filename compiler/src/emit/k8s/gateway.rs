@@ -38,7 +38,7 @@ fn upstream(platform: &Platform, service: ServiceId, port: &str) -> Option<Upstr
     let namespace = &platform.namespace_of(target).k8s_name;
     Some(Upstream {
         cluster: format!("{}-{}", target.k8s_name, crate::model::k8s_name(port_name)),
-        host: format!("{}.{namespace}.svc.cluster.local", target.k8s_name),
+        host: crate::types::names::cluster_host(&target.k8s_name, namespace),
         port: number,
     })
 }

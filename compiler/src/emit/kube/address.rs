@@ -5,6 +5,7 @@
 //! (the chart's record lists them).
 
 use crate::model::{for_release, Platform, Service};
+use crate::types::names::cluster_host;
 
 /// `postgres-health.health-data.svc.cluster.local`, and the port number,
 /// of the port named `port` of `service` (its first port when `port` is
@@ -41,12 +42,12 @@ pub fn address(platform: &Platform, service: &Service, port: &str) -> Option<(St
                 })
                 .or_else(|| carrying.first())?;
             let host = for_release(name, &service.k8s_name);
-            return Some((format!("{host}.{namespace}.svc.cluster.local"), *port));
+            return Some((cluster_host(&host, namespace), *port));
         }
     };
     // A Service hplc writes gives the port its `service_port`.
     let number = service.service_port(name)?;
-    Some((format!("{host}.{namespace}.svc.cluster.local"), number))
+    Some((cluster_host(&host, namespace), number))
 }
 
 /// `http://host:port`.

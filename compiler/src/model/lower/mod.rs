@@ -361,6 +361,7 @@ impl Lowering<'_> {
             cron_job_name_length: length("cron_job_name_length"),
             port_name_length: length("port_name_length"),
             int32_max: self.int(obj, "int32_max"),
+            rolling_surge: self.quantity(obj, "rolling_surge"),
             provenance: self.provenance(obj),
         }
     }
