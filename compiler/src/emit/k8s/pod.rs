@@ -164,6 +164,14 @@ fn field_env(name: &'static str, path: &'static str) -> Value<'static> {
 /// ingress-nginx and cert-manager require), the secrets, then the plain
 /// values, which may refer to the secrets as `$(NAME)`.
 fn main_env(service: &Service) -> Vec<Value<'_>> {
+    pod_env(service, service.pod.env.iter())
+}
+
+/// The pod's name and namespace, the service's secrets, then `values`.
+fn pod_env<'a>(
+    service: &'a Service,
+    values: impl Iterator<Item = (&'a String, &'a String)>,
+) -> Vec<Value<'a>> {
     let mut env = vec![
         field_env("POD_NAME", "metadata.name"),
         field_env("POD_NAMESPACE", "metadata.namespace"),
@@ -175,13 +183,7 @@ fn main_env(service: &Service) -> Vec<Value<'_>> {
             .iter()
             .map(|(name, secret)| secret_env(name, secret)),
     );
-    env.extend(
-        service
-            .pod
-            .env
-            .iter()
-            .map(|(name, value)| plain_env(name, value.as_str())),
-    );
+    env.extend(values.map(|(name, value)| plain_env(name, value.as_str())));
     env
 }
 
@@ -276,13 +278,13 @@ fn init_container<'a>(service: &'a Service, init: &'a InitContainer) -> Value<'a
     if !init.args.is_empty() {
         fields.push(("args", list(init.args.iter().map(s))));
     }
-    let mut env = main_env(service);
-    env.extend(
-        init.env
-            .iter()
-            .map(|(name, value)| plain_env(name, value.as_str())),
-    );
-    fields.push(("env", list(env)));
+    // The service's values, where the init container sets none of its own.
+    let values = service
+        .pod
+        .env
+        .iter()
+        .filter(|(name, _)| !init.env.contains_key(*name));
+    fields.push(("env", list(pod_env(service, values.chain(&init.env)))));
     fields.push(("resources", resources(service.cpu, service.memory)));
     fields.push((
         "securityContext",
