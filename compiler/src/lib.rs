@@ -121,7 +121,11 @@ fn merge_envs(runs: Vec<(String, Vec<Diagnostic>)>) -> Vec<Diagnostic> {
     merged.extend(found.into_iter().map(|(mut diagnostic, envs)| {
         if envs.len() < total {
             let names: Vec<String> = envs.iter().map(|e| format!("`{e}`")).collect();
-            let noun = if envs.len() == 1 { "environment" } else { "environments" };
+            let noun = if envs.len() == 1 {
+                "environment"
+            } else {
+                "environments"
+            };
             diagnostic.message = format!("{} (in {noun} {})", diagnostic.message, names.join(", "));
         }
         diagnostic
@@ -135,9 +139,34 @@ pub fn compile(root: &Path, env: Option<&str>, fs: &dyn FileSystem) -> Compilati
     let loaded = resolve::modules::load(root, fs, &mut diagnostics);
     let world = types::check(&loaded, env, &mut diagnostics);
     let envs = declared_envs(&loaded);
+    let (model, graph, plan) = lower_and_check(&world, env, &mut diagnostics);
+    Compilation {
+        sources: loaded.sources,
+        modules: loaded.modules,
+        diagnostics: diagnostics.into_sorted(),
+        world,
+        envs,
+        model,
+        graph,
+        plan,
+    }
+}
+
+/// The stages after type checking, on a checked world: the model, its
+/// graph and placement plan, and the checks on them. Nothing is lowered
+/// when the world already has errors.
+pub fn lower_and_check(
+    world: &types::World,
+    env: Option<&str>,
+    diagnostics: &mut Diagnostics,
+) -> (
+    Option<model::Platform>,
+    Option<graph::Graph>,
+    Option<placement::Plan>,
+) {
     let model = match world.platform {
         Some(platform) if !diagnostics.has_errors() => {
-            match model::lower(&world, platform, env.unwrap_or(types::DEFAULT_ENV)) {
+            match model::lower(world, platform, env.unwrap_or(types::DEFAULT_ENV)) {
                 Ok(model) => Some(model),
                 Err(undeclared) => {
                     let span = world.objects[platform].name_span;
@@ -159,26 +188,17 @@ pub fn compile(root: &Path, env: Option<&str>, fs: &dyn FileSystem) -> Compilati
     let (graph, plan) = match &model {
         Some(platform) => {
             let graph = graph::build(platform);
-            graph::check(&graph, platform, &mut diagnostics);
-            let plan = placement::plan(platform, &mut diagnostics);
-            clouds::check(platform, &mut diagnostics);
-            components::check(platform, &mut diagnostics);
-            admission::check(platform, &mut diagnostics);
-            safety::check(platform, &plan, &mut diagnostics);
+            graph::check(&graph, platform, diagnostics);
+            let plan = placement::plan(platform, diagnostics);
+            clouds::check(platform, diagnostics);
+            components::check(platform, diagnostics);
+            admission::check(platform, diagnostics);
+            safety::check(platform, &plan, diagnostics);
             (Some(graph), Some(plan))
         }
         None => (None, None),
     };
-    Compilation {
-        sources: loaded.sources,
-        modules: loaded.modules,
-        diagnostics: diagnostics.into_sorted(),
-        world,
-        envs,
-        model,
-        graph,
-        plan,
-    }
+    (model, graph, plan)
 }
 
 fn declared_envs(loaded: &resolve::modules::Loaded) -> Vec<String> {
@@ -212,7 +232,10 @@ mod tests {
         let runs = vec![
             ("default".to_string(), vec![warning("everywhere")]),
             ("a".to_string(), vec![warning("everywhere"), warning("two")]),
-            ("b".to_string(), vec![warning("everywhere"), warning("two"), warning("one")]),
+            (
+                "b".to_string(),
+                vec![warning("everywhere"), warning("two"), warning("one")],
+            ),
         ];
         let mut messages: Vec<String> = merge_envs(runs).into_iter().map(|d| d.message).collect();
         messages.sort();

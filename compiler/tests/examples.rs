@@ -63,28 +63,52 @@ fn the_frontend_listens_on_8080_behind_port_80_and_its_own_load_balancer() {
         assert_eq!(service["spec"]["ports"][0]["port"], 80, "{name}");
         assert_eq!(service["spec"]["ports"][0]["targetPort"], "http", "{name}");
     }
-    assert_eq!(find(&objects, "Service", "frontend")["spec"]["type"], "ClusterIP");
-    assert_eq!(find(&objects, "Service", "frontend-public")["spec"]["type"], "LoadBalancer");
+    assert_eq!(
+        find(&objects, "Service", "frontend")["spec"]["type"],
+        "ClusterIP"
+    );
+    assert_eq!(
+        find(&objects, "Service", "frontend-public")["spec"]["type"],
+        "LoadBalancer"
+    );
     // The internet reaches the container port through the load balancer.
     let policy = find(&objects, "NetworkPolicy", "frontend-ingress");
     let text = serde_yaml::to_string(policy).expect("YAML");
     assert!(text.contains("cidr: 0.0.0.0/0"), "{text}");
     assert!(text.contains("port: 8080"), "{text}");
-    assert_eq!(frontend["spec"]["template"]["spec"]["terminationGracePeriodSeconds"], 5);
-    assert_eq!(frontend["spec"]["template"]["metadata"]["labels"]["tier"], "web");
+    assert_eq!(
+        frontend["spec"]["template"]["spec"]["terminationGracePeriodSeconds"],
+        5
+    );
+    assert_eq!(
+        frontend["spec"]["template"]["metadata"]["labels"]["tier"],
+        "web"
+    );
 }
 
 #[test]
 fn clients_reach_their_dependencies_at_the_addresses_of_the_graph() {
     let objects = objects();
     let frontend = container(find(&objects, "Deployment", "frontend"), "frontend");
-    assert_eq!(env(frontend, "CART_SERVICE_ADDR"), "cart.shop.svc.cluster.local:7070");
+    assert_eq!(
+        env(frontend, "CART_SERVICE_ADDR"),
+        "cart.shop.svc.cluster.local:7070"
+    );
     assert_eq!(env(frontend, "PORT"), "8080");
     let cart = container(find(&objects, "Deployment", "cart"), "cart");
-    assert_eq!(env(cart, "REDIS_ADDR"), "cart-store.shop.svc.cluster.local:6379");
+    assert_eq!(
+        env(cart, "REDIS_ADDR"),
+        "cart-store.shop.svc.cluster.local:6379"
+    );
     // Through the frontend's Service, at its Service port.
-    let generator = container(find(&objects, "Deployment", "load-generator"), "load-generator");
-    assert_eq!(env(generator, "FRONTEND_ADDR"), "frontend.shop.svc.cluster.local:80");
+    let generator = container(
+        find(&objects, "Deployment", "load-generator"),
+        "load-generator",
+    );
+    assert_eq!(
+        env(generator, "FRONTEND_ADDR"),
+        "frontend.shop.svc.cluster.local:80"
+    );
 }
 
 #[test]

@@ -70,7 +70,7 @@ fn all_panels(dashboard: &Value) -> Vec<&Value> {
 /// The groups of the rule files hplc gives Prometheus (the alerting and
 /// the recording rules, values of its chart).
 fn rule_groups(output: &Output) -> serde_yaml::Value {
-    let values = common::prometheus_values(output);
+    let values = common::chart_values(output, "serverFiles");
     let files = &values["serverFiles"];
     let mut groups = Vec::new();
     for file in ["alerting_rules.yml", "recording_rules.yml"] {

@@ -68,7 +68,10 @@ fn a_warning_of_some_environments_names_them() {
         "{report}"
     );
     assert!(report.contains("0 errors, 2 warnings\n"), "{report}");
-    assert!(report.contains("ok (default, small_disk, also_small)"), "{report}");
+    assert!(
+        report.contains("ok (default, small_disk, also_small)"),
+        "{report}"
+    );
 }
 
 /// `--env default` selects the platform without an overlay, as the output
@@ -92,7 +95,12 @@ fn env_default_is_the_base_platform() {
 fn the_plan_shows_total_requests_and_headroom() {
     let plan = |format: &str| {
         let output = Command::new(env!("CARGO_BIN_EXE_hplc"))
-            .args(["plan", "tests/fixtures/plan/ceiling.hpl", "--format", format])
+            .args([
+                "plan",
+                "tests/fixtures/plan/ceiling.hpl",
+                "--format",
+                format,
+            ])
             .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
             .output()
             .expect("hplc runs");

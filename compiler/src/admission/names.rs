@@ -77,7 +77,10 @@ pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
         if !service.ports.is_empty() || service.pod.exporter.is_some() {
             written.push(service_name(service.k8s_name.clone(), "the Service"));
             if statefulset {
-                written.push(service_name(service.headless_name(), "the headless Service"));
+                written.push(service_name(
+                    service.headless_name(),
+                    "the headless Service",
+                ));
             }
             if service.load_balancer.is_some() {
                 written.push(service_name(
@@ -174,7 +177,9 @@ mod tests {
     fn labels_start_with_a_letter_and_fit() {
         assert_eq!(not_a_label("api", 63), None);
         assert_eq!(not_a_label(&"a".repeat(63), 63), None);
-        assert!(not_a_label(&"a".repeat(64), 63).unwrap().contains("64 characters"));
+        assert!(not_a_label(&"a".repeat(64), 63)
+            .unwrap()
+            .contains("64 characters"));
         assert!(not_a_label("-api", 63).is_some());
         assert!(not_a_label("api-", 63).is_some());
     }

@@ -18,9 +18,7 @@ pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
             Some((
                 format!(
                     "{} replicas of `{}` do not fit {field}, an int32 (at most {})",
-                    replicas.limit,
-                    service.name,
-                    max
+                    replicas.limit, service.name, max
                 ),
                 "above int32".to_string(),
                 format!("ask for at most {} replicas", max),

@@ -25,16 +25,34 @@ pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
         }
         if let Some(balancer) = &service.load_balancer {
             for name in &balancer.ports {
-                named(service, name, balancer.span, "the load balancer", diagnostics);
+                named(
+                    service,
+                    name,
+                    balancer.span,
+                    "the load balancer",
+                    diagnostics,
+                );
             }
         }
         for endpoint in &service.expose {
             let user = "the public endpoint";
-            named(service, &endpoint.port, endpoint.port_span, user, diagnostics);
+            named(
+                service,
+                &endpoint.port,
+                endpoint.port_span,
+                user,
+                diagnostics,
+            );
         }
         for route in service.roles.gateway.iter().flat_map(|g| &g.routes) {
             let target = &platform.services[route.service];
-            named(target, &route.port, route.port_span, "the route", diagnostics);
+            named(
+                target,
+                &route.port,
+                route.port_span,
+                "the route",
+                diagnostics,
+            );
         }
     }
 }
@@ -112,7 +130,11 @@ fn names(platform: &Platform, service: &Service, diagnostics: &mut Diagnostics) 
         } else {
             continue;
         };
-        let span = service.port_spans.get(name).copied().unwrap_or(service.span);
+        let span = service
+            .port_spans
+            .get(name)
+            .copied()
+            .unwrap_or(service.span);
         diagnostics.push(
             Diagnostic::new(
                 Code::KubernetesName,
@@ -136,10 +158,16 @@ fn named(service: &Service, port: &str, span: Span, user: &str, diagnostics: &mu
                 Diagnostic::new(
                     Code::NoSuchPort,
                     span,
-                    format!("{user} goes to the first port of `{}`, which declares none", service.name),
+                    format!(
+                        "{user} goes to the first port of `{}`, which declares none",
+                        service.name
+                    ),
                 )
                 .label("no port to send to")
-                .help(format!("declare one on `{}`: `port http = 8080`", service.name)),
+                .help(format!(
+                    "declare one on `{}`: `port http = 8080`",
+                    service.name
+                )),
             );
         }
         return;
@@ -149,15 +177,25 @@ fn named(service: &Service, port: &str, span: Span, user: &str, diagnostics: &mu
     }
     let known: Vec<String> = service.ports.keys().map(|k| format!("`{k}`")).collect();
     let help = if known.is_empty() {
-        format!("`{}` declares no ports: declare it (`port {port} = ...`)", service.name)
+        format!(
+            "`{}` declares no ports: declare it (`port {port} = ...`)",
+            service.name
+        )
     } else {
-        format!("name one of the ports of `{}`: {}", service.name, known.join(", "))
+        format!(
+            "name one of the ports of `{}`: {}",
+            service.name,
+            known.join(", ")
+        )
     };
     diagnostics.push(
         Diagnostic::new(
             Code::NoSuchPort,
             span,
-            format!("{user} names the port `{port}`, which `{}` does not declare", service.name),
+            format!(
+                "{user} names the port `{port}`, which `{}` does not declare",
+                service.name
+            ),
         )
         .label("no such port")
         .help(help),

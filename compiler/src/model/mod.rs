@@ -961,14 +961,15 @@ impl Service {
         !self.volumes.is_empty()
     }
 
-    /// The port metrics are scraped on: the metrics' port, else the first
-    /// port.
+    /// The port metrics are scraped on: the metrics' port when it names
+    /// one (none when no port has that name), else the first port.
     pub fn metrics_port_number(&self) -> Option<u16> {
         let metrics = self.metrics.as_ref()?;
-        self.ports
-            .get(&metrics.port)
-            .or_else(|| self.ports.values().next())
-            .copied()
+        if metrics.port.is_empty() {
+            self.ports.values().next().copied()
+        } else {
+            self.ports.get(&metrics.port).copied()
+        }
     }
 
     /// The Kubernetes objects named after it besides its workload and

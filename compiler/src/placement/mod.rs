@@ -136,11 +136,15 @@ impl Plan {
             } else {
                 1
             };
-            total.cpu = total.cpu.saturating_add(p.group.cpu.request.saturating_mul(scale));
+            total.cpu = total
+                .cpu
+                .saturating_add(p.group.cpu.request.saturating_mul(scale));
             total.memory = total
                 .memory
                 .saturating_add(p.group.memory.request.saturating_mul(scale));
-            total.pods = total.pods.saturating_add(p.group.pods.saturating_mul(scale));
+            total.pods = total
+                .pods
+                .saturating_add(p.group.pods.saturating_mul(scale));
         }
         total
     }

@@ -44,9 +44,13 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
     let mut placements = Vec::new();
     if platform.nodes.is_empty() {
         diagnostics.push(
-            Diagnostic::new(Code::NoNodes, platform.span, format!("platform `{}` declares no nodes", platform.name))
-                .label("nothing to run on")
-                .help(no_nodes_help(platform)),
+            Diagnostic::new(
+                Code::NoNodes,
+                platform.span,
+                format!("platform `{}` declares no nodes", platform.name),
+            )
+            .label("nothing to run on")
+            .help(no_nodes_help(platform)),
         );
         return (plans, placements);
     }

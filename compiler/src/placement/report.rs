@@ -101,8 +101,14 @@ pub fn text(platform: &Platform, plan: &Plan) -> String {
         let _ = writeln!(out, "{}", line.trim_end());
     }
     let _ = writeln!(out);
-    let (minimum, ceiling) = (plan.requests(platform, false), plan.requests(platform, true));
-    let _ = writeln!(out, "requests of every pod (at the minimum replicas; at the autoscalers' maxima)");
+    let (minimum, ceiling) = (
+        plan.requests(platform, false),
+        plan.requests(platform, true),
+    );
+    let _ = writeln!(
+        out,
+        "requests of every pod (at the minimum replicas; at the autoscalers' maxima)"
+    );
     let _ = writeln!(
         out,
         "  CPU             {:>10}   {:>10}\n  memory          {:>10}   {:>10}\n  pods            {:>10}   {:>10}",

@@ -79,7 +79,11 @@ pub fn check(platform: &Platform, plan: &Plan, diagnostics: &mut Diagnostics) {
                     .help("remove `tls = false`: hplc issues a certificate through cert-manager for every public host"),
             );
         }
-        if let Some(balancer) = service.load_balancer.as_ref().filter(|b| !b.tls && !b.plaintext) {
+        if let Some(balancer) = service
+            .load_balancer
+            .as_ref()
+            .filter(|b| !b.tls && !b.plaintext)
+        {
             diagnostics.push(
                 Diagnostic::new(Code::PlaintextLoadBalancer, balancer.span, format!("`{}` is public on its own load balancer without TLS", service.name))
                     .label("tls = false, not acknowledged")

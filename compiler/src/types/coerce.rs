@@ -72,9 +72,7 @@ impl Checker<'_> {
                 Code::BadCidr,
                 "CIDR block",
             ),
-            (Ty::Url, Value::Str(s)) => {
-                self.validated(s, site, validate::url, Code::BadUrl, "URL")
-            }
+            (Ty::Url, Value::Str(s)) => self.validated(s, site, validate::url, Code::BadUrl, "URL"),
             (Ty::Quantity(want), Value::Quantity(have, q)) if *want == have => {
                 Some(Value::Quantity(have, q))
             }

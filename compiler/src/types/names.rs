@@ -27,6 +27,9 @@ mod tests {
     #[test]
     fn names_become_dns_labels() {
         assert_eq!(k8s_name("health_api"), "health-api");
-        assert_eq!(service_host("cart_service", "shop"), "cart-service.shop.svc.cluster.local");
+        assert_eq!(
+            service_host("cart_service", "shop"),
+            "cart-service.shop.svc.cluster.local"
+        );
     }
 }

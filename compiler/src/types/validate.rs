@@ -340,16 +340,25 @@ impl Cidr {
 pub fn cidr(text: &str) -> Result<Cidr, Invalid> {
     let Some((address, prefix)) = text.split_once('/') else {
         if text.parse::<Ipv4Addr>().is_ok() || text.parse::<Ipv6Addr>().is_ok() {
-            return Err(invalid("it has no prefix length (`/32` for one address)", 0..text.len()));
+            return Err(invalid(
+                "it has no prefix length (`/32` for one address)",
+                0..text.len(),
+            ));
         }
-        return Err(invalid(format!("`{text}` is not an IPv4 or IPv6 address"), 0..text.len()));
+        return Err(invalid(
+            format!("`{text}` is not an IPv4 or IPv6 address"),
+            0..text.len(),
+        ));
     };
     let (address, v4) = if let Ok(a) = address.parse::<Ipv4Addr>() {
         (u32::from(a) as u128, true)
     } else if let Ok(a) = address.parse::<Ipv6Addr>() {
         (u128::from(a), false)
     } else {
-        return Err(invalid(format!("`{address}` is not an IPv4 or IPv6 address"), 0..address.len()));
+        return Err(invalid(
+            format!("`{address}` is not an IPv4 or IPv6 address"),
+            0..address.len(),
+        ));
     };
     let bits = if v4 { 32 } else { 128 };
     let prefix = match prefix.parse::<u32>() {
@@ -388,7 +397,10 @@ pub fn url(text: &str) -> Result<(), Invalid> {
         .find(|(_, c)| c.is_whitespace() || c.is_control())
     {
         return Err(invalid(
-            format!("{} cannot appear in a URL (percent-encode it)", describe_char(c)),
+            format!(
+                "{} cannot appear in a URL (percent-encode it)",
+                describe_char(c)
+            ),
             i..i + c.len_utf8(),
         ));
     }
@@ -403,7 +415,10 @@ pub fn url(text: &str) -> Result<(), Invalid> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c));
     if !scheme_ok {
-        return Err(invalid(format!("`{scheme}` is not a URL scheme"), 0..scheme.len()));
+        return Err(invalid(
+            format!("`{scheme}` is not a URL scheme"),
+            0..scheme.len(),
+        ));
     }
     let start = scheme.len() + 3;
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());

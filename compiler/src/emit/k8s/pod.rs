@@ -468,7 +468,11 @@ fn volumes(service: &Service, has_config: bool) -> Vec<Value<'_>> {
         if let Some(size) = dir.size {
             fields.push(("sizeLimit", s(quantity::bytes(size))));
         }
-        let source = if fields.is_empty() { empty_map() } else { map(fields) };
+        let source = if fields.is_empty() {
+            empty_map()
+        } else {
+            map(fields)
+        };
         volumes.push(map([
             ("name", s(labels::volume(&dir.name))),
             ("emptyDir", source),

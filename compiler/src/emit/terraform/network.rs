@@ -275,7 +275,11 @@ pub fn file(load_balancer_rules: &str, own: &[PublicPort]) -> File {
     for public in own {
         let anywhere = [r#""0.0.0.0/0""#.to_string()];
         let quoted: Vec<String> = public.sources.iter().map(|s| format!("{s:?}")).collect();
-        let sources = if quoted.is_empty() { &anywhere[..] } else { &quoted[..] };
+        let sources = if quoted.is_empty() {
+            &anywhere[..]
+        } else {
+            &quoted[..]
+        };
         for source in sources {
             lb_list = lb_list.block(ingress(
                 &format!("{} on its own load balancer", public.service),
