@@ -24,6 +24,7 @@ const STAGES: &[&str] = &[
     "clouds",
     "components",
     "images",
+    "admission",
     "safety",
     "emit",
     "pipeline",

@@ -28,16 +28,18 @@ struct Upstream {
 
 fn upstream(platform: &Platform, service: ServiceId, port: &str) -> Option<Upstream> {
     let target = &platform.services[service];
-    let (port_name, number) = if port.is_empty() {
+    let (port_name, _) = if port.is_empty() {
         target.ports.first()?
     } else {
         target.ports.get_key_value(port)?
     };
+    // Through the target's Service, at the port it gives the name.
+    let number = target.service_port(port_name)?;
     let namespace = &platform.namespace_of(target).k8s_name;
     Some(Upstream {
         cluster: format!("{}-{}", target.k8s_name, crate::model::k8s_name(port_name)),
-        host: format!("{}.{namespace}.svc.cluster.local", target.k8s_name),
-        port: *number,
+        host: crate::types::names::cluster_host(&target.k8s_name, namespace),
+        port: number,
     })
 }
 

@@ -289,6 +289,28 @@ fn collect<'a>(context: &Context<'a>) -> Rules<'a> {
                 public,
             );
         }
+        if let Some(balancer) = &service.load_balancer {
+            let carried: Vec<u16> = service
+                .load_balancer_ports()
+                .into_iter()
+                .map(|(_, _, target)| target)
+                .collect();
+            if balancer.source_ranges.is_empty() {
+                rules.ingress_from(
+                    &pods,
+                    Peer::Other(map([("ipBlock", map([("cidr", s(ANYWHERE))]))])),
+                    carried,
+                );
+            } else {
+                for range in &balancer.source_ranges {
+                    rules.ingress_from(
+                        &pods,
+                        Peer::Other(map([("ipBlock", map([("cidr", s(range))]))])),
+                        carried.clone(),
+                    );
+                }
+            }
+        }
         if !service.pod.permissions.is_empty() {
             let mut api = vec![KUBERNETES_SERVICE_PORT, platform.cloud.api_server_port];
             api.sort_unstable();

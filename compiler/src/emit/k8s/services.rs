@@ -12,36 +12,44 @@ use crate::emit::yaml::{b, list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{Service, ServiceId};
 
-/// A port of the pod: name and number.
+/// A port of the pod: its name and the number its Service gives it
+/// (`service_port`, else the container's), which forwards to the name.
 struct Port {
     name: String,
     number: u16,
+    /// The container's number, which network policies open.
+    target: u16,
 }
 
 fn ports(service: &Service) -> Vec<Port> {
     let mut ports: Vec<Port> = service
         .ports
-        .iter()
-        .map(|(name, number)| Port {
-            name: labels::port(name),
-            number: *number,
+        .keys()
+        .filter_map(|name| {
+            Some(Port {
+                name: labels::port(name),
+                number: service.service_port(name)?,
+                target: *service.ports.get(name)?,
+            })
         })
         .collect();
     if let Some(exporter) = &service.pod.exporter {
         ports.push(Port {
             name: labels::EXPORTER_PORT.into(),
             number: exporter.port,
+            target: exporter.port,
         });
     }
     ports
 }
 
-/// The ingress controller's ports that face the internet.
+/// The ingress controller's ports that face the internet, by name and
+/// container number.
 pub fn public_ports(service: &Service) -> Vec<(String, u16)> {
     ports(service)
         .into_iter()
         .filter(|p| !labels::is_metrics(service, &p.name))
-        .map(|p| (p.name, p.number))
+        .map(|p| (p.name, p.target))
         .collect()
 }
 
@@ -119,6 +127,35 @@ pub fn services<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
         ],
         Vec::new(),
     ));
+    if let Some(balancer) = &service.load_balancer {
+        let carried: Vec<Port> = service
+            .load_balancer_ports()
+            .into_iter()
+            .map(|(name, number, target)| Port {
+                name: labels::port(name),
+                number,
+                target,
+            })
+            .collect();
+        let mut spec = vec![
+            ("type", s("LoadBalancer")),
+            ("externalTrafficPolicy", s("Local")),
+            ("selector", labels::selector(service)),
+            ("ports", port_list(&carried)),
+        ];
+        if !balancer.source_ranges.is_empty() {
+            spec.push((
+                "loadBalancerSourceRanges",
+                list(balancer.source_ranges.iter().map(s)),
+            ));
+        }
+        objects.push(make(
+            Cow::Owned(service.public_service_name()),
+            &[],
+            spec,
+            load_balancer_annotations(context),
+        ));
+    }
     if service.is_stateful() && !service.placement.daemon {
         objects.push(make(
             Cow::Owned(labels::headless(service)),

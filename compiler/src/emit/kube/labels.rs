@@ -57,13 +57,13 @@ pub fn config_map(service: &Service) -> String {
 }
 
 pub fn headless(service: &Service) -> String {
-    format!("{}-headless", service.k8s_name)
+    service.headless_name()
 }
 
 /// The Service of an ingress controller's metrics port, kept off the load
 /// balancer.
 pub fn metrics_service(service: &Service) -> String {
-    format!("{}-metrics", service.k8s_name)
+    service.metrics_service_name()
 }
 
 /// Cluster-scoped RBAC objects share one namespace of names across the
