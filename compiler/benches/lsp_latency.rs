@@ -49,7 +49,7 @@ fn measure(options: serde_json::Value) -> Vec<Duration> {
     let uri = client::file_uri(&platform);
     let mut server = client::Client::start(env!("CARGO_BIN_EXE_hplc"), &root, options);
     server.open(&uri, &text);
-    server.diagnostics(&uri, Some(1));
+    server.errors(&uri, Some(1));
     // A misspelled namespace, then the fix: the error comes and goes.
     let at = client::position(
         &text,
@@ -66,7 +66,7 @@ fn measure(options: serde_json::Value) -> Vec<Duration> {
         } else {
             server.edit(&uri, version, at, (at.0, at.1 + 1), "");
         }
-        let diagnostics = server.diagnostics(&uri, Some(version));
+        let diagnostics = server.errors(&uri, Some(version));
         let elapsed = started.elapsed();
         assert_eq!(
             diagnostics.is_empty(),

@@ -142,6 +142,15 @@ impl Client {
             .unwrap_or_default()
     }
 
+    /// The errors among the next diagnostics of `uri` (LSP severity 1):
+    /// warnings such as an image past its end of life come and stay.
+    pub fn errors(&mut self, uri: &str, version: Option<i64>) -> Vec<Value> {
+        self.diagnostics(uri, version)
+            .into_iter()
+            .filter(|d| d["severity"] == 1)
+            .collect()
+    }
+
     pub fn open(&mut self, uri: &str, text: &str) {
         self.notify(
             "textDocument/didOpen",
