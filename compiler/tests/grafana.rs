@@ -493,3 +493,58 @@ fn dashboard_configmaps_stay_small_as_the_platform_grows() {
         }
     }
 }
+
+/// `validate-grafana` (shared/tools/validate: Grafana's dashboard schema
+/// and its provisioning format) on what Grafana reads in every
+/// environment: the dashboards, and the data-source provisioning file the
+/// chart mounts from its values (`datasources: {datasources.yaml: ...}`),
+/// written out as the file Grafana reads. The validator would take the
+/// values file itself for a provisioning file, which it is not.
+#[test]
+fn the_validator_accepts_the_dashboards_and_the_provisioned_data_sources() {
+    let Some(validator) = common::external(
+        common::validators_dir().join("validate-grafana"),
+        "validate-grafana",
+    ) else {
+        return;
+    };
+    for (name, output) in builds() {
+        let dir = std::env::temp_dir().join(format!("hplc-grafana-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("dashboards")).expect("a temporary directory");
+        for (path, text) in output
+            .files
+            .iter()
+            .filter(|(p, _)| p.starts_with("grafana/dashboards/"))
+        {
+            let file = Path::new(path).file_name().expect("a file name");
+            std::fs::write(dir.join("dashboards").join(file), text).expect("write a dashboard");
+        }
+        let values = common::chart_values(&output, "datasources");
+        let files = values["datasources"]
+            .as_mapping()
+            .expect("the chart's datasources are files by name");
+        assert!(!files.is_empty(), "{name}: no data-source file");
+        for (file, content) in files {
+            let file = file.as_str().expect("a file name");
+            let text = serde_yaml::to_string(content).expect("yaml");
+            std::fs::write(dir.join(file), text).expect("write the provisioning file");
+        }
+        let run = Command::new(&validator)
+            .arg(&dir)
+            .output()
+            .expect("run validate-grafana");
+        let _ = std::fs::remove_dir_all(&dir);
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        assert!(
+            run.status.success(),
+            "{name}: validate-grafana:\n{stdout}{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        assert!(
+            stdout.contains("grafana provisioning: 1 files, 0 failed"),
+            "{name}: the provisioning file was not read as one:\n{stdout}"
+        );
+        eprintln!("{name}: {}", stdout.lines().collect::<Vec<_>>().join(" / "));
+    }
+}
