@@ -521,6 +521,8 @@ pub struct Endpoint {
     pub port: String,
     pub path: String,
     pub tls: bool,
+    /// Only with a JWT the gateway verified.
+    pub authenticated: bool,
     pub span: Span,
 }
 
@@ -621,6 +623,67 @@ pub struct Service {
     /// How its kind backs up and restores its data (stdlib data).
     pub backup_method: Option<BackupMethod>,
     pub roles: Roles,
+    /// The port its pods listen on for a port of the same name, where the
+    /// two differ.
+    pub container_ports: IndexMap<String, u16>,
+    /// Containers its controller adds beside the main one.
+    pub sidecars: Vec<Sidecar>,
+    /// Connections no edge of the graph names.
+    pub flows: Vec<Flow>,
+}
+
+/// A container a controller adds to the pods it makes.
+#[derive(Clone, Debug)]
+pub struct Sidecar {
+    pub name: String,
+    pub cpu: Range,
+    pub memory: Range,
+}
+
+/// A connection a component declares (stdlib/prelude.hpl, `flow`).
+#[derive(Clone, Debug)]
+pub struct Flow {
+    pub name: String,
+    pub peer: Peer,
+    /// `peer` opens it; otherwise the component does.
+    pub inbound: bool,
+    pub ports: Vec<u16>,
+    /// For [`Peer::Labelled`]: the labels of the pods.
+    pub labels: IndexMap<String, String>,
+    pub why: String,
+    pub source: String,
+    pub span: Span,
+}
+
+/// The other end of a declared flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Peer {
+    Dns,
+    ApiServer,
+    Kubelets,
+    InstanceMetadata,
+    Internet,
+    Labelled,
+    Operated,
+    Itself,
+}
+
+impl Peer {
+    pub const ALL: [(&'static str, Peer); 8] = [
+        ("dns", Peer::Dns),
+        ("api_server", Peer::ApiServer),
+        ("kubelets", Peer::Kubelets),
+        ("instance_metadata", Peer::InstanceMetadata),
+        ("internet", Peer::Internet),
+        ("labelled", Peer::Labelled),
+        ("operated", Peer::Operated),
+        ("itself", Peer::Itself),
+    ];
+
+    /// The variant of the prelude's enum named `name`.
+    pub fn named(name: &str) -> Option<Peer> {
+        Peer::ALL.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)
+    }
 }
 
 /// Shell scripts that run in the component's own image: `dump` writes the
@@ -641,6 +704,9 @@ pub enum Install {
     Cloud,
     /// An upstream chart installs it, with values hplc writes.
     Chart(Box<Chart>),
+    /// A controller (another service) makes its pods from objects hplc
+    /// writes for it: a gateway's proxies.
+    Operated(ServiceId),
 }
 
 /// Where its replicas may run.
@@ -707,16 +773,21 @@ pub struct Metrics {
 /// typed facet a backend reads; a service without a role has none set.
 #[derive(Clone, Debug, Default)]
 pub struct Roles {
-    /// Receives the public traffic and routes it to every exposed service.
-    pub ingress: Option<IngressRole>,
+    /// Receives the public traffic and routes it to every exposed service:
+    /// a Gateway API gateway.
+    pub ingress: bool,
+    /// A Gateway API implementation: the controller name of its class.
+    pub gateway_controller: Option<String>,
     /// Scrapes every metrics endpoint of the platform.
     pub scraper: bool,
     /// A gateway that routes to services, verifying JWTs.
     pub gateway: Option<Gateway>,
     /// A Grafana data source it serves (Prometheus, Loki, Jaeger).
     pub datasource: Option<DataSource>,
-    /// A tracing backend: the port that takes OTLP.
+    /// A tracing backend: the port that takes OTLP (over HTTP), and the
+    /// one that takes it over gRPC.
     pub otlp_port: Option<String>,
+    pub otlp_grpc_port: Option<String>,
     /// A log store: the path of its first port that takes pushed logs.
     pub log_push_path: Option<String>,
     /// An alert router: the port that takes alerts, and where they go.
@@ -739,14 +810,6 @@ pub struct Receiver {
     pub slack_channel: String,
     pub slack_url: Option<SecretRef>,
     pub webhook_url: Option<SecretRef>,
-}
-
-/// An ingress controller: the IngressClass it serves and the controller
-/// name that class names.
-#[derive(Clone, Debug)]
-pub struct IngressRole {
-    pub class: String,
-    pub controller: String,
 }
 
 #[derive(Clone, Debug)]
@@ -780,19 +843,22 @@ impl Service {
         if let Install::Chart(chart) = &self.install {
             return chart.group(false);
         }
-        let (cpu, memory) = match &self.pod.exporter {
-            Some(e) => (e.cpu, e.memory),
-            None => (Range::default(), Range::default()),
-        };
+        let beside = self
+            .pod
+            .exporter
+            .iter()
+            .map(|e| (e.cpu, e.memory))
+            .chain(self.sidecars.iter().map(|s| (s.cpu, s.memory)));
+        let (mut cpu, mut memory) = (self.cpu, self.memory);
+        for (c, m) in beside {
+            cpu.request += c.request;
+            cpu.limit += c.limit;
+            memory.request += m.request;
+            memory.limit += m.limit;
+        }
         PodGroup {
-            cpu: Range {
-                request: self.cpu.request + cpu.request,
-                limit: self.cpu.limit + cpu.limit,
-            },
-            memory: Range {
-                request: self.memory.request + memory.request,
-                limit: self.memory.limit + memory.limit,
-            },
+            cpu,
+            memory,
             pods: 1,
         }
     }
@@ -832,6 +898,26 @@ impl Service {
     /// hplc writes its objects: not installed by the cloud.
     pub fn deployed(&self) -> bool {
         !matches!(self.install, Install::Cloud)
+    }
+
+    /// The controller that makes its pods, if one does.
+    pub fn operator(&self) -> Option<ServiceId> {
+        match self.install {
+            Install::Operated(by) => Some(by),
+            _ => None,
+        }
+    }
+
+    /// Its pods carry the release label (`app.kubernetes.io/instance`)
+    /// rather than the name hplc gives the pods it writes: a chart's pods,
+    /// and the pods a controller makes.
+    pub fn pods_by_instance(&self) -> bool {
+        matches!(self.install, Install::Chart(_) | Install::Operated(_))
+    }
+
+    /// The port its pods listen on for the port named `name` (`number`).
+    pub fn container_port(&self, name: &str, number: u16) -> u16 {
+        self.container_ports.get(name).copied().unwrap_or(number)
     }
 
     pub fn is_stateful(&self) -> bool {
@@ -897,6 +983,15 @@ impl Platform {
 
     pub fn namespace_of(&self, service: &Service) -> &Namespace {
         &self.namespaces[service.namespace]
+    }
+
+    /// Where its pods run: a controller makes them in its own namespace
+    /// (Envoy Gateway's proxies), every other service's in its namespace.
+    pub fn pods_namespace_of(&self, service: &Service) -> &Namespace {
+        match service.operator() {
+            Some(by) => self.namespace_of(&self.services[by]),
+            None => self.namespace_of(service),
+        }
     }
 }
 

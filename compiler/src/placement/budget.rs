@@ -185,7 +185,7 @@ pub fn check(
     let lbs: Vec<Consumer> = platform
         .services
         .iter()
-        .filter(|s| s.roles.ingress.is_some())
+        .filter(|s| s.roles.ingress)
         .map(|s| Consumer {
             name: format!("load balancer of {}", s.name),
             amount: 1,

@@ -5,7 +5,7 @@
 # - system: platform.hpl:63
 # - app-primary: platform.hpl:70
 # - app-secondary: platform.hpl:77
-# - app-tertiary: platform.hpl:691
+# - app-tertiary: platform.hpl:719
 cluster_name       = "health-production"
 region             = "eu-amsterdam-1"
 kubernetes_version = "v1.34.1"
