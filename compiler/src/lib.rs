@@ -5,6 +5,7 @@
 //! [`model`] (the platform as the backends see it). [`compile`] runs them;
 //! every stage reports into one [`diagnostics::Diagnostics`].
 
+pub mod admission;
 pub mod chart_render;
 pub mod clouds;
 pub mod components;
@@ -13,6 +14,7 @@ pub mod embedded;
 pub mod emit;
 pub mod fmt;
 pub mod graph;
+pub mod images;
 pub mod lsp;
 pub mod model;
 pub mod pipeline;
@@ -96,14 +98,40 @@ pub fn check_every_env(
         // A thread that panicked has printed why; its environment goes unchecked.
         threads.into_iter().filter_map(|t| t.join().ok()).collect()
     });
-    let mut merged = Diagnostics::default();
-    merged.extend(default.diagnostics.iter().cloned());
-    let mut checked = vec!["default".to_string()];
-    for (env, diagnostics) in others {
-        merged.extend(diagnostics);
-        checked.push(env);
+    let mut runs = vec![(types::DEFAULT_ENV.to_string(), default.diagnostics.clone())];
+    runs.extend(others);
+    let checked: Vec<String> = runs.iter().map(|(env, _)| env.clone()).collect();
+    (merge_envs(runs), checked)
+}
+
+/// Each diagnostic once; one that only some of the environments have says
+/// which (`(in environment `production`)`), so that a warning of an
+/// overlay is not taken for one of the base platform.
+fn merge_envs(runs: Vec<(String, Vec<Diagnostic>)>) -> Vec<Diagnostic> {
+    let total = runs.len();
+    let mut found: indexmap::IndexMap<Diagnostic, Vec<String>> = indexmap::IndexMap::new();
+    for (env, diagnostics) in runs {
+        for diagnostic in diagnostics {
+            let envs = found.entry(diagnostic).or_default();
+            if !envs.contains(&env) {
+                envs.push(env.clone());
+            }
+        }
     }
-    (merged.into_sorted(), checked)
+    let mut merged = Diagnostics::default();
+    merged.extend(found.into_iter().map(|(mut diagnostic, envs)| {
+        if envs.len() < total {
+            let names: Vec<String> = envs.iter().map(|e| format!("`{e}`")).collect();
+            let noun = if envs.len() == 1 {
+                "environment"
+            } else {
+                "environments"
+            };
+            diagnostic.message = format!("{} (in {noun} {})", diagnostic.message, names.join(", "));
+        }
+        diagnostic
+    }));
+    merged.into_sorted()
 }
 
 /// Loads, parses and checks the platform at `root` in environment `env`.
@@ -112,9 +140,34 @@ pub fn compile(root: &Path, env: Option<&str>, fs: &dyn FileSystem) -> Compilati
     let loaded = resolve::modules::load(root, fs, &mut diagnostics);
     let world = types::check(&loaded, env, &mut diagnostics);
     let envs = declared_envs(&loaded);
+    let (model, graph, plan) = lower_and_check(&world, env, &mut diagnostics);
+    Compilation {
+        sources: loaded.sources,
+        modules: loaded.modules,
+        diagnostics: diagnostics.into_sorted(),
+        world,
+        envs,
+        model,
+        graph,
+        plan,
+    }
+}
+
+/// The stages after type checking, on a checked world: the model, its
+/// graph and placement plan, and the checks on them. Nothing is lowered
+/// when the world already has errors.
+pub fn lower_and_check(
+    world: &types::World,
+    env: Option<&str>,
+    diagnostics: &mut Diagnostics,
+) -> (
+    Option<model::Platform>,
+    Option<graph::Graph>,
+    Option<placement::Plan>,
+) {
     let model = match world.platform {
         Some(platform) if !diagnostics.has_errors() => {
-            match model::lower(&world, platform, env.unwrap_or("default")) {
+            match model::lower(world, platform, env.unwrap_or(types::DEFAULT_ENV)) {
                 Ok(model) => Some(model),
                 Err(undeclared) => {
                     let span = world.objects[platform].name_span;
@@ -136,25 +189,18 @@ pub fn compile(root: &Path, env: Option<&str>, fs: &dyn FileSystem) -> Compilati
     let (graph, plan) = match &model {
         Some(platform) => {
             let graph = graph::build(platform);
-            graph::check(&graph, platform, &mut diagnostics);
-            let plan = placement::plan(platform, &mut diagnostics);
-            clouds::check(platform, &mut diagnostics);
-            components::check(platform, &mut diagnostics);
-            safety::check(platform, &plan, &mut diagnostics);
+            graph::check(&graph, platform, diagnostics);
+            let plan = placement::plan(platform, diagnostics);
+            clouds::check(platform, diagnostics);
+            components::check(platform, diagnostics);
+            images::check(platform, &plan, diagnostics);
+            admission::check(platform, diagnostics);
+            safety::check(platform, &plan, diagnostics);
             (Some(graph), Some(plan))
         }
         None => (None, None),
     };
-    Compilation {
-        sources: loaded.sources,
-        modules: loaded.modules,
-        diagnostics: diagnostics.into_sorted(),
-        world,
-        envs,
-        model,
-        graph,
-        plan,
-    }
+    (model, graph, plan)
 }
 
 fn declared_envs(loaded: &resolve::modules::Loaded) -> Vec<String> {
@@ -172,4 +218,36 @@ fn declared_envs(loaded: &resolve::modules::Loaded) -> Vec<String> {
         }
     }
     envs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Span;
+
+    fn warning(message: &str) -> Diagnostic {
+        Diagnostic::new(diagnostics::Code::EmptyNamespace, Span::default(), message)
+    }
+
+    #[test]
+    fn merged_diagnostics_name_the_environments_that_have_them() {
+        let runs = vec![
+            ("default".to_string(), vec![warning("everywhere")]),
+            ("a".to_string(), vec![warning("everywhere"), warning("two")]),
+            (
+                "b".to_string(),
+                vec![warning("everywhere"), warning("two"), warning("one")],
+            ),
+        ];
+        let mut messages: Vec<String> = merge_envs(runs).into_iter().map(|d| d.message).collect();
+        messages.sort();
+        assert_eq!(
+            messages,
+            [
+                "everywhere",
+                "one (in environment `b`)",
+                "two (in environments `a`, `b`)"
+            ]
+        );
+    }
 }

@@ -23,6 +23,8 @@ const STAGES: &[&str] = &[
     "placement",
     "clouds",
     "components",
+    "images",
+    "admission",
     "safety",
     "emit",
     "pipeline",

@@ -22,9 +22,16 @@ fn the_analyzer_finds_every_required_flow_open_and_every_forbidden_one_closed() 
     let Some(tool) = common::external(shared.join("tools/render-chart"), "render-chart") else {
         return;
     };
-    if common::external(common::tools_dir().join("nca-venv"), "network-config-analyzer").is_none()
-        || common::external(common::tools_dir().join("helm-venv"), "render-chart's Helm SDK")
-            .is_none()
+    if common::external(
+        common::tools_dir().join("nca-venv"),
+        "network-config-analyzer",
+    )
+    .is_none()
+        || common::external(
+            common::tools_dir().join("helm-venv"),
+            "render-chart's Helm SDK",
+        )
+        .is_none()
     {
         return;
     }

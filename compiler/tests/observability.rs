@@ -30,9 +30,6 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use hplc::chart_render;
-use hplc::emit::Output;
-use hplc::resolve::fs::RealFs;
 use serde_yaml::Value;
 
 fn promtool() -> Option<PathBuf> {
@@ -64,72 +61,13 @@ fn run(program: &Path, args: &[&str], dir: &Path) -> (bool, String) {
     (out.status.success(), text)
 }
 
-/// The values file of the chart whose values hold `key`.
-fn values_with(output: &Output, key: &str) -> (String, Value) {
-    output
-        .files
-        .iter()
-        .filter(|(p, _)| p.starts_with("charts/"))
-        .map(|(p, text)| {
-            (
-                p.clone(),
-                serde_yaml::from_str::<Value>(text).expect("values"),
-            )
-        })
-        .find(|(_, v)| !v[key].is_null())
-        .unwrap_or_else(|| panic!("no chart values with `{key}`"))
-}
-
-/// A chart of platform.hpl (the default environment) rendered for real
-/// with the values hplc writes: every document of the render.
-fn render(kind: &str) -> Option<Vec<Value>> {
-    let shared = common::repo().join("..").join("shared");
-    let tool = common::external(shared.join("tools/render-chart"), "render-chart")?;
-    common::external(
-        common::tools_dir().join("helm-venv"),
-        "render-chart's Helm SDK",
-    )?;
-    let root = common::repo().join("platform.hpl");
-    let built = hplc::pipeline::build(&root, None, &RealFs);
-    let output = built.output.expect("platform.hpl builds");
-    let platform = built.compilation.model.expect("a model");
-    let service = platform
-        .services
-        .iter()
-        .find(|s| s.kind == kind)
-        .unwrap_or_else(|| panic!("no {kind} in platform.hpl"));
-    let chart = service.chart().expect("installed from a chart");
-    let namespace = &platform.namespace_of(service).k8s_name;
-    let file = hplc::emit::charts::values_path(namespace, &service.k8s_name);
-    let text = chart_render::render(
-        &tool,
-        &chart_render::vendored_dir(&shared.join("charts"), chart),
-        &output.files[&file],
-        &service.k8s_name,
-        namespace,
-        &platform.kubernetes_version,
-    )
-    .expect("the chart renders");
-    use serde::Deserialize;
-    Some(
-        serde_yaml::Deserializer::from_str(&text)
-            .filter_map(|d| Value::deserialize(d).ok())
-            .filter(|v| !v.is_null())
-            .collect(),
-    )
-}
-
-fn of_kind<'a>(documents: &'a [Value], kind: &str) -> Vec<&'a Value> {
-    documents.iter().filter(|d| d["kind"] == kind).collect()
-}
-
 #[test]
 fn the_prometheus_configuration_passes_promtool_with_its_rule_files() {
     let Some(promtool) = promtool() else { return };
-    let Some(render) = render("prometheus") else {
+    let Some(render) = common::render_chart("prometheus") else {
         return;
     };
-    let config_maps = of_kind(&render, "ConfigMap");
+    let config_maps = common::of_kind(&render, "ConfigMap");
     let config = config_maps
         .iter()
         .find(|c| c["data"]["prometheus.yml"].is_string())
@@ -300,7 +238,7 @@ fn every_alert_of_the_plan_fires_on_one_series_and_not_on_another() {
         (Some("production"), production_cases),
     ] {
         let output = common::build(env);
-        let (_, values) = values_with(&output, "serverFiles");
+        let values = common::chart_values(&output, "serverFiles");
         let files = &values["serverFiles"];
         let dir = scratch(env.unwrap_or("default"));
         for file in ["alerting_rules.yml", "recording_rules.yml"] {
@@ -582,7 +520,7 @@ fn the_alertmanager_configuration_passes_amtool() {
         return;
     };
     let output = common::build(None);
-    let (_, values) = values_with(&output, "extraSecretMounts");
+    let values = common::chart_values(&output, "extraSecretMounts");
     let dir = scratch("alertmanager");
     let mut config = values["config"].clone();
     // The receivers' secrets, where the chart mounts them.
@@ -642,7 +580,7 @@ fn a_real_prometheus_keeps_the_namespace_of_kube_state_metrics_series() {
         return;
     };
     let output = common::build(None);
-    let (_, values) = values_with(&output, "serverFiles");
+    let values = common::chart_values(&output, "serverFiles");
     let jobs = values["serverFiles"]["prometheus.yml"]["scrape_configs"]
         .as_sequence()
         .unwrap();
@@ -741,7 +679,7 @@ fn http_get(port: u16, path: &str) -> std::io::Result<String> {
 fn every_dashboard_names_a_provisioned_data_source_and_grafana_mounts_them() {
     for (name, env) in common::environments() {
         let output = common::build(env.as_deref());
-        let (_, values) = values_with(&output, "datasources");
+        let values = common::chart_values(&output, "datasources");
         let provisioned: BTreeSet<String> = values["datasources"]["datasources.yaml"]
             ["datasources"]
             .as_sequence()
@@ -769,15 +707,15 @@ fn every_dashboard_names_a_provisioned_data_source_and_grafana_mounts_them() {
     // The render: the data sources' ConfigMap is a volume of the Grafana
     // pod, mounted where Grafana reads provisioning; the dashboards'
     // sidecar runs beside it.
-    let Some(render) = render("grafana") else {
+    let Some(render) = common::render_chart("grafana") else {
         return;
     };
-    let config = of_kind(&render, "ConfigMap")
+    let config = common::of_kind(&render, "ConfigMap")
         .into_iter()
         .find(|c| c["data"]["datasources.yaml"].is_string())
         .expect("the data sources' ConfigMap");
     let config_name = config["metadata"]["name"].as_str().unwrap();
-    let deployment = of_kind(&render, "Deployment")[0];
+    let deployment = common::of_kind(&render, "Deployment")[0];
     let pod = &deployment["spec"]["template"]["spec"];
     let volume = pod["volumes"]
         .as_sequence()
@@ -837,10 +775,12 @@ fn collect_uids(value: &serde_json::Value, out: &mut Vec<String>) {
 
 #[test]
 fn loki_keeps_a_week_with_the_compactor_deleting_what_is_older() {
-    let Some(render) = render("loki") else { return };
-    let config = of_kind(&render, "ConfigMap")
+    let Some(render) = common::render_chart("loki") else {
+        return;
+    };
+    let config = common::of_kind(&render, "ConfigMap")
         .into_iter()
-        .chain(of_kind(&render, "Secret"))
+        .chain(common::of_kind(&render, "Secret"))
         .find_map(|c| {
             c["data"]["config.yaml"]
                 .as_str()
@@ -892,6 +832,48 @@ fn every_service_that_needs_the_tracing_backend_is_told_its_endpoint_and_samplin
                     && platform.services[e.to].roles.otlp_port.is_some()
             });
             if !needs || service.chart().is_some() {
+                continue;
+            }
+            if service.operator().is_some() {
+                // Pods a controller makes (the gateway's proxies): told by
+                // the EnvoyProxy they are made from, through a backend
+                // reference to the backend's OTLP/gRPC port (Envoy's
+                // OpenTelemetry tracer speaks gRPC).
+                let (host, port) = hplc::emit::kube::address::address(
+                    platform,
+                    backend,
+                    backend
+                        .roles
+                        .otlp_grpc_port
+                        .as_deref()
+                        .expect("an OTLP/gRPC port"),
+                )
+                .unwrap();
+                let proxy = common::k8s_of_kind(&output, "EnvoyProxy")
+                    .into_iter()
+                    .find(|o| o["metadata"]["name"] == service.k8s_name.as_str())
+                    .unwrap_or_else(|| panic!("{name}: no EnvoyProxy of {}", service.name));
+                let tracing = &proxy["spec"]["telemetry"]["tracing"];
+                let backend_ref = &tracing["provider"]["backendRefs"][0];
+                let reached = format!(
+                    "{}.{}.svc.cluster.local",
+                    backend_ref["name"].as_str().unwrap_or_default(),
+                    backend_ref["namespace"].as_str().unwrap_or_default()
+                );
+                assert_eq!(
+                    (reached, backend_ref["port"].as_u64()),
+                    (host.clone(), Some(u64::from(port))),
+                    "{name} {}",
+                    service.name
+                );
+                let percent: f64 = expected_ratio.parse::<f64>().unwrap() * 100.0;
+                assert_eq!(
+                    tracing["samplingRate"].as_f64(),
+                    Some(percent),
+                    "{name} {}",
+                    service.name
+                );
+                told += 1;
                 continue;
             }
             let workload = common::k8s_documents(&output)

@@ -46,3 +46,84 @@ fn all_warnings_draws_every_one() {
     assert!(!report.contains("more warning"), "{report}");
     assert!(report.contains("0 errors, 7 warnings\n"));
 }
+
+/// `hplc check` over every environment says which environments a
+/// diagnostic comes from when not all of them have it.
+#[test]
+fn a_warning_of_some_environments_names_them() {
+    let output = Command::new(env!("CARGO_BIN_EXE_hplc"))
+        .args(["check", "tests/fixtures/envs/warning_in_one_env.hpl"])
+        .args(["--color", "never"])
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .output()
+        .expect("hplc runs");
+    let report = String::from_utf8(output.stderr).expect("UTF-8");
+    assert_eq!(output.status.code(), Some(0), "{report}");
+    assert!(
+        report.contains("50Gi (in environment\n  │ `small_disk`)"),
+        "{report}"
+    );
+    assert!(
+        report.contains("50Gi (in environment\n  │ `also_small`)"),
+        "{report}"
+    );
+    assert!(report.contains("0 errors, 2 warnings\n"), "{report}");
+    assert!(
+        report.contains("ok (default, small_disk, also_small)"),
+        "{report}"
+    );
+}
+
+/// `--env default` selects the platform without an overlay, as the output
+/// calls it.
+#[test]
+fn env_default_is_the_base_platform() {
+    let output = Command::new(env!("CARGO_BIN_EXE_hplc"))
+        .args(["check", "tests/fixtures/envs/warning_in_one_env.hpl"])
+        .args(["--env", "default", "--color", "never"])
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .output()
+        .expect("hplc runs");
+    let report = String::from_utf8(output.stderr).expect("UTF-8");
+    assert_eq!(output.status.code(), Some(0), "{report}");
+    assert!(report.contains("ok (default)"), "{report}");
+}
+
+/// `hplc plan` adds up every pod's requests at the minimum replicas and at
+/// the autoscalers' maxima, and shows what each node has left.
+#[test]
+fn the_plan_shows_total_requests_and_headroom() {
+    let plan = |format: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_hplc"))
+            .args([
+                "plan",
+                "tests/fixtures/plan/ceiling.hpl",
+                "--format",
+                format,
+            ])
+            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+            .output()
+            .expect("hplc runs");
+        assert_eq!(output.status.code(), Some(0));
+        String::from_utf8(output.stdout).expect("UTF-8")
+    };
+    let json: serde_json::Value = serde_json::from_str(&plan("json")).expect("JSON");
+    assert_eq!(json["requests"]["cpu"], 400);
+    assert_eq!(json["requests"]["pods"], 2);
+    assert_eq!(json["requests_at_ceiling"]["cpu"], 1000);
+    assert_eq!(json["requests_at_ceiling"]["memory"], 5 * 256 * 1024 * 1024);
+    assert_eq!(json["requests_at_ceiling"]["pods"], 5);
+    let node = &json["nodes"][0];
+    let allocatable = node["allocatable"]["cpu"].as_i64().expect("cpu");
+    assert_eq!(node["free"]["cpu"].as_i64(), Some(allocatable - 400));
+    assert_eq!(
+        node["free"]["pods"].as_i64(),
+        Some(node["allocatable"]["max_pods"].as_i64().expect("max_pods") - 2)
+    );
+    let text = plan("text");
+    assert!(text.contains("    free    1430m CPU, "), "{text}");
+    assert!(
+        text.contains("  CPU                   400m        1000m\n"),
+        "{text}"
+    );
+}

@@ -89,6 +89,8 @@ codes! {
     DivisionByZero = "E0213", Error, "division by zero";
     TooPrecise = "E0214", Error, "number more precise than its unit allows";
     BadEscape = "E0215", Error, "unknown escape in string";
+    BadCidr = "E0216", Error, "invalid CIDR block";
+    BadUrl = "E0217", Error, "invalid URL";
 
     // The dependency graph.
     DependencyCycle = "E0501", Error, "dependency cycle";
@@ -105,6 +107,7 @@ codes! {
     ShapeOfAnotherCloud = "E0609", Error, "node shape from another cloud";
     KubernetesVersionFormat = "E0610", Error, "Kubernetes version not in the cloud's format";
     PodNetworkOfAnotherProvider = "E0611", Error, "pod network the cloud does not offer";
+    CeilingOver = "E0612", Error, "replicas at their ceiling do not fit the nodes";
 
     // Budget.
     BudgetCpu = "E0701", Error, "CPU over budget";
@@ -122,14 +125,27 @@ codes! {
     ApiOpenToInternet = "E0806", Error, "Kubernetes API open to the whole internet";
     DocumentationRange = "E0807", Error, "documentation address range as a trusted network";
     NotACidr = "E0808", Error, "trusted network is not a CIDR block";
+    PlaintextLoadBalancer = "E0809", Error, "public load balancer without TLS, not acknowledged";
 
     // Components.
     BackupWithoutMethod = "E0901", Error, "backup on a component with no backup method";
+    ImageNotInTable = "E0902", Error, "component image the image table does not list";
+    CatalogImage = "E0903", Error, "image from Bitnami's withdrawn catalog";
+
+    // What the Kubernetes API accepts.
+    KubernetesName = "E1001", Error, "name Kubernetes does not accept";
+    KubernetesNameClash = "E1002", Error, "two declarations become one Kubernetes name";
+    NumberOutOfField = "E1003", Error, "number outside what its Kubernetes field holds";
+    DuplicatePort = "E1004", Error, "two ports with one number";
+    NoSuchPort = "E1005", Error, "port not declared";
 
     // Warnings.
     VolumeRoundedUp = "W0601", Warning, "volume rounded up to its storage class minimum";
     NoTerraform = "W0602", Warning, "no Terraform for the platform's cloud";
     UnsupportedKubernetesVersion = "W0603", Warning, "Kubernetes version not known to be offered";
+    UnconfirmedArchitectures = "W0901", Warning, "image architectures not confirmed for its version";
+    PastEndOfLife = "W0902", Warning, "image past its end of life";
+    CriticalCve = "W0903", Warning, "image with a known critical vulnerability";
     UnusedImport = "W0101", Warning, "unused import";
     UnusedDeclaration = "W0102", Warning, "unused declaration";
     EmptyNamespace = "W0103", Warning, "namespace without workloads";

@@ -53,7 +53,7 @@ impl Project {
 
     /// The environment's name as the CLI says it.
     pub fn env_name(&self) -> &str {
-        self.env.as_deref().unwrap_or("default")
+        self.env.as_deref().unwrap_or(crate::types::DEFAULT_ENV)
     }
 
     /// The file of a document, if this platform loaded it.

@@ -7,6 +7,7 @@
 //! a percent, bandwidth in bits per second, money in millionths of a dollar.
 
 mod chart;
+pub mod images;
 mod lower;
 pub mod show;
 
@@ -14,6 +15,7 @@ pub use chart::{
     for_release, set_container, Chart, ChartPod, ChartRender, Data, Derived, PodGroup,
     RenderedContainer, RenderedService, RenderedWorkload, Waves,
 };
+pub use images::{ImageBuild, ImageTable};
 pub use lower::lower;
 
 use indexmap::IndexMap;
@@ -60,6 +62,8 @@ pub struct Platform {
     /// Alert thresholds and platform-wide panels, when the platform sets
     /// `monitoring`.
     pub monitoring: Option<Monitoring>,
+    /// What the stdlib knows of its components' images: `images`.
+    pub images: Option<ImageTable>,
     pub nodes: Vec<Node>,
     pub namespaces: Vec<Namespace>,
     pub services: Vec<Service>,
@@ -69,6 +73,20 @@ pub struct Platform {
     /// Every shape the loaded modules declare, for diagnostics that suggest
     /// one (a node on another cloud's shape).
     pub shapes: Vec<ShapeOffer>,
+    pub kubernetes_api: KubernetesApi,
+}
+
+/// What the Kubernetes API accepts (stdlib data: `kubernetes_api`).
+#[derive(Clone, Debug)]
+pub struct KubernetesApi {
+    pub name_length: usize,
+    pub stateful_set_name_length: usize,
+    pub cron_job_name_length: usize,
+    pub port_name_length: usize,
+    pub int32_max: i64,
+    /// Hundredths of a percent.
+    pub rolling_surge: i64,
+    pub provenance: Provenance,
 }
 
 /// A shape a node could use: an instance of `shape` or a kind extending it.
@@ -79,6 +97,9 @@ pub struct ShapeOffer {
     pub path: String,
     /// The provider's own name: `t4g.large`.
     pub name: String,
+    /// A kind whose size each node chooses (`oci.a1_flex { cpu, memory }`)
+    /// rather than an instance of one size.
+    pub sized: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -201,6 +222,8 @@ pub struct Route {
     pub prefix: String,
     pub service: ServiceId,
     pub port: String,
+    /// Where `port` is set; the route's entry when it is not.
+    pub port_span: Span,
     pub authenticated: bool,
 }
 
@@ -243,6 +266,8 @@ pub struct Cloud {
     pub block: StorageClass,
     pub boot_volume_min: i64,
     pub boot_volume_system: i64,
+    /// Boot volumes count as block storage (budget, cost).
+    pub boot_volume_billed: bool,
     pub load_balancer_bandwidth: i64,
     pub api_server_port: u16,
     pub pricing: Option<Pricing>,
@@ -506,12 +531,55 @@ pub struct Range {
 
 #[derive(Clone, Debug)]
 pub struct Probe {
-    /// HTTP GET when not empty, else `exec` when not empty, else TCP.
+    /// HTTP GET when not empty, else `exec` when not empty, else gRPC when
+    /// `grpc`, else TCP.
     pub path: String,
+    pub headers: IndexMap<String, String>,
     pub exec: Vec<String>,
+    pub grpc: bool,
+    pub grpc_service: String,
     pub port: String,
-    pub initial_delay_ms: i64,
-    pub period_ms: i64,
+    /// Where `port` is set; the probe's own span when it is not.
+    pub port_span: Span,
+    /// Unset: Kubernetes' default.
+    pub initial_delay_ms: Option<i64>,
+    pub period_ms: Option<i64>,
+    pub timeout_ms: Option<i64>,
+    pub failures: Option<i64>,
+}
+
+/// A public load balancer straight to some of a service's ports.
+#[derive(Clone, Debug)]
+pub struct LoadBalancer {
+    /// Port names; every port of the service when empty.
+    pub ports: Vec<String>,
+    pub tls: bool,
+    /// Plain traffic acknowledged.
+    pub plaintext: bool,
+    pub source_ranges: Vec<String>,
+    pub span: Span,
+}
+
+/// A volume as long-lived as the pod (emptyDir).
+#[derive(Clone, Debug)]
+pub struct EmptyDir {
+    pub name: String,
+    pub mount: String,
+    /// Its limit; `None`: unlimited.
+    pub size: Option<i64>,
+    /// In memory (tmpfs) rather than on the node's disk.
+    pub memory: bool,
+    pub span: Span,
+}
+
+/// A container that runs to completion before the service's own.
+#[derive(Clone, Debug)]
+pub struct InitContainer {
+    pub name: String,
+    pub image: String,
+    pub command: Vec<String>,
+    pub args: Vec<String>,
+    pub env: IndexMap<String, String>,
 }
 
 #[derive(Clone, Debug)]
@@ -519,6 +587,8 @@ pub struct Endpoint {
     pub name: String,
     pub host: String,
     pub port: String,
+    /// Where `port` is set; the entry's span when it is not.
+    pub port_span: Span,
     pub path: String,
     pub tls: bool,
     /// Only with a JWT the gateway verified.
@@ -596,6 +666,11 @@ pub struct Service {
     pub k8s_name: String,
     /// The kind it was declared with (`postgres`, `service`).
     pub kind: String,
+    /// Its kind is a component of the stdlib that chooses its image (not
+    /// `service` itself, nor a kind of the platform's own files, nor one
+    /// that leaves the image to the platform): the image table knows its
+    /// images, even when the platform pins another release.
+    pub component: bool,
     pub span: Span,
     pub namespace: NamespaceId,
     pub install: Install,
@@ -611,6 +686,15 @@ pub struct Service {
     pub volumes: Vec<Volume>,
     // How it is reached.
     pub ports: IndexMap<String, u16>,
+    /// The Service's port of a named port, where it differs from the
+    /// container's (`service_port`).
+    pub service_ports: IndexMap<String, u16>,
+    pub service_port_spans: IndexMap<String, Span>,
+    /// A public load balancer of its own, besides its ClusterIP Service.
+    pub load_balancer: Option<LoadBalancer>,
+    /// Where each port is declared: its entry in the instance, else the
+    /// instance's name (a port its kind declares).
+    pub port_spans: IndexMap<String, Span>,
     pub needs: Vec<Need>,
     pub expose: Vec<Endpoint>,
     pub pod: Pod,
@@ -623,9 +707,6 @@ pub struct Service {
     /// How its kind backs up and restores its data (stdlib data).
     pub backup_method: Option<BackupMethod>,
     pub roles: Roles,
-    /// The port its pods listen on for a port of the same name, where the
-    /// two differ.
-    pub container_ports: IndexMap<String, u16>,
     /// Containers its controller adds beside the main one.
     pub sidecars: Vec<Sidecar>,
     /// Connections no edge of the graph names.
@@ -747,6 +828,14 @@ pub struct Pod {
     pub live: Option<Probe>,
     pub ready: Option<Probe>,
     pub exporter: Option<Exporter>,
+    pub empty_dirs: Vec<EmptyDir>,
+    pub init: Vec<InitContainer>,
+    /// Unset: Kubernetes' default.
+    pub termination_grace_ms: Option<i64>,
+    /// Labels besides hplc's own, on the pods and the workload.
+    pub labels: IndexMap<String, String>,
+    /// Where `labels` is set.
+    pub labels_span: Span,
     /// How long it keeps its data, and the flag that says so.
     pub retention: Option<Retention>,
 }
@@ -827,13 +916,53 @@ impl Volume {
 }
 
 impl Service {
-    /// The node-local storage one pod carves from its node's boot volume.
+    /// The node-local storage one pod carves from its node's boot volume:
+    /// its volumes of a node-local class and its disk-backed emptyDirs.
     pub fn node_local_storage(&self) -> i64 {
-        self.volumes
+        let volumes: i64 = self
+            .volumes
             .iter()
             .filter(|v| v.class.node_local)
             .map(Volume::provisioned)
+            .sum();
+        volumes + self.ephemeral_storage()
+    }
+
+    /// What its disk-backed emptyDirs may hold, together.
+    pub fn ephemeral_storage(&self) -> i64 {
+        self.pod
+            .empty_dirs
+            .iter()
+            .filter(|e| !e.memory)
+            .filter_map(|e| e.size)
             .sum()
+    }
+
+    /// The port its Service gives the port named `name`: `service_port`,
+    /// else the container's.
+    pub fn service_port(&self, name: &str) -> Option<u16> {
+        self.service_ports
+            .get(name)
+            .or_else(|| self.ports.get(name))
+            .copied()
+    }
+
+    /// The ports its own load balancer carries: (name, the Service's
+    /// number, the container's number); empty without one.
+    pub fn load_balancer_ports(&self) -> Vec<(&str, u16, u16)> {
+        let Some(balancer) = &self.load_balancer else {
+            return Vec::new();
+        };
+        self.ports
+            .iter()
+            .filter(|(name, _)| balancer.ports.is_empty() || balancer.ports.contains(name))
+            .filter_map(|(name, number)| Some((name.as_str(), self.service_port(name)?, *number)))
+            .collect()
+    }
+
+    /// The name of its LoadBalancer Service, beside the ClusterIP one.
+    pub fn public_service_name(&self) -> String {
+        format!("{}-public", self.k8s_name)
     }
 
     /// What one replica puts on its node: the pod hplc writes (the main
@@ -915,23 +1044,35 @@ impl Service {
         matches!(self.install, Install::Chart(_) | Install::Operated(_))
     }
 
-    /// The port its pods listen on for the port named `name` (`number`).
-    pub fn container_port(&self, name: &str, number: u16) -> u16 {
-        self.container_ports.get(name).copied().unwrap_or(number)
-    }
-
     pub fn is_stateful(&self) -> bool {
         !self.volumes.is_empty()
     }
 
-    /// The port metrics are scraped on: the metrics' port, else the first
-    /// port.
+    /// The port metrics are scraped on: the metrics' port when it names
+    /// one (none when no port has that name), else the first port.
     pub fn metrics_port_number(&self) -> Option<u16> {
         let metrics = self.metrics.as_ref()?;
-        self.ports
-            .get(&metrics.port)
-            .or_else(|| self.ports.values().next())
-            .copied()
+        if metrics.port.is_empty() {
+            self.ports.values().next().copied()
+        } else {
+            self.ports.get(&metrics.port).copied()
+        }
+    }
+
+    /// The Kubernetes objects named after it besides its workload and
+    /// Service, which the checks hold to the API's limits and the backends
+    /// write: the headless Service of a StatefulSet, the backup and restore
+    /// CronJobs.
+    pub fn headless_name(&self) -> String {
+        format!("{}-headless", self.k8s_name)
+    }
+
+    pub fn backup_job_name(&self) -> String {
+        format!("{}-backup", self.k8s_name)
+    }
+
+    pub fn restore_job_name(&self) -> String {
+        format!("{}-restore", self.k8s_name)
     }
 
     /// The name of the port metrics are served on; empty for none.
@@ -997,17 +1138,14 @@ impl Platform {
 
 pub fn cluster_name(platform: &str, env: &str) -> String {
     let name = k8s_name(platform);
-    if env == "default" {
+    if env == crate::types::DEFAULT_ENV {
         name
     } else {
         format!("{name}-{}", k8s_name(env))
     }
 }
 
-/// `health_api` -> `health-api`: the DNS-1123 form used in generated files.
-pub fn k8s_name(name: &str) -> String {
-    name.replace('_', "-").to_ascii_lowercase()
-}
+pub use crate::types::names::k8s_name;
 
 #[cfg(test)]
 mod tests {

@@ -109,6 +109,9 @@ pub fn check(
                 )),
             );
         }
+        if !cloud.boot_volume_billed {
+            continue;
+        }
         let boot = node.boot_volume.max(cloud.boot_volume_min);
         let asked = (boot != node.boot_volume).then_some(node.boot_volume);
         block.push(Consumer {
@@ -182,7 +185,8 @@ pub fn check(
             span: b.span,
         })
         .collect();
-    let lbs: Vec<Consumer> = platform
+    // The ingress controller's, and every service's own.
+    let ingress = platform
         .services
         .iter()
         .filter(|s| s.roles.ingress)
@@ -191,8 +195,16 @@ pub fn check(
             amount: 1,
             asked: None,
             span: s.span,
+        });
+    let own = platform.services.iter().filter_map(|s| {
+        Some(Consumer {
+            name: format!("load balancer of {}", s.name),
+            amount: 1,
+            asked: None,
+            span: s.load_balancer.as_ref()?.span,
         })
-        .collect();
+    });
+    let lbs: Vec<Consumer> = ingress.chain(own).collect();
 
     let budget = platform.budget.as_ref();
     let mut lines = vec![

@@ -13,6 +13,7 @@
 
 mod allocatable;
 mod budget;
+mod ceiling;
 mod cost;
 mod pack;
 pub mod report;
@@ -89,7 +90,65 @@ pub struct NodePlan {
     pub local_storage_available: i64,
 }
 
+/// What is left on a node after everything placed on it (negative when
+/// over).
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Headroom {
+    pub cpu: i64,
+    pub memory: i64,
+    pub pods: i64,
+    pub local_storage: i64,
+}
+
+/// Requests added up over pods.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct Requests {
+    pub cpu: i64,
+    pub memory: i64,
+    pub pods: i64,
+}
+
+impl NodePlan {
+    /// What the node has left: allocatable CPU and memory, pods under its
+    /// `max_pods` (the lowest of the shape's, the reservation's and the pod
+    /// network's), node-local storage on its boot volume.
+    pub fn headroom(&self) -> Headroom {
+        Headroom {
+            cpu: self.allocatable.cpu - self.requested_cpu,
+            memory: self.allocatable.memory - self.requested_memory,
+            pods: self.allocatable.max_pods - self.pods,
+            local_storage: self.local_storage_available - self.local_storage,
+        }
+    }
+}
+
 impl Plan {
+    /// The requests of every pod placed; with `ceiling`, each autoscaled
+    /// service counted at its maximum replicas rather than its minimum.
+    pub fn requests(&self, platform: &Platform, ceiling: bool) -> Requests {
+        let mut total = Requests::default();
+        for p in &self.placements {
+            let service = &platform.services[p.service];
+            // The replicas beyond the first of an autoscaled service, at its
+            // ceiling, stand for the ones up to its maximum.
+            let scale = if ceiling && service.autoscaled() && p.replica == 0 {
+                (service.replicas.limit - service.replicas.request.max(1) + 1).max(1)
+            } else {
+                1
+            };
+            total.cpu = total
+                .cpu
+                .saturating_add(p.group.cpu.request.saturating_mul(scale));
+            total.memory = total
+                .memory
+                .saturating_add(p.group.memory.request.saturating_mul(scale));
+            total.pods = total
+                .pods
+                .saturating_add(p.group.pods.saturating_mul(scale));
+        }
+        total
+    }
+
     /// The nodes the replicas of `service` were placed on, by replica.
     pub fn nodes_of(&self, service: ServiceId) -> Vec<NodeId> {
         self.index.by_service[service]
@@ -111,6 +170,7 @@ pub fn plan(platform: &Platform, diagnostics: &mut Diagnostics) -> Plan {
     let (nodes, placements) = pack::pack(platform, diagnostics);
     let index = PlacementIndex::new(&placements, platform.services.len(), platform.nodes.len());
     pack::check_nodes(platform, &nodes, &index, &placements, diagnostics);
+    ceiling::check(platform, &nodes, &placements, diagnostics);
     let budget = budget::check(platform, &placements, diagnostics);
     let cost = cost::estimate(platform, &budget);
     Plan {

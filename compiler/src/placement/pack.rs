@@ -6,6 +6,23 @@ use super::{NodePlan, Placement, PlacementIndex};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::{show, NodeId, Platform, PodGroup, Service, ServiceId};
 
+/// A node on a shape the platform's cloud offers.
+fn no_nodes_help(platform: &Platform) -> String {
+    let provider = &platform.cloud.provider;
+    match platform.shapes.iter().find(|s| &s.provider == provider) {
+        Some(offer) => {
+            let size = if offer.sized { " { cpu = ..., memory = ... }" } else { "" };
+            format!(
+                "declare a node on a shape of `{provider}`, such as `{}` ({}): `node system {{ shape = ...{size}, role = \"system\" }}`",
+                offer.path, offer.name
+            )
+        }
+        None => format!(
+            "declare a node on a shape of `{provider}` (the loaded modules declare none: `use` the module of the cloud)"
+        ),
+    }
+}
+
 pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan>, Vec<Placement>) {
     let reservation = &platform.cloud.reservation;
     let mut plans: Vec<NodePlan> = platform
@@ -27,9 +44,13 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
     let mut placements = Vec::new();
     if platform.nodes.is_empty() {
         diagnostics.push(
-            Diagnostic::new(Code::NoNodes, platform.span, format!("platform `{}` declares no nodes", platform.name))
-                .label("nothing to run on")
-                .help("declare a node: `node system { shape = oci.a1_flex { cpu = 2, memory = 12Gi }, role = \"system\" }`"),
+            Diagnostic::new(
+                Code::NoNodes,
+                platform.span,
+                format!("platform `{}` declares no nodes", platform.name),
+            )
+            .label("nothing to run on")
+            .help(no_nodes_help(platform)),
         );
         return (plans, placements);
     }

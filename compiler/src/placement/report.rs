@@ -55,6 +55,17 @@ pub fn text(platform: &Platform, plan: &Plan) -> String {
             "    pods    {:>8} of {:>8}",
             node_plan.pods, a.max_pods
         );
+        let free = node_plan.headroom();
+        let mut headroom = format!(
+            "    free    {} CPU, {} memory, {} pods",
+            show::cpu(free.cpu),
+            show::bytes(free.memory),
+            free.pods
+        );
+        if node_plan.local_storage_available > 0 {
+            headroom.push_str(&format!(", {} node-local", show::bytes(free.local_storage)));
+        }
+        let _ = writeln!(out, "{headroom}");
         if node_plan.local_storage > 0 {
             let _ = writeln!(
                 out,
@@ -89,6 +100,25 @@ pub fn text(platform: &Platform, plan: &Plan) -> String {
         }
         let _ = writeln!(out, "{}", line.trim_end());
     }
+    let _ = writeln!(out);
+    let (minimum, ceiling) = (
+        plan.requests(platform, false),
+        plan.requests(platform, true),
+    );
+    let _ = writeln!(
+        out,
+        "requests of every pod (at the minimum replicas; at the autoscalers' maxima)"
+    );
+    let _ = writeln!(
+        out,
+        "  CPU             {:>10}   {:>10}\n  memory          {:>10}   {:>10}\n  pods            {:>10}   {:>10}",
+        show::cpu(minimum.cpu),
+        show::cpu(ceiling.cpu),
+        show::bytes(minimum.memory),
+        show::bytes(ceiling.memory),
+        minimum.pods,
+        ceiling.pods,
+    );
     let _ = writeln!(out);
     match &platform.budget {
         Some(budget) => {
@@ -148,6 +178,10 @@ struct JsonPlan<'a> {
     provider: &'a str,
     region: &'a str,
     nodes: Vec<JsonNode<'a>>,
+    /// Every pod's requests at the minimum replicas, and with each
+    /// autoscaled service at its maximum.
+    requests: super::Requests,
+    requests_at_ceiling: super::Requests,
     budget: JsonBudget<'a>,
     cost: &'a super::Cost,
 }
@@ -163,6 +197,7 @@ struct JsonNode<'a> {
     pods: i64,
     local_storage: i64,
     local_storage_available: i64,
+    free: super::Headroom,
     replicas: Vec<JsonReplica<'a>>,
 }
 
@@ -214,6 +249,7 @@ pub fn json(platform: &Platform, plan: &Plan) -> String {
                     pods: n.pods,
                     local_storage: n.local_storage,
                     local_storage_available: n.local_storage_available,
+                    free: n.headroom(),
                     replicas: plan
                         .placements_on(n.node)
                         .map(|p| {
@@ -228,6 +264,8 @@ pub fn json(platform: &Platform, plan: &Plan) -> String {
                 }
             })
             .collect(),
+        requests: plan.requests(platform, false),
+        requests_at_ceiling: plan.requests(platform, true),
         budget: JsonBudget {
             name: platform.budget.as_ref().map(|b| b.provenance.name.as_str()),
             as_of: platform.budget.as_ref().map(|b| b.as_of.as_str()),

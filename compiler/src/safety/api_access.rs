@@ -3,10 +3,14 @@
 //! internet. A documentation range (RFC 5737, RFC 3849, RFC 9637) is
 //! refused: a cluster applied with one is reachable by nobody.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
-
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::Platform;
+use crate::types::validate::{cidr as parse_cidr, Cidr};
+
+/// Why `text` is not a CIDR block, or the block.
+fn parse(text: &str) -> Result<Cidr, String> {
+    parse_cidr(text).map_err(|invalid| invalid.message)
+}
 
 /// Address ranges reserved for documentation: (range, its RFC).
 const DOCUMENTATION: [(&str, &str); 5] = [
@@ -16,92 +20,6 @@ const DOCUMENTATION: [(&str, &str); 5] = [
     ("2001:db8::/32", "RFC 3849"),
     ("3fff::/20", "RFC 9637"),
 ];
-
-/// A parsed CIDR block: the address as a 128-bit number (IPv4 in the low
-/// 32 bits), its prefix length, and whether it is IPv4.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Block {
-    address: u128,
-    prefix: u32,
-    v4: bool,
-}
-
-impl Block {
-    fn bits(&self) -> u32 {
-        if self.v4 {
-            32
-        } else {
-            128
-        }
-    }
-
-    /// The address with the host bits cleared.
-    fn network(&self) -> u128 {
-        let host = self.bits() - self.prefix;
-        if host == 128 {
-            0
-        } else {
-            self.address >> host << host
-        }
-    }
-
-    fn within(&self, outer: &Block) -> bool {
-        self.v4 == outer.v4
-            && self.prefix >= outer.prefix
-            && Block {
-                prefix: outer.prefix,
-                ..*self
-            }
-            .network()
-                == outer.network()
-    }
-
-    fn show_network(&self) -> String {
-        if self.v4 {
-            format!("{}/{}", Ipv4Addr::from(self.network() as u32), self.prefix)
-        } else {
-            format!("{}/{}", Ipv6Addr::from(self.network()), self.prefix)
-        }
-    }
-}
-
-/// Why `text` is not a CIDR block, or the block.
-fn parse(text: &str) -> Result<Block, String> {
-    let Some((address, prefix)) = text.split_once('/') else {
-        if text.parse::<Ipv4Addr>().is_ok() || text.parse::<Ipv6Addr>().is_ok() {
-            return Err("it has no prefix length (`/32` for one address)".to_string());
-        }
-        return Err(format!("`{text}` is not an IPv4 or IPv6 address"));
-    };
-    let (address, v4) = if let Ok(a) = address.parse::<Ipv4Addr>() {
-        (u32::from(a) as u128, true)
-    } else if let Ok(a) = address.parse::<Ipv6Addr>() {
-        (u128::from(a), false)
-    } else {
-        return Err(format!("`{address}` is not an IPv4 or IPv6 address"));
-    };
-    let bits = if v4 { 32 } else { 128 };
-    let prefix = match prefix.parse::<u32>() {
-        Ok(p) if p <= bits && !prefix.starts_with('+') => p,
-        _ => {
-            return Err(format!(
-                "`{prefix}` is not a prefix length from 0 to {bits}"
-            ))
-        }
-    };
-    let block = Block {
-        address,
-        prefix,
-        v4,
-    };
-    if block.network() != address {
-        return Err(format!(
-            "host bits are set after the /{prefix} (the block is `{}`)",
-            block.show_network()
-        ));
-    }
-    Ok(block)
-}
 
 pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
     for (cidr, span) in platform

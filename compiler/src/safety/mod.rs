@@ -79,6 +79,17 @@ pub fn check(platform: &Platform, plan: &Plan, diagnostics: &mut Diagnostics) {
                     .help("remove `tls = false`: hplc issues a certificate through cert-manager for every public host"),
             );
         }
+        if let Some(balancer) = service
+            .load_balancer
+            .as_ref()
+            .filter(|b| !b.tls && !b.plaintext)
+        {
+            diagnostics.push(
+                Diagnostic::new(Code::PlaintextLoadBalancer, balancer.span, format!("`{}` is public on its own load balancer without TLS", service.name))
+                    .label("tls = false, not acknowledged")
+                    .help("serve TLS on these ports and say `tls = true`, put the service behind the ingress with `expose` (hplc issues its certificate), or acknowledge plain traffic with `plaintext = true`"),
+            );
+        }
         for (name, value) in &service.pod.env {
             if let Some(why) = secret_like(name, value) {
                 let span = service

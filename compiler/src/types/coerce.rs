@@ -65,6 +65,14 @@ impl Checker<'_> {
             (Ty::Cron, Value::Str(s)) => {
                 self.validated(s, site, validate::cron, Code::BadCron, "cron schedule")
             }
+            (Ty::Cidr, Value::Str(s)) => self.validated(
+                s,
+                site,
+                |text| validate::cidr(text).map(|_| ()),
+                Code::BadCidr,
+                "CIDR block",
+            ),
+            (Ty::Url, Value::Str(s)) => self.validated(s, site, validate::url, Code::BadUrl, "URL"),
             (Ty::Quantity(want), Value::Quantity(have, q)) if *want == have => {
                 Some(Value::Quantity(have, q))
             }
@@ -184,7 +192,7 @@ impl Checker<'_> {
                     (Ty::Ref(_) | Ty::Object(_), Value::Str(_)) => {
                         "refer to an instance by its name, without quotes".into()
                     }
-                    (Ty::Str | Ty::Host | Ty::Image | Ty::Cron, _) => {
+                    (Ty::Str | Ty::Host | Ty::Image | Ty::Cron | Ty::Cidr | Ty::Url, _) => {
                         "write the value in double quotes".into()
                     }
                     (Ty::Bool, _) => "write `true` or `false`".into(),
@@ -261,6 +269,8 @@ impl Checker<'_> {
                 let help = match code {
                     Code::BadCron => "five fields: minute hour day-of-month month day-of-week, e.g. \"0 3 * * *\"".to_string(),
                     Code::BadHost => "a host name is lower-case labels of letters, digits and `-`, joined by `.`".to_string(),
+                    Code::BadCidr => "write a network as ADDRESS/PREFIX with the host bits clear: `10.0.0.0/16`".to_string(),
+                    Code::BadUrl => "write an absolute URL: `https://host/path`, spaces percent-encoded".to_string(),
                     _ if invalid.message.contains("digest") => "a digest is `sha256:` and 64 lower-case hex digits, as `docker buildx imagetools inspect` prints it".to_string(),
                     _ if invalid.message.contains("name component") => "image repository names are lower case: `ghcr.io/your-org/health-api:1.0.0`".to_string(),
                     _ if invalid.message.contains("tag") && !invalid.message.contains("no tag") => "a tag is letters, digits, `_`, `.` and `-`, such as `1.4.2`".to_string(),

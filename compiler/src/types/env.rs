@@ -12,6 +12,10 @@ use crate::resolve::suggest;
 use crate::source::Span;
 use crate::syntax::ast;
 
+/// The name of the platform without an overlay: what `--env default`
+/// selects, and what generated files and reports call it.
+pub const DEFAULT_ENV: &str = "default";
+
 impl Checker<'_> {
     /// Creates the objects of all named instances in the platform's
     /// declaration order: the root file first, then the other files by
@@ -114,6 +118,8 @@ impl Checker<'_> {
         if let Some(name) = env {
             match self.envs.get(name).cloned() {
                 Some((module, decl)) => self.apply_env_decl(module, &decl),
+                // The base platform, as the output and `hplc check` name it.
+                None if name == DEFAULT_ENV => {}
                 None => {
                     let names: Vec<String> = self.envs.keys().cloned().collect();
                     let span = self.platform_name_span();

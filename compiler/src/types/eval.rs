@@ -623,7 +623,7 @@ impl Checker<'_> {
                 StrPart::Text(t, _) => text.push_str(t),
                 StrPart::Interp(e) => {
                     match self.eval(e, None, module) {
-                        Some(v) => match self.interpolate(&v) {
+                        Some(v) => match self.interpolate(&v, e.span) {
                             Some(t) => text.push_str(&t),
                             None => {
                                 let found = self.describe_value(&v);
@@ -643,7 +643,10 @@ impl Checker<'_> {
         (!failed).then_some(Value::Str(text))
     }
 
-    fn interpolate(&self, value: &Value) -> Option<String> {
+    /// A value as text. A service is its address in the cluster (the DNS
+    /// name of its Service), so a client's configuration names it once,
+    /// checked; any other instance is its name.
+    fn interpolate(&mut self, value: &Value, at: Span) -> Option<String> {
         Some(match value {
             Value::Str(s) => s.clone(),
             Value::Int(i) => i.to_string(),
@@ -651,9 +654,28 @@ impl Checker<'_> {
             Value::Quantity(d, q) => units::format(*d, *q),
             Value::Decimal(m, s) => units::decimal(*m, *s),
             Value::Enum(_, v) => v.clone(),
-            Value::Object(o) => self.world.objects[*o].name.clone()?,
+            Value::Object(o) => match self.service_address(*o, at) {
+                Some(address) => address,
+                None => self.world.objects[*o].name.clone()?,
+            },
             _ => return None,
         })
+    }
+
+    /// `cart.shop.svc.cluster.local` for an instance of `service` (or of a
+    /// kind extending it); `None` for anything else.
+    fn service_address(&mut self, obj: ObjId, at: Span) -> Option<String> {
+        let service = self.world.kind_named("service")?;
+        let object = &self.world.objects[obj];
+        if !self.world.extends(object.kind, service) {
+            return None;
+        }
+        let name = object.name.clone()?;
+        let Value::Object(namespace) = self.field(obj, "namespace", at)? else {
+            return None;
+        };
+        let namespace = self.world.objects[namespace].name.clone()?;
+        Some(super::names::service_host(&name, &namespace))
     }
 
     /// `name`, `module.name`, `instance.field.field`, `enum.value`.
@@ -786,6 +808,27 @@ impl Checker<'_> {
     }
 
     fn member(&mut self, value: Value, member: &ast::Ident) -> Option<Value> {
+        // A map's entry by its key: `cart.port.grpc`.
+        if let Value::Map(entries) = &value {
+            if let Some(entry) = entries.get(&member.name) {
+                return Some(entry.clone());
+            }
+            let help = did_you_mean_among(
+                &member.name,
+                entries.keys().map(String::as_str),
+                "the map has",
+            );
+            self.report(
+                Diagnostic::new(
+                    Code::NoSuchMember,
+                    member.span,
+                    format!("no entry `{}` in this map", member.name),
+                )
+                .label("no such entry")
+                .help(help),
+            );
+            return None;
+        }
         let Value::Object(obj) = value else {
             let found = self.describe_value(&value);
             self.report(

@@ -466,6 +466,8 @@ impl Checker<'_> {
             ("cron", None) => Ty::Cron,
             ("host", None) => Ty::Host,
             ("image", None) => Ty::Image,
+            ("cidr", None) => Ty::Cidr,
+            ("url", None) => Ty::Url,
             ("data", None) => Ty::Data,
             _ => match self.resolve_type_name(&ty.name, module)? {
                 DeclKind::Kind(k) => Ty::Object(k),
@@ -538,6 +540,8 @@ pub const BUILTIN_TYPES: &[&str] = &[
     "cron",
     "host",
     "image",
+    "cidr",
+    "url",
     "data",
     "list",
     "map",

@@ -16,6 +16,7 @@ mod decl;
 mod env;
 mod eval;
 mod kinds;
+pub mod names;
 mod scope;
 pub mod ty;
 pub mod units;
@@ -28,6 +29,7 @@ use std::collections::HashMap;
 use indexmap::IndexMap;
 
 pub use decl::{Decl, DeclKind};
+pub use env::DEFAULT_ENV;
 pub use kinds::{EnumInfo, Field, KindInfo};
 use ty::{KindId, Ty};
 use value::{ObjId, Object, Slot, Value};

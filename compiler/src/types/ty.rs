@@ -46,6 +46,10 @@ pub enum Ty {
     Cron,
     Host,
     Image,
+    /// An IPv4 or IPv6 network in CIDR notation (`10.0.0.0/16`).
+    Cidr,
+    /// An absolute URL (`https://github.com/org/repo.git`).
+    Url,
     /// Free-form data handed to another program as it is (a chart's
     /// values): numbers, booleans, strings, quantities, and lists and
     /// records of them, whose keys are any names.
@@ -105,6 +109,8 @@ impl<F: Fn(&Ty) -> Option<String>> fmt::Display for TyDisplay<'_, F> {
             Ty::Cron => f.write_str("cron"),
             Ty::Host => f.write_str("host"),
             Ty::Image => f.write_str("image"),
+            Ty::Cidr => f.write_str("cidr"),
+            Ty::Url => f.write_str("url"),
             Ty::Data => f.write_str("data"),
             Ty::List(t) => write!(f, "list[{}]", sub(t)),
             Ty::Map(t) => write!(f, "map[{}]", sub(t)),

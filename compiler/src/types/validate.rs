@@ -1,6 +1,7 @@
 //! Checks of string-shaped types: cron schedules, host names and image
 //! references. Each failure says what is wrong and where in the string.
 
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 
 /// A problem inside a string: the message and the byte range it is about.
@@ -287,6 +288,182 @@ pub fn image(text: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// A CIDR block: the address as a 128-bit number (IPv4 in the low
+/// 32 bits), its prefix length, and whether it is IPv4.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cidr {
+    pub address: u128,
+    pub prefix: u32,
+    pub v4: bool,
+}
+
+impl Cidr {
+    pub fn bits(&self) -> u32 {
+        if self.v4 {
+            32
+        } else {
+            128
+        }
+    }
+
+    /// The address with the host bits cleared.
+    pub fn network(&self) -> u128 {
+        let host = self.bits() - self.prefix;
+        if host == 128 {
+            0
+        } else {
+            self.address >> host << host
+        }
+    }
+
+    pub fn within(&self, outer: &Cidr) -> bool {
+        self.v4 == outer.v4
+            && self.prefix >= outer.prefix
+            && Cidr {
+                prefix: outer.prefix,
+                ..*self
+            }
+            .network()
+                == outer.network()
+    }
+
+    pub fn show_network(&self) -> String {
+        if self.v4 {
+            format!("{}/{}", Ipv4Addr::from(self.network() as u32), self.prefix)
+        } else {
+            format!("{}/{}", Ipv6Addr::from(self.network()), self.prefix)
+        }
+    }
+}
+
+/// An IPv4 or IPv6 network `ADDRESS/PREFIX` with no host bits set.
+pub fn cidr(text: &str) -> Result<Cidr, Invalid> {
+    let Some((address, prefix)) = text.split_once('/') else {
+        if text.parse::<Ipv4Addr>().is_ok() || text.parse::<Ipv6Addr>().is_ok() {
+            return Err(invalid(
+                "it has no prefix length (`/32` for one address)",
+                0..text.len(),
+            ));
+        }
+        return Err(invalid(
+            format!("`{text}` is not an IPv4 or IPv6 address"),
+            0..text.len(),
+        ));
+    };
+    let (address, v4) = if let Ok(a) = address.parse::<Ipv4Addr>() {
+        (u32::from(a) as u128, true)
+    } else if let Ok(a) = address.parse::<Ipv6Addr>() {
+        (u128::from(a), false)
+    } else {
+        return Err(invalid(
+            format!("`{address}` is not an IPv4 or IPv6 address"),
+            0..address.len(),
+        ));
+    };
+    let bits = if v4 { 32 } else { 128 };
+    let prefix = match prefix.parse::<u32>() {
+        Ok(p) if p <= bits && !prefix.starts_with('+') => p,
+        _ => {
+            return Err(invalid(
+                format!("`{prefix}` is not a prefix length from 0 to {bits}"),
+                text.len() - prefix.len()..text.len(),
+            ))
+        }
+    };
+    let block = Cidr {
+        address,
+        prefix,
+        v4,
+    };
+    if block.network() != address {
+        return Err(invalid(
+            format!(
+                "host bits are set after the /{prefix} (the block is `{}`)",
+                block.show_network()
+            ),
+            0..text.len(),
+        ));
+    }
+    Ok(block)
+}
+
+/// An absolute URL as the programs hplc hands it to take one (Git, Helm,
+/// an ACME client): `scheme://host[:port][/path]`, the scheme letters,
+/// digits, `+`, `.` or `-`, the host a DNS name or an IPv4 address, and
+/// no whitespace or control character anywhere.
+pub fn url(text: &str) -> Result<(), Invalid> {
+    if let Some((i, c)) = text
+        .char_indices()
+        .find(|(_, c)| c.is_whitespace() || c.is_control())
+    {
+        return Err(invalid(
+            format!(
+                "{} cannot appear in a URL (percent-encode it)",
+                describe_char(c)
+            ),
+            i..i + c.len_utf8(),
+        ));
+    }
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return Err(invalid(
+            "a URL starts with its scheme and `://` (`https://`; an scp-like `git@host:path` is `ssh://git@host/path`)",
+            0..text.len(),
+        ));
+    };
+    let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c));
+    if !scheme_ok {
+        return Err(invalid(
+            format!("`{scheme}` is not a URL scheme"),
+            0..scheme.len(),
+        ));
+    }
+    let start = scheme.len() + 3;
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    // Credentials before `@` are the user's business; the host follows.
+    let (host_start, host_port) = match authority.rfind('@') {
+        Some(at) => (start + at + 1, &authority[at + 1..]),
+        None => (start, authority),
+    };
+    let (host, port) = match host_port.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (host_port, None),
+    };
+    if let Some(port) = port {
+        let at = host_start + host.len() + 1..host_start + host_port.len();
+        if !matches!(port.parse::<u32>(), Ok(1..=65535)) || port.starts_with('+') {
+            return Err(invalid(format!("`{port}` is not a port (1 to 65535)"), at));
+        }
+    }
+    if host.parse::<Ipv4Addr>().is_ok() {
+        return Ok(());
+    }
+    self::host(&host.to_ascii_lowercase()).map_err(|invalid| Invalid {
+        message: if host.is_empty() {
+            "the URL has no host after `://`".to_string()
+        } else {
+            invalid.message
+        },
+        at: if host.is_empty() {
+            0..text.len()
+        } else {
+            host_start + invalid.at.start..host_start + invalid.at.end
+        },
+    })
+}
+
+fn describe_char(c: char) -> String {
+    match c {
+        ' ' => "a space".to_string(),
+        '\t' => "a tab".to_string(),
+        '\n' => "a line break".to_string(),
+        c => format!("the character U+{:04X}", c as u32),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,6 +486,26 @@ mod tests {
         assert_eq!(host("api.Example.com").unwrap_err().at, 4..5);
         assert!(host("-a.example.com").is_err());
         assert!(host("a..b").is_err());
+    }
+
+    #[test]
+    fn urls() {
+        assert!(url("https://github.com/your-org/health-platform.git").is_ok());
+        assert!(url("oci://registry-1.docker.io/bitnamicharts").is_ok());
+        assert!(url("http://10.0.0.1:9000/x?y#z").is_ok());
+        assert!(url("https://user@Example.com/").is_ok());
+        assert_eq!(url("https://github.com/org/ repo").unwrap_err().at, 23..24);
+        assert!(url("github.com/org/repo").is_err());
+        assert_eq!(url("https://git_hub.com/x").unwrap_err().at, 11..12);
+        assert_eq!(url("https://example.com:0/").unwrap_err().at, 20..21);
+        assert!(url("https:///path").is_err());
+    }
+
+    #[test]
+    fn cidr_blocks() {
+        assert!(cidr("10.0.0.0/16").is_ok());
+        assert_eq!(cidr("10.0.0.0/33").unwrap_err().at, 9..11);
+        assert!(cidr("10.0.0.1/24").is_err());
     }
 
     #[test]

@@ -19,10 +19,14 @@ pub fn tools_dir() -> PathBuf {
 
 /// The shared validators beside the repository (`../shared/tools/validate`,
 /// or `$HPLC_VALIDATE_DIR`).
+/// A relative `$HPLC_VALIDATE_DIR` is read from the repository root, where
+/// scripts/test runs, not from compiler/, where cargo runs the tests.
 pub fn validators_dir() -> PathBuf {
-    std::env::var_os("HPLC_VALIDATE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("..").join("shared/tools/validate"))
+    match std::env::var_os("HPLC_VALIDATE_DIR").map(PathBuf::from) {
+        Some(dir) if dir.is_absolute() => dir,
+        Some(dir) => repo().join(dir),
+        None => repo().join("..").join("shared/tools/validate"),
+    }
 }
 
 /// An external program a test runs, when it is installed. A clone of the
@@ -106,9 +110,9 @@ pub fn k8s_documents(output: &Output) -> Vec<(String, serde_yaml::Value)> {
     objects
 }
 
-/// The values hplc writes for the Prometheus chart: the values file that
-/// holds `serverFiles`.
-pub fn prometheus_values(output: &Output) -> serde_yaml::Value {
+/// The values hplc writes for the one chart whose values hold `key`
+/// (`serverFiles`: Prometheus; `datasources`: Grafana).
+pub fn chart_values(output: &Output, key: &str) -> serde_yaml::Value {
     let mut found = output
         .files
         .iter()
@@ -118,10 +122,55 @@ pub fn prometheus_values(output: &Output) -> serde_yaml::Value {
                 serde_yaml::from_str(text).unwrap_or_else(|e| panic!("{p}: {e}"));
             value
         })
-        .filter(|v| !v["serverFiles"].is_null());
-    let values = found.next().expect("the values of a Prometheus chart");
-    assert!(found.next().is_none(), "one Prometheus");
+        .filter(|v| !v[key].is_null());
+    let values = found
+        .next()
+        .unwrap_or_else(|| panic!("no chart values with `{key}`"));
+    assert!(found.next().is_none(), "one chart's values hold `{key}`");
     values
+}
+
+/// A chart of platform.hpl (the default environment), the one that
+/// installs the service of `kind`, rendered for real with the values hplc
+/// writes: every document of the render. None (skipped) without
+/// render-chart and its Helm SDK.
+pub fn render_chart(kind: &str) -> Option<Vec<serde_yaml::Value>> {
+    use serde::Deserialize;
+    let shared = repo().join("..").join("shared");
+    let tool = external(shared.join("tools/render-chart"), "render-chart")?;
+    external(tools_dir().join("helm-venv"), "render-chart's Helm SDK")?;
+    let root = repo().join("platform.hpl");
+    let built = hplc::pipeline::build(&root, None, &RealFs);
+    let output = built.output.expect("platform.hpl builds");
+    let platform = built.compilation.model.expect("a model");
+    let service = platform
+        .services
+        .iter()
+        .find(|s| s.kind == kind)
+        .unwrap_or_else(|| panic!("no {kind} in platform.hpl"));
+    let chart = service.chart().expect("installed from a chart");
+    let namespace = &platform.namespace_of(service).k8s_name;
+    let file = hplc::emit::charts::values_path(namespace, &service.k8s_name);
+    let text = hplc::chart_render::render(
+        &tool,
+        &hplc::chart_render::vendored_dir(&shared.join("charts"), chart),
+        &output.files[&file],
+        &service.k8s_name,
+        namespace,
+        &platform.kubernetes_version,
+    )
+    .expect("the chart renders");
+    Some(
+        serde_yaml::Deserializer::from_str(&text)
+            .filter_map(|d| serde_yaml::Value::deserialize(d).ok())
+            .filter(|v| !v.is_null())
+            .collect(),
+    )
+}
+
+/// The documents of a render of one kind.
+pub fn of_kind<'a>(documents: &'a [serde_yaml::Value], kind: &str) -> Vec<&'a serde_yaml::Value> {
+    documents.iter().filter(|d| d["kind"] == kind).collect()
 }
 
 /// The Kubernetes documents of one kind.

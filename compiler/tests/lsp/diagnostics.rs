@@ -48,8 +48,11 @@ fn an_edit_introduces_an_error_and_the_next_removes_it() {
         stated_by_cli(&path, None)
     );
 
+    // Fixed, the platform is back to what it published on open (its
+    // warnings: images the image table reports).
     let fixed = session.replace(3, "namespace = health_dta", 0, "namespace = health_data");
-    assert_eq!(fixed, Vec::<serde_json::Value>::new());
+    assert_eq!(errors_only(&fixed), Vec::<&serde_json::Value>::new());
+    assert_eq!(fixed, session.opened);
 }
 
 #[test]
@@ -59,7 +62,9 @@ fn placement_and_budget_errors_match_the_cli() {
     // postgres_health is pinned to app_primary (840m allocatable): 4 cores
     // overfill it in every environment; boot volumes past 200 GB break the
     // free-tier budget, which only `env free_tier` applies.
-    session.replace(2, "cpu = 200m ..= 500m", 0, "cpu = 4 ..= 4");
+    // (the third `100m ..= 500m`, after the WebAuthn server and the health
+    // API).
+    session.replace(2, "cpu = 100m ..= 500m", 2, "cpu = 4 ..= 4");
     let diagnostics = session.replace(3, "boot_volume = 80G", 0, "boot_volume = 180G");
     let codes: Vec<&str> = diagnostics
         .iter()

@@ -20,12 +20,12 @@ use crate::model::{Backup, BackupMethod, Service, ServiceId};
 
 /// The pods of a backup job are told apart from the database's own.
 pub fn job_name(service: &Service) -> String {
-    format!("{}-backup", service.k8s_name)
+    service.backup_job_name()
 }
 
 /// The restore job of a component, which an operator starts by hand.
 pub fn restore_name(service: &Service) -> String {
-    format!("{}-restore", service.k8s_name)
+    service.restore_job_name()
 }
 
 /// The labels of the backup's and the restore's pods, which reach the same
@@ -128,7 +128,12 @@ pub fn objects<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
 /// What the component's own scripts get: its environment and secrets, and
 /// where its Service answers (in the job's own namespace).
 fn component_env<'a>(service: &'a Service) -> Vec<Value<'a>> {
-    let port = service.ports.values().next().copied().unwrap_or_default();
+    let port = service
+        .ports
+        .keys()
+        .next()
+        .and_then(|name| service.service_port(name))
+        .unwrap_or_default();
     let mut env_list: Vec<Value> = service
         .pod
         .env

@@ -171,9 +171,10 @@ pub fn objects<'a>(context: &Context<'a>, nodes: &Nodes<'a>) -> Vec<(&'a str, Va
     objects
 }
 
-/// The number of the gateway's port `name`, `default` without one.
+/// The number of the gateway's port `name` on its Service (where the load
+/// balancer sends it), `default` without one.
 fn port(gateway: &Service, name: &str, default: u16) -> u16 {
-    gateway.ports.get(name).copied().unwrap_or(default)
+    gateway.service_port(name).unwrap_or(default)
 }
 
 /// Every public endpoint the gateway serves, with its service: the
@@ -350,13 +351,13 @@ fn tracing<'a>(context: &Context<'a>, id: ServiceId) -> Option<(Value<'a>, &'a S
     Some((tracing, backend, service_name))
 }
 
-/// What the cloud's load balancer controller reads from the proxies'
-/// Service. OCI provisions a paid 100 Mbps load balancer unless told
+/// What the cloud's load balancer controller reads from a LoadBalancer
+/// Service: the proxies', or a service's own. OCI provisions a paid 100 Mbps load balancer unless told
 /// otherwise: the flexible shape at the cloud's bandwidth (10 Mbps) is the
 /// Always Free one (FACTS.md, OKE); and who writes its security rules
 /// (`load_balancer_security_rules`: "None", the Terraform tree's security
 /// lists alone).
-fn load_balancer_annotations(platform: &Platform) -> Vec<(&'static str, String)> {
+pub(super) fn load_balancer_annotations(platform: &Platform) -> Vec<(&'static str, String)> {
     let cloud = &platform.cloud;
     if cloud.provider != "oci" {
         return Vec::new();

@@ -87,7 +87,7 @@ pub fn workflow(context: &Context) -> Option<String> {
         .or_else(|| gitops.path.strip_suffix("k8s"))
         .unwrap_or(&gitops.path);
     let out = if out.is_empty() { "." } else { out };
-    let env = if platform.env == "default" {
+    let env = if platform.env == crate::types::DEFAULT_ENV {
         String::new()
     } else {
         format!(" --env {}", platform.env)

@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::backup;
 use crate::emit::kube::labels;
-use crate::emit::kube::object::{metadata, object};
+use crate::emit::kube::object::{annotate, metadata, object};
 use crate::emit::yaml::{empty_map, list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{Flow, Peer as Declared, Platform, Service, ServiceId};
@@ -302,11 +302,7 @@ fn collect<'a>(context: &Context<'a>) -> Rules<'a> {
     for edge in &context.graph.edges {
         let (from, to) = (&platform.services[edge.from], &platform.services[edge.to]);
         // At the ports the target's pods listen on.
-        let numbers: Vec<u16> = edge
-            .ports
-            .iter()
-            .map(|(name, p)| to.container_port(name, *p))
-            .collect();
+        let numbers: Vec<u16> = edge.ports.iter().map(|(_, p)| *p).collect();
         if numbers.is_empty() {
             continue;
         }
@@ -325,9 +321,31 @@ fn collect<'a>(context: &Context<'a>) -> Rules<'a> {
                 .ports
                 .iter()
                 .filter(|(name, _)| name.as_str() != service.metrics_port_name())
-                .map(|(name, p)| service.container_port(name, *p))
+                .map(|(_, p)| *p)
                 .collect();
             rules.ingress_from(&pods, Peer::Other(block(ANYWHERE)), public);
+        }
+        if let Some(balancer) = &service.load_balancer {
+            let carried: Vec<u16> = service
+                .load_balancer_ports()
+                .into_iter()
+                .map(|(_, _, target)| target)
+                .collect();
+            if balancer.source_ranges.is_empty() {
+                rules.ingress_from(
+                    &pods,
+                    Peer::Other(map([("ipBlock", map([("cidr", s(ANYWHERE))]))])),
+                    carried,
+                );
+            } else {
+                for range in &balancer.source_ranges {
+                    rules.ingress_from(
+                        &pods,
+                        Peer::Other(map([("ipBlock", map([("cidr", s(range))]))])),
+                        carried.clone(),
+                    );
+                }
+            }
         }
         if !service.pod.permissions.is_empty() {
             rules.egress_to(
@@ -446,6 +464,26 @@ fn backup_rules<'a>(context: &Context<'a>, id: ServiceId, rules: &mut Rules<'a>)
     rules.egress_to(&job, Some(Peer::Other(outside())), vec![HTTPS]);
 }
 
+/// The annotation that says why each declared flow a policy opens is
+/// open, and where that is documented: one line per flow.
+pub const FLOWS_ANNOTATION: &str = "hplc.dev/flows";
+
+fn flow_notes<'a>(flows: impl IntoIterator<Item = &'a Flow>) -> Option<String> {
+    let lines: Vec<String> = flows
+        .into_iter()
+        .map(|f| format!("{}: {} ({})", f.name, f.why, f.source))
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
+/// Annotates a policy with the flows it opens.
+fn with_notes<'a>(mut policy: Value<'a>, notes: Option<String>) -> Value<'a> {
+    if let (Some(notes), Some(meta)) = (notes, policy.map_at("metadata")) {
+        annotate(meta, FLOWS_ANNOTATION, notes);
+    }
+    policy
+}
+
 fn policy<'a>(
     context: &Context<'a>,
     name: impl Into<Cow<'a, str>>,
@@ -530,6 +568,25 @@ pub fn by_namespace<'a>(context: &Context<'a>) -> BTreeMap<&'a str, Vec<Value<'a
             ),
         ]);
     }
+    // The declared flows of each service's pods, by direction: inbound
+    // ones are in its ingress policy, the others in its egress policy.
+    let mut declared: HashMap<(String, bool), Vec<&Flow>> = HashMap::new();
+    for (_, service) in platform.deployed() {
+        let name = service_pods(platform, service).name.into_owned();
+        for flow in &service.flows {
+            declared
+                .entry((name.clone(), flow.inbound))
+                .or_default()
+                .push(flow);
+        }
+    }
+    let mut notes = |name: &str, inbound: bool| {
+        flow_notes(
+            declared
+                .remove(&(name.to_string(), inbound))
+                .unwrap_or_default(),
+        )
+    };
     let Rules {
         pods,
         mut ingress,
@@ -542,7 +599,7 @@ pub fn by_namespace<'a>(context: &Context<'a>) -> BTreeMap<&'a str, Vec<Value<'a
         if let Some(rules) = ingress.remove(&key) {
             let name = format!("{}-ingress", pods.name);
             let rules = vec![("ingress", merged(rules, "from", pods.namespace))];
-            namespace_policies.push(policy(
+            let made = policy(
                 context,
                 name,
                 pods.namespace,
@@ -550,12 +607,13 @@ pub fn by_namespace<'a>(context: &Context<'a>) -> BTreeMap<&'a str, Vec<Value<'a
                 selector.clone(),
                 &["Ingress"],
                 rules,
-            ));
+            );
+            namespace_policies.push(with_notes(made, notes(&pods.name, true)));
         }
         if let Some(rules) = egress.remove(&key) {
             let name = format!("{}-egress", pods.name);
             let rules = vec![("egress", merged(rules, "to", pods.namespace))];
-            namespace_policies.push(policy(
+            let made = policy(
                 context,
                 name,
                 pods.namespace,
@@ -563,7 +621,8 @@ pub fn by_namespace<'a>(context: &Context<'a>) -> BTreeMap<&'a str, Vec<Value<'a
                 selector,
                 &["Egress"],
                 rules,
-            ));
+            );
+            namespace_policies.push(with_notes(made, notes(&pods.name, false)));
         }
     }
     for (id, flow) in labelled {
@@ -612,5 +671,5 @@ fn labelled_policy<'a>(
         &[kind],
         vec![(direction, list([map(rule)]))],
     );
-    (home, value)
+    (home, with_notes(value, flow_notes([flow])))
 }

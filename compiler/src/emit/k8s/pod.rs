@@ -9,7 +9,9 @@ use crate::emit::kube::labels;
 use crate::emit::kube::quantity;
 use crate::emit::yaml::{b, empty_map, list, map, n, s, Value};
 use crate::emit::Context;
-use crate::model::{Exporter, Probe, Range, SecretRef, Service, ServiceId};
+use std::borrow::Cow;
+
+use crate::model::{Exporter, InitContainer, Probe, Range, SecretRef, Service, ServiceId};
 
 /// `spec.template` of the Deployment, StatefulSet or DaemonSet of a service.
 pub fn template<'a>(
@@ -20,12 +22,15 @@ pub fn template<'a>(
 ) -> Value<'a> {
     let platform = context.platform;
     let service = &platform.services[id];
-    let mut meta: Vec<(&str, Value)> = vec![(
-        "labels",
-        map(labels::of(platform, service)
-            .into_iter()
-            .map(|(k, v)| (k, s(v)))),
-    )];
+    let own = labels::of(platform, service)
+        .into_iter()
+        .map(|(k, v)| (Cow::Borrowed(k), s(v)));
+    let extra = service
+        .pod
+        .labels
+        .iter()
+        .map(|(k, v)| (Cow::Borrowed(k.as_str()), s(v)));
+    let mut meta: Vec<(&str, Value)> = vec![("labels", map(own.chain(extra)))];
     if !files.is_empty() {
         // A changed configuration changes the template, so pods restart
         // and read it.
@@ -44,7 +49,16 @@ pub fn template<'a>(
         ("enableServiceLinks", b(false)),
         ("securityContext", pod_security(service)),
     ];
+    if let Some(grace) = service.pod.termination_grace_ms {
+        spec.push(("terminationGracePeriodSeconds", n(quantity::seconds(grace))));
+    }
     spec.extend(placement::pod_fields(context, nodes, id));
+    if !service.pod.init.is_empty() {
+        spec.push((
+            "initContainers",
+            list(service.pod.init.iter().map(|i| init_container(service, i))),
+        ));
+    }
     let tracing = crate::emit::observe::tracing::otlp_env(context, id);
     let mut containers = vec![main_container(service, !files.is_empty(), tracing)];
     if let Some(exporter) = &service.pod.exporter {
@@ -96,21 +110,26 @@ pub fn container_security(run_as: i64, read_only_root: bool, capabilities: &[Str
 }
 
 fn resources<'a>(cpu: Range, memory: Range) -> Value<'a> {
+    resources_with_storage(cpu, memory, 0)
+}
+
+/// Requests and limits; `ephemeral` (bytes of disk-backed emptyDirs) is
+/// asked and limited as ephemeral storage when not 0, so the scheduler
+/// counts it and the kubelet evicts a pod that writes more.
+fn resources_with_storage<'a>(cpu: Range, memory: Range, ephemeral: i64) -> Value<'a> {
+    let side = |cpu: i64, memory: i64| {
+        let mut fields = vec![
+            ("cpu", s(quantity::cpu(cpu))),
+            ("memory", s(quantity::bytes(memory))),
+        ];
+        if ephemeral > 0 {
+            fields.push(("ephemeral-storage", s(quantity::bytes(ephemeral))));
+        }
+        map(fields)
+    };
     map([
-        (
-            "requests",
-            map([
-                ("cpu", s(quantity::cpu(cpu.request))),
-                ("memory", s(quantity::bytes(memory.request))),
-            ]),
-        ),
-        (
-            "limits",
-            map([
-                ("cpu", s(quantity::cpu(cpu.limit))),
-                ("memory", s(quantity::bytes(memory.limit))),
-            ]),
-        ),
+        ("requests", side(cpu.request, memory.request)),
+        ("limits", side(cpu.limit, memory.limit)),
     ])
 }
 
@@ -145,6 +164,14 @@ fn field_env(name: &'static str, path: &'static str) -> Value<'static> {
 /// ingress-nginx and cert-manager require), the secrets, then the plain
 /// values, which may refer to the secrets as `$(NAME)`.
 fn main_env(service: &Service) -> Vec<Value<'_>> {
+    pod_env(service, service.pod.env.iter())
+}
+
+/// The pod's name and namespace, the service's secrets, then `values`.
+fn pod_env<'a>(
+    service: &'a Service,
+    values: impl Iterator<Item = (&'a String, &'a String)>,
+) -> Vec<Value<'a>> {
     let mut env = vec![
         field_env("POD_NAME", "metadata.name"),
         field_env("POD_NAMESPACE", "metadata.namespace"),
@@ -156,13 +183,7 @@ fn main_env(service: &Service) -> Vec<Value<'_>> {
             .iter()
             .map(|(name, secret)| secret_env(name, secret)),
     );
-    env.extend(
-        service
-            .pod
-            .env
-            .iter()
-            .map(|(name, value)| plain_env(name, value.as_str())),
-    );
+    env.extend(values.map(|(name, value)| plain_env(name, value.as_str())));
     env
 }
 
@@ -191,7 +212,8 @@ fn exporter_env<'a>(service: &'a Service, exporter: &'a Exporter) -> Vec<Value<'
 }
 
 /// The probe on the named port (default: the service's first port): an
-/// HTTP GET of `path`, else the command, else a TCP connection.
+/// HTTP GET of `path`, else the command, else a gRPC health check, else a
+/// TCP connection; the timings the service sets, Kubernetes' for the rest.
 fn probe<'a>(service: &'a Service, probe: &'a Probe) -> Option<Value<'a>> {
     let port = if probe.port.is_empty() {
         service.ports.keys().next()
@@ -199,23 +221,76 @@ fn probe<'a>(service: &'a Service, probe: &'a Probe) -> Option<Value<'a>> {
         Some(&probe.port)
     };
     let handler = if !probe.path.is_empty() {
-        (
-            "httpGet",
-            map([("path", s(&probe.path)), ("port", s(labels::port(port?)))]),
-        )
+        let mut get = vec![("path", s(&probe.path)), ("port", s(labels::port(port?)))];
+        if !probe.headers.is_empty() {
+            get.push((
+                "httpHeaders",
+                list(
+                    probe
+                        .headers
+                        .iter()
+                        .map(|(name, value)| map([("name", s(name)), ("value", s(value))])),
+                ),
+            ));
+        }
+        ("httpGet", map(get))
     } else if !probe.exec.is_empty() {
         ("exec", map([("command", list(probe.exec.iter().map(s)))]))
+    } else if probe.grpc {
+        // A gRPC probe takes the port's number, not its name.
+        let number = service.ports.get(port?)?;
+        let mut grpc = vec![("port", n(i64::from(*number)))];
+        if !probe.grpc_service.is_empty() {
+            grpc.push(("service", s(&probe.grpc_service)));
+        }
+        ("grpc", map(grpc))
     } else {
         ("tcpSocket", map([("port", s(labels::port(port?)))]))
     };
-    Some(map([
-        handler,
-        (
-            "initialDelaySeconds",
-            n(quantity::seconds(probe.initial_delay_ms)),
-        ),
-        ("periodSeconds", n(quantity::seconds(probe.period_ms))),
-    ]))
+    let mut fields = vec![handler];
+    let seconds = [
+        ("initialDelaySeconds", probe.initial_delay_ms),
+        ("periodSeconds", probe.period_ms),
+        ("timeoutSeconds", probe.timeout_ms),
+    ];
+    fields.extend(
+        seconds
+            .into_iter()
+            .filter_map(|(key, ms)| Some((key, n(quantity::seconds(ms?))))),
+    );
+    if let Some(failures) = probe.failures {
+        fields.push(("failureThreshold", n(failures)));
+    }
+    Some(map(fields))
+}
+
+/// An init container: its image and process, the service's environment
+/// values and secrets, requests and security.
+fn init_container<'a>(service: &'a Service, init: &'a InitContainer) -> Value<'a> {
+    let mut fields: Vec<(&str, Value)> = vec![
+        ("name", s(crate::model::k8s_name(&init.name))),
+        ("image", s(&init.image)),
+        ("imagePullPolicy", s("IfNotPresent")),
+    ];
+    if !init.command.is_empty() {
+        fields.push(("command", list(init.command.iter().map(s))));
+    }
+    if !init.args.is_empty() {
+        fields.push(("args", list(init.args.iter().map(s))));
+    }
+    // The service's values, where the init container sets none of its own.
+    let values = service
+        .pod
+        .env
+        .iter()
+        .filter(|(name, _)| !init.env.contains_key(*name));
+    fields.push(("env", list(pod_env(service, values.chain(&init.env)))));
+    fields.push(("resources", resources(service.cpu, service.memory)));
+    fields.push((
+        "securityContext",
+        container_security(service.pod.run_as, service.pod.read_only_root, &[]),
+    ));
+    map(fields)
 }
 
 /// The arguments, then `retention` through the flag that takes it.
@@ -272,7 +347,10 @@ fn main_container<'a>(
             .map(|(name, value)| plain_env(name, value)),
     );
     fields.push(("env", list(env)));
-    fields.push(("resources", resources(service.cpu, service.memory)));
+    fields.push((
+        "resources",
+        resources_with_storage(service.cpu, service.memory, service.ephemeral_storage()),
+    ));
     if let Some(live) = service.pod.live.as_ref().and_then(|p| probe(service, p)) {
         fields.push(("livenessProbe", live));
     }
@@ -353,6 +431,12 @@ fn mounts(service: &Service, has_config: bool) -> Vec<Value<'_>> {
             ("mountPath", s(&volume.mount)),
         ]));
     }
+    for dir in &service.pod.empty_dirs {
+        mounts.push(map([
+            ("name", s(labels::volume(&dir.name))),
+            ("mountPath", s(&dir.mount)),
+        ]));
+    }
     for name in service.pod.host_paths.keys() {
         mounts.push(map([
             ("name", s(host_volume(name))),
@@ -375,6 +459,24 @@ fn volumes(service: &Service, has_config: bool) -> Vec<Value<'_>> {
     }
     if service.pod.read_only_root {
         volumes.push(map([("name", s(TMP_VOLUME)), ("emptyDir", empty_map())]));
+    }
+    for dir in &service.pod.empty_dirs {
+        let mut fields = Vec::new();
+        if dir.memory {
+            fields.push(("medium", s("Memory")));
+        }
+        if let Some(size) = dir.size {
+            fields.push(("sizeLimit", s(quantity::bytes(size))));
+        }
+        let source = if fields.is_empty() {
+            empty_map()
+        } else {
+            map(fields)
+        };
+        volumes.push(map([
+            ("name", s(labels::volume(&dir.name))),
+            ("emptyDir", source),
+        ]));
     }
     for (name, path) in &service.pod.host_paths {
         volumes.push(map([

@@ -7,43 +7,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::emit::kube::secrets::needed;
+
 use crate::emit::kube::labels;
 use crate::emit::kube::object::{metadata, object};
 use crate::emit::yaml::{list, map, s, Value};
 use crate::emit::Context;
-use crate::model::{Platform, SecretRef};
-use crate::source::Span;
-
-/// One Secret a namespace needs: its store, keys and first user.
-struct Needed<'a> {
-    store: &'a str,
-    keys: BTreeSet<&'a str>,
-    span: Span,
-}
-
-/// Every secret reference of the platform's workloads, by namespace and
-/// secret name.
-fn needed(platform: &Platform) -> BTreeMap<(&str, &str), Needed<'_>> {
-    let mut needed: BTreeMap<(&str, &str), Needed> = BTreeMap::new();
-    for (_, service) in platform.deployed() {
-        let namespace = &platform.namespace_of(service).k8s_name;
-        let mut refs: Vec<&SecretRef> = service.pod.secrets.values().collect();
-        refs.extend(service.pod.exporter.iter().flat_map(|e| e.secrets.values()));
-        refs.extend(service.backup.iter().flat_map(|b| b.secrets.values()));
-        refs.extend(crate::emit::observe::alerting::secrets(service));
-        for secret in refs {
-            let entry = needed
-                .entry((namespace.as_str(), secret.name.as_str()))
-                .or_insert_with(|| Needed {
-                    store: &secret.store,
-                    keys: BTreeSet::new(),
-                    span: service.span,
-                });
-            entry.keys.insert(&secret.key);
-        }
-    }
-    needed
-}
+use crate::model::Platform;
 
 /// The reference objects of every namespace, by namespace.
 pub fn by_namespace<'a>(context: &Context<'a>) -> BTreeMap<&'a str, Vec<Value<'a>>> {

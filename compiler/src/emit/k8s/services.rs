@@ -1,7 +1,8 @@
 //! Kubernetes Services: one per service with ports (its exporter's port
-//! included), and a headless one beside each StatefulSet for stable pod
-//! names. The public gateway's load balancer is its controller's
-//! (k8s/gateway.rs).
+//! included), a headless one beside each StatefulSet for stable pod names,
+//! and a LoadBalancer for a service with a `load_balancer` of its own (on
+//! OCI, the Always Free flexible load balancer). The public gateway's load
+//! balancer is its controller's (k8s/gateway.rs).
 
 use std::borrow::Cow;
 
@@ -11,7 +12,8 @@ use crate::emit::yaml::{b, list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{Service, ServiceId};
 
-/// A port of the pod: name and number.
+/// A port of the pod: its name and the number its Service gives it
+/// (`service_port`, else the container's), which forwards to the name.
 struct Port {
     name: String,
     number: u16,
@@ -20,10 +22,12 @@ struct Port {
 fn ports(service: &Service) -> Vec<Port> {
     let mut ports: Vec<Port> = service
         .ports
-        .iter()
-        .map(|(name, number)| Port {
-            name: labels::port(name),
-            number: *number,
+        .keys()
+        .filter_map(|name| {
+            Some(Port {
+                name: labels::port(name),
+                number: service.service_port(name)?,
+            })
         })
         .collect();
     if let Some(exporter) = &service.pod.exporter {
@@ -78,6 +82,34 @@ pub fn services<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
         ],
         Vec::new(),
     ));
+    if let Some(balancer) = &service.load_balancer {
+        let carried: Vec<Port> = service
+            .load_balancer_ports()
+            .into_iter()
+            .map(|(name, number, _)| Port {
+                name: labels::port(name),
+                number,
+            })
+            .collect();
+        let mut spec = vec![
+            ("type", s("LoadBalancer")),
+            ("externalTrafficPolicy", s("Local")),
+            ("selector", labels::selector(service)),
+            ("ports", port_list(&carried)),
+        ];
+        if !balancer.source_ranges.is_empty() {
+            spec.push((
+                "loadBalancerSourceRanges",
+                list(balancer.source_ranges.iter().map(s)),
+            ));
+        }
+        objects.push(make(
+            Cow::Owned(service.public_service_name()),
+            &[],
+            spec,
+            super::gateway::load_balancer_annotations(context.platform),
+        ));
+    }
     if service.is_stateful() && !service.placement.daemon {
         objects.push(make(
             Cow::Owned(labels::headless(service)),

@@ -5,18 +5,19 @@
 //! (the chart's record lists them).
 
 use crate::model::{for_release, Platform, Service};
+use crate::types::names::cluster_host;
 
 /// `postgres-health.health-data.svc.cluster.local`, and the port number,
 /// of the port named `port` of `service` (its first port when `port` is
 /// empty); `None` when it has no such port or no Service carries it.
 pub fn address(platform: &Platform, service: &Service, port: &str) -> Option<(String, u16)> {
-    let number = if port.is_empty() {
-        *service.ports.values().next()?
+    let (name, &number) = if port.is_empty() {
+        service.ports.first()?
     } else {
-        *service.ports.get(port)?
+        service.ports.get_key_value(port)?
     };
     let namespace = &platform.namespace_of(service).k8s_name;
-    let name = match service.chart() {
+    let host = match service.chart() {
         None => service.k8s_name.clone(),
         Some(chart) => {
             // The rendered Services that forward a port to this one.
@@ -41,10 +42,12 @@ pub fn address(platform: &Platform, service: &Service, port: &str) -> Option<(St
                 })
                 .or_else(|| carrying.first())?;
             let host = for_release(name, &service.k8s_name);
-            return Some((format!("{host}.{namespace}.svc.cluster.local"), *port));
+            return Some((cluster_host(&host, namespace), *port));
         }
     };
-    Some((format!("{name}.{namespace}.svc.cluster.local"), number))
+    // A Service hplc writes gives the port its `service_port`.
+    let number = service.service_port(name)?;
+    Some((cluster_host(&host, namespace), number))
 }
 
 /// `http://host:port`.

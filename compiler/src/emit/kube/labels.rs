@@ -73,7 +73,7 @@ pub fn config_map(service: &Service) -> String {
 }
 
 pub fn headless(service: &Service) -> String {
-    format!("{}-headless", service.k8s_name)
+    service.headless_name()
 }
 
 /// Cluster-scoped RBAC objects share one namespace of names across the

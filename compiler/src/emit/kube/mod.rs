@@ -9,6 +9,7 @@ pub mod argo;
 pub mod labels;
 pub mod object;
 pub mod quantity;
+pub mod secrets;
 
 /// `k8s/<namespace>.yaml`: everything generated into one namespace, by
 /// every backend (the Grafana backend's ConfigMaps and rules too). One file

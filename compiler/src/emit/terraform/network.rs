@@ -126,7 +126,39 @@ reach the node ports (all traffic inside the VCN)."
     )
 }
 
-pub fn file(load_balancer_rules: &str) -> File {
+/// A port of a service's own load balancer, open to the internet or to
+/// the networks it names.
+pub struct PublicPort {
+    pub service: String,
+    pub port: u16,
+    /// CIDR blocks; empty: anywhere.
+    pub sources: Vec<String>,
+}
+
+/// The ports of the services' own load balancers (`load_balancer`).
+pub fn own_load_balancers(platform: &crate::model::Platform) -> Vec<PublicPort> {
+    platform
+        .deployed()
+        .flat_map(|(_, service)| {
+            let sources = service
+                .load_balancer
+                .as_ref()
+                .map(|b| b.source_ranges.clone())
+                .unwrap_or_default();
+            service
+                .load_balancer_ports()
+                .into_iter()
+                .map(move |(_, port, _)| PublicPort {
+                    service: service.name.clone(),
+                    port,
+                    sources: sources.clone(),
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+pub fn file(load_balancer_rules: &str, own: &[PublicPort]) -> File {
     let all_services = "data.oci_core_services.all.services[0]";
     let subnets = Block::new::<&str>("locals", [])
         .comment(
@@ -238,8 +270,26 @@ pub fn file(load_balancer_rules: &str) -> File {
             r#""0.0.0.0/0""#,
             TCP,
             Some(tcp(80, 80)),
-        ))
-        .block(egress_all());
+        ));
+    let mut lb_list = lb_list;
+    for public in own {
+        let anywhere = [r#""0.0.0.0/0""#.to_string()];
+        let quoted: Vec<String> = public.sources.iter().map(|s| format!("{s:?}")).collect();
+        let sources = if quoted.is_empty() {
+            &anywhere[..]
+        } else {
+            &quoted[..]
+        };
+        for source in sources {
+            lb_list = lb_list.block(ingress(
+                &format!("{} on its own load balancer", public.service),
+                source,
+                TCP,
+                Some(tcp(i64::from(public.port), i64::from(public.port))),
+            ));
+        }
+    }
+    let lb_list = lb_list.block(egress_all());
     let node_list = vcn_resource("oci_core_security_list", "nodes", "nodes")
         .block(ingress(
             "Nodes, pods, API endpoint and load balancers inside the VCN",

@@ -168,7 +168,10 @@ impl Provider for Oci {
         vec![
             (
                 "network.tf",
-                network::file(&cluster.platform.cloud.load_balancer_security_rules),
+                network::file(
+                    &cluster.platform.cloud.load_balancer_security_rules,
+                    &network::own_load_balancers(cluster.platform),
+                ),
             ),
             ("cluster.tf", cluster_file()),
             ("node_pools.tf", node_pools_file(cluster)),

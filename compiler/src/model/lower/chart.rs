@@ -122,7 +122,7 @@ impl Lowering<'_> {
     }
 
     /// The records of a list field.
-    fn objects(&self, obj: ObjId, field: &str) -> Vec<ObjId> {
+    pub(super) fn objects(&self, obj: ObjId, field: &str) -> Vec<ObjId> {
         self.get(obj, field)
             .as_list()
             .iter()

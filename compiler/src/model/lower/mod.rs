@@ -8,6 +8,7 @@
 
 mod chart;
 mod foundations;
+mod images;
 
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
@@ -245,6 +246,7 @@ impl Lowering<'_> {
                 .map(|a| self.alert(self.world.name(a).to_string(), a))
                 .collect(),
             monitoring: self.object(obj, "monitoring").map(|m| self.monitoring(m)),
+            images: self.object(obj, "images").map(|t| self.image_table(t)),
             trusted_cidrs_spans: self.trusted_cidrs_spans(obj, trusted_cidrs.len()),
             trusted_cidrs,
             nodes: nodes.iter().map(|n| self.node(*n, &pod_network)).collect(),
@@ -287,6 +289,10 @@ impl Lowering<'_> {
                 .object(obj, "terraform_state")
                 .and_then(|state| buckets.iter().position(|b| *b == state)),
             shapes: self.shape_offers(),
+            kubernetes_api: self.kubernetes_api(
+                self.object(obj, "kubernetes_api")
+                    .expect("platform.kubernetes_api has a default"),
+            ),
         }
     }
 
@@ -333,6 +339,7 @@ impl Lowering<'_> {
             block: self.storage_class(self.object(obj, "block").expect("cloud.block is required")),
             boot_volume_min: self.quantity(obj, "boot_volume_min"),
             boot_volume_system: self.quantity(obj, "boot_volume_system"),
+            boot_volume_billed: self.boolean(obj, "boot_volume_billed"),
             load_balancer_bandwidth: self.quantity(obj, "load_balancer_bandwidth"),
             api_server_port: self.int(obj, "api_server_port") as u16,
             pricing,
@@ -344,6 +351,19 @@ impl Lowering<'_> {
                 .object(obj, "kubernetes")
                 .map(|k| self.kubernetes_service(k)),
             load_balancer_security_rules: self.string(obj, "load_balancer_security_rules"),
+            provenance: self.provenance(obj),
+        }
+    }
+
+    fn kubernetes_api(&self, obj: ObjId) -> KubernetesApi {
+        let length = |field: &str| usize::try_from(self.int(obj, field)).unwrap_or_default();
+        KubernetesApi {
+            name_length: length("name_length"),
+            stateful_set_name_length: length("stateful_set_name_length"),
+            cron_job_name_length: length("cron_job_name_length"),
+            port_name_length: length("port_name_length"),
+            int32_max: self.int(obj, "int32_max"),
+            rolling_surge: self.quantity(obj, "rolling_surge"),
             provenance: self.provenance(obj),
         }
     }
@@ -404,10 +424,16 @@ impl Lowering<'_> {
         let p = obj?;
         Some(Probe {
             path: self.string(p, "path"),
+            headers: self.string_map(p, "headers"),
             exec: self.strings(p, "exec"),
+            grpc: self.boolean(p, "grpc"),
+            grpc_service: self.string(p, "grpc_service"),
             port: self.string(p, "port"),
-            initial_delay_ms: self.quantity(p, "initial_delay"),
-            period_ms: self.quantity(p, "period"),
+            port_span: self.world.objects[p].value_span("port"),
+            initial_delay_ms: self.get(p, "initial_delay").as_quantity(),
+            period_ms: self.get(p, "period").as_quantity(),
+            timeout_ms: self.get(p, "timeout").as_quantity(),
+            failures: self.get(p, "failures").as_int(),
         })
     }
 
@@ -451,6 +477,7 @@ impl Lowering<'_> {
             .into_iter()
             .filter_map(|(name, r)| {
                 Some(Route {
+                    port_span: self.world.objects[r].value_span("port"),
                     name,
                     prefix: self.string(r, "prefix"),
                     service: *services.get(&self.object(r, "service")?)?,
@@ -537,6 +564,31 @@ impl Lowering<'_> {
                 env: self.string_map(e, "env"),
                 secrets: self.secrets(e),
             }),
+            empty_dirs: self
+                .entries(obj, "empty_dir")
+                .into_iter()
+                .map(|(name, e)| EmptyDir {
+                    span: o.entry_span("empty_dir", &name).unwrap_or(o.name_span),
+                    name,
+                    mount: self.string(e, "mount"),
+                    size: self.get(e, "size").as_quantity(),
+                    memory: self.boolean(e, "memory"),
+                })
+                .collect(),
+            init: self
+                .entries(obj, "init")
+                .into_iter()
+                .map(|(name, i)| InitContainer {
+                    name,
+                    image: self.string(i, "image"),
+                    command: self.strings(i, "command"),
+                    args: self.strings(i, "args"),
+                    env: self.string_map(i, "env"),
+                })
+                .collect(),
+            termination_grace_ms: self.get(obj, "termination_grace").as_quantity(),
+            labels: self.string_map(obj, "labels"),
+            labels_span: o.value_span("labels"),
             retention: self
                 .get(obj, "retention")
                 .as_quantity()
@@ -548,6 +600,7 @@ impl Lowering<'_> {
         Service {
             k8s_name: k8s_name(&name),
             kind: self.world.kinds[o.kind].name.clone(),
+            component: self.is_component(obj),
             span: o.name_span,
             namespace: self
                 .object(obj, "namespace")
@@ -566,8 +619,44 @@ impl Lowering<'_> {
             } else {
                 Install::Manifests
             },
-            ports: self.port_map(obj, "port"),
-            container_ports: self.port_map(obj, "container_port"),
+            ports: match self.get(obj, "port") {
+                Value::Map(m) => m
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_int().unwrap_or_default() as u16))
+                    .collect(),
+                _ => IndexMap::new(),
+            },
+            service_ports: match self.get(obj, "service_port") {
+                Value::Map(m) => m
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_int().unwrap_or_default() as u16))
+                    .collect(),
+                _ => IndexMap::new(),
+            },
+            service_port_spans: match self.get(obj, "service_port") {
+                Value::Map(m) => m
+                    .keys()
+                    .map(|k| {
+                        let span = o.entry_span("service_port", k).unwrap_or(o.name_span);
+                        (k.clone(), span)
+                    })
+                    .collect(),
+                _ => IndexMap::new(),
+            },
+            load_balancer: self.object(obj, "load_balancer").map(|l| LoadBalancer {
+                ports: self.strings(l, "ports"),
+                tls: self.boolean(l, "tls"),
+                plaintext: self.boolean(l, "plaintext"),
+                source_ranges: self.strings(l, "source_ranges"),
+                span: o.value_span("load_balancer"),
+            }),
+            port_spans: match self.get(obj, "port") {
+                Value::Map(m) => m
+                    .keys()
+                    .map(|k| (k.clone(), o.entry_span("port", k).unwrap_or(o.name_span)))
+                    .collect(),
+                _ => IndexMap::new(),
+            },
             sidecars: map_objects("sidecars")
                 .into_iter()
                 .map(|(name, s)| Sidecar {
@@ -622,6 +711,7 @@ impl Lowering<'_> {
                     name: key,
                     host: self.string(e, "host"),
                     port: self.string(e, "port"),
+                    port_span: self.world.objects[e].value_span("port"),
                     path: self.string(e, "path"),
                     tls: self.boolean(e, "tls"),
                     authenticated: self.boolean(e, "authenticated"),
@@ -789,6 +879,7 @@ impl Lowering<'_> {
                 provider: self.string(id, "provider"),
                 path,
                 name: self.string(id, "name"),
+                sized: false,
             })
         });
         let kinds = self
@@ -802,6 +893,7 @@ impl Lowering<'_> {
                 provider: literal_default(kind, "provider")?,
                 path: kind.name.clone(),
                 name: literal_default(kind, "name").unwrap_or_default(),
+                sized: true,
             })
         });
         let mut offers: Vec<ShapeOffer> = kinds

@@ -1,0 +1,161 @@
+//! Capacity at the ceiling. The packer places every service's minimum
+//! replicas; an autoscaler may ask for its maximum, and a Deployment's
+//! rolling update runs a surge of new pods beside the old ones
+//! (`rolling_surge` of the stdlib's `kubernetes_api`: Kubernetes' default
+//! maxSurge). Each service's ceiling (maximum plus surge) must fit in the
+//! room its nodes have left after the minimum of everything, counted one
+//! service at a time: the nodes' CPU, memory, pods and node-local storage.
+
+use super::{NodePlan, Placement};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::model::{show, Platform, Service};
+
+pub fn check(
+    platform: &Platform,
+    nodes: &[NodePlan],
+    placements: &[Placement],
+    diagnostics: &mut Diagnostics,
+) {
+    // A node over its capacity already has no room, and says so
+    // (E0601-E0605): the ceilings would only repeat it.
+    let over = |n: &NodePlan| {
+        let a = &n.allocatable;
+        n.requested_cpu > a.cpu
+            || n.requested_memory > a.memory
+            || (a.max_pods > 0 && n.pods > a.max_pods)
+            || n.local_storage > n.local_storage_available
+    };
+    if nodes.is_empty() || nodes.iter().any(over) {
+        return;
+    }
+    let mut placed_of = vec![0i64; platform.services.len()];
+    for p in placements {
+        placed_of[p.service] += 1;
+    }
+    for (id, service) in platform.deployed() {
+        // Not even its minimum found room (E0604), or its maximum is not a
+        // number Kubernetes holds (E1003): said already.
+        let unplaced = placed_of[id] < service.replicas.request;
+        let beyond = service.replicas.limit > platform.kubernetes_api.int32_max;
+        if service.placement.daemon || unplaced || beyond {
+            continue;
+        }
+        let placed = service.replicas.request.max(0);
+        let maximum = service.replicas.limit.max(placed);
+        let surge = surge(platform, service, maximum);
+        let extra = maximum - placed + surge;
+        if extra <= 0 {
+            continue;
+        }
+        let room: i64 = nodes
+            .iter()
+            .filter(|n| allowed(platform, service, n.node))
+            .map(|n| room(service, n))
+            .fold(0i64, i64::saturating_add);
+        if room >= extra {
+            continue;
+        }
+        let mut parts = Vec::new();
+        if maximum > placed {
+            parts.push(format!("its autoscaling maximum {maximum}"));
+        }
+        if surge > 0 {
+            parts.push(format!("{surge} more during a rolling update"));
+        }
+        let group = service.replica_group();
+        let storage = service.node_local_storage();
+        let asks = format!(
+            "a replica asks {} CPU and {} memory{}",
+            show::cpu(group.cpu.request),
+            show::bytes(group.memory.request),
+            if storage > 0 {
+                format!(" and {} of node-local storage", show::bytes(storage))
+            } else {
+                String::new()
+            }
+        );
+        let help = if maximum > placed {
+            let fitting = largest_fitting(platform, service, placed, room);
+            format!("{asks}: lower the maximum to {fitting}, or add nodes")
+        } else {
+            format!("{asks}: leave room for the new pods of a rolling update beside the old ones, or add nodes")
+        };
+        diagnostics.push(
+            Diagnostic::new(
+                Code::CeilingOver,
+                service.replicas_span,
+                format!(
+                    "at its ceiling `{}` runs {} replicas ({}), but its nodes have room for {} beyond the {placed} placed",
+                    service.name,
+                    placed.saturating_add(extra),
+                    parts.join(" and "),
+                    room
+                ),
+            )
+            .label(format!("room for {} replicas", placed.saturating_add(room)))
+            .help(help),
+        );
+    }
+}
+
+/// The largest autoscaling maximum whose ceiling fits `room` beyond the
+/// `placed` replicas (at least `placed`).
+fn largest_fitting(platform: &Platform, service: &Service, placed: i64, room: i64) -> i64 {
+    let fits = |m: i64| m - placed + surge(platform, service, m) <= room;
+    let (mut low, mut high) = (placed, placed.saturating_add(room));
+    while low < high {
+        let middle = low + (high - low + 1) / 2;
+        if fits(middle) {
+            low = middle;
+        } else {
+            high = middle - 1;
+        }
+    }
+    low
+}
+
+/// The surge of a Deployment hplc writes at `replicas` (rounded up, as
+/// Kubernetes does); a StatefulSet replaces its pods one at a time, without
+/// a surge, and a chart's workloads update as the chart says.
+fn surge(platform: &Platform, service: &Service, replicas: i64) -> i64 {
+    if service.is_stateful() || service.chart().is_some() || replicas <= 0 {
+        return 0;
+    }
+    let share = platform.kubernetes_api.rolling_surge;
+    let hundredths = i128::from(replicas) * i128::from(share);
+    i64::try_from((hundredths + 9_999) / 10_000).unwrap_or(i64::MAX)
+}
+
+/// The nodes a service's replicas may go to: its pinned node, else the
+/// nodes of its role, else every node.
+fn allowed(platform: &Platform, service: &Service, node: usize) -> bool {
+    match service.placement.place {
+        Some((pinned, _)) => pinned == node,
+        None => {
+            service.placement.node_role.is_empty()
+                || service.placement.node_role == platform.nodes[node].role
+        }
+    }
+}
+
+/// How many more replicas of `service` fit on the node.
+fn room(service: &Service, node: &NodePlan) -> i64 {
+    let group = service.replica_group();
+    let a = &node.allocatable;
+    let fits = |free: i64, each: i64| {
+        if each <= 0 {
+            i64::MAX
+        } else {
+            (free / each).max(0)
+        }
+    };
+    let mut room = fits(a.cpu - node.requested_cpu, group.cpu.request)
+        .min(fits(a.memory - node.requested_memory, group.memory.request));
+    if a.max_pods > 0 {
+        room = room.min(fits(a.max_pods - node.pods, group.pods));
+    }
+    room.min(fits(
+        node.local_storage_available - node.local_storage,
+        service.node_local_storage(),
+    ))
+}
