@@ -71,14 +71,15 @@ fn record(
         }
         let namespace = &platform.namespace_of(service).k8s_name;
         let file = hplc::emit::charts::values_path(namespace, &service.k8s_name);
-        let values = output
-            .files
-            .get(&file)
-            .ok_or_else(|| format!("no {file} in the output"))?;
-        let dir = chart_render::vendored_dir(charts, chart);
-        let rendered = chart_render::render(
+        let values = match output.files.get(&file) {
+            Some(values) => values.as_str(),
+            None if chart.manifest => "",
+            None => return Err(format!("no {file} in the output")),
+        };
+        let rendered = chart_render::rendered(
             tool,
-            &dir,
+            charts,
+            chart,
             values,
             &service.k8s_name,
             namespace,

@@ -93,13 +93,29 @@ pub fn record_module(chart: &Chart) -> String {
     format!("charts/{}", chart_name(chart).replace('-', "_"))
 }
 
-/// The chart's name, or its directory's for a chart kept in git.
+/// The chart's name, or its directory's for a chart kept in git (its
+/// file's, without `.yaml`, for a release manifest).
 pub fn chart_name(chart: &Chart) -> &str {
-    if chart.name.is_empty() {
-        chart.path.rsplit('/').next().unwrap_or(&chart.path)
-    } else {
-        &chart.name
+    chart.display_name()
+}
+
+/// What a component's chart renders with `values` (what `render` prints),
+/// or, for a release manifest, the vendored manifest itself.
+pub fn rendered(
+    tool: &Path,
+    charts: &Path,
+    chart: &Chart,
+    values: &str,
+    release: &str,
+    namespace: &str,
+    kube_version: &str,
+) -> Result<String, String> {
+    let dir = vendored_dir(charts, chart);
+    if chart.manifest {
+        let file = dir.join(chart.path.rsplit('/').next().unwrap_or(&chart.path));
+        return std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()));
     }
+    render(tool, &dir, values, release, namespace, kube_version)
 }
 
 /// The directory of a chart among the vendored ones: named after the chart

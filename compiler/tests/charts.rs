@@ -47,10 +47,11 @@ fn every_chart_renders_what_the_stdlib_recorded_and_the_planner_counted() {
             };
             let namespace = &platform.namespace_of(service).k8s_name;
             let file = hplc::emit::charts::values_path(namespace, &service.k8s_name);
-            let values = &output.files[&file];
-            let text = chart_render::render(
+            let values = output.files.get(&file).map_or("", String::as_str);
+            let text = chart_render::rendered(
                 &tool,
-                &chart_render::vendored_dir(&shared().join("charts"), chart),
+                &shared().join("charts"),
+                chart,
                 values,
                 &service.k8s_name,
                 namespace,
@@ -72,7 +73,14 @@ fn every_chart_renders_what_the_stdlib_recorded_and_the_planner_counted() {
                 .collect();
             let every_node: std::collections::BTreeSet<String> =
                 platform.nodes.iter().map(|n| n.k8s_name.clone()).collect();
-            for (kind, selector) in node_selectors(&text) {
+            // A release manifest is applied as it is: its pods go wherever
+            // its own selectors let them.
+            let selectors = if chart.manifest {
+                Vec::new()
+            } else {
+                node_selectors(&text)
+            };
+            for (kind, selector) in selectors {
                 let planned = if kind == "DaemonSet" {
                     &every_node
                 } else {

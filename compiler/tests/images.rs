@@ -125,8 +125,7 @@ fn every_row_dates_its_facts_with_sources() {
 }
 
 /// What platform.hpl pins past its end of life, by the table: the images
-/// the gateway and data-tier changes replace (ingress-nginx and the
-/// hand-written Envoy; MinIO's and RabbitMQ 3.13's), and Jaeger 2.19, the
+/// the data-tier change replaces (MinIO's and RabbitMQ 3.13's), and Jaeger 2.19, the
 /// version of the newest jaeger chart in ../shared/charts (4.11.1; Jaeger
 /// supports only its newest minor). Nothing else.
 #[test]
@@ -147,11 +146,9 @@ fn platform_hpl_pins_nothing_else_past_its_end_of_life() {
         }
     }
     let expected: BTreeSet<String> = [
-        "envoyproxy/envoy:v1.31.2",
         "jaegertracing/jaeger:2.19.0",
         "quay.io/minio/minio:RELEASE.2024-11-07T00-52-20Z",
         "rabbitmq:3.13.7-management",
-        "registry.k8s.io/ingress-nginx/controller:v1.11.3",
     ]
     .map(String::from)
     .into();

@@ -8,7 +8,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use hplc::graph::EdgeKind;
-use hplc::model::Platform;
+use hplc::model::{Peer, Platform};
 use hplc::Compilation;
 use serde_yaml::Value;
 
@@ -222,17 +222,31 @@ fn openings(built: &Built) -> Vec<Opening> {
 fn expected_openings(built: &Built) -> Vec<Opening> {
     let platform = built.platform();
     let graph = built.compilation.graph.as_ref().expect("graph");
+    // Pods are where they run: a gateway's proxies in their controller's
+    // namespace.
     let owned = |id: usize| {
         let s = &platform.services[id];
-        s.deployed() && !platform.namespaces[s.namespace].managed
+        s.deployed() && !platform.pods_namespace_of(s).managed
     };
     let key = |id: usize| {
         let s = &platform.services[id];
         (
-            platform.namespaces[s.namespace].k8s_name.clone(),
+            platform.pods_namespace_of(s).k8s_name.clone(),
             s.k8s_name.clone(),
         )
     };
+    let network = format!(
+        "ip {}",
+        platform
+            .cloud
+            .terraform
+            .as_ref()
+            .map_or("0.0.0.0/0", |t| t.network_cidr.as_str())
+    );
+    let outside = "ip 0.0.0.0/0 except 10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,169.254.0.0/16";
+    let mut api = vec![443, i64::from(platform.cloud.api_server_port)];
+    api.sort();
+    api.dedup();
     let pods = |(ns, name): &(String, String)| format!("pods {ns}/{name}");
     let mut expected = Vec::new();
     for edge in &graph.edges {
@@ -261,7 +275,7 @@ fn expected_openings(built: &Built) -> Vec<Opening> {
         .enumerate()
         .filter(|(id, _)| owned(*id))
     {
-        if service.roles.ingress.is_some() {
+        if service.roles.ingress {
             let mut public: Vec<i64> = service
                 .ports
                 .iter()
@@ -277,14 +291,71 @@ fn expected_openings(built: &Built) -> Vec<Opening> {
             });
         }
         if !service.pod.permissions.is_empty() {
-            let mut api = vec![443, i64::from(platform.cloud.api_server_port)];
-            api.sort();
-            api.dedup();
             expected.push(Opening {
                 owner: key(id),
                 direction: "egress",
-                peer: "anywhere".into(),
-                ports: api,
+                peer: network.clone(),
+                ports: api.clone(),
+            });
+        }
+        for flow in service.flows.iter().filter(|_| owned(id)) {
+            let mut ports: Vec<i64> = flow.ports.iter().map(|p| i64::from(*p)).collect();
+            let direction = if flow.inbound { "ingress" } else { "egress" };
+            let address = match flow.peer {
+                Peer::Dns => continue,
+                Peer::ApiServer | Peer::Kubelets => network.clone(),
+                Peer::InstanceMetadata => "ip 169.254.169.254/32".into(),
+                Peer::Internet => outside.into(),
+                Peer::Labelled => {
+                    let labels: Vec<String> = flow.labels.values().cloned().collect();
+                    let (ns, _) = key(id);
+                    expected.push(Opening {
+                        owner: (ns.clone(), "*".into()),
+                        direction: if flow.inbound { "egress" } else { "ingress" },
+                        peer: pods(&key(id)),
+                        ports: ports.clone(),
+                    });
+                    format!("pods {ns}/{}", labels.join(","))
+                }
+                Peer::Operated | Peer::Itself => {
+                    let others: Vec<usize> = if flow.peer == Peer::Itself {
+                        vec![id]
+                    } else {
+                        (0..platform.services.len())
+                            .filter(|o| platform.services[*o].operator() == Some(id))
+                            .collect()
+                    };
+                    for other in others {
+                        let (from, to) = if flow.inbound {
+                            (other, id)
+                        } else {
+                            (id, other)
+                        };
+                        expected.push(Opening {
+                            owner: key(from),
+                            direction: "egress",
+                            peer: pods(&key(to)),
+                            ports: ports.clone(),
+                        });
+                        expected.push(Opening {
+                            owner: key(to),
+                            direction: "ingress",
+                            peer: pods(&key(from)),
+                            ports: ports.clone(),
+                        });
+                    }
+                    continue;
+                }
+            };
+            if ports.is_empty() && flow.peer == Peer::ApiServer && !flow.inbound {
+                ports = api.clone();
+            }
+            ports.sort();
+            expected.push(Opening {
+                owner: key(id),
+                direction,
+                peer: address,
+                ports,
             });
         }
         if service.backup.is_some() {
@@ -312,7 +383,7 @@ fn expected_openings(built: &Built) -> Vec<Opening> {
             expected.push(Opening {
                 owner: job,
                 direction: "egress",
-                peer: "ip 0.0.0.0/0 except 10.0.0.0/8,172.16.0.0/12,192.168.0.0/16".into(),
+                peer: outside.into(),
                 ports: vec![443],
             });
         }
@@ -554,12 +625,18 @@ fn every_workload_is_placed_where_the_plan_put_its_replicas() {
             .filter(|(_, s)| s.deployed() && s.chart().is_none())
         {
             let namespace = &platform.namespaces[service.namespace].k8s_name;
-            let kind = if service.placement.daemon {
-                "DaemonSet"
+            // A gateway's proxies: the pod of its EnvoyProxy.
+            let (kind, pod) = if service.operator().is_some() {
+                (
+                    "EnvoyProxy",
+                    &["spec", "provider", "kubernetes", "envoyDeployment", "pod"][..],
+                )
+            } else if service.placement.daemon {
+                ("DaemonSet", &["spec", "template", "spec"][..])
             } else if service.is_stateful() {
-                "StatefulSet"
+                ("StatefulSet", &["spec", "template", "spec"][..])
             } else {
-                "Deployment"
+                ("Deployment", &["spec", "template", "spec"][..])
             };
             let workload = built
                 .find(kind, namespace, &service.k8s_name)
@@ -567,20 +644,29 @@ fn every_workload_is_placed_where_the_plan_put_its_replicas() {
                     panic!("{}: no {kind} {namespace}/{}", built.env, service.k8s_name)
                 });
             let planned: BTreeSet<usize> = plan.nodes_of(id).into_iter().collect();
-            let admitted = admitted(platform, &workload["spec"]["template"]["spec"]);
+            let spec = pod.iter().fold(workload, |v: &Value, key| &v[*key]);
+            let admitted = admitted(platform, spec);
             assert_eq!(
                 admitted, planned,
                 "{}: {} admits other nodes than the plan uses",
                 built.env, service.name
             );
             if service.placement.spread && service.replicas.limit > 1 && !service.placement.daemon {
-                let spread =
-                    seq(&workload["spec"]["template"]["spec"]["topologySpreadConstraints"]);
+                let spread = seq(&spec["topologySpreadConstraints"]);
                 assert_eq!(spread.len(), 1, "{}: {} spreads", built.env, service.name);
-                assert_eq!(
-                    spread[0]["labelSelector"]["matchLabels"],
-                    workload["spec"]["selector"]["matchLabels"]
-                );
+                // Over the service's own pods: a workload's selector, or
+                // the release label the gateway gives its proxies.
+                let own = if service.operator().is_some() {
+                    let mut labels = serde_yaml::Mapping::new();
+                    labels.insert(
+                        "app.kubernetes.io/instance".into(),
+                        service.k8s_name.as_str().into(),
+                    );
+                    Value::Mapping(labels)
+                } else {
+                    workload["spec"]["selector"]["matchLabels"].clone()
+                };
+                assert_eq!(spread[0]["labelSelector"]["matchLabels"], own);
             }
             checked += 1;
         }
@@ -1022,16 +1108,27 @@ fn the_issue_s_objects_are_there() {
             .count();
         assert_eq!(count("Application"), platform.gitops.len() * (1 + charts));
         assert_eq!(count("ClusterIssuer"), 1);
-        let exposed = platform
+        // No Ingress: a route per public endpoint of a service and per route
+        // of the gateway, and a redirect to HTTPS per host with TLS.
+        assert_eq!(count("Ingress"), 0);
+        let gateway = platform.services.iter().find(|s| s.roles.ingress);
+        let endpoints = platform
             .services
             .iter()
-            .filter(|s| !s.expose.is_empty())
-            .count();
-        assert_eq!(count("Ingress"), exposed);
+            .flat_map(|s| s.expose.iter().map(move |e| (s, e)));
+        let routed = endpoints.clone().filter(|(s, _)| !s.roles.ingress).count()
+            + gateway.map_or(0, |g| {
+                g.roles.gateway.as_ref().map_or(0, |r| r.routes.len())
+            });
+        let redirects = endpoints.filter(|(_, e)| e.tls).count();
+        assert_eq!(count("HTTPRoute"), routed + redirects, "{}", built.env);
+        assert_eq!(count("Gateway"), usize::from(gateway.is_some()));
+        // A gateway's proxies scale by their EnvoyProxy's autoscaler.
         let autoscaled = platform
             .services
             .iter()
             .filter(|s| !s.placement.daemon && s.replicas.request < s.replicas.limit)
+            .filter(|s| s.operator().is_none())
             .count();
         assert_eq!(count("HorizontalPodAutoscaler"), autoscaled);
         for hpa in built.of_kind("HorizontalPodAutoscaler") {
@@ -1043,13 +1140,13 @@ fn the_issue_s_objects_are_there() {
             .filter(|s| s.placement.daemon && s.deployed() && s.chart().is_none())
             .count();
         assert_eq!(count("DaemonSet"), daemons);
-        // The load balancer is OCI's free flexible one.
-        let lb: Vec<&Value> = built
-            .of_kind("Service")
-            .filter(|s| s["spec"]["type"] == "LoadBalancer")
-            .collect();
-        assert_eq!(lb.len(), 1);
-        let annotations = &lb[0]["metadata"]["annotations"];
+        // The load balancer is the gateway proxies' Service, made from the
+        // EnvoyProxy: OCI's free flexible one, its security rules the
+        // Terraform tree's alone.
+        let proxies: Vec<Value> = built.of_kind("EnvoyProxy").cloned().collect();
+        assert_eq!(proxies.len(), 1);
+        let annotations =
+            &proxies[0]["spec"]["provider"]["kubernetes"]["envoyService"]["annotations"];
         assert_eq!(
             annotations["service.beta.kubernetes.io/oci-load-balancer-shape"],
             "flexible"
@@ -1058,19 +1155,13 @@ fn the_issue_s_objects_are_there() {
             annotations["service.beta.kubernetes.io/oci-load-balancer-shape-flex-max"],
             "10"
         );
-        // The gateway's Envoy bootstrap routes to the WebAuthn server and
-        // verifies JWTs.
-        let gateway = built
-            .of_kind("ConfigMap")
-            .find(|c| c["data"]["envoy.yaml"].is_string())
-            .expect("envoy bootstrap");
-        let bootstrap: Value =
-            serde_yaml::from_str(str_of(&gateway["data"]["envoy.yaml"])).expect("bootstrap parses");
-        let text = serde_yaml::to_string(&bootstrap).unwrap();
-        assert!(
-            text.contains("envoy.filters.http.jwt_authn")
-                && text.contains("webauthn.health-auth.svc.cluster.local")
+        assert_eq!(
+            annotations["oci.oraclecloud.com/security-rule-management-mode"],
+            "None"
         );
+        assert!(built
+            .of_kind("Service")
+            .all(|s| s["spec"]["type"] != "LoadBalancer"));
         // Velero keeps 30 days (in the environments that run it).
         let Some(schedule) = built.of_kind("Schedule").next() else {
             assert!(platform.cluster_backups.is_empty(), "{}", built.env);
@@ -1173,7 +1264,10 @@ fn two_builds_are_byte_identical() {
 }
 
 /// `validate-k8s` (shared/tools/validate: strict Kubernetes and CRD
-/// schemas) on the Kubernetes tree of every golden environment.
+/// schemas) on the Kubernetes tree of every golden environment. It has no
+/// models for the Gateway API and Envoy Gateway: their objects are checked
+/// against the CRDs of the vendored gateway-helm chart instead
+/// (tests/fixtures/crd_schemas.py), unknown fields as errors.
 #[test]
 fn the_validator_accepts_the_golden_kubernetes_trees() {
     let Some(validator) = common::external(
@@ -1189,6 +1283,7 @@ fn the_validator_accepts_the_golden_kubernetes_trees() {
         let tree = common::repo().join("golden").join(&name).join("k8s");
         let result = std::process::Command::new(&validator)
             .arg(&tree)
+            .arg("--allow-unknown-kinds")
             .output()
             .expect("run validate-k8s");
         let stdout = String::from_utf8_lossy(&result.stdout);
@@ -1201,5 +1296,146 @@ fn the_validator_accepts_the_golden_kubernetes_trees() {
             "golden/{name}/k8s: {}",
             stdout.lines().last().unwrap_or_default()
         );
+        let crds = common::repo().join("../shared/charts/gateway-helm/charts/crds/crds");
+        let checked = std::process::Command::new(common::tools_dir().join("venv/bin/python"))
+            .arg(common::repo().join("compiler/tests/fixtures/crd_schemas.py"))
+            .arg(&crds)
+            .arg(&tree)
+            .output()
+            .expect("run crd_schemas.py");
+        let stdout = String::from_utf8_lossy(&checked.stdout);
+        assert!(
+            checked.status.success(),
+            "golden/{name}/k8s against the Gateway API and Envoy Gateway CRDs:\n{stdout}{}",
+            String::from_utf8_lossy(&checked.stderr)
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The public gateway's routes and JWT verification
+// ---------------------------------------------------------------------------
+
+/// The hosts and path prefixes of an HTTPRoute, and the Service and port it
+/// leads to.
+fn route_of(route: &Value) -> (Vec<String>, String, String, i64) {
+    let hosts = seq(&route["spec"]["hostnames"])
+        .iter()
+        .map(|h| str_of(h).to_string())
+        .collect();
+    let rules = seq(&route["spec"]["rules"]);
+    let matches = seq(&rules[0]["matches"]);
+    let prefix = str_of(&matches[0]["path"]["value"]).to_string();
+    let backends = seq(&rules[0]["backendRefs"]);
+    let backend = &backends[0];
+    (
+        hosts,
+        prefix,
+        str_of(&backend["name"]).to_string(),
+        backend["port"].as_i64().expect("a port"),
+    )
+}
+
+#[test]
+fn public_ceremonies_and_keys_are_open_and_everything_else_needs_a_jwt() {
+    for built in all_environments() {
+        let auth = "auth.health-platform.example.com";
+        let api = "api.health-platform.example.com";
+        let routes: Vec<&Value> = built
+            .of_kind("HTTPRoute")
+            .filter(|r| !seq(&r["spec"]["rules"][0]["backendRefs"]).is_empty())
+            .collect();
+        let policies: Vec<&Value> = built.of_kind("SecurityPolicy").collect();
+        // Which routes a policy puts behind a JWT, by namespace and name.
+        let guarded: BTreeSet<(String, String)> = policies
+            .iter()
+            .flat_map(|p| {
+                seq(&p["spec"]["targetRefs"]).into_iter().map(move |t| {
+                    assert_eq!(t["kind"], "HTTPRoute");
+                    (namespace_of(p).to_string(), str_of(&t["name"]).to_string())
+                })
+            })
+            .collect();
+        let open_to = |host: &str, path: &str| -> bool {
+            // The longest matching prefix of the host's routes decides, as
+            // the Gateway API orders path matches.
+            let route = routes
+                .iter()
+                .filter(|r| {
+                    let (hosts, prefix, _, _) = route_of(r);
+                    hosts.iter().any(|h| h == host) && path.starts_with(&prefix)
+                })
+                .max_by_key(|r| route_of(r).1.len())
+                .unwrap_or_else(|| panic!("{}: no route for {host}{path}", built.env));
+            let key = (
+                namespace_of(route).to_string(),
+                str_of(&route["metadata"]["name"]).to_string(),
+            );
+            !guarded.contains(&key)
+        };
+        assert!(open_to(auth, "/webauthn/register/begin"), "{}", built.env);
+        assert!(open_to(auth, "/.well-known/jwks.json"), "{}", built.env);
+        assert!(!open_to(auth, "/account/credentials"), "{}", built.env);
+        assert!(!open_to(auth, "/"), "{}", built.env);
+        assert!(!open_to(api, "/v1/records"), "{}", built.env);
+        // Every ceremony goes to the WebAuthn server.
+        for route in &routes {
+            let (hosts, _, service, port) = route_of(route);
+            if hosts.iter().any(|h| h == auth) {
+                assert_eq!((service.as_str(), port), ("webauthn", 8080));
+            }
+        }
+        // Every policy asks for a token of the declared issuer and
+        // audiences, checked against the WebAuthn server's key set.
+        assert!(!policies.is_empty());
+        for policy in &policies {
+            let providers = seq(&policy["spec"]["jwt"]["providers"]);
+            assert_eq!(providers.len(), 1);
+            let provider = &providers[0];
+            assert_eq!(
+                provider["issuer"],
+                "https://auth.health-platform.example.com"
+            );
+            let audiences = seq(&provider["audiences"]);
+            let audiences: Vec<&str> = audiences.iter().map(str_of).collect();
+            assert_eq!(audiences, vec![api, auth]);
+            assert_eq!(
+                provider["remoteJWKS"]["uri"],
+                "http://webauthn.health-auth.svc.cluster.local:8080/.well-known/jwks.json"
+            );
+            let keys = seq(&provider["remoteJWKS"]["backendRefs"]);
+            let keys = &keys[0];
+            assert_eq!(
+                (str_of(&keys["name"]), str_of(&keys["namespace"])),
+                ("webauthn", "health-auth")
+            );
+            // A policy outside the keys' namespace may name them: a grant.
+            if namespace_of(policy) != "health-auth" {
+                assert!(built.of_kind("ReferenceGrant").any(|g| {
+                    namespace_of(g) == "health-auth"
+                        && seq(&g["spec"]["from"]).iter().any(|f| {
+                            f["kind"] == "SecurityPolicy" && f["namespace"] == namespace_of(policy)
+                        })
+                }));
+            }
+        }
+    }
+}
+
+/// ingress-nginx was retired in March 2026: no object, alert, panel or
+/// Terraform resource of any environment may still refer to it, its
+/// metrics or its ports' Service.
+#[test]
+fn nothing_generated_refers_to_ingress_nginx() {
+    for (name, env) in common::environments() {
+        let output = common::build(env.as_deref());
+        for (path, text) in &output.files {
+            let lower = text.to_ascii_lowercase();
+            assert!(
+                !lower.contains("nginx_ingress") && !lower.contains("ingress-nginx"),
+                "{name}: {path} refers to ingress-nginx"
+            );
+            assert!(!lower.contains("nginx"), "{name}: {path} names nginx");
+        }
     }
 }

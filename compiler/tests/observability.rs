@@ -834,6 +834,48 @@ fn every_service_that_needs_the_tracing_backend_is_told_its_endpoint_and_samplin
             if !needs || service.chart().is_some() {
                 continue;
             }
+            if service.operator().is_some() {
+                // Pods a controller makes (the gateway's proxies): told by
+                // the EnvoyProxy they are made from, through a backend
+                // reference to the backend's OTLP/gRPC port (Envoy's
+                // OpenTelemetry tracer speaks gRPC).
+                let (host, port) = hplc::emit::kube::address::address(
+                    platform,
+                    backend,
+                    backend
+                        .roles
+                        .otlp_grpc_port
+                        .as_deref()
+                        .expect("an OTLP/gRPC port"),
+                )
+                .unwrap();
+                let proxy = common::k8s_of_kind(&output, "EnvoyProxy")
+                    .into_iter()
+                    .find(|o| o["metadata"]["name"] == service.k8s_name.as_str())
+                    .unwrap_or_else(|| panic!("{name}: no EnvoyProxy of {}", service.name));
+                let tracing = &proxy["spec"]["telemetry"]["tracing"];
+                let backend_ref = &tracing["provider"]["backendRefs"][0];
+                let reached = format!(
+                    "{}.{}.svc.cluster.local",
+                    backend_ref["name"].as_str().unwrap_or_default(),
+                    backend_ref["namespace"].as_str().unwrap_or_default()
+                );
+                assert_eq!(
+                    (reached, backend_ref["port"].as_u64()),
+                    (host.clone(), Some(u64::from(port))),
+                    "{name} {}",
+                    service.name
+                );
+                let percent: f64 = expected_ratio.parse::<f64>().unwrap() * 100.0;
+                assert_eq!(
+                    tracing["samplingRate"].as_f64(),
+                    Some(percent),
+                    "{name} {}",
+                    service.name
+                );
+                told += 1;
+                continue;
+            }
             let workload = common::k8s_documents(&output)
                 .into_iter()
                 .map(|(_, o)| o)

@@ -7,11 +7,18 @@ mod common;
 use std::collections::BTreeSet;
 
 /// The releases `bootstrap.sh` installs, in order.
+/// What the bootstrap installs, in its order: Helm releases, and release
+/// manifests applied from their clone (`"$work/calico"/manifests/...`).
 fn bootstrap_releases(script: &str) -> Vec<String> {
     script
         .lines()
-        .filter_map(|l| l.strip_prefix("helm upgrade --install "))
-        .map(|rest| rest.split_whitespace().next().unwrap().to_string())
+        .filter_map(|l| {
+            if let Some(rest) = l.strip_prefix("helm upgrade --install ") {
+                return Some(rest.split_whitespace().next()?.to_string());
+            }
+            let rest = l.strip_prefix("kubectl apply --server-side -f \"$work/")?;
+            Some(rest.split('"').next()?.to_string())
+        })
         .collect()
 }
 

@@ -88,12 +88,6 @@ pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
                     "the LoadBalancer Service",
                 ));
             }
-            if service.roles.ingress.is_some() && service.metrics.is_some() {
-                written.push(service_name(
-                    service.metrics_service_name(),
-                    "the metrics Service",
-                ));
-            }
         }
         if let Some(backup) = &service.backup {
             for name in [service.backup_job_name(), service.restore_job_name()] {

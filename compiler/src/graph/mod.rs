@@ -22,7 +22,7 @@ use crate::source::Span;
 pub enum EdgeKind {
     /// `needs = [...]` in the source.
     Needs,
-    /// The ingress controller forwards public traffic to an exposed service.
+    /// The public gateway forwards public traffic to an exposed service.
     Ingress,
     /// The scraper reads a metrics endpoint.
     Scrape,
@@ -115,13 +115,14 @@ pub fn build(platform: &Platform) -> Graph {
         .services
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.roles.ingress.is_some())
+        .filter(|(_, s)| s.roles.ingress)
     {
+        // The gateway's own endpoints name the hosts of its routes.
         for (to, target) in platform
             .services
             .iter()
             .enumerate()
-            .filter(|(_, s)| !s.expose.is_empty())
+            .filter(|(to, s)| *to != from && !s.expose.is_empty())
         {
             let mut ports: Vec<(String, u16)> = Vec::new();
             for endpoint in &target.expose {

@@ -17,6 +17,8 @@ pub struct Chart {
     pub name: String,
     /// The chart's directory in a git repository; empty otherwise.
     pub path: String,
+    /// `path` is a release manifest, applied as it is (no values).
+    pub manifest: bool,
     /// The chart version, or the git tag.
     pub version: String,
     /// The upstream page of this release.
@@ -178,6 +180,17 @@ pub fn for_release(workload: &str, release: &str) -> String {
 }
 
 impl Chart {
+    /// The chart's name, or its directory's for a chart kept in git (its
+    /// file's, without `.yaml`, for a release manifest).
+    pub fn display_name(&self) -> &str {
+        if self.name.is_empty() {
+            let last = self.path.rsplit('/').next().unwrap_or(&self.path);
+            last.strip_suffix(".yaml").unwrap_or(last)
+        } else {
+            &self.name
+        }
+    }
+
     /// The pods of every workload that runs once per node (`per_node`) or
     /// as many times as it has replicas (the rest), summed: each container
     /// at its rendered requests, except the first container of a workload

@@ -591,6 +591,8 @@ pub struct Endpoint {
     pub port_span: Span,
     pub path: String,
     pub tls: bool,
+    /// Only with a JWT the gateway verified.
+    pub authenticated: bool,
     pub span: Span,
 }
 
@@ -705,6 +707,64 @@ pub struct Service {
     /// How its kind backs up and restores its data (stdlib data).
     pub backup_method: Option<BackupMethod>,
     pub roles: Roles,
+    /// Containers its controller adds beside the main one.
+    pub sidecars: Vec<Sidecar>,
+    /// Connections no edge of the graph names.
+    pub flows: Vec<Flow>,
+}
+
+/// A container a controller adds to the pods it makes.
+#[derive(Clone, Debug)]
+pub struct Sidecar {
+    pub name: String,
+    pub cpu: Range,
+    pub memory: Range,
+}
+
+/// A connection a component declares (stdlib/prelude.hpl, `flow`).
+#[derive(Clone, Debug)]
+pub struct Flow {
+    pub name: String,
+    pub peer: Peer,
+    /// `peer` opens it; otherwise the component does.
+    pub inbound: bool,
+    pub ports: Vec<u16>,
+    /// For [`Peer::Labelled`]: the labels of the pods.
+    pub labels: IndexMap<String, String>,
+    pub why: String,
+    pub source: String,
+    pub span: Span,
+}
+
+/// The other end of a declared flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Peer {
+    Dns,
+    ApiServer,
+    Kubelets,
+    InstanceMetadata,
+    Internet,
+    Labelled,
+    Operated,
+    Itself,
+}
+
+impl Peer {
+    pub const ALL: [(&'static str, Peer); 8] = [
+        ("dns", Peer::Dns),
+        ("api_server", Peer::ApiServer),
+        ("kubelets", Peer::Kubelets),
+        ("instance_metadata", Peer::InstanceMetadata),
+        ("internet", Peer::Internet),
+        ("labelled", Peer::Labelled),
+        ("operated", Peer::Operated),
+        ("itself", Peer::Itself),
+    ];
+
+    /// The variant of the prelude's enum named `name`.
+    pub fn named(name: &str) -> Option<Peer> {
+        Peer::ALL.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)
+    }
 }
 
 /// Shell scripts that run in the component's own image: `dump` writes the
@@ -725,6 +785,9 @@ pub enum Install {
     Cloud,
     /// An upstream chart installs it, with values hplc writes.
     Chart(Box<Chart>),
+    /// A controller (another service) makes its pods from objects hplc
+    /// writes for it: a gateway's proxies.
+    Operated(ServiceId),
 }
 
 /// Where its replicas may run.
@@ -799,16 +862,21 @@ pub struct Metrics {
 /// typed facet a backend reads; a service without a role has none set.
 #[derive(Clone, Debug, Default)]
 pub struct Roles {
-    /// Receives the public traffic and routes it to every exposed service.
-    pub ingress: Option<IngressRole>,
+    /// Receives the public traffic and routes it to every exposed service:
+    /// a Gateway API gateway.
+    pub ingress: bool,
+    /// A Gateway API implementation: the controller name of its class.
+    pub gateway_controller: Option<String>,
     /// Scrapes every metrics endpoint of the platform.
     pub scraper: bool,
     /// A gateway that routes to services, verifying JWTs.
     pub gateway: Option<Gateway>,
     /// A Grafana data source it serves (Prometheus, Loki, Jaeger).
     pub datasource: Option<DataSource>,
-    /// A tracing backend: the port that takes OTLP.
+    /// A tracing backend: the port that takes OTLP (over HTTP), and the
+    /// one that takes it over gRPC.
     pub otlp_port: Option<String>,
+    pub otlp_grpc_port: Option<String>,
     /// A log store: the path of its first port that takes pushed logs.
     pub log_push_path: Option<String>,
     /// An alert router: the port that takes alerts, and where they go.
@@ -831,14 +899,6 @@ pub struct Receiver {
     pub slack_channel: String,
     pub slack_url: Option<SecretRef>,
     pub webhook_url: Option<SecretRef>,
-}
-
-/// An ingress controller: the IngressClass it serves and the controller
-/// name that class names.
-#[derive(Clone, Debug)]
-pub struct IngressRole {
-    pub class: String,
-    pub controller: String,
 }
 
 #[derive(Clone, Debug)]
@@ -912,19 +972,22 @@ impl Service {
         if let Install::Chart(chart) = &self.install {
             return chart.group(false);
         }
-        let (cpu, memory) = match &self.pod.exporter {
-            Some(e) => (e.cpu, e.memory),
-            None => (Range::default(), Range::default()),
-        };
+        let beside = self
+            .pod
+            .exporter
+            .iter()
+            .map(|e| (e.cpu, e.memory))
+            .chain(self.sidecars.iter().map(|s| (s.cpu, s.memory)));
+        let (mut cpu, mut memory) = (self.cpu, self.memory);
+        for (c, m) in beside {
+            cpu.request += c.request;
+            cpu.limit += c.limit;
+            memory.request += m.request;
+            memory.limit += m.limit;
+        }
         PodGroup {
-            cpu: Range {
-                request: self.cpu.request + cpu.request,
-                limit: self.cpu.limit + cpu.limit,
-            },
-            memory: Range {
-                request: self.memory.request + memory.request,
-                limit: self.memory.limit + memory.limit,
-            },
+            cpu,
+            memory,
             pods: 1,
         }
     }
@@ -966,6 +1029,21 @@ impl Service {
         !matches!(self.install, Install::Cloud)
     }
 
+    /// The controller that makes its pods, if one does.
+    pub fn operator(&self) -> Option<ServiceId> {
+        match self.install {
+            Install::Operated(by) => Some(by),
+            _ => None,
+        }
+    }
+
+    /// Its pods carry the release label (`app.kubernetes.io/instance`)
+    /// rather than the name hplc gives the pods it writes: a chart's pods,
+    /// and the pods a controller makes.
+    pub fn pods_by_instance(&self) -> bool {
+        matches!(self.install, Install::Chart(_) | Install::Operated(_))
+    }
+
     pub fn is_stateful(&self) -> bool {
         !self.volumes.is_empty()
     }
@@ -983,14 +1061,10 @@ impl Service {
 
     /// The Kubernetes objects named after it besides its workload and
     /// Service, which the checks hold to the API's limits and the backends
-    /// write: the headless Service of a StatefulSet, an ingress
-    /// controller's metrics Service, the backup and restore CronJobs.
+    /// write: the headless Service of a StatefulSet, the backup and restore
+    /// CronJobs.
     pub fn headless_name(&self) -> String {
         format!("{}-headless", self.k8s_name)
-    }
-
-    pub fn metrics_service_name(&self) -> String {
-        format!("{}-metrics", self.k8s_name)
     }
 
     pub fn backup_job_name(&self) -> String {
@@ -1050,6 +1124,15 @@ impl Platform {
 
     pub fn namespace_of(&self, service: &Service) -> &Namespace {
         &self.namespaces[service.namespace]
+    }
+
+    /// Where its pods run: a controller makes them in its own namespace
+    /// (Envoy Gateway's proxies), every other service's in its namespace.
+    pub fn pods_namespace_of(&self, service: &Service) -> &Namespace {
+        match service.operator() {
+            Some(by) => self.namespace_of(&self.services[by]),
+            None => self.namespace_of(service),
+        }
     }
 }
 

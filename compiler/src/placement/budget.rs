@@ -189,7 +189,7 @@ pub fn check(
     let ingress = platform
         .services
         .iter()
-        .filter(|s| s.roles.ingress.is_some())
+        .filter(|s| s.roles.ingress)
         .map(|s| Consumer {
             name: format!("load balancer of {}", s.name),
             amount: 1,

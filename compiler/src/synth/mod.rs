@@ -23,7 +23,9 @@ pub fn platform(services: usize) -> String {
         out,
         "// A synthetic platform of {services} services, from `scripts/synth-platform {services}`."
     );
-    out.push_str("use oci\nuse components.{postgres, redis, prometheus, nginx_ingress}\n\n");
+    out.push_str(
+        "use oci\nuse components.{postgres, redis, prometheus, envoy_gateway, envoy_proxy}\n\n",
+    );
     out.push_str("platform synthetic {\n  domain = \"synthetic.example.com\"\n  cloud = oci.eu_amsterdam_1\n  trusted_cidrs = []\n}\n\n");
     out.push_str("bucket dumps { size = 50G }\n\n");
     out.push_str("node system {\n  shape = oci.a1_flex { cpu = 4, memory = 24Gi }\n  role = \"system\"\n}\n\n");
@@ -35,7 +37,8 @@ pub fn platform(services: usize) -> String {
     out.push_str(
         "prometheus metrics {\n  namespace = platform_system\n  cpu = 500m ..= 1\n  memory = 2Gi ..= 4Gi\n  place = system\n}\n\n",
     );
-    out.push_str("nginx_ingress ingress {\n  namespace = platform_system\n  cpu = 200m ..= 500m\n  memory = 256Mi ..= 512Mi\n  place = system\n}\n\n");
+    out.push_str("envoy_gateway gateway_controller {\n  namespace = platform_system\n  cpu = 25m ..= 500m\n  memory = 128Mi ..= 512Mi\n  place = system\n}\n\n");
+    out.push_str("envoy_proxy gateway {\n  namespace = platform_system\n  operated_by = gateway_controller\n  cpu = 100m ..= 200m\n  memory = 128Mi ..= 256Mi\n  place = system\n}\n\n");
     let namespaces = services.div_ceil(SERVICES_PER_NAMESPACE).max(1);
     for ns in 0..namespaces {
         let _ = writeln!(out, "namespace team_{ns} {{ pod_security = restricted }}\n");

@@ -79,8 +79,8 @@ fn in_a_body_the_fields_of_its_kind() {
 fn after_the_equals_names_of_the_right_type() {
     let labels = complete_after(
         "refs",
-        "  namespace = health_data\n  cpu = 200m",
-        "  namespace = hea|\n  cpu = 200m",
+        "  namespace = health_data\n  cpu = 100m ..= 500m\n  memory = 1Gi",
+        "  namespace = hea|\n  cpu = 100m ..= 500m\n  memory = 1Gi",
     );
     assert!(
         has(&labels, &["health_data", "health_api", "kube_system"]),

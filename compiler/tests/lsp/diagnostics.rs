@@ -62,7 +62,9 @@ fn placement_and_budget_errors_match_the_cli() {
     // postgres_health is pinned to app_primary (840m allocatable): 4 cores
     // overfill it in every environment; boot volumes past 200 GB break the
     // free-tier budget, which only `env free_tier` applies.
-    session.replace(2, "cpu = 200m ..= 500m", 0, "cpu = 4 ..= 4");
+    // (the third `100m ..= 500m`, after the WebAuthn server and the health
+    // API).
+    session.replace(2, "cpu = 100m ..= 500m", 2, "cpu = 4 ..= 4");
     let diagnostics = session.replace(3, "boot_volume = 80G", 0, "boot_volume = 180G");
     let codes: Vec<&str> = diagnostics
         .iter()

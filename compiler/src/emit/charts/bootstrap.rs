@@ -36,6 +36,16 @@ kubectl apply --server-side -f k8s/cluster/namespaces.yaml\n",
             describe(chart),
             chart.home
         );
+        if chart.manifest {
+            // A release manifest: checked out at its tag, applied as it is.
+            let dir = format!("\"$work/{}\"", service.k8s_name);
+            let _ = writeln!(
+                out,
+                "git clone --quiet --depth 1 --branch {} {} {dir}\nkubectl apply --server-side -f {dir}/{}",
+                chart.version, chart.repo, chart.path
+            );
+            continue;
+        }
         let source = if chart.name.is_empty() {
             // A chart kept in a git repository: checked out at its tag.
             let dir = format!("\"$work/{}\"", service.k8s_name);

@@ -52,7 +52,8 @@ pub fn emit(context: &Context, output: &mut Output) {
     if charts.is_empty() {
         return;
     }
-    for (id, service, chart) in &charts {
+    // A release manifest takes no values.
+    for (id, service, chart) in charts.iter().filter(|(_, _, c)| !c.manifest) {
         let id = *id;
         let header = format!(
             "# Values of {} for `{}` ({}), written by hplc from {}.\n",
@@ -77,12 +78,7 @@ pub fn emit(context: &Context, output: &mut Output) {
 
 /// `local-path-provisioner 0.0.37`.
 pub fn describe(chart: &Chart) -> String {
-    let name = if chart.name.is_empty() {
-        chart.path.rsplit('/').next().unwrap_or(&chart.path)
-    } else {
-        &chart.name
-    };
-    format!("{name} {}", chart.version)
+    format!("{} {}", chart.display_name(), chart.version)
 }
 
 /// The Argo CD Application that installs a component's chart.
@@ -106,20 +102,31 @@ fn application<'a>(
         &[(labels::PART_OF, labels::part_of(platform))],
         service.span,
     );
-    let mut source: Vec<(&str, Value)> = vec![("repoURL", s(&chart.repo))];
-    if chart.name.is_empty() {
-        source.push(("path", s(&chart.path)));
+    // Argo CD names a chart in an OCI registry by the registry's path,
+    // without the scheme Helm's command line takes.
+    let repo = chart.repo.strip_prefix("oci://").unwrap_or(&chart.repo);
+    let mut source: Vec<(&str, Value)> = vec![("repoURL", s(repo))];
+    if chart.manifest {
+        // The manifest's directory, narrowed to the manifest.
+        let (dir, file) = chart.path.rsplit_once('/').unwrap_or((".", &chart.path));
+        source.push(("path", s(dir)));
+        source.push(("targetRevision", s(&chart.version)));
+        source.push(("directory", map([("include", s(file))])));
     } else {
-        source.push(("chart", s(&chart.name)));
+        if chart.name.is_empty() {
+            source.push(("path", s(&chart.path)));
+        } else {
+            source.push(("chart", s(&chart.name)));
+        }
+        source.push(("targetRevision", s(&chart.version)));
+        source.push((
+            "helm",
+            map([
+                ("releaseName", s(&service.k8s_name)),
+                ("valuesObject", values(context, id, service, chart)),
+            ]),
+        ));
     }
-    source.push(("targetRevision", s(&chart.version)));
-    source.push((
-        "helm",
-        map([
-            ("releaseName", s(&service.k8s_name)),
-            ("valuesObject", values(context, id, service, chart)),
-        ]),
-    ));
     // A chart that installs custom resource definitions is never pruned:
     // a definition gone from the chart would take every resource of it
     // along. No resources finalizer either: deleting the Application

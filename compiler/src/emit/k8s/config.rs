@@ -1,12 +1,9 @@
 //! The configuration files of a service, as one ConfigMap mounted at its
-//! `config_mount`: the files the source declares (`config`) and the ones
-//! hplc derives from the model (the Envoy bootstrap of a gateway with
-//! `routes`).
+//! `config_mount`: the files the source declares (`config`).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use super::gateway;
 use crate::emit::kube::labels;
 use crate::emit::kube::object::{object, service_metadata};
 use crate::emit::yaml::{map, s, Value};
@@ -21,16 +18,12 @@ pub type Files<'a> = BTreeMap<&'a str, Cow<'a, str>>;
 /// scraper's can be megabytes).
 pub fn files<'a>(context: &Context<'a>, id: ServiceId) -> Files<'a> {
     let service = &context.platform.services[id];
-    let mut files: Files = service
+    service
         .pod
         .config
         .iter()
         .map(|(k, v)| (k.as_str(), Cow::Borrowed(v.as_str())))
-        .collect();
-    if let Some(bootstrap) = gateway::envoy_bootstrap(context, id) {
-        files.insert(gateway::BOOTSTRAP_FILE, Cow::Owned(bootstrap));
-    }
-    files
+        .collect()
 }
 
 /// A stable digest of the files (FNV-1a, 64 bits): the same files always

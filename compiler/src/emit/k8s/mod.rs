@@ -5,9 +5,9 @@
 //! - `k8s/cluster/`: namespaces, storage classes, the ACME ClusterIssuer
 //! - `k8s/<namespace>.yaml`: secret references; then, service by service,
 //!   everything generated for it (account and RBAC, configuration,
-//!   workload, Services, Ingress, autoscaler, disruption budget, monitor,
-//!   backup job); then the network policies, Argo CD applications and
-//!   Velero schedules of the namespace
+//!   workload, Services, autoscaler, disruption budget, monitor, backup
+//!   job); then the public gateway and its routes, the network policies,
+//!   Argo CD applications and Velero schedules of the namespace
 //! - `.github/workflows/hplc-drift.yaml` (outside `k8s/`: not deployed)
 
 mod backup;
@@ -15,11 +15,11 @@ mod cluster;
 mod config;
 mod gateway;
 mod gitops;
-mod ingress;
 mod network;
 mod placement;
 mod pod;
 mod rbac;
+mod routes;
 mod scaling;
 mod secrets;
 mod services;
@@ -30,14 +30,12 @@ use std::collections::BTreeMap;
 use super::kube;
 use super::yaml::{documents, documents_into, Value};
 use super::{Context, Output};
-use crate::model::ServiceId;
+use crate::model::{Install, ServiceId};
 use placement::Nodes;
 
 /// What every service's objects look up, found once for all of them.
 struct Shared<'a> {
     nodes: Nodes<'a>,
-    /// The IngressClass every Ingress names.
-    ingress_class: Option<&'a str>,
 }
 
 pub fn emit(context: &Context, output: &mut Output) {
@@ -54,12 +52,11 @@ pub fn emit(context: &Context, output: &mut Output) {
     );
     let shared = Shared {
         nodes: Nodes::new(context),
-        ingress_class: ingress::class(platform),
     };
     add(
         output,
         "k8s/cluster/cluster-issuer.yaml",
-        &ingress::cluster_issuer(context, shared.ingress_class)
+        &gateway::cluster_issuer(context)
             .into_iter()
             .collect::<Vec<_>>(),
     );
@@ -67,8 +64,12 @@ pub fn emit(context: &Context, output: &mut Output) {
     for (namespace, references) in secrets::by_namespace(context) {
         namespaces.entry(namespace).or_default().secrets = references;
     }
-    // A chart's objects come from the chart (see emit/charts).
-    for (id, service) in platform.deployed().filter(|(_, s)| s.chart().is_none()) {
+    // A chart's objects come from the chart (see emit/charts), the pods of
+    // an operated service from its controller (the gateway's below).
+    for (id, service) in platform
+        .deployed()
+        .filter(|(_, s)| matches!(s.install, Install::Manifests))
+    {
         let namespace = &platform.namespace_of(service).k8s_name;
         namespaces.entry(namespace).or_default().services.push(id);
     }
@@ -96,7 +97,14 @@ pub fn emit(context: &Context, output: &mut Output) {
             .collect();
         (texts, policies)
     });
-    // After the workloads, what lets them talk, syncs and backs them up.
+    // The gateway and its routes, then what lets the workloads talk, syncs
+    // and backs them up.
+    let public = gateway::objects(context, &shared.nodes)
+        .into_iter()
+        .chain(routes::objects(context));
+    for (namespace, object) in public {
+        documents_into(texts.entry(namespace).or_default(), &[object]);
+    }
     for (namespace, objects) in policies {
         documents_into(texts.entry(namespace).or_default(), &objects);
     }
@@ -180,8 +188,6 @@ fn service_objects<'a>(
     objects.extend(config::config_map(context, id, files));
     objects.push(workload);
     objects.extend(services::services(context, id));
-    objects.extend(ingress::ingress_class(context, id));
-    objects.extend(ingress::ingress(context, shared.ingress_class, id));
     objects.extend(scaling::autoscaler(context, id));
     objects.extend(scaling::disruption_budget(context, id));
     objects.extend(backup::objects(context, id));

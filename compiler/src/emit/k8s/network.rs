@@ -1,28 +1,33 @@
 //! NetworkPolicies. Every namespace hplc owns starts closed (default deny,
 //! ingress and egress) with DNS open; then each edge of the dependency
-//! graph (`needs`, the ingress controller to exposed services, the scraper
-//! to metrics ports) opens the edge's ports to the target's pods from the
+//! graph (`needs`, the public gateway to exposed services, the scraper to
+//! metrics ports) opens the edge's ports to the target's pods from the
 //! source's (ingress) and from the source's to the target's (egress),
 //! naming pods of another namespace by namespace and pod selector. Peers
 //! opened on the same ports share one rule (`from: [a, b]`), and the pods
 //! of one namespace among them one peer (`app.kubernetes.io/name In [a,
 //! b]`): the openings are the same, and the scraper's egress policy, which
 //! names every scraped service, stays far below what the API server
-//! accepts in one object (about a megabyte). The only other openings:
-//! the internet to the ingress controller's public ports, the API server
-//! for workloads with RBAC permissions, and a backup job to its database
-//! and to the object storage. Namespaces Kubernetes manages (kube-system)
-//! are left as they are.
+//! accepts in one object (about a megabyte).
+//!
+//! The other openings are declared, never guessed: the internet to the
+//! public gateway's listeners (at the ports its pods listen on); every
+//! flow a component declares (`flows`: the API server and the kubelets in
+//! the cluster's private network, webhooks called from it, the instance
+//! metadata, addresses outside it, pods a controller makes); the API
+//! server for workloads with RBAC permissions; a backup job to its
+//! database and to the object storage. Namespaces Kubernetes manages
+//! (kube-system) are left as they are.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use super::{backup, services};
+use super::backup;
 use crate::emit::kube::labels;
-use crate::emit::kube::object::{metadata, object};
+use crate::emit::kube::object::{annotate, metadata, object};
 use crate::emit::yaml::{empty_map, list, map, n, s, Value};
 use crate::emit::Context;
-use crate::model::{Platform, Service, ServiceId};
+use crate::model::{Flow, Peer as Declared, Platform, Service, ServiceId};
 use crate::source::Span;
 
 /// The port of the `kubernetes` Service, in front of the API server's own
@@ -31,10 +36,15 @@ use crate::source::Span;
 const KUBERNETES_SERVICE_PORT: u16 = 443;
 /// HTTPS, the port of the object storage's S3 endpoint.
 const HTTPS: u16 = 443;
-/// Addresses outside the cluster: anything but the private ranges
-/// (RFC 1918) that nodes, pods and services use.
+/// Any address; the private ranges (RFC 1918) nodes, pods and services
+/// use; the link-local range, where the instance metadata answers
+/// (169.254.169.254, on OCI as on every major cloud).
 const ANYWHERE: &str = "0.0.0.0/0";
 const PRIVATE: [&str; 3] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+const LINK_LOCAL: &str = "169.254.0.0/16";
+const INSTANCE_METADATA: &str = "169.254.169.254/32";
+/// The instance metadata's port (HTTP).
+const METADATA_PORT: u16 = 80;
 
 /// A set of pods a policy selects or a rule names.
 #[derive(Clone)]
@@ -53,15 +63,11 @@ struct Pods<'a> {
 }
 
 fn service_pods<'a>(platform: &'a Platform, service: &'a Service) -> Pods<'a> {
-    let namespace = platform.namespace_of(service);
+    let namespace = platform.pods_namespace_of(service);
     Pods {
         name: Cow::Borrowed(&service.k8s_name),
         namespace: &namespace.k8s_name,
-        label: if service.chart().is_some() {
-            labels::INSTANCE
-        } else {
-            labels::NAME
-        },
+        label: labels::pod_label(service),
         owned: service.deployed() && !namespace.managed,
         span: service.span,
     }
@@ -162,14 +168,37 @@ fn peer_values<'a>(peers: Vec<Peer<'a>>, home: &str) -> Vec<Value<'a>> {
         .collect()
 }
 
+/// Addresses outside the cluster's private network, the instance metadata
+/// among them excepted.
 fn outside() -> Value<'static> {
     map([(
         "ipBlock",
         map([
             ("cidr", s(ANYWHERE)),
-            ("except", list(PRIVATE.iter().map(|c| s(*c)))),
+            (
+                "except",
+                list(PRIVATE.iter().chain([&LINK_LOCAL]).map(|c| s(*c))),
+            ),
         ]),
     )])
+}
+
+fn block(cidr: &str) -> Value<'_> {
+    map([("ipBlock", map([("cidr", s(cidr))]))])
+}
+
+/// The cluster's private network (the VCN: the API endpoint, the nodes,
+/// the load balancers), where the API server and the kubelets answer and
+/// webhook calls come from; any address on a cloud the stdlib gives no
+/// network for.
+fn cluster_network(platform: &Platform) -> Value<'_> {
+    block(
+        platform
+            .cloud
+            .terraform
+            .as_ref()
+            .map_or(ANYWHERE, |t| t.network_cidr.as_str()),
+    )
 }
 
 fn ports(numbers: &[u16]) -> Value<'static> {
@@ -180,7 +209,8 @@ fn ports(numbers: &[u16]) -> Value<'static> {
     )
 }
 
-/// One rule of a policy: the peer (`None`: any address) and ports.
+/// One rule of a policy: the peer (`None`: any address) and ports (none:
+/// every port).
 struct Rule<'a> {
     peer: Option<Peer<'a>>,
     ports: Vec<u16>,
@@ -210,7 +240,9 @@ fn merged<'a>(rules: Vec<Rule<'a>>, direction: &'static str, home: &str) -> Valu
         if let Some(peers) = peers {
             fields.push((direction, Value::List(peer_values(peers, home))));
         }
-        fields.push(("ports", ports(&numbers)));
+        if !numbers.is_empty() {
+            fields.push(("ports", ports(&numbers)));
+        }
         map(fields)
     }))
 }
@@ -221,6 +253,9 @@ struct Rules<'a> {
     pods: BTreeMap<Key<'a>, Pods<'a>>,
     ingress: BTreeMap<Key<'a>, Vec<Rule<'a>>>,
     egress: BTreeMap<Key<'a>, Vec<Rule<'a>>>,
+    /// The `labelled` flows, by service: their pods get a policy of their
+    /// own.
+    labelled: Vec<(ServiceId, &'a Flow)>,
 }
 
 /// Namespace and name of a set of pods.
@@ -266,6 +301,7 @@ fn collect<'a>(context: &Context<'a>) -> Rules<'a> {
     let mut rules = Rules::default();
     for edge in &context.graph.edges {
         let (from, to) = (&platform.services[edge.from], &platform.services[edge.to]);
+        // At the ports the target's pods listen on.
         let numbers: Vec<u16> = edge.ports.iter().map(|(_, p)| *p).collect();
         if numbers.is_empty() {
             continue;
@@ -278,16 +314,16 @@ fn collect<'a>(context: &Context<'a>) -> Rules<'a> {
     }
     for (id, service) in platform.deployed() {
         let pods = service_pods(platform, service);
-        if service.roles.ingress.is_some() {
-            let public: Vec<u16> = services::public_ports(service)
-                .into_iter()
-                .map(|(_, p)| p)
+        if service.roles.ingress {
+            // The listeners, where the load balancer sends the internet's
+            // requests; never the metrics port.
+            let public: Vec<u16> = service
+                .ports
+                .iter()
+                .filter(|(name, _)| name.as_str() != service.metrics_port_name())
+                .map(|(_, p)| *p)
                 .collect();
-            rules.ingress_from(
-                &pods,
-                Peer::Other(map([("ipBlock", map([("cidr", s(ANYWHERE))]))])),
-                public,
-            );
+            rules.ingress_from(&pods, Peer::Other(block(ANYWHERE)), public);
         }
         if let Some(balancer) = &service.load_balancer {
             let carried: Vec<u16> = service
@@ -312,14 +348,100 @@ fn collect<'a>(context: &Context<'a>) -> Rules<'a> {
             }
         }
         if !service.pod.permissions.is_empty() {
-            let mut api = vec![KUBERNETES_SERVICE_PORT, platform.cloud.api_server_port];
-            api.sort_unstable();
-            api.dedup();
-            rules.egress_to(&pods, None, api);
+            rules.egress_to(
+                &pods,
+                Some(Peer::Other(cluster_network(platform))),
+                api_ports(platform),
+            );
+        }
+        for flow in &service.flows {
+            flow_rules(platform, id, flow, &mut rules);
         }
         backup_rules(context, id, &mut rules);
     }
     rules
+}
+
+/// The API server's ports: the `kubernetes` Service's and its own.
+fn api_ports(platform: &Platform) -> Vec<u16> {
+    let mut api = vec![KUBERNETES_SERVICE_PORT, platform.cloud.api_server_port];
+    api.sort_unstable();
+    api.dedup();
+    api
+}
+
+/// The rules of one declared flow of the service `id`.
+fn flow_rules<'a>(platform: &'a Platform, id: ServiceId, flow: &'a Flow, rules: &mut Rules<'a>) {
+    let service = &platform.services[id];
+    let pods = service_pods(platform, service);
+    let ports = flow.ports.clone();
+    let address = match flow.peer {
+        // Every namespace's `allow-dns`.
+        Declared::Dns => return,
+        Declared::ApiServer | Declared::Kubelets => cluster_network(platform),
+        Declared::InstanceMetadata => block(INSTANCE_METADATA),
+        Declared::Internet => outside(),
+        Declared::Labelled => {
+            rules.labelled.push((id, flow));
+            let peer = labelled_peer(platform, service, flow);
+            if flow.inbound {
+                rules.ingress_from(&pods, peer, ports);
+            } else {
+                rules.egress_to(&pods, Some(peer), ports);
+            }
+            return;
+        }
+        Declared::Operated | Declared::Itself => {
+            let others: Vec<&Service> = if flow.peer == Declared::Itself {
+                vec![service]
+            } else {
+                platform
+                    .services
+                    .iter()
+                    .filter(|s| s.operator() == Some(id))
+                    .collect()
+            };
+            for other in others {
+                let other = service_pods(platform, other);
+                if flow.inbound {
+                    rules.allow(&other, &pods, ports.clone());
+                } else {
+                    rules.allow(&pods, &other, ports.clone());
+                }
+            }
+            return;
+        }
+    };
+    let ports = match (flow.peer, ports.is_empty()) {
+        (Declared::ApiServer, true) if !flow.inbound => api_ports(platform),
+        (Declared::InstanceMetadata, true) => vec![METADATA_PORT],
+        _ => ports,
+    };
+    if flow.inbound {
+        rules.ingress_from(&pods, Peer::Other(address), ports);
+    } else {
+        rules.egress_to(&pods, Some(Peer::Other(address)), ports);
+    }
+}
+
+/// The pods a `labelled` flow names: of the service's own namespace, by
+/// their labels.
+fn labelled_peer<'a>(platform: &'a Platform, service: &'a Service, flow: &'a Flow) -> Peer<'a> {
+    let selector = map([(
+        "matchLabels",
+        map(flow.labels.iter().map(|(k, v)| (k.as_str(), s(v)))),
+    )]);
+    let home = &platform.namespace_of(service).k8s_name;
+    if *home == platform.pods_namespace_of(service).k8s_name {
+        return Peer::Other(map([("podSelector", selector)]));
+    }
+    Peer::Other(map([
+        (
+            "namespaceSelector",
+            map([("matchLabels", map([(labels::NAMESPACE_NAME, s(home))]))]),
+        ),
+        ("podSelector", selector),
+    ]))
 }
 
 fn backup_rules<'a>(context: &Context<'a>, id: ServiceId, rules: &mut Rules<'a>) {
@@ -340,6 +462,26 @@ fn backup_rules<'a>(context: &Context<'a>, id: ServiceId, rules: &mut Rules<'a>)
         rules.allow(&job, &database, vec![*port]);
     }
     rules.egress_to(&job, Some(Peer::Other(outside())), vec![HTTPS]);
+}
+
+/// The annotation that says why each declared flow a policy opens is
+/// open, and where that is documented: one line per flow.
+pub const FLOWS_ANNOTATION: &str = "hplc.dev/flows";
+
+fn flow_notes<'a>(flows: impl IntoIterator<Item = &'a Flow>) -> Option<String> {
+    let lines: Vec<String> = flows
+        .into_iter()
+        .map(|f| format!("{}: {} ({})", f.name, f.why, f.source))
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
+/// Annotates a policy with the flows it opens.
+fn with_notes<'a>(mut policy: Value<'a>, notes: Option<String>) -> Value<'a> {
+    if let (Some(notes), Some(meta)) = (notes, policy.map_at("metadata")) {
+        annotate(meta, FLOWS_ANNOTATION, notes);
+    }
+    policy
 }
 
 fn policy<'a>(
@@ -426,10 +568,30 @@ pub fn by_namespace<'a>(context: &Context<'a>) -> BTreeMap<&'a str, Vec<Value<'a
             ),
         ]);
     }
+    // The declared flows of each service's pods, by direction: inbound
+    // ones are in its ingress policy, the others in its egress policy.
+    let mut declared: HashMap<(String, bool), Vec<&Flow>> = HashMap::new();
+    for (_, service) in platform.deployed() {
+        let name = service_pods(platform, service).name.into_owned();
+        for flow in &service.flows {
+            declared
+                .entry((name.clone(), flow.inbound))
+                .or_default()
+                .push(flow);
+        }
+    }
+    let mut notes = |name: &str, inbound: bool| {
+        flow_notes(
+            declared
+                .remove(&(name.to_string(), inbound))
+                .unwrap_or_default(),
+        )
+    };
     let Rules {
         pods,
         mut ingress,
         mut egress,
+        labelled,
     } = collect(context);
     for (key, pods) in pods {
         let namespace_policies = policies.entry(pods.namespace).or_default();
@@ -437,7 +599,7 @@ pub fn by_namespace<'a>(context: &Context<'a>) -> BTreeMap<&'a str, Vec<Value<'a
         if let Some(rules) = ingress.remove(&key) {
             let name = format!("{}-ingress", pods.name);
             let rules = vec![("ingress", merged(rules, "from", pods.namespace))];
-            namespace_policies.push(policy(
+            let made = policy(
                 context,
                 name,
                 pods.namespace,
@@ -445,12 +607,13 @@ pub fn by_namespace<'a>(context: &Context<'a>) -> BTreeMap<&'a str, Vec<Value<'a
                 selector.clone(),
                 &["Ingress"],
                 rules,
-            ));
+            );
+            namespace_policies.push(with_notes(made, notes(&pods.name, true)));
         }
         if let Some(rules) = egress.remove(&key) {
             let name = format!("{}-egress", pods.name);
             let rules = vec![("egress", merged(rules, "to", pods.namespace))];
-            namespace_policies.push(policy(
+            let made = policy(
                 context,
                 name,
                 pods.namespace,
@@ -458,8 +621,55 @@ pub fn by_namespace<'a>(context: &Context<'a>) -> BTreeMap<&'a str, Vec<Value<'a
                 selector,
                 &["Egress"],
                 rules,
-            ));
+            );
+            namespace_policies.push(with_notes(made, notes(&pods.name, false)));
         }
     }
+    for (id, flow) in labelled {
+        let (home, value) = labelled_policy(context, id, flow);
+        policies.entry(home).or_default().push(value);
+    }
     policies
+}
+
+/// The policy of the pods a `labelled` flow names, which another
+/// controller makes for the service: the flow's other end.
+fn labelled_policy<'a>(
+    context: &Context<'a>,
+    id: ServiceId,
+    flow: &'a Flow,
+) -> (&'a str, Value<'a>) {
+    let platform = context.platform;
+    let service = &platform.services[id];
+    let home = &platform.namespace_of(service).k8s_name;
+    let pods = service_pods(platform, service);
+    let peer = pods_peer(pods.namespace, pods.label, vec![pods.name.clone()], home);
+    let mut rule: Vec<(&str, Value)> =
+        vec![(if flow.inbound { "to" } else { "from" }, list([peer]))];
+    if !flow.ports.is_empty() {
+        rule.push(("ports", ports(&flow.ports)));
+    }
+    let (kind, direction) = if flow.inbound {
+        ("Egress", "egress")
+    } else {
+        ("Ingress", "ingress")
+    };
+    let selector = map([(
+        "matchLabels",
+        map(flow.labels.iter().map(|(k, v)| (k.as_str(), s(v)))),
+    )]);
+    let value = policy(
+        context,
+        format!(
+            "{}-{}",
+            service.k8s_name,
+            crate::model::k8s_name(&flow.name)
+        ),
+        home,
+        flow.span,
+        selector,
+        &[kind],
+        vec![(direction, list([map(rule)]))],
+    );
+    (home, with_notes(value, flow_notes([flow])))
 }

@@ -99,7 +99,7 @@ pub fn pod_fields<'a>(
                 ("whenUnsatisfiable", s("DoNotSchedule")),
                 (
                     "labelSelector",
-                    map([("matchLabels", labels::selector(service))]),
+                    map([("matchLabels", labels::pods(service))]),
                 ),
             ])]),
         ));

@@ -7,7 +7,7 @@ use crate::emit::kube::labels;
 use crate::emit::kube::object::{object, service_metadata};
 use crate::emit::yaml::{list, map, n, s, Value};
 use crate::emit::Context;
-use crate::model::ServiceId;
+use crate::model::{Service, ServiceId};
 
 /// Percent in hundredths (the model's unit) to whole percent, rounded up.
 fn whole_percent(hundredths: i64) -> i64 {
@@ -39,6 +39,32 @@ pub fn autoscaler<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value<'a>>
     if !service.autoscaled() {
         return None;
     }
+    let meta = service_metadata(context, service, &service.k8s_name, service.replicas_span);
+    let spec = map([
+        (
+            "scaleTargetRef",
+            map([
+                ("apiVersion", s("apps/v1")),
+                ("kind", s(workloads::kind(service))),
+                ("name", s(&service.k8s_name)),
+            ]),
+        ),
+        ("minReplicas", n(service.replicas.request)),
+        ("maxReplicas", n(service.replicas.limit)),
+        ("metrics", list(metrics(context, service))),
+    ]);
+    Some(object(
+        "autoscaling/v2",
+        "HorizontalPodAutoscaler",
+        meta,
+        [("spec", spec)],
+    ))
+}
+
+/// What an autoscaler of `service` follows (`autoscaling/v2` metrics):
+/// its `autoscale` targets, else the platform's default CPU target.
+pub fn metrics<'a>(context: &Context<'a>, service: &'a Service) -> Vec<Value<'a>> {
+    let platform = context.platform;
     // The platform's default target when no metric is named.
     let default_cpu = whole_percent(platform.default_cpu_target);
     let mut metrics = Vec::new();
@@ -76,26 +102,7 @@ pub fn autoscaler<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value<'a>>
             }
         }
     }
-    let meta = service_metadata(context, service, &service.k8s_name, service.replicas_span);
-    let spec = map([
-        (
-            "scaleTargetRef",
-            map([
-                ("apiVersion", s("apps/v1")),
-                ("kind", s(workloads::kind(service))),
-                ("name", s(&service.k8s_name)),
-            ]),
-        ),
-        ("minReplicas", n(service.replicas.request)),
-        ("maxReplicas", n(service.replicas.limit)),
-        ("metrics", list(metrics)),
-    ]);
-    Some(object(
-        "autoscaling/v2",
-        "HorizontalPodAutoscaler",
-        meta,
-        [("spec", spec)],
-    ))
+    metrics
 }
 
 pub fn disruption_budget<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value<'a>> {

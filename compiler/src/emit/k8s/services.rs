@@ -1,8 +1,8 @@
 //! Kubernetes Services: one per service with ports (its exporter's port
 //! included), a headless one beside each StatefulSet for stable pod names,
-//! and for the ingress controller a LoadBalancer that carries only its
-//! public ports (on OCI, the Always Free flexible load balancer) with the
-//! metrics port on a Service of its own, off the internet.
+//! and a LoadBalancer for a service with a `load_balancer` of its own (on
+//! OCI, the Always Free flexible load balancer). The public gateway's load
+//! balancer is its controller's (k8s/gateway.rs).
 
 use std::borrow::Cow;
 
@@ -17,8 +17,6 @@ use crate::model::{Service, ServiceId};
 struct Port {
     name: String,
     number: u16,
-    /// The container's number, which network policies open.
-    target: u16,
 }
 
 fn ports(service: &Service) -> Vec<Port> {
@@ -29,7 +27,6 @@ fn ports(service: &Service) -> Vec<Port> {
             Some(Port {
                 name: labels::port(name),
                 number: service.service_port(name)?,
-                target: *service.ports.get(name)?,
             })
         })
         .collect();
@@ -37,20 +34,9 @@ fn ports(service: &Service) -> Vec<Port> {
         ports.push(Port {
             name: labels::EXPORTER_PORT.into(),
             number: exporter.port,
-            target: exporter.port,
         });
     }
     ports
-}
-
-/// The ingress controller's ports that face the internet, by name and
-/// container number.
-pub fn public_ports(service: &Service) -> Vec<(String, u16)> {
-    ports(service)
-        .into_iter()
-        .filter(|p| !labels::is_metrics(service, &p.name))
-        .map(|p| (p.name, p.target))
-        .collect()
 }
 
 fn port_list<'a>(ports: &[Port]) -> Value<'a> {
@@ -86,37 +72,6 @@ pub fn services<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
         object("v1", "Service", meta, [("spec", map(spec))])
     };
     let mut objects = Vec::new();
-    if service.roles.ingress.is_some() {
-        let (public, private): (Vec<Port>, Vec<Port>) = all
-            .into_iter()
-            .partition(|p| !labels::is_metrics(service, &p.name));
-        objects.push(make(
-            Cow::Borrowed(&service.k8s_name),
-            &[],
-            vec![
-                ("type", s("LoadBalancer")),
-                // Keeps the client's address (for logs and policies) and
-                // sends traffic only to nodes that run the controller.
-                ("externalTrafficPolicy", s("Local")),
-                ("selector", labels::selector(service)),
-                ("ports", port_list(&public)),
-            ],
-            load_balancer_annotations(context),
-        ));
-        if !private.is_empty() {
-            objects.push(make(
-                Cow::Owned(labels::metrics_service(service)),
-                &[],
-                vec![
-                    ("type", s("ClusterIP")),
-                    ("selector", labels::selector(service)),
-                    ("ports", port_list(&private)),
-                ],
-                Vec::new(),
-            ));
-        }
-        return objects;
-    }
     objects.push(make(
         Cow::Borrowed(&service.k8s_name),
         &[],
@@ -131,10 +86,9 @@ pub fn services<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
         let carried: Vec<Port> = service
             .load_balancer_ports()
             .into_iter()
-            .map(|(name, number, target)| Port {
+            .map(|(name, number, _)| Port {
                 name: labels::port(name),
                 number,
-                target,
             })
             .collect();
         let mut spec = vec![
@@ -153,7 +107,7 @@ pub fn services<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
             Cow::Owned(service.public_service_name()),
             &[],
             spec,
-            load_balancer_annotations(context),
+            super::gateway::load_balancer_annotations(context.platform),
         ));
     }
     if service.is_stateful() && !service.placement.daemon {
@@ -171,29 +125,4 @@ pub fn services<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
         ));
     }
     objects
-}
-
-/// OCI's cloud controller provisions a paid 100 Mbps load balancer unless
-/// told otherwise; the flexible shape at the cloud's bandwidth (10 Mbps) is
-/// the Always Free one (FACTS.md, OKE).
-fn load_balancer_annotations(context: &Context) -> Vec<(&'static str, String)> {
-    let cloud = &context.platform.cloud;
-    if cloud.provider != "oci" {
-        return Vec::new();
-    }
-    let mbps = (cloud.load_balancer_bandwidth / 1_000_000).to_string();
-    vec![
-        (
-            "service.beta.kubernetes.io/oci-load-balancer-shape",
-            "flexible".to_string(),
-        ),
-        (
-            "service.beta.kubernetes.io/oci-load-balancer-shape-flex-min",
-            mbps.clone(),
-        ),
-        (
-            "service.beta.kubernetes.io/oci-load-balancer-shape-flex-max",
-            mbps,
-        ),
-    ]
 }

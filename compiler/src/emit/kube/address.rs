@@ -18,7 +18,7 @@ pub fn address(platform: &Platform, service: &Service, port: &str) -> Option<(St
     };
     let namespace = &platform.namespace_of(service).k8s_name;
     let host = match service.chart() {
-        None => super::labels::name_for_port(service, &super::labels::port(port)),
+        None => service.k8s_name.clone(),
         Some(chart) => {
             // The rendered Services that forward a port to this one.
             let carrying: Vec<(&str, u16)> = chart

@@ -52,18 +52,28 @@ pub fn selector(service: &Service) -> Value<'_> {
     map([(NAME, s(&service.k8s_name))])
 }
 
+/// The label that selects the pods of a service wherever they come from:
+/// its name on the pods hplc writes, the release on a chart's and on the
+/// pods a controller makes for it.
+pub fn pod_label(service: &Service) -> &'static str {
+    if service.pods_by_instance() {
+        INSTANCE
+    } else {
+        NAME
+    }
+}
+
+/// `{<pod_label>: <service>}`.
+pub fn pods(service: &Service) -> Value<'_> {
+    map([(pod_label(service), s(&service.k8s_name))])
+}
+
 pub fn config_map(service: &Service) -> String {
     format!("{}-config", service.k8s_name)
 }
 
 pub fn headless(service: &Service) -> String {
     service.headless_name()
-}
-
-/// The Service of an ingress controller's metrics port, kept off the load
-/// balancer.
-pub fn metrics_service(service: &Service) -> String {
-    service.metrics_service_name()
 }
 
 /// Cluster-scoped RBAC objects share one namespace of names across the
@@ -90,14 +100,4 @@ pub const EXPORTER_PORT: &str = "metrics";
 pub fn is_metrics(service: &Service, port: &str) -> bool {
     port == self::port(service.metrics_port_name())
         || (service.pod.exporter.is_some() && port == EXPORTER_PORT)
-}
-
-/// The Service that carries `port` (a port name) of `service`: its own,
-/// except for an ingress controller's metrics, kept off the load balancer.
-pub fn name_for_port(service: &Service, port: &str) -> String {
-    if service.roles.ingress.is_some() && is_metrics(service, port) {
-        metrics_service(service)
-    } else {
-        service.k8s_name.clone()
-    }
 }

@@ -16,23 +16,14 @@ pub const TARGET_PLACEHOLDER: &str = "$target";
 
 /// `namespace="health-data", service="postgres-health"`: the series scraped
 /// from the Kubernetes Service that carries the service's metrics.
+/// The namespace is where its pods run (a gateway's proxies run in their
+/// controller's).
 pub fn target(platform: &Platform, service: &Service) -> String {
     format!(
         "namespace=\"{}\", service=\"{}\"",
-        platform.namespace_of(service).k8s_name,
-        scraped_service(service)
+        platform.pods_namespace_of(service).k8s_name,
+        service.k8s_name
     )
-}
-
-/// The Kubernetes Service Prometheus scrapes: the service's own, except for
-/// an ingress controller, whose metrics port the Kubernetes backend keeps
-/// off its public Service (k8s/services.rs, `name_for_port`).
-fn scraped_service(service: &Service) -> String {
-    if service.roles.ingress.is_some() {
-        crate::emit::kube::labels::metrics_service(service)
-    } else {
-        service.k8s_name.clone()
-    }
 }
 
 /// The labels hplc gives the series it records and the alerts it raises

@@ -63,20 +63,12 @@ pub fn scrape_configs<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>
             continue;
         }
         let target = &platform.services[edge.to];
-        let namespace = &platform.namespace_of(target).k8s_name;
+        let namespace = &platform.pods_namespace_of(target).k8s_name;
         let honor = target.metrics.as_ref().is_some_and(|m| m.honor_labels);
-        let chart = target.chart().is_some();
+        // A chart's pods, and those a controller makes, carry the release
+        // label and no Service of hplc's.
+        let chart = target.pods_by_instance();
         for endpoint in endpoints(target) {
-            let service_name = labels::name_for_port(target, &endpoint.port);
-            if !chart && service_name != target.k8s_name {
-                // Scraped through another Service (an ingress controller's
-                // metrics): a job of its own, named after the service.
-                let name = format!("{namespace}/{}/{}", target.k8s_name, endpoint.port);
-                let mut job = Job::new(name, endpoint, Some(&target.k8s_name), honor, false);
-                job.add(namespace, service_name);
-                jobs.push(job);
-                continue;
-            }
             // A chart's pods are kept by port number, a Service's
             // endpoints by port name.
             let port = if chart {
@@ -94,7 +86,7 @@ pub fn scrape_configs<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>
                         format!("charts/honor-labels/{}{}", endpoint.number, endpoint.path)
                     }
                 };
-                jobs.push(Job::new(name, endpoint, None, honor, chart));
+                jobs.push(Job::new(name, endpoint, honor, chart));
                 jobs.len() - 1
             });
             jobs[index].add(namespace, target.k8s_name.clone());
@@ -144,26 +136,17 @@ struct Job<'a> {
     /// Service (or release) names by namespace, in the order each
     /// namespace first comes.
     targets: IndexMap<&'a str, Vec<String>>,
-    /// The `job` label when it is not the target's name.
-    job: Option<&'a str>,
     honor_labels: bool,
     /// Targets installed by charts, found through their pods.
     pods: bool,
 }
 
 impl<'a> Job<'a> {
-    fn new(
-        name: String,
-        endpoint: Endpoint,
-        job: Option<&'a str>,
-        honor_labels: bool,
-        pods: bool,
-    ) -> Job<'a> {
+    fn new(name: String, endpoint: Endpoint, honor_labels: bool, pods: bool) -> Job<'a> {
         Job {
             name,
             endpoint,
             targets: IndexMap::new(),
-            job,
             honor_labels,
             pods,
         }
@@ -218,10 +201,7 @@ impl<'a> Job<'a> {
             ("regex", s(format!("{};{port}", self.targets_regex()))),
             ("action", s("keep")),
         ]);
-        let job = match self.job {
-            Some(name) => map([("target_label", s("job")), ("replacement", s(name))]),
-            None => copy(name_label, "job"),
-        };
+        let job = copy(name_label, "job");
         let endpoint = if self.pods {
             map([
                 ("target_label", s("endpoint")),

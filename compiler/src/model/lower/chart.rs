@@ -92,6 +92,7 @@ impl Lowering<'_> {
             repo: self.string(obj, "repo"),
             name: self.string(obj, "name"),
             path: self.string(obj, "path"),
+            manifest: self.boolean(obj, "manifest"),
             version: self.string(obj, "version"),
             home: self.string(obj, "home"),
             fullname: self.string(obj, "fullname"),
@@ -106,7 +107,7 @@ impl Lowering<'_> {
         }
     }
 
-    fn port_map(&self, obj: ObjId, field: &str) -> indexmap::IndexMap<String, u16> {
+    pub(super) fn port_map(&self, obj: ObjId, field: &str) -> indexmap::IndexMap<String, u16> {
         match self.get(obj, field) {
             Value::Map(m) => m
                 .iter()

@@ -473,7 +473,6 @@ impl Lowering<'_> {
             .collect();
         let map_objects = |field: &str| self.entries(obj, field);
         let metrics_path = self.string(obj, "metrics");
-        let ingress_class = self.string(obj, "ingress_class");
         let routes: Vec<Route> = map_objects("routes")
             .into_iter()
             .filter_map(|(name, r)| {
@@ -496,12 +495,9 @@ impl Lowering<'_> {
             })
         });
         let roles = Roles {
-            ingress: self
-                .boolean(obj, "ingress_controller")
-                .then(|| IngressRole {
-                    class: ingress_class,
-                    controller: self.string(obj, "ingress_class_controller"),
-                }),
+            ingress: self.boolean(obj, "public_gateway"),
+            gateway_controller: Some(self.string(obj, "gateway_controller_name"))
+                .filter(|c| !c.is_empty()),
             scraper: self.boolean(obj, "scraper"),
             gateway: (!routes.is_empty() || jwt.is_some()).then_some(Gateway { routes, jwt }),
             datasource: self.object(obj, "datasource").map(|d| DataSource {
@@ -509,6 +505,7 @@ impl Lowering<'_> {
                 port: self.string(d, "port"),
             }),
             otlp_port: Some(self.string(obj, "otlp_port")).filter(|p| !p.is_empty()),
+            otlp_grpc_port: Some(self.string(obj, "otlp_grpc_port")).filter(|p| !p.is_empty()),
             log_push_path: Some(self.string(obj, "log_push_path")).filter(|p| !p.is_empty()),
             alerts_port: Some(self.string(obj, "alerts_port")).filter(|p| !p.is_empty()),
             receivers: self
@@ -614,6 +611,11 @@ impl Lowering<'_> {
             } else if let Some(chart) = self.object(obj, "chart") {
                 let (cpu, memory) = (self.range(obj, "cpu"), self.range(obj, "memory"));
                 Install::Chart(Box::new(self.chart(chart, obj, cpu, memory)))
+            } else if let Some(by) = self
+                .object(obj, "operated_by")
+                .and_then(|o| services.get(&o))
+            {
+                Install::Operated(*by)
             } else {
                 Install::Manifests
             },
@@ -655,6 +657,40 @@ impl Lowering<'_> {
                     .collect(),
                 _ => IndexMap::new(),
             },
+            sidecars: map_objects("sidecars")
+                .into_iter()
+                .map(|(name, s)| Sidecar {
+                    name,
+                    cpu: self.range(s, "cpu"),
+                    memory: self.range(s, "memory"),
+                })
+                .collect(),
+            flows: map_objects("flows")
+                .into_iter()
+                .filter_map(|(name, f)| {
+                    let peer = self.get(f, "peer").as_enum().unwrap_or_default();
+                    let found = Peer::named(peer);
+                    if found.is_none() {
+                        self.undeclared.borrow_mut().insert(format!("peer.{peer}"));
+                    }
+                    Some(Flow {
+                        span: o.entry_span("flows", &name).unwrap_or(o.name_span),
+                        name,
+                        peer: found?,
+                        inbound: self.boolean(f, "inbound"),
+                        ports: self
+                            .get(f, "ports")
+                            .as_list()
+                            .iter()
+                            .filter_map(Value::as_int)
+                            .map(|p| p as u16)
+                            .collect(),
+                        labels: self.string_map(f, "labels"),
+                        why: self.string(f, "why"),
+                        source: self.string(f, "source"),
+                    })
+                })
+                .collect(),
             cpu: self.range(obj, "cpu"),
             cpu_span: o.value_span("cpu"),
             memory: self.range(obj, "memory"),
@@ -678,6 +714,7 @@ impl Lowering<'_> {
                     port_span: self.world.objects[e].value_span("port"),
                     path: self.string(e, "path"),
                     tls: self.boolean(e, "tls"),
+                    authenticated: self.boolean(e, "authenticated"),
                 })
                 .collect(),
             pod,

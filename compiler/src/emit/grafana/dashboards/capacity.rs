@@ -281,7 +281,7 @@ fn node_panels(context: &Context, board: &mut Board, node: &Node, plan: &NodePla
 fn traffic<'a>(context: &Context, board: &mut Board<'a>, services: &[&'a Service]) {
     let bandwidth = context.platform.cloud.load_balancer_bandwidth as f64;
     board.component_rows_with(services, |service, spec| {
-        let limited = service.roles.ingress.is_some() && spec.unit == "bps" && bandwidth > 0.0;
+        let limited = service.roles.ingress && spec.unit == "bps" && bandwidth > 0.0;
         if limited {
             spec.threshold("red", bandwidth)
         } else {
