@@ -243,10 +243,14 @@ fn namespaces_come_first_and_every_application_retries_and_reports_health() {
     }
 }
 
-/// The line of the bootstrap that installs a release.
+/// The line of the bootstrap that installs a release: its Helm install,
+/// or the apply of its release manifest from the clone named after it.
 fn install_line(script: &str, release: &str) -> Option<usize> {
     let install = format!("helm upgrade --install {release} ");
-    script.lines().position(|l| l.starts_with(&install))
+    let apply = format!("kubectl apply --server-side -f \"$work/{release}\"");
+    script
+        .lines()
+        .position(|l| l.starts_with(&install) || l.starts_with(&apply))
 }
 
 #[test]
