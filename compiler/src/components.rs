@@ -1,12 +1,45 @@
 //! Whether every component can do what the platform asks of it, by what
 //! its stdlib kind declares: a `backup` needs a backup method
 //! (`backup_method`), since what a backup runs belongs to the software
-//! (pg_dump for PostgreSQL), not to the compiler.
+//! (pg_dump for PostgreSQL), not to the compiler; and a server that knows
+//! no peers (`single_server`) runs as one replica, since N copies of it
+//! are N independent servers behind one Service.
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::Platform;
 
 pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
+    backups(platform, diagnostics);
+    single_servers(platform, diagnostics);
+}
+
+fn single_servers(platform: &Platform, diagnostics: &mut Diagnostics) {
+    for (_, service) in platform.deployed() {
+        let most = service.replicas.limit.max(service.replicas.request);
+        if !service.single_server || (most <= 1 && service.autoscale.is_none()) {
+            continue;
+        }
+        let copies = if service.autoscale.is_some() {
+            format!("up to {most}")
+        } else {
+            most.to_string()
+        };
+        diagnostics.push(
+            Diagnostic::new(
+                Code::ReplicatedSingleServer,
+                service.replicas_span,
+                format!(
+                    "`{}` is a `{}`, a server that knows no peers: {copies} replicas would be as many independent servers behind one Service, which split writes and miss reads",
+                    service.name, service.kind
+                ),
+            )
+            .label(format!("{copies} independent servers"))
+            .help("run one replica (its volume and backup keep the data); replication needs software that runs it, such as an operator with a primary and standbys"),
+        );
+    }
+}
+
+fn backups(platform: &Platform, diagnostics: &mut Diagnostics) {
     for service in &platform.services {
         let Some(backup) = &service.backup else {
             continue;

@@ -69,6 +69,11 @@ const UNEMITTED: &[(&str, &str, &str)] = &[
         "applies to cores beyond the reservation's table (4); platform.hpl's nodes have at most 4 (placement::allocatable's unit tests cover it)",
     ),
     (
+        "service",
+        "single_server",
+        "refuses a second replica (E0904), which no environment of platform.hpl asks for; the case replicated_single_server covers it",
+    ),
+    (
         "shape",
         "max_vnics",
         "VNICs limit pods only under VCN-native pod networking (pods_per_vnic); platform.hpl runs flannel (placement::allocatable's unit tests cover it)",

@@ -131,6 +131,7 @@ codes! {
     BackupWithoutMethod = "E0901", Error, "backup on a component with no backup method";
     ImageNotInTable = "E0902", Error, "component image the image table does not list";
     CatalogImage = "E0903", Error, "image from Bitnami's withdrawn catalog";
+    ReplicatedSingleServer = "E0904", Error, "more than one replica of a server that knows no peers";
 
     // What the Kubernetes API accepts.
     KubernetesName = "E1001", Error, "name Kubernetes does not accept";

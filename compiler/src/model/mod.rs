@@ -706,6 +706,8 @@ pub struct Service {
     pub backup: Option<Backup>,
     /// How its kind backs up and restores its data (stdlib data).
     pub backup_method: Option<BackupMethod>,
+    /// Its data is one server's, which knows no peers: one replica only.
+    pub single_server: bool,
     pub roles: Roles,
     /// Containers its controller adds beside the main one.
     pub sidecars: Vec<Sidecar>,

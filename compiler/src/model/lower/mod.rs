@@ -768,6 +768,7 @@ impl Lowering<'_> {
                 latency: self.string(h, "latency"),
                 latency_in_ms: self.boolean(h, "latency_in_ms"),
             }),
+            single_server: self.boolean(obj, "single_server"),
             backup_method: self.object(obj, "backup_method").map(|m| BackupMethod {
                 dump: self.script(m, "dump"),
                 restore: self.script(m, "restore"),
