@@ -181,3 +181,139 @@ pub fn k8s_of_kind(output: &Output, kind: &str) -> Vec<serde_yaml::Value> {
         .filter(|object| object["kind"].as_str() == Some(kind))
         .collect()
 }
+
+/// The Kubernetes tree of one environment with every chart it installs
+/// rendered for real beside it (`renders/<namespace>-<release>.yaml`, CRDs
+/// included), as a fresh cluster would hold them once the charts are in,
+/// written to a new temporary directory. With `without_chart_applications`,
+/// the Applications that install those charts are left out, since their
+/// renders stand in for them. None (skipped) without render-chart and its
+/// Helm SDK.
+pub fn rendered_tree(env: Option<&str>, without_chart_applications: bool) -> Option<PathBuf> {
+    let shared = repo().join("..").join("shared");
+    let tool = external(shared.join("tools/render-chart"), "render-chart")?;
+    external(tools_dir().join("helm-venv"), "render-chart's Helm SDK")?;
+    let built = hplc::pipeline::build(&repo().join("platform.hpl"), env, &RealFs);
+    let output = built.output.expect("platform.hpl builds");
+    let platform = built.compilation.model.expect("a model");
+    let tree = std::env::temp_dir().join(format!(
+        "hplc-rendered-{}-{}",
+        env.unwrap_or("default"),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&tree);
+    std::fs::create_dir_all(tree.join("renders")).expect("a temporary directory");
+    let mut applications = std::collections::BTreeSet::new();
+    for (_, service) in platform.deployed() {
+        let Some(chart) = service.chart() else {
+            continue;
+        };
+        let namespace = &platform.namespace_of(service).k8s_name;
+        applications.insert(format!("{namespace}-{}", service.k8s_name));
+        let file = hplc::emit::charts::values_path(namespace, &service.k8s_name);
+        let text = hplc::chart_render::rendered(
+            &tool,
+            &shared.join("charts"),
+            chart,
+            output.files.get(&file).map_or("", String::as_str),
+            &service.k8s_name,
+            namespace,
+            &platform.kubernetes_version,
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", service.name));
+        let name = format!("{namespace}-{}.yaml", service.k8s_name);
+        let text = in_namespace(&text, namespace);
+        std::fs::write(tree.join("renders").join(name), text).expect("write a render");
+    }
+    for (path, text) in &output.files {
+        let Some(file) = path.strip_prefix("k8s/") else {
+            continue;
+        };
+        let at = tree.join(file);
+        std::fs::create_dir_all(at.parent().expect("a parent")).expect("a directory");
+        let text = if without_chart_applications {
+            raw_documents(text)
+                .into_iter()
+                .filter(|d| {
+                    let value: serde_yaml::Value = serde_yaml::from_str(d).expect("YAML");
+                    !(value["kind"] == "Application"
+                        && value["metadata"]["name"]
+                            .as_str()
+                            .is_some_and(|n| applications.contains(n)))
+                })
+                .collect::<Vec<_>>()
+                .join("---\n")
+        } else {
+            text.clone()
+        };
+        std::fs::write(at, text).expect("write the tree");
+    }
+    Some(tree)
+}
+
+/// Kinds that live outside namespaces, among those the charts render.
+const CLUSTER_SCOPED: &[&str] = &[
+    "APIService",
+    "ClusterIssuer",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ClusterSecretStore",
+    "CSIDriver",
+    "CustomResourceDefinition",
+    "GatewayClass",
+    "IngressClass",
+    "MutatingWebhookConfiguration",
+    "Namespace",
+    "PersistentVolume",
+    "PriorityClass",
+    "RuntimeClass",
+    "StorageClass",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "ValidatingWebhookConfiguration",
+];
+
+/// The documents of a YAML stream as they are written, each ending in a
+/// newline: edited as text, never parsed and written again, since a YAML
+/// 1.2 writer leaves `no` unquoted where Kubernetes' YAML 1.1 reads false.
+fn raw_documents(text: &str) -> Vec<String> {
+    let mut documents = vec![String::new()];
+    for line in text.lines() {
+        if line == "---" {
+            documents.push(String::new());
+        } else {
+            let last = documents.last_mut().expect("a document");
+            last.push_str(line);
+            last.push('\n');
+        }
+    }
+    documents
+        .into_iter()
+        .filter(|d| {
+            d.lines()
+                .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        })
+        .collect()
+}
+
+/// A render with the release's namespace on every namespaced object that
+/// names none, as `helm install -n` and Argo CD's destination give it
+/// (some charts leave `metadata.namespace` out).
+fn in_namespace(render: &str, namespace: &str) -> String {
+    raw_documents(render)
+        .into_iter()
+        .map(|document| {
+            let value: serde_yaml::Value = serde_yaml::from_str(&document).expect("YAML");
+            let kind = value["kind"].as_str().unwrap_or_default();
+            if CLUSTER_SCOPED.contains(&kind) || !value["metadata"]["namespace"].is_null() {
+                return document;
+            }
+            document.replacen(
+                "\nmetadata:\n",
+                &format!("\nmetadata:\n  namespace: {namespace}\n"),
+                1,
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("---\n")
+}
