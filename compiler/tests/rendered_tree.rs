@@ -151,3 +151,33 @@ fn the_rendered_trees_are_closed_valid_and_match_their_crds() {
         );
     }
 }
+
+/// `kubectl kustomize` (the kustomize built into kubectl) renders every
+/// golden tree from its kustomization.yaml, every object of the tree once:
+/// the file lists every file of the tree, and nothing else.
+#[test]
+fn kubectl_kustomize_renders_every_golden_tree_whole() {
+    // `$HPLC_KUBECTL` (scripts/test unpacks Debian's kubernetes-client
+    // when the machine has no kubectl), else kubectl on the PATH.
+    let kubectl = std::env::var_os("HPLC_KUBECTL")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::split_paths(&std::env::var_os("PATH")?)
+                .map(|dir| dir.join("kubectl"))
+                .find(|p| p.is_file())
+        })
+        .unwrap_or_else(|| "kubectl".into());
+    let Some(kubectl) = common::external(kubectl, "kubectl") else {
+        return;
+    };
+    for (name, env) in common::environments() {
+        let output = common::build(env.as_deref());
+        let expected = common::k8s_documents(&output).len();
+        let tree = common::repo().join("golden").join(&name).join("k8s");
+        let (rendered, text) = run(&kubectl, &["kustomize".as_ref(), tree.as_os_str()]);
+        assert!(rendered, "{name}: kubectl kustomize:\n{text}");
+        let objects = text.lines().filter(|l| l.starts_with("kind: ")).count();
+        assert_eq!(objects, expected, "{name}: objects rendered by kustomize");
+        eprintln!("{name}: kubectl kustomize rendered {objects} objects");
+    }
+}
