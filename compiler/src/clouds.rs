@@ -49,8 +49,9 @@ pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
             .help(help),
         );
     }
+    // An existing cluster is not provisioned, on purpose: nothing to say.
     let implemented = TERRAFORM_PROVIDERS.contains(&cloud.provider.as_str());
-    if !implemented || cloud.terraform.is_none() {
+    if !cloud.existing && (!implemented || cloud.terraform.is_none()) {
         let why = if implemented {
             format!(
                 "the cloud `{}` has no `terraform` data",

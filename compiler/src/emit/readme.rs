@@ -55,7 +55,11 @@ pub fn write(context: &Context, output: &Output) -> String {
     step.add(
         &mut out,
         "Tools",
-        "`kubectl` and `helm` (3.8 or later), `git` and `kubeseal`; for the cloud, `terraform` and the cloud's own CLI, logged in.",
+        if platform.cloud.existing {
+            "`kubectl` and `helm` (3.8 or later), `git` and `kubeseal`, and a kubeconfig for the cluster."
+        } else {
+            "`kubectl` and `helm` (3.8 or later), `git` and `kubeseal`; for the cloud, `terraform` and the cloud's own CLI, logged in."
+        },
     );
     if has("terraform/main.tf") {
         step.add(
@@ -91,16 +95,24 @@ pub fn write(context: &Context, output: &Output) -> String {
                 )
             })
             .collect();
-        step.add(
-            &mut out,
-            "The cluster",
-            &format!(
+        let text = if platform.cloud.existing && labels.is_empty() {
+            "The cluster already runs, and hplc creates nothing: `kubectl get nodes` lists its nodes. The platform declares none, so hplc checked no capacity and pins nothing to a node.".to_string()
+        } else if platform.cloud.existing {
+            format!(
+                "The cluster already runs, and hplc creates nothing. The platform pins its workloads to the {} node{} it declares: label the cluster's nodes, one each (`kubectl label node NAME ...`): {}.",
+                platform.nodes.len(),
+                plural(platform.nodes.len()),
+                labels.join("; ")
+            )
+        } else {
+            format!(
                 "hplc writes no Terraform for this cloud: create a cluster with {} node{} and label them, one each: {}.",
                 platform.nodes.len(),
                 plural(platform.nodes.len()),
                 labels.join("; ")
-            ),
-        );
+            )
+        };
+        step.add(&mut out, "The cluster", &text);
     }
     if has("bootstrap.sh") {
         let order: Vec<String> = charts

@@ -280,6 +280,8 @@ pub struct Cloud {
     /// OKE's `security-rule-management-mode` for load balancers ("None":
     /// the generated security lists alone); empty elsewhere.
     pub load_balancer_security_rules: String,
+    /// A running cluster hplc neither creates nor sizes: nodes optional.
+    pub existing: bool,
     pub provenance: Provenance,
 }
 

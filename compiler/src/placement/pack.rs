@@ -42,6 +42,11 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
         })
         .collect();
     let mut placements = Vec::new();
+    // An existing cluster without declared nodes: its capacity is not
+    // hplc's to check, and nothing is placed.
+    if platform.nodes.is_empty() && platform.cloud.existing {
+        return (plans, placements);
+    }
     if platform.nodes.is_empty() {
         diagnostics.push(
             Diagnostic::new(

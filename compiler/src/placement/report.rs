@@ -18,6 +18,14 @@ pub fn text(platform: &Platform, plan: &Plan) -> String {
         "plan of `{}` (environment {}) on {} {}\n",
         platform.name, platform.env, platform.cloud.provider, platform.cloud.region
     );
+    if platform.nodes.is_empty() && platform.cloud.existing {
+        // Nothing was placed, so there are no requests to add up either.
+        let _ = writeln!(
+            out,
+            "nodes: none declared on this existing cluster; capacity is not checked and no pod is counted"
+        );
+        return out;
+    }
     let _ = writeln!(
         out,
         "nodes (requests against allocatable; limits for bursting)"

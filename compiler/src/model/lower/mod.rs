@@ -351,6 +351,7 @@ impl Lowering<'_> {
                 .object(obj, "kubernetes")
                 .map(|k| self.kubernetes_service(k)),
             load_balancer_security_rules: self.string(obj, "load_balancer_security_rules"),
+            existing: self.boolean(obj, "existing"),
             provenance: self.provenance(obj),
         }
     }
