@@ -653,6 +653,9 @@ pub struct SecretRef {
 #[derive(Clone, Debug)]
 pub struct Need {
     pub target: ServiceId,
+    /// The port it names (`needs = [broker.port.amqp]`); otherwise the
+    /// target's main port ([`Service::main_port`]).
+    pub port: Option<String>,
     pub span: Span,
 }
 
@@ -695,6 +698,14 @@ pub struct Service {
     /// Where each port is declared: its entry in the instance, else the
     /// instance's name (a port its kind declares).
     pub port_spans: IndexMap<String, Span>,
+    /// The port a `needs` that names none opens (`main_port`).
+    pub main_port: Option<String>,
+    /// Ports of an interface for operators or controllers (a management
+    /// API, a console): opened only by a `needs` that names them.
+    pub management_ports: Vec<String>,
+    /// Ports of an admin endpoint: opened only by a `needs` that names
+    /// them, and never published (E0810).
+    pub admin_ports: Vec<String>,
     pub needs: Vec<Need>,
     pub expose: Vec<Endpoint>,
     pub pod: Pod,
@@ -1076,6 +1087,19 @@ impl Service {
     }
 
     /// The name of the port metrics are served on; empty for none.
+    /// The port a `needs` that names none opens: `main_port`, else the
+    /// first port that is neither a management nor an admin one.
+    pub fn main_port(&self) -> Option<(&String, u16)> {
+        match &self.main_port {
+            Some(name) => self.ports.get_key_value(name).map(|(n, p)| (n, *p)),
+            None => self
+                .ports
+                .iter()
+                .find(|(n, _)| !self.management_ports.contains(n) && !self.admin_ports.contains(n))
+                .map(|(n, p)| (n, *p)),
+        }
+    }
+
     pub fn metrics_port_name(&self) -> &str {
         self.metrics.as_ref().map_or("", |m| m.port.as_str())
     }

@@ -448,13 +448,15 @@ impl Lowering<'_> {
         let name = o.name.clone().unwrap_or_default();
         let probes = self.object(obj, "probes");
         let needs_span = o.value_span("needs");
-        let need_spans: Vec<Span> = o
+        let need_spans: Vec<(Span, Option<String>)> = o
             .stmts
             .iter()
             .rev()
             .find(|s| s.stmt.field.name == "needs" && s.stmt.key.is_none())
             .map(|s| match &s.stmt.value.kind {
-                crate::syntax::ast::ExprKind::List(items) => items.iter().map(|e| e.span).collect(),
+                crate::syntax::ast::ExprKind::List(items) => {
+                    items.iter().map(|e| (e.span, named_port(e))).collect()
+                }
                 _ => Vec::new(),
             })
             .unwrap_or_default();
@@ -465,9 +467,11 @@ impl Lowering<'_> {
             .enumerate()
             .filter_map(|(i, v)| {
                 let target = services.get(&v.as_object()?)?;
+                let (span, port) = need_spans.get(i).cloned().unwrap_or((needs_span, None));
                 Some(Need {
                     target: *target,
-                    span: need_spans.get(i).copied().unwrap_or(needs_span),
+                    port,
+                    span,
                 })
             })
             .collect();
@@ -703,6 +707,9 @@ impl Lowering<'_> {
                 queue_depth: self.get(a, "queue_depth").as_int(),
                 queue_metric: self.string(a, "queue_metric"),
             }),
+            main_port: Some(self.string(obj, "main_port")).filter(|p| !p.is_empty()),
+            management_ports: self.strings(obj, "management_ports"),
+            admin_ports: self.strings(obj, "admin_ports"),
             needs,
             expose: map_objects("expose")
                 .into_iter()
@@ -983,5 +990,19 @@ impl Lowering<'_> {
                 })
             })
             .collect()
+    }
+}
+
+/// The port a `needs` entry names: `broker.port.amqp` (the checker has
+/// made sure the entry exists).
+fn named_port(expr: &crate::syntax::ast::Expr) -> Option<String> {
+    let crate::syntax::ast::ExprKind::Path(path) = &expr.kind else {
+        return None;
+    };
+    match path.segments.as_slice() {
+        [.., port, key] if path.segments.len() >= 3 && port.name == "port" => {
+            Some(key.name.clone())
+        }
+        _ => None,
     }
 }
