@@ -621,6 +621,10 @@ pub struct Backup {
     pub download: String,
     /// S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY.
     pub secrets: IndexMap<String, SecretRef>,
+    /// What each container of its jobs asks; the pod asks it once (its
+    /// containers run one after the other).
+    pub cpu: Range,
+    pub memory: Range,
 }
 
 #[derive(Clone, Debug)]

@@ -53,6 +53,7 @@ fn script_container<'a>(
     env: Vec<Value<'a>>,
     mounts: Vec<Value<'a>>,
     run_as: i64,
+    backup: &Backup,
 ) -> Value<'a> {
     map([
         ("name", s(name)),
@@ -60,6 +61,7 @@ fn script_container<'a>(
         ("imagePullPolicy", s("IfNotPresent")),
         ("command", list([s("sh"), s("-c"), s(script)])),
         ("env", list(env)),
+        ("resources", pod::resources(backup.cpu, backup.memory)),
         ("volumeMounts", list(mounts)),
         (
             "securityContext",
@@ -79,6 +81,9 @@ pub fn objects<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
     };
     let namespace = &platform.namespace_of(service).k8s_name;
     let job_labels = job_labels(context, service);
+    // The jobs run on the node of the component's first replica, where
+    // the planner counts them (`job_peaks`).
+    let node = job_node(context, id);
     let meta = |name: String| metadata(context, name, Some(namespace), &job_labels, backup.span);
     let account = object(
         "v1",
@@ -114,12 +119,12 @@ pub fn objects<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
         account,
         cron_job(
             job_name(service),
-            backup_pod(service, backup, method),
+            backup_pod(service, backup, method, node),
             false,
         ),
         cron_job(
             restore_name(service),
-            restore_pod(service, backup, method),
+            restore_pod(service, backup, method, node),
             true,
         ),
     ]
@@ -174,7 +179,12 @@ fn store_env<'a>(service: &'a Service, backup: &'a Backup) -> Vec<Value<'a>> {
 
 /// The dump runs first, in the component's image; the upload only after
 /// it succeeded.
-fn backup_pod<'a>(service: &'a Service, backup: &'a Backup, method: &'a BackupMethod) -> Value<'a> {
+fn backup_pod<'a>(
+    service: &'a Service,
+    backup: &'a Backup,
+    method: &'a BackupMethod,
+    node: Option<&'a str>,
+) -> Value<'a> {
     let dump = script_container(
         "dump",
         &service.pod.image,
@@ -182,6 +192,7 @@ fn backup_pod<'a>(service: &'a Service, backup: &'a Backup, method: &'a BackupMe
         component_env(service),
         vec![mount("backup", "/backup")],
         service.pod.run_as,
+        backup,
     );
     let upload = script_container(
         "upload",
@@ -190,8 +201,9 @@ fn backup_pod<'a>(service: &'a Service, backup: &'a Backup, method: &'a BackupMe
         store_env(service, backup),
         vec![mount("backup", "/backup"), mount("tmp", "/tmp")],
         service.pod.run_as,
+        backup,
     );
-    job_pod(service, job_name(service), dump, upload)
+    job_pod(service, job_name(service), node, dump, upload)
 }
 
 /// The newest daily copy is fetched first; the restore reads it after.
@@ -199,6 +211,7 @@ fn restore_pod<'a>(
     service: &'a Service,
     backup: &'a Backup,
     method: &'a BackupMethod,
+    node: Option<&'a str>,
 ) -> Value<'a> {
     let download = script_container(
         "download",
@@ -207,6 +220,7 @@ fn restore_pod<'a>(
         store_env(service, backup),
         vec![mount("backup", "/backup"), mount("tmp", "/tmp")],
         service.pod.run_as,
+        backup,
     );
     let restore = script_container(
         "restore",
@@ -215,22 +229,35 @@ fn restore_pod<'a>(
         component_env(service),
         vec![mount("backup", "/backup")],
         service.pod.run_as,
+        backup,
     );
-    job_pod(service, job_name(service), download, restore)
+    job_pod(service, job_name(service), node, download, restore)
+}
+
+/// The node a component's jobs run on: its first replica's.
+fn job_node<'a>(context: &Context<'a>, id: ServiceId) -> Option<&'a str> {
+    let node = *context.plan.nodes_of(id).first()?;
+    Some(&context.platform.nodes[node].k8s_name)
 }
 
 fn job_pod<'a>(
     service: &'a Service,
     account: String,
+    node: Option<&'a str>,
     first: Value<'a>,
     then: Value<'a>,
 ) -> Value<'a> {
-    map([
+    let mut spec = vec![
         ("serviceAccountName", s(account)),
         ("automountServiceAccountToken", b(false)),
         ("enableServiceLinks", b(false)),
         ("restartPolicy", s("Never")),
         ("securityContext", pod::pod_security(service)),
+    ];
+    if let Some(node) = node {
+        spec.push(("nodeSelector", map([(labels::NODE, s(node))])));
+    }
+    spec.extend([
         ("initContainers", list([first])),
         ("containers", list([then])),
         (
@@ -240,7 +267,8 @@ fn job_pod<'a>(
                 map([("name", s("tmp")), ("emptyDir", empty_map())]),
             ]),
         ),
-    ])
+    ]);
+    map(spec)
 }
 
 /// A Velero Schedule per `cluster_backup`, in its Velero's namespace.

@@ -109,7 +109,7 @@ pub fn container_security(run_as: i64, read_only_root: bool, capabilities: &[Str
     map(fields)
 }
 
-fn resources<'a>(cpu: Range, memory: Range) -> Value<'a> {
+pub(super) fn resources<'a>(cpu: Range, memory: Range) -> Value<'a> {
     resources_with_storage(cpu, memory, 0)
 }
 

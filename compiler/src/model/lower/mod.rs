@@ -759,6 +759,8 @@ impl Lowering<'_> {
                     .unwrap_or_default(),
                 span: o.value_span("backup"),
                 uploader: self.string(b, "uploader"),
+                cpu: self.range(b, "cpu"),
+                memory: self.range(b, "memory"),
                 upload: self.script(b, "upload"),
                 download: self.script(b, "download"),
                 secrets: self.secrets(b),
