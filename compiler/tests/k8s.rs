@@ -1439,3 +1439,35 @@ fn nothing_generated_refers_to_ingress_nginx() {
         }
     }
 }
+
+/// A pod holds an API token only when its service talks to the API server:
+/// its kind (or the service) declares RBAC `permissions`. Every other pod
+/// hplc writes, the backup jobs among them, mounts none.
+#[test]
+fn only_pods_that_talk_to_the_api_mount_a_service_account_token() {
+    for built in all_environments() {
+        let platform = built.platform();
+        let mut pods = 0;
+        for (_, object) in &built.objects {
+            let Some(spec) = pod_spec(object) else {
+                continue;
+            };
+            let name = str_of(&object["metadata"]["name"]);
+            let namespace = namespace_of(object);
+            let talks = platform.services.iter().any(|s| {
+                s.k8s_name == name
+                    && platform.namespace_of(s).k8s_name == namespace
+                    && !s.pod.permissions.is_empty()
+            });
+            assert_eq!(
+                spec["automountServiceAccountToken"].as_bool(),
+                Some(talks),
+                "{}: {} {namespace}/{name}",
+                built.env,
+                str_of(&object["kind"])
+            );
+            pods += 1;
+        }
+        assert!(pods > 10, "{}: {pods} pod templates", built.env);
+    }
+}
