@@ -391,6 +391,18 @@ fn exporter_container<'a>(service: &'a Service, exporter: &'a Exporter) -> Value
         fields.push(("env", list(env)));
     }
     fields.push(("resources", resources(exporter.cpu, exporter.memory)));
+    // Its listener, not its metrics: a scrape of postgres_exporter queries
+    // the database. Liveness restarts the exporter alone; it is ready as
+    // soon as it listens, so it holds the pod's readiness back only while
+    // it starts.
+    let listening = || {
+        map([
+            ("tcpSocket", map([("port", s(labels::EXPORTER_PORT))])),
+            ("periodSeconds", n(10)),
+        ])
+    };
+    fields.push(("livenessProbe", listening()));
+    fields.push(("readinessProbe", listening()));
     // An exporter is a plain HTTP server that writes nothing; it runs as
     // the pod's user, or as nobody beside a root agent.
     let run_as = if service.pod.run_as == 0 {
