@@ -342,6 +342,8 @@ fn node_pools_file(cluster: &Cluster) -> File {
         .block(preemptible);
     let config = Block::new::<&str>("node_config_details", [])
         .attr("size", Expr::raw("each.value.min_nodes"))
+        .comment("The boot volumes' traffic between the instance and the block storage\nencrypted too (VM shapes on platform images; docs.oracle.com Block Volume\nencryption).")
+        .attr("is_pv_encryption_in_transit_enabled", Expr::Bool(true))
         .attr("freeform_tags", Expr::raw("var.tags"))
         .block(placement)
         .block(
