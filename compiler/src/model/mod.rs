@@ -831,6 +831,9 @@ pub struct Pod {
     /// Where each `env` entry is set, for diagnostics.
     pub env_spans: IndexMap<String, Span>,
     pub secrets: IndexMap<String, SecretRef>,
+    /// Its image reads each secret `NAME` from the file `NAME_FILE` names:
+    /// the secrets are mounted as files, never put in the environment.
+    pub secret_files: bool,
     pub run_as: i64,
     pub read_only_root: bool,
     pub capabilities: Vec<String>,

@@ -145,13 +145,7 @@ fn component_env<'a>(service: &'a Service) -> Vec<Value<'a>> {
         .iter()
         .map(|(k, v)| env(k, v.as_str()))
         .collect();
-    env_list.extend(
-        service
-            .pod
-            .secrets
-            .iter()
-            .map(|(k, v)| pod::secret_env(k, v)),
-    );
+    env_list.extend(pod::service_secret_env(service));
     env_list.extend([
         env("SERVICE_HOST", &service.k8s_name),
         env("SERVICE_PORT", port.to_string()),
@@ -159,13 +153,13 @@ fn component_env<'a>(service: &'a Service) -> Vec<Value<'a>> {
     env_list
 }
 
-/// What the uploader's scripts get: the bucket's credentials and where the
-/// component's copies are kept.
+/// What the uploader's scripts get: the bucket's credentials, as files
+/// (`S3_ACCESS_KEY_FILE`), and where the component's copies are kept.
 fn store_env<'a>(service: &'a Service, backup: &'a Backup) -> Vec<Value<'a>> {
     let mut env_list: Vec<Value> = backup
         .secrets
-        .iter()
-        .map(|(k, v)| pod::secret_env(k, v))
+        .keys()
+        .map(|k| pod::secret_file_env(k, k))
         .collect();
     env_list.extend([
         env("BUCKET", &backup.bucket),
@@ -190,7 +184,7 @@ fn backup_pod<'a>(
         &service.pod.image,
         &method.dump,
         component_env(service),
-        vec![mount("backup", "/backup")],
+        component_mounts(service),
         service.pod.run_as,
         backup,
     );
@@ -199,11 +193,11 @@ fn backup_pod<'a>(
         &backup.uploader,
         &backup.upload,
         store_env(service, backup),
-        vec![mount("backup", "/backup"), mount("tmp", "/tmp")],
+        store_mounts(backup),
         service.pod.run_as,
         backup,
     );
-    job_pod(service, job_name(service), node, dump, upload)
+    job_pod(service, backup, job_name(service), node, dump, upload)
 }
 
 /// The newest daily copy is fetched first; the restore reads it after.
@@ -218,7 +212,7 @@ fn restore_pod<'a>(
         &backup.uploader,
         &backup.download,
         store_env(service, backup),
-        vec![mount("backup", "/backup"), mount("tmp", "/tmp")],
+        store_mounts(backup),
         service.pod.run_as,
         backup,
     );
@@ -227,11 +221,11 @@ fn restore_pod<'a>(
         &service.pod.image,
         &method.restore,
         component_env(service),
-        vec![mount("backup", "/backup")],
+        component_mounts(service),
         service.pod.run_as,
         backup,
     );
-    job_pod(service, job_name(service), node, download, restore)
+    job_pod(service, backup, job_name(service), node, download, restore)
 }
 
 /// The node a component's jobs run on: its first replica's.
@@ -240,8 +234,32 @@ fn job_node<'a>(context: &Context<'a>, id: ServiceId) -> Option<&'a str> {
     Some(&context.platform.nodes[node].k8s_name)
 }
 
+/// The volume of the bucket's credentials, the uploader's alone.
+const STORE_SECRETS: &str = "store-secrets";
+
+/// The component's container: the dump directory, and its secrets as
+/// files where its image reads them so.
+fn component_mounts<'a>(service: &Service) -> Vec<Value<'a>> {
+    let mut mounts = vec![mount("backup", "/backup")];
+    if pod::has_secret_files(service) {
+        mounts.push(pod::secrets_mount(pod::SECRETS_VOLUME));
+    }
+    mounts
+}
+
+/// The uploader's: the dump directory, a scratch directory and the
+/// bucket's credentials as files.
+fn store_mounts<'a>(backup: &Backup) -> Vec<Value<'a>> {
+    let mut mounts = vec![mount("backup", "/backup"), mount("tmp", "/tmp")];
+    if !backup.secrets.is_empty() {
+        mounts.push(pod::secrets_mount(STORE_SECRETS));
+    }
+    mounts
+}
+
 fn job_pod<'a>(
     service: &'a Service,
+    backup: &'a Backup,
     account: String,
     node: Option<&'a str>,
     first: Value<'a>,
@@ -257,16 +275,23 @@ fn job_pod<'a>(
     if let Some(node) = node {
         spec.push(("nodeSelector", map([(labels::NODE, s(node))])));
     }
+    let mut volumes = vec![
+        map([("name", s("backup")), ("emptyDir", empty_map())]),
+        map([("name", s("tmp")), ("emptyDir", empty_map())]),
+    ];
+    if pod::has_secret_files(service) {
+        volumes.push(pod::secrets_volume(
+            pod::SECRETS_VOLUME,
+            &service.pod.secrets,
+        ));
+    }
+    if !backup.secrets.is_empty() {
+        volumes.push(pod::secrets_volume(STORE_SECRETS, &backup.secrets));
+    }
     spec.extend([
         ("initContainers", list([first])),
         ("containers", list([then])),
-        (
-            "volumes",
-            list([
-                map([("name", s("backup")), ("emptyDir", empty_map())]),
-                map([("name", s("tmp")), ("emptyDir", empty_map())]),
-            ]),
-        ),
+        ("volumes", list(volumes)),
     ]);
     map(spec)
 }

@@ -540,6 +540,7 @@ impl Lowering<'_> {
             secrets: self.secrets(obj),
             run_as: self.int(obj, "run_as"),
             read_only_root: self.boolean(obj, "read_only_root"),
+            secret_files: self.boolean(obj, "secret_files"),
             capabilities: self.strings(obj, "capabilities"),
             host_access: self.boolean(obj, "host_access"),
             host_paths: self.string_map(obj, "host_paths"),
