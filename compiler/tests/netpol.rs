@@ -90,7 +90,10 @@ fn check(analyzer: &std::path::Path, tool: &std::path::Path, shared: &std::path:
         .arg(docs.join("forbidden-flows.yaml"))
         .output()
         .expect("run validate-netpol");
-    let _ = std::fs::remove_dir_all(&tree);
+    // HPL_KEEP_TMP=1 keeps the tree (and the analyzer's own), to read again.
+    if std::env::var_os("HPL_KEEP_TMP").is_none() {
+        let _ = std::fs::remove_dir_all(&tree);
+    }
     let stdout = String::from_utf8_lossy(&run.stdout);
     let failures: Vec<&str> = stdout.lines().filter(|l| l.starts_with("FAIL")).collect();
     assert!(
