@@ -730,9 +730,13 @@ fn no_secret_carries_a_value() {
                         "PRIVATE_KEY",
                     ];
                     if credential.iter().any(|c| name.contains(c)) {
+                        // Or the path of the file the secret is mounted as
+                        // (`NAME_FILE`, `secret_files`).
                         let value = str_of(&env["value"]);
                         assert!(
-                            value.is_empty() || value.starts_with("$("),
+                            value.is_empty()
+                                || value.starts_with("$(")
+                                || (name.ends_with("_FILE") && value.starts_with("/run/secrets/")),
                             "{}: {name} = {value:?}",
                             built.env
                         );
@@ -1437,5 +1441,77 @@ fn nothing_generated_refers_to_ingress_nginx() {
             );
             assert!(!lower.contains("nginx"), "{name}: {path} names nginx");
         }
+    }
+}
+
+/// A pod holds an API token only when its service talks to the API server:
+/// its kind (or the service) declares RBAC `permissions`. Every other pod
+/// hplc writes, the backup jobs among them, mounts none.
+#[test]
+fn only_pods_that_talk_to_the_api_mount_a_service_account_token() {
+    for built in all_environments() {
+        let platform = built.platform();
+        let mut pods = 0;
+        for (_, object) in &built.objects {
+            let Some(spec) = pod_spec(object) else {
+                continue;
+            };
+            let name = str_of(&object["metadata"]["name"]);
+            let namespace = namespace_of(object);
+            let talks = platform.services.iter().any(|s| {
+                s.k8s_name == name
+                    && platform.namespace_of(s).k8s_name == namespace
+                    && !s.pod.permissions.is_empty()
+            });
+            assert_eq!(
+                spec["automountServiceAccountToken"].as_bool(),
+                Some(talks),
+                "{}: {} {namespace}/{name}",
+                built.env,
+                str_of(&object["kind"])
+            );
+            pods += 1;
+        }
+        assert!(pods > 10, "{}: {pods} pod templates", built.env);
+    }
+}
+
+/// Secrets reach the pods of a kind whose image reads files (`secret_files`)
+/// and the backup jobs as files under /run/secrets, never as environment
+/// values (checkov's CKV_K8S_35).
+#[test]
+fn secrets_read_from_files_are_never_in_the_environment() {
+    for built in all_environments() {
+        let platform = built.platform();
+        let mut checked = 0;
+        for (_, object) in &built.objects {
+            let Some(spec) = pod_spec(object) else {
+                continue;
+            };
+            let name = str_of(&object["metadata"]["name"]);
+            let namespace = namespace_of(object);
+            let files = str_of(&object["kind"]) == "CronJob"
+                || platform.services.iter().any(|s| {
+                    s.k8s_name == name
+                        && platform.namespace_of(s).k8s_name == namespace
+                        && s.pod.secret_files
+                });
+            if !files {
+                continue;
+            }
+            for container in containers(spec) {
+                for env in seq(&container["env"]) {
+                    assert!(
+                        env["valueFrom"]["secretKeyRef"].is_null(),
+                        "{}: {namespace}/{name} {}: {:?}",
+                        built.env,
+                        str_of(&container["name"]),
+                        env["name"]
+                    );
+                }
+            }
+            checked += 1;
+        }
+        assert!(checked >= 4, "{}: {checked} pods", built.env);
     }
 }

@@ -3,7 +3,8 @@
 //! environment's Kubernetes tree, with every upstream chart rendered for
 //! real beside it (its pods, Services and own policies), against the flows
 //! written by hand in docs/required-flows.yaml (each must be allowed) and
-//! docs/forbidden-flows.yaml (each must be denied).
+//! docs/forbidden-flows.yaml (each must be denied). `HPLC_NETPOL_ENVS`
+//! (comma-separated) reads other environments as well.
 
 mod common;
 
@@ -35,10 +36,20 @@ fn the_analyzer_finds_every_required_flow_open_and_every_forbidden_one_closed() 
     {
         return;
     }
-    let built = hplc::pipeline::build(&common::repo().join("platform.hpl"), None, &RealFs);
+    // The default environment; `HPLC_NETPOL_ENVS=default,free_tier,production`
+    // reads others too (each takes a minute or more: every chart is rendered).
+    let envs = std::env::var("HPLC_NETPOL_ENVS").unwrap_or_else(|_| "default".to_string());
+    for env in envs.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        check(&analyzer, &tool, &shared, env);
+    }
+}
+
+fn check(analyzer: &std::path::Path, tool: &std::path::Path, shared: &std::path::Path, env: &str) {
+    let env_arg = (env != "default").then_some(env);
+    let built = hplc::pipeline::build(&common::repo().join("platform.hpl"), env_arg, &RealFs);
     let output = built.output.expect("platform.hpl builds");
     let platform = built.compilation.model.expect("a model");
-    let tree = std::env::temp_dir().join(format!("hplc-netpol-{}", std::process::id()));
+    let tree = std::env::temp_dir().join(format!("hplc-netpol-{}-{env}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tree);
     std::fs::create_dir_all(tree.join("renders")).expect("a temporary directory");
     for (path, text) in &output.files {
@@ -56,7 +67,7 @@ fn the_analyzer_finds_every_required_flow_open_and_every_forbidden_one_closed() 
         let namespace = &platform.namespace_of(service).k8s_name;
         let file = hplc::emit::charts::values_path(namespace, &service.k8s_name);
         let text = chart_render::rendered(
-            &tool,
+            tool,
             &shared.join("charts"),
             chart,
             output.files.get(&file).map_or("", String::as_str),
@@ -71,7 +82,7 @@ fn the_analyzer_finds_every_required_flow_open_and_every_forbidden_one_closed() 
     }
     assert!(charts > 0);
     let docs = common::repo().join("docs");
-    let run = std::process::Command::new(&analyzer)
+    let run = std::process::Command::new(analyzer)
         .arg(&tree)
         .arg("--require")
         .arg(docs.join("required-flows.yaml"))
@@ -79,15 +90,18 @@ fn the_analyzer_finds_every_required_flow_open_and_every_forbidden_one_closed() 
         .arg(docs.join("forbidden-flows.yaml"))
         .output()
         .expect("run validate-netpol");
-    let _ = std::fs::remove_dir_all(&tree);
+    // HPL_KEEP_TMP=1 keeps the tree (and the analyzer's own), to read again.
+    if std::env::var_os("HPL_KEEP_TMP").is_none() {
+        let _ = std::fs::remove_dir_all(&tree);
+    }
     let stdout = String::from_utf8_lossy(&run.stdout);
     let failures: Vec<&str> = stdout.lines().filter(|l| l.starts_with("FAIL")).collect();
     assert!(
         run.status.success() && failures.is_empty(),
-        "validate-netpol:\n{}\n{}{}",
+        "validate-netpol on {env}:\n{}\n{}{}",
         failures.join("\n"),
         stdout.lines().last().unwrap_or_default(),
         String::from_utf8_lossy(&run.stderr)
     );
-    eprintln!("{}", stdout.lines().last().unwrap_or_default());
+    eprintln!("{env}: {}", stdout.lines().last().unwrap_or_default());
 }

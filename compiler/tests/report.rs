@@ -1,6 +1,8 @@
 //! What `hplc check` prints for many warnings of one code: the first few
 //! drawn and the rest counted, or every one with `--all-warnings`.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -126,4 +128,50 @@ fn the_plan_shows_total_requests_and_headroom() {
         text.contains("  CPU                   400m        1000m\n"),
         "{text}"
     );
+}
+
+/// Each node's backup jobs are counted at their schedule, beside the
+/// node's steady requests; every job container asks what its `backup`
+/// says.
+#[test]
+fn the_plan_shows_each_nodes_peak_while_its_jobs_run() {
+    let output = Command::new(env!("CARGO_BIN_EXE_hplc"))
+        .args(["plan", "../platform.hpl", "--env", "default"])
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .output()
+        .expect("hplc runs");
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8(output.stdout).expect("UTF-8");
+    // app_primary: 735m steady, and postgres_health's dump (50m, 128Mi).
+    assert!(
+        text.contains(
+            "    jobs    peak at `0 3 * * *` (postgres_health's backup): +50m CPU, +128Mi memory\n            cpu 785m of 840m  93%"
+        ),
+        "{text}"
+    );
+    let built = common::build(None);
+    let mut jobs = 0;
+    for (_, document) in common::k8s_documents(&built) {
+        if document["kind"] != "CronJob" {
+            continue;
+        }
+        let pod = &document["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+        assert!(pod["nodeSelector"].is_mapping(), "{document:?}");
+        for field in ["initContainers", "containers"] {
+            for container in pod[field].as_sequence().expect("containers") {
+                let resources = &container["resources"];
+                for key in ["requests", "limits"] {
+                    for what in ["cpu", "memory"] {
+                        assert!(
+                            !resources[key][what].is_null(),
+                            "{}: no {key}.{what}",
+                            document["metadata"]["name"].as_str().unwrap_or_default()
+                        );
+                    }
+                }
+                jobs += 1;
+            }
+        }
+    }
+    assert!(jobs >= 4, "{jobs} job containers");
 }

@@ -42,19 +42,19 @@ helm upgrade --install alertmanager-server alertmanager --repo https://prometheu
 # `grafana_server` (platform.hpl:398): grafana 12.11.1, https://github.com/grafana-community/helm-charts/tree/grafana-12.11.1/charts/grafana
 helm upgrade --install grafana-server grafana --repo https://grafana-community.github.io/helm-charts --version 12.11.1 --namespace health-observability --values charts/health-observability/grafana-server.yaml --wait
 
-# `jaeger_all_in_one` (platform.hpl:422): jaeger 4.11.1, https://github.com/jaegertracing/helm-charts/tree/jaeger-4.11.1/charts/jaeger
+# `jaeger_all_in_one` (platform.hpl:423): jaeger 4.11.1, https://github.com/jaegertracing/helm-charts/tree/jaeger-4.11.1/charts/jaeger
 helm upgrade --install jaeger-all-in-one jaeger --repo https://jaegertracing.github.io/helm-charts --version 4.11.1 --namespace health-observability --values charts/health-observability/jaeger-all-in-one.yaml --wait
 
-# `loki_server` (platform.hpl:431): loki 18.11.0, https://github.com/grafana-community/helm-charts/tree/loki-18.11.0/charts/loki
+# `loki_server` (platform.hpl:432): loki 18.11.0, https://github.com/grafana-community/helm-charts/tree/loki-18.11.0/charts/loki
 helm upgrade --install loki-server loki --repo https://grafana-community.github.io/helm-charts --version 18.11.0 --namespace health-observability --values charts/health-observability/loki-server.yaml --wait
 
-# `log_collector` (platform.hpl:443): alloy 1.11.1, https://github.com/grafana/alloy/tree/helm-chart/1.11.1/operations/helm/charts/alloy
+# `log_collector` (platform.hpl:444): alloy 1.11.1, https://github.com/grafana/alloy/tree/helm-chart/1.11.1/operations/helm/charts/alloy
 helm upgrade --install log-collector alloy --repo https://grafana.github.io/helm-charts --version 1.11.1 --namespace health-observability --values charts/health-observability/log-collector.yaml --wait
 
-# `node_exporter_agent` (platform.hpl:454): prometheus-node-exporter 4.56.1, https://github.com/prometheus-community/helm-charts/tree/prometheus-node-exporter-4.56.1/charts/prometheus-node-exporter
+# `node_exporter_agent` (platform.hpl:455): prometheus-node-exporter 4.56.1, https://github.com/prometheus-community/helm-charts/tree/prometheus-node-exporter-4.56.1/charts/prometheus-node-exporter
 helm upgrade --install node-exporter-agent prometheus-node-exporter --repo https://prometheus-community.github.io/helm-charts --version 4.56.1 --namespace health-node-agents --values charts/health-node-agents/node-exporter-agent.yaml --wait
 
-# `kube_state_metrics_exporter` (platform.hpl:462): kube-state-metrics 8.4.0, https://github.com/prometheus-community/helm-charts/tree/kube-state-metrics-8.4.0/charts/kube-state-metrics
+# `kube_state_metrics_exporter` (platform.hpl:463): kube-state-metrics 8.4.0, https://github.com/prometheus-community/helm-charts/tree/kube-state-metrics-8.4.0/charts/kube-state-metrics
 helm upgrade --install kube-state-metrics-exporter kube-state-metrics --repo https://prometheus-community.github.io/helm-charts --version 8.4.0 --namespace health-observability --values charts/health-observability/kube-state-metrics-exporter.yaml --wait
 
 kubectl apply --server-side -k k8s/

@@ -126,6 +126,7 @@ codes! {
     DocumentationRange = "E0807", Error, "documentation address range as a trusted network";
     NotACidr = "E0808", Error, "trusted network is not a CIDR block";
     PlaintextLoadBalancer = "E0809", Error, "public load balancer without TLS, not acknowledged";
+    AdminPortPublished = "E0810", Error, "admin port published";
 
     // Components.
     BackupWithoutMethod = "E0901", Error, "backup on a component with no backup method";

@@ -97,10 +97,15 @@ pub fn build(platform: &Platform) -> Graph {
     let mut declared = std::collections::HashSet::new();
     for (from, service) in platform.services.iter().enumerate() {
         for need in &service.needs {
-            // `needs = [a, a]` is one edge.
-            if declared.insert((from, need.target)) {
+            // `needs = [a, a]` is one edge; an edge opens one port: the one
+            // the need names, else the target's main port.
+            if declared.insert((from, need.target, need.port.clone())) {
                 let target = &platform.services[need.target];
-                let ports = target.ports.iter().map(|(n, p)| (n.clone(), *p)).collect();
+                let port = match &need.port {
+                    Some(name) => target.ports.get_key_value(name).map(|(n, p)| (n, *p)),
+                    None => target.main_port(),
+                };
+                let ports = port.map(|(n, p)| (n.clone(), p)).into_iter().collect();
                 edges.push(Edge {
                     from,
                     to: need.target,

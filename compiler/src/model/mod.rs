@@ -623,6 +623,10 @@ pub struct Backup {
     pub download: String,
     /// S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY.
     pub secrets: IndexMap<String, SecretRef>,
+    /// What each container of its jobs asks; the pod asks it once (its
+    /// containers run one after the other).
+    pub cpu: Range,
+    pub memory: Range,
 }
 
 #[derive(Clone, Debug)]
@@ -655,6 +659,9 @@ pub struct SecretRef {
 #[derive(Clone, Debug)]
 pub struct Need {
     pub target: ServiceId,
+    /// The port it names (`needs = [broker.port.amqp]`); otherwise the
+    /// target's main port ([`Service::main_port`]).
+    pub port: Option<String>,
     pub span: Span,
 }
 
@@ -697,6 +704,14 @@ pub struct Service {
     /// Where each port is declared: its entry in the instance, else the
     /// instance's name (a port its kind declares).
     pub port_spans: IndexMap<String, Span>,
+    /// The port a `needs` that names none opens (`main_port`).
+    pub main_port: Option<String>,
+    /// Ports of an interface for operators or controllers (a management
+    /// API, a console): opened only by a `needs` that names them.
+    pub management_ports: Vec<String>,
+    /// Ports of an admin endpoint: opened only by a `needs` that names
+    /// them, and never published (E0810).
+    pub admin_ports: Vec<String>,
     pub needs: Vec<Need>,
     pub expose: Vec<Endpoint>,
     pub pod: Pod,
@@ -820,6 +835,9 @@ pub struct Pod {
     /// Where each `env` entry is set, for diagnostics.
     pub env_spans: IndexMap<String, Span>,
     pub secrets: IndexMap<String, SecretRef>,
+    /// Its image reads each secret `NAME` from the file `NAME_FILE` names:
+    /// the secrets are mounted as files, never put in the environment.
+    pub secret_files: bool,
     pub run_as: i64,
     pub read_only_root: bool,
     pub capabilities: Vec<String>,
@@ -1080,6 +1098,19 @@ impl Service {
     }
 
     /// The name of the port metrics are served on; empty for none.
+    /// The port a `needs` that names none opens: `main_port`, else the
+    /// first port that is neither a management nor an admin one.
+    pub fn main_port(&self) -> Option<(&String, u16)> {
+        match &self.main_port {
+            Some(name) => self.ports.get_key_value(name).map(|(n, p)| (n, *p)),
+            None => self
+                .ports
+                .iter()
+                .find(|(n, _)| !self.management_ports.contains(n) && !self.admin_ports.contains(n))
+                .map(|(n, p)| (n, *p)),
+        }
+    }
+
     pub fn metrics_port_name(&self) -> &str {
         self.metrics.as_ref().map_or("", |m| m.port.as_str())
     }

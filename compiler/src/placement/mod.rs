@@ -15,6 +15,7 @@ mod allocatable;
 mod budget;
 mod ceiling;
 mod cost;
+pub mod jobs;
 mod pack;
 pub mod report;
 mod roomiest;
@@ -171,6 +172,7 @@ pub fn plan(platform: &Platform, diagnostics: &mut Diagnostics) -> Plan {
     let index = PlacementIndex::new(&placements, platform.services.len(), platform.nodes.len());
     pack::check_nodes(platform, &nodes, &index, &placements, diagnostics);
     ceiling::check(platform, &nodes, &placements, diagnostics);
+    jobs::check(platform, &nodes, &placements, diagnostics);
     let budget = budget::check(platform, &placements, diagnostics);
     let cost = cost::estimate(platform, &budget);
     Plan {

@@ -30,6 +30,7 @@ pub fn text(platform: &Platform, plan: &Plan) -> String {
         out,
         "nodes (requests against allocatable; limits for bursting)"
     );
+    let peaks = super::jobs::peaks(platform, &plan.nodes, &plan.placements);
     for node_plan in &plan.nodes {
         let node = &platform.nodes[node_plan.node];
         let a = &node_plan.allocatable;
@@ -107,6 +108,31 @@ pub fn text(platform: &Platform, plan: &Plan) -> String {
             line.push_str(&piece);
         }
         let _ = writeln!(out, "{}", line.trim_end());
+        if let Some(peak) = peaks.iter().find(|p| p.node == node_plan.node) {
+            let jobs: Vec<&str> = peak
+                .jobs
+                .iter()
+                .map(|j| platform.services[*j].name.as_str())
+                .collect();
+            let _ = writeln!(
+                out,
+                "    jobs    peak at `{}` ({}'s backup): +{} CPU, +{} memory",
+                peak.schedule,
+                jobs.join("'s, "),
+                show::cpu(peak.job_cpu),
+                show::bytes(peak.job_memory),
+            );
+            let _ = writeln!(
+                out,
+                "            cpu {} of {} {:>3}%, memory {} of {} {:>3}%",
+                show::cpu(peak.cpu),
+                show::cpu(a.cpu),
+                show::percent(peak.cpu, a.cpu),
+                show::bytes(peak.memory),
+                show::bytes(a.memory),
+                show::percent(peak.memory, a.memory),
+            );
+        }
     }
     let _ = writeln!(out);
     let (minimum, ceiling) = (

@@ -1,8 +1,10 @@
 //! Safety checks on the model: images pinned and runnable on the nodes' CPU
 //! architecture, TLS on every public endpoint, a Pod Security level on
 //! every namespace, no secret values in the source; the Kubernetes API
-//! open only to real, trusted networks (`api_access`).
+//! open only to real, trusted networks (`api_access`); no admin port
+//! published (`admin_ports`).
 
+mod admin_ports;
 mod api_access;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
@@ -12,6 +14,7 @@ use crate::source::Span;
 
 pub fn check(platform: &Platform, plan: &Plan, diagnostics: &mut Diagnostics) {
     api_access::check(platform, diagnostics);
+    admin_ports::check(platform, diagnostics);
     let mut workloads = vec![0usize; platform.namespaces.len()];
     for service in &platform.services {
         workloads[service.namespace] += 1;

@@ -791,6 +791,19 @@ impl Checker<'_> {
                 return None;
             }
         };
+        // Where a reference is expected, `svc.port.name` is the instance at
+        // one of its ports (`needs = [broker.port.amqp]`): the reference,
+        // its port checked like any map entry and read by the lowering.
+        if let (Some(Ty::Ref(_)), [head @ .., port, key]) = (hint.map(Ty::inner), rest) {
+            if port.name == "port" {
+                for member in head {
+                    value = self.member(value, member)?;
+                }
+                let ports = self.member(value.clone(), port)?;
+                self.member(ports, key)?;
+                return Some(value);
+            }
+        }
         for member in rest {
             value = self.member(value, member)?;
         }

@@ -108,7 +108,7 @@ fn after_the_equals_names_of_the_right_type() {
 
     let labels = complete_after(
         "list",
-        "needs = [webauthn, jaeger_all_in_one]",
+        "needs = [webauthn, jaeger_all_in_one.port.otlp_grpc]",
         "needs = [webauthn, |",
     );
     assert!(

@@ -50,7 +50,7 @@ fn references_lead_to_their_declarations_in_the_file() {
             "let health_dump =",
         ),
         (
-            "needs = [webauthn, jaeger_all_in_one]",
+            "needs = [webauthn, jaeger_all_in_one.port.otlp_grpc]",
             "needs = [".len(),
             "webauthn_server webauthn {",
         ),

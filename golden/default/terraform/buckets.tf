@@ -12,6 +12,7 @@ resource "oci_objectstorage_bucket" "database_backups" {
   name           = "health-database-backups"
   namespace      = data.oci_objectstorage_namespace.main.namespace
   access_type    = "NoPublicAccess"
+  versioning     = "Enabled"
   freeform_tags  = var.tags
 }
 
@@ -21,6 +22,7 @@ resource "oci_objectstorage_bucket" "config_backups" {
   name           = "health-config-backups"
   namespace      = data.oci_objectstorage_namespace.main.namespace
   access_type    = "NoPublicAccess"
+  versioning     = "Enabled"
   freeform_tags  = var.tags
 }
 
@@ -30,5 +32,6 @@ resource "oci_objectstorage_bucket" "static_assets" {
   name           = "health-static-assets"
   namespace      = data.oci_objectstorage_namespace.main.namespace
   access_type    = "NoPublicAccess"
+  versioning     = "Enabled"
   freeform_tags  = var.tags
 }

@@ -5,7 +5,7 @@
 # - system: platform.hpl:68
 # - app-primary: platform.hpl:75
 # - app-secondary: platform.hpl:82
-# - app-tertiary: platform.hpl:729
+# - app-tertiary: platform.hpl:733
 cluster_name       = "health-production"
 region             = "eu-amsterdam-1"
 kubernetes_version = "v1.34.1"

@@ -53,6 +53,7 @@ fn script_container<'a>(
     env: Vec<Value<'a>>,
     mounts: Vec<Value<'a>>,
     run_as: i64,
+    backup: &Backup,
 ) -> Value<'a> {
     map([
         ("name", s(name)),
@@ -60,6 +61,7 @@ fn script_container<'a>(
         ("imagePullPolicy", s("IfNotPresent")),
         ("command", list([s("sh"), s("-c"), s(script)])),
         ("env", list(env)),
+        ("resources", pod::resources(backup.cpu, backup.memory)),
         ("volumeMounts", list(mounts)),
         (
             "securityContext",
@@ -79,6 +81,9 @@ pub fn objects<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
     };
     let namespace = &platform.namespace_of(service).k8s_name;
     let job_labels = job_labels(context, service);
+    // The jobs run on the node of the component's first replica, where
+    // the planner counts them (`job_peaks`).
+    let node = job_node(context, id);
     let meta = |name: String| metadata(context, name, Some(namespace), &job_labels, backup.span);
     let account = object(
         "v1",
@@ -114,12 +119,12 @@ pub fn objects<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
         account,
         cron_job(
             job_name(service),
-            backup_pod(service, backup, method),
+            backup_pod(service, backup, method, node),
             false,
         ),
         cron_job(
             restore_name(service),
-            restore_pod(service, backup, method),
+            restore_pod(service, backup, method, node),
             true,
         ),
     ]
@@ -140,13 +145,7 @@ fn component_env<'a>(service: &'a Service) -> Vec<Value<'a>> {
         .iter()
         .map(|(k, v)| env(k, v.as_str()))
         .collect();
-    env_list.extend(
-        service
-            .pod
-            .secrets
-            .iter()
-            .map(|(k, v)| pod::secret_env(k, v)),
-    );
+    env_list.extend(pod::service_secret_env(service));
     env_list.extend([
         env("SERVICE_HOST", &service.k8s_name),
         env("SERVICE_PORT", port.to_string()),
@@ -154,13 +153,13 @@ fn component_env<'a>(service: &'a Service) -> Vec<Value<'a>> {
     env_list
 }
 
-/// What the uploader's scripts get: the bucket's credentials and where the
-/// component's copies are kept.
+/// What the uploader's scripts get: the bucket's credentials, as files
+/// (`S3_ACCESS_KEY_FILE`), and where the component's copies are kept.
 fn store_env<'a>(service: &'a Service, backup: &'a Backup) -> Vec<Value<'a>> {
     let mut env_list: Vec<Value> = backup
         .secrets
-        .iter()
-        .map(|(k, v)| pod::secret_env(k, v))
+        .keys()
+        .map(|k| pod::secret_file_env(k, k))
         .collect();
     env_list.extend([
         env("BUCKET", &backup.bucket),
@@ -174,24 +173,31 @@ fn store_env<'a>(service: &'a Service, backup: &'a Backup) -> Vec<Value<'a>> {
 
 /// The dump runs first, in the component's image; the upload only after
 /// it succeeded.
-fn backup_pod<'a>(service: &'a Service, backup: &'a Backup, method: &'a BackupMethod) -> Value<'a> {
+fn backup_pod<'a>(
+    service: &'a Service,
+    backup: &'a Backup,
+    method: &'a BackupMethod,
+    node: Option<&'a str>,
+) -> Value<'a> {
     let dump = script_container(
         "dump",
         &service.pod.image,
         &method.dump,
         component_env(service),
-        vec![mount("backup", "/backup")],
+        component_mounts(service),
         service.pod.run_as,
+        backup,
     );
     let upload = script_container(
         "upload",
         &backup.uploader,
         &backup.upload,
         store_env(service, backup),
-        vec![mount("backup", "/backup"), mount("tmp", "/tmp")],
+        store_mounts(backup),
         service.pod.run_as,
+        backup,
     );
-    job_pod(service, job_name(service), dump, upload)
+    job_pod(service, backup, job_name(service), node, dump, upload)
 }
 
 /// The newest daily copy is fetched first; the restore reads it after.
@@ -199,48 +205,95 @@ fn restore_pod<'a>(
     service: &'a Service,
     backup: &'a Backup,
     method: &'a BackupMethod,
+    node: Option<&'a str>,
 ) -> Value<'a> {
     let download = script_container(
         "download",
         &backup.uploader,
         &backup.download,
         store_env(service, backup),
-        vec![mount("backup", "/backup"), mount("tmp", "/tmp")],
+        store_mounts(backup),
         service.pod.run_as,
+        backup,
     );
     let restore = script_container(
         "restore",
         &service.pod.image,
         &method.restore,
         component_env(service),
-        vec![mount("backup", "/backup")],
+        component_mounts(service),
         service.pod.run_as,
+        backup,
     );
-    job_pod(service, job_name(service), download, restore)
+    job_pod(service, backup, job_name(service), node, download, restore)
+}
+
+/// The node a component's jobs run on: its first replica's.
+fn job_node<'a>(context: &Context<'a>, id: ServiceId) -> Option<&'a str> {
+    let node = *context.plan.nodes_of(id).first()?;
+    Some(&context.platform.nodes[node].k8s_name)
+}
+
+/// The volume of the bucket's credentials, the uploader's alone.
+const STORE_SECRETS: &str = "store-secrets";
+
+/// The component's container: the dump directory, and its secrets as
+/// files where its image reads them so.
+fn component_mounts<'a>(service: &Service) -> Vec<Value<'a>> {
+    let mut mounts = vec![mount("backup", "/backup")];
+    if pod::has_secret_files(service) {
+        mounts.push(pod::secrets_mount(pod::SECRETS_VOLUME));
+    }
+    mounts
+}
+
+/// The uploader's: the dump directory, a scratch directory and the
+/// bucket's credentials as files.
+fn store_mounts<'a>(backup: &Backup) -> Vec<Value<'a>> {
+    let mut mounts = vec![mount("backup", "/backup"), mount("tmp", "/tmp")];
+    if !backup.secrets.is_empty() {
+        mounts.push(pod::secrets_mount(STORE_SECRETS));
+    }
+    mounts
 }
 
 fn job_pod<'a>(
     service: &'a Service,
+    backup: &'a Backup,
     account: String,
+    node: Option<&'a str>,
     first: Value<'a>,
     then: Value<'a>,
 ) -> Value<'a> {
-    map([
+    let mut spec = vec![
         ("serviceAccountName", s(account)),
         ("automountServiceAccountToken", b(false)),
         ("enableServiceLinks", b(false)),
         ("restartPolicy", s("Never")),
         ("securityContext", pod::pod_security(service)),
+    ];
+    if let Some(node) = node {
+        spec.push(("nodeSelector", map([(labels::NODE, s(node))])));
+    }
+    let mut volumes = vec![
+        map([("name", s("backup")), ("emptyDir", empty_map())]),
+        map([("name", s("tmp")), ("emptyDir", empty_map())]),
+    ];
+    if pod::has_secret_files(service) {
+        volumes.push(pod::secrets_volume(
+            pod::SECRETS_VOLUME,
+            &service.pod.secrets,
+        ));
+    }
+    if !backup.secrets.is_empty() {
+        volumes.push(pod::secrets_volume(STORE_SECRETS, &backup.secrets));
+    }
+    spec.extend([
         ("initContainers", list([first])),
         ("containers", list([then])),
-        (
-            "volumes",
-            list([
-                map([("name", s("backup")), ("emptyDir", empty_map())]),
-                map([("name", s("tmp")), ("emptyDir", empty_map())]),
-            ]),
-        ),
-    ])
+        ("volumes", list(volumes)),
+    ]);
+    map(spec)
 }
 
 /// A Velero Schedule per `cluster_backup`, in its Velero's namespace.

@@ -109,7 +109,7 @@ pub fn container_security(run_as: i64, read_only_root: bool, capabilities: &[Str
     map(fields)
 }
 
-fn resources<'a>(cpu: Range, memory: Range) -> Value<'a> {
+pub(super) fn resources<'a>(cpu: Range, memory: Range) -> Value<'a> {
     resources_with_storage(cpu, memory, 0)
 }
 
@@ -146,6 +146,60 @@ pub fn secret_env<'a>(name: &'a str, secret: &'a SecretRef) -> Value<'a> {
     ])
 }
 
+/// Where a service's secrets are mounted as files (`secret_files`).
+pub const SECRETS_DIR: &str = "/run/secrets";
+/// The volume of the service's secrets as files.
+pub const SECRETS_VOLUME: &str = "secrets";
+
+/// `NAME_FILE`, naming the file the secret `secret` is mounted as.
+pub fn secret_file_env<'a>(name: &str, secret: &str) -> Value<'a> {
+    map([
+        ("name", s(format!("{name}_FILE"))),
+        ("value", s(format!("{SECRETS_DIR}/{secret}"))),
+    ])
+}
+
+/// The mount of a volume of secrets ([`secrets_volume`]).
+pub fn secrets_mount<'a>(volume: &'static str) -> Value<'a> {
+    map([
+        ("name", s(volume)),
+        ("mountPath", s(SECRETS_DIR)),
+        ("readOnly", b(true)),
+    ])
+}
+
+/// The secrets as files, each named after its variable, readable by the
+/// pod's group (its `fsGroup`) alone.
+pub fn secrets_volume<'a>(
+    volume: &'static str,
+    secrets: impl IntoIterator<Item = (&'a String, &'a SecretRef)>,
+) -> Value<'a> {
+    let sources = secrets.into_iter().map(|(name, secret)| {
+        map([(
+            "secret",
+            map([
+                ("name", s(&secret.name)),
+                (
+                    "items",
+                    list([map([("key", s(&secret.key)), ("path", s(name))])]),
+                ),
+            ]),
+        )])
+    });
+    map([
+        ("name", s(volume)),
+        (
+            "projected",
+            map([("defaultMode", n(0o440)), ("sources", list(sources))]),
+        ),
+    ])
+}
+
+/// The service's secrets as files, when its image reads them so.
+pub fn has_secret_files(service: &Service) -> bool {
+    service.pod.secret_files && !service.pod.secrets.is_empty()
+}
+
 pub fn plain_env<'a>(name: &'a str, value: impl Into<std::borrow::Cow<'a, str>>) -> Value<'a> {
     map([("name", s(name)), ("value", s(value))])
 }
@@ -176,15 +230,26 @@ fn pod_env<'a>(
         field_env("POD_NAME", "metadata.name"),
         field_env("POD_NAMESPACE", "metadata.namespace"),
     ];
-    env.extend(
-        service
-            .pod
-            .secrets
-            .iter()
-            .map(|(name, secret)| secret_env(name, secret)),
-    );
+    env.extend(service_secret_env(service));
     env.extend(values.map(|(name, value)| plain_env(name, value.as_str())));
     env
+}
+
+/// The service's secrets: each a `NAME_FILE` where its image reads them
+/// from files, else its value by reference.
+pub fn service_secret_env(service: &Service) -> Vec<Value<'_>> {
+    service
+        .pod
+        .secrets
+        .iter()
+        .map(|(name, secret)| {
+            if service.pod.secret_files {
+                secret_file_env(name, name)
+            } else {
+                secret_env(name, secret)
+            }
+        })
+        .collect()
 }
 
 /// The exporter's own secrets and values. A value that is exactly
@@ -200,11 +265,11 @@ fn exporter_env<'a>(service: &'a Service, exporter: &'a Exporter) -> Vec<Value<'
         .collect();
     for (name, value) in &exporter.env {
         match value.strip_prefix("$(").and_then(|v| v.strip_suffix(')')) {
-            Some(reference) => {
-                if let Some(secret) = service.pod.secrets.get(reference) {
-                    env.push(secret_env(name, secret));
-                }
-            }
+            Some(reference) => match service.pod.secrets.get(reference) {
+                Some(_) if service.pod.secret_files => env.push(secret_file_env(name, reference)),
+                Some(secret) => env.push(secret_env(name, secret)),
+                None => {}
+            },
             None => env.push(plain_env(name, value.as_str())),
         }
     }
@@ -391,6 +456,18 @@ fn exporter_container<'a>(service: &'a Service, exporter: &'a Exporter) -> Value
         fields.push(("env", list(env)));
     }
     fields.push(("resources", resources(exporter.cpu, exporter.memory)));
+    // Its listener, not its metrics: a scrape of postgres_exporter queries
+    // the database. Liveness restarts the exporter alone; it is ready as
+    // soon as it listens, so it holds the pod's readiness back only while
+    // it starts.
+    let listening = || {
+        map([
+            ("tcpSocket", map([("port", s(labels::EXPORTER_PORT))])),
+            ("periodSeconds", n(10)),
+        ])
+    };
+    fields.push(("livenessProbe", listening()));
+    fields.push(("readinessProbe", listening()));
     // An exporter is a plain HTTP server that writes nothing; it runs as
     // the pod's user, or as nobody beside a root agent.
     let run_as = if service.pod.run_as == 0 {
@@ -399,6 +476,9 @@ fn exporter_container<'a>(service: &'a Service, exporter: &'a Exporter) -> Value
         service.pod.run_as
     };
     fields.push(("securityContext", container_security(run_as, true, &[])));
+    if has_secret_files(service) {
+        fields.push(("volumeMounts", list([secrets_mount(SECRETS_VOLUME)])));
+    }
     map(fields)
 }
 
@@ -444,6 +524,9 @@ fn mounts(service: &Service, has_config: bool) -> Vec<Value<'_>> {
             ("readOnly", b(true)),
         ]));
     }
+    if has_secret_files(service) {
+        mounts.push(secrets_mount(SECRETS_VOLUME));
+    }
     mounts
 }
 
@@ -486,6 +569,9 @@ fn volumes(service: &Service, has_config: bool) -> Vec<Value<'_>> {
                 map([("path", s(path)), ("type", s("Directory"))]),
             ),
         ]));
+    }
+    if has_secret_files(service) {
+        volumes.push(secrets_volume(SECRETS_VOLUME, &service.pod.secrets));
     }
     volumes
 }

@@ -199,8 +199,8 @@ impl Provider for Oci {
             .attr("compartment_id", Expr::raw("var.tenancy_ocid"))]
     }
 
-    fn bucket(&self, label: &str, bucket: &Bucket, state: bool) -> Vec<Block> {
-        let mut block = Block::new("resource", ["oci_objectstorage_bucket", label])
+    fn bucket(&self, label: &str, bucket: &Bucket, _state: bool) -> Vec<Block> {
+        let block = Block::new("resource", ["oci_objectstorage_bucket", label])
             .attr("compartment_id", Expr::raw("var.compartment_ocid"))
             .attr("name", Expr::str(&bucket.cloud_name))
             .attr(
@@ -215,11 +215,12 @@ impl Provider for Oci {
                     "NoPublicAccess"
                 }),
             );
-        if state {
-            // Every write of the state keeps the previous one.
-            block = block.attr("versioning", Expr::str("Enabled"));
-        }
-        vec![block.attr("freeform_tags", Expr::raw("var.tags"))]
+        // Every overwrite or deletion keeps the previous version: a backup
+        // rotated away or a state written wrong can be taken back (the
+        // previous versions count against the bucket's size; docs/security.md).
+        vec![block
+            .attr("versioning", Expr::str("Enabled"))
+            .attr("freeform_tags", Expr::raw("var.tags"))]
     }
 
     fn bucket_name(&self, label: &str) -> String {
@@ -341,6 +342,8 @@ fn node_pools_file(cluster: &Cluster) -> File {
         .block(preemptible);
     let config = Block::new::<&str>("node_config_details", [])
         .attr("size", Expr::raw("each.value.min_nodes"))
+        .comment("The boot volumes' traffic between the instance and the block storage\nencrypted too (VM shapes on platform images; docs.oracle.com Block Volume\nencryption).")
+        .attr("is_pv_encryption_in_transit_enabled", Expr::Bool(true))
         .attr("freeform_tags", Expr::raw("var.tags"))
         .block(placement)
         .block(

@@ -449,13 +449,15 @@ impl Lowering<'_> {
         let name = o.name.clone().unwrap_or_default();
         let probes = self.object(obj, "probes");
         let needs_span = o.value_span("needs");
-        let need_spans: Vec<Span> = o
+        let need_spans: Vec<(Span, Option<String>)> = o
             .stmts
             .iter()
             .rev()
             .find(|s| s.stmt.field.name == "needs" && s.stmt.key.is_none())
             .map(|s| match &s.stmt.value.kind {
-                crate::syntax::ast::ExprKind::List(items) => items.iter().map(|e| e.span).collect(),
+                crate::syntax::ast::ExprKind::List(items) => {
+                    items.iter().map(|e| (e.span, named_port(e))).collect()
+                }
                 _ => Vec::new(),
             })
             .unwrap_or_default();
@@ -466,9 +468,11 @@ impl Lowering<'_> {
             .enumerate()
             .filter_map(|(i, v)| {
                 let target = services.get(&v.as_object()?)?;
+                let (span, port) = need_spans.get(i).cloned().unwrap_or((needs_span, None));
                 Some(Need {
                     target: *target,
-                    span: need_spans.get(i).copied().unwrap_or(needs_span),
+                    port,
+                    span,
                 })
             })
             .collect();
@@ -537,6 +541,7 @@ impl Lowering<'_> {
             secrets: self.secrets(obj),
             run_as: self.int(obj, "run_as"),
             read_only_root: self.boolean(obj, "read_only_root"),
+            secret_files: self.boolean(obj, "secret_files"),
             capabilities: self.strings(obj, "capabilities"),
             host_access: self.boolean(obj, "host_access"),
             host_paths: self.string_map(obj, "host_paths"),
@@ -704,6 +709,9 @@ impl Lowering<'_> {
                 queue_depth: self.get(a, "queue_depth").as_int(),
                 queue_metric: self.string(a, "queue_metric"),
             }),
+            main_port: Some(self.string(obj, "main_port")).filter(|p| !p.is_empty()),
+            management_ports: self.strings(obj, "management_ports"),
+            admin_ports: self.strings(obj, "admin_ports"),
             needs,
             expose: map_objects("expose")
                 .into_iter()
@@ -753,6 +761,8 @@ impl Lowering<'_> {
                     .unwrap_or_default(),
                 span: o.value_span("backup"),
                 uploader: self.string(b, "uploader"),
+                cpu: self.range(b, "cpu"),
+                memory: self.range(b, "memory"),
                 upload: self.script(b, "upload"),
                 download: self.script(b, "download"),
                 secrets: self.secrets(b),
@@ -985,5 +995,19 @@ impl Lowering<'_> {
                 })
             })
             .collect()
+    }
+}
+
+/// The port a `needs` entry names: `broker.port.amqp` (the checker has
+/// made sure the entry exists).
+fn named_port(expr: &crate::syntax::ast::Expr) -> Option<String> {
+    let crate::syntax::ast::ExprKind::Path(path) = &expr.kind else {
+        return None;
+    };
+    match path.segments.as_slice() {
+        [.., port, key] if path.segments.len() >= 3 && port.name == "port" => {
+            Some(key.name.clone())
+        }
+        _ => None,
     }
 }

@@ -58,8 +58,13 @@ resource "oci_containerengine_node_pool" "pool" {
   }
 
   node_config_details {
-    size          = each.value.min_nodes
-    freeform_tags = var.tags
+    size = each.value.min_nodes
+
+    # The boot volumes' traffic between the instance and the block storage
+    # encrypted too (VM shapes on platform images; docs.oracle.com Block Volume
+    # encryption).
+    is_pv_encryption_in_transit_enabled = true
+    freeform_tags                       = var.tags
 
     placement_configs {
       # The home region's first availability domain (Always Free A1 capacity is
