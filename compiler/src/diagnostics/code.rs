@@ -140,6 +140,7 @@ codes! {
     NoSuchPort = "E1005", Error, "port not declared";
 
     // Warnings.
+    SecretWithoutValue = "W0801", Warning, "sealed secret key without a sealed value";
     VolumeRoundedUp = "W0601", Warning, "volume rounded up to its storage class minimum";
     NoTerraform = "W0602", Warning, "no Terraform for the platform's cloud";
     UnsupportedKubernetesVersion = "W0603", Warning, "Kubernetes version not known to be offered";

@@ -6,9 +6,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::emit::kube::secrets::needed;
+use crate::emit::kube::secrets::{kubeseal_command, needed, sealed_value, sealing_controller};
 use crate::emit::{charts, Context, Output};
-use crate::model::{for_release, Platform};
 
 pub fn write(context: &Context, output: &Output) -> String {
     let platform = context.platform;
@@ -126,24 +125,31 @@ pub fn write(context: &Context, output: &Output) -> String {
     }
     let sealed = sealed_secrets(context);
     if !sealed.is_empty() {
-        let controller = sealing_controller(platform);
-        let mut text = format!(
-            "The SealedSecrets in `k8s/` hold placeholders, not values: seal each value with the cluster's controller{} and put the output in place of its placeholder, then apply `k8s/` again (a rebuild writes the placeholders again). For each key of each Secret below, its value on standard input:\n\n",
-            controller
-                .as_ref()
-                .map(|(name, namespace)| format!(" (`{name}` in `{namespace}`)"))
-                .unwrap_or_default()
-        );
-        let flags = controller
-            .map(|(name, namespace)| {
-                format!(" --controller-name {name} --controller-namespace {namespace}")
-            })
+        let controller = sealing_controller(platform)
+            .map(|(name, namespace)| format!(" (`{name}` in `{namespace}`)"))
             .unwrap_or_default();
+        let mut text = format!(
+            "The SealedSecrets in `k8s/` carry the values of the platform's `sealed_values`, each sealed to one key of the Sealed Secrets controller{controller}: they open only where the controller holds that key. To seal a value for this cluster's controller (a new value, or a cluster with another key), give it on standard input to the command of its Secret, and put the output in the environment's sealed values as that key's `ciphertext`, then build again:\n\n"
+        );
         for ((namespace, name), keys) in &sealed {
+            let missing: Vec<&str> = keys
+                .iter()
+                .filter(|k| sealed_value(platform, namespace, name, k).is_none())
+                .map(String::as_str)
+                .collect();
             let _ = writeln!(
                 text,
-                "        printf %s \"$VALUE\" | kubeseal --raw --from-file=/dev/stdin --scope strict{flags} --namespace {namespace} --name {name}   # keys: {}",
-                keys.join(", ")
+                "        {}   # keys: {}{}",
+                kubeseal_command(platform, namespace, name),
+                keys.join(", "),
+                if missing.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (not sealed yet, left out of the SealedSecret: {})",
+                        missing.join(", ")
+                    )
+                }
             );
         }
         step.add(&mut out, "Secrets", text.trim_end());
@@ -236,20 +242,4 @@ fn sealed_secrets(context: &Context) -> BTreeMap<(String, String), Vec<String>> 
         }
     }
     sealed
-}
-
-/// The Sealed Secrets controller's Service and namespace: the chart that
-/// installs the `bitnami.com` API.
-fn sealing_controller(platform: &Platform) -> Option<(String, String)> {
-    platform.deployed().find_map(|(_, service)| {
-        let chart = service.chart()?;
-        if !chart.render.provides.iter().any(|g| g == "bitnami.com") {
-            return None;
-        }
-        let rendered = chart.render.services.first()?;
-        Some((
-            for_release(&rendered.name, &service.k8s_name),
-            platform.namespace_of(service).k8s_name.clone(),
-        ))
-    })
 }

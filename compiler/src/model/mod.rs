@@ -74,6 +74,8 @@ pub struct Platform {
     /// one (a node on another cloud's shape).
     pub shapes: Vec<ShapeOffer>,
     pub kubernetes_api: KubernetesApi,
+    /// The sealed values of its SealedSecrets: `sealed_values`.
+    pub sealed_values: Vec<SealedValue>,
 }
 
 /// What the Kubernetes API accepts (stdlib data: `kubernetes_api`).
@@ -648,6 +650,20 @@ pub struct SecretRef {
     pub store: String,
     pub name: String,
     pub key: String,
+    /// The secret's declaration (a `let` or a record in place).
+    pub span: Span,
+}
+
+/// One key of one Secret sealed by kubeseal (strict scope), from the
+/// platform's `sealed_values`.
+#[derive(Clone, Debug)]
+pub struct SealedValue {
+    pub namespace: NamespaceId,
+    pub name: String,
+    pub key: String,
+    /// Base64, as `kubeseal --raw` prints it.
+    pub ciphertext: String,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug)]

@@ -1,9 +1,11 @@
 //! Safety checks on the model: images pinned and runnable on the nodes' CPU
 //! architecture, TLS on every public endpoint, a Pod Security level on
 //! every namespace, no secret values in the source; the Kubernetes API
-//! open only to real, trusted networks (`api_access`).
+//! open only to real, trusted networks (`api_access`); a sealed value for
+//! every key of every SealedSecret (`secrets`).
 
 mod api_access;
+mod secrets;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::Platform;
@@ -12,6 +14,7 @@ use crate::source::Span;
 
 pub fn check(platform: &Platform, plan: &Plan, diagnostics: &mut Diagnostics) {
     api_access::check(platform, diagnostics);
+    secrets::check(platform, diagnostics);
     let mut workloads = vec![0usize; platform.namespaces.len()];
     for service in &platform.services {
         workloads[service.namespace] += 1;

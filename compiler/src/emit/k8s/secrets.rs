@@ -1,13 +1,15 @@
 //! Secrets as references only. Every secret a workload reads (its own, its
 //! exporter's, its backup job's) becomes, in that workload's namespace, a
-//! SealedSecret whose encrypted values are placeholders saying how to seal
-//! the real ones with kubeseal, or an ExternalSecret that fetches them from
-//! the platform's ClusterSecretStore. No value ever appears, and no object
-//! of kind Secret is written: the controllers create them in the cluster.
+//! SealedSecret carrying the ciphertext of each key from the platform's
+//! `sealed_values` (a key with none is left out, and `hplc check` warns
+//! with the kubeseal command that seals it), or an ExternalSecret that
+//! fetches them from the platform's ClusterSecretStore. No value ever
+//! appears, and no object of kind Secret is written: the controllers create
+//! them in the cluster.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::emit::kube::secrets::needed;
+use crate::emit::kube::secrets::{needed, sealed_value};
 
 use crate::emit::kube::labels;
 use crate::emit::kube::object::{metadata, object};
@@ -29,7 +31,7 @@ pub fn by_namespace<'a>(context: &Context<'a>) -> BTreeMap<&'a str, Vec<Value<'a
         );
         let object = match secret.store {
             "external" => external_secret(platform, meta, name, &secret.keys),
-            _ => sealed_secret(meta, namespace, name, &secret.keys),
+            _ => sealed_secret(platform, meta, namespace, name, &secret.keys),
         };
         objects.entry(namespace).or_default().push(object);
     }
@@ -37,16 +39,15 @@ pub fn by_namespace<'a>(context: &Context<'a>) -> BTreeMap<&'a str, Vec<Value<'a
 }
 
 fn sealed_secret<'a>(
+    platform: &'a Platform,
     meta: Value<'a>,
     namespace: &'a str,
     name: &'a str,
     keys: &BTreeSet<&'a str>,
 ) -> Value<'a> {
-    let encrypted = keys.iter().map(|key| {
-        let how = format!(
-            "REPLACE WITH SEALED VALUE: printf %s \"$VALUE\" | kubeseal --raw --scope strict --namespace {namespace} --name {name} (key {key})"
-        );
-        (*key, s(how))
+    let encrypted = keys.iter().filter_map(|key| {
+        let sealed = sealed_value(platform, namespace, name, key)?;
+        Some((*key, s(sealed.ciphertext.as_str())))
     });
     let template = map([
         (

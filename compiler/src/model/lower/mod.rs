@@ -293,6 +293,19 @@ impl Lowering<'_> {
                 self.object(obj, "kubernetes_api")
                     .expect("platform.kubernetes_api has a default"),
             ),
+            sealed_values: self
+                .objects(obj, "sealed_values")
+                .into_iter()
+                .filter_map(|v| {
+                    Some(SealedValue {
+                        namespace: *namespace_index.get(&self.object(v, "namespace")?)?,
+                        name: self.string(v, "name"),
+                        key: self.string(v, "key"),
+                        ciphertext: self.string(v, "ciphertext"),
+                        span: self.world.objects[v].span,
+                    })
+                })
+                .collect(),
         }
     }
 
@@ -798,6 +811,7 @@ impl Lowering<'_> {
                 .to_string(),
             name: self.string(s, "name"),
             key: self.string(s, "key"),
+            span: self.world.objects[s].span,
         }
     }
 
