@@ -103,13 +103,15 @@ def write(env, variable, entries):
         "// compiler/tests/fixtures/sealing by scripts/seal-test-secrets: a real",
         "// cluster needs its own values, sealed to its own controller (the",
         "// README's Secrets step prints each command).",
-        f"let {variable} = [",
+        f"sealed_set {variable} {{",
+        "  values = [",
     ]
     for entry in entries:
         lines.append(
-            "  sealed_value {{ namespace = {}, name = \"{}\", key = \"{}\", ciphertext = \"{}\" }},".format(*entry)
+            "    sealed_value {{ namespace = {}, name = \"{}\", key = \"{}\", ciphertext = \"{}\" }},".format(*entry)
         )
-    lines.append("]")
+    lines.append("  ]")
+    lines.append("}")
     with open(f"sealed/{env}.hpl", "w") as f:
         f.write("\n".join(lines) + "\n")
 
@@ -128,4 +130,5 @@ def main():
     subprocess.run([HPLC, "fmt", *[f"sealed/{env}.hpl" for env in ENVS]], check=True)
 
 
-main()
+if __name__ == "__main__":
+    main()

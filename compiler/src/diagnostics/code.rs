@@ -72,6 +72,7 @@ codes! {
     NoSuchMember = "E0118", Error, "no such member";
     EvaluationTooDeep = "E0119", Error, "evaluation nested too deep";
     UndeclaredField = "E0120", Error, "field read by the compiler not declared";
+    MissingInput = "E0121", Error, "build input missing";
 
     // Types and values.
     TypeMismatch = "E0201", Error, "type mismatch";

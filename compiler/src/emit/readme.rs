@@ -76,6 +76,13 @@ pub fn write(context: &Context, output: &Output) -> String {
                 plural(platform.nodes.len()),
             ),
         );
+        if platform.inputs.span.is_some() {
+            step.add(
+                &mut out,
+                "The cluster's inputs",
+                "This tree was built with the inputs given to `hplc build --inputs` (the documentation values of `inputs.example` before any cluster exists). Now that the cluster exists, `terraform -chdir=terraform output -raw hplc_inputs > inputs.hpl` writes its real inputs (the gateway's reserved address, who may reach the API): build again with `--inputs inputs.hpl`, and commit that file beside the platform.",
+            );
+        }
     } else {
         let labels: Vec<String> = platform
             .nodes

@@ -76,6 +76,21 @@ pub struct Platform {
     pub kubernetes_api: KubernetesApi,
     /// The sealed values of its SealedSecrets: `sealed_values`.
     pub sealed_values: Vec<SealedValue>,
+    /// What the cluster's inputs file gave.
+    pub inputs: ClusterInputs,
+}
+
+/// What the cluster's inputs file (kind `inputs`, `hplc build --inputs`)
+/// gave, and what the platform left to it.
+#[derive(Clone, Debug, Default)]
+pub struct ClusterInputs {
+    /// Its `inputs` instance, when a file declared one.
+    pub span: Option<Span>,
+    /// Whether `trusted_cidrs` was set, by the platform or the inputs.
+    pub trusted_cidrs_set: bool,
+    /// The reserved address of the gateway's load balancer.
+    pub gateway_address: Option<String>,
+    pub gateway_address_span: Option<Span>,
 }
 
 /// What the Kubernetes API accepts (stdlib data: `kubernetes_api`).

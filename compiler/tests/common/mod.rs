@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use hplc::emit::Output;
-use hplc::resolve::fs::RealFs;
+use hplc::resolve::fs::{MemoryFs, RealFs};
 use hplc::Compilation;
 
 /// Where the external validators' tools are installed
@@ -57,9 +57,19 @@ pub fn repo() -> PathBuf {
         .to_path_buf()
 }
 
-/// Compiles one environment of platform.hpl, which must have no errors.
+/// Compiles one environment of platform.hpl with the committed
+/// inputs.example, as the goldens are built; it must have no errors.
 pub fn compile(env: Option<&str>) -> Compilation {
-    let compilation = hplc::compile(&repo().join("platform.hpl"), env, &RealFs);
+    let inputs = repo().join("inputs.example");
+    let compilation = hplc::compile_with(
+        &repo().join("platform.hpl"),
+        &hplc::Inputs {
+            file: Some(&inputs),
+            required: true,
+        },
+        env,
+        &RealFs,
+    );
     assert!(
         !compilation.has_errors(),
         "platform.hpl ({env:?}) has errors: {:#?}",
@@ -180,4 +190,46 @@ pub fn k8s_of_kind(output: &Output, kind: &str) -> Vec<serde_yaml::Value> {
         .map(|(_, object)| object)
         .filter(|object| object["kind"].as_str() == Some(kind))
         .collect()
+}
+
+/// The files platform.hpl uses beside it (its sealed values), by path
+/// relative to the repository, with their text.
+pub fn platform_modules() -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(repo().join("sealed"))
+        .expect("sealed/")
+        .map(|entry| {
+            let path = entry.expect("an entry").path();
+            let name = path
+                .file_name()
+                .expect("a name")
+                .to_string_lossy()
+                .into_owned();
+            (
+                format!("sealed/{name}"),
+                std::fs::read(&path).expect("readable"),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// `fs` with the files platform.hpl uses, beside a platform in `dir`.
+pub fn with_platform_modules(mut fs: MemoryFs, dir: &str) -> MemoryFs {
+    for (path, text) in platform_modules() {
+        fs = fs.with(format!("{dir}/{path}"), text);
+    }
+    fs
+}
+
+/// Copies platform.hpl, the files it uses and inputs.example into `dir`.
+pub fn copy_platform(dir: &Path) {
+    for (path, text) in platform_modules() {
+        let to = dir.join(path);
+        std::fs::create_dir_all(to.parent().expect("a directory")).expect("mkdir");
+        std::fs::write(to, text).expect("write");
+    }
+    for file in ["platform.hpl", "inputs.example"] {
+        std::fs::copy(repo().join(file), dir.join(file)).expect("copy");
+    }
 }

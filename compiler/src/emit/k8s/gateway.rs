@@ -283,6 +283,11 @@ fn proxy_spec<'a>(
         // traffic only to nodes that run a proxy.
         ("externalTrafficPolicy", s("Local")),
     ];
+    // The address the Terraform tree reserved (the cluster's inputs), so
+    // that DNS records outlive a recreated load balancer.
+    if let Some(address) = &platform.inputs.gateway_address {
+        service.push(("loadBalancerIP", s(address.as_str())));
+    }
     let annotations = load_balancer_annotations(platform);
     if !annotations.is_empty() {
         service.push((

@@ -140,6 +140,22 @@ fn implementation(provider: &str) -> Option<&'static Implementation> {
     IMPLEMENTATIONS.iter().find(|i| i.name == provider)
 }
 
+/// Whether the Terraform tree reserves the gateway's public address, which
+/// a build then needs from the cluster's inputs (`gateway_address`).
+pub fn reserves_gateway_address(platform: &crate::model::Platform) -> bool {
+    let (Some(terraform), Some(implementation)) = (
+        &platform.cloud.terraform,
+        implementation(&platform.cloud.provider),
+    ) else {
+        return false;
+    };
+    crate::emit::k8s::gateway::public(platform).is_some()
+        && implementation
+            .provider
+            .gateway_address(&Cluster::new(platform, terraform))
+            .is_some()
+}
+
 pub fn emit(context: &Context, output: &mut Output) {
     let platform = context.platform;
     // A cloud without Terraform data or implementation was reported by

@@ -59,6 +59,7 @@ pub fn files(
     if let Some((_, ip)) = &address {
         outputs.extend(addresses_outputs(platform, ip));
     }
+    outputs.push(inputs_output(address.as_ref().map(|(_, ip)| ip)));
     let module_dir = format!("modules/kubernetes-cluster/{}", implementation.directory);
 
     let mut tree: Vec<(String, File)> = vec![
@@ -191,6 +192,25 @@ fn addresses_outputs(platform: &crate::model::Platform, ip: &Expr) -> Vec<Block>
             false,
         ),
     ]
+}
+
+/// `hplc_inputs`: the cluster's inputs file for `hplc build --inputs`, with
+/// what this tree knows once applied.
+fn inputs_output(address: Option<&Expr>) -> Block {
+    // An HCL quoted template: `\n` and `\"` are its escapes.
+    let mut text = String::from(
+        r#"// The inputs of this cluster, written by `terraform output -raw hplc_inputs`.\ninputs cluster {\n  trusted_cidrs = ${jsonencode(var.trusted_cidrs)}\n"#,
+    );
+    if let Some(Expr::Raw(ip)) = address {
+        text.push_str(&format!(r#"  gateway_address = \"${{{ip}}}\"\n"#));
+    }
+    text.push_str(r"}\n");
+    interface::output(
+        "hplc_inputs",
+        "The cluster's inputs file for `hplc build --inputs FILE`: `terraform output -raw hplc_inputs > inputs.hpl`.",
+        Expr::Template(text),
+        false,
+    )
 }
 
 /// The platform's root file, relative to the platform directory.

@@ -172,7 +172,27 @@ impl Lowering<'_> {
         );
         let (kubernetes_version, kubernetes_version_span) = self.kubernetes_version(obj, &cloud);
         let (pod_network, pod_network_span) = self.platform_pod_network(obj, &cloud);
-        let trusted_cidrs = self.strings(obj, "trusted_cidrs");
+        // The inputs file's values; the platform's own `trusted_cidrs` first.
+        let inputs = self.instances_of("inputs").into_iter().next();
+        let is_set = |o: ObjId, field: &str| !matches!(self.get(o, field), Value::None);
+        let cidrs_from = if is_set(obj, "trusted_cidrs") {
+            Some(obj)
+        } else {
+            inputs.filter(|&i| is_set(i, "trusted_cidrs"))
+        };
+        let trusted_cidrs = cidrs_from
+            .map(|o| self.strings(o, "trusted_cidrs"))
+            .unwrap_or_default();
+        let cluster_inputs = ClusterInputs {
+            span: inputs.map(|i| self.world.objects[i].name_span),
+            trusted_cidrs_set: cidrs_from.is_some(),
+            gateway_address: inputs
+                .filter(|&i| is_set(i, "gateway_address"))
+                .map(|i| self.string(i, "gateway_address")),
+            gateway_address_span: inputs
+                .filter(|&i| is_set(i, "gateway_address"))
+                .map(|i| self.world.objects[i].value_span("gateway_address")),
+        };
         let bucket_names: HashMap<ObjId, String> = buckets
             .iter()
             .map(|&b| (b, format!("{cluster}-{}", k8s_name(self.world.name(b)))))
@@ -247,7 +267,8 @@ impl Lowering<'_> {
                 .collect(),
             monitoring: self.object(obj, "monitoring").map(|m| self.monitoring(m)),
             images: self.object(obj, "images").map(|t| self.image_table(t)),
-            trusted_cidrs_spans: self.trusted_cidrs_spans(obj, trusted_cidrs.len()),
+            trusted_cidrs_spans: self
+                .trusted_cidrs_spans(cidrs_from.unwrap_or(obj), trusted_cidrs.len()),
             trusted_cidrs,
             nodes: nodes.iter().map(|n| self.node(*n, &pod_network)).collect(),
             pod_network,
@@ -306,6 +327,7 @@ impl Lowering<'_> {
                     })
                 })
                 .collect(),
+            inputs: cluster_inputs,
         }
     }
 
