@@ -25,6 +25,15 @@ pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
             "the Terraform output `gateway_address` (`terraform -chdir=terraform output -raw gateway_address`)",
         ));
     }
+    let external = crate::emit::kube::secrets::needed(platform)
+        .values()
+        .any(|secret| secret.store == "external");
+    if inputs.vault_id.is_none() && external && platform.cloud.provider == "oci" {
+        missing.push((
+            "vault_id",
+            "the Terraform output `vault_id` (`terraform -chdir=terraform output -raw vault_id`), the vault of the platform's secrets",
+        ));
+    }
     for (name, source) in missing {
         let (span, label) = match inputs.span {
             Some(span) => (span, format!("these inputs have no `{name}`")),

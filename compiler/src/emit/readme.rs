@@ -167,15 +167,19 @@ pub fn write(context: &Context, output: &Output) -> String {
         .map(|((namespace, name), _)| format!("`{namespace}/{name}`"))
         .collect();
     if !external.is_empty() {
-        step.add(
-            &mut out,
-            "Secrets from the secret manager",
-            &format!(
-                "The ExternalSecrets in `k8s/` ({}) read from the ClusterSecretStore `{}`: create it for your secret manager, and the secrets in it, before they sync.",
+        let store = crate::emit::kube::labels::part_of(platform);
+        let text = if platform.inputs.vault_id.is_some() && platform.cloud.provider == "oci" {
+            format!(
+                "The ExternalSecrets in `k8s/` ({}) read from the ClusterSecretStore `{store}` in `k8s/`: OCI Vault's vault `terraform -chdir=terraform output -raw vault_id` (the cluster's input `vault_id`), read as the nodes' instance principal, which the Terraform tree allows to read that vault's secret bundles alone. Every pod on a node shares that identity. In the vault, create each secret under the name of its Secret, its content a JSON object of its keys, before they sync.",
                 external.join(", "),
-                crate::emit::kube::labels::part_of(platform)
-            ),
-        );
+            )
+        } else {
+            format!(
+                "The ExternalSecrets in `k8s/` ({}) read from the ClusterSecretStore `{store}`: create it for your secret manager, and the secrets in it, before they sync.",
+                external.join(", "),
+            )
+        };
+        step.add(&mut out, "Secrets from the secret manager", &text);
     }
     let hosts: Vec<&str> = platform
         .deployed()

@@ -78,6 +78,9 @@ pub struct Platform {
     pub sealed_values: Vec<SealedValue>,
     /// What the cluster's inputs file gave.
     pub inputs: ClusterInputs,
+    /// Where every secret is kept, over each reference's store:
+    /// `secret_store`.
+    pub secret_store: Option<String>,
 }
 
 /// What the cluster's inputs file (kind `inputs`, `hplc build --inputs`)
@@ -91,6 +94,8 @@ pub struct ClusterInputs {
     /// The reserved address of the gateway's load balancer.
     pub gateway_address: Option<String>,
     pub gateway_address_span: Option<Span>,
+    /// The vault of the platform's secrets (OCI Vault's OCID).
+    pub vault_id: Option<String>,
 }
 
 /// What the Kubernetes API accepts (stdlib data: `kubernetes_api`).

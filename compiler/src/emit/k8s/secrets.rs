@@ -35,7 +35,57 @@ pub fn by_namespace<'a>(context: &Context<'a>) -> BTreeMap<&'a str, Vec<Value<'a
         };
         objects.entry(namespace).or_default().push(object);
     }
+    if let Some((namespace, store)) = secret_store(context) {
+        objects.entry(namespace).or_default().insert(0, store);
+    }
     objects
+}
+
+/// The ClusterSecretStore every ExternalSecret names, for the cloud's
+/// secret manager, beside the operator that reads it: OCI Vault, as the
+/// nodes' instance principal (a BASIC cluster has no workload identity;
+/// the Terraform tree lets the nodes' dynamic group read this vault's
+/// secrets and no other). Only with a vault (the cluster's inputs).
+fn secret_store<'a>(context: &Context<'a>) -> Option<(&'a str, Value<'a>)> {
+    let platform = context.platform;
+    let vault = platform.inputs.vault_id.as_deref()?;
+    if platform.cloud.provider != "oci" {
+        return None;
+    }
+    let (_, operator) = platform.deployed().find(|(_, service)| {
+        service.chart().is_some_and(|chart| {
+            chart
+                .render
+                .provides
+                .iter()
+                .any(|g| g == "external-secrets.io")
+        })
+    })?;
+    if !needed(platform)
+        .values()
+        .any(|secret| secret.store == "external")
+    {
+        return None;
+    }
+    let meta = metadata(
+        context,
+        labels::part_of(platform),
+        None,
+        &[(labels::PART_OF, labels::part_of(platform))],
+        operator.span,
+    );
+    let oracle = map([
+        ("vault", s(vault)),
+        ("region", s(platform.cloud.region.as_str())),
+        ("principalType", s("InstancePrincipal")),
+    ]);
+    let store = object(
+        "external-secrets.io/v1",
+        "ClusterSecretStore",
+        meta,
+        [("spec", map([("provider", map([("oracle", oracle)]))]))],
+    );
+    Some((platform.namespace_of(operator).k8s_name.as_str(), store))
 }
 
 fn sealed_secret<'a>(

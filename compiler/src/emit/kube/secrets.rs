@@ -32,7 +32,7 @@ pub fn needed(platform: &Platform) -> BTreeMap<(&str, &str), Needed<'_>> {
             let entry = needed
                 .entry((namespace.as_str(), secret.name.as_str()))
                 .or_insert_with(|| Needed {
-                    store: &secret.store,
+                    store: platform.secret_store.as_deref().unwrap_or(&secret.store),
                     keys: BTreeSet::new(),
                     span: service.span,
                     declared: BTreeMap::new(),

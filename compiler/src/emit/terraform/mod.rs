@@ -80,6 +80,13 @@ trait Provider {
     fn gateway_address(&self, _cluster: &Cluster) -> Option<(Vec<Block>, Expr)> {
         None
     }
+    /// The vault of the platform's secrets, and who may read it: the
+    /// nodes, whose pods read it as the node's identity (External Secrets
+    /// Operator as an instance principal); and the expression of the
+    /// vault's id. `None` where this backend has no secret manager.
+    fn secret_vault(&self, _cluster: &Cluster) -> Option<(Vec<Block>, Expr)> {
+        None
+    }
     /// The identity of one consumer of a bucket, allowed that bucket alone;
     /// `bucket` is the expression of the bucket's name.
     fn identity(&self, consumer: &Consumer, bucket: &str) -> Vec<Block>;

@@ -192,6 +192,9 @@ impl Lowering<'_> {
             gateway_address_span: inputs
                 .filter(|&i| is_set(i, "gateway_address"))
                 .map(|i| self.world.objects[i].value_span("gateway_address")),
+            vault_id: inputs
+                .filter(|&i| is_set(i, "vault_id"))
+                .map(|i| self.string(i, "vault_id")),
         };
         let bucket_names: HashMap<ObjId, String> = buckets
             .iter()
@@ -328,6 +331,7 @@ impl Lowering<'_> {
                 })
                 .collect(),
             inputs: cluster_inputs,
+            secret_store: self.get(obj, "secret_store").as_enum().map(str::to_string),
         }
     }
 
