@@ -1120,7 +1120,8 @@ fn the_issue_s_objects_are_there() {
             .filter(|s| s.chart().is_some())
             .count();
         assert_eq!(count("Application"), platform.gitops.len() * (1 + charts));
-        assert_eq!(count("ClusterIssuer"), 1);
+        // Let's Encrypt staging and production (tests/tls.rs).
+        assert_eq!(count("ClusterIssuer"), 2);
         // No Ingress: a route per public endpoint of a service and per route
         // of the gateway, and a redirect to HTTPS per host with TLS.
         assert_eq!(count("Ingress"), 0);

@@ -199,6 +199,23 @@ pub fn write(context: &Context, output: &Output) -> String {
                 hosts.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", ")
             ),
         );
+        let issuer = crate::emit::k8s::gateway::issuer_name(platform);
+        if platform.tls_stage == "staging" {
+            step.add(
+                &mut out,
+                "Trusted certificates",
+                &format!(
+                    "The certificates come from Let's Encrypt's staging directory (ClusterIssuer `{issuer}`): browsers do not trust them, and setup retries cannot exhaust production's rate limits. Once every certificate is Ready, declare the switch in the platform, `tls_stage = production` (or `{}.tls_stage = production` in the environment), build and apply again: the gateway then names the production ClusterIssuer and cert-manager replaces each certificate.",
+                    platform.name,
+                ),
+            );
+        } else {
+            step.add(
+                &mut out,
+                "Trusted certificates",
+                &format!("The certificates come from Let's Encrypt production (ClusterIssuer `{issuer}`, `tls_stage = production`)."),
+            );
+        }
     }
     for gitops in &platform.gitops {
         step.add(

@@ -50,6 +50,10 @@ pub struct Platform {
     pub trace_sampling: i64,
     pub acme_email: String,
     pub acme_server: String,
+    pub acme_staging_server: String,
+    /// The directory the public hosts' certificates come from: `staging`
+    /// or `production` (`tls_stage`).
+    pub tls_stage: String,
     /// Who may reach the Kubernetes API over the internet; empty: nobody,
     /// the endpoint is private.
     pub trusted_cidrs: Vec<String>,

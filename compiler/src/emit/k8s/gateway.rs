@@ -47,8 +47,17 @@ pub fn listener(service: &Service, endpoint: &Endpoint) -> String {
     )
 }
 
+/// The ClusterIssuer of the platform's TLS stage (`tls_stage`).
 pub fn issuer_name(platform: &Platform) -> String {
-    format!("{}-acme", labels::part_of(platform))
+    issuer_of_stage(platform, &platform.tls_stage)
+}
+
+/// `<platform>-acme` for production, `<platform>-acme-staging` for staging.
+fn issuer_of_stage(platform: &Platform, stage: &str) -> String {
+    match stage {
+        "production" => format!("{}-acme", labels::part_of(platform)),
+        _ => format!("{}-acme-{stage}", labels::part_of(platform)),
+    }
 }
 
 /// A reference to the gateway as a route's parent, on `section`.
@@ -391,16 +400,37 @@ pub(super) fn load_balancer_annotations(platform: &Platform) -> Vec<(&'static st
     annotations
 }
 
-/// The ACME ClusterIssuer, when any endpoint asks for TLS. It proves
-/// control of each host with an HTTP-01 challenge through the gateway's
-/// HTTP listener; its account key is a Secret cert-manager creates itself.
-pub fn cluster_issuer<'a>(context: &Context<'a>) -> Option<Value<'a>> {
+/// The ACME ClusterIssuers, staging and production, when any endpoint asks
+/// for TLS; the gateway names the one of the platform's `tls_stage`. Each
+/// proves control of each host with an HTTP-01 challenge through the
+/// gateway's HTTP listener; its account key is a Secret cert-manager
+/// creates itself.
+pub fn cluster_issuers<'a>(context: &Context<'a>) -> Vec<Value<'a>> {
     let platform = context.platform;
-    let (_, gateway, _) = public(platform)?;
+    let Some((_, gateway, _)) = public(platform) else {
+        return Vec::new();
+    };
     if !public_endpoints(platform).iter().any(|(_, e)| e.tls) {
-        return None;
+        return Vec::new();
     }
-    let name = issuer_name(platform);
+    [
+        ("staging", &platform.acme_staging_server),
+        ("production", &platform.acme_server),
+    ]
+    .into_iter()
+    .map(|(stage, server)| cluster_issuer(context, gateway, stage, server))
+    .collect()
+}
+
+/// The ClusterIssuer of one stage's ACME directory.
+fn cluster_issuer<'a>(
+    context: &Context<'a>,
+    gateway: &'a Service,
+    stage: &str,
+    server: &'a str,
+) -> Value<'a> {
+    let platform = context.platform;
+    let name = issuer_of_stage(platform, stage);
     let meta = metadata(
         context,
         name.clone(),
@@ -420,7 +450,7 @@ pub fn cluster_issuer<'a>(context: &Context<'a>) -> Option<Value<'a>> {
             ])]),
         )]),
     )]);
-    let mut acme: Vec<(&str, Value)> = vec![("server", s(&platform.acme_server))];
+    let mut acme: Vec<(&str, Value)> = vec![("server", s(server))];
     if !platform.acme_email.is_empty() {
         acme.push(("email", s(&platform.acme_email)));
     }
@@ -429,12 +459,12 @@ pub fn cluster_issuer<'a>(context: &Context<'a>) -> Option<Value<'a>> {
         map([("name", s(format!("{name}-account-key")))]),
     ));
     acme.push(("solvers", list([map([("http01", http01)])])));
-    Some(object(
+    object(
         "cert-manager.io/v1",
         "ClusterIssuer",
         meta,
         [("spec", map([("acme", map(acme))]))],
-    ))
+    )
 }
 
 /// Lets `kind` objects of Envoy Gateway in `from` name the Service `name`

@@ -213,6 +213,12 @@ impl Lowering<'_> {
             trace_sampling: self.quantity(obj, "trace_sampling"),
             acme_email: self.string(obj, "acme_email"),
             acme_server: self.string(obj, "acme_server"),
+            acme_staging_server: self.string(obj, "acme_staging_server"),
+            tls_stage: self
+                .get(obj, "tls_stage")
+                .as_enum()
+                .unwrap_or("staging")
+                .to_string(),
             cluster_backups: self
                 .instances_of("cluster_backup")
                 .into_iter()
