@@ -25,7 +25,7 @@ pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
             "the Terraform output `gateway_address` (`terraform -chdir=terraform output -raw gateway_address`)",
         ));
     }
-    let external = crate::emit::kube::secrets::needed(platform)
+    let external = crate::model::secrets::needed(platform)
         .values()
         .any(|secret| secret.store == "external");
     if inputs.vault_id.is_none() && external && platform.cloud.provider == "oci" {

@@ -199,7 +199,7 @@ pub fn write(context: &Context, output: &Output) -> String {
                 hosts.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", ")
             ),
         );
-        let issuer = crate::emit::k8s::gateway::issuer_name(platform);
+        let issuer = crate::emit::kube::issuer_name(platform);
         if platform.tls_stage == "staging" {
             step.add(
                 &mut out,

@@ -9,6 +9,7 @@
 mod chart;
 pub mod images;
 mod lower;
+pub mod secrets;
 pub mod show;
 
 pub use chart::{

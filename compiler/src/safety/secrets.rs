@@ -4,7 +4,7 @@
 //! warning that prints the kubeseal command producing the ciphertext.
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::emit::kube::secrets::{kubeseal_command, needed, sealed_value};
+use crate::model::secrets::{kubeseal_command, needed, sealed_value};
 use crate::model::Platform;
 
 pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {

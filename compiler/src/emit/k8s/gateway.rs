@@ -47,18 +47,7 @@ pub fn listener(service: &Service, endpoint: &Endpoint) -> String {
     )
 }
 
-/// The ClusterIssuer of the platform's TLS stage (`tls_stage`).
-pub fn issuer_name(platform: &Platform) -> String {
-    issuer_of_stage(platform, &platform.tls_stage)
-}
-
-/// `<platform>-acme` for production, `<platform>-acme-staging` for staging.
-fn issuer_of_stage(platform: &Platform, stage: &str) -> String {
-    match stage {
-        "production" => format!("{}-acme", labels::part_of(platform)),
-        _ => format!("{}-acme-{stage}", labels::part_of(platform)),
-    }
-}
+use crate::emit::kube::{issuer_name, issuer_of_stage};
 
 /// A reference to the gateway as a route's parent, on `section`.
 pub fn parent_ref<'a>(platform: &'a Platform, gateway: &'a Service, section: String) -> Value<'a> {

@@ -13,7 +13,7 @@
 mod backup;
 mod cluster;
 mod config;
-pub(crate) mod gateway;
+mod gateway;
 mod gitops;
 mod network;
 mod placement;

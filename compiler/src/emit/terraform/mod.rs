@@ -156,7 +156,12 @@ pub fn reserves_gateway_address(platform: &crate::model::Platform) -> bool {
     ) else {
         return false;
     };
-    crate::emit::k8s::gateway::public(platform).is_some()
+    // A deployed gateway made by a controller: the Kubernetes backend's
+    // public gateway, whose Service asks for the address.
+    let gateway = platform
+        .deployed()
+        .any(|(_, service)| service.roles.ingress && service.operator().is_some());
+    gateway
         && implementation
             .provider
             .gateway_address(&Cluster::new(platform, terraform))
