@@ -6,6 +6,7 @@
 //! every stage reports into one [`diagnostics::Diagnostics`].
 
 pub mod admission;
+pub mod build_inputs;
 pub mod chart_render;
 pub mod clouds;
 pub mod components;
@@ -136,11 +137,33 @@ fn merge_envs(runs: Vec<(String, Vec<Diagnostic>)>) -> Vec<Diagnostic> {
 
 /// Loads, parses and checks the platform at `root` in environment `env`.
 pub fn compile(root: &Path, env: Option<&str>, fs: &dyn FileSystem) -> Compilation {
+    compile_with(root, &Inputs::default(), env, fs)
+}
+
+/// The cluster's inputs file (kind `inputs`), and whether the values the
+/// platform needs from it must be there: `hplc build` requires them,
+/// `hplc check` and the editor check what is given.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Inputs<'a> {
+    pub file: Option<&'a Path>,
+    pub required: bool,
+}
+
+/// As [`compile`], with the cluster's inputs.
+pub fn compile_with(
+    root: &Path,
+    inputs: &Inputs,
+    env: Option<&str>,
+    fs: &dyn FileSystem,
+) -> Compilation {
     let mut diagnostics = Diagnostics::default();
-    let loaded = resolve::modules::load(root, fs, &mut diagnostics);
+    let loaded = resolve::modules::load_with_inputs(root, inputs.file, fs, &mut diagnostics);
     let world = types::check(&loaded, env, &mut diagnostics);
     let envs = declared_envs(&loaded);
     let (model, graph, plan) = lower_and_check(&world, env, &mut diagnostics);
+    if let Some(platform) = model.as_ref().filter(|_| inputs.required) {
+        build_inputs::check(platform, &mut diagnostics);
+    }
     Compilation {
         sources: loaded.sources,
         modules: loaded.modules,

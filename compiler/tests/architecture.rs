@@ -27,6 +27,9 @@ const STAGES: &[&str] = &[
     "admission",
     "safety",
     "emit",
+    // What a build needs from the cluster's inputs: it asks the Terraform
+    // backend what the tree reserves.
+    "build_inputs",
     "pipeline",
     "chart_render",
     "fmt",

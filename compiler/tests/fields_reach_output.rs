@@ -89,6 +89,11 @@ const UNEMITTED: &[(&str, &str, &str)] = &[
         "as max_vnics",
     ),
     (
+        "sealed_set",
+        "values",
+        "read once, when the platform's `sealed_values = default_sealed.values` is evaluated, before this test changes it; `platform.sealed_values`, which reaches the SealedSecrets, is checked here",
+    ),
+    (
         "storage_class",
         "price_gb_month",
         "the plan prices block storage by pricing.block_gb_month; pricing per class (local-path on the boot volume costs nothing extra) is still to come",

@@ -26,7 +26,8 @@ fn builds() -> Vec<(String, Output)> {
 /// Builds a variant of platform.hpl held in memory.
 fn build_text(text: &str) -> Output {
     let root = Path::new("/memory/platform.hpl");
-    let compilation = hplc::compile(root, None, &MemoryFs::default().with(root, text));
+    let fs = common::with_platform_modules(MemoryFs::default().with(root, text), "/memory");
+    let compilation = hplc::compile(root, None, &fs);
     assert!(
         !compilation.has_errors(),
         "the variant has errors: {:#?}",

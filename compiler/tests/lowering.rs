@@ -40,7 +40,7 @@ fn rename_word(text: &str, word: &str, to: &str) -> String {
 
 fn compile_with(stdlib: BTreeMap<String, String>) -> hplc::Compilation {
     let platform = std::fs::read(common::repo().join("platform.hpl")).expect("platform.hpl");
-    let fs = MemoryFs::default()
+    let fs = common::with_platform_modules(MemoryFs::default(), "/p")
         .with("/p/platform.hpl", platform)
         .with_stdlib(stdlib);
     hplc::compile(Path::new("/p/platform.hpl"), None, &fs)

@@ -71,7 +71,13 @@ fn the_readme_walks_through_the_tree_it_is_in() {
                 )
             })
             .collect();
-        assert!(!sealed.is_empty(), "{name}");
+        // Production reads its secrets from the vault instead
+        // (tests/external_secrets.rs).
+        assert!(
+            sealed.is_empty() == (name == "production"),
+            "{name}: {} SealedSecrets",
+            sealed.len()
+        );
         for (namespace, secret) in &sealed {
             assert!(
                 readme.lines().any(|l| l.contains("| kubeseal ")

@@ -1,18 +1,13 @@
 //! Limits, atomic output, drift checks and determinism.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use hplc::diagnostics::Code;
 use hplc::emit::{output, Output};
 use hplc::resolve::fs::MemoryFs;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("repo root")
-        .to_path_buf()
-}
 
 fn codes(text: &str) -> Vec<Code> {
     let fs = MemoryFs::default().with("/t/main.hpl", text.as_bytes().to_vec());
@@ -358,9 +353,17 @@ fn a_failing_build_writes_nothing() {
 #[test]
 fn build_check_is_clean_after_a_build_and_names_a_changed_file() {
     let scratch = Scratch::new("drift");
-    std::fs::copy(repo().join("platform.hpl"), scratch.0.join("platform.hpl")).expect("copy");
-    assert_eq!(hplc(&["build"], &scratch.0).status.code(), Some(0));
-    let clean = hplc(&["build", "--check"], &scratch.0);
+    common::copy_platform(&scratch.0);
+    assert_eq!(
+        hplc(&["build", "--inputs", "inputs.example"], &scratch.0)
+            .status
+            .code(),
+        Some(0)
+    );
+    let clean = hplc(
+        &["build", "--check", "--inputs", "inputs.example"],
+        &scratch.0,
+    );
     assert_eq!(
         clean.status.code(),
         Some(0),
@@ -370,12 +373,78 @@ fn build_check_is_clean_after_a_build_and_names_a_changed_file() {
 
     let readme = scratch.0.join("out/README.md");
     std::fs::write(&readme, "edited by hand\n").expect("edit");
-    let drift = hplc(&["build", "--check"], &scratch.0);
+    let drift = hplc(
+        &["build", "--check", "--inputs", "inputs.example"],
+        &scratch.0,
+    );
     assert_eq!(drift.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&drift.stdout),
         "changed: README.md\n"
     );
+}
+
+// ---- the cluster's inputs ----------------------------------------------
+
+#[test]
+fn build_without_the_inputs_file_names_each_missing_value_and_its_source() {
+    let scratch = Scratch::new("inputs-missing");
+    common::copy_platform(&scratch.0);
+    let without = hplc(&["build", "--diagnostic-format", "json"], &scratch.0);
+    assert_eq!(without.status.code(), Some(1));
+    assert!(!scratch.0.join("out").exists(), "nothing written");
+    let report: serde_json::Value =
+        serde_json::from_slice(&without.stdout).expect("a JSON report on stdout");
+    let missing: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["code"] == Code::MissingInput.as_str())
+        .map(|d| d["message"].as_str().expect("a message"))
+        .collect();
+    assert_eq!(
+        missing,
+        [
+            "the build needs the input `trusted_cidrs`, from the Terraform variable `trusted_cidrs` (the networks that may reach the Kubernetes API; `[]`: none, the API stays private)",
+            "the build needs the input `gateway_address`, from the Terraform output `gateway_address` (`terraform -chdir=terraform output -raw gateway_address`)",
+        ]
+    );
+
+    // An inputs file without one of them names that one, at the file.
+    std::fs::write(
+        scratch.0.join("partial.hpl"),
+        "inputs cluster {\n  trusted_cidrs = []\n}\n",
+    )
+    .expect("write");
+    let partial = hplc(&["build", "--inputs", "partial.hpl"], &scratch.0);
+    assert_eq!(partial.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&partial.stderr);
+    assert_eq!(stderr.matches("E0121").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("`gateway_address`") && stderr.contains("partial.hpl:1:8"),
+        "{stderr}"
+    );
+
+    // Read and checked like the source: a number where a string belongs.
+    std::fs::write(
+        scratch.0.join("wrong.hpl"),
+        "inputs cluster {\n  trusted_cidrs = []\n  gateway_address = 10\n}\n",
+    )
+    .expect("write");
+    let wrong = hplc(&["build", "--inputs", "wrong.hpl"], &scratch.0);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("wrong.hpl:3:"));
+
+    let with = hplc(&["build", "--inputs", "inputs.example"], &scratch.0);
+    assert_eq!(
+        with.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&with.stderr)
+    );
+    let gateway = std::fs::read_to_string(scratch.0.join("out/k8s/health-system.yaml"))
+        .expect("the gateway's file");
+    assert!(gateway.contains("loadBalancerIP: '192.0.2.10'"));
 }
 
 // ---- determinism -------------------------------------------------------
@@ -384,12 +453,14 @@ fn build_check_is_clean_after_a_build_and_names_a_changed_file() {
 fn output_does_not_depend_on_directory_locale_time_zone_or_hash_seed() {
     let a = Scratch::new("determinism-a");
     let b = Scratch::new("determinism-b");
-    std::fs::copy(repo().join("platform.hpl"), a.0.join("platform.hpl")).expect("copy");
+    common::copy_platform(&a.0);
     // The same platform reached through another working directory.
     let run = |cwd: &Path, file: &str, out: &Path, vars: &[(&str, &str)]| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_hplc"));
         command
-            .args(["build", file, "--out"])
+            .args(["build", file, "--inputs"])
+            .arg(a.0.join("inputs.example"))
+            .arg("--out")
             .arg(out)
             .current_dir(cwd);
         for (k, v) in vars {
@@ -428,7 +499,7 @@ fn the_order_of_use_lines_changes_nothing() {
     // The two extra services ask 1m of CPU: platform.hpl's nodes keep
     // little more room than its surge replicas need (E0612).
     let split = |order: [&str; 2]| {
-        let fs = MemoryFs::default()
+        let fs = common::with_platform_modules(MemoryFs::default(), "/p")
             .with("/p/main.hpl", format!("use {}\nuse {}\n{}", order[0], order[1], include_str!("../../platform.hpl")))
             .with("/p/extra_a.hpl", "use oci\nnamespace extra_a { pod_security = restricted }\nservice alpha { namespace = extra_a, image = \"ghcr.io/x/alpha:1.0.0\", multi_arch = true, cpu = 1m, memory = 16Mi }\n")
             .with("/p/extra_b.hpl", "namespace extra_b { pod_security = restricted }\nservice beta { namespace = extra_b, image = \"ghcr.io/x/beta:1.0.0\", multi_arch = true, cpu = 1m, memory = 16Mi, needs = [alpha] }\n");

@@ -14,8 +14,7 @@
 //! - and every custom resource against the `openAPIV3Schema` of the CRD
 //!   that serves it, from the renders (tests/fixtures/crd_schemas.py).
 //!
-//! SealedSecrets still carry placeholder ciphertext until secrets have a
-//! real value path (`--allow-placeholder-secrets`). What the validator
+//! No SealedSecret may carry a placeholder. What the validator
 //! cannot see, because a chart's hook or a controller makes it at run time
 //! or every cluster has it, is listed in RUNTIME with the reason; any other
 //! failure fails the test, and so does an entry no environment needs.
@@ -102,12 +101,7 @@ fn the_rendered_trees_are_closed_valid_and_match_their_crds() {
         let dir = tree.as_os_str();
         let (closed, text) = run(
             &closure,
-            &[
-                "--assume-storage-class".as_ref(),
-                "oci-bv".as_ref(),
-                "--allow-placeholder-secrets".as_ref(),
-                dir,
-            ],
+            &["--assume-storage-class".as_ref(), "oci-bv".as_ref(), dir],
         );
         let summary = text.lines().last().unwrap_or_default().to_string();
         let unexpected: Vec<&str> = text

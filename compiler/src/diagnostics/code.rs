@@ -72,6 +72,7 @@ codes! {
     NoSuchMember = "E0118", Error, "no such member";
     EvaluationTooDeep = "E0119", Error, "evaluation nested too deep";
     UndeclaredField = "E0120", Error, "field read by the compiler not declared";
+    MissingInput = "E0121", Error, "build input missing";
 
     // Types and values.
     TypeMismatch = "E0201", Error, "type mismatch";
@@ -142,6 +143,7 @@ codes! {
     NoSuchPort = "E1005", Error, "port not declared";
 
     // Warnings.
+    SecretWithoutValue = "W0801", Warning, "sealed secret key without a sealed value";
     VolumeRoundedUp = "W0601", Warning, "volume rounded up to its storage class minimum";
     NoTerraform = "W0602", Warning, "no Terraform for the platform's cloud";
     UnsupportedKubernetesVersion = "W0603", Warning, "Kubernetes version not known to be offered";

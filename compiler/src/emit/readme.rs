@@ -6,9 +6,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::emit::kube::secrets::needed;
+use crate::emit::kube::secrets::{kubeseal_command, needed, sealed_value, sealing_controller};
 use crate::emit::{charts, Context, Output};
-use crate::model::{for_release, Platform};
 
 pub fn write(context: &Context, output: &Output) -> String {
     let platform = context.platform;
@@ -81,6 +80,13 @@ pub fn write(context: &Context, output: &Output) -> String {
                 plural(platform.nodes.len()),
             ),
         );
+        if platform.inputs.span.is_some() {
+            step.add(
+                &mut out,
+                "The cluster's inputs",
+                "This tree was built with the inputs given to `hplc build --inputs` (the documentation values of `inputs.example` before any cluster exists). Now that the cluster exists, `terraform -chdir=terraform output -raw hplc_inputs > inputs.hpl` writes its real inputs (the gateway's reserved address, who may reach the API): build again with `--inputs inputs.hpl`, and commit that file beside the platform.",
+            );
+        }
     } else {
         let labels: Vec<String> = platform
             .nodes
@@ -138,24 +144,31 @@ pub fn write(context: &Context, output: &Output) -> String {
     }
     let sealed = sealed_secrets(context);
     if !sealed.is_empty() {
-        let controller = sealing_controller(platform);
-        let mut text = format!(
-            "The SealedSecrets in `k8s/` hold placeholders, not values: seal each value with the cluster's controller{} and put the output in place of its placeholder, then apply `k8s/` again (a rebuild writes the placeholders again). For each key of each Secret below, its value on standard input:\n\n",
-            controller
-                .as_ref()
-                .map(|(name, namespace)| format!(" (`{name}` in `{namespace}`)"))
-                .unwrap_or_default()
-        );
-        let flags = controller
-            .map(|(name, namespace)| {
-                format!(" --controller-name {name} --controller-namespace {namespace}")
-            })
+        let controller = sealing_controller(platform)
+            .map(|(name, namespace)| format!(" (`{name}` in `{namespace}`)"))
             .unwrap_or_default();
+        let mut text = format!(
+            "The SealedSecrets in `k8s/` carry the values of the platform's `sealed_values`, each sealed to one key of the Sealed Secrets controller{controller}: they open only where the controller holds that key. To seal a value for this cluster's controller (a new value, or a cluster with another key), give it on standard input to the command of its Secret, and put the output in the environment's sealed values as that key's `ciphertext`, then build again:\n\n"
+        );
         for ((namespace, name), keys) in &sealed {
+            let missing: Vec<&str> = keys
+                .iter()
+                .filter(|k| sealed_value(platform, namespace, name, k).is_none())
+                .map(String::as_str)
+                .collect();
             let _ = writeln!(
                 text,
-                "        printf %s \"$VALUE\" | kubeseal --raw --from-file=/dev/stdin --scope strict{flags} --namespace {namespace} --name {name}   # keys: {}",
-                keys.join(", ")
+                "        {}   # keys: {}{}",
+                kubeseal_command(platform, namespace, name),
+                keys.join(", "),
+                if missing.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (not sealed yet, left out of the SealedSecret: {})",
+                        missing.join(", ")
+                    )
+                }
             );
         }
         step.add(&mut out, "Secrets", text.trim_end());
@@ -166,15 +179,19 @@ pub fn write(context: &Context, output: &Output) -> String {
         .map(|((namespace, name), _)| format!("`{namespace}/{name}`"))
         .collect();
     if !external.is_empty() {
-        step.add(
-            &mut out,
-            "Secrets from the secret manager",
-            &format!(
-                "The ExternalSecrets in `k8s/` ({}) read from the ClusterSecretStore `{}`: create it for your secret manager, and the secrets in it, before they sync.",
+        let store = crate::emit::kube::labels::part_of(platform);
+        let text = if platform.inputs.vault_id.is_some() && platform.cloud.provider == "oci" {
+            format!(
+                "The ExternalSecrets in `k8s/` ({}) read from the ClusterSecretStore `{store}` in `k8s/`: OCI Vault's vault `terraform -chdir=terraform output -raw vault_id` (the cluster's input `vault_id`), read as the nodes' instance principal, which the Terraform tree allows to read that vault's secret bundles alone. Every pod on a node shares that identity. In the vault, create each secret under the name of its Secret, its content a JSON object of its keys, before they sync.",
                 external.join(", "),
-                crate::emit::kube::labels::part_of(platform)
-            ),
-        );
+            )
+        } else {
+            format!(
+                "The ExternalSecrets in `k8s/` ({}) read from the ClusterSecretStore `{store}`: create it for your secret manager, and the secrets in it, before they sync.",
+                external.join(", "),
+            )
+        };
+        step.add(&mut out, "Secrets from the secret manager", &text);
     }
     let hosts: Vec<&str> = platform
         .deployed()
@@ -194,6 +211,23 @@ pub fn write(context: &Context, output: &Output) -> String {
                 hosts.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", ")
             ),
         );
+        let issuer = crate::emit::kube::issuer_name(platform);
+        if platform.tls_stage == "staging" {
+            step.add(
+                &mut out,
+                "Trusted certificates",
+                &format!(
+                    "The certificates come from Let's Encrypt's staging directory (ClusterIssuer `{issuer}`): browsers do not trust them, and setup retries cannot exhaust production's rate limits. Once every certificate is Ready, declare the switch in the platform, `tls_stage = production` (or `{}.tls_stage = production` in the environment), build and apply again: the gateway then names the production ClusterIssuer and cert-manager replaces each certificate.",
+                    platform.name,
+                ),
+            );
+        } else {
+            step.add(
+                &mut out,
+                "Trusted certificates",
+                &format!("The certificates come from Let's Encrypt production (ClusterIssuer `{issuer}`, `tls_stage = production`)."),
+            );
+        }
     }
     for gitops in &platform.gitops {
         step.add(
@@ -248,20 +282,4 @@ fn sealed_secrets(context: &Context) -> BTreeMap<(String, String), Vec<String>> 
         }
     }
     sealed
-}
-
-/// The Sealed Secrets controller's Service and namespace: the chart that
-/// installs the `bitnami.com` API.
-fn sealing_controller(platform: &Platform) -> Option<(String, String)> {
-    platform.deployed().find_map(|(_, service)| {
-        let chart = service.chart()?;
-        if !chart.render.provides.iter().any(|g| g == "bitnami.com") {
-            return None;
-        }
-        let rendered = chart.render.services.first()?;
-        Some((
-            for_release(&rendered.name, &service.k8s_name),
-            platform.namespace_of(service).k8s_name.clone(),
-        ))
-    })
 }

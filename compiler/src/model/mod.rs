@@ -9,6 +9,7 @@
 mod chart;
 pub mod images;
 mod lower;
+pub mod secrets;
 pub mod show;
 
 pub use chart::{
@@ -50,6 +51,10 @@ pub struct Platform {
     pub trace_sampling: i64,
     pub acme_email: String,
     pub acme_server: String,
+    pub acme_staging_server: String,
+    /// The directory the public hosts' certificates come from: `staging`
+    /// or `production` (`tls_stage`).
+    pub tls_stage: String,
     /// Who may reach the Kubernetes API over the internet; empty: nobody,
     /// the endpoint is private.
     pub trusted_cidrs: Vec<String>,
@@ -74,6 +79,28 @@ pub struct Platform {
     /// one (a node on another cloud's shape).
     pub shapes: Vec<ShapeOffer>,
     pub kubernetes_api: KubernetesApi,
+    /// The sealed values of its SealedSecrets: `sealed_values`.
+    pub sealed_values: Vec<SealedValue>,
+    /// What the cluster's inputs file gave.
+    pub inputs: ClusterInputs,
+    /// Where every secret is kept, over each reference's store:
+    /// `secret_store`.
+    pub secret_store: Option<String>,
+}
+
+/// What the cluster's inputs file (kind `inputs`, `hplc build --inputs`)
+/// gave, and what the platform left to it.
+#[derive(Clone, Debug, Default)]
+pub struct ClusterInputs {
+    /// Its `inputs` instance, when a file declared one.
+    pub span: Option<Span>,
+    /// Whether `trusted_cidrs` was set, by the platform or the inputs.
+    pub trusted_cidrs_set: bool,
+    /// The reserved address of the gateway's load balancer.
+    pub gateway_address: Option<String>,
+    pub gateway_address_span: Option<Span>,
+    /// The vault of the platform's secrets (OCI Vault's OCID).
+    pub vault_id: Option<String>,
 }
 
 /// What the Kubernetes API accepts (stdlib data: `kubernetes_api`).
@@ -654,6 +681,20 @@ pub struct SecretRef {
     pub store: String,
     pub name: String,
     pub key: String,
+    /// The secret's declaration (a `let` or a record in place).
+    pub span: Span,
+}
+
+/// One key of one Secret sealed by kubeseal (strict scope), from the
+/// platform's `sealed_values`.
+#[derive(Clone, Debug)]
+pub struct SealedValue {
+    pub namespace: NamespaceId,
+    pub name: String,
+    pub key: String,
+    /// Base64, as `kubeseal --raw` prints it.
+    pub ciphertext: String,
+    pub span: Span,
 }
 
 #[derive(Clone, Debug)]

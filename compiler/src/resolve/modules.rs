@@ -43,6 +43,17 @@ pub const PRELUDE: &str = "prelude";
 /// Reads `root` and everything it uses. Problems (unreadable files, syntax
 /// errors, missing modules) go to `diagnostics`; loading goes on past them.
 pub fn load(root: &Path, fs: &dyn FileSystem, diagnostics: &mut Diagnostics) -> Loaded {
+    load_with_inputs(root, None, fs, diagnostics)
+}
+
+/// As [`load`], with the cluster's inputs file (`hplc build --inputs`)
+/// read as one more file of the platform.
+pub fn load_with_inputs(
+    root: &Path,
+    inputs: Option<&Path>,
+    fs: &dyn FileSystem,
+    diagnostics: &mut Diagnostics,
+) -> Loaded {
     let mut loader = Loader {
         fs,
         loaded: Loaded::default(),
@@ -53,6 +64,9 @@ pub fn load(root: &Path, fs: &dyn FileSystem, diagnostics: &mut Diagnostics) -> 
     let prelude = loader.stdlib(PRELUDE).expect("the prelude is embedded");
     loader.loaded.prelude = prelude;
     loader.user(root.to_path_buf(), None);
+    if let Some(inputs) = inputs {
+        loader.user(inputs.to_path_buf(), None);
+    }
     let mut next = 0;
     let mut parsed = 0;
     while next < loader.loaded.modules.len() {

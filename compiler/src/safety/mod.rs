@@ -2,10 +2,12 @@
 //! architecture, TLS on every public endpoint, a Pod Security level on
 //! every namespace, no secret values in the source; the Kubernetes API
 //! open only to real, trusted networks (`api_access`); no admin port
-//! published (`admin_ports`).
+//! published (`admin_ports`); a sealed value for every key of every
+//! SealedSecret (`secrets`).
 
 mod admin_ports;
 mod api_access;
+mod secrets;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::Platform;
@@ -15,6 +17,7 @@ use crate::source::Span;
 pub fn check(platform: &Platform, plan: &Plan, diagnostics: &mut Diagnostics) {
     api_access::check(platform, diagnostics);
     admin_ports::check(platform, diagnostics);
+    secrets::check(platform, diagnostics);
     let mut workloads = vec![0usize; platform.namespaces.len()];
     for service in &platform.services {
         workloads[service.namespace] += 1;

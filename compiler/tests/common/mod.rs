@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use hplc::emit::Output;
-use hplc::resolve::fs::RealFs;
+use hplc::resolve::fs::{MemoryFs, RealFs};
 use hplc::Compilation;
 
 /// Where the external validators' tools are installed
@@ -57,9 +57,19 @@ pub fn repo() -> PathBuf {
         .to_path_buf()
 }
 
-/// Compiles one environment of platform.hpl, which must have no errors.
+/// Compiles one environment of platform.hpl with the committed
+/// inputs.example, as the goldens are built; it must have no errors.
 pub fn compile(env: Option<&str>) -> Compilation {
-    let compilation = hplc::compile(&repo().join("platform.hpl"), env, &RealFs);
+    let inputs = repo().join("inputs.example");
+    let compilation = hplc::compile_with(
+        &repo().join("platform.hpl"),
+        &hplc::Inputs {
+            file: Some(&inputs),
+            required: true,
+        },
+        env,
+        &RealFs,
+    );
     assert!(
         !compilation.has_errors(),
         "platform.hpl ({env:?}) has errors: {:#?}",
@@ -193,9 +203,10 @@ pub fn rendered_tree(env: Option<&str>, without_chart_applications: bool) -> Opt
     let shared = repo().join("..").join("shared");
     let tool = external(shared.join("tools/render-chart"), "render-chart")?;
     external(tools_dir().join("helm-venv"), "render-chart's Helm SDK")?;
-    let built = hplc::pipeline::build(&repo().join("platform.hpl"), env, &RealFs);
-    let output = built.output.expect("platform.hpl builds");
-    let platform = built.compilation.model.expect("a model");
+    // As the goldens are built: with inputs.example.
+    let compilation = compile(env);
+    let output = generate(&compilation);
+    let platform = compilation.model.expect("a model");
     let tree = std::env::temp_dir().join(format!(
         "hplc-rendered-{}-{}",
         env.unwrap_or("default"),
@@ -316,4 +327,46 @@ fn in_namespace(render: &str, namespace: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("---\n")
+}
+
+/// The files platform.hpl uses beside it (its sealed values), by path
+/// relative to the repository, with their text.
+pub fn platform_modules() -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(repo().join("sealed"))
+        .expect("sealed/")
+        .map(|entry| {
+            let path = entry.expect("an entry").path();
+            let name = path
+                .file_name()
+                .expect("a name")
+                .to_string_lossy()
+                .into_owned();
+            (
+                format!("sealed/{name}"),
+                std::fs::read(&path).expect("readable"),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// `fs` with the files platform.hpl uses, beside a platform in `dir`.
+pub fn with_platform_modules(mut fs: MemoryFs, dir: &str) -> MemoryFs {
+    for (path, text) in platform_modules() {
+        fs = fs.with(format!("{dir}/{path}"), text);
+    }
+    fs
+}
+
+/// Copies platform.hpl, the files it uses and inputs.example into `dir`.
+pub fn copy_platform(dir: &Path) {
+    for (path, text) in platform_modules() {
+        let to = dir.join(path);
+        std::fs::create_dir_all(to.parent().expect("a directory")).expect("mkdir");
+        std::fs::write(to, text).expect("write");
+    }
+    for file in ["platform.hpl", "inputs.example"] {
+        std::fs::copy(repo().join(file), dir.join(file)).expect("copy");
+    }
 }

@@ -28,6 +28,13 @@ impl TempDir {
         let dir = std::env::temp_dir().join(format!("hplc-lsp-{test}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("a temp dir");
+        // The files platform.hpl uses beside it: its sealed values.
+        let sealed = dir.join("sealed");
+        std::fs::create_dir_all(&sealed).expect("a temp dir");
+        for entry in std::fs::read_dir(repo().join("sealed")).expect("sealed/") {
+            let from = entry.expect("an entry").path();
+            std::fs::copy(&from, sealed.join(from.file_name().expect("a name"))).expect("copy");
+        }
         TempDir(dir.canonicalize().expect("the temp dir exists"))
     }
 

@@ -87,3 +87,8 @@ output "dns_records" {
     }
   }
 }
+
+output "hplc_inputs" {
+  description = "The cluster's inputs file for `hplc build --inputs FILE`: `terraform output -raw hplc_inputs > inputs.hpl`."
+  value       = "// The inputs of this cluster, written by `terraform output -raw hplc_inputs`.\ninputs cluster {\n  trusted_cidrs = ${jsonencode(var.trusted_cidrs)}\n  gateway_address = \"${oci_core_public_ip.gateway.ip_address}\"\n}\n"
+}

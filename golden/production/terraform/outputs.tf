@@ -93,3 +93,13 @@ output "dns_records" {
     }
   }
 }
+
+output "vault_id" {
+  description = "The OCID of the vault of the platform's secrets, which the ClusterSecretStore reads."
+  value       = oci_kms_vault.secrets.id
+}
+
+output "hplc_inputs" {
+  description = "The cluster's inputs file for `hplc build --inputs FILE`: `terraform output -raw hplc_inputs > inputs.hpl`."
+  value       = "// The inputs of this cluster, written by `terraform output -raw hplc_inputs`.\ninputs cluster {\n  trusted_cidrs = ${jsonencode(var.trusted_cidrs)}\n  gateway_address = \"${oci_core_public_ip.gateway.ip_address}\"\n  vault_id = \"${oci_kms_vault.secrets.id}\"\n}\n"
+}

@@ -23,7 +23,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    let (compilation, failed) = match report::compile(&args.target, args.report) {
+    let (compilation, failed) = match report::compile(&args.target, args.report, true) {
         Ok(compiled) => compiled,
         Err(code) => return code,
     };

@@ -121,14 +121,32 @@ pub struct Target {
     /// The environment (default: the base platform, without any `env` overlay)
     #[arg(long)]
     pub env: Option<String>,
+    /// The cluster's inputs file (an `inputs` instance: what only Terraform
+    /// knows, and the operator's choices); `build` requires every value
+    /// the platform leaves to it
+    #[arg(long, value_name = "FILE")]
+    pub inputs: Option<std::path::PathBuf>,
 }
 
 /// Compiles the target and prints its diagnostics. Returns the compilation
 /// and whether it had errors, or the exit code when the file is missing.
-pub fn compile(target: &Target, options: Options) -> Result<(hplc::Compilation, bool), u8> {
+/// `require_inputs`: the values the platform leaves to the inputs file
+/// must be there (`hplc build`).
+pub fn compile(
+    target: &Target,
+    options: Options,
+    require_inputs: bool,
+) -> Result<(hplc::Compilation, bool), u8> {
     require_file(&target.file)?;
-    let compilation = hplc::compile(
+    if let Some(inputs) = &target.inputs {
+        require_file(inputs)?;
+    }
+    let compilation = hplc::compile_with(
         &target.file,
+        &hplc::Inputs {
+            file: target.inputs.as_deref(),
+            required: require_inputs,
+        },
         target.env.as_deref(),
         &hplc::resolve::fs::RealFs,
     );

@@ -47,9 +47,7 @@ pub fn listener(service: &Service, endpoint: &Endpoint) -> String {
     )
 }
 
-pub fn issuer_name(platform: &Platform) -> String {
-    format!("{}-acme", labels::part_of(platform))
-}
+use crate::emit::kube::{issuer_name, issuer_of_stage};
 
 /// A reference to the gateway as a route's parent, on `section`.
 pub fn parent_ref<'a>(platform: &'a Platform, gateway: &'a Service, section: String) -> Value<'a> {
@@ -283,6 +281,11 @@ fn proxy_spec<'a>(
         // traffic only to nodes that run a proxy.
         ("externalTrafficPolicy", s("Local")),
     ];
+    // The address the Terraform tree reserved (the cluster's inputs), so
+    // that DNS records outlive a recreated load balancer.
+    if let Some(address) = &platform.inputs.gateway_address {
+        service.push(("loadBalancerIP", s(address.as_str())));
+    }
     let annotations = load_balancer_annotations(platform);
     if !annotations.is_empty() {
         service.push((
@@ -386,16 +389,37 @@ pub(super) fn load_balancer_annotations(platform: &Platform) -> Vec<(&'static st
     annotations
 }
 
-/// The ACME ClusterIssuer, when any endpoint asks for TLS. It proves
-/// control of each host with an HTTP-01 challenge through the gateway's
-/// HTTP listener; its account key is a Secret cert-manager creates itself.
-pub fn cluster_issuer<'a>(context: &Context<'a>) -> Option<Value<'a>> {
+/// The ACME ClusterIssuers, staging and production, when any endpoint asks
+/// for TLS; the gateway names the one of the platform's `tls_stage`. Each
+/// proves control of each host with an HTTP-01 challenge through the
+/// gateway's HTTP listener; its account key is a Secret cert-manager
+/// creates itself.
+pub fn cluster_issuers<'a>(context: &Context<'a>) -> Vec<Value<'a>> {
     let platform = context.platform;
-    let (_, gateway, _) = public(platform)?;
+    let Some((_, gateway, _)) = public(platform) else {
+        return Vec::new();
+    };
     if !public_endpoints(platform).iter().any(|(_, e)| e.tls) {
-        return None;
+        return Vec::new();
     }
-    let name = issuer_name(platform);
+    [
+        ("staging", &platform.acme_staging_server),
+        ("production", &platform.acme_server),
+    ]
+    .into_iter()
+    .map(|(stage, server)| cluster_issuer(context, gateway, stage, server))
+    .collect()
+}
+
+/// The ClusterIssuer of one stage's ACME directory.
+fn cluster_issuer<'a>(
+    context: &Context<'a>,
+    gateway: &'a Service,
+    stage: &str,
+    server: &'a str,
+) -> Value<'a> {
+    let platform = context.platform;
+    let name = issuer_of_stage(platform, stage);
     let meta = metadata(
         context,
         name.clone(),
@@ -415,7 +439,7 @@ pub fn cluster_issuer<'a>(context: &Context<'a>) -> Option<Value<'a>> {
             ])]),
         )]),
     )]);
-    let mut acme: Vec<(&str, Value)> = vec![("server", s(&platform.acme_server))];
+    let mut acme: Vec<(&str, Value)> = vec![("server", s(server))];
     if !platform.acme_email.is_empty() {
         acme.push(("email", s(&platform.acme_email)));
     }
@@ -424,12 +448,12 @@ pub fn cluster_issuer<'a>(context: &Context<'a>) -> Option<Value<'a>> {
         map([("name", s(format!("{name}-account-key")))]),
     ));
     acme.push(("solvers", list([map([("http01", http01)])])));
-    Some(object(
+    object(
         "cert-manager.io/v1",
         "ClusterIssuer",
         meta,
         [("spec", map([("acme", map(acme))]))],
-    ))
+    )
 }
 
 /// Lets `kind` objects of Envoy Gateway in `from` name the Service `name`

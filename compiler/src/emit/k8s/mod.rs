@@ -56,9 +56,7 @@ pub fn emit(context: &Context, output: &mut Output) {
     add(
         output,
         "k8s/cluster/cluster-issuer.yaml",
-        &gateway::cluster_issuer(context)
-            .into_iter()
-            .collect::<Vec<_>>(),
+        &gateway::cluster_issuers(context),
     );
     let mut namespaces: BTreeMap<&str, Namespace> = BTreeMap::new();
     for (namespace, references) in secrets::by_namespace(context) {

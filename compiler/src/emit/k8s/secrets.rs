@@ -1,13 +1,15 @@
 //! Secrets as references only. Every secret a workload reads (its own, its
 //! exporter's, its backup job's) becomes, in that workload's namespace, a
-//! SealedSecret whose encrypted values are placeholders saying how to seal
-//! the real ones with kubeseal, or an ExternalSecret that fetches them from
-//! the platform's ClusterSecretStore. No value ever appears, and no object
-//! of kind Secret is written: the controllers create them in the cluster.
+//! SealedSecret carrying the ciphertext of each key from the platform's
+//! `sealed_values` (a key with none is left out, and `hplc check` warns
+//! with the kubeseal command that seals it), or an ExternalSecret that
+//! fetches them from the platform's ClusterSecretStore. No value ever
+//! appears, and no object of kind Secret is written: the controllers create
+//! them in the cluster.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::emit::kube::secrets::needed;
+use crate::emit::kube::secrets::{needed, sealed_value};
 
 use crate::emit::kube::labels;
 use crate::emit::kube::object::{metadata, object};
@@ -29,24 +31,73 @@ pub fn by_namespace<'a>(context: &Context<'a>) -> BTreeMap<&'a str, Vec<Value<'a
         );
         let object = match secret.store {
             "external" => external_secret(platform, meta, name, &secret.keys),
-            _ => sealed_secret(meta, namespace, name, &secret.keys),
+            _ => sealed_secret(platform, meta, namespace, name, &secret.keys),
         };
         objects.entry(namespace).or_default().push(object);
+    }
+    if let Some((namespace, store)) = secret_store(context) {
+        objects.entry(namespace).or_default().insert(0, store);
     }
     objects
 }
 
+/// The ClusterSecretStore every ExternalSecret names, for the cloud's
+/// secret manager, beside the operator that reads it: OCI Vault, as the
+/// nodes' instance principal (a BASIC cluster has no workload identity;
+/// the Terraform tree lets the nodes' dynamic group read this vault's
+/// secrets and no other). Only with a vault (the cluster's inputs).
+fn secret_store<'a>(context: &Context<'a>) -> Option<(&'a str, Value<'a>)> {
+    let platform = context.platform;
+    let vault = platform.inputs.vault_id.as_deref()?;
+    if platform.cloud.provider != "oci" {
+        return None;
+    }
+    let (_, operator) = platform.deployed().find(|(_, service)| {
+        service.chart().is_some_and(|chart| {
+            chart
+                .render
+                .provides
+                .iter()
+                .any(|g| g == "external-secrets.io")
+        })
+    })?;
+    if !needed(platform)
+        .values()
+        .any(|secret| secret.store == "external")
+    {
+        return None;
+    }
+    let meta = metadata(
+        context,
+        labels::part_of(platform),
+        None,
+        &[(labels::PART_OF, labels::part_of(platform))],
+        operator.span,
+    );
+    let oracle = map([
+        ("vault", s(vault)),
+        ("region", s(platform.cloud.region.as_str())),
+        ("principalType", s("InstancePrincipal")),
+    ]);
+    let store = object(
+        "external-secrets.io/v1",
+        "ClusterSecretStore",
+        meta,
+        [("spec", map([("provider", map([("oracle", oracle)]))]))],
+    );
+    Some((platform.namespace_of(operator).k8s_name.as_str(), store))
+}
+
 fn sealed_secret<'a>(
+    platform: &'a Platform,
     meta: Value<'a>,
     namespace: &'a str,
     name: &'a str,
     keys: &BTreeSet<&'a str>,
 ) -> Value<'a> {
-    let encrypted = keys.iter().map(|key| {
-        let how = format!(
-            "REPLACE WITH SEALED VALUE: printf %s \"$VALUE\" | kubeseal --raw --scope strict --namespace {namespace} --name {name} (key {key})"
-        );
-        (*key, s(how))
+    let encrypted = keys.iter().filter_map(|key| {
+        let sealed = sealed_value(platform, namespace, name, key)?;
+        Some((*key, s(sealed.ciphertext.as_str())))
     });
     let template = map([
         (

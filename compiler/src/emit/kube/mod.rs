@@ -18,3 +18,17 @@ pub mod secrets;
 pub fn namespace_file(namespace: &str) -> String {
     format!("k8s/{namespace}.yaml")
 }
+
+/// The ClusterIssuer of the platform's TLS stage (`tls_stage`), which the
+/// gateway names and the README cites.
+pub fn issuer_name(platform: &crate::model::Platform) -> String {
+    issuer_of_stage(platform, &platform.tls_stage)
+}
+
+/// `<platform>-acme` for production, `<platform>-acme-staging` for staging.
+pub fn issuer_of_stage(platform: &crate::model::Platform, stage: &str) -> String {
+    match stage {
+        "production" => format!("{}-acme", labels::part_of(platform)),
+        _ => format!("{}-acme-{stage}", labels::part_of(platform)),
+    }
+}

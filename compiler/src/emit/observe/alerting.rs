@@ -115,20 +115,7 @@ fn receiver(r: &Receiver) -> Value<'_> {
 }
 
 /// The secrets the receivers read, once each, by name.
-pub fn secrets(service: &Service) -> Vec<&SecretRef> {
-    let mut found: Vec<&SecretRef> = Vec::new();
-    for r in &service.roles.receivers {
-        for secret in [&r.smtp_password, &r.slack_url, &r.webhook_url]
-            .into_iter()
-            .flatten()
-        {
-            if !found.iter().any(|f| f.name == secret.name) {
-                found.push(secret);
-            }
-        }
-    }
-    found
-}
+pub use crate::model::secrets::receiver_secrets as secrets;
 
 /// The chart's mounts of those secrets under [`SECRETS_DIR`].
 pub fn secret_mounts(service: &Service) -> Value<'_> {

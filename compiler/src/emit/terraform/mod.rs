@@ -80,6 +80,13 @@ trait Provider {
     fn gateway_address(&self, _cluster: &Cluster) -> Option<(Vec<Block>, Expr)> {
         None
     }
+    /// The vault of the platform's secrets, and who may read it: the
+    /// nodes, whose pods read it as the node's identity (External Secrets
+    /// Operator as an instance principal); and the expression of the
+    /// vault's id. `None` where this backend has no secret manager.
+    fn secret_vault(&self, _cluster: &Cluster) -> Option<(Vec<Block>, Expr)> {
+        None
+    }
     /// The identity of one consumer of a bucket, allowed that bucket alone;
     /// `bucket` is the expression of the bucket's name.
     fn identity(&self, consumer: &Consumer, bucket: &str) -> Vec<Block>;
@@ -138,6 +145,27 @@ const IMPLEMENTATIONS: [Implementation; 3] = [
 /// The implementation for a cloud provider, if this backend has one.
 fn implementation(provider: &str) -> Option<&'static Implementation> {
     IMPLEMENTATIONS.iter().find(|i| i.name == provider)
+}
+
+/// Whether the Terraform tree reserves the gateway's public address, which
+/// a build then needs from the cluster's inputs (`gateway_address`).
+pub fn reserves_gateway_address(platform: &crate::model::Platform) -> bool {
+    let (Some(terraform), Some(implementation)) = (
+        &platform.cloud.terraform,
+        implementation(&platform.cloud.provider),
+    ) else {
+        return false;
+    };
+    // A deployed gateway made by a controller: the Kubernetes backend's
+    // public gateway, whose Service asks for the address.
+    let gateway = platform
+        .deployed()
+        .any(|(_, service)| service.roles.ingress && service.operator().is_some());
+    gateway
+        && implementation
+            .provider
+            .gateway_address(&Cluster::new(platform, terraform))
+            .is_some()
 }
 
 pub fn emit(context: &Context, output: &mut Output) {

@@ -101,6 +101,41 @@ impl Provider for Oci {
         ))
     }
 
+    fn secret_vault(&self, cluster: &Cluster) -> Option<(Vec<Block>, Expr)> {
+        let vault = Block::new("resource", ["oci_kms_vault", "secrets"])
+            .comment("The platform's secrets, which External Secrets Operator reads.")
+            .attr("compartment_id", Expr::raw("var.compartment_ocid"))
+            .attr(
+                "display_name",
+                Expr::str(format!("{}-secrets", cluster.name)),
+            )
+            .attr("vault_type", Expr::str("DEFAULT"))
+            .attr("freeform_tags", Expr::raw("var.tags"));
+        let nodes = Block::new("resource", ["oci_identity_dynamic_group", "nodes"])
+            .comment("The cluster's nodes. On a BASIC cluster a pod has no identity of its own:\nExternal Secrets Operator reads the vault as its node's instance principal,\nwhich every pod on the node shares.")
+            .attr("compartment_id", Expr::raw("var.tenancy_ocid"))
+            .attr("name", Expr::str(format!("{}-nodes", cluster.name)))
+            .attr("description", Expr::str("The instances of the cluster's node pools."))
+            .attr("matching_rule", Expr::template("ALL {instance.compartment.id = '${var.compartment_ocid}'}"))
+            .attr("freeform_tags", Expr::raw("var.tags"));
+        let policy = Block::new("resource", ["oci_identity_policy", "read_secrets"])
+            .comment("The secret bundles of this vault alone: nothing else the nodes' identity\nreaches.")
+            .attr("compartment_id", Expr::raw("var.compartment_ocid"))
+            .attr("name", Expr::str(format!("{}-read-secrets", cluster.name)))
+            .attr("description", Expr::str("The cluster's nodes read the secret bundles of the platform's vault."))
+            .attr(
+                "statements",
+                Expr::List(vec![Expr::template(
+                    "Allow dynamic-group ${oci_identity_dynamic_group.nodes.name} to read secret-bundles in compartment id ${var.compartment_ocid} where target.vault.id = '${oci_kms_vault.secrets.id}'",
+                )]),
+            )
+            .attr("freeform_tags", Expr::raw("var.tags"));
+        Some((
+            vec![vault, nodes, policy],
+            Expr::raw("oci_kms_vault.secrets.id"),
+        ))
+    }
+
     fn identity(&self, consumer: &Consumer, bucket: &str) -> Vec<Block> {
         let label = &consumer.label;
         let user = Block::new("resource", ["oci_identity_user", label])

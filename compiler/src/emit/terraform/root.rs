@@ -36,6 +36,10 @@ pub fn files(
     values.extend(provider.module_values());
     let consumers = identities::consumers(platform);
     let address = provider.gateway_address(cluster);
+    let external = crate::emit::kube::secrets::needed(platform)
+        .values()
+        .any(|secret| secret.store == "external");
+    let vault = provider.secret_vault(cluster).filter(|_| external);
     let mut outputs: Vec<Block> = interface::root_outputs();
     outputs.extend(
         provider
@@ -59,6 +63,18 @@ pub fn files(
     if let Some((_, ip)) = &address {
         outputs.extend(addresses_outputs(platform, ip));
     }
+    if let Some((_, id)) = &vault {
+        outputs.push(interface::output(
+            "vault_id",
+            "The OCID of the vault of the platform's secrets, which the ClusterSecretStore reads.",
+            id.clone(),
+            false,
+        ));
+    }
+    outputs.push(inputs_output(
+        address.as_ref().map(|(_, ip)| ip),
+        vault.as_ref().map(|(_, id)| id),
+    ));
     let module_dir = format!("modules/kubernetes-cluster/{}", implementation.directory);
 
     let mut tree: Vec<(String, File)> = vec![
@@ -98,17 +114,31 @@ pub fn files(
             File::new(identities::items(context, provider, &consumers)),
         ));
     }
+    // Files of blocks under a comment that says what they are, citing the
+    // platform.
+    let commented = |what: &str, blocks: Vec<Block>| {
+        File::new(
+            std::iter::once(Item::Comment(format!(
+                "{what} ({}).",
+                context.origin(platform.span)
+            )))
+            .chain(blocks.into_iter().map(Item::Block))
+            .collect(),
+        )
+    };
+    if let Some((blocks, _)) = vault {
+        tree.push((
+            "secrets.tf".into(),
+            commented(
+                "The vault of the platform's secrets and who may read it",
+                blocks,
+            ),
+        ));
+    }
     if let Some((blocks, _)) = address {
         tree.push((
             "addresses.tf".into(),
-            File::new(
-                std::iter::once(Item::Comment(format!(
-                    "The address of the gateway's load balancer ({}).",
-                    context.origin(platform.span)
-                )))
-                .chain(blocks.into_iter().map(Item::Block))
-                .collect(),
-            ),
+            commented("The address of the gateway's load balancer", blocks),
         ));
     }
     if let Some(state) = state {
@@ -191,6 +221,28 @@ fn addresses_outputs(platform: &crate::model::Platform, ip: &Expr) -> Vec<Block>
             false,
         ),
     ]
+}
+
+/// `hplc_inputs`: the cluster's inputs file for `hplc build --inputs`, with
+/// what this tree knows once applied.
+fn inputs_output(address: Option<&Expr>, vault: Option<&Expr>) -> Block {
+    // An HCL quoted template: `\n` and `\"` are its escapes.
+    let mut text = String::from(
+        r#"// The inputs of this cluster, written by `terraform output -raw hplc_inputs`.\ninputs cluster {\n  trusted_cidrs = ${jsonencode(var.trusted_cidrs)}\n"#,
+    );
+    if let Some(Expr::Raw(ip)) = address {
+        text.push_str(&format!(r#"  gateway_address = \"${{{ip}}}\"\n"#));
+    }
+    if let Some(Expr::Raw(id)) = vault {
+        text.push_str(&format!(r#"  vault_id = \"${{{id}}}\"\n"#));
+    }
+    text.push_str(r"}\n");
+    interface::output(
+        "hplc_inputs",
+        "The cluster's inputs file for `hplc build --inputs FILE`: `terraform output -raw hplc_inputs > inputs.hpl`.",
+        Expr::Template(text),
+        false,
+    )
 }
 
 /// The platform's root file, relative to the platform directory.

@@ -172,7 +172,30 @@ impl Lowering<'_> {
         );
         let (kubernetes_version, kubernetes_version_span) = self.kubernetes_version(obj, &cloud);
         let (pod_network, pod_network_span) = self.platform_pod_network(obj, &cloud);
-        let trusted_cidrs = self.strings(obj, "trusted_cidrs");
+        // The inputs file's values; the platform's own `trusted_cidrs` first.
+        let inputs = self.instances_of("inputs").into_iter().next();
+        let is_set = |o: ObjId, field: &str| !matches!(self.get(o, field), Value::None);
+        let cidrs_from = if is_set(obj, "trusted_cidrs") {
+            Some(obj)
+        } else {
+            inputs.filter(|&i| is_set(i, "trusted_cidrs"))
+        };
+        let trusted_cidrs = cidrs_from
+            .map(|o| self.strings(o, "trusted_cidrs"))
+            .unwrap_or_default();
+        let cluster_inputs = ClusterInputs {
+            span: inputs.map(|i| self.world.objects[i].name_span),
+            trusted_cidrs_set: cidrs_from.is_some(),
+            gateway_address: inputs
+                .filter(|&i| is_set(i, "gateway_address"))
+                .map(|i| self.string(i, "gateway_address")),
+            gateway_address_span: inputs
+                .filter(|&i| is_set(i, "gateway_address"))
+                .map(|i| self.world.objects[i].value_span("gateway_address")),
+            vault_id: inputs
+                .filter(|&i| is_set(i, "vault_id"))
+                .map(|i| self.string(i, "vault_id")),
+        };
         let bucket_names: HashMap<ObjId, String> = buckets
             .iter()
             .map(|&b| (b, format!("{cluster}-{}", k8s_name(self.world.name(b)))))
@@ -190,6 +213,12 @@ impl Lowering<'_> {
             trace_sampling: self.quantity(obj, "trace_sampling"),
             acme_email: self.string(obj, "acme_email"),
             acme_server: self.string(obj, "acme_server"),
+            acme_staging_server: self.string(obj, "acme_staging_server"),
+            tls_stage: self
+                .get(obj, "tls_stage")
+                .as_enum()
+                .unwrap_or("staging")
+                .to_string(),
             cluster_backups: self
                 .instances_of("cluster_backup")
                 .into_iter()
@@ -247,7 +276,8 @@ impl Lowering<'_> {
                 .collect(),
             monitoring: self.object(obj, "monitoring").map(|m| self.monitoring(m)),
             images: self.object(obj, "images").map(|t| self.image_table(t)),
-            trusted_cidrs_spans: self.trusted_cidrs_spans(obj, trusted_cidrs.len()),
+            trusted_cidrs_spans: self
+                .trusted_cidrs_spans(cidrs_from.unwrap_or(obj), trusted_cidrs.len()),
             trusted_cidrs,
             nodes: nodes.iter().map(|n| self.node(*n, &pod_network)).collect(),
             pod_network,
@@ -293,6 +323,21 @@ impl Lowering<'_> {
                 self.object(obj, "kubernetes_api")
                     .expect("platform.kubernetes_api has a default"),
             ),
+            sealed_values: self
+                .objects(obj, "sealed_values")
+                .into_iter()
+                .filter_map(|v| {
+                    Some(SealedValue {
+                        namespace: *namespace_index.get(&self.object(v, "namespace")?)?,
+                        name: self.string(v, "name"),
+                        key: self.string(v, "key"),
+                        ciphertext: self.string(v, "ciphertext"),
+                        span: self.world.objects[v].span,
+                    })
+                })
+                .collect(),
+            inputs: cluster_inputs,
+            secret_store: self.get(obj, "secret_store").as_enum().map(str::to_string),
         }
     }
 
@@ -810,6 +855,7 @@ impl Lowering<'_> {
                 .to_string(),
             name: self.string(s, "name"),
             key: self.string(s, "key"),
+            span: self.world.objects[s].span,
         }
     }
 

@@ -1,0 +1,103 @@
+//! The Secrets the platform's workloads read: every reference of a
+//! workload (its own, its exporter's, its backup job's, its alert
+//! receivers'), by namespace and Secret name. The Kubernetes backend writes
+//! an object for each; the README says how to give each its values.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::{for_release, Platform, SealedValue, SecretRef};
+use crate::source::Span;
+
+/// One Secret a namespace needs: its store, keys and first user.
+pub struct Needed<'a> {
+    pub store: &'a str,
+    pub keys: BTreeSet<&'a str>,
+    /// The first service that reads it.
+    pub span: Span,
+    /// For each key, the first declaration of a secret that names it.
+    pub declared: BTreeMap<&'a str, Span>,
+}
+
+/// Every secret reference of the platform's workloads, by namespace and
+/// secret name.
+pub fn needed(platform: &Platform) -> BTreeMap<(&str, &str), Needed<'_>> {
+    let mut needed: BTreeMap<(&str, &str), Needed> = BTreeMap::new();
+    for (_, service) in platform.deployed() {
+        let namespace = &platform.namespace_of(service).k8s_name;
+        let mut refs: Vec<&SecretRef> = service.pod.secrets.values().collect();
+        refs.extend(service.pod.exporter.iter().flat_map(|e| e.secrets.values()));
+        refs.extend(service.backup.iter().flat_map(|b| b.secrets.values()));
+        refs.extend(receiver_secrets(service));
+        for secret in refs {
+            let entry = needed
+                .entry((namespace.as_str(), secret.name.as_str()))
+                .or_insert_with(|| Needed {
+                    store: platform.secret_store.as_deref().unwrap_or(&secret.store),
+                    keys: BTreeSet::new(),
+                    span: service.span,
+                    declared: BTreeMap::new(),
+                });
+            entry.keys.insert(&secret.key);
+            entry.declared.entry(&secret.key).or_insert(secret.span);
+        }
+    }
+    needed
+}
+
+/// The sealed value of one key of the Secret `name` in `namespace` (its
+/// Kubernetes name), from the platform's `sealed_values`.
+pub fn sealed_value<'a>(
+    platform: &'a Platform,
+    namespace: &str,
+    name: &str,
+    key: &str,
+) -> Option<&'a SealedValue> {
+    platform.sealed_values.iter().find(|v| {
+        platform.namespaces[v.namespace].k8s_name == namespace && v.name == name && v.key == key
+    })
+}
+
+/// The Sealed Secrets controller's Service and namespace: the chart that
+/// installs the `bitnami.com` API.
+pub fn sealing_controller(platform: &Platform) -> Option<(String, String)> {
+    platform.deployed().find_map(|(_, service)| {
+        let chart = service.chart()?;
+        if !chart.render.provides.iter().any(|g| g == "bitnami.com") {
+            return None;
+        }
+        let rendered = chart.render.services.first()?;
+        Some((
+            for_release(&rendered.name, &service.k8s_name),
+            platform.namespace_of(service).k8s_name.clone(),
+        ))
+    })
+}
+
+/// The command that seals a value, read on standard input, for the Secret
+/// `name` in `namespace` with the platform's controller (strict scope).
+pub fn kubeseal_command(platform: &Platform, namespace: &str, name: &str) -> String {
+    let flags = sealing_controller(platform)
+        .map(|(controller, at)| {
+            format!(" --controller-name {controller} --controller-namespace {at}")
+        })
+        .unwrap_or_default();
+    format!(
+        "printf %s \"$VALUE\" | kubeseal --raw --from-file=/dev/stdin --scope strict{flags} --namespace {namespace} --name {name}"
+    )
+}
+
+/// The secrets a service's alert receivers read, once each, by name.
+pub fn receiver_secrets(service: &crate::model::Service) -> Vec<&SecretRef> {
+    let mut found: Vec<&SecretRef> = Vec::new();
+    for r in &service.roles.receivers {
+        for secret in [&r.smtp_password, &r.slack_url, &r.webhook_url]
+            .into_iter()
+            .flatten()
+        {
+            if !found.iter().any(|f| f.name == secret.name) {
+                found.push(secret);
+            }
+        }
+    }
+    found
+}
