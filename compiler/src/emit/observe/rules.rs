@@ -412,16 +412,7 @@ fn available(platform: &Platform, service: &Service) -> String {
 fn watchdog(context: &Context, monitoring: &Monitoring) -> Rule {
     let t = &monitoring.watchdog;
     let fill = Fill::new(context.platform, t);
-    let mut rule = Rule {
-        kind: "alert",
-        name: t.name.clone(),
-        expr: fill.apply(&t.expr),
-        for_ms: t.for_ms,
-        labels: vec![("severity".into(), t.severity.clone())],
-        annotations: texts(&fill, t),
-    };
-    annotate(context, &mut rule, &t.runbook, monitoring.provenance.span);
-    rule
+    platform_alert(context, t, &fill, monitoring.provenance.span)
 }
 
 /// The nodes' disk, once for the platform, when any volume is node-local.
@@ -441,16 +432,7 @@ fn node_disk(context: &Context, monitoring: &Monitoring) -> Option<Rule> {
     let names: Vec<&str> = local.iter().map(|(_, name)| name.as_str()).collect();
     let t = &monitoring.node_disk;
     let fill = Fill::new(platform, t).with("volumes", &names.join(", "));
-    let mut rule = Rule {
-        kind: "alert",
-        name: t.name.clone(),
-        expr: fill.apply(&t.expr),
-        for_ms: t.for_ms,
-        labels: vec![("severity".into(), t.severity.clone())],
-        annotations: texts(&fill, t),
-    };
-    annotate(context, &mut rule, &t.runbook, first);
-    Some(rule)
+    Some(platform_alert(context, t, &fill, first))
 }
 
 /// A rule of the stdlib for one service, with its placeholders filled.
@@ -469,6 +451,21 @@ fn derived(
         for_ms: t.for_ms,
         labels: service_labels(context.platform, service, &t.severity),
         annotations: texts(&fill, t),
+    };
+    annotate(context, &mut rule, &t.runbook, span);
+    rule
+}
+
+/// An alert the platform has once (the watchdog, the nodes' disk), from
+/// its stdlib template filled for the platform, traced to `span`.
+fn platform_alert(context: &Context, t: &AlertThreshold, fill: &Fill, span: Span) -> Rule {
+    let mut rule = Rule {
+        kind: "alert",
+        name: t.name.clone(),
+        expr: fill.apply(&t.expr),
+        for_ms: t.for_ms,
+        labels: vec![("severity".into(), t.severity.clone())],
+        annotations: texts(fill, t),
     };
     annotate(context, &mut rule, &t.runbook, span);
     rule
