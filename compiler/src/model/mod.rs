@@ -644,8 +644,10 @@ pub struct Backup {
     pub span: Span,
     /// The S3 client image that uploads the dumps.
     pub uploader: String,
-    /// Shell scripts the uploader runs: copy /backup to the bucket and
-    /// rotate; fetch the newest daily copy into /backup.
+    /// The S3 client's settings, in its container's environment.
+    pub uploader_env: IndexMap<String, String>,
+    /// Shell scripts the uploader runs: copy $BACKUP_DIR to the bucket and
+    /// rotate; fetch the newest daily copy into $BACKUP_DIR.
     pub upload: String,
     pub download: String,
     /// S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY.

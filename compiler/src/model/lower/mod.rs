@@ -806,6 +806,7 @@ impl Lowering<'_> {
                     .unwrap_or_default(),
                 span: o.value_span("backup"),
                 uploader: self.string(b, "uploader"),
+                uploader_env: self.string_map(b, "uploader_env"),
                 cpu: self.range(b, "cpu"),
                 memory: self.range(b, "memory"),
                 upload: self.script(b, "upload"),
