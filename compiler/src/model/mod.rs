@@ -439,6 +439,9 @@ pub struct StorageClass {
     /// The cluster comes with it; otherwise the Kubernetes tree creates it.
     pub provided_by_cloud: bool,
     pub parameters: IndexMap<String, String>,
+    pub annotations: IndexMap<String, String>,
+    /// Velero's file-system backup copies its volumes (not hostPath ones).
+    pub file_system_backup: bool,
     pub price_gb_month: i64,
     pub provenance: Provenance,
 }
@@ -675,6 +678,9 @@ pub struct Volume {
     pub size: i64,
     pub class: StorageClass,
     pub mount: String,
+    /// What it holds can be lost (a cache, state its service rebuilds):
+    /// it needs no backup path (W0604), and Velero leaves it out.
+    pub disposable: bool,
     pub span: Span,
 }
 
@@ -835,6 +841,9 @@ impl Peer {
 pub struct BackupMethod {
     pub dump: String,
     pub restore: String,
+    /// A command run in the component's container that shows what a
+    /// restore brought back (the README's runbook).
+    pub check: String,
 }
 
 /// How a service's pods get onto the cluster.
