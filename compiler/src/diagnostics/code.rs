@@ -147,6 +147,7 @@ codes! {
     VolumeRoundedUp = "W0601", Warning, "volume rounded up to its storage class minimum";
     NoTerraform = "W0602", Warning, "no Terraform for the platform's cloud";
     UnsupportedKubernetesVersion = "W0603", Warning, "Kubernetes version not known to be offered";
+    VolumeWithoutBackup = "W0604", Warning, "stateful volume with no backup path";
     UnconfirmedArchitectures = "W0901", Warning, "image architectures not confirmed for its version";
     PastEndOfLife = "W0902", Warning, "image past its end of life";
     CriticalCve = "W0903", Warning, "image with a known critical vulnerability";

@@ -13,6 +13,7 @@ pub mod kube;
 pub mod observe;
 pub mod output;
 pub mod readme;
+pub mod runbook;
 pub mod terraform;
 pub mod yaml;
 

@@ -248,6 +248,7 @@ pub fn write(context: &Context, output: &Output) -> String {
         "Check",
         "`kubectl get pods -A` shows every pod Running. `hplc plan` (on the source) says what each node should hold; `kubectl top nodes` what it does.",
     );
+    out.push_str(&super::runbook::write(context));
     out
 }
 

@@ -439,6 +439,9 @@ pub struct StorageClass {
     /// The cluster comes with it; otherwise the Kubernetes tree creates it.
     pub provided_by_cloud: bool,
     pub parameters: IndexMap<String, String>,
+    pub annotations: IndexMap<String, String>,
+    /// Velero's file-system backup copies its volumes (not hostPath ones).
+    pub file_system_backup: bool,
     pub price_gb_month: i64,
     pub provenance: Provenance,
 }
@@ -644,8 +647,10 @@ pub struct Backup {
     pub span: Span,
     /// The S3 client image that uploads the dumps.
     pub uploader: String,
-    /// Shell scripts the uploader runs: copy /backup to the bucket and
-    /// rotate; fetch the newest daily copy into /backup.
+    /// The S3 client's settings, in its container's environment.
+    pub uploader_env: IndexMap<String, String>,
+    /// Shell scripts the uploader runs: copy $BACKUP_DIR to the bucket and
+    /// rotate; fetch the newest daily copy into $BACKUP_DIR.
     pub upload: String,
     pub download: String,
     /// S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY.
@@ -673,6 +678,9 @@ pub struct Volume {
     pub size: i64,
     pub class: StorageClass,
     pub mount: String,
+    /// What it holds can be lost (a cache, state its service rebuilds):
+    /// it needs no backup path (W0604), and Velero leaves it out.
+    pub disposable: bool,
     pub span: Span,
 }
 
@@ -833,6 +841,9 @@ impl Peer {
 pub struct BackupMethod {
     pub dump: String,
     pub restore: String,
+    /// A command run in the component's container that shows what a
+    /// restore brought back (the README's runbook).
+    pub check: String,
 }
 
 /// How a service's pods get onto the cluster.

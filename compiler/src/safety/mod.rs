@@ -3,10 +3,14 @@
 //! every namespace, no secret values in the source; the Kubernetes API
 //! open only to real, trusted networks (`api_access`); no admin port
 //! published (`admin_ports`); a sealed value for every key of every
-//! SealedSecret (`secrets`).
+//! SealedSecret (`secrets`); a backup path for every volume that holds
+//! data (`backups`).
 
 mod admin_ports;
 mod api_access;
+mod backups;
+
+pub use backups::unprotected_volumes;
 mod secrets;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
@@ -18,6 +22,7 @@ pub fn check(platform: &Platform, plan: &Plan, diagnostics: &mut Diagnostics) {
     api_access::check(platform, diagnostics);
     admin_ports::check(platform, diagnostics);
     secrets::check(platform, diagnostics);
+    backups::check(platform, plan, diagnostics);
     let mut workloads = vec![0usize; platform.namespaces.len()];
     for service in &platform.services {
         workloads[service.namespace] += 1;

@@ -16,7 +16,7 @@ use crate::emit::kube::object::{metadata, object};
 use crate::emit::kube::quantity;
 use crate::emit::yaml::{b, empty_map, list, map, n, s, Value};
 use crate::emit::Context;
-use crate::model::{Backup, BackupMethod, Service, ServiceId};
+use crate::model::{Backup, BackupMethod, Platform, Service, ServiceId};
 
 /// The pods of a backup job are told apart from the database's own.
 pub fn job_name(service: &Service) -> String {
@@ -40,6 +40,10 @@ pub fn job_labels<'a>(
         (labels::PART_OF, labels::part_of(context.platform)),
     ]
 }
+
+/// Where the dump is written and read: a directory of the job's pod that
+/// both its containers mount (`$BACKUP_DIR` in their scripts).
+const BACKUP_DIR: &str = "/backup";
 
 fn mount(name: &'static str, path: &'static str) -> Value<'static> {
     map([("name", s(name)), ("mountPath", s(path))])
@@ -119,12 +123,12 @@ pub fn objects<'a>(context: &Context<'a>, id: ServiceId) -> Vec<Value<'a>> {
         account,
         cron_job(
             job_name(service),
-            backup_pod(service, backup, method, node),
+            backup_pod(platform, service, backup, method, node),
             false,
         ),
         cron_job(
             restore_name(service),
-            restore_pod(service, backup, method, node),
+            restore_pod(platform, service, backup, method, node),
             true,
         ),
     ]
@@ -149,13 +153,19 @@ fn component_env<'a>(service: &'a Service) -> Vec<Value<'a>> {
     env_list.extend([
         env("SERVICE_HOST", &service.k8s_name),
         env("SERVICE_PORT", port.to_string()),
+        env("BACKUP_DIR", BACKUP_DIR),
     ]);
     env_list
 }
 
 /// What the uploader's scripts get: the bucket's credentials, as files
-/// (`S3_ACCESS_KEY_FILE`), and where the component's copies are kept.
-fn store_env<'a>(service: &'a Service, backup: &'a Backup) -> Vec<Value<'a>> {
+/// (`S3_ACCESS_KEY_FILE`), where the component's copies are kept, the
+/// region the store signs requests for, and the client's own settings.
+fn store_env<'a>(
+    platform: &'a Platform,
+    service: &'a Service,
+    backup: &'a Backup,
+) -> Vec<Value<'a>> {
     let mut env_list: Vec<Value> = backup
         .secrets
         .keys()
@@ -166,14 +176,17 @@ fn store_env<'a>(service: &'a Service, backup: &'a Backup) -> Vec<Value<'a>> {
         env("PREFIX", &service.k8s_name),
         env("KEEP_DAILY", backup.keep_daily.to_string()),
         env("KEEP_WEEKLY", backup.keep_weekly.to_string()),
-        env("MC_CONFIG_DIR", "/tmp/mc"),
+        env("S3_REGION", &platform.cloud.region),
+        env("BACKUP_DIR", BACKUP_DIR),
     ]);
+    env_list.extend(backup.uploader_env.iter().map(|(k, v)| env(k, v.as_str())));
     env_list
 }
 
 /// The dump runs first, in the component's image; the upload only after
 /// it succeeded.
 fn backup_pod<'a>(
+    platform: &'a Platform,
     service: &'a Service,
     backup: &'a Backup,
     method: &'a BackupMethod,
@@ -192,7 +205,7 @@ fn backup_pod<'a>(
         "upload",
         &backup.uploader,
         &backup.upload,
-        store_env(service, backup),
+        store_env(platform, service, backup),
         store_mounts(backup),
         service.pod.run_as,
         backup,
@@ -202,6 +215,7 @@ fn backup_pod<'a>(
 
 /// The newest daily copy is fetched first; the restore reads it after.
 fn restore_pod<'a>(
+    platform: &'a Platform,
     service: &'a Service,
     backup: &'a Backup,
     method: &'a BackupMethod,
@@ -211,7 +225,7 @@ fn restore_pod<'a>(
         "download",
         &backup.uploader,
         &backup.download,
-        store_env(service, backup),
+        store_env(platform, service, backup),
         store_mounts(backup),
         service.pod.run_as,
         backup,
@@ -240,7 +254,7 @@ const STORE_SECRETS: &str = "store-secrets";
 /// The component's container: the dump directory, and its secrets as
 /// files where its image reads them so.
 fn component_mounts<'a>(service: &Service) -> Vec<Value<'a>> {
-    let mut mounts = vec![mount("backup", "/backup")];
+    let mut mounts = vec![mount("backup", BACKUP_DIR)];
     if pod::has_secret_files(service) {
         mounts.push(pod::secrets_mount(pod::SECRETS_VOLUME));
     }
@@ -250,7 +264,7 @@ fn component_mounts<'a>(service: &Service) -> Vec<Value<'a>> {
 /// The uploader's: the dump directory, a scratch directory and the
 /// bucket's credentials as files.
 fn store_mounts<'a>(backup: &Backup) -> Vec<Value<'a>> {
-    let mut mounts = vec![mount("backup", "/backup"), mount("tmp", "/tmp")];
+    let mut mounts = vec![mount("backup", BACKUP_DIR), mount("tmp", "/tmp")];
     if !backup.secrets.is_empty() {
         mounts.push(pod::secrets_mount(STORE_SECRETS));
     }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use std::borrow::Cow;
 
-use crate::emit::kube::object::{metadata, object};
+use crate::emit::kube::object::{annotate, metadata, object};
 use crate::emit::kube::{argo, labels};
 use crate::emit::yaml::{map, s, Value};
 use crate::emit::Context;
@@ -62,7 +62,10 @@ pub fn storage_classes<'a>(context: &Context<'a>) -> Vec<Value<'a>> {
     classes
         .values()
         .map(|class| {
-            let meta = metadata(context, &class.name, None, &part_of, class.provenance.span);
+            let mut meta = metadata(context, &class.name, None, &part_of, class.provenance.span);
+            for (key, value) in &class.annotations {
+                annotate(&mut meta, key.as_str(), value.as_str());
+            }
             let mut fields = vec![("provisioner", s(&class.provisioner))];
             if !class.parameters.is_empty() {
                 fields.push((

@@ -10,7 +10,7 @@
 //!   Argo CD applications and Velero schedules of the namespace
 //! - `.github/workflows/hplc-drift.yaml` (outside `k8s/`: not deployed)
 
-mod backup;
+pub(crate) mod backup;
 mod cluster;
 mod config;
 mod gateway;
@@ -23,7 +23,7 @@ mod routes;
 mod scaling;
 mod secrets;
 mod services;
-mod workloads;
+pub(crate) mod workloads;
 
 use std::collections::BTreeMap;
 

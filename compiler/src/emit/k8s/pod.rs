@@ -31,13 +31,30 @@ pub fn template<'a>(
         .iter()
         .map(|(k, v)| (Cow::Borrowed(k.as_str()), s(v)));
     let mut meta: Vec<(&str, Value)> = vec![("labels", map(own.chain(extra)))];
+    let mut annotations: Vec<(&str, Value)> = Vec::new();
     if !files.is_empty() {
         // A changed configuration changes the template, so pods restart
         // and read it.
-        meta.push((
-            "annotations",
-            map([("hplc.dev/config-hash", s(config::hash(files)))]),
-        ));
+        annotations.push(("hplc.dev/config-hash", s(config::hash(files))));
+    }
+    if !platform.cluster_backups.is_empty() {
+        // Velero's file-system backup copies every volume of the pod but
+        // those it is told to leave out: the disposable ones.
+        let disposable: Vec<String> = service
+            .volumes
+            .iter()
+            .filter(|v| v.disposable)
+            .map(|v| labels::volume(&v.name))
+            .collect();
+        if !disposable.is_empty() {
+            annotations.push((
+                "backup.velero.io/backup-volumes-excludes",
+                s(disposable.join(",")),
+            ));
+        }
+    }
+    if !annotations.is_empty() {
+        meta.push(("annotations", map(annotations)));
     }
     let mut spec: Vec<(&str, Value)> = vec![
         ("serviceAccountName", s(&service.k8s_name)),

@@ -423,6 +423,8 @@ impl Lowering<'_> {
             node_local: self.boolean(obj, "node_local"),
             provided_by_cloud: self.boolean(obj, "provided_by_cloud"),
             parameters: self.string_map(obj, "parameters"),
+            annotations: self.string_map(obj, "annotations"),
+            file_system_backup: self.boolean(obj, "file_system_backup"),
             price_gb_month: self.quantity(obj, "price_gb_month"),
             provenance: self.provenance(obj),
         }
@@ -786,6 +788,7 @@ impl Lowering<'_> {
                     class: self
                         .storage_class(self.object(v, "class").expect("volume.class is required")),
                     mount: self.string(v, "mount"),
+                    disposable: self.boolean(v, "disposable"),
                 })
                 .collect(),
             placement: Placement {
@@ -806,6 +809,7 @@ impl Lowering<'_> {
                     .unwrap_or_default(),
                 span: o.value_span("backup"),
                 uploader: self.string(b, "uploader"),
+                uploader_env: self.string_map(b, "uploader_env"),
                 cpu: self.range(b, "cpu"),
                 memory: self.range(b, "memory"),
                 upload: self.script(b, "upload"),
@@ -828,6 +832,7 @@ impl Lowering<'_> {
             backup_method: self.object(obj, "backup_method").map(|m| BackupMethod {
                 dump: self.script(m, "dump"),
                 restore: self.script(m, "restore"),
+                check: self.string(m, "check"),
             }),
             roles,
             name,
