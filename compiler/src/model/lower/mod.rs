@@ -47,14 +47,20 @@ impl Lowering<'_> {
     /// the prelude kind at the root of the object's chain, which declares
     /// every field the compiler reads.
     fn get(&self, obj: ObjId, field: &str) -> &Value {
-        if self.world.slot(obj, field).is_none() {
-            let kind = self.world.objects.get(obj).map(|o| o.kind);
-            let root = kind.map(|k| self.world.kinds[self.world.root_kind(k)].name.clone());
-            self.undeclared
-                .borrow_mut()
-                .insert(format!("{}.{field}", root.unwrap_or_default()));
+        // One lookup of the name: lowering reads tens of fields of every
+        // object, and finding a field is most of what a read costs.
+        match self.world.slot(obj, field) {
+            Some(crate::types::value::Slot::Done(value)) => value,
+            Some(_) => &Value::None,
+            None => {
+                let kind = self.world.objects.get(obj).map(|o| o.kind);
+                let root = kind.map(|k| self.world.kinds[self.world.root_kind(k)].name.clone());
+                self.undeclared
+                    .borrow_mut()
+                    .insert(format!("{}.{field}", root.unwrap_or_default()));
+                &Value::None
+            }
         }
-        self.world.get(obj, field)
     }
 
     fn string(&self, obj: ObjId, field: &str) -> String {
