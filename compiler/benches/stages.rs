@@ -14,7 +14,7 @@ const SIZES: [usize; 4] = [10, 100, 1_000, 10_000];
 /// The allocator the `hplc` binary uses, so that the stages are timed as
 /// users run them.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: hplc::allocator::Allocator = hplc::allocator::Allocator;
 
 fn main() {
     divan::main();

@@ -5,7 +5,7 @@
 
 /// The allocator the `hplc` binary uses, so that counts are the binary's.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: hplc::allocator::Allocator = hplc::allocator::Allocator;
 
 fn main() {
     let mut args = std::env::args().skip(1);

@@ -6,6 +6,7 @@
 //! every stage reports into one [`diagnostics::Diagnostics`].
 
 pub mod admission;
+pub mod allocator;
 pub mod build_inputs;
 pub mod chart_render;
 pub mod clouds;
@@ -211,19 +212,52 @@ pub fn lower_and_check(
     };
     let (graph, plan) = match &model {
         Some(platform) => {
-            let graph = graph::build(platform);
-            graph::check(&graph, platform, diagnostics);
-            let plan = placement::plan(platform, diagnostics);
-            clouds::check(platform, diagnostics);
-            components::check(platform, diagnostics);
-            images::check(platform, &plan, diagnostics);
-            admission::check(platform, diagnostics);
-            safety::check(platform, &plan, diagnostics);
+            let (graph, plan) = check_model(platform, diagnostics);
             (Some(graph), Some(plan))
         }
         None => (None, None),
     };
     (model, graph, plan)
+}
+
+/// The model's graph and placement plan, and every check of the model.
+/// The placement (the largest) runs beside the checks that do not need
+/// it; each side reports into its own list and the lists are joined in
+/// the order the checks would run one after the other, so the
+/// diagnostics do not depend on the threads.
+fn check_model(
+    platform: &model::Platform,
+    diagnostics: &mut Diagnostics,
+) -> (graph::Graph, placement::Plan) {
+    let place = || {
+        let mut placing = Diagnostics::default();
+        (placement::plan(platform, &mut placing), placing)
+    };
+    let (mut graphing, mut others, mut admitting) = Default::default();
+    let (graph, (plan, placing)) = std::thread::scope(|scope| {
+        let placer = std::thread::Builder::new()
+            .name("hplc-place".into())
+            .stack_size(COMPILE_STACK_BYTES)
+            .spawn_scoped(scope, place);
+        let graph = graph::build(platform);
+        graph::check(&graph, platform, &mut graphing);
+        clouds::check(platform, &mut others);
+        components::check(platform, &mut others);
+        admission::check(platform, &mut admitting);
+        let plan = match placer.map(|t| t.join()) {
+            Ok(Ok(plan)) => plan,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(_) => place(),
+        };
+        (graph, plan)
+    });
+    let (mut imaging, mut safe) = Default::default();
+    images::check(platform, &plan, &mut imaging);
+    safety::check(platform, &plan, &mut safe);
+    for found in [graphing, placing, others, imaging, admitting, safe] {
+        diagnostics.extend(found.into_unsorted());
+    }
+    (graph, plan)
 }
 
 fn declared_envs(loaded: &resolve::modules::Loaded) -> Vec<String> {

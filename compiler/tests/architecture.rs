@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 /// The top-level modules in the order of the pipeline: each may depend on
 /// those before it, never on those after.
 const STAGES: &[&str] = &[
+    // The binary's memory allocator: below every stage, naming none.
+    "allocator",
     "source",
     "diagnostics",
     "embedded",

@@ -146,6 +146,11 @@ impl Diagnostics {
         self.items
     }
 
+    /// In the order they were reported.
+    pub fn into_unsorted(self) -> Vec<Diagnostic> {
+        self.items
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
         self.items.iter()
     }

@@ -6,6 +6,8 @@
 //! room its nodes have left after the minimum of everything, counted one
 //! service at a time: the nodes' CPU, memory, pods and node-local storage.
 
+use std::collections::HashMap;
+
 use super::{NodePlan, Placement};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::{show, Platform, Service};
@@ -28,6 +30,7 @@ pub fn check(
     if nodes.is_empty() || nodes.iter().any(over) {
         return;
     }
+    let allowed = Allowed::new(platform, nodes);
     let mut placed_of = vec![0i64; platform.services.len()];
     for p in placements {
         placed_of[p.service] += 1;
@@ -47,11 +50,16 @@ pub fn check(
         if extra <= 0 {
             continue;
         }
-        let room: i64 = nodes
-            .iter()
-            .filter(|n| allowed(platform, service, n.node))
-            .map(|n| room(service, n))
-            .fold(0i64, i64::saturating_add);
+        // Counting stops once the ceiling fits: most services fit on the
+        // first nodes they may use, and a platform has thousands of both.
+        let asks = Asks::of(service);
+        let mut room = 0i64;
+        for &node in allowed.of(service) {
+            room = room.saturating_add(asks.room(&nodes[node]));
+            if room >= extra {
+                break;
+            }
+        }
         if room >= extra {
             continue;
         }
@@ -126,36 +134,80 @@ fn surge(platform: &Platform, service: &Service, replicas: i64) -> i64 {
     i64::try_from((hundredths + 9_999) / 10_000).unwrap_or(i64::MAX)
 }
 
-/// The nodes a service's replicas may go to: its pinned node, else the
-/// nodes of its role, else every node.
-fn allowed(platform: &Platform, service: &Service, node: usize) -> bool {
-    match service.placement.place {
-        Some((pinned, _)) => pinned == node,
-        None => {
-            service.placement.node_role.is_empty()
-                || service.placement.node_role == platform.nodes[node].role
+/// The nodes a service's replicas may go to, as positions in the plans:
+/// its pinned node, else the nodes of its role, else every node. Indexed
+/// once, not scanned for every service.
+struct Allowed<'a> {
+    every: Vec<usize>,
+    by_role: HashMap<&'a str, Vec<usize>>,
+    by_node: Vec<Vec<usize>>,
+}
+
+impl<'a> Allowed<'a> {
+    fn new(platform: &'a Platform, nodes: &[NodePlan]) -> Self {
+        let mut by_role: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_node = vec![Vec::new(); platform.nodes.len()];
+        for (position, plan) in nodes.iter().enumerate() {
+            let role = platform.nodes[plan.node].role.as_str();
+            by_role.entry(role).or_default().push(position);
+            by_node[plan.node].push(position);
+        }
+        Allowed {
+            every: (0..nodes.len()).collect(),
+            by_role,
+            by_node,
+        }
+    }
+
+    fn of(&self, service: &Service) -> &[usize] {
+        match service.placement.place {
+            Some((pinned, _)) => self.by_node.get(pinned).map_or(&[], Vec::as_slice),
+            None if service.placement.node_role.is_empty() => &self.every,
+            None => self
+                .by_role
+                .get(service.placement.node_role.as_str())
+                .map_or(&[], Vec::as_slice),
         }
     }
 }
 
-/// How many more replicas of `service` fit on the node.
-fn room(service: &Service, node: &NodePlan) -> i64 {
-    let group = service.replica_group();
-    let a = &node.allocatable;
-    let fits = |free: i64, each: i64| {
-        if each <= 0 {
-            i64::MAX
-        } else {
-            (free / each).max(0)
+/// What one more replica of a service takes from a node.
+struct Asks {
+    cpu: i64,
+    memory: i64,
+    pods: i64,
+    local_storage: i64,
+}
+
+impl Asks {
+    fn of(service: &Service) -> Self {
+        let group = service.replica_group();
+        Asks {
+            cpu: group.cpu.request,
+            memory: group.memory.request,
+            pods: group.pods,
+            local_storage: service.node_local_storage(),
         }
-    };
-    let mut room = fits(a.cpu - node.requested_cpu, group.cpu.request)
-        .min(fits(a.memory - node.requested_memory, group.memory.request));
-    if a.max_pods > 0 {
-        room = room.min(fits(a.max_pods - node.pods, group.pods));
     }
-    room.min(fits(
-        node.local_storage_available - node.local_storage,
-        service.node_local_storage(),
-    ))
+
+    /// How many more replicas fit on the node.
+    fn room(&self, node: &NodePlan) -> i64 {
+        let a = &node.allocatable;
+        let fits = |free: i64, each: i64| {
+            if each <= 0 {
+                i64::MAX
+            } else {
+                (free / each).max(0)
+            }
+        };
+        let mut room = fits(a.cpu - node.requested_cpu, self.cpu)
+            .min(fits(a.memory - node.requested_memory, self.memory));
+        if a.max_pods > 0 {
+            room = room.min(fits(a.max_pods - node.pods, self.pods));
+        }
+        room.min(fits(
+            node.local_storage_available - node.local_storage,
+            self.local_storage,
+        ))
+    }
 }

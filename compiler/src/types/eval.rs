@@ -44,14 +44,14 @@ impl Checker<'_> {
         }
         for id in 0..self.lets.len() {
             let span = self.lets[id].decl.name.span;
-            self.memoized(Memo::Let(id), span);
+            self.settle(Memo::Let(id), span, false);
         }
     }
 
     /// Evaluates every field of `obj`, in the kind's order.
     fn evaluate_fields(&mut self, obj: ObjId, at: Span) {
         for index in 0..self.world.objects[obj].fields.len() {
-            self.memoized(Memo::Field(obj, index), at);
+            self.settle(Memo::Field(obj, index), at, false);
         }
     }
 
@@ -73,9 +73,16 @@ impl Checker<'_> {
     /// The value of `memo`, computing it on first use; a value asked for
     /// while it is being computed is a cycle, reported at `at`.
     fn memoized(&mut self, memo: Memo, at: Span) -> Option<Value> {
+        self.settle(memo, at, true)
+    }
+
+    /// As [`Self::memoized`]; the value is returned (a copy of the one kept)
+    /// only when `wanted`. Evaluating every field of every object wants
+    /// none of them, and copying each showed in profiles.
+    fn settle(&mut self, memo: Memo, at: Span, wanted: bool) -> Option<Value> {
         let check_stack = self.depth % STACK_CHECK_EVERY == 0;
         match self.slot(memo) {
-            Slot::Done(v) => Some(v.clone()),
+            Slot::Done(v) => wanted.then(|| v.clone()),
             Slot::Failed => None,
             Slot::InProgress => {
                 self.report_cycle(memo, at);
@@ -86,9 +93,11 @@ impl Checker<'_> {
             // safe on any thread (an editor's, a test's), whatever its
             // stack size. Only a value not computed yet recurses.
             Slot::Pending if check_stack => {
-                stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || self.compute(memo, at))
+                stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
+                    self.compute(memo, at, wanted)
+                })
             }
-            Slot::Pending => self.compute(memo, at),
+            Slot::Pending => self.compute(memo, at, wanted),
         }
     }
 
@@ -113,7 +122,7 @@ impl Checker<'_> {
     }
 
     /// Computes a value not computed yet and keeps it in its slot.
-    fn compute(&mut self, memo: Memo, at: Span) -> Option<Value> {
+    fn compute(&mut self, memo: Memo, at: Span, wanted: bool) -> Option<Value> {
         if !self.enter(at) {
             return None;
         }
@@ -129,12 +138,22 @@ impl Checker<'_> {
         // A cycle report may already have marked it failed.
         let slot = self.slot(memo);
         if matches!(slot, Slot::InProgress) {
-            *slot = match &value {
-                Some(v) => Slot::Done(v.clone()),
-                None => Slot::Failed,
+            return match value {
+                Some(v) if wanted => {
+                    *slot = Slot::Done(v.clone());
+                    Some(v)
+                }
+                Some(v) => {
+                    *slot = Slot::Done(v);
+                    None
+                }
+                None => {
+                    *slot = Slot::Failed;
+                    None
+                }
             };
         }
-        value
+        value.filter(|_| wanted)
     }
 
     fn enter(&mut self, at: Span) -> bool {

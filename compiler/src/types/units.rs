@@ -50,8 +50,41 @@ pub fn unit_names() -> impl Iterator<Item = &'static str> {
 /// of decimal places. `None` when it does not fit 38 digits.
 pub fn parse_digits(digits: &str) -> Option<(i128, u32)> {
     let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    let mantissa: i128 = format!("{int}{frac}").parse().ok()?;
+    let mantissa = match plain_mantissa(int, frac) {
+        Some(mantissa) => mantissa?,
+        // Anything but a sign and digits: read as `i128` reads it.
+        None => format!("{int}{frac}").parse().ok()?,
+    };
     Some((mantissa, frac.len() as u32))
+}
+
+/// The mantissa of a sign and digits (every number of a platform), read
+/// without joining the two parts into a new string first: `None` when
+/// `int` and `frac` are not that, `Some(None)` when it has no digit or
+/// does not fit, as `i128`'s parse would say.
+fn plain_mantissa(int: &str, frac: &str) -> Option<Option<i128>> {
+    let (negative, int) = match int.as_bytes().first() {
+        Some(b'-') => (true, &int[1..]),
+        Some(b'+') => (false, &int[1..]),
+        _ => (false, int),
+    };
+    let mut digits = int.bytes().chain(frac.bytes());
+    if !digits.clone().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if int.is_empty() && frac.is_empty() {
+        return Some(None);
+    }
+    // Negative numbers are built downwards, so that the least `i128` fits.
+    Some(digits.try_fold(0i128, |value, digit| {
+        let digit = i128::from(digit - b'0');
+        let value = value.checked_mul(10)?;
+        if negative {
+            value.checked_sub(digit)
+        } else {
+            value.checked_add(digit)
+        }
+    }))
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -158,6 +191,50 @@ mod tests {
             scale(i64::MAX as i128, 0, 1 << 30),
             Err(ScaleError::TooLarge)
         );
+    }
+
+    #[test]
+    fn reads_digits_as_the_joined_string_parses() {
+        let joined = |digits: &str| {
+            let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+            let mantissa: i128 = format!("{int}{frac}").parse().ok()?;
+            Some((mantissa, frac.len() as u32))
+        };
+        let max = i128::MAX.to_string();
+        let min = i128::MIN.to_string();
+        let over = format!("{max}0");
+        let under = format!("{min}0");
+        let cases = [
+            "0",
+            "12",
+            "-12",
+            "+7",
+            "0.25",
+            "-0.5",
+            "1.",
+            ".5",
+            "-.5",
+            "",
+            "-",
+            "+",
+            ".",
+            "-.",
+            "1.2.3",
+            "1.-5",
+            "--1",
+            "-+1",
+            "1e5",
+            " 1",
+            "007",
+            &max,
+            &min,
+            &over,
+            &under,
+            "17014118346046923173168730371588410572.8",
+        ];
+        for digits in cases {
+            assert_eq!(parse_digits(digits), joined(digits), "{digits:?}");
+        }
     }
 
     #[test]

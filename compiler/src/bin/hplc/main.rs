@@ -19,7 +19,7 @@ use clap::{Parser, Subcommand};
 /// that was a third of `hplc check`'s time. mimalloc maps memory in large
 /// segments and allocates faster besides.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: hplc::allocator::Allocator = hplc::allocator::Allocator;
 
 /// hplc compiles a platform description (platform.hpl) into Kubernetes,
 /// Terraform and Grafana files, and refuses platforms that cannot work.

@@ -32,9 +32,7 @@ impl Lowering<'_> {
                 let name = self.get(d, "value").as_enum().unwrap_or_default();
                 let derived = Derived::named(name);
                 if derived.is_none() {
-                    self.undeclared
-                        .borrow_mut()
-                        .insert(format!("derived.{name}"));
+                    self.undeclared_read(format!("derived.{name}"));
                 }
                 Some((derived?, self.string(d, "at"), self.string(d, "secret")))
             })

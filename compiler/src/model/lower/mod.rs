@@ -10,8 +10,8 @@ mod chart;
 mod foundations;
 mod images;
 
-use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
 
 use indexmap::IndexMap;
 
@@ -24,11 +24,14 @@ use crate::types::World;
 pub fn lower(world: &World, platform: ObjId, env: &str) -> Result<Platform, Vec<String>> {
     let lowering = Lowering {
         world,
-        undeclared: RefCell::default(),
+        undeclared: Mutex::default(),
     };
     let mut model = lowering.platform(platform, env);
     foundations::backups_name_cloud_buckets(&mut model);
-    let undeclared = lowering.undeclared.into_inner();
+    let undeclared = lowering
+        .undeclared
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if undeclared.is_empty() {
         Ok(model)
     } else {
@@ -36,10 +39,15 @@ pub fn lower(world: &World, platform: ObjId, env: &str) -> Result<Platform, Vec<
     }
 }
 
+/// From this many services on, they are lowered on every core: below it a
+/// thread costs about what it saves.
+const PARALLEL_SERVICES: usize = 512;
+
 struct Lowering<'w> {
     world: &'w World,
-    /// `kind.field` of every read of a field the kind does not declare.
-    undeclared: RefCell<BTreeSet<String>>,
+    /// `kind.field` of every read of a field the kind does not declare
+    /// (behind a lock: services are lowered on every core).
+    undeclared: Mutex<BTreeSet<String>>,
 }
 
 impl Lowering<'_> {
@@ -47,14 +55,71 @@ impl Lowering<'_> {
     /// the prelude kind at the root of the object's chain, which declares
     /// every field the compiler reads.
     fn get(&self, obj: ObjId, field: &str) -> &Value {
-        if self.world.slot(obj, field).is_none() {
-            let kind = self.world.objects.get(obj).map(|o| o.kind);
-            let root = kind.map(|k| self.world.kinds[self.world.root_kind(k)].name.clone());
-            self.undeclared
-                .borrow_mut()
-                .insert(format!("{}.{field}", root.unwrap_or_default()));
+        // One lookup of the name: lowering reads tens of fields of every
+        // object, and finding a field is most of what a read costs.
+        match self.world.slot(obj, field) {
+            Some(crate::types::value::Slot::Done(value)) => value,
+            Some(_) => &Value::None,
+            None => {
+                let kind = self.world.objects.get(obj).map(|o| o.kind);
+                let root = kind.map(|k| self.world.kinds[self.world.root_kind(k)].name.clone());
+                self.undeclared_read(format!("{}.{field}", root.unwrap_or_default()));
+                &Value::None
+            }
         }
-        self.world.get(obj, field)
+    }
+
+    /// Records a read of a field its kind does not declare.
+    fn undeclared_read(&self, field: String) {
+        self.undeclared
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(field);
+    }
+
+    /// Every service, in order. Each is lowered from the world alone, so
+    /// a large platform's are lowered on every core, a share each.
+    fn services(
+        &self,
+        services: &[ObjId],
+        node_index: &HashMap<ObjId, NodeId>,
+        namespace_index: &HashMap<ObjId, NamespaceId>,
+        service_index: &HashMap<ObjId, ServiceId>,
+    ) -> Vec<Service> {
+        let lower = |share: &[ObjId]| -> Vec<Service> {
+            share
+                .iter()
+                .map(|s| self.service(*s, node_index, namespace_index, service_index))
+                .collect()
+        };
+        let workers = crate::workers();
+        if services.len() < PARALLEL_SERVICES || workers < 2 {
+            return lower(services);
+        }
+        let chunk = services.len().div_ceil(workers);
+        std::thread::scope(|scope| {
+            let shares: Vec<&[ObjId]> = services.chunks(chunk).collect();
+            // The first share on this thread; a share whose thread cannot
+            // start is lowered here too, in its turn.
+            let others: Vec<_> = shares[1..]
+                .iter()
+                .map(|&share| {
+                    let thread = std::thread::Builder::new()
+                        .name("hplc-lower".into())
+                        .stack_size(crate::COMPILE_STACK_BYTES);
+                    (share, thread.spawn_scoped(scope, move || lower(share)).ok())
+                })
+                .collect();
+            let mut lowered = lower(shares[0]);
+            for (share, thread) in others {
+                match thread.map(|t| t.join()) {
+                    Some(Ok(part)) => lowered.extend(part),
+                    Some(Err(panic)) => std::panic::resume_unwind(panic),
+                    None => lowered.extend(lower(share)),
+                }
+            }
+            lowered
+        })
     }
 
     fn string(&self, obj: ObjId, field: &str) -> String {
@@ -296,10 +361,7 @@ impl Lowering<'_> {
                     }
                 })
                 .collect(),
-            services: services
-                .iter()
-                .map(|s| self.service(*s, &node_index, &namespace_index, &service_index))
-                .collect(),
+            services: self.services(&services, &node_index, &namespace_index, &service_index),
             buckets: buckets
                 .iter()
                 .map(|&b| {
@@ -724,7 +786,7 @@ impl Lowering<'_> {
                     let peer = self.get(f, "peer").as_enum().unwrap_or_default();
                     let found = Peer::named(peer);
                     if found.is_none() {
-                        self.undeclared.borrow_mut().insert(format!("peer.{peer}"));
+                        self.undeclared_read(format!("peer.{peer}"));
                     }
                     Some(Flow {
                         span: o.entry_span("flows", &name).unwrap_or(o.name_span),
