@@ -73,6 +73,52 @@ pub fn sealing_controller(platform: &Platform) -> Option<(String, String)> {
     })
 }
 
+/// The sealing key a bootstrap installs before the Sealed Secrets
+/// controller starts: a key pair the operator generated once and keeps
+/// outside the cluster, so that the sealed values of the source open on
+/// every cluster built from it, and a lost cluster loses no key.
+pub struct SealingKey {
+    /// The Secret's name: the chart's `secretName`, the one name its Role
+    /// lets the controller read.
+    pub name: String,
+    pub namespace: String,
+    /// The release that installs the controller.
+    pub release: String,
+}
+
+/// The label the controller finds its keys by, and the value that makes
+/// one a key it seals with (upstream's "bring your own certificates").
+pub const SEALING_KEY_LABEL: (&str, &str) = ("sealedsecrets.bitnami.com/sealed-secrets-key", "active");
+
+/// The platform's sealing key, when it seals Secrets: a controller is
+/// installed and a Secret of the platform is sealed (not read from a
+/// secret manager). The Secret's name is the chart's `secretName` value.
+pub fn sealing_key(platform: &Platform) -> Option<SealingKey> {
+    let sealed = needed(platform)
+        .values()
+        .any(|secret| secret.store != "external");
+    if !sealed {
+        return None;
+    }
+    platform.deployed().find_map(|(_, service)| {
+        let chart = service.chart()?;
+        if !chart.render.provides.iter().any(|g| g == "bitnami.com") {
+            return None;
+        }
+        let crate::model::Data::Map(values) = &chart.values else {
+            return None;
+        };
+        let Some(crate::model::Data::Str(name)) = values.get("secretName") else {
+            return None;
+        };
+        Some(SealingKey {
+            name: name.clone(),
+            namespace: platform.namespace_of(service).k8s_name.clone(),
+            release: service.k8s_name.clone(),
+        })
+    })
+}
+
 /// The command that seals a value, read on standard input, for the Secret
 /// `name` in `namespace` with the platform's controller (strict scope).
 pub fn kubeseal_command(platform: &Platform, namespace: &str, name: &str) -> String {
