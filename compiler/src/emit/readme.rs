@@ -6,7 +6,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::emit::kube::secrets::{kubeseal_command, needed, sealed_value, sealing_controller};
+use crate::emit::charts::bootstrap::{self, Step};
+use crate::emit::kube::secrets::{
+    kubeseal_command, needed, sealed_value, sealing_controller, sealing_key, SealingKey,
+    SEALING_KEY_LABEL,
+};
 use crate::emit::{charts, Context, Output};
 
 pub fn write(context: &Context, output: &Output) -> String {
@@ -55,9 +59,9 @@ pub fn write(context: &Context, output: &Output) -> String {
         &mut out,
         "Tools",
         if platform.cloud.existing {
-            "`kubectl` and `helm` (3.8 or later), `git` and `kubeseal`, and a kubeconfig for the cluster."
+            "`kubectl` and `helm` (3.8 or later), `git`, `base64`, `openssl` and `kubeseal`, and a kubeconfig for the cluster."
         } else {
-            "`kubectl` and `helm` (3.8 or later), `git` and `kubeseal`; for the cloud, `terraform` and the cloud's own CLI, logged in."
+            "`kubectl` and `helm` (3.8 or later), `git`, `base64`, `openssl` and `kubeseal`; for the cloud, `terraform` and the cloud's own CLI, logged in."
         },
     );
     if has("terraform/main.tf") {
@@ -121,20 +125,7 @@ pub fn write(context: &Context, output: &Output) -> String {
         step.add(&mut out, "The cluster", &text);
     }
     if has("bootstrap.sh") {
-        let order: Vec<String> = charts
-            .iter()
-            .map(|(_, service, chart)| {
-                format!("`{}` ({})", service.k8s_name, charts::describe(chart))
-            })
-            .collect();
-        step.add(
-            &mut out,
-            "Install",
-            &format!(
-                "`./bootstrap.sh` applies the namespaces, installs the charts in this order, each waiting until it is ready: {}; then applies `k8s/`.",
-                order.join(", ")
-            ),
-        );
+        install_steps(context, &mut step, &mut out);
     } else {
         step.add(
             &mut out,
@@ -148,7 +139,12 @@ pub fn write(context: &Context, output: &Output) -> String {
             .map(|(name, namespace)| format!(" (`{name}` in `{namespace}`)"))
             .unwrap_or_default();
         let mut text = format!(
-            "The SealedSecrets in `k8s/` carry the values of the platform's `sealed_values`, each sealed to one key of the Sealed Secrets controller{controller}: they open only where the controller holds that key. To seal a value for this cluster's controller (a new value, or a cluster with another key), give it on standard input to the command of its Secret, and put the output in the environment's sealed values as that key's `ciphertext`, then build again:\n\n"
+            "The SealedSecrets in `k8s/` carry the values of the platform's `sealed_values`, each sealed to one key of the Sealed Secrets controller{controller}: they open only where the controller holds that key. To seal a value for this cluster's controller (a new value, or a cluster with another key), give it on standard input to the command of its Secret, and put the output in the environment's sealed values as that key's `ciphertext`, then build again{}:\n\n",
+            if sealing_key(platform).is_some() {
+                " (with the sealing key's certificate, `--cert sealing.crt` in place of the controller's name and namespace seals offline, before any cluster exists)"
+            } else {
+                ""
+            }
         );
         for ((namespace, name), keys) in &sealed {
             let missing: Vec<&str> = keys
@@ -248,7 +244,92 @@ pub fn write(context: &Context, output: &Output) -> String {
         "Check",
         "`kubectl get pods -A` shows every pod Running. `hplc plan` (on the source) says what each node should hold; `kubectl top nodes` what it does.",
     );
+    if let Some(key) = sealing_key(platform) {
+        recovery(&key, &mut out);
+    }
     out
+}
+
+/// The steps that prepare what `bootstrap.sh` reads from the environment,
+/// then the one that runs it, naming what each of its steps makes in the
+/// order it makes them.
+fn install_steps(context: &Context, step: &mut Steps, out: &mut String) {
+    let platform = context.platform;
+    let steps = bootstrap::steps(context);
+    for item in &steps {
+        match item {
+            Step::SealingKey(key) => step.add(
+                out,
+                "Sealing key",
+                &format!(
+                    "Once for the platform, outside any cluster, generate the key pair the Sealed Secrets controller unseals with (RSA 4096, valid ten years as the controller's own keys are):\n\n        openssl req -x509 -days 3650 -nodes -newkey rsa:4096 -keyout sealing.key -out sealing.crt -subj \"/CN=sealed-secret/O=sealed-secret\"\n\n   `sealing.key` opens every SealedSecret of the platform: keep it where the platform's other credentials are kept (a password manager or a vault, two copies), never in the repository; `sealing.crt` is public. `export SEALING_KEY_FILE=sealing.key SEALING_CERT_FILE=sealing.crt` for `./bootstrap.sh`, which installs the pair as the Secret `{}` in `{}`, labelled `{}={}`, before the controller starts, so the controller keeps it rather than making its own (and makes no other: automatic renewal is off).",
+                    key.name, key.namespace, SEALING_KEY_LABEL.0, SEALING_KEY_LABEL.1,
+                ),
+            ),
+            Step::RepositoryCredential(gitops) => {
+                let namespace = &platform.namespaces[gitops.namespace].k8s_name;
+                let variables: Vec<String> = bootstrap::environment(&steps[..])
+                    .into_iter()
+                    .filter(|(name, _, _)| name.starts_with("REPO_"))
+                    .map(|(name, _, _)| format!("`{name}`"))
+                    .collect();
+                step.add(
+                    out,
+                    "Repository credential",
+                    &format!(
+                        "Argo CD reads `{}` with a read-only credential (on GitHub, a fine-grained token with read access to the repository's contents, or a deploy key over SSH). Export {} for `./bootstrap.sh`, which makes it the Secret `{}` in `{namespace}`, labelled `{}={}` as Argo CD's declarative setup asks. It is never written in the tree.",
+                        gitops.repo,
+                        variables.join(" and "),
+                        bootstrap::repository_secret(gitops),
+                        bootstrap::REPOSITORY_LABEL.0,
+                        bootstrap::REPOSITORY_LABEL.1,
+                    ),
+                );
+            }
+            _ => {}
+        }
+    }
+    let said: Vec<String> = steps
+        .iter()
+        .map(|item| match item {
+            Step::Namespaces => format!("applies `{}`", item.object()),
+            Step::RepositoryCredential(_) => {
+                format!(
+                    "creates Argo CD's repository credential `{}`",
+                    item.object()
+                )
+            }
+            Step::SealingKey(_) => format!("installs the sealing key `{}`", item.object()),
+            Step::Chart(_, _, chart) => {
+                format!("installs `{}` ({})", item.object(), charts::describe(chart))
+            }
+            Step::Tree => format!("applies `{}`", item.object()),
+        })
+        .collect();
+    step.add(
+        out,
+        "Install",
+        &format!(
+            "`./bootstrap.sh` checks that it has every value it reads from the environment, then, in this order, each chart waiting until it is ready: {}.",
+            said.join("; ")
+        ),
+    );
+}
+
+/// What a lost cluster needs back: the sealing key, from its copies.
+fn recovery(key: &SealingKey, out: &mut String) {
+    let _ = write!(
+        out,
+        "## Disaster recovery\n\n\
+A lost cluster is rebuilt from this tree, the values `bootstrap.sh` reads from the environment and the workloads' backups; the SealedSecrets of the tree open only with the sealing key:\n\n\
+1. **Back up the sealing key.** The files `sealing.key` and `sealing.crt` of step \"Sealing key\" are its backup: keep two copies outside the cluster. The controller makes no key of its own while one is active (automatic renewal is off), so `kubectl -n {ns} get secrets -l {label}` lists `{name}` alone; if it lists more (a key made before this bootstrap, or by hand), save them all, `kubectl -n {ns} get secrets -l {label} -o yaml > sealing-keys.yaml`, and keep that file as the key.\n\n\
+2. **Restore onto a new cluster.** Run `./bootstrap.sh` with the same `SEALING_KEY_FILE` and `SEALING_CERT_FILE`: the controller starts with the key, and every SealedSecret of the tree opens. From a saved `sealing-keys.yaml`, `kubectl apply -f sealing-keys.yaml` (upstream's restore) before the controller's chart, or after it and then `kubectl -n {ns} rollout restart deployment/{release}` if it already runs.\n\n\
+3. **Replace a leaked key.** Generate a new pair, seal every value again with `kubeseal --cert` the new certificate, build, and bootstrap or apply the new key with the active label; delete the old key's Secret once no SealedSecret is sealed to it.\n",
+        ns = key.namespace,
+        label = SEALING_KEY_LABEL.0,
+        name = key.name,
+        release = key.release,
+    );
 }
 
 /// Numbered steps, each a heading-like line and its text.

@@ -88,7 +88,8 @@ pub struct SealingKey {
 
 /// The label the controller finds its keys by, and the value that makes
 /// one a key it seals with (upstream's "bring your own certificates").
-pub const SEALING_KEY_LABEL: (&str, &str) = ("sealedsecrets.bitnami.com/sealed-secrets-key", "active");
+pub const SEALING_KEY_LABEL: (&str, &str) =
+    ("sealedsecrets.bitnami.com/sealed-secrets-key", "active");
 
 /// The platform's sealing key, when it seals Secrets: a controller is
 /// installed and a Secret of the platform is sealed (not read from a
