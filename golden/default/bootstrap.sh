@@ -95,6 +95,10 @@ helm upgrade --install cert-manager-controller cert-manager --repo https://chart
 # `sealed_secrets_controller` (platform.hpl:357): sealed-secrets 2.18.5, https://github.com/bitnami-labs/sealed-secrets/tree/helm-v2.18.5/helm/sealed-secrets
 helm upgrade --install sealed-secrets-controller sealed-secrets --repo https://bitnami-labs.github.io/sealed-secrets --version 2.18.5 --namespace health-system --values charts/health-system/sealed-secrets-controller.yaml --wait
 
+# The platform's secret references, now that their controllers run: the
+# charts after this line read the Secrets they make.
+kubectl apply --server-side -f k8s/secrets/
+
 # `prometheus_server` (platform.hpl:371): prometheus 29.27.0, https://github.com/prometheus-community/helm-charts/tree/prometheus-29.27.0/charts/prometheus
 helm upgrade --install prometheus-server prometheus --repo https://prometheus-community.github.io/helm-charts --version 29.27.0 --namespace health-observability --values charts/health-observability/prometheus-server.yaml --wait
 

@@ -76,12 +76,6 @@ helm upgrade --install sealed-secrets-controller sealed-secrets --repo https://b
 # `prometheus_server` (platform.hpl:371): prometheus 29.27.0, https://github.com/prometheus-community/helm-charts/tree/prometheus-29.27.0/charts/prometheus
 helm upgrade --install prometheus-server prometheus --repo https://prometheus-community.github.io/helm-charts --version 29.27.0 --namespace health-observability --values charts/health-observability/prometheus-server.yaml --wait
 
-# `alertmanager_server` (platform.hpl:384): alertmanager 1.42.0, https://github.com/prometheus-community/helm-charts/tree/alertmanager-1.42.0/charts/alertmanager
-helm upgrade --install alertmanager-server alertmanager --repo https://prometheus-community.github.io/helm-charts --version 1.42.0 --namespace health-observability --values charts/health-observability/alertmanager-server.yaml --wait
-
-# `grafana_server` (platform.hpl:411): grafana 12.11.1, https://github.com/grafana-community/helm-charts/tree/grafana-12.11.1/charts/grafana
-helm upgrade --install grafana-server grafana --repo https://grafana-community.github.io/helm-charts --version 12.11.1 --namespace health-observability --values charts/health-observability/grafana-server.yaml --wait
-
 # `jaeger_all_in_one` (platform.hpl:436): jaeger 4.11.1, https://github.com/jaegertracing/helm-charts/tree/jaeger-4.11.1/charts/jaeger
 helm upgrade --install jaeger-all-in-one jaeger --repo https://jaegertracing.github.io/helm-charts --version 4.11.1 --namespace health-observability --values charts/health-observability/jaeger-all-in-one.yaml --wait
 
@@ -102,6 +96,16 @@ helm upgrade --install velero-server velero --repo https://vmware-tanzu.github.i
 
 # `external_secrets_operator` (platform.hpl:784): external-secrets 2.9.0, https://github.com/external-secrets/external-secrets/tree/helm-chart-2.9.0/deploy/charts/external-secrets
 helm upgrade --install external-secrets-operator external-secrets --repo https://charts.external-secrets.io --version 2.9.0 --namespace secrets-system --values charts/secrets-system/external-secrets-operator.yaml --wait
+
+# The platform's secret references, now that their controllers run: the
+# charts after this line read the Secrets they make.
+kubectl apply --server-side -f k8s/secrets/
+
+# `alertmanager_server` (platform.hpl:384): alertmanager 1.42.0, https://github.com/prometheus-community/helm-charts/tree/alertmanager-1.42.0/charts/alertmanager
+helm upgrade --install alertmanager-server alertmanager --repo https://prometheus-community.github.io/helm-charts --version 1.42.0 --namespace health-observability --values charts/health-observability/alertmanager-server.yaml --wait
+
+# `grafana_server` (platform.hpl:411): grafana 12.11.1, https://github.com/grafana-community/helm-charts/tree/grafana-12.11.1/charts/grafana
+helm upgrade --install grafana-server grafana --repo https://grafana-community.github.io/helm-charts --version 12.11.1 --namespace health-observability --values charts/health-observability/grafana-server.yaml --wait
 
 # `keda_operator` (platform.hpl:791): keda 2.20.2, https://github.com/kedacore/charts/tree/v2.20.2/keda
 helm upgrade --install keda-operator keda --repo https://kedacore.github.io/charts --version 2.20.2 --namespace autoscaling --values charts/autoscaling/keda-operator.yaml --wait

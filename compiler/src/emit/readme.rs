@@ -127,67 +127,12 @@ pub fn write(context: &Context, output: &Output) -> String {
     if has("bootstrap.sh") {
         install_steps(context, &mut step, &mut out);
     } else {
+        secrets_steps(context, &mut step, &mut out);
         step.add(
             &mut out,
             "Install",
             "`kubectl apply --server-side -k k8s/`.",
         );
-    }
-    let sealed = sealed_secrets(context);
-    if !sealed.is_empty() {
-        let controller = sealing_controller(platform)
-            .map(|(name, namespace)| format!(" (`{name}` in `{namespace}`)"))
-            .unwrap_or_default();
-        let mut text = format!(
-            "The SealedSecrets in `k8s/` carry the values of the platform's `sealed_values`, each sealed to one key of the Sealed Secrets controller{controller}: they open only where the controller holds that key. To seal a value for this cluster's controller (a new value, or a cluster with another key), give it on standard input to the command of its Secret, and put the output in the environment's sealed values as that key's `ciphertext`, then build again{}:\n\n",
-            if sealing_key(platform).is_some() {
-                " (with the sealing key's certificate, `--cert sealing.crt` in place of the controller's name and namespace seals offline, before any cluster exists)"
-            } else {
-                ""
-            }
-        );
-        for ((namespace, name), keys) in &sealed {
-            let missing: Vec<&str> = keys
-                .iter()
-                .filter(|k| sealed_value(platform, namespace, name, k).is_none())
-                .map(String::as_str)
-                .collect();
-            let _ = writeln!(
-                text,
-                "        {}   # keys: {}{}",
-                kubeseal_command(platform, namespace, name),
-                keys.join(", "),
-                if missing.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        " (not sealed yet, left out of the SealedSecret: {})",
-                        missing.join(", ")
-                    )
-                }
-            );
-        }
-        step.add(&mut out, "Secrets", text.trim_end());
-    }
-    let external: Vec<String> = needed(platform)
-        .into_iter()
-        .filter(|(_, secret)| secret.store == "external")
-        .map(|((namespace, name), _)| format!("`{namespace}/{name}`"))
-        .collect();
-    if !external.is_empty() {
-        let store = crate::emit::kube::labels::part_of(platform);
-        let text = if platform.inputs.vault_id.is_some() && platform.cloud.provider == "oci" {
-            format!(
-                "The ExternalSecrets in `k8s/` ({}) read from the ClusterSecretStore `{store}` in `k8s/`: OCI Vault's vault `terraform -chdir=terraform output -raw vault_id` (the cluster's input `vault_id`), read as the nodes' instance principal, which the Terraform tree allows to read that vault's secret bundles alone. Every pod on a node shares that identity. In the vault, create each secret under the name of its Secret, its content a JSON object of its keys, before they sync.",
-                external.join(", "),
-            )
-        } else {
-            format!(
-                "The ExternalSecrets in `k8s/` ({}) read from the ClusterSecretStore `{store}`: create it for your secret manager, and the secrets in it, before they sync.",
-                external.join(", "),
-            )
-        };
-        step.add(&mut out, "Secrets from the secret manager", &text);
     }
     let hosts: Vec<&str> = platform
         .deployed()
@@ -250,6 +195,68 @@ pub fn write(context: &Context, output: &Output) -> String {
     out
 }
 
+/// How the platform's Secrets get their values, before the install that
+/// reads them: the sealed values' commands, the secret manager's secrets.
+fn secrets_steps(context: &Context, step: &mut Steps, out: &mut String) {
+    let platform = context.platform;
+    let sealed = sealed_secrets(context);
+    if !sealed.is_empty() {
+        let controller = sealing_controller(platform)
+            .map(|(name, namespace)| format!(" (`{name}` in `{namespace}`)"))
+            .unwrap_or_default();
+        let mut text = format!(
+            "The SealedSecrets in `k8s/secrets/` carry the values of the platform's `sealed_values`, each sealed to one key of the Sealed Secrets controller{controller}: they open only where the controller holds that key. To seal a value for this cluster's controller (a new value, or a cluster with another key), give it on standard input to the command of its Secret, and put the output in the environment's sealed values as that key's `ciphertext`, then build again{}:\n\n",
+            if sealing_key(platform).is_some() {
+                " (with the sealing key's certificate, `--cert sealing.crt` in place of the controller's name and namespace seals offline, before any cluster exists)"
+            } else {
+                ""
+            }
+        );
+        for ((namespace, name), keys) in &sealed {
+            let missing: Vec<&str> = keys
+                .iter()
+                .filter(|k| sealed_value(platform, namespace, name, k).is_none())
+                .map(String::as_str)
+                .collect();
+            let _ = writeln!(
+                text,
+                "        {}   # keys: {}{}",
+                kubeseal_command(platform, namespace, name),
+                keys.join(", "),
+                if missing.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (not sealed yet, left out of the SealedSecret: {})",
+                        missing.join(", ")
+                    )
+                }
+            );
+        }
+        step.add(out, "Secrets", text.trim_end());
+    }
+    let external: Vec<String> = needed(platform)
+        .into_iter()
+        .filter(|(_, secret)| secret.store == "external")
+        .map(|((namespace, name), _)| format!("`{namespace}/{name}`"))
+        .collect();
+    if !external.is_empty() {
+        let store = crate::emit::kube::labels::part_of(platform);
+        let text = if platform.inputs.vault_id.is_some() && platform.cloud.provider == "oci" {
+            format!(
+                "The ExternalSecrets in `k8s/secrets/` ({}) read from the ClusterSecretStore `{store}` beside them: OCI Vault's vault `terraform -chdir=terraform output -raw vault_id` (the cluster's input `vault_id`), read as the nodes' instance principal, which the Terraform tree allows to read that vault's secret bundles alone. Every pod on a node shares that identity. In the vault, create each secret under the name of its Secret, its content a JSON object of its keys, before they sync.",
+                external.join(", "),
+            )
+        } else {
+            format!(
+                "The ExternalSecrets in `k8s/secrets/` ({}) read from the ClusterSecretStore `{store}`: create it for your secret manager, and the secrets in it, before they sync.",
+                external.join(", "),
+            )
+        };
+        step.add(out, "Secrets from the secret manager", &text);
+    }
+}
+
 /// The steps that prepare what `bootstrap.sh` reads from the environment,
 /// then the one that runs it, naming what each of its steps makes in the
 /// order it makes them.
@@ -289,6 +296,7 @@ fn install_steps(context: &Context, step: &mut Steps, out: &mut String) {
             _ => {}
         }
     }
+    secrets_steps(context, step, out);
     let said: Vec<String> = steps
         .iter()
         .map(|item| match item {
@@ -303,6 +311,10 @@ fn install_steps(context: &Context, step: &mut Steps, out: &mut String) {
             Step::Chart(_, _, chart) => {
                 format!("installs `{}` ({})", item.object(), charts::describe(chart))
             }
+            Step::Secrets => format!(
+                "applies `{}` (the secret references, once their controllers run)",
+                item.object()
+            ),
             Step::Tree => format!("applies `{}`", item.object()),
         })
         .collect();

@@ -24,11 +24,7 @@ pub fn needed(platform: &Platform) -> BTreeMap<(&str, &str), Needed<'_>> {
     let mut needed: BTreeMap<(&str, &str), Needed> = BTreeMap::new();
     for (_, service) in platform.deployed() {
         let namespace = &platform.namespace_of(service).k8s_name;
-        let mut refs: Vec<&SecretRef> = service.pod.secrets.values().collect();
-        refs.extend(service.pod.exporter.iter().flat_map(|e| e.secrets.values()));
-        refs.extend(service.backup.iter().flat_map(|b| b.secrets.values()));
-        refs.extend(receiver_secrets(service));
-        for secret in refs {
+        for secret in references(service) {
             let entry = needed
                 .entry((namespace.as_str(), secret.name.as_str()))
                 .or_insert_with(|| Needed {
@@ -42,6 +38,16 @@ pub fn needed(platform: &Platform) -> BTreeMap<(&str, &str), Needed<'_>> {
         }
     }
     needed
+}
+
+/// The secrets one service reads: its own, its exporter's, its backup
+/// job's and its alert receivers'.
+pub fn references(service: &crate::model::Service) -> Vec<&SecretRef> {
+    let mut refs: Vec<&SecretRef> = service.pod.secrets.values().collect();
+    refs.extend(service.pod.exporter.iter().flat_map(|e| e.secrets.values()));
+    refs.extend(service.backup.iter().flat_map(|b| b.secrets.values()));
+    refs.extend(receiver_secrets(service));
+    refs
 }
 
 /// The sealed value of one key of the Secret `name` in `namespace` (its

@@ -7,11 +7,13 @@
 //! platform's order, and then applies `k8s/`. The README lists the same
 //! steps from `steps`.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use super::{describe, values_file};
 use crate::emit::kube::labels;
-use crate::emit::kube::secrets::{sealing_key, SealingKey, SEALING_KEY_LABEL};
+use crate::emit::kube::secrets::{needed, references, sealing_key, SealingKey, SEALING_KEY_LABEL};
+use crate::emit::kube::SECRETS_DIR;
 use crate::emit::Context;
 use crate::model::{Chart, GitOps, Service, ServiceId};
 
@@ -33,6 +35,10 @@ pub enum Step<'a> {
     /// generates a key of its own when it finds none.
     SealingKey(SealingKey),
     Chart(ServiceId, &'a Service, &'a Chart),
+    /// `k8s/secrets/`: the SealedSecrets and ExternalSecrets, once the
+    /// controllers that open them run, before the charts whose pods read
+    /// their Secrets (`helm --wait` would wait for those pods in vain).
+    Secrets,
     /// `kubectl apply -k k8s/`.
     Tree,
 }
@@ -47,23 +53,53 @@ impl Step<'_> {
             Step::RepositoryCredential(gitops) => repository_secret(gitops),
             Step::SealingKey(key) => key.name.clone(),
             Step::Chart(_, service, _) => service.k8s_name.clone(),
+            Step::Secrets => SECRETS_DIR.to_string(),
             Step::Tree => "k8s/".to_string(),
         }
     }
 }
 
 /// The bootstrap's steps: the namespaces, the Secrets that must exist
-/// before their readers, the charts by wave, the tree.
+/// before their readers, the charts by wave, with the platform's secret
+/// references as soon as the charts that serve their kinds are in (a
+/// chart that reads the platform's Secrets waits for them), the tree.
 pub fn steps<'a>(context: &Context<'a>) -> Vec<Step<'a>> {
     let platform = context.platform;
     let mut steps = vec![Step::Namespaces];
     steps.extend(platform.gitops.iter().map(Step::RepositoryCredential));
     steps.extend(sealing_key(platform).map(Step::SealingKey));
-    steps.extend(
-        super::installed(context)
-            .into_iter()
-            .map(|(id, service, chart)| Step::Chart(id, service, chart)),
-    );
+    let needed = needed(platform);
+    // The API groups of the secret references, until a chart serves each.
+    let mut unserved: BTreeSet<&str> = needed
+        .values()
+        .map(|secret| match secret.store {
+            "external" => "external-secrets.io",
+            _ => "bitnami.com",
+        })
+        .collect();
+    let mut secrets_applied = needed.is_empty();
+    let mut waiting = Vec::new();
+    for (id, service, chart) in super::installed(context) {
+        if !secrets_applied && !references(service).is_empty() {
+            waiting.push(Step::Chart(id, service, chart));
+            continue;
+        }
+        steps.push(Step::Chart(id, service, chart));
+        for group in &chart.render.provides {
+            unserved.remove(group.as_str());
+        }
+        if !secrets_applied && unserved.is_empty() {
+            steps.push(Step::Secrets);
+            secrets_applied = true;
+            steps.append(&mut waiting);
+        }
+    }
+    if !secrets_applied {
+        // No chart serves them: applied all the same, the error is the
+        // cluster's to report.
+        steps.push(Step::Secrets);
+        steps.append(&mut waiting);
+    }
     steps.push(Step::Tree);
     steps
 }
@@ -198,6 +234,14 @@ trap 'rm -rf \"$work\"' EXIT\n",
             }
             Step::SealingKey(key) => sealing_key_secret(context, key, &mut out),
             Step::Chart(_, service, chart) => install_chart(context, service, chart, &mut out),
+            Step::Secrets => {
+                let _ = writeln!(
+                    out,
+                    "# The platform's secret references, now that their controllers run: the\n\
+# charts after this line read the Secrets they make.\n\
+kubectl apply --server-side -f {SECRETS_DIR}"
+                );
+            }
             Step::Tree => out.push_str("kubectl apply --server-side -k k8s/\n"),
         }
     }
