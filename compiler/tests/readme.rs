@@ -40,17 +40,7 @@ fn the_readme_walks_through_the_tree_it_is_in() {
         let output = common::build(env.as_deref());
         let readme = &output.files["README.md"];
         // The install step names what the bootstrap makes in its order.
-        let install = readme
-            .lines()
-            .find(|l| l.contains("**Install.**"))
-            .unwrap_or_else(|| panic!("{name}: no install step"));
-        let named: Vec<String> = install
-            .split('`')
-            .skip(1)
-            .step_by(2)
-            .filter(|w| *w != "./bootstrap.sh")
-            .map(str::to_string)
-            .collect();
+        let named = common::install_step_names(readme);
         assert_eq!(
             named,
             bootstrap_steps(&output.files["bootstrap.sh"]),
