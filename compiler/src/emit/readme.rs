@@ -11,7 +11,7 @@ use crate::emit::kube::secrets::{
     kubeseal_command, needed, sealed_value, sealing_controller, sealing_key, SealingKey,
     SEALING_KEY_LABEL,
 };
-use crate::emit::{charts, Context, Output};
+use crate::emit::{charts, dns, Context, Output};
 
 pub fn write(context: &Context, output: &Output) -> String {
     let platform = context.platform;
@@ -49,6 +49,13 @@ pub fn write(context: &Context, output: &Output) -> String {
     out.push_str(
         "| `k8s/` | the platform's own objects: `kubectl apply -k k8s/` (`kustomization.yaml` lists them) |\n",
     );
+    if has(dns::RECORDS_FILE) {
+        let _ = writeln!(
+            out,
+            "| `{}` | the public hosts' DNS records at the gateway's address, to import at the DNS provider |",
+            dns::RECORDS_FILE
+        );
+    }
     if output.files.keys().any(|p| p.starts_with("grafana/")) {
         out.push_str("| `grafana/` | the dashboards, also provisioned into Grafana from ConfigMaps in `k8s/` |\n");
     }
@@ -134,22 +141,35 @@ pub fn write(context: &Context, output: &Output) -> String {
             "`kubectl apply --server-side -k k8s/`.",
         );
     }
-    let hosts: Vec<&str> = platform
-        .deployed()
-        .flat_map(|(_, s)| s.expose.iter().map(|e| e.host.as_str()))
-        .collect();
+    let hosts = dns::public_hosts(context);
     if !hosts.is_empty() {
-        let records = if has("terraform/main.tf") {
-            "`terraform -chdir=terraform output dns_records` gives the A records to create"
-        } else {
-            "create A records at the load balancer's address"
+        let named = hosts
+            .iter()
+            .map(|h| format!("`{h}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let records = match platform.inputs.gateway_address.as_deref() {
+            Some(address) if has(dns::RECORDS_FILE) => format!(
+                "The public hosts resolve to the gateway's reserved address `{address}` (the input `gateway_address`{}): create the A records of `{}` in the zone of `{}` at its DNS provider, by importing the file (a zone file fragment) or record by record: {named}, each `A {address}`, TTL {} s. Built again with new inputs, the file follows the address.",
+                if has("terraform/main.tf") {
+                    "; `terraform -chdir=terraform output dns_records` lists the same records"
+                } else {
+                    ""
+                },
+                dns::RECORDS_FILE,
+                platform.domain,
+                platform.dns_ttl_ms / 1000,
+            ),
+            _ if has("terraform/main.tf") => format!(
+                "`terraform -chdir=terraform output dns_records` gives the A records to create for {named}."
+            ),
+            _ => format!("Create A records at the load balancer's address for {named}."),
         };
         step.add(
             &mut out,
             "Public hosts",
             &format!(
-                "{records} for {}. cert-manager then issues their certificates: `kubectl get certificates -A` shows them Ready.",
-                hosts.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", ")
+                "{records} cert-manager then issues their certificates: `kubectl get certificates -A` shows them Ready."
             ),
         );
         let issuer = crate::emit::kube::issuer_name(platform);
