@@ -40,7 +40,7 @@ pub fn write(context: &Context, output: &Output) -> String {
     if has("bootstrap.sh") {
         let _ = writeln!(
             out,
-            "| `bootstrap.sh` | installs the platform on a cluster: the namespaces, the {} upstream chart{} at their pinned versions in order, then `k8s/` |",
+            "| `bootstrap.sh` | installs the platform on a cluster: the namespaces, the Secrets that come before what reads them (from the environment), the {} upstream chart{} at their pinned versions in order with `k8s/secrets/` as soon as its controllers run, then `k8s/` |",
             charts.len(),
             plural(charts.len()),
         );
@@ -62,13 +62,19 @@ pub fn write(context: &Context, output: &Output) -> String {
 
     out.push_str("\n## From an empty account to a working platform\n\n");
     let mut step = Steps::default();
+    // kubeseal and openssl for sealed values and their key only.
+    let sealing = if sealing_key(platform).is_some() {
+        ", `openssl` and `kubeseal`"
+    } else {
+        ""
+    };
     step.add(
         &mut out,
         "Tools",
-        if platform.cloud.existing {
-            "`kubectl` and `helm` (3.8 or later), `git`, `base64`, `openssl` and `kubeseal`, and a kubeconfig for the cluster."
+        &if platform.cloud.existing {
+            format!("`kubectl` and `helm` (3.8 or later), `git` and `base64`{sealing}, and a kubeconfig for the cluster.")
         } else {
-            "`kubectl` and `helm` (3.8 or later), `git`, `base64`, `openssl` and `kubeseal`; for the cloud, `terraform` and the cloud's own CLI, logged in."
+            format!("`kubectl` and `helm` (3.8 or later), `git` and `base64`{sealing}; for the cloud, `terraform` and the cloud's own CLI, logged in.")
         },
     );
     if has("terraform/main.tf") {

@@ -63,6 +63,26 @@ pub fn kubectl() -> Option<PathBuf> {
         })
 }
 
+/// The YAML files of golden/<env>/k8s and its subdirectories, sorted.
+pub fn golden_k8s_files(env: &str) -> Vec<PathBuf> {
+    let mut dirs = vec![repo().join("golden").join(env).join("k8s")];
+    let mut files = Vec::new();
+    while let Some(dir) = dirs.pop() {
+        for path in std::fs::read_dir(&dir)
+            .expect("golden k8s")
+            .map(|e| e.expect("entry").path())
+        {
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
