@@ -76,9 +76,11 @@ pub const COMPILE_STACK_BYTES: usize = 256 * 1024 * 1024;
 /// without an environment) together with those of every environment it
 /// declares, each diagnostic once. The environments compile side by side.
 /// Returns them sorted, and the names of the environments checked
-/// (`default` first; one whose compilation panicked is left out).
+/// (`default` first; one whose compilation panicked is left out). Every
+/// environment is compiled with `inputs`, as `default` was.
 pub fn check_every_env(
     root: &Path,
+    inputs: &Inputs,
     default: &Compilation,
     fs: &(dyn FileSystem + Sync),
 ) -> (Vec<Diagnostic>, Vec<String>) {
@@ -92,7 +94,10 @@ pub fn check_every_env(
                     .stack_size(COMPILE_STACK_BYTES);
                 thread
                     .spawn_scoped(scope, move || {
-                        (env.clone(), compile(root, Some(env), fs).diagnostics)
+                        (
+                            env.clone(),
+                            compile_with(root, inputs, Some(env), fs).diagnostics,
+                        )
                     })
                     .ok()
             })

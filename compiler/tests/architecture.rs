@@ -41,7 +41,7 @@ const STAGES: &[&str] = &[
 
 /// The backends under `emit/`: each builds on the shared layers of `emit/`
 /// (`yaml`, `kube`, `output`, the `Context`), never on another backend.
-const BACKENDS: &[&str] = &["k8s", "grafana", "terraform", "charts"];
+const BACKENDS: &[&str] = &["k8s", "grafana", "terraform", "charts", "dns"];
 
 /// A module path (`emit::k8s::scaling`) for every source file.
 fn modules(src: &Path) -> BTreeMap<Vec<String>, PathBuf> {

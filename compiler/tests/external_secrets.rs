@@ -12,13 +12,11 @@ use serde::Deserialize;
 
 use common::repo;
 
-/// Every object of golden/<env>/k8s.
+/// Every object of golden/<env>/k8s, its subdirectories included.
 fn objects(env: &str) -> Vec<serde_yaml::Value> {
-    let dir = repo().join("golden").join(env).join("k8s");
     let mut found = Vec::new();
-    for entry in std::fs::read_dir(&dir).expect("golden k8s") {
-        let path = entry.expect("entry").path();
-        if path.extension().is_none_or(|e| e != "yaml") || path.ends_with("kustomization.yaml") {
+    for path in common::golden_k8s_files(env) {
+        if path.ends_with("kustomization.yaml") {
             continue;
         }
         let text = std::fs::read_to_string(&path).expect("golden file");

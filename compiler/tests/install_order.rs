@@ -18,25 +18,6 @@ use hplc::emit::Output;
 use hplc::model::Platform;
 use serde_yaml::Value;
 
-/// API groups every cluster serves without an install.
-const BUILT_IN: &[&str] = &[
-    "",
-    "apps",
-    "batch",
-    "autoscaling",
-    "policy",
-    "networking.k8s.io",
-    "rbac.authorization.k8s.io",
-    "storage.k8s.io",
-    "scheduling.k8s.io",
-    "admissionregistration.k8s.io",
-    "apiextensions.k8s.io",
-    "coordination.k8s.io",
-    "discovery.k8s.io",
-    "node.k8s.io",
-    "certificates.k8s.io",
-];
-
 const APPLICATION_HEALTH: &str = "resource.customizations.health.argoproj.io_Application";
 
 fn group(object: &Value) -> String {
@@ -124,7 +105,7 @@ fn custom_resources_wait_for_the_charts_that_define_them() {
             let g = group(object);
             // Argo CD itself is installed by the bootstrap, before the root
             // Application exists (bootstrap_installs_argo_cd_before_the_tree).
-            if BUILT_IN.contains(&g.as_str()) || g == "argoproj.io" {
+            if common::BUILT_IN.contains(&g.as_str()) || g == "argoproj.io" {
                 continue;
             }
             let Some((installed_at, by)) = provider.get(&g) else {

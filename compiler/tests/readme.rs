@@ -1,25 +1,37 @@
 //! The generated README's walkthrough against the tree it describes: the
-//! charts in the order the bootstrap installs them, only Terraform outputs
+//! steps in the order the bootstrap runs them, only Terraform outputs
 //! that exist, a kubeseal command for every sealed Secret, and the hosts.
 
 mod common;
 
 use std::collections::BTreeSet;
 
-/// The releases `bootstrap.sh` installs, in order.
-/// What the bootstrap installs, in its order: Helm releases, and release
-/// manifests applied from their clone (`"$work/calico"/manifests/...`).
-fn bootstrap_releases(script: &str) -> Vec<String> {
-    script
-        .lines()
-        .filter_map(|l| {
-            if let Some(rest) = l.strip_prefix("helm upgrade --install ") {
-                return Some(rest.split_whitespace().next()?.to_string());
+/// What `bootstrap.sh` makes, in its order: the files it applies, the
+/// Secrets it writes from the environment (by name), Helm releases, and
+/// release manifests applied from their clone (`"$work/calico"/...`).
+fn bootstrap_steps(script: &str) -> Vec<String> {
+    let mut steps = Vec::new();
+    let mut in_secret = false;
+    for line in script.lines() {
+        if in_secret {
+            if let Some(name) = line.strip_prefix("  name: ") {
+                steps.push(name.to_string());
+                in_secret = false;
             }
-            let rest = l.strip_prefix("kubectl apply --server-side -f \"$work/")?;
-            Some(rest.split('"').next()?.to_string())
-        })
-        .collect()
+        } else if let Some(rest) = line.strip_prefix("helm upgrade --install ") {
+            steps.extend(rest.split_whitespace().next().map(str::to_string));
+        } else if let Some(rest) = line.strip_prefix("kubectl apply --server-side -f \"$work/") {
+            steps.extend(rest.split('"').next().map(str::to_string));
+        } else if line.starts_with("kubectl apply --server-side -f - <<") {
+            in_secret = true;
+        } else if let Some(file) = line
+            .strip_prefix("kubectl apply --server-side -f ")
+            .or_else(|| line.strip_prefix("kubectl apply --server-side -k "))
+        {
+            steps.push(file.to_string());
+        }
+    }
+    steps
 }
 
 #[test]
@@ -27,21 +39,11 @@ fn the_readme_walks_through_the_tree_it_is_in() {
     for (name, env) in common::environments() {
         let output = common::build(env.as_deref());
         let readme = &output.files["README.md"];
-        // The install step names the releases in the bootstrap's order.
-        let install = readme
-            .lines()
-            .find(|l| l.contains("**Install.**"))
-            .unwrap_or_else(|| panic!("{name}: no install step"));
-        let named: Vec<String> = install
-            .split('`')
-            .skip(1)
-            .step_by(2)
-            .filter(|w| !w.contains(' ') && !w.contains('/') && !w.ends_with(".sh"))
-            .map(str::to_string)
-            .collect();
+        // The install step names what the bootstrap makes in its order.
+        let named = common::install_step_names(readme);
         assert_eq!(
             named,
-            bootstrap_releases(&output.files["bootstrap.sh"]),
+            bootstrap_steps(&output.files["bootstrap.sh"]),
             "{name}"
         );
         // Every Terraform output it reads exists.

@@ -435,6 +435,33 @@ fn build_without_the_inputs_file_names_each_missing_value_and_its_source() {
     assert_eq!(wrong.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("wrong.hpl:3:"));
 
+    // `check` takes the file as `build` does and predicts it, for every
+    // environment: the same missing value at the same place, and
+    // production's vault.
+    let check = hplc(&["check", "--inputs", "partial.hpl"], &scratch.0);
+    assert_eq!(check.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&check.stderr);
+    assert_eq!(stderr.matches("E0121").count(), 2, "{stderr}");
+    assert!(
+        stderr.contains("partial.hpl:1:8")
+            && stderr.contains("`gateway_address`")
+            && stderr.contains("`vault_id`"),
+        "{stderr}"
+    );
+    let check = hplc(&["check", "--inputs", "wrong.hpl"], &scratch.0);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&check.stderr).contains("wrong.hpl:3:"));
+    let check = hplc(&["check", "--inputs", "inputs.example"], &scratch.0);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    // Without the file, check asks for nothing the build would.
+    let check = hplc(&["check"], &scratch.0);
+    assert!(!String::from_utf8_lossy(&check.stderr).contains("E0121"));
+
     let with = hplc(&["build", "--inputs", "inputs.example"], &scratch.0);
     assert_eq!(
         with.status.code(),

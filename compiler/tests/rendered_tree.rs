@@ -151,16 +151,7 @@ fn the_rendered_trees_are_closed_valid_and_match_their_crds() {
 /// the file lists every file of the tree, and nothing else.
 #[test]
 fn kubectl_kustomize_renders_every_golden_tree_whole() {
-    // `$HPLC_KUBECTL` (scripts/test unpacks Debian's kubernetes-client
-    // when the machine has no kubectl), else kubectl on the PATH.
-    let kubectl = std::env::var_os("HPLC_KUBECTL")
-        .map(std::path::PathBuf::from)
-        .or_else(|| {
-            std::env::split_paths(&std::env::var_os("PATH")?)
-                .map(|dir| dir.join("kubectl"))
-                .find(|p| p.is_file())
-        })
-        .unwrap_or_else(|| "kubectl".into());
+    let kubectl = common::kubectl().unwrap_or_else(|| "kubectl".into());
     let Some(kubectl) = common::external(kubectl, "kubectl") else {
         return;
     };

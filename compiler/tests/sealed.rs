@@ -67,17 +67,10 @@ fn unseal(
 /// A SealedSecret: namespace, name, and its keys with their ciphertext.
 type Sealed = (String, String, Vec<(String, String)>);
 
-/// Every SealedSecret of a golden tree.
+/// Every SealedSecret of a golden tree (k8s/secrets/ holds them).
 fn sealed_secrets(env: &str) -> Vec<Sealed> {
-    let dir = repo().join("golden").join(env).join("k8s");
     let mut found = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("golden k8s")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
-    for path in files {
+    for path in common::golden_k8s_files(env) {
         let text = std::fs::read_to_string(&path).expect("golden file");
         for document in serde_yaml::Deserializer::from_str(&text) {
             let value = serde_yaml::Value::deserialize(document).expect("YAML");

@@ -7,6 +7,7 @@
 //! (dashboards, provisioning, alert rules).
 
 pub mod charts;
+pub mod dns;
 pub mod grafana;
 pub mod k8s;
 pub mod kube;
@@ -101,6 +102,7 @@ pub fn generate(context: &Context) -> Output {
             grafana::emit(context, &mut others);
             terraform::emit(context, &mut others);
             charts::emit(context, &mut others);
+            dns::emit(context, &mut others);
             others
         });
         let mut output = Output::default();

@@ -6,8 +6,12 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::emit::kube::secrets::{kubeseal_command, needed, sealed_value, sealing_controller};
-use crate::emit::{charts, Context, Output};
+use crate::emit::charts::bootstrap::{self, Step};
+use crate::emit::kube::secrets::{
+    kubeseal_command, needed, sealed_value, sealing_controller, sealing_key, SealingKey,
+    SEALING_KEY_LABEL,
+};
+use crate::emit::{charts, dns, Context, Output};
 
 pub fn write(context: &Context, output: &Output) -> String {
     let platform = context.platform;
@@ -36,7 +40,7 @@ pub fn write(context: &Context, output: &Output) -> String {
     if has("bootstrap.sh") {
         let _ = writeln!(
             out,
-            "| `bootstrap.sh` | installs the platform on a cluster: the namespaces, the {} upstream chart{} at their pinned versions in order, then `k8s/` |",
+            "| `bootstrap.sh` | installs the platform on a cluster: the namespaces, the Secrets that come before what reads them (from the environment), the {} upstream chart{} at their pinned versions in order with `k8s/secrets/` as soon as its controllers run, then `k8s/` |",
             charts.len(),
             plural(charts.len()),
         );
@@ -45,19 +49,32 @@ pub fn write(context: &Context, output: &Output) -> String {
     out.push_str(
         "| `k8s/` | the platform's own objects: `kubectl apply -k k8s/` (`kustomization.yaml` lists them) |\n",
     );
+    if has(dns::RECORDS_FILE) {
+        let _ = writeln!(
+            out,
+            "| `{}` | the public hosts' DNS records at the gateway's address, to import at the DNS provider |",
+            dns::RECORDS_FILE
+        );
+    }
     if output.files.keys().any(|p| p.starts_with("grafana/")) {
         out.push_str("| `grafana/` | the dashboards, also provisioned into Grafana from ConfigMaps in `k8s/` |\n");
     }
 
     out.push_str("\n## From an empty account to a working platform\n\n");
     let mut step = Steps::default();
+    // kubeseal and openssl for sealed values and their key only.
+    let sealing = if sealing_key(platform).is_some() {
+        ", `openssl` and `kubeseal`"
+    } else {
+        ""
+    };
     step.add(
         &mut out,
         "Tools",
-        if platform.cloud.existing {
-            "`kubectl` and `helm` (3.8 or later), `git` and `kubeseal`, and a kubeconfig for the cluster."
+        &if platform.cloud.existing {
+            format!("`kubectl` and `helm` (3.8 or later), `git` and `base64`{sealing}, and a kubeconfig for the cluster.")
         } else {
-            "`kubectl` and `helm` (3.8 or later), `git` and `kubeseal`; for the cloud, `terraform` and the cloud's own CLI, logged in."
+            format!("`kubectl` and `helm` (3.8 or later), `git` and `base64`{sealing}; for the cloud, `terraform` and the cloud's own CLI, logged in.")
         },
     );
     if has("terraform/main.tf") {
@@ -121,94 +138,44 @@ pub fn write(context: &Context, output: &Output) -> String {
         step.add(&mut out, "The cluster", &text);
     }
     if has("bootstrap.sh") {
-        let order: Vec<String> = charts
-            .iter()
-            .map(|(_, service, chart)| {
-                format!("`{}` ({})", service.k8s_name, charts::describe(chart))
-            })
-            .collect();
-        step.add(
-            &mut out,
-            "Install",
-            &format!(
-                "`./bootstrap.sh` applies the namespaces, installs the charts in this order, each waiting until it is ready: {}; then applies `k8s/`.",
-                order.join(", ")
-            ),
-        );
+        install_steps(context, &mut step, &mut out);
     } else {
+        secrets_steps(context, &mut step, &mut out);
         step.add(
             &mut out,
             "Install",
             "`kubectl apply --server-side -k k8s/`.",
         );
     }
-    let sealed = sealed_secrets(context);
-    if !sealed.is_empty() {
-        let controller = sealing_controller(platform)
-            .map(|(name, namespace)| format!(" (`{name}` in `{namespace}`)"))
-            .unwrap_or_default();
-        let mut text = format!(
-            "The SealedSecrets in `k8s/` carry the values of the platform's `sealed_values`, each sealed to one key of the Sealed Secrets controller{controller}: they open only where the controller holds that key. To seal a value for this cluster's controller (a new value, or a cluster with another key), give it on standard input to the command of its Secret, and put the output in the environment's sealed values as that key's `ciphertext`, then build again:\n\n"
-        );
-        for ((namespace, name), keys) in &sealed {
-            let missing: Vec<&str> = keys
-                .iter()
-                .filter(|k| sealed_value(platform, namespace, name, k).is_none())
-                .map(String::as_str)
-                .collect();
-            let _ = writeln!(
-                text,
-                "        {}   # keys: {}{}",
-                kubeseal_command(platform, namespace, name),
-                keys.join(", "),
-                if missing.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        " (not sealed yet, left out of the SealedSecret: {})",
-                        missing.join(", ")
-                    )
-                }
-            );
-        }
-        step.add(&mut out, "Secrets", text.trim_end());
-    }
-    let external: Vec<String> = needed(platform)
-        .into_iter()
-        .filter(|(_, secret)| secret.store == "external")
-        .map(|((namespace, name), _)| format!("`{namespace}/{name}`"))
-        .collect();
-    if !external.is_empty() {
-        let store = crate::emit::kube::labels::part_of(platform);
-        let text = if platform.inputs.vault_id.is_some() && platform.cloud.provider == "oci" {
-            format!(
-                "The ExternalSecrets in `k8s/` ({}) read from the ClusterSecretStore `{store}` in `k8s/`: OCI Vault's vault `terraform -chdir=terraform output -raw vault_id` (the cluster's input `vault_id`), read as the nodes' instance principal, which the Terraform tree allows to read that vault's secret bundles alone. Every pod on a node shares that identity. In the vault, create each secret under the name of its Secret, its content a JSON object of its keys, before they sync.",
-                external.join(", "),
-            )
-        } else {
-            format!(
-                "The ExternalSecrets in `k8s/` ({}) read from the ClusterSecretStore `{store}`: create it for your secret manager, and the secrets in it, before they sync.",
-                external.join(", "),
-            )
-        };
-        step.add(&mut out, "Secrets from the secret manager", &text);
-    }
-    let hosts: Vec<&str> = platform
-        .deployed()
-        .flat_map(|(_, s)| s.expose.iter().map(|e| e.host.as_str()))
-        .collect();
+    let hosts = dns::public_hosts(context);
     if !hosts.is_empty() {
-        let records = if has("terraform/main.tf") {
-            "`terraform -chdir=terraform output dns_records` gives the A records to create"
-        } else {
-            "create A records at the load balancer's address"
+        let named = hosts
+            .iter()
+            .map(|h| format!("`{h}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let records = match platform.inputs.gateway_address.as_deref() {
+            Some(address) if has(dns::RECORDS_FILE) => format!(
+                "The public hosts resolve to the gateway's reserved address `{address}` (the input `gateway_address`{}): create the A records of `{}` in the zone of `{}` at its DNS provider, by importing the file (a zone file fragment) or record by record: {named}, each `A {address}`, TTL {} s. Built again with new inputs, the file follows the address.",
+                if has("terraform/main.tf") {
+                    "; `terraform -chdir=terraform output dns_records` lists the same records"
+                } else {
+                    ""
+                },
+                dns::RECORDS_FILE,
+                platform.domain,
+                platform.dns_ttl_ms / 1000,
+            ),
+            _ if has("terraform/main.tf") => format!(
+                "`terraform -chdir=terraform output dns_records` gives the A records to create for {named}."
+            ),
+            _ => format!("Create A records at the load balancer's address for {named}."),
         };
         step.add(
             &mut out,
             "Public hosts",
             &format!(
-                "{records} for {}. cert-manager then issues their certificates: `kubectl get certificates -A` shows them Ready.",
-                hosts.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", ")
+                "{records} cert-manager then issues their certificates: `kubectl get certificates -A` shows them Ready."
             ),
         );
         let issuer = crate::emit::kube::issuer_name(platform);
@@ -249,7 +216,159 @@ pub fn write(context: &Context, output: &Output) -> String {
         "`kubectl get pods -A` shows every pod Running. `hplc plan` (on the source) says what each node should hold; `kubectl top nodes` what it does.",
     );
     out.push_str(&super::runbook::write(context));
+    if let Some(key) = sealing_key(platform) {
+        recovery(&key, &mut out);
+    }
     out
+}
+
+/// How the platform's Secrets get their values, before the install that
+/// reads them: the sealed values' commands, the secret manager's secrets.
+fn secrets_steps(context: &Context, step: &mut Steps, out: &mut String) {
+    let platform = context.platform;
+    let sealed = sealed_secrets(context);
+    if !sealed.is_empty() {
+        let controller = sealing_controller(platform)
+            .map(|(name, namespace)| format!(" (`{name}` in `{namespace}`)"))
+            .unwrap_or_default();
+        let mut text = format!(
+            "The SealedSecrets in `k8s/secrets/` carry the values of the platform's `sealed_values`, each sealed to one key of the Sealed Secrets controller{controller}: they open only where the controller holds that key. To seal a value for this cluster's controller (a new value, or a cluster with another key), give it on standard input to the command of its Secret, and put the output in the environment's sealed values as that key's `ciphertext`, then build again{}:\n\n",
+            if sealing_key(platform).is_some() {
+                " (with the sealing key's certificate, `--cert sealing.crt` in place of the controller's name and namespace seals offline, before any cluster exists)"
+            } else {
+                ""
+            }
+        );
+        for ((namespace, name), keys) in &sealed {
+            let missing: Vec<&str> = keys
+                .iter()
+                .filter(|k| sealed_value(platform, namespace, name, k).is_none())
+                .map(String::as_str)
+                .collect();
+            let _ = writeln!(
+                text,
+                "        {}   # keys: {}{}",
+                kubeseal_command(platform, namespace, name),
+                keys.join(", "),
+                if missing.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (not sealed yet, left out of the SealedSecret: {})",
+                        missing.join(", ")
+                    )
+                }
+            );
+        }
+        step.add(out, "Secrets", text.trim_end());
+    }
+    let external: Vec<String> = needed(platform)
+        .into_iter()
+        .filter(|(_, secret)| secret.store == "external")
+        .map(|((namespace, name), _)| format!("`{namespace}/{name}`"))
+        .collect();
+    if !external.is_empty() {
+        let store = crate::emit::kube::labels::part_of(platform);
+        let text = if platform.inputs.vault_id.is_some() && platform.cloud.provider == "oci" {
+            format!(
+                "The ExternalSecrets in `k8s/secrets/` ({}) read from the ClusterSecretStore `{store}` beside them: OCI Vault's vault `terraform -chdir=terraform output -raw vault_id` (the cluster's input `vault_id`), read as the nodes' instance principal, which the Terraform tree allows to read that vault's secret bundles alone. Every pod on a node shares that identity. In the vault, create each secret under the name of its Secret, its content a JSON object of its keys, before they sync.",
+                external.join(", "),
+            )
+        } else {
+            format!(
+                "The ExternalSecrets in `k8s/secrets/` ({}) read from the ClusterSecretStore `{store}`: create it for your secret manager, and the secrets in it, before they sync.",
+                external.join(", "),
+            )
+        };
+        step.add(out, "Secrets from the secret manager", &text);
+    }
+}
+
+/// The steps that prepare what `bootstrap.sh` reads from the environment,
+/// then the one that runs it, naming what each of its steps makes in the
+/// order it makes them.
+fn install_steps(context: &Context, step: &mut Steps, out: &mut String) {
+    let platform = context.platform;
+    let steps = bootstrap::steps(context);
+    for item in &steps {
+        match item {
+            Step::SealingKey(key) => step.add(
+                out,
+                "Sealing key",
+                &format!(
+                    "Once for the platform, outside any cluster, generate the key pair the Sealed Secrets controller unseals with (RSA 4096, valid ten years as the controller's own keys are):\n\n        openssl req -x509 -days 3650 -nodes -newkey rsa:4096 -keyout sealing.key -out sealing.crt -subj \"/CN=sealed-secret/O=sealed-secret\"\n\n   `sealing.key` opens every SealedSecret of the platform: keep it where the platform's other credentials are kept (a password manager or a vault, two copies), never in the repository; `sealing.crt` is public. `export SEALING_KEY_FILE=sealing.key SEALING_CERT_FILE=sealing.crt` for `./bootstrap.sh`, which installs the pair as the Secret `{}` in `{}`, labelled `{}={}`, before the controller starts, so the controller keeps it rather than making its own (and makes no other: automatic renewal is off).",
+                    key.name, key.namespace, SEALING_KEY_LABEL.0, SEALING_KEY_LABEL.1,
+                ),
+            ),
+            Step::RepositoryCredential(gitops) => {
+                let namespace = &platform.namespaces[gitops.namespace].k8s_name;
+                let variables: Vec<String> = bootstrap::environment(&steps[..])
+                    .into_iter()
+                    .filter(|(name, _, _)| name.starts_with("REPO_"))
+                    .map(|(name, _, _)| format!("`{name}`"))
+                    .collect();
+                step.add(
+                    out,
+                    "Repository credential",
+                    &format!(
+                        "Argo CD reads `{}` with a read-only credential (on GitHub, a fine-grained token with read access to the repository's contents, or a deploy key over SSH). Export {} for `./bootstrap.sh`, which makes it the Secret `{}` in `{namespace}`, labelled `{}={}` as Argo CD's declarative setup asks. It is never written in the tree.",
+                        gitops.repo,
+                        variables.join(" and "),
+                        bootstrap::repository_secret(gitops),
+                        bootstrap::REPOSITORY_LABEL.0,
+                        bootstrap::REPOSITORY_LABEL.1,
+                    ),
+                );
+            }
+            _ => {}
+        }
+    }
+    secrets_steps(context, step, out);
+    let said: Vec<String> = steps
+        .iter()
+        .map(|item| match item {
+            Step::Namespaces => format!("applies `{}`", item.object()),
+            Step::RepositoryCredential(_) => {
+                format!(
+                    "creates Argo CD's repository credential `{}`",
+                    item.object()
+                )
+            }
+            Step::SealingKey(_) => format!("installs the sealing key `{}`", item.object()),
+            Step::Chart(_, _, chart) => {
+                format!("installs `{}` ({})", item.object(), charts::describe(chart))
+            }
+            Step::Secrets => format!(
+                "applies `{}` (the secret references, once their controllers run)",
+                item.object()
+            ),
+            Step::Tree => format!("applies `{}`", item.object()),
+        })
+        .collect();
+    step.add(
+        out,
+        "Install",
+        &format!(
+            "`./bootstrap.sh` checks that it has every value it reads from the environment, then, in this order, each chart waiting until it is ready: {}.",
+            said.join("; ")
+        ),
+    );
+}
+
+/// What a lost cluster needs back: the sealing key, from its copies.
+fn recovery(key: &SealingKey, out: &mut String) {
+    let _ = write!(
+        out,
+        "## Disaster recovery\n\n\
+A lost cluster is rebuilt from this tree, the values `bootstrap.sh` reads from the environment and the workloads' backups; the SealedSecrets of the tree open only with the sealing key:\n\n\
+1. **Back up the sealing key.** The files `sealing.key` and `sealing.crt` of step \"Sealing key\" are its backup: keep two copies outside the cluster. The controller makes no key of its own while one is active (automatic renewal is off), so `kubectl -n {ns} get secrets -l {label}` lists `{name}` alone; if it lists more (a key made before this bootstrap, or by hand), save them all, `kubectl -n {ns} get secrets -l {label} -o yaml > sealing-keys.yaml`, and keep that file as the key.\n\n\
+2. **Restore onto a new cluster.** Run `./bootstrap.sh` with the same `SEALING_KEY_FILE` and `SEALING_CERT_FILE`: the controller starts with the key, and every SealedSecret of the tree opens. From a saved `sealing-keys.yaml`, `kubectl apply -f sealing-keys.yaml` (upstream's restore) before the controller's chart, or after it and then `kubectl -n {ns} rollout restart deployment/{release}` if it already runs.\n\n\
+3. **Replace a leaked key.** Generate a new pair, seal every value again with `kubeseal --cert` the new certificate, build, and bootstrap or apply the new key with the active label; delete the old key's Secret once no SealedSecret is sealed to it.\n",
+        ns = key.namespace,
+        label = SEALING_KEY_LABEL.0,
+        name = key.name,
+        release = key.release,
+    );
 }
 
 /// Numbered steps, each a heading-like line and its text.

@@ -39,7 +39,7 @@ impl Project {
     ) -> Project {
         let diagnostics = match env {
             Some(_) => compilation.diagnostics.clone(),
-            None => crate::check_every_env(root, &compilation, fs).0,
+            None => crate::check_every_env(root, &crate::Inputs::default(), &compilation, fs).0,
         };
         let index = Index::build(&compilation);
         Project {

@@ -55,6 +55,8 @@ pub struct Platform {
     /// The directory the public hosts' certificates come from: `staging`
     /// or `production` (`tls_stage`).
     pub tls_stage: String,
+    /// The time-to-live of the public hosts' DNS records (`dns_ttl`).
+    pub dns_ttl_ms: i64,
     /// Who may reach the Kubernetes API over the internet; empty: nobody,
     /// the endpoint is private.
     pub trusted_cidrs: Vec<String>,

@@ -24,11 +24,7 @@ pub fn needed(platform: &Platform) -> BTreeMap<(&str, &str), Needed<'_>> {
     let mut needed: BTreeMap<(&str, &str), Needed> = BTreeMap::new();
     for (_, service) in platform.deployed() {
         let namespace = &platform.namespace_of(service).k8s_name;
-        let mut refs: Vec<&SecretRef> = service.pod.secrets.values().collect();
-        refs.extend(service.pod.exporter.iter().flat_map(|e| e.secrets.values()));
-        refs.extend(service.backup.iter().flat_map(|b| b.secrets.values()));
-        refs.extend(receiver_secrets(service));
-        for secret in refs {
+        for secret in references(service) {
             let entry = needed
                 .entry((namespace.as_str(), secret.name.as_str()))
                 .or_insert_with(|| Needed {
@@ -42,6 +38,16 @@ pub fn needed(platform: &Platform) -> BTreeMap<(&str, &str), Needed<'_>> {
         }
     }
     needed
+}
+
+/// The secrets one service reads: its own, its exporter's, its backup
+/// job's and its alert receivers'.
+pub fn references(service: &crate::model::Service) -> Vec<&SecretRef> {
+    let mut refs: Vec<&SecretRef> = service.pod.secrets.values().collect();
+    refs.extend(service.pod.exporter.iter().flat_map(|e| e.secrets.values()));
+    refs.extend(service.backup.iter().flat_map(|b| b.secrets.values()));
+    refs.extend(receiver_secrets(service));
+    refs
 }
 
 /// The sealed value of one key of the Secret `name` in `namespace` (its
@@ -70,6 +76,53 @@ pub fn sealing_controller(platform: &Platform) -> Option<(String, String)> {
             for_release(&rendered.name, &service.k8s_name),
             platform.namespace_of(service).k8s_name.clone(),
         ))
+    })
+}
+
+/// The sealing key a bootstrap installs before the Sealed Secrets
+/// controller starts: a key pair the operator generated once and keeps
+/// outside the cluster, so that the sealed values of the source open on
+/// every cluster built from it, and a lost cluster loses no key.
+pub struct SealingKey {
+    /// The Secret's name: the chart's `secretName`, the one name its Role
+    /// lets the controller read.
+    pub name: String,
+    pub namespace: String,
+    /// The release that installs the controller.
+    pub release: String,
+}
+
+/// The label the controller finds its keys by, and the value that makes
+/// one a key it seals with (upstream's "bring your own certificates").
+pub const SEALING_KEY_LABEL: (&str, &str) =
+    ("sealedsecrets.bitnami.com/sealed-secrets-key", "active");
+
+/// The platform's sealing key, when it seals Secrets: a controller is
+/// installed and a Secret of the platform is sealed (not read from a
+/// secret manager). The Secret's name is the chart's `secretName` value.
+pub fn sealing_key(platform: &Platform) -> Option<SealingKey> {
+    let sealed = needed(platform)
+        .values()
+        .any(|secret| secret.store != "external");
+    if !sealed {
+        return None;
+    }
+    platform.deployed().find_map(|(_, service)| {
+        let chart = service.chart()?;
+        if !chart.render.provides.iter().any(|g| g == "bitnami.com") {
+            return None;
+        }
+        let crate::model::Data::Map(values) = &chart.values else {
+            return None;
+        };
+        let Some(crate::model::Data::Str(name)) = values.get("secretName") else {
+            return None;
+        };
+        Some(SealingKey {
+            name: name.clone(),
+            namespace: platform.namespace_of(service).k8s_name.clone(),
+            release: service.k8s_name.clone(),
+        })
     })
 }
 

@@ -50,6 +50,39 @@ pub fn external(path: PathBuf, what: &str) -> Option<PathBuf> {
     None
 }
 
+/// A real kubectl: `$HPLC_KUBECTL` (scripts/test unpacks Debian's
+/// kubernetes-client when the machine has no kubectl), else kubectl on the
+/// PATH.
+pub fn kubectl() -> Option<PathBuf> {
+    std::env::var_os("HPLC_KUBECTL")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::split_paths(&std::env::var_os("PATH")?)
+                .map(|dir| dir.join("kubectl"))
+                .find(|p| p.is_file())
+        })
+}
+
+/// The YAML files of golden/<env>/k8s and its subdirectories, sorted.
+pub fn golden_k8s_files(env: &str) -> Vec<PathBuf> {
+    let mut dirs = vec![repo().join("golden").join(env).join("k8s")];
+    let mut files = Vec::new();
+    while let Some(dir) = dirs.pop() {
+        for path in std::fs::read_dir(&dir)
+            .expect("golden k8s")
+            .map(|e| e.expect("entry").path())
+        {
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -263,7 +296,7 @@ pub fn rendered_tree(env: Option<&str>, without_chart_applications: bool) -> Opt
 }
 
 /// Kinds that live outside namespaces, among those the charts render.
-const CLUSTER_SCOPED: &[&str] = &[
+pub const CLUSTER_SCOPED: &[&str] = &[
     "APIService",
     "ClusterIssuer",
     "ClusterRole",
@@ -369,4 +402,41 @@ pub fn copy_platform(dir: &Path) {
     for file in ["platform.hpl", "inputs.example"] {
         std::fs::copy(repo().join(file), dir.join(file)).expect("copy");
     }
+}
+
+/// API groups every cluster serves without an install.
+pub const BUILT_IN: &[&str] = &[
+    "",
+    "apps",
+    "batch",
+    "autoscaling",
+    "policy",
+    "networking.k8s.io",
+    "rbac.authorization.k8s.io",
+    "storage.k8s.io",
+    "scheduling.k8s.io",
+    "admissionregistration.k8s.io",
+    "apiextensions.k8s.io",
+    "coordination.k8s.io",
+    "discovery.k8s.io",
+    "node.k8s.io",
+    "certificates.k8s.io",
+    "apiregistration.k8s.io",
+];
+
+/// What the README's install step names, in its order: the files, Secrets
+/// and releases `bootstrap.sh` makes (every word in backticks but the
+/// script's own name).
+pub fn install_step_names(readme: &str) -> Vec<String> {
+    let install = readme
+        .lines()
+        .find(|l| l.contains("**Install.**"))
+        .expect("an install step");
+    install
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|w| *w != "./bootstrap.sh")
+        .map(str::to_string)
+        .collect()
 }

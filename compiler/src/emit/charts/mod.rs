@@ -11,7 +11,7 @@
 //!
 //! Everything here is generic: what differs between charts is stdlib data.
 
-mod bootstrap;
+pub mod bootstrap;
 mod values;
 
 use super::kube::object::{metadata, object};
@@ -65,7 +65,10 @@ pub fn emit(context: &Context, output: &mut Output) {
         let text = header + &super::yaml::to_string(&values(context, id, service, chart));
         output.add(values_file(context, service), text);
     }
-    output.add("bootstrap.sh", bootstrap::script(context, &charts));
+    output.add(
+        "bootstrap.sh",
+        bootstrap::script(context, &bootstrap::steps(context)),
+    );
     if let Some(gitops) = context.platform.gitops.first() {
         let namespace = &context.platform.namespaces[gitops.namespace].k8s_name;
         let applications: Vec<Value> = charts

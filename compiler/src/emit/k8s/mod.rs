@@ -59,8 +59,11 @@ pub fn emit(context: &Context, output: &mut Output) {
         &gateway::cluster_issuers(context),
     );
     let mut namespaces: BTreeMap<&str, Namespace> = BTreeMap::new();
+    // The secret references of each namespace in a file of their own, which
+    // bootstrap.sh applies as soon as their controller runs, before the
+    // charts whose pods read them (kubectl apply -k k8s/ comes last).
     for (namespace, references) in secrets::by_namespace(context) {
-        namespaces.entry(namespace).or_default().secrets = references;
+        add(output, &kube::secrets_file(namespace), &references);
     }
     // A chart's objects come from the chart (see emit/charts), the pods of
     // an operated service from its controller (the gateway's below).
@@ -122,19 +125,16 @@ pub fn emit(context: &Context, output: &mut Output) {
     }
 }
 
-/// The objects of one namespace that the workers write: the secret
-/// references first (workloads mount them), then every service in the
-/// platform's order.
+/// The objects of one namespace that the workers write: every service in
+/// the platform's order.
 #[derive(Default)]
-struct Namespace<'a> {
-    secrets: Vec<Value<'a>>,
+struct Namespace {
     services: Vec<ServiceId>,
 }
 
-impl Namespace<'_> {
+impl Namespace {
     fn text(&self, context: &Context, shared: &Shared) -> String {
         let mut text = String::with_capacity(8 * 1024 * (self.services.len() + 1));
-        documents_into(&mut text, &self.secrets);
         for &id in &self.services {
             documents_into(&mut text, &service_objects(context, shared, id));
         }
@@ -145,9 +145,9 @@ impl Namespace<'_> {
 /// The namespaces in order, cut into at most `parts` runs of about the same
 /// number of services (a namespace's size is mostly its services).
 fn balanced_chunks<'m, 'a>(
-    namespaces: &'m BTreeMap<&'a str, Namespace<'a>>,
+    namespaces: &'m BTreeMap<&'a str, Namespace>,
     parts: usize,
-) -> Vec<Vec<(&'a str, &'m Namespace<'a>)>> {
+) -> Vec<Vec<(&'a str, &'m Namespace)>> {
     let total: usize = namespaces.values().map(|n| n.services.len() + 1).sum();
     let share = total.div_ceil(parts.max(1)).max(1);
     let mut chunks = vec![Vec::new()];

@@ -19,6 +19,16 @@ pub fn namespace_file(namespace: &str) -> String {
     format!("k8s/{namespace}.yaml")
 }
 
+/// The directory of the secret references (SealedSecrets, ExternalSecrets
+/// and their ClusterSecretStore), a file per namespace: the bootstrap
+/// applies it on its own, before the charts that read those Secrets.
+pub const SECRETS_DIR: &str = "k8s/secrets/";
+
+/// `k8s/secrets/<namespace>.yaml`.
+pub fn secrets_file(namespace: &str) -> String {
+    format!("{SECRETS_DIR}{namespace}.yaml")
+}
+
 /// The ClusterIssuer of the platform's TLS stage (`tls_stage`), which the
 /// gateway names and the README cites.
 pub fn issuer_name(platform: &crate::model::Platform) -> String {

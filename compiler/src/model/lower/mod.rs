@@ -284,6 +284,7 @@ impl Lowering<'_> {
                 .as_enum()
                 .unwrap_or("staging")
                 .to_string(),
+            dns_ttl_ms: self.quantity(obj, "dns_ttl"),
             cluster_backups: self
                 .instances_of("cluster_backup")
                 .into_iter()
