@@ -18,6 +18,7 @@ pub mod graph;
 pub mod images;
 pub mod lsp;
 pub mod model;
+pub mod object_storage;
 pub mod pipeline;
 pub mod placement;
 pub mod resolve;
@@ -216,6 +217,7 @@ pub fn lower_and_check(
             let plan = placement::plan(platform, diagnostics);
             clouds::check(platform, diagnostics);
             components::check(platform, diagnostics);
+            object_storage::check(platform, diagnostics);
             images::check(platform, &plan, diagnostics);
             admission::check(platform, diagnostics);
             safety::check(platform, &plan, diagnostics);
