@@ -34,6 +34,18 @@ pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
             "the Terraform output `vault_id` (`terraform -chdir=terraform output -raw vault_id`), the vault of the platform's secrets",
         ));
     }
+    let accessed = platform
+        .deployed()
+        .any(|(_, service)| service.object_storage.is_some());
+    if inputs.object_storage_namespace.is_none()
+        && accessed
+        && platform.cloud.s3_endpoint.contains("{namespace}")
+    {
+        missing.push((
+            "object_storage_namespace",
+            "the Terraform output `hplc_inputs` (`terraform -chdir=terraform output -raw hplc_inputs`; `oci os ns get` prints it too), the tenancy's Object Storage namespace that names the S3 endpoint",
+        ));
+    }
     for (name, source) in missing {
         let (span, label) = match inputs.span {
             Some(span) => (span, format!("these inputs have no `{name}`")),

@@ -19,6 +19,7 @@ pub mod graph;
 pub mod images;
 pub mod lsp;
 pub mod model;
+pub mod object_storage;
 pub mod pipeline;
 pub mod placement;
 pub mod resolve;
@@ -248,6 +249,7 @@ fn check_model(
         graph::check(&graph, platform, &mut graphing);
         clouds::check(platform, &mut others);
         components::check(platform, &mut others);
+        object_storage::check(platform, &mut others);
         admission::check(platform, &mut admitting);
         let plan = match placer.map(|t| t.join()) {
             Ok(Ok(plan)) => plan,

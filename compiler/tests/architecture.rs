@@ -25,6 +25,7 @@ const STAGES: &[&str] = &[
     "placement",
     "clouds",
     "components",
+    "object_storage",
     "images",
     "admission",
     "safety",

@@ -142,10 +142,10 @@ fn the_plan_shows_each_nodes_peak_while_its_jobs_run() {
         .expect("hplc runs");
     assert_eq!(output.status.code(), Some(0));
     let text = String::from_utf8(output.stdout).expect("UTF-8");
-    // app_primary: 735m steady, and postgres_health's dump (50m, 128Mi).
+    // app_primary: 675m steady, and postgres_health's dump (50m, 128Mi).
     assert!(
         text.contains(
-            "    jobs    peak at `0 3 * * *` (postgres_health's backup): +50m CPU, +128Mi memory\n            cpu 785m of 840m  93%"
+            "    jobs    peak at `0 3 * * *` (postgres_health's backup): +50m CPU, +128Mi memory\n            cpu 725m of 840m  86%"
         ),
         "{text}"
     );

@@ -134,6 +134,8 @@ codes! {
     ImageNotInTable = "E0902", Error, "component image the image table does not list";
     CatalogImage = "E0903", Error, "image from Bitnami's withdrawn catalog";
     ReplicatedSingleServer = "E0904", Error, "more than one replica of a server that knows no peers";
+    BucketAccessWithoutKeys = "E0907", Error, "bucket access without its key pair";
+    NoS3Endpoint = "E0908", Error, "bucket access on a cloud with no S3 endpoint";
 
     // What the Kubernetes API accepts.
     KubernetesName = "E1001", Error, "name Kubernetes does not accept";

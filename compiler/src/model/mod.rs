@@ -103,6 +103,9 @@ pub struct ClusterInputs {
     pub gateway_address_span: Option<Span>,
     /// The vault of the platform's secrets (OCI Vault's OCID).
     pub vault_id: Option<String>,
+    /// The tenancy's Object Storage namespace, which names the cloud's S3
+    /// endpoint.
+    pub object_storage_namespace: Option<String>,
 }
 
 /// What the Kubernetes API accepts (stdlib data: `kubernetes_api`).
@@ -304,6 +307,9 @@ pub struct Cloud {
     /// The S3-compatible endpoint of the region's object storage; empty
     /// where the cloud has its own state backend.
     pub object_storage_endpoint: String,
+    /// The S3-compatible endpoint workloads reach the object storage at,
+    /// with `{region}` and `{namespace}` to fill in; empty: none.
+    pub s3_endpoint: String,
     /// The cloud's managed Kubernetes, when the stdlib describes it.
     pub kubernetes: Option<KubernetesService>,
     /// OKE's `security-rule-management-mode` for load balancers ("None":
@@ -663,6 +669,44 @@ pub struct Backup {
     pub memory: Range,
 }
 
+/// A workload's own access to one bucket (`object_storage`): hplc puts
+/// the endpoint, the bucket, the region and the addressing style in its
+/// environment, and its key pair (`secrets`) among its secrets.
+#[derive(Clone, Debug)]
+pub struct BucketAccess {
+    /// An index into the platform's buckets.
+    pub bucket: usize,
+    /// S3_ACCESS_KEY and S3_SECRET_KEY.
+    pub secrets: IndexMap<String, SecretRef>,
+    /// The names of the variables that hold the endpoint, the bucket's
+    /// name in the cloud, the region and the addressing style.
+    pub endpoint_env: String,
+    pub bucket_env: String,
+    pub region_env: String,
+    pub addressing_env: String,
+    pub span: Span,
+}
+
+/// The secrets of a key pair to an S3 endpoint, by the names a `backup` or
+/// a `bucket_access` gives them.
+pub const S3_KEY_PAIR: [&str; 2] = ["S3_ACCESS_KEY", "S3_SECRET_KEY"];
+
+impl Platform {
+    /// The S3 endpoint of the platform's object storage, from the cloud's
+    /// `s3_endpoint` and the cluster's inputs; `{namespace}` stays while
+    /// the inputs leave it out (a build refuses that: E0121).
+    pub fn s3_endpoint(&self) -> String {
+        let endpoint = self
+            .cloud
+            .s3_endpoint
+            .replace("{region}", &self.cloud.region);
+        match &self.inputs.object_storage_namespace {
+            Some(namespace) => endpoint.replace("{namespace}", namespace),
+            None => endpoint,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Exporter {
     pub image: String,
@@ -772,6 +816,8 @@ pub struct Service {
     pub panels: Vec<Panel>,
     pub http_metrics: Option<HttpMetrics>,
     pub backup: Option<Backup>,
+    /// The bucket it reads and writes through the S3 endpoint.
+    pub object_storage: Option<BucketAccess>,
     /// How its kind backs up and restores its data (stdlib data).
     pub backup_method: Option<BackupMethod>,
     /// Its data is one server's, which knows no peers: one replica only.

@@ -37,6 +37,7 @@ output "bucket_names" {
 
   value = {
     config_backups                  = oci_objectstorage_bucket.config_backups.name
+    data_lake                       = oci_objectstorage_bucket.data_lake.name
     database_backups                = oci_objectstorage_bucket.database_backups.name
     health_platform_terraform_state = "health-health-platform-terraform-state"
     static_assets                   = oci_objectstorage_bucket.static_assets.name
@@ -58,6 +59,18 @@ output "object_storage_credentials" {
       access_key_id     = oci_identity_customer_secret_key.postgres_auth_backup.id
       secret_access_key = oci_identity_customer_secret_key.postgres_auth_backup.key
       kubernetes_secret = "postgres-auth-backup-s3"
+    }
+    health_api_server_s3 = {
+      bucket            = oci_objectstorage_bucket.data_lake.name
+      access_key_id     = oci_identity_customer_secret_key.health_api_server_s3.id
+      secret_access_key = oci_identity_customer_secret_key.health_api_server_s3.key
+      kubernetes_secret = "health-api-server-s3"
+    }
+    etl_s3 = {
+      bucket            = oci_objectstorage_bucket.data_lake.name
+      access_key_id     = oci_identity_customer_secret_key.etl_s3.id
+      secret_access_key = oci_identity_customer_secret_key.etl_s3.key
+      kubernetes_secret = "etl-s3"
     }
   }
 
@@ -81,14 +94,10 @@ output "dns_records" {
       type  = "A"
       value = oci_core_public_ip.gateway.ip_address
     }
-    "minio.health-platform.example.com" = {
-      type  = "A"
-      value = oci_core_public_ip.gateway.ip_address
-    }
   }
 }
 
 output "hplc_inputs" {
   description = "The cluster's inputs file for `hplc build --inputs FILE`: `terraform output -raw hplc_inputs > inputs.hpl`."
-  value       = "// The inputs of this cluster, written by `terraform output -raw hplc_inputs`.\ninputs cluster {\n  trusted_cidrs = ${jsonencode(var.trusted_cidrs)}\n  gateway_address = \"${oci_core_public_ip.gateway.ip_address}\"\n}\n"
+  value       = "// The inputs of this cluster, written by `terraform output -raw hplc_inputs`.\ninputs cluster {\n  trusted_cidrs = ${jsonencode(var.trusted_cidrs)}\n  gateway_address = \"${oci_core_public_ip.gateway.ip_address}\"\n  object_storage_namespace = \"${data.oci_objectstorage_namespace.main.namespace}\"\n}\n"
 }

@@ -125,7 +125,8 @@ fn pods_peer<'a>(
 
 /// The peers of one rule as written: pods of one namespace gathered into
 /// one peer, in the order each namespace first comes, each pod once (two
-/// edges between the same services on the same ports are one opening).
+/// edges between the same services on the same ports are one opening, and
+/// so are two flows to the same addresses).
 fn peer_values<'a>(peers: Vec<Peer<'a>>, home: &str) -> Vec<Value<'a>> {
     enum Gathered<'a> {
         Pods(&'a str, &'static str, Vec<Cow<'a, str>>),
@@ -156,7 +157,16 @@ fn peer_values<'a>(peers: Vec<Peer<'a>>, home: &str) -> Vec<Value<'a>> {
                     gathered.push(Gathered::Pods(namespace, label, vec![name]));
                 }
             },
-            Peer::Other(value) => gathered.push(Gathered::Other(value)),
+            // Two flows to the same addresses (the internet for a model
+            // hub and for the object storage) are one opening.
+            Peer::Other(value) => {
+                let known = gathered
+                    .iter()
+                    .any(|g| matches!(g, Gathered::Other(v) if *v == value));
+                if !known {
+                    gathered.push(Gathered::Other(value));
+                }
+            }
         }
     }
     gathered

@@ -1,5 +1,6 @@
 //! One identity for each consumer of an object storage bucket: every
-//! service whose `backup` writes a bucket and every `cluster_backup`. Each
+//! service whose `backup` writes a bucket, every service that reads and
+//! writes one (`object_storage`) and every `cluster_backup`. Each
 //! gets a user of its own, allowed its bucket alone, and an S3 key pair of
 //! its own (OCI allows two Customer Secret Keys per user, so one shared
 //! user cannot serve every consumer). The keys are a sensitive output, to
@@ -9,7 +10,7 @@ use super::hcl::{Expr, Item};
 use super::interface::output;
 use super::{buckets, Provider};
 use crate::emit::Context;
-use crate::model::{k8s_name, Bucket, Platform};
+use crate::model::{k8s_name, Bucket, Platform, S3_KEY_PAIR};
 use crate::source::Span;
 
 /// A workload that reads and writes one bucket.
@@ -29,7 +30,7 @@ pub struct Consumer {
 }
 
 /// Every consumer of a bucket, in declaration order: backups of services,
-/// then cluster backups.
+/// then services' own access, then cluster backups.
 pub fn consumers(platform: &Platform) -> Vec<Consumer> {
     let cluster = platform.cluster_name();
     let bucket = |name: &str| platform.buckets.iter().position(|b| b.cloud_name == name);
@@ -51,10 +52,33 @@ pub fn consumers(platform: &Platform) -> Vec<Consumer> {
             bucket: index,
             secret: backup
                 .secrets
-                .get("S3_ACCESS_KEY")
+                .get(S3_KEY_PAIR[0])
                 .map(|s| s.name.clone())
                 .unwrap_or_default(),
             span: backup.span,
+        });
+    }
+    for (_, service) in platform.deployed() {
+        let Some(access) = &service.object_storage else {
+            continue;
+        };
+        let Some(bucket) = platform.buckets.get(access.bucket) else {
+            continue;
+        };
+        found.push(Consumer {
+            label: format!("{}_s3", service.name),
+            name: format!("{cluster}-{}-s3", service.k8s_name),
+            description: format!(
+                "{} reads and writes {}",
+                service.k8s_name, bucket.cloud_name
+            ),
+            bucket: access.bucket,
+            secret: access
+                .secrets
+                .get(S3_KEY_PAIR[0])
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+            span: access.span,
         });
     }
     for backup in &platform.cluster_backups {

@@ -102,6 +102,12 @@ trait Provider {
     fn bucket_lookups(&self) -> Vec<Block> {
         Vec::new()
     }
+    /// The expression of the tenancy's object storage namespace (from
+    /// `bucket_lookups`), which names the S3 endpoint; `None` where the
+    /// cloud's endpoint names none.
+    fn object_storage_namespace(&self) -> Option<Expr> {
+        None
+    }
     /// The resources of one bucket; `state` for the Terraform state bucket.
     fn bucket(&self, label: &str, bucket: &Bucket, state: bool) -> Vec<Block>;
     /// The expression of a bucket's name, from its resource.

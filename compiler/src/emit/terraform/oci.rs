@@ -25,6 +25,10 @@ pub struct Oci;
 const ENDPOINT_KIND: &str =
     r#"length(var.trusted_cidrs) > 0 ? "PUBLIC_ENDPOINT" : "PRIVATE_ENDPOINT""#;
 
+/// The tenancy's Object Storage namespace, which names its buckets and its
+/// S3-compatible endpoint.
+const NAMESPACE: &str = "data.oci_objectstorage_namespace.main.namespace";
+
 /// The boot script of every node pool (`node_metadata.user_data`): OKE's
 /// own init script, fetched from the instance metadata, then the root file
 /// system grown to the boot volume.
@@ -234,14 +238,15 @@ impl Provider for Oci {
             .attr("compartment_id", Expr::raw("var.tenancy_ocid"))]
     }
 
+    fn object_storage_namespace(&self) -> Option<Expr> {
+        Some(Expr::raw(NAMESPACE))
+    }
+
     fn bucket(&self, label: &str, bucket: &Bucket, _state: bool) -> Vec<Block> {
         let block = Block::new("resource", ["oci_objectstorage_bucket", label])
             .attr("compartment_id", Expr::raw("var.compartment_ocid"))
             .attr("name", Expr::str(&bucket.cloud_name))
-            .attr(
-                "namespace",
-                Expr::raw("data.oci_objectstorage_namespace.main.namespace"),
-            )
+            .attr("namespace", Expr::raw(NAMESPACE))
             .attr(
                 "access_type",
                 Expr::str(if bucket.public {

@@ -71,9 +71,18 @@ pub fn files(
             false,
         ));
     }
+    // The namespace is read by the buckets' lookup, which only a tree with
+    // buckets has: a workload's bucket is one.
+    let accessed = platform
+        .deployed()
+        .any(|(_, service)| service.object_storage.is_some());
+    let namespace = provider
+        .object_storage_namespace()
+        .filter(|_| accessed && platform.cloud.s3_endpoint.contains("{namespace}"));
     outputs.push(inputs_output(
         address.as_ref().map(|(_, ip)| ip),
         vault.as_ref().map(|(_, id)| id),
+        namespace.as_ref(),
     ));
     let module_dir = format!("modules/kubernetes-cluster/{}", implementation.directory);
 
@@ -225,7 +234,7 @@ fn addresses_outputs(platform: &crate::model::Platform, ip: &Expr) -> Vec<Block>
 
 /// `hplc_inputs`: the cluster's inputs file for `hplc build --inputs`, with
 /// what this tree knows once applied.
-fn inputs_output(address: Option<&Expr>, vault: Option<&Expr>) -> Block {
+fn inputs_output(address: Option<&Expr>, vault: Option<&Expr>, namespace: Option<&Expr>) -> Block {
     // An HCL quoted template: `\n` and `\"` are its escapes.
     let mut text = String::from(
         r#"// The inputs of this cluster, written by `terraform output -raw hplc_inputs`.\ninputs cluster {\n  trusted_cidrs = ${jsonencode(var.trusted_cidrs)}\n"#,
@@ -235,6 +244,11 @@ fn inputs_output(address: Option<&Expr>, vault: Option<&Expr>) -> Block {
     }
     if let Some(Expr::Raw(id)) = vault {
         text.push_str(&format!(r#"  vault_id = \"${{{id}}}\"\n"#));
+    }
+    if let Some(Expr::Raw(namespace)) = namespace {
+        text.push_str(&format!(
+            r#"  object_storage_namespace = \"${{{namespace}}}\"\n"#
+        ));
     }
     text.push_str(r"}\n");
     interface::output(

@@ -9,6 +9,7 @@
 mod chart;
 mod foundations;
 mod images;
+mod object_storage;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -28,6 +29,7 @@ pub fn lower(world: &World, platform: ObjId, env: &str) -> Result<Platform, Vec<
     };
     let mut model = lowering.platform(platform, env);
     foundations::backups_name_cloud_buckets(&mut model);
+    object_storage::wire(&mut model);
     let undeclared = lowering
         .undeclared
         .into_inner()
@@ -260,6 +262,9 @@ impl Lowering<'_> {
             vault_id: inputs
                 .filter(|&i| is_set(i, "vault_id"))
                 .map(|i| self.string(i, "vault_id")),
+            object_storage_namespace: inputs
+                .filter(|&i| is_set(i, "object_storage_namespace"))
+                .map(|i| self.string(i, "object_storage_namespace")),
         };
         let bucket_names: HashMap<ObjId, String> = buckets
             .iter()
@@ -455,6 +460,7 @@ impl Lowering<'_> {
                 .object(obj, "terraform")
                 .map(|t| self.terraform_provider(t)),
             object_storage_endpoint: self.string(obj, "object_storage_endpoint"),
+            s3_endpoint: self.string(obj, "s3_endpoint"),
             kubernetes: self
                 .object(obj, "kubernetes")
                 .map(|k| self.kubernetes_service(k)),
@@ -879,6 +885,9 @@ impl Lowering<'_> {
                 download: self.script(b, "download"),
                 secrets: self.secrets(b),
             }),
+            object_storage: self
+                .object(obj, "object_storage")
+                .map(|a| self.bucket_access(a, o.value_span("object_storage"))),
             alerts: map_objects("alerts")
                 .into_iter()
                 .map(|(name, a)| self.alert(name, a))

@@ -1,5 +1,5 @@
 //! Infrastructure health (seed 000 §7.2, dashboard 3): a row per data
-//! component (PostgreSQL, Redis, MinIO, RabbitMQ) with the panels it
+//! component (PostgreSQL, Redis, RabbitMQ) with the panels it
 //! declares over its exporter's metrics: for the one instance of a
 //! component, with its scrape targets up; for a component with several,
 //! over the instances the dashboard's variables select.
