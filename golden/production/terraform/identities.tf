@@ -83,7 +83,7 @@ resource "oci_identity_customer_secret_key" "postgres_auth_backup" {
   user_id      = oci_identity_user.postgres_auth_backup.id
 }
 
-# Velero backups velero-daily into health-production-config-backups (platform.hpl:843).
+# Velero backups velero-daily into health-production-config-backups (platform.hpl:842).
 resource "oci_identity_user" "velero_daily" {
   # Users and groups live in the tenancy (its home region).
   compartment_id = var.tenancy_ocid
