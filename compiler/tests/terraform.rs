@@ -13,6 +13,10 @@
 //! the pod network the model names, node pools that grow their root file
 //! system, an identity of its own for every consumer of a bucket.
 
+/// The gigabyte of the clouds' boot volume sizes (`boot_volume_size_in_gbs`,
+/// EKS's `disk_size`): binary.
+const GIB: f64 = (1u64 << 30) as f64;
+
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -192,7 +196,7 @@ fn one_node_pool_per_declared_node_with_its_size_and_labels() {
                 tree.name
             );
             assert_eq!(
-                number(&pool["boot_volume_gb"]) * 1e9,
+                number(&pool["boot_volume_gb"]) * GIB,
                 node.boot_volume as f64,
                 "{}: boot volume of {}",
                 tree.name,
@@ -292,7 +296,7 @@ fn boot_volumes_add_up_to_what_the_budget_counted() {
     for tree in all_trees(&module) {
         let written: f64 = node_pools(tree)
             .iter()
-            .map(|p| number(&p["boot_volume_gb"]) * 1e9)
+            .map(|p| number(&p["boot_volume_gb"]) * GIB)
             .sum();
         let block = tree
             .plan

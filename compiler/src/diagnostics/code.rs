@@ -73,6 +73,7 @@ codes! {
     EvaluationTooDeep = "E0119", Error, "evaluation nested too deep";
     UndeclaredField = "E0120", Error, "field read by the compiler not declared";
     MissingInput = "E0121", Error, "build input missing";
+    RemovedInstanceUsed = "E0122", Error, "instance taken out of an environment is still used";
 
     // Types and values.
     TypeMismatch = "E0201", Error, "type mismatch";
@@ -150,6 +151,7 @@ codes! {
     NoTerraform = "W0602", Warning, "no Terraform for the platform's cloud";
     UnsupportedKubernetesVersion = "W0603", Warning, "Kubernetes version not known to be offered";
     VolumeWithoutBackup = "W0604", Warning, "stateful volume with no backup path";
+    SupersededBudget = "W0701", Warning, "budget superseded by a newer one";
     UnconfirmedArchitectures = "W0901", Warning, "image architectures not confirmed for its version";
     PastEndOfLife = "W0902", Warning, "image past its end of life";
     CriticalCve = "W0903", Warning, "image with a known critical vulnerability";

@@ -656,4 +656,13 @@ mod tests {
         // a second time after it.
         unchanged("let s = \"${[\n  1, // one\n  2,\n]}\"  // note\n");
     }
+
+    #[test]
+    fn an_instance_taken_out_of_an_environment_keeps_its_line() {
+        unchanged("env small {\n  cache = none  // not here\n  api.needs = []\n}\n");
+        assert_eq!(
+            format(FileId(0), "env small { cache=none\napi.needs=[] }\n").as_deref(),
+            Ok("env small {\n  cache = none\n  api.needs = []\n}\n")
+        );
+    }
 }

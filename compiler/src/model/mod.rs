@@ -36,6 +36,8 @@ pub struct Platform {
     pub domain: String,
     pub cloud: Cloud,
     pub budget: Option<Budget>,
+    /// A free allowance deducted from the cost, not checked as a limit.
+    pub allowance: Option<Budget>,
     /// As the cloud writes it (`v1.34.1` on OKE): the platform's, else the
     /// newest the stdlib lists as supported for the cloud.
     pub kubernetes_version: String,
@@ -479,6 +481,19 @@ pub struct Budget {
     pub provenance: Provenance,
     /// Where the platform selects it.
     pub span: Span,
+    /// The newest budget of the loaded modules that says it `supersedes`
+    /// this one, directly or through others (W0701).
+    pub superseded_by: Option<NewerBudget>,
+}
+
+/// A dated budget that replaces another: how the platform names it, and
+/// from when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewerBudget {
+    /// `oci.always_free_2026`, or the bare name where no `use` names its
+    /// module.
+    pub path: String,
+    pub as_of: String,
 }
 
 #[derive(Clone, Debug)]

@@ -207,6 +207,9 @@ pub fn check(
     let lbs: Vec<Consumer> = ingress.chain(own).collect();
 
     let budget = platform.budget.as_ref();
+    if let Some(budget) = budget {
+        superseded(budget, diagnostics);
+    }
     let mut lines = vec![
         line("cpu", cpu, budget.map(|b| b.cpu)),
         line("memory", memory, budget.map(|b| b.memory)),
@@ -223,6 +226,29 @@ pub fn check(
         budget: budget.map(|b| b.provenance.name.clone()),
         lines,
     }
+}
+
+/// W0701: a dated allowance that a newer one replaces no longer describes
+/// what the provider gives.
+fn superseded(budget: &crate::model::Budget, diagnostics: &mut Diagnostics) {
+    let Some(newer) = &budget.superseded_by else {
+        return;
+    };
+    diagnostics.push(
+        Diagnostic::new(
+            Code::SupersededBudget,
+            budget.span,
+            format!(
+                "the budget `{}` (as of {}) is superseded by `{}` (as of {})",
+                budget.provenance.name, budget.as_of, newer.path, newer.as_of
+            ),
+        )
+        .label(format!("superseded since {}", newer.as_of))
+        .help(format!(
+            "check the platform against the current allowance: `budget = {}`",
+            newer.path
+        )),
+    );
 }
 
 fn line(

@@ -1,6 +1,6 @@
 //! A monthly cost estimate from the price data of the stdlib: the list price
-//! of what the platform uses, less what its budget (a free allowance)
-//! covers.
+//! of what the platform uses, less what its budget or, without one, its
+//! `allowance` (a free allowance either way) covers.
 
 use serde::Serialize;
 
@@ -30,7 +30,7 @@ const GIB: i128 = 1 << 30;
 
 pub fn estimate(platform: &Platform, usage: &BudgetUse) -> Cost {
     let pricing = platform.cloud.pricing.as_ref();
-    let budget = platform.budget.as_ref();
+    let budget = platform.budget.as_ref().or(platform.allowance.as_ref());
     let used = |dimension: &str| usage.line(dimension).map(|l| l.used).unwrap_or(0);
     let mut lines = Vec::new();
 

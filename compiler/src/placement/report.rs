@@ -184,6 +184,13 @@ pub fn text(platform: &Platform, plan: &Plan) -> String {
         let _ = writeln!(out, "cost: the cloud has no price data in the stdlib");
     } else {
         let _ = writeln!(out, "monthly cost, list prices of {}", cost.prices);
+        if let (None, Some(allowance)) = (&platform.budget, &platform.allowance) {
+            let _ = writeln!(
+                out,
+                "  billed beyond the free allowance `{}` ({})",
+                allowance.provenance.name, allowance.as_of
+            );
+        }
         for line in &cost.lines {
             let _ = writeln!(
                 out,

@@ -12,6 +12,11 @@ use crate::resolve::suggest;
 use crate::source::Span;
 use crate::syntax::ast;
 
+/// `none`, the value that takes an instance out of an environment.
+fn is_none(expr: &ast::Expr) -> bool {
+    matches!(&expr.kind, ast::ExprKind::Path(p) if p.segments.len() == 1 && p.segments[0].name == "none")
+}
+
 /// The name of the platform without an overlay: what `--env default`
 /// selects, and what generated files and reports call it.
 pub const DEFAULT_ENV: &str = "default";
@@ -190,38 +195,40 @@ impl Checker<'_> {
 
     fn apply_override(&mut self, module: ModuleId, o: &ast::Override) {
         let segments = &o.target.segments;
-        if segments.len() != 2 {
+        let removal = segments.len() == 1 && o.key.is_none() && is_none(&o.value);
+        if segments.len() != 2 && !removal {
             self.report(
                 Diagnostic::new(Code::NoSuchMember, o.target.span, "an override names an instance and one of its fields")
                     .label("expected `instance.field`")
-                    .help("write `health_api.replicas = 3 ..= 10`, or `health_api.port http = 8080` for a map entry"),
+                    .help("write `health_api.replicas = 3 ..= 10`, `health_api.port http = 8080` for a map entry, or `health_api = none` to take the instance out"),
             );
             return;
         }
-        let (target, field) = (&segments[0], &segments[1]);
-        let Some(decl) = self.lookup(module, &target.name) else {
-            self.unknown_name(target, module, &[]);
+        let target = &segments[0];
+        let Some(obj) = self.overridden_instance(module, target) else {
             return;
         };
-        let DeclKind::Instance(pending) = decl.kind else {
+        if let Some(removed_at) = self.removed.get(&obj).copied() {
             self.report(
                 Diagnostic::new(
-                    Code::NotAValue,
-                    target.span,
-                    format!(
-                        "`{}` is {}, not an instance",
-                        target.name,
-                        decl.kind.describe()
-                    ),
+                    Code::RemovedInstanceUsed,
+                    o.span,
+                    format!("`{}` is taken out of this environment", target.name),
                 )
-                .label("not an instance")
-                .help("an environment overrides fields of instances"),
+                .label("set after it was taken out")
+                .with_label(removed_at, "taken out here")
+                .help("remove this override, or keep the instance"),
             );
             return;
-        };
-        let Some(obj) = self.instance_object(pending) else {
+        }
+        if removal {
+            // Out of the platform's instances, so nothing lowers it; its
+            // fields are never evaluated, and a reference to it is E0122.
+            self.world.instances.retain(|i| *i != obj);
+            self.removed.insert(obj, o.span);
             return;
-        };
+        }
+        let field = &segments[1];
         let stmt = ast::Stmt {
             field: field.clone(),
             key: o.key.clone(),
@@ -243,6 +250,54 @@ impl Checker<'_> {
             module,
             from_env: true,
         });
+    }
+
+    /// The object of the instance an override names, after reporting a
+    /// name that is not one.
+    fn overridden_instance(&mut self, module: ModuleId, target: &ast::Ident) -> Option<ObjId> {
+        let Some(decl) = self.lookup(module, &target.name) else {
+            self.unknown_name(target, module, &[]);
+            return None;
+        };
+        let DeclKind::Instance(pending) = decl.kind else {
+            self.report(
+                Diagnostic::new(
+                    Code::NotAValue,
+                    target.span,
+                    format!(
+                        "`{}` is {}, not an instance",
+                        target.name,
+                        decl.kind.describe()
+                    ),
+                )
+                .label("not an instance")
+                .help("an environment overrides fields of instances"),
+            );
+            return None;
+        };
+        self.instance_object(pending)
+    }
+
+    /// Reports a reference, at `span`, to an instance the environment took
+    /// out; `None` when it is one.
+    pub(crate) fn present(&mut self, obj: ObjId, span: Span) -> Option<ObjId> {
+        let Some(removed_at) = self.removed.get(&obj).copied() else {
+            return Some(obj);
+        };
+        let name = self.world.name(obj).to_string();
+        self.report(
+            Diagnostic::new(
+                Code::RemovedInstanceUsed,
+                span,
+                format!("`{name}` is taken out of this environment, but is still used here"),
+            )
+            .label("used here")
+            .with_label(removed_at, "taken out here")
+            .help(format!(
+                "take out what uses `{name}` too, or override this field so that it no longer names it"
+            )),
+        );
+        None
     }
 
     /// Whether a kind or one of its ancestors is part of an `extends` cycle.
@@ -306,6 +361,9 @@ impl Checker<'_> {
     /// value is evaluated.
     pub(crate) fn validate_statements(&mut self) {
         for obj in 0..self.world.objects.len() {
+            if self.removed.contains_key(&obj) {
+                continue;
+            }
             self.validate_object(obj);
         }
     }

@@ -40,6 +40,9 @@ enum Memo {
 impl Checker<'_> {
     pub(crate) fn evaluate_all(&mut self) {
         for obj in 0..self.world.objects.len() {
+            if self.removed.contains_key(&obj) {
+                continue;
+            }
             self.evaluate_fields(obj, self.world.objects[obj].name_span);
         }
         for id in 0..self.lets.len() {
@@ -755,7 +758,10 @@ impl Checker<'_> {
         let mut value = match kind {
             DeclKind::Missing => return None,
             DeclKind::Let(id) => self.memoized(Memo::Let(id), last.span)?,
-            DeclKind::Instance(pending) => Value::Object(self.instance_object(pending)?),
+            DeclKind::Instance(pending) => {
+                let obj = self.instance_object(pending)?;
+                Value::Object(self.present(obj, last.span)?)
+            }
             DeclKind::Enum(e) => {
                 let Some(variant) = rest.first() else {
                     self.report(

@@ -194,6 +194,9 @@ pub struct Checker<'a> {
     /// Where the parser found syntax errors: an instance with one inside is
     /// not also told it misses the field the broken line meant to set.
     pub(crate) syntax_errors: Vec<Span>,
+    /// Instances the selected environment takes out (`name = none`), with
+    /// the statement that does: a reference to one is E0122.
+    pub(crate) removed: FxHashMap<ObjId, Span>,
 }
 
 pub(crate) struct Let {
@@ -218,6 +221,7 @@ pub fn check(loaded: &Loaded, env: Option<&str>, diagnostics: &mut Diagnostics) 
         defaults: FxHashMap::default(),
         depth: 0,
         syntax_errors: Vec::new(),
+        removed: FxHashMap::default(),
     };
     checker.syntax_errors = checker
         .diagnostics

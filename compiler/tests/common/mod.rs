@@ -156,6 +156,12 @@ pub fn k8s_documents(output: &Output) -> Vec<(String, serde_yaml::Value)> {
 /// The values hplc writes for the one chart whose values hold `key`
 /// (`serverFiles`: Prometheus; `datasources`: Grafana).
 pub fn chart_values(output: &Output, key: &str) -> serde_yaml::Value {
+    chart_values_if_any(output, key).unwrap_or_else(|| panic!("no chart values with `{key}`"))
+}
+
+/// As [`chart_values`], for a chart an environment may leave out
+/// (`free_tier` runs no log collector): `None` without one.
+pub fn chart_values_if_any(output: &Output, key: &str) -> Option<serde_yaml::Value> {
     let mut found = output
         .files
         .iter()
@@ -166,11 +172,9 @@ pub fn chart_values(output: &Output, key: &str) -> serde_yaml::Value {
             value
         })
         .filter(|v| !v[key].is_null());
-    let values = found
-        .next()
-        .unwrap_or_else(|| panic!("no chart values with `{key}`"));
+    let values = found.next()?;
     assert!(found.next().is_none(), "one chart's values hold `{key}`");
-    values
+    Some(values)
 }
 
 /// A chart of platform.hpl (the default environment), the one that

@@ -138,8 +138,8 @@ fn after_a_module_its_members_of_the_right_type() {
 
 #[test]
 fn in_an_environment_instances_then_their_fields() {
-    let old = "  health.trace_sampling = 10%\n}";
-    let labels = complete_after("env", old, "  health.trace_sampling = 10%\n  post|\n}");
+    let old = "env free_tier {\n";
+    let labels = complete_after("env", old, "env free_tier {\n  post|\n");
     assert!(
         has(&labels, &["postgres_health", "health", "node"]),
         "{labels:?}"
@@ -147,7 +147,7 @@ fn in_an_environment_instances_then_their_fields() {
     let labels = complete_after(
         "env-fields",
         old,
-        "  health.trace_sampling = 10%\n  postgres_health.rep|\n}",
+        "env free_tier {\n  postgres_health.rep|\n",
     );
     assert!(
         has(&labels, &["replicas", "cpu", "namespace"]),

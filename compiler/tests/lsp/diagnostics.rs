@@ -60,12 +60,17 @@ fn placement_and_budget_errors_match_the_cli() {
     let mut session = fixture::open_copy("capacity", &fixture::platform_text());
     let path = session.path.clone();
     // postgres_health is pinned to app_primary (840m allocatable): 4 cores
-    // overfill it in every environment; boot volumes past 200 GB break the
-    // free-tier budget, which only `env free_tier` applies.
+    // overfill it; a boot volume past 200 GB breaks the free-tier budget,
+    // which only `env free_tier` applies, on its one node.
     // (the third `100m ..= 500m`, after the WebAuthn server and the health
     // API).
     session.replace(2, "cpu = 100m ..= 500m", 2, "cpu = 4 ..= 4");
-    let diagnostics = session.replace(3, "boot_volume = 80G", 0, "boot_volume = 180G");
+    let diagnostics = session.replace(
+        3,
+        "system.boot_volume = 100Gi",
+        0,
+        "system.boot_volume = 180Gi",
+    );
     let codes: Vec<&str> = diagnostics
         .iter()
         .filter_map(|d| d["code"].as_str())
@@ -88,7 +93,8 @@ fn placement_and_budget_errors_match_the_cli() {
 #[test]
 fn with_an_environment_set_only_that_environment_is_checked() {
     let dir = TempDir::new("env");
-    let text = fixture::platform_text().replace("boot_volume = 80G", "boot_volume = 180G");
+    let text = fixture::platform_text()
+        .replace("system.boot_volume = 100Gi", "system.boot_volume = 180Gi");
     let path = dir.write("platform.hpl", &text);
     let default = fixture::open(&path, json!({ "env": "" }));
     let free_tier = fixture::open(&path, json!({ "env": "free_tier" }));

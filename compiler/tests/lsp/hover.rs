@@ -59,9 +59,9 @@ fn a_kind_shows_its_fields_and_a_reference_what_it_names() {
     let text = session.hover("oci.a1_flex", 0, "oci.".len());
     assert!(text.contains("kind a1_flex: shape"), "{text}");
 
-    let text = session.hover("boot_volume = 80G", 0, 1);
+    let text = session.hover("boot_volume = 80Gi", 0, 1);
     assert!(
-        text.contains("boot_volume: memory") && text.contains(": `80G`"),
+        text.contains("boot_volume: memory") && text.contains(": `80Gi`"),
         "{text}"
     );
 }

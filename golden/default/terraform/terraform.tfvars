@@ -2,9 +2,9 @@
 # .hpl source and run `hplc build`.
 
 # The platform's values. Node pools, one for each declared node:
-# - system: platform.hpl:81
-# - app-primary: platform.hpl:88
-# - app-secondary: platform.hpl:95
+# - system: platform.hpl:93
+# - app-primary: platform.hpl:100
+# - app-secondary: platform.hpl:107
 cluster_name       = "health"
 region             = "eu-amsterdam-1"
 kubernetes_version = "v1.34.1"

@@ -2,9 +2,7 @@
 # .hpl source and run `hplc build`.
 
 # The platform's values. Node pools, one for each declared node:
-# - system: platform.hpl:81
-# - app-primary: platform.hpl:88
-# - app-secondary: platform.hpl:95
+# - system: platform.hpl:93
 cluster_name       = "health-free-tier"
 region             = "eu-amsterdam-1"
 kubernetes_version = "v1.34.1"
@@ -17,45 +15,13 @@ node_pools = [
     arch           = "arm64"
     ocpus          = 2
     memory_gb      = 12
-    boot_volume_gb = 80
+    boot_volume_gb = 100
     min_nodes      = 1
     max_nodes      = 1
     auto_scale     = false
     preemptible    = false
     labels = {
       "hplc.dev/node" = "system"
-      "hplc.dev/role" = "system"
-    }
-  },
-  {
-    name           = "app-primary"
-    size           = "VM.Standard.A1.Flex"
-    arch           = "arm64"
-    ocpus          = 1
-    memory_gb      = 6
-    boot_volume_gb = 60
-    min_nodes      = 1
-    max_nodes      = 1
-    auto_scale     = false
-    preemptible    = false
-    labels = {
-      "hplc.dev/node" = "app-primary"
-      "hplc.dev/role" = "app"
-    }
-  },
-  {
-    name           = "app-secondary"
-    size           = "VM.Standard.A1.Flex"
-    arch           = "arm64"
-    ocpus          = 1
-    memory_gb      = 6
-    boot_volume_gb = 60
-    min_nodes      = 1
-    max_nodes      = 1
-    auto_scale     = false
-    preemptible    = false
-    labels = {
-      "hplc.dev/node" = "app-secondary"
       "hplc.dev/role" = "app"
     }
   },

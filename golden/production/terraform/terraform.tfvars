@@ -2,10 +2,10 @@
 # .hpl source and run `hplc build`.
 
 # The platform's values. Node pools, one for each declared node:
-# - system: platform.hpl:81
-# - app-primary: platform.hpl:88
-# - app-secondary: platform.hpl:95
-# - app-tertiary: platform.hpl:761
+# - system: platform.hpl:93
+# - app-primary: platform.hpl:100
+# - app-secondary: platform.hpl:107
+# - app-tertiary: platform.hpl:834
 cluster_name       = "health-production"
 region             = "eu-amsterdam-1"
 kubernetes_version = "v1.34.1"

@@ -9,11 +9,13 @@ use super::hcl::Expr;
 use crate::model::{k8s_name, Node, Platform, TerraformProvider};
 use crate::types::units::decimal;
 
+/// The "GB" of the clouds' volume sizes, binary on both that size boot
+/// volumes: OCI's `boot_volume_size_in_gbs` (its CSI driver turns
+/// `size_in_gbs` into bytes with 1 GiB, stdlib/oci.hpl) and EKS's
+/// `disk_size` (GiB). Memory of flexible shapes is counted in it too. The
+/// stdlib writes boot volumes and budgets in `Gi`, so the sum of the node
+/// pools' boot volumes is exactly what the budget counted.
 const GIB: i64 = 1 << 30;
-/// Storage in the stdlib is written in decimal gigabytes (`80G`, the 200G
-/// budget); node pools take whole gigabytes of the same unit, so the sum of
-/// the boot volumes is exactly what the budget counted.
-const GB: i64 = 1_000_000_000;
 
 /// `local.node_pools` of an implementation: the interface's pools by name,
 /// so that each pool's resource is named after its node.
@@ -101,7 +103,7 @@ impl NodePool {
             arch: node.shape.arch.clone(),
             ocpus: flexible.then(|| decimal(ocpus as i128, 3)),
             memory_gb: flexible.then(|| decimal(node.shape.memory as i128 * 1000 / GIB as i128, 3)),
-            boot_volume_gb: (node.boot_volume + GB - 1) / GB,
+            boot_volume_gb: (node.boot_volume + GIB - 1) / GIB,
             labels: node.cluster_labels(),
         }
     }

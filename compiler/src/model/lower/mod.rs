@@ -220,17 +220,21 @@ impl Lowering<'_> {
         let node_index: HashMap<ObjId, NodeId> = positions(&nodes);
         let namespace_index: HashMap<ObjId, NamespaceId> = positions(&namespaces);
         let service_index: HashMap<ObjId, ServiceId> = positions(&services);
-        let budget = self.object(obj, "budget").map(|b| Budget {
-            name: self.string(b, "name"),
-            as_of: self.string(b, "as_of"),
-            cpu: self.quantity(b, "cpu"),
-            memory: self.quantity(b, "memory"),
-            block_storage: self.quantity(b, "block_storage"),
-            object_storage: self.quantity(b, "object_storage"),
-            load_balancers: self.int(b, "load_balancers"),
-            provenance: self.provenance(b),
-            span: o.value_span("budget"),
-        });
+        let budget_of = |field: &str| {
+            self.object(obj, field).map(|b| Budget {
+                name: self.string(b, "name"),
+                as_of: self.string(b, "as_of"),
+                cpu: self.quantity(b, "cpu"),
+                memory: self.quantity(b, "memory"),
+                block_storage: self.quantity(b, "block_storage"),
+                object_storage: self.quantity(b, "object_storage"),
+                load_balancers: self.int(b, "load_balancers"),
+                provenance: self.provenance(b),
+                span: o.value_span(field),
+                superseded_by: self.newest_superseding(b, obj),
+            })
+        };
+        let (budget, allowance) = (budget_of("budget"), budget_of("allowance"));
         let name = o.name.clone().unwrap_or_default();
         let cluster = cluster_name(&name, env);
         let cloud = self.cloud(
@@ -276,6 +280,7 @@ impl Lowering<'_> {
             span: o.name_span,
             domain: self.string(obj, "domain"),
             budget,
+            allowance,
             kubernetes_version,
             kubernetes_version_span,
             scrape_interval_ms: self.quantity(obj, "scrape_interval"),
@@ -1004,6 +1009,52 @@ impl Lowering<'_> {
     /// Every shape of the loaded modules: named instances of `shape` (and
     /// of kinds extending it), and the kinds extending it that fix their
     /// provider (`oci.a1_flex`, whose size each node chooses).
+    /// The newest budget that supersedes `budget`, following `supersedes`
+    /// back from every budget of the loaded modules.
+    fn newest_superseding(&self, budget: ObjId, platform: ObjId) -> Option<NewerBudget> {
+        let kind = self.world.kind_named("budget")?;
+        let budgets = (0..self.world.objects.len()).filter(|&o| {
+            self.world.objects[o].name.is_some()
+                && self.world.extends(self.world.objects[o].kind, kind)
+        });
+        let supersedes = |mut newer: ObjId| {
+            // Bounded: a chain longer than the budgets loops.
+            for _ in 0..self.world.objects.len() {
+                match self.world.get(newer, "supersedes").as_object() {
+                    Some(older) if older == budget => return true,
+                    Some(older) => newer = older,
+                    None => return false,
+                }
+            }
+            false
+        };
+        let newest = budgets
+            .filter(|&b| b != budget && supersedes(b))
+            .max_by(|a, b| self.string(*a, "as_of").cmp(&self.string(*b, "as_of")))?;
+        let name = self.world.name(newest).to_string();
+        let module = self.world.objects[newest].module;
+        // The name the platform's file gives the budget's module (`use oci`).
+        let names = &self.world.names;
+        let scopes = names
+            .imports
+            .get(&self.world.objects[platform].module)
+            .into_iter()
+            .chain([&names.user]);
+        let prefix = scopes
+            .flat_map(|scope| scope.iter())
+            .find_map(|(alias, named)| {
+                matches!(named.kind, crate::types::DeclKind::Module(m) if m == module)
+                    .then_some(alias)
+            });
+        Some(NewerBudget {
+            path: match prefix {
+                Some(alias) => format!("{alias}.{name}"),
+                None => name,
+            },
+            as_of: self.string(newest, "as_of"),
+        })
+    }
+
     fn shape_offers(&self) -> Vec<ShapeOffer> {
         let Some(shape) = self.world.kind_named("shape") else {
             return Vec::new();

@@ -49,6 +49,13 @@ pub fn markdown(context: &Context) -> String {
         }
         None => out.push_str("\nNo budget: the platform is not checked against an allowance.\n"),
     }
+    if let (None, Some(allowance)) = (&platform.budget, &platform.allowance) {
+        let _ = writeln!(
+            out,
+            "\nBilled beyond the free allowance `{}` ({}), which is not a limit.",
+            allowance.provenance.name, allowance.as_of
+        );
+    }
     let cost = &plan.cost;
     if !cost.lines.is_empty() {
         let _ = writeln!(
