@@ -41,7 +41,7 @@ pub fn generate(compilation: &Compilation, root: &Path) -> Option<Output> {
         platform,
         graph,
         plan,
-        waves: crate::model::Waves::of(&platform.services),
+        waves: crate::model::Waves::of(platform),
         sources: &compilation.sources,
         root_dir,
     };

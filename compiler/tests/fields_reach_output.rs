@@ -145,7 +145,7 @@ fn departs(
         platform: &model,
         graph: &graph,
         plan: &plan,
-        waves: hplc::model::Waves::of(&model.services),
+        waves: hplc::model::Waves::of(&model),
         sources: &base.sources,
         root_dir: &common::repo(),
     };

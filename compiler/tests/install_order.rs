@@ -161,6 +161,53 @@ fn custom_resources_wait_for_the_charts_that_define_them() {
     }
 }
 
+/// A chart whose pods mount a platform Secret (Alertmanager's SMTP
+/// password, Grafana's admin) must wait for the SealedSecret or
+/// ExternalSecret that creates it: in the same wave, Argo CD would wait
+/// for the chart's health, which waits for a Secret of a later wave.
+#[test]
+fn charts_that_read_the_platforms_secrets_wait_for_their_references() {
+    for build in synced_builds() {
+        let objects = common::k8s_documents(&build.output);
+        let charts = chart_applications(&build.platform, &objects);
+        let references: BTreeMap<(String, String), i64> = objects
+            .iter()
+            .filter(|(_, o)| o["kind"] == "SealedSecret" || o["kind"] == "ExternalSecret")
+            .map(|(_, o)| {
+                let namespace = o["metadata"]["namespace"].as_str().unwrap_or_default();
+                ((namespace.to_string(), name(o)), wave(o))
+            })
+            .collect();
+        let mut checked = 0;
+        for (service, application) in &charts {
+            let namespace = &build.platform.namespace_of(service).k8s_name;
+            for secret in hplc::model::secrets::references(service) {
+                let key = (namespace.clone(), secret.name.clone());
+                let created_at = references.get(&key).unwrap_or_else(|| {
+                    panic!(
+                        "{}: `{}` reads Secret `{}` in `{namespace}`, which nothing creates",
+                        build.env, service.name, secret.name
+                    )
+                });
+                assert!(
+                    wave(application) > *created_at,
+                    "{}: `{}` (wave {}) reads Secret `{}`, whose reference comes in wave {created_at}",
+                    build.env,
+                    name(application),
+                    wave(application),
+                    secret.name
+                );
+                checked += 1;
+            }
+        }
+        assert!(
+            checked > 0,
+            "{}: no chart reads a platform Secret",
+            build.env
+        );
+    }
+}
+
 #[test]
 fn namespaces_come_first_and_every_application_retries_and_reports_health() {
     for build in synced_builds() {

@@ -103,12 +103,6 @@ kubectl apply --server-side -f k8s/secrets/
 # `prometheus_server` (platform.hpl:382): prometheus 29.27.0, https://github.com/prometheus-community/helm-charts/tree/prometheus-29.27.0/charts/prometheus
 helm upgrade --install prometheus-server prometheus --repo https://prometheus-community.github.io/helm-charts --version 29.27.0 --namespace health-observability --values charts/health-observability/prometheus-server.yaml --wait
 
-# `alertmanager_server` (platform.hpl:396): alertmanager 1.42.0, https://github.com/prometheus-community/helm-charts/tree/alertmanager-1.42.0/charts/alertmanager
-helm upgrade --install alertmanager-server alertmanager --repo https://prometheus-community.github.io/helm-charts --version 1.42.0 --namespace health-observability --values charts/health-observability/alertmanager-server.yaml --wait
-
-# `grafana_server` (platform.hpl:424): grafana 12.11.1, https://github.com/grafana-community/helm-charts/tree/grafana-12.11.1/charts/grafana
-helm upgrade --install grafana-server grafana --repo https://grafana-community.github.io/helm-charts --version 12.11.1 --namespace health-observability --values charts/health-observability/grafana-server.yaml --wait
-
 # `jaeger_all_in_one` (platform.hpl:451): jaeger 4.11.1, https://github.com/jaegertracing/helm-charts/tree/jaeger-4.11.1/charts/jaeger
 helm upgrade --install jaeger-all-in-one jaeger --repo https://jaegertracing.github.io/helm-charts --version 4.11.1 --namespace health-observability --values charts/health-observability/jaeger-all-in-one.yaml --wait
 
@@ -123,5 +117,11 @@ helm upgrade --install node-exporter-agent prometheus-node-exporter --repo https
 
 # `kube_state_metrics_exporter` (platform.hpl:494): kube-state-metrics 8.4.0, https://github.com/prometheus-community/helm-charts/tree/kube-state-metrics-8.4.0/charts/kube-state-metrics
 helm upgrade --install kube-state-metrics-exporter kube-state-metrics --repo https://prometheus-community.github.io/helm-charts --version 8.4.0 --namespace health-observability --values charts/health-observability/kube-state-metrics-exporter.yaml --wait
+
+# `alertmanager_server` (platform.hpl:396): alertmanager 1.42.0, https://github.com/prometheus-community/helm-charts/tree/alertmanager-1.42.0/charts/alertmanager
+helm upgrade --install alertmanager-server alertmanager --repo https://prometheus-community.github.io/helm-charts --version 1.42.0 --namespace health-observability --values charts/health-observability/alertmanager-server.yaml --wait
+
+# `grafana_server` (platform.hpl:424): grafana 12.11.1, https://github.com/grafana-community/helm-charts/tree/grafana-12.11.1/charts/grafana
+helm upgrade --install grafana-server grafana --repo https://grafana-community.github.io/helm-charts --version 12.11.1 --namespace health-observability --values charts/health-observability/grafana-server.yaml --wait
 
 kubectl apply --server-side -k k8s/

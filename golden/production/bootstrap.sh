@@ -102,13 +102,13 @@ helm upgrade --install external-secrets-operator external-secrets --repo https:/
 # charts after this line read the Secrets they make.
 kubectl apply --server-side -f k8s/secrets/
 
+# `keda_operator` (platform.hpl:878): keda 2.20.2, https://github.com/kedacore/charts/tree/v2.20.2/keda
+helm upgrade --install keda-operator keda --repo https://kedacore.github.io/charts --version 2.20.2 --namespace autoscaling --values charts/autoscaling/keda-operator.yaml --wait
+
 # `alertmanager_server` (platform.hpl:396): alertmanager 1.42.0, https://github.com/prometheus-community/helm-charts/tree/alertmanager-1.42.0/charts/alertmanager
 helm upgrade --install alertmanager-server alertmanager --repo https://prometheus-community.github.io/helm-charts --version 1.42.0 --namespace health-observability --values charts/health-observability/alertmanager-server.yaml --wait
 
 # `grafana_server` (platform.hpl:424): grafana 12.11.1, https://github.com/grafana-community/helm-charts/tree/grafana-12.11.1/charts/grafana
 helm upgrade --install grafana-server grafana --repo https://grafana-community.github.io/helm-charts --version 12.11.1 --namespace health-observability --values charts/health-observability/grafana-server.yaml --wait
-
-# `keda_operator` (platform.hpl:878): keda 2.20.2, https://github.com/kedacore/charts/tree/v2.20.2/keda
-helm upgrade --install keda-operator keda --repo https://kedacore.github.io/charts --version 2.20.2 --namespace autoscaling --values charts/autoscaling/keda-operator.yaml --wait
 
 kubectl apply --server-side -k k8s/

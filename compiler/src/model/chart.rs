@@ -3,6 +3,8 @@
 //! real render (stdlib data written by scripts/render-charts), which the
 //! planner counts.
 
+use std::collections::BTreeSet;
+
 use indexmap::IndexMap;
 
 use super::{Provenance, Range};
@@ -266,23 +268,50 @@ fn pod_of(workload: &RenderedWorkload, set: Option<&ChartPod>) -> PodGroup {
 /// The order installs happen in, as Argo CD sync waves (lower first, each
 /// healthy before the next starts) and as the bootstrap's order: a chart
 /// after every chart that installs the definitions of the custom
-/// resources it renders; the platform's own objects, custom resources
-/// among them, after every chart (wave 0); the namespaces before all.
+/// resources it renders; the platform's secret references (SealedSecret,
+/// ExternalSecret) after the charts that serve their kinds, and a chart
+/// whose pods read the platform's Secrets after them (its pods would
+/// wait for a Secret a later wave creates, and the wave for its health);
+/// the platform's other objects, custom resources among them, after every
+/// chart (wave 0); the namespaces before all.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Waves {
     /// By service: the wave of its chart's installation, for a chart.
     pub charts: Vec<Option<i64>>,
+    /// The wave of the platform's secret references, when a chart serves
+    /// their kinds.
+    pub secrets: Option<i64>,
     /// The wave of the namespaces and what every install needs first.
     pub first: i64,
 }
 
 impl Waves {
-    pub fn of(services: &[super::Service]) -> Waves {
+    pub fn of(platform: &super::Platform) -> Waves {
+        let services = &platform.services;
         let charts: Vec<Option<&Chart>> = services
             .iter()
             .map(|s| s.deployed().then(|| s.chart()).flatten())
             .collect();
-        // Each chart's level: 0, or one more than the charts it waits for.
+        // The API groups of the platform's secret references, and the
+        // charts that serve them.
+        let secret_groups: BTreeSet<&str> = super::secrets::needed(platform)
+            .values()
+            .map(|n| super::secrets::api_group(n.store))
+            .collect();
+        let serves_secrets = |chart: &Chart| {
+            chart
+                .render
+                .provides
+                .iter()
+                .any(|g| secret_groups.contains(g.as_str()))
+        };
+        let reads_secrets: Vec<bool> = services
+            .iter()
+            .map(|s| !super::secrets::references(s).is_empty())
+            .collect();
+        // Each chart's level: 0, or one more than the charts it waits for;
+        // a reader of the platform's Secrets two more than the charts that
+        // serve them (the secret references take the level between).
         let mut level: Vec<i64> = vec![0; services.len()];
         for _ in 0..services.len() {
             let mut changed = false;
@@ -291,16 +320,22 @@ impl Waves {
                 let after = charts
                     .iter()
                     .enumerate()
-                    .filter(|(j, other)| {
-                        *j != i
-                            && other.is_some_and(|o| {
-                                o.render
-                                    .provides
-                                    .iter()
-                                    .any(|g| chart.render.uses.contains(g))
-                            })
+                    .filter(|(j, _)| *j != i)
+                    .filter_map(|(j, other)| {
+                        let other = (*other)?;
+                        if reads_secrets[i] && serves_secrets(other) {
+                            Some(level[j] + 2)
+                        } else if other
+                            .render
+                            .provides
+                            .iter()
+                            .any(|g| chart.render.uses.contains(g))
+                        {
+                            Some(level[j] + 1)
+                        } else {
+                            None
+                        }
                     })
-                    .map(|(j, _)| level[j] + 1)
                     .max()
                     .unwrap_or(0);
                 if after > level[i] {
@@ -312,15 +347,23 @@ impl Waves {
                 break;
             }
         }
+        let secrets_level = charts
+            .iter()
+            .zip(&level)
+            .filter(|(c, _)| c.is_some_and(serves_secrets))
+            .map(|(_, l)| l + 1)
+            .max();
         let deepest = charts
             .iter()
             .zip(&level)
             .filter(|(c, _)| c.is_some())
             .map(|(_, l)| *l)
+            .chain(secrets_level)
             .max();
         let Some(deepest) = deepest else {
             return Waves {
                 charts: vec![None; services.len()],
+                secrets: None,
                 first: -1,
             };
         };
@@ -330,6 +373,7 @@ impl Waves {
                 .zip(&level)
                 .map(|(c, l)| c.map(|_| l - deepest - 1))
                 .collect(),
+            secrets: secrets_level.map(|l| l - deepest - 1),
             first: -deepest - 2,
         }
     }

@@ -40,6 +40,16 @@ pub fn needed(platform: &Platform) -> BTreeMap<(&str, &str), Needed<'_>> {
     needed
 }
 
+/// The API group of the objects that give a store's Secrets their values
+/// (ExternalSecret for `external`, SealedSecret for the rest): the chart
+/// that serves it must run before they are applied.
+pub fn api_group(store: &str) -> &'static str {
+    match store {
+        "external" => "external-secrets.io",
+        _ => "bitnami.com",
+    }
+}
+
 /// The secrets one service reads: its own, its exporter's, its backup
 /// job's and its alert receivers'.
 pub fn references(service: &crate::model::Service) -> Vec<&SecretRef> {

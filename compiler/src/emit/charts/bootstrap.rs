@@ -72,10 +72,7 @@ pub fn steps<'a>(context: &Context<'a>) -> Vec<Step<'a>> {
     // The API groups of the secret references, until a chart serves each.
     let mut unserved: BTreeSet<&str> = needed
         .values()
-        .map(|secret| match secret.store {
-            "external" => "external-secrets.io",
-            _ => "bitnami.com",
-        })
+        .map(|secret| crate::model::secrets::api_group(secret.store))
         .collect();
     let mut secrets_applied = needed.is_empty();
     let mut waiting = Vec::new();

@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::emit::kube::secrets::{needed, sealed_value};
 
-use crate::emit::kube::labels;
 use crate::emit::kube::object::{metadata, object};
+use crate::emit::kube::{argo, labels};
 use crate::emit::yaml::{list, map, s, Value};
 use crate::emit::Context;
 use crate::model::Platform;
@@ -22,13 +22,16 @@ pub fn by_namespace<'a>(context: &Context<'a>) -> BTreeMap<&'a str, Vec<Value<'a
     let platform = context.platform;
     let mut objects: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
     for ((namespace, name), secret) in needed(platform) {
-        let meta = metadata(
+        let mut meta = metadata(
             context,
             name,
             Some(namespace),
             &[(labels::PART_OF, labels::part_of(platform))],
             secret.span,
         );
+        if let Some(wave) = context.waves.secrets {
+            argo::wave(&mut meta, wave);
+        }
         let object = match secret.store {
             "external" => external_secret(platform, meta, name, &secret.keys),
             _ => sealed_secret(platform, meta, namespace, name, &secret.keys),
@@ -67,13 +70,16 @@ fn secret_store<'a>(context: &Context<'a>) -> Option<(&'a str, Value<'a>)> {
     {
         return None;
     }
-    let meta = metadata(
+    let mut meta = metadata(
         context,
         labels::part_of(platform),
         None,
         &[(labels::PART_OF, labels::part_of(platform))],
         operator.span,
     );
+    if let Some(wave) = context.waves.secrets {
+        argo::wave(&mut meta, wave);
+    }
     let oracle = map([
         ("vault", s(vault)),
         ("region", s(platform.cloud.region.as_str())),
