@@ -111,7 +111,7 @@ fn backend(bencher: Bencher, n: usize, emit: fn(&hplc::emit::Context, &mut hplc:
         platform,
         graph,
         plan,
-        waves: hplc::model::Waves::of(&platform),
+        waves: hplc::model::Waves::of(platform),
         sources: &compilation.sources,
         root_dir: Path::new("/synth"),
     };

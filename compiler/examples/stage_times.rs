@@ -31,7 +31,7 @@ fn main() {
         platform,
         graph,
         plan,
-        waves: hplc::model::Waves::of(&platform.services),
+        waves: hplc::model::Waves::of(platform),
         sources: &compilation.sources,
         root_dir: Path::new("/synth"),
     };
