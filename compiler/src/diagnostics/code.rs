@@ -134,6 +134,8 @@ codes! {
     ImageNotInTable = "E0902", Error, "component image the image table does not list";
     CatalogImage = "E0903", Error, "image from Bitnami's withdrawn catalog";
     ReplicatedSingleServer = "E0904", Error, "more than one replica of a server that knows no peers";
+    ReplicationWrongOperator = "E0905", Error, "replication by an operator that does not run this kind";
+    ReplicatedInstances = "E0906", Error, "replicated cluster without a fixed number of instances";
 
     // What the Kubernetes API accepts.
     KubernetesName = "E1001", Error, "name Kubernetes does not accept";
