@@ -34,6 +34,17 @@ pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
             "the Terraform output `vault_id` (`terraform -chdir=terraform output -raw vault_id`), the vault of the platform's secrets",
         ));
     }
+    let archived = platform
+        .services
+        .iter()
+        .filter_map(|s| s.replication.as_ref())
+        .any(|r| r.bucket.is_some() && r.plugin.is_some());
+    if inputs.object_storage_endpoint.is_none() && archived && platform.cloud.provider == "oci" {
+        missing.push((
+            "object_storage_endpoint",
+            "the Terraform output `hplc_inputs` (the S3-compatible endpoint of the tenancy's Object Storage namespace, which replicated clusters archive to)",
+        ));
+    }
     for (name, source) in missing {
         let (span, label) = match inputs.span {
             Some(span) => (span, format!("these inputs have no `{name}`")),

@@ -86,12 +86,16 @@ fn replications(platform: &Platform, diagnostics: &mut Diagnostics) {
         }
         let problem = if service.autoscale.is_some() || service.autoscaled() {
             Some((
-                "an autoscaler would add and remove instances the operator alone decides on".to_string(),
+                "an autoscaler would add and remove instances the operator alone decides on"
+                    .to_string(),
                 "not a fixed number".to_string(),
             ))
         } else if service.replicas.request < 1 {
             Some((
-                format!("a cluster of {} instances holds no data", service.replicas.request),
+                format!(
+                    "a cluster of {} instances holds no data",
+                    service.replicas.request
+                ),
                 "no instance".to_string(),
             ))
         } else {

@@ -66,9 +66,10 @@ pub fn emit(context: &Context, output: &mut Output) {
     // A chart's objects come from the chart (see emit/charts), the pods of
     // an operated service from its controller (the gateway's below; a
     // replicated cluster's from the custom resources written here).
-    for (id, service) in platform.deployed().filter(|(_, s)| {
-        matches!(s.install, Install::Manifests) || s.replication.is_some()
-    }) {
+    for (id, service) in platform
+        .deployed()
+        .filter(|(_, s)| matches!(s.install, Install::Manifests) || s.replication.is_some())
+    {
         let namespace = &platform.namespace_of(service).k8s_name;
         namespaces.entry(namespace).or_default().services.push(id);
     }

@@ -189,10 +189,7 @@ fn object_store<'a>(
             .sidecar_env
             .iter()
             .map(|(k, v)| pod::plain_env(k, v.as_str()));
-        spec.push((
-            "instanceSidecarConfiguration",
-            map([("env", list(env))]),
-        ));
+        spec.push(("instanceSidecarConfiguration", map([("env", list(env))])));
     }
     Some(object(
         "barmancloud.cnpg.io/v1",

@@ -87,6 +87,12 @@ trait Provider {
     fn secret_vault(&self, _cluster: &Cluster) -> Option<(Vec<Block>, Expr)> {
         None
     }
+    /// The S3-compatible endpoint of the cloud's object storage, as an
+    /// expression of the root (it names the account); `None` where the
+    /// cloud's is fixed or unknown.
+    fn object_storage_endpoint(&self) -> Option<Expr> {
+        None
+    }
     /// The identity of one consumer of a bucket, allowed that bucket alone;
     /// `bucket` is the expression of the bucket's name.
     fn identity(&self, consumer: &Consumer, bucket: &str) -> Vec<Block>;

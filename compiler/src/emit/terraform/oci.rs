@@ -228,6 +228,12 @@ impl Provider for Oci {
         }
     }
 
+    fn object_storage_endpoint(&self) -> Option<Expr> {
+        Some(Expr::raw(
+            "\"https://${data.oci_objectstorage_namespace.main.namespace}.compat.objectstorage.${var.region}.oraclecloud.com\"",
+        ))
+    }
+
     fn bucket_lookups(&self) -> Vec<Block> {
         vec![Block::new("data", ["oci_objectstorage_namespace", "main"])
             .comment("Bucket names are unique within the tenancy's Object Storage namespace.")

@@ -71,9 +71,17 @@ pub fn files(
             false,
         ));
     }
+    // Replicated clusters archive to the object storage at its endpoint.
+    let archived = platform
+        .services
+        .iter()
+        .filter_map(|s| s.replication.as_ref())
+        .any(|r| r.bucket.is_some());
+    let endpoint = provider.object_storage_endpoint().filter(|_| archived);
     outputs.push(inputs_output(
         address.as_ref().map(|(_, ip)| ip),
         vault.as_ref().map(|(_, id)| id),
+        endpoint.as_ref(),
     ));
     let module_dir = format!("modules/kubernetes-cluster/{}", implementation.directory);
 
@@ -225,7 +233,7 @@ fn addresses_outputs(platform: &crate::model::Platform, ip: &Expr) -> Vec<Block>
 
 /// `hplc_inputs`: the cluster's inputs file for `hplc build --inputs`, with
 /// what this tree knows once applied.
-fn inputs_output(address: Option<&Expr>, vault: Option<&Expr>) -> Block {
+fn inputs_output(address: Option<&Expr>, vault: Option<&Expr>, endpoint: Option<&Expr>) -> Block {
     // An HCL quoted template: `\n` and `\"` are its escapes.
     let mut text = String::from(
         r#"// The inputs of this cluster, written by `terraform output -raw hplc_inputs`.\ninputs cluster {\n  trusted_cidrs = ${jsonencode(var.trusted_cidrs)}\n"#,
@@ -235,6 +243,11 @@ fn inputs_output(address: Option<&Expr>, vault: Option<&Expr>) -> Block {
     }
     if let Some(Expr::Raw(id)) = vault {
         text.push_str(&format!(r#"  vault_id = \"${{{id}}}\"\n"#));
+    }
+    if let Some(Expr::Raw(url)) = endpoint {
+        // The endpoint's own template, inside this one's quotes.
+        let inner = url.trim_matches('"').replace('"', r#"\""#);
+        text.push_str(&format!(r#"  object_storage_endpoint = \"{inner}\"\n"#));
     }
     text.push_str(r"}\n");
     interface::output(

@@ -627,14 +627,14 @@ impl Lowering<'_> {
                 .then(|| self.object(obj, "exporter"))
                 .flatten()
                 .map(|e| Exporter {
-                image: self.string(e, "image"),
-                port: self.int(e, "port") as u16,
-                path: self.string(e, "path"),
-                cpu: self.range(e, "cpu"),
-                memory: self.range(e, "memory"),
-                env: self.string_map(e, "env"),
-                secrets: self.secrets(e),
-            }),
+                    image: self.string(e, "image"),
+                    port: self.int(e, "port") as u16,
+                    path: self.string(e, "path"),
+                    cpu: self.range(e, "cpu"),
+                    memory: self.range(e, "memory"),
+                    env: self.string_map(e, "env"),
+                    secrets: self.secrets(e),
+                }),
             empty_dirs: self
                 .entries(obj, "empty_dir")
                 .into_iter()
@@ -892,27 +892,29 @@ impl Lowering<'_> {
     ) -> Option<Replication> {
         let o = &self.world.objects[obj];
         let ro = &self.world.objects[r];
-        Some(Replication {
-            operator: *services.get(&self.object(r, "operator")?)?,
-            span: o.value_span("replication"),
-            operator_span: ro.value_span("operator"),
-            plugin: self
-                .object(r, "plugin")
-                .and_then(|p| services.get(&p).copied()),
-            bucket: self
-                .object(r, "bucket")
-                .map(|b| k8s_name(self.world.name(b))),
-            schedule: self.string(r, "schedule"),
-            keep_ms: self.quantity(r, "keep"),
-            secrets: self.secrets(r),
-            sidecar_env: self.string_map(r, "sidecar_env"),
-            database: self.string(r, "database"),
-            owner: self.string(r, "owner"),
-            owner_login: self.object(r, "owner_login").map(|s| self.secret(s)),
-            superuser_login: self.object(r, "superuser_login").map(|s| self.secret(s)),
-            refs: Vec::new(),
-        }
-        .with_refs())
+        Some(
+            Replication {
+                operator: *services.get(&self.object(r, "operator")?)?,
+                span: o.value_span("replication"),
+                operator_span: ro.value_span("operator"),
+                plugin: self
+                    .object(r, "plugin")
+                    .and_then(|p| services.get(&p).copied()),
+                bucket: self
+                    .object(r, "bucket")
+                    .map(|b| k8s_name(self.world.name(b))),
+                schedule: self.string(r, "schedule"),
+                keep_ms: self.quantity(r, "keep"),
+                secrets: self.secrets(r),
+                sidecar_env: self.string_map(r, "sidecar_env"),
+                database: self.string(r, "database"),
+                owner: self.string(r, "owner"),
+                owner_login: self.object(r, "owner_login").map(|s| self.secret(s)),
+                superuser_login: self.object(r, "superuser_login").map(|s| self.secret(s)),
+                refs: Vec::new(),
+            }
+            .with_refs(),
+        )
     }
 
     fn secrets(&self, obj: ObjId) -> IndexMap<String, SecretRef> {
