@@ -101,5 +101,5 @@ output "vault_id" {
 
 output "hplc_inputs" {
   description = "The cluster's inputs file for `hplc build --inputs FILE`: `terraform output -raw hplc_inputs > inputs.hpl`."
-  value       = "// The inputs of this cluster, written by `terraform output -raw hplc_inputs`.\ninputs cluster {\n  trusted_cidrs = ${jsonencode(var.trusted_cidrs)}\n  gateway_address = \"${oci_core_public_ip.gateway.ip_address}\"\n  vault_id = \"${oci_kms_vault.secrets.id}\"\n}\n"
+  value       = "// The inputs of this cluster, written by `terraform output -raw hplc_inputs`.\ninputs cluster {\n  trusted_cidrs = ${jsonencode(var.trusted_cidrs)}\n  gateway_address = \"${oci_core_public_ip.gateway.ip_address}\"\n  vault_id = \"${oci_kms_vault.secrets.id}\"\n  object_storage_endpoint = \"https://${data.oci_objectstorage_namespace.main.namespace}.compat.objectstorage.${var.region}.oraclecloud.com\"\n}\n"
 }

@@ -85,6 +85,9 @@ fn cluster<'a>(context: &Context<'a>, nodes: &Nodes, id: ServiceId, archived: bo
     let mut spec: Vec<(&'static str, Value)> = vec![
         ("instances", n(service.replicas.request)),
         ("imageName", s(&service.pod.image)),
+        // The user the image runs as, which owns the data directory.
+        ("postgresUID", n(service.pod.run_as)),
+        ("postgresGID", n(service.pod.run_as)),
         ("inheritedMetadata", inherited),
         ("bootstrap", map([("initdb", map(initdb))])),
     ];

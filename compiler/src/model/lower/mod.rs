@@ -832,11 +832,14 @@ impl Lowering<'_> {
                 download: self.script(b, "download"),
                 secrets: self.secrets(b),
             }),
-            alerts: map_objects("alerts")
+            // A replicated cluster's instances serve the operator's metrics,
+            // which its replication's alerts and panels read.
+            alerts: self
+                .entries(replicated.unwrap_or(obj), "alerts")
                 .into_iter()
                 .map(|(name, a)| self.alert(name, a))
                 .collect(),
-            panels: self.panels(obj),
+            panels: self.panels(replicated.unwrap_or(obj)),
             http_metrics: self.object(obj, "http_metrics").map(|h| HttpMetrics {
                 requests: self.string(h, "requests"),
                 errors: self.string(h, "errors"),
