@@ -40,7 +40,7 @@ fn single_servers(platform: &Platform, diagnostics: &mut Diagnostics) {
                 ),
             )
             .label(format!("{copies} independent servers"))
-            .help("run one replica (its volume and backup keep the data); replication needs software that runs it, such as an operator with a primary and standbys"),
+            .help("run one replica (its volume and backup keep the data), or hand the replicas to an operator that runs them as one cluster (`replication`; the stdlib's `cloudnative_pg_cluster` for `postgres`)"),
         );
     }
 }
