@@ -34,16 +34,14 @@ pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
             "the Terraform output `vault_id` (`terraform -chdir=terraform output -raw vault_id`), the vault of the platform's secrets",
         ));
     }
-    let accessed = platform
-        .deployed()
-        .any(|(_, service)| service.object_storage.is_some());
+    let accessed = platform.reaches_object_storage();
     if inputs.object_storage_namespace.is_none()
         && accessed
         && platform.cloud.s3_endpoint.contains("{namespace}")
     {
         missing.push((
             "object_storage_namespace",
-            "the Terraform output `hplc_inputs` (`terraform -chdir=terraform output -raw hplc_inputs`; `oci os ns get` prints it too), the tenancy's Object Storage namespace that names the S3 endpoint",
+            "the Terraform output `hplc_inputs` (`terraform -chdir=terraform output -raw hplc_inputs`; `oci os ns get` prints it too), the tenancy's Object Storage namespace that names the S3 endpoint (of the data lake's workloads, of the replicated clusters' archives)",
         ));
     }
     for (name, source) in missing {

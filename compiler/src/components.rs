@@ -3,7 +3,9 @@
 //! (`backup_method`), since what a backup runs belongs to the software
 //! (pg_dump for PostgreSQL), not to the compiler; and a server that knows
 //! no peers (`single_server`) runs as one replica, since N copies of it
-//! are N independent servers behind one Service.
+//! are N independent servers behind one Service, unless an operator runs
+//! them as one replicated cluster (`replication`): an operator of clusters
+//! of its kind, with a fixed number of instances, one at least.
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::Platform;
@@ -11,12 +13,16 @@ use crate::model::Platform;
 pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
     backups(platform, diagnostics);
     single_servers(platform, diagnostics);
+    replications(platform, diagnostics);
 }
 
 fn single_servers(platform: &Platform, diagnostics: &mut Diagnostics) {
     for (_, service) in platform.deployed() {
         let most = service.replicas.limit.max(service.replicas.request);
-        if !service.single_server || (most <= 1 && service.autoscale.is_none()) {
+        if !service.single_server
+            || service.replication.is_some()
+            || (most <= 1 && service.autoscale.is_none())
+        {
             continue;
         }
         let copies = if service.autoscale.is_some() {
@@ -34,8 +40,81 @@ fn single_servers(platform: &Platform, diagnostics: &mut Diagnostics) {
                 ),
             )
             .label(format!("{copies} independent servers"))
-            .help("run one replica (its volume and backup keep the data); replication needs software that runs it, such as an operator with a primary and standbys"),
+            .help("run one replica (its volume and backup keep the data), or hand the replicas to an operator that runs them as one cluster (`replication`; the stdlib's `cloudnative_pg_cluster` for `postgres`)"),
         );
+    }
+}
+
+fn replications(platform: &Platform, diagnostics: &mut Diagnostics) {
+    for (_, service) in platform.deployed() {
+        let Some(replication) = &service.replication else {
+            continue;
+        };
+        let operator = &platform.services[replication.operator];
+        if operator.roles.replicates.as_deref() != Some(service.kind.as_str()) {
+            let runs = match &operator.roles.replicates {
+                Some(kind) => format!("runs clusters of `{kind}`"),
+                None => "runs no replicated clusters".to_string(),
+            };
+            let operators: Vec<String> = platform
+                .services
+                .iter()
+                .filter(|s| s.roles.replicates.as_deref() == Some(service.kind.as_str()))
+                .map(|s| format!("`{}`", s.name))
+                .collect();
+            let help = if operators.is_empty() {
+                format!(
+                    "name an operator whose kind replicates `{}`; none is declared here, and a kind no operator replicates runs one replica without `replication`",
+                    service.kind
+                )
+            } else {
+                format!("name one of {}", operators.join(", "))
+            };
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::ReplicationWrongOperator,
+                    replication.operator_span,
+                    format!(
+                        "`{}` is a `{}`, but its replication names `{}`, which {runs}",
+                        service.name, service.kind, operator.name
+                    ),
+                )
+                .label(format!("does not run `{}` clusters", service.kind))
+                .help(help),
+            );
+            continue;
+        }
+        let problem = if service.autoscale.is_some() || service.autoscaled() {
+            Some((
+                "an autoscaler would add and remove instances the operator alone decides on"
+                    .to_string(),
+                "not a fixed number".to_string(),
+            ))
+        } else if service.replicas.request < 1 {
+            Some((
+                format!(
+                    "a cluster of {} instances holds no data",
+                    service.replicas.request
+                ),
+                "no instance".to_string(),
+            ))
+        } else {
+            None
+        };
+        if let Some((why, label)) = problem {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::ReplicatedInstances,
+                    service.replicas_span,
+                    format!(
+                        "`{}` is a replicated cluster whose `replicas` are its instances: {why}",
+                        service.name
+                    ),
+                )
+                .label(label)
+                .help("give a fixed number of instances: 1, or 3 for a primary and two standbys (`replicas = 3`)"),
+            );
+        }
     }
 }
 

@@ -4,7 +4,9 @@
 //! real beside it (its pods, Services and own policies), against the flows
 //! written by hand in docs/required-flows.yaml (each must be allowed) and
 //! docs/forbidden-flows.yaml (each must be denied). `HPLC_NETPOL_ENVS`
-//! (comma-separated) reads other environments as well.
+//! (comma-separated) reads other environments as well, with the flows of
+//! `docs/required-flows.<env>.yaml` and `docs/forbidden-flows.<env>.yaml`
+//! where an environment has its own.
 
 mod common;
 
@@ -39,18 +41,22 @@ fn check(analyzer: &std::path::Path, env: &str) {
         return;
     };
     let docs = common::repo().join("docs");
+    let require = flows(&docs, "required-flows", env, &tree);
+    let forbid = flows(&docs, "forbidden-flows", env, &tree);
     let run = std::process::Command::new(analyzer)
         .arg(&tree)
         .arg("--require")
-        .arg(docs.join("required-flows.yaml"))
+        .arg(&require)
         .arg("--forbid")
-        .arg(docs.join("forbidden-flows.yaml"))
+        .arg(&forbid)
         .output()
         .expect("run validate-netpol");
     // HPL_KEEP_TMP=1 keeps the tree (and the analyzer's own), to read again.
     if std::env::var_os("HPL_KEEP_TMP").is_none() {
         let _ = std::fs::remove_dir_all(&tree);
     }
+    let _ = std::fs::remove_file(&require);
+    let _ = std::fs::remove_file(&forbid);
     let stdout = String::from_utf8_lossy(&run.stdout);
     let failures: Vec<&str> = stdout.lines().filter(|l| l.starts_with("FAIL")).collect();
     assert!(
@@ -61,4 +67,22 @@ fn check(analyzer: &std::path::Path, env: &str) {
         String::from_utf8_lossy(&run.stderr)
     );
     eprintln!("{env}: {}", stdout.lines().last().unwrap_or_default());
+}
+
+/// `docs/<name>.yaml`, followed by the environment's own
+/// `docs/<name>.<env>.yaml` where there is one, as one file beside `tree`.
+fn flows(
+    docs: &std::path::Path,
+    name: &str,
+    env: &str,
+    tree: &std::path::Path,
+) -> std::path::PathBuf {
+    let mut text = std::fs::read_to_string(docs.join(format!("{name}.yaml"))).expect("flows file");
+    if let Ok(own) = std::fs::read_to_string(docs.join(format!("{name}.{env}.yaml"))) {
+        text.push('\n');
+        text.push_str(&own);
+    }
+    let path = tree.with_extension(format!("{name}.yaml"));
+    std::fs::write(&path, text).expect("write the flows");
+    path
 }

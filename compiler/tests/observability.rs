@@ -464,32 +464,32 @@ fn with_others_up(
 }
 
 fn production_cases(alerting: &Value) -> Vec<String> {
-    let used = fixture_series(
+    // Production's PostgreSQL is a CloudNativePG cluster, whose claims are
+    // named after its instances.
+    let claim = |series: String| series.replace("data-postgres-health-0", "postgres-health-1");
+    let used = claim(fixture_series(
         "kubelet.prom",
         "kubelet_volume_stats_used_bytes",
         "postgres-health",
         "",
-    );
-    let capacity = fixture_series(
+    ));
+    let capacity = claim(fixture_series(
         "kubelet.prom",
         "kubelet_volume_stats_capacity_bytes",
         "postgres-health",
         "",
-    );
+    ));
     let fires = labels_yaml(&[
         ("severity", "warning"),
         ("namespace", "health-data"),
         ("service", "postgres-health"),
-        ("persistentvolumeclaim", "data-postgres-health-0"),
+        ("persistentvolumeclaim", "postgres-health-1"),
     ]) + &annotations(
         alerting,
         "VolumeNearlyFull",
         "postgres-health",
         &[
-            (
-                "{{ $labels.persistentvolumeclaim }}",
-                "data-postgres-health-0",
-            ),
+            ("{{ $labels.persistentvolumeclaim }}", "postgres-health-1"),
             ("{{ $value | humanizePercentage }}", "90%"),
         ],
     );

@@ -105,6 +105,12 @@ kubectl apply --server-side -f k8s/secrets/
 # `keda_operator` (platform.hpl:878): keda 2.20.2, https://github.com/kedacore/charts/tree/v2.20.2/keda
 helm upgrade --install keda-operator keda --repo https://kedacore.github.io/charts --version 2.20.2 --namespace autoscaling --values charts/autoscaling/keda-operator.yaml --wait
 
+# `postgres_operator` (platform.hpl:930): cloudnative-pg 0.29.0, https://github.com/cloudnative-pg/charts/tree/cloudnative-pg-v0.29.0/charts/cloudnative-pg
+helm upgrade --install postgres-operator cloudnative-pg --repo https://cloudnative-pg.github.io/charts --version 0.29.0 --namespace database-operators --values charts/database-operators/postgres-operator.yaml --wait
+
+# `postgres_backup_plugin` (platform.hpl:939): plugin-barman-cloud 0.7.0, https://github.com/cloudnative-pg/charts/tree/plugin-barman-cloud-v0.7.0/charts/plugin-barman-cloud
+helm upgrade --install postgres-backup-plugin plugin-barman-cloud --repo https://cloudnative-pg.github.io/charts --version 0.7.0 --namespace database-operators --values charts/database-operators/postgres-backup-plugin.yaml --wait
+
 # `alertmanager_server` (platform.hpl:396): alertmanager 1.42.0, https://github.com/prometheus-community/helm-charts/tree/alertmanager-1.42.0/charts/alertmanager
 helm upgrade --install alertmanager-server alertmanager --repo https://prometheus-community.github.io/helm-charts --version 1.42.0 --namespace health-observability --values charts/health-observability/alertmanager-server.yaml --wait
 

@@ -135,6 +135,8 @@ codes! {
     ImageNotInTable = "E0902", Error, "component image the image table does not list";
     CatalogImage = "E0903", Error, "image from Bitnami's withdrawn catalog";
     ReplicatedSingleServer = "E0904", Error, "more than one replica of a server that knows no peers";
+    ReplicationWrongOperator = "E0905", Error, "replication by an operator that does not run this kind";
+    ReplicatedInstances = "E0906", Error, "replicated cluster without a fixed number of instances";
     BucketAccessWithoutKeys = "E0907", Error, "bucket access without its key pair";
     NoS3Endpoint = "E0908", Error, "bucket access on a cloud with no S3 endpoint";
 

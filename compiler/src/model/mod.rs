@@ -710,6 +710,19 @@ impl Platform {
     /// The S3 endpoint of the platform's object storage, from the cloud's
     /// `s3_endpoint` and the cluster's inputs; `{namespace}` stays while
     /// the inputs leave it out (a build refuses that: E0121).
+    /// Whether anything of the platform reaches the cloud's object storage
+    /// through its S3 endpoint: a workload's bucket, or a replicated
+    /// cluster archiving to one.
+    pub fn reaches_object_storage(&self) -> bool {
+        self.deployed()
+            .any(|(_, service)| service.object_storage.is_some())
+            || self
+                .services
+                .iter()
+                .filter_map(|s| s.replication.as_ref())
+                .any(|r| r.bucket.is_some() && r.plugin.is_some())
+    }
+
     pub fn s3_endpoint(&self) -> String {
         let endpoint = self
             .cloud
@@ -837,11 +850,68 @@ pub struct Service {
     pub backup_method: Option<BackupMethod>,
     /// Its data is one server's, which knows no peers: one replica only.
     pub single_server: bool,
+    /// Its replicas are one replicated cluster an operator runs
+    /// (`replication`): hplc writes the operator's custom resources, not
+    /// its pods.
+    pub replication: Option<Replication>,
     pub roles: Roles,
     /// Containers its controller adds beside the main one.
     pub sidecars: Vec<Sidecar>,
     /// Connections no edge of the graph names.
     pub flows: Vec<Flow>,
+}
+
+/// How an operator runs a component as one replicated cluster
+/// (stdlib/prelude.hpl, `replication`).
+#[derive(Clone, Debug)]
+pub struct Replication {
+    /// The operator; a service whose `replicates` is another kind than
+    /// the component's was refused by the checks.
+    pub operator: ServiceId,
+    /// Where `replication` is set.
+    pub span: Span,
+    /// Where `operator` is set.
+    pub operator_span: Span,
+    /// The backup plugin, when the write-ahead log is archived.
+    pub plugin: Option<ServiceId>,
+    /// The bucket's generated name (`database-backups`), when archived.
+    pub bucket: Option<String>,
+    /// Base backups, in cron's five fields (UTC).
+    pub schedule: String,
+    pub keep_ms: i64,
+    /// ACCESS_KEY_ID, ACCESS_SECRET_KEY.
+    pub secrets: IndexMap<String, SecretRef>,
+    /// Environment of the backup plugin's sidecar.
+    pub sidecar_env: IndexMap<String, String>,
+    /// The database it is created with and its owner.
+    pub database: String,
+    pub owner: String,
+    /// Logins the operator reads (`username` and `password` keys): the
+    /// owner's (`None`: the operator writes one) and the superuser's
+    /// (`None`: superuser access off).
+    pub owner_login: Option<SecretRef>,
+    pub superuser_login: Option<SecretRef>,
+    /// Every key of every Secret above ([`Replication::with_refs`]).
+    pub refs: Vec<SecretRef>,
+}
+
+impl Replication {
+    /// Every key of every Secret it names: the object storage's
+    /// credentials, and both keys of each login.
+    pub fn with_refs(mut self) -> Replication {
+        let logins: Vec<SecretRef> = [&self.owner_login, &self.superuser_login]
+            .into_iter()
+            .flatten()
+            .flat_map(|login| {
+                ["username", "password"].map(|key| SecretRef {
+                    key: key.to_string(),
+                    ..login.clone()
+                })
+            })
+            .collect();
+        self.refs = self.secrets.values().cloned().chain(logins).collect();
+        self
+    }
 }
 
 /// A container a controller adds to the pods it makes.
@@ -1019,6 +1089,11 @@ pub struct Roles {
     /// An alert router: the port that takes alerts, and where they go.
     pub alerts_port: Option<String>,
     pub receivers: Vec<Receiver>,
+    /// An operator of replicated clusters: the kind of component it runs
+    /// (`postgres`) and the custom resources it runs them from
+    /// (`cloudnative_pg`).
+    pub replicates: Option<String>,
+    pub cluster_api: Option<String>,
 }
 
 /// Where an alert router sends the alerts of some severities.
@@ -1204,6 +1279,17 @@ impl Service {
         format!("{}-headless", self.k8s_name)
     }
 
+    /// The Service its clients reach: its own, or the read-write Service
+    /// of a replicated cluster (`<name>-rw`, the primary), which the
+    /// operator makes.
+    pub fn client_service_name(&self) -> String {
+        if self.replication.is_some() {
+            format!("{}-rw", self.k8s_name)
+        } else {
+            self.k8s_name.clone()
+        }
+    }
+
     pub fn backup_job_name(&self) -> String {
         format!("{}-backup", self.k8s_name)
     }
@@ -1276,12 +1362,13 @@ impl Platform {
         &self.namespaces[service.namespace]
     }
 
-    /// Where its pods run: a controller makes them in its own namespace
-    /// (Envoy Gateway's proxies), every other service's in its namespace.
+    /// Where its pods run: a gateway's controller makes them in its own
+    /// namespace (Envoy Gateway's proxies); a replicated cluster's operator
+    /// in the cluster's; every other service's are in its namespace.
     pub fn pods_namespace_of(&self, service: &Service) -> &Namespace {
         match service.operator() {
-            Some(by) => self.namespace_of(&self.services[by]),
-            None => self.namespace_of(service),
+            Some(by) if service.replication.is_none() => self.namespace_of(&self.services[by]),
+            _ => self.namespace_of(service),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The Secrets the platform's workloads read: every reference of a
 //! workload (its own, its exporter's, its backup job's, its alert
-//! receivers'), by namespace and Secret name. The Kubernetes backend writes
-//! an object for each; the README says how to give each its values.
+//! receivers', its replicated cluster's logins and object storage), by
+//! namespace and Secret name. The Kubernetes backend writes an object for
+//! each; the README says how to give each its values.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -56,6 +57,7 @@ pub fn references(service: &crate::model::Service) -> Vec<&SecretRef> {
     let mut refs: Vec<&SecretRef> = service.pod.secrets.values().collect();
     refs.extend(service.pod.exporter.iter().flat_map(|e| e.secrets.values()));
     refs.extend(service.backup.iter().flat_map(|b| b.secrets.values()));
+    refs.extend(service.replication.iter().flat_map(|r| &r.refs));
     refs.extend(receiver_secrets(service));
     refs
 }

@@ -1,6 +1,7 @@
 //! Every volume that holds data has a way back after its loss (W0604): its
-//! service's `backup` (the kind's dump, copied to object storage), or a
-//! `cluster_backup` whose Velero copies the volume's files (file-system
+//! service's `backup` (the kind's dump, copied to object storage), its
+//! replication's archive (an operator's base backups and write-ahead log in
+//! a bucket), or a `cluster_backup` whose Velero copies the volume's files (file-system
 //! backup: not from a class whose volumes are hostPath ones, and not in a
 //! namespace it excludes), or it is declared `disposable`.
 
@@ -25,7 +26,7 @@ pub fn unprotected_volumes(platform: &Platform) -> Vec<(&Service, &Volume)> {
 fn unprotected(platform: &Platform) -> impl Iterator<Item = (ServiceId, &Service, &Volume)> {
     platform
         .deployed()
-        .filter(|(_, service)| service.backup.is_none())
+        .filter(|(_, service)| service.backup.is_none() && !archived(service))
         .flat_map(move |(id, service)| {
             service
                 .volumes
@@ -33,6 +34,14 @@ fn unprotected(platform: &Platform) -> impl Iterator<Item = (ServiceId, &Service
                 .filter(move |v| !v.disposable && !copied_by_velero(platform, service, v))
                 .map(move |v| (id, service, v))
         })
+}
+
+/// A replicated cluster whose operator archives it to a bucket.
+fn archived(service: &Service) -> bool {
+    service
+        .replication
+        .as_ref()
+        .is_some_and(|r| r.bucket.is_some() && r.plugin.is_some())
 }
 
 fn copied_by_velero(platform: &Platform, service: &Service, volume: &Volume) -> bool {

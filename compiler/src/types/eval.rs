@@ -685,7 +685,8 @@ impl Checker<'_> {
     }
 
     /// `cart.shop.svc.cluster.local` for an instance of `service` (or of a
-    /// kind extending it); `None` for anything else.
+    /// kind extending it; `cart-rw...` for a replicated cluster); `None`
+    /// for anything else.
     fn service_address(&mut self, obj: ObjId, at: Span) -> Option<String> {
         let service = self.world.kind_named("service")?;
         let object = &self.world.objects[obj];
@@ -697,6 +698,14 @@ impl Checker<'_> {
             return None;
         };
         let namespace = self.world.objects[namespace].name.clone()?;
+        // A replicated cluster's clients reach its primary, through the
+        // read-write Service its operator makes (`<name>-rw`).
+        if let Some(Value::Object(_)) = self.field(obj, "replication", at) {
+            return Some(super::names::cluster_host(
+                &format!("{}-rw", super::names::k8s_name(&name)),
+                &super::names::k8s_name(&namespace),
+            ));
+        }
         Some(super::names::service_host(&name, &namespace))
     }
 

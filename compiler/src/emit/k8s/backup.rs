@@ -151,7 +151,7 @@ fn component_env<'a>(service: &'a Service) -> Vec<Value<'a>> {
         .collect();
     env_list.extend(pod::service_secret_env(service));
     env_list.extend([
-        env("SERVICE_HOST", &service.k8s_name),
+        env("SERVICE_HOST", service.client_service_name()),
         env("SERVICE_PORT", port.to_string()),
         env("BACKUP_DIR", BACKUP_DIR),
     ]);

@@ -19,6 +19,7 @@ mod network;
 mod placement;
 mod pod;
 mod rbac;
+mod replicated;
 mod routes;
 mod scaling;
 mod secrets;
@@ -66,10 +67,11 @@ pub fn emit(context: &Context, output: &mut Output) {
         add(output, &kube::secrets_file(namespace), &references);
     }
     // A chart's objects come from the chart (see emit/charts), the pods of
-    // an operated service from its controller (the gateway's below).
+    // an operated service from its controller (the gateway's below; a
+    // replicated cluster's from the custom resources written here).
     for (id, service) in platform
         .deployed()
-        .filter(|(_, s)| matches!(s.install, Install::Manifests))
+        .filter(|(_, s)| matches!(s.install, Install::Manifests) || s.replication.is_some())
     {
         let namespace = &platform.namespace_of(service).k8s_name;
         namespaces.entry(namespace).or_default().services.push(id);
@@ -180,6 +182,11 @@ fn service_objects<'a>(
     shared: &Shared<'a>,
     id: ServiceId,
 ) -> Vec<Value<'a>> {
+    if context.platform.services[id].replication.is_some() {
+        let mut objects = replicated::objects(context, &shared.nodes, id);
+        objects.extend(backup::objects(context, id));
+        return objects;
+    }
     let files = config::files(context, id);
     let workload = workloads::workload(context, &shared.nodes, id, &files);
     let mut objects = rbac::objects(context, id);

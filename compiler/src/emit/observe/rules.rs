@@ -345,8 +345,14 @@ fn derived_alerts(
     for volume in service.volumes.iter().filter(|v| !v.class.node_local) {
         let namespace = &platform.namespace_of(service).k8s_name;
         // StatefulSet claims are named <template>-<statefulset>-<ordinal>;
-        // a chart's claims carry the release's name somewhere.
-        let claims = if service.chart().is_some() {
+        // a chart's claims carry the release's name somewhere; a replicated
+        // cluster's are named after its instances (<name>-<serial>).
+        let claims = if service.replication.is_some() {
+            format!(
+                "namespace=\"{namespace}\", persistentvolumeclaim=~\"{}-[0-9]+\"",
+                service.k8s_name
+            )
+        } else if service.chart().is_some() {
             format!(
                 "namespace=\"{namespace}\", persistentvolumeclaim=~\".*{}.*\"",
                 service.k8s_name

@@ -73,9 +73,7 @@ pub fn files(
     }
     // The namespace is read by the buckets' lookup, which only a tree with
     // buckets has: a workload's bucket is one.
-    let accessed = platform
-        .deployed()
-        .any(|(_, service)| service.object_storage.is_some());
+    let accessed = platform.reaches_object_storage();
     let namespace = provider
         .object_storage_namespace()
         .filter(|_| accessed && platform.cloud.s3_endpoint.contains("{namespace}"));

@@ -20,6 +20,10 @@ use super::*;
 use crate::types::value::{ObjId, Value};
 use crate::types::World;
 
+/// The port a replicated cluster's instances serve their metrics on, by
+/// name: `metrics`.
+pub const REPLICA_METRICS_PORT: &str = "metrics";
+
 /// The platform model, or the fields lowering read that their kinds do not
 /// declare (`service.backup`), sorted.
 pub fn lower(world: &World, platform: ObjId, env: &str) -> Result<Platform, Vec<String>> {
@@ -634,6 +638,8 @@ impl Lowering<'_> {
             otlp_grpc_port: Some(self.string(obj, "otlp_grpc_port")).filter(|p| !p.is_empty()),
             log_push_path: Some(self.string(obj, "log_push_path")).filter(|p| !p.is_empty()),
             alerts_port: Some(self.string(obj, "alerts_port")).filter(|p| !p.is_empty()),
+            replicates: Some(self.string(obj, "replicates")).filter(|k| !k.is_empty()),
+            cluster_api: self.get(obj, "cluster_api").as_enum().map(str::to_string),
             receivers: self
                 .entries(obj, "receivers")
                 .into_iter()
@@ -641,9 +647,17 @@ impl Lowering<'_> {
                 .collect(),
         };
         let retention_flag = self.string(obj, "retention_flag");
+        // A replicated cluster runs the operator's image of the software,
+        // which serves its own metrics: no exporter beside it.
+        let replicated = self.object(obj, "replication");
+        let replication = replicated.and_then(|r| self.replication(obj, r, services));
+        let (image_from, image_span) = match replicated {
+            Some(r) => (r, self.world.objects[r].value_span("image")),
+            None => (obj, o.value_span("image")),
+        };
         let pod = Pod {
-            image: self.string(obj, "image"),
-            image_span: o.value_span("image"),
+            image: self.string(image_from, "image"),
+            image_span,
             multi_arch: self.boolean(obj, "multi_arch"),
             command: self.strings(obj, "command"),
             args: self.strings(obj, "args"),
@@ -660,7 +674,7 @@ impl Lowering<'_> {
                 })
                 .collect(),
             secrets: self.secrets(obj),
-            run_as: self.int(obj, "run_as"),
+            run_as: self.int(image_from, "run_as"),
             read_only_root: self.boolean(obj, "read_only_root"),
             secret_files: self.boolean(obj, "secret_files"),
             capabilities: self.strings(obj, "capabilities"),
@@ -682,15 +696,18 @@ impl Lowering<'_> {
                 .collect(),
             live: self.probe(probes.and_then(|p| self.object(p, "live"))),
             ready: self.probe(probes.and_then(|p| self.object(p, "ready"))),
-            exporter: self.object(obj, "exporter").map(|e| Exporter {
-                image: self.string(e, "image"),
-                port: self.int(e, "port") as u16,
-                path: self.string(e, "path"),
-                cpu: self.range(e, "cpu"),
-                memory: self.range(e, "memory"),
-                env: self.string_map(e, "env"),
-                secrets: self.secrets(e),
-            }),
+            exporter: (replicated.is_none())
+                .then(|| self.object(obj, "exporter"))
+                .flatten()
+                .map(|e| Exporter {
+                    image: self.string(e, "image"),
+                    port: self.int(e, "port") as u16,
+                    path: self.string(e, "path"),
+                    cpu: self.range(e, "cpu"),
+                    memory: self.range(e, "memory"),
+                    env: self.string_map(e, "env"),
+                    secrets: self.secrets(e),
+                }),
             empty_dirs: self
                 .entries(obj, "empty_dir")
                 .into_iter()
@@ -738,6 +755,8 @@ impl Lowering<'_> {
             } else if let Some(chart) = self.object(obj, "chart") {
                 let (cpu, memory) = (self.range(obj, "cpu"), self.range(obj, "memory"));
                 Install::Chart(Box::new(self.chart(chart, obj, cpu, memory)))
+            } else if let Some(replication) = &replication {
+                Install::Operated(replication.operator)
             } else if let Some(by) = self
                 .object(obj, "operated_by")
                 .and_then(|o| services.get(&o))
@@ -750,6 +769,12 @@ impl Lowering<'_> {
                 Value::Map(m) => m
                     .iter()
                     .map(|(k, v)| (k.clone(), v.as_int().unwrap_or_default() as u16))
+                    .chain(replicated.map(|r| {
+                        (
+                            REPLICA_METRICS_PORT.to_string(),
+                            self.int(r, "metrics_port") as u16,
+                        )
+                    }))
                     .collect(),
                 _ => IndexMap::new(),
             },
@@ -794,29 +819,14 @@ impl Lowering<'_> {
                 .collect(),
             flows: map_objects("flows")
                 .into_iter()
-                .filter_map(|(name, f)| {
-                    let peer = self.get(f, "peer").as_enum().unwrap_or_default();
-                    let found = Peer::named(peer);
-                    if found.is_none() {
-                        self.undeclared_read(format!("peer.{peer}"));
-                    }
-                    Some(Flow {
-                        span: o.entry_span("flows", &name).unwrap_or(o.name_span),
-                        name,
-                        peer: found?,
-                        inbound: self.boolean(f, "inbound"),
-                        ports: self
-                            .get(f, "ports")
-                            .as_list()
-                            .iter()
-                            .filter_map(Value::as_int)
-                            .map(|p| p as u16)
-                            .collect(),
-                        labels: self.string_map(f, "labels"),
-                        why: self.string(f, "why"),
-                        source: self.string(f, "source"),
-                    })
-                })
+                .map(|(name, f)| (o.entry_span("flows", &name).unwrap_or(o.name_span), name, f))
+                .chain(replicated.iter().flat_map(|&r| {
+                    let span = o.value_span("replication");
+                    self.entries(r, "flows")
+                        .into_iter()
+                        .map(move |(name, f)| (span, name, f))
+                }))
+                .filter_map(|(span, name, f)| self.flow(span, name, f))
                 .collect(),
             cpu: self.range(obj, "cpu"),
             cpu_span: o.value_span("cpu"),
@@ -848,11 +858,18 @@ impl Lowering<'_> {
                 })
                 .collect(),
             pod,
-            metrics: (!metrics_path.is_empty()).then(|| Metrics {
-                path: metrics_path,
-                port: self.string(obj, "metrics_port"),
-                honor_labels: self.boolean(obj, "honor_labels"),
-            }),
+            metrics: match replicated {
+                Some(_) => Some(Metrics {
+                    path: "/metrics".into(),
+                    port: REPLICA_METRICS_PORT.into(),
+                    honor_labels: false,
+                }),
+                None => (!metrics_path.is_empty()).then(|| Metrics {
+                    path: metrics_path,
+                    port: self.string(obj, "metrics_port"),
+                    honor_labels: self.boolean(obj, "honor_labels"),
+                }),
+            },
             volumes: map_objects("volume")
                 .into_iter()
                 .map(|(key, v)| Volume {
@@ -893,11 +910,14 @@ impl Lowering<'_> {
             object_storage: self
                 .object(obj, "object_storage")
                 .map(|a| self.bucket_access(a, o.value_span("object_storage"))),
-            alerts: map_objects("alerts")
+            // A replicated cluster's instances serve the operator's metrics,
+            // which its replication's alerts and panels read.
+            alerts: self
+                .entries(replicated.unwrap_or(obj), "alerts")
                 .into_iter()
                 .map(|(name, a)| self.alert(name, a))
                 .collect(),
-            panels: self.panels(obj),
+            panels: self.panels(replicated.unwrap_or(obj)),
             http_metrics: self.object(obj, "http_metrics").map(|h| HttpMetrics {
                 requests: self.string(h, "requests"),
                 errors: self.string(h, "errors"),
@@ -906,6 +926,7 @@ impl Lowering<'_> {
                 latency_in_ms: self.boolean(h, "latency_in_ms"),
             }),
             single_server: self.boolean(obj, "single_server"),
+            replication,
             backup_method: self.object(obj, "backup_method").map(|m| BackupMethod {
                 dump: self.script(m, "dump"),
                 restore: self.script(m, "restore"),
@@ -918,6 +939,66 @@ impl Lowering<'_> {
 }
 
 impl Lowering<'_> {
+    /// A declared flow; `None` for a peer the prelude does not declare
+    /// (recorded as undeclared).
+    fn flow(&self, span: Span, name: String, f: ObjId) -> Option<Flow> {
+        let peer = self.get(f, "peer").as_enum().unwrap_or_default();
+        let found = Peer::named(peer);
+        if found.is_none() {
+            self.undeclared_read(format!("peer.{peer}"));
+        }
+        Some(Flow {
+            span,
+            name,
+            peer: found?,
+            inbound: self.boolean(f, "inbound"),
+            ports: self
+                .get(f, "ports")
+                .as_list()
+                .iter()
+                .filter_map(Value::as_int)
+                .map(|p| p as u16)
+                .collect(),
+            labels: self.string_map(f, "labels"),
+            why: self.string(f, "why"),
+            source: self.string(f, "source"),
+        })
+    }
+
+    /// How an operator runs the service `obj` as one replicated cluster.
+    fn replication(
+        &self,
+        obj: ObjId,
+        r: ObjId,
+        services: &HashMap<ObjId, ServiceId>,
+    ) -> Option<Replication> {
+        let o = &self.world.objects[obj];
+        let ro = &self.world.objects[r];
+        Some(
+            Replication {
+                operator: *services.get(&self.object(r, "operator")?)?,
+                span: o.value_span("replication"),
+                operator_span: ro.value_span("operator"),
+                plugin: self
+                    .object(r, "plugin")
+                    .and_then(|p| services.get(&p).copied()),
+                bucket: self
+                    .object(r, "bucket")
+                    .map(|b| k8s_name(self.world.name(b))),
+                schedule: self.string(r, "schedule"),
+                keep_ms: self.quantity(r, "keep"),
+                secrets: self.secrets(r),
+                sidecar_env: self.string_map(r, "sidecar_env"),
+                database: self.string(r, "database"),
+                owner: self.string(r, "owner"),
+                owner_login: self.object(r, "owner_login").map(|s| self.secret(s)),
+                superuser_login: self.object(r, "superuser_login").map(|s| self.secret(s)),
+                refs: Vec::new(),
+            }
+            .with_refs(),
+        )
+    }
+
     fn secrets(&self, obj: ObjId) -> IndexMap<String, SecretRef> {
         match self.get(obj, "secret") {
             Value::Map(m) => m
