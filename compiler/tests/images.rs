@@ -148,7 +148,6 @@ fn platform_hpl_pins_nothing_else_past_its_end_of_life() {
     let expected: BTreeSet<String> = [
         "jaegertracing/jaeger:2.19.0",
         "quay.io/minio/minio:RELEASE.2024-11-07T00-52-20Z",
-        "rabbitmq:3.13.7-management",
     ]
     .map(String::from)
     .into();
