@@ -134,6 +134,7 @@ codes! {
     ImageNotInTable = "E0902", Error, "component image the image table does not list";
     CatalogImage = "E0903", Error, "image from Bitnami's withdrawn catalog";
     ReplicatedSingleServer = "E0904", Error, "more than one replica of a server that knows no peers";
+    BackupOfCache = "E0905", Error, "backup of a component declared a cache";
 
     // What the Kubernetes API accepts.
     KubernetesName = "E1001", Error, "name Kubernetes does not accept";

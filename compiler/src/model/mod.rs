@@ -665,6 +665,8 @@ pub struct Exporter {
     pub memory: Range,
     pub env: IndexMap<String, String>,
     pub secrets: IndexMap<String, SecretRef>,
+    /// The workload's `empty_dir`s it mounts too, by name.
+    pub mounts: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -766,6 +768,9 @@ pub struct Service {
     pub backup_method: Option<BackupMethod>,
     /// Its data is one server's, which knows no peers: one replica only.
     pub single_server: bool,
+    /// Its data may be lost at any time (`cache`): where it is declared,
+    /// if it is.
+    pub cache: Option<Span>,
     pub roles: Roles,
     /// Containers its controller adds beside the main one.
     pub sidecars: Vec<Sidecar>,

@@ -5,7 +5,7 @@
 # - system: platform.hpl:81
 # - app-primary: platform.hpl:88
 # - app-secondary: platform.hpl:95
-# - app-tertiary: platform.hpl:747
+# - app-tertiary: platform.hpl:739
 cluster_name       = "health-production"
 region             = "eu-amsterdam-1"
 kubernetes_version = "v1.34.1"
