@@ -14,6 +14,31 @@ pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
     backups(platform, diagnostics);
     single_servers(platform, diagnostics);
     replications(platform, diagnostics);
+    caches(platform, diagnostics);
+}
+
+/// A `cache` holds what may be lost: a backup of it would restore stale
+/// sessions and counters over the ones clients rebuilt, so the two
+/// declarations contradict each other.
+fn caches(platform: &Platform, diagnostics: &mut Diagnostics) {
+    for service in &platform.services {
+        let (Some(cache), Some(backup)) = (service.cache, &service.backup) else {
+            continue;
+        };
+        diagnostics.push(
+            Diagnostic::new(
+                Code::BackupOfCache,
+                backup.span,
+                format!(
+                    "`{}` is declared a cache, whose data may be lost, yet has a backup",
+                    service.name
+                ),
+            )
+            .label("a backup of a cache")
+            .with_label(cache, "declared a cache here")
+            .help("remove `backup` if its data can be rebuilt (sessions, counters, cached values), or remove `cache = true` if it keeps data that must survive"),
+        );
+    }
 }
 
 fn single_servers(platform: &Platform, diagnostics: &mut Diagnostics) {
@@ -123,7 +148,8 @@ fn backups(platform: &Platform, diagnostics: &mut Diagnostics) {
         let Some(backup) = &service.backup else {
             continue;
         };
-        if service.backup_method.is_some() {
+        // A cache's backup is refused for what it is (E0909).
+        if service.backup_method.is_some() || service.cache.is_some() {
             continue;
         }
         let with_method: Vec<&str> = platform

@@ -145,8 +145,6 @@ fn platform_hpl_pins_nothing_else_past_its_end_of_life() {
             }
         }
     }
-    let expected: BTreeSet<String> = ["jaegertracing/jaeger:2.19.0", "rabbitmq:3.13.7-management"]
-        .map(String::from)
-        .into();
+    let expected: BTreeSet<String> = ["jaegertracing/jaeger:2.19.0"].map(String::from).into();
     assert_eq!(past, expected);
 }

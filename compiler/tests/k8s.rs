@@ -769,12 +769,16 @@ fn no_secret_carries_a_value() {
                     ];
                     if credential.iter().any(|c| name.contains(c)) {
                         // Or the path of the file the secret is mounted as
-                        // (`NAME_FILE`, `secret_files`).
+                        // (`NAME_FILE`, `secret_files`), or of one an init
+                        // container wrote from it on a memory volume
+                        // (Redis's auth files).
                         let value = str_of(&env["value"]);
                         assert!(
                             value.is_empty()
                                 || value.starts_with("$(")
-                                || (name.ends_with("_FILE") && value.starts_with("/run/secrets/")),
+                                || (name.ends_with("_FILE")
+                                    && (value.starts_with("/run/secrets/")
+                                        || value.starts_with("/run/redis-auth/"))),
                             "{}: {name} = {value:?}",
                             built.env
                         );

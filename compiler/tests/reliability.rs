@@ -407,7 +407,7 @@ fn build_without_the_inputs_file_names_each_missing_value_and_its_source() {
         [
             "the build needs the input `trusted_cidrs`, from the Terraform variable `trusted_cidrs` (the networks that may reach the Kubernetes API; `[]`: none, the API stays private)",
             "the build needs the input `gateway_address`, from the Terraform output `gateway_address` (`terraform -chdir=terraform output -raw gateway_address`)",
-            "the build needs the input `object_storage_namespace`, from the Terraform output `hplc_inputs` (`terraform -chdir=terraform output -raw hplc_inputs`; `oci os ns get` prints it too), the tenancy's Object Storage namespace that names the S3 endpoint",
+            "the build needs the input `object_storage_namespace`, from the Terraform output `hplc_inputs` (`terraform -chdir=terraform output -raw hplc_inputs`; `oci os ns get` prints it too), the tenancy's Object Storage namespace that names the S3 endpoint (of the data lake's workloads, of the replicated clusters' archives)",
         ]
     );
 

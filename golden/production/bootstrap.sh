@@ -32,7 +32,7 @@ trap 'rm -rf "$work"' EXIT
 
 kubectl apply --server-side -f k8s/cluster/namespaces.yaml
 
-# Argo CD's credential for `argo_sync` (platform.hpl:331), which reads the platform's tree
+# Argo CD's credential for `argo_sync` (platform.hpl:320), which reads the platform's tree
 # from https://github.com/your-org/health-platform.git: from the environment, never from the tree.
 kubectl apply --server-side -f - <<EOF
 apiVersion: v1
@@ -51,70 +51,70 @@ data:
   password: $(printf %s "$REPO_PASSWORD" | b64)
 EOF
 
-# `calico` (platform.hpl:307): calico-policy-only v3.32.1, https://github.com/projectcalico/calico/blob/v3.32.1/manifests/calico-policy-only.yaml
+# `calico` (platform.hpl:296): calico-policy-only v3.32.1, https://github.com/projectcalico/calico/blob/v3.32.1/manifests/calico-policy-only.yaml
 git clone --quiet --depth 1 --branch v3.32.1 https://github.com/projectcalico/calico.git "$work/calico"
 kubectl apply --server-side -f "$work/calico"/manifests/calico-policy-only.yaml
 
-# `local_path_storage` (platform.hpl:313): local-path-provisioner v0.0.37, https://github.com/rancher/local-path-provisioner/tree/v0.0.37/deploy/chart/local-path-provisioner
+# `local_path_storage` (platform.hpl:302): local-path-provisioner v0.0.37, https://github.com/rancher/local-path-provisioner/tree/v0.0.37/deploy/chart/local-path-provisioner
 git clone --quiet --depth 1 --branch v0.0.37 https://github.com/rancher/local-path-provisioner.git "$work/local-path-storage"
 helm upgrade --install local-path-storage "$work/local-path-storage"/deploy/chart/local-path-provisioner --namespace kube-system --values charts/kube-system/local-path-storage.yaml --wait
 
-# `argo` (platform.hpl:323): argo-cd 10.1.1, https://github.com/argoproj/argo-helm/tree/argo-cd-10.1.1/charts/argo-cd
+# `argo` (platform.hpl:312): argo-cd 10.1.1, https://github.com/argoproj/argo-helm/tree/argo-cd-10.1.1/charts/argo-cd
 helm upgrade --install argo argo-cd --repo https://argoproj.github.io/argo-helm --version 10.1.1 --namespace argocd --values charts/argocd/argo.yaml --wait
 
-# `metrics_api` (platform.hpl:340): metrics-server 3.13.1, https://github.com/kubernetes-sigs/metrics-server/tree/metrics-server-helm-chart-3.13.1/charts/metrics-server
+# `metrics_api` (platform.hpl:329): metrics-server 3.13.1, https://github.com/kubernetes-sigs/metrics-server/tree/metrics-server-helm-chart-3.13.1/charts/metrics-server
 helm upgrade --install metrics-api metrics-server --repo https://kubernetes-sigs.github.io/metrics-server/ --version 3.13.1 --namespace kube-system --values charts/kube-system/metrics-api.yaml --wait
 
-# `gateway_controller` (platform.hpl:351): gateway-helm v1.9.0, https://github.com/envoyproxy/gateway/tree/v1.9.0/charts/gateway-helm
+# `gateway_controller` (platform.hpl:340): gateway-helm v1.9.0, https://github.com/envoyproxy/gateway/tree/v1.9.0/charts/gateway-helm
 helm upgrade --install gateway-controller oci://docker.io/envoyproxy/gateway-helm --version v1.9.0 --namespace health-system --values charts/health-system/gateway-controller.yaml --wait
 
-# `cert_manager_controller` (platform.hpl:360): cert-manager v1.21.1, https://github.com/cert-manager/cert-manager/tree/v1.21.1/deploy/charts/cert-manager
+# `cert_manager_controller` (platform.hpl:349): cert-manager v1.21.1, https://github.com/cert-manager/cert-manager/tree/v1.21.1/deploy/charts/cert-manager
 helm upgrade --install cert-manager-controller cert-manager --repo https://charts.jetstack.io --version v1.21.1 --namespace health-system --values charts/health-system/cert-manager-controller.yaml --wait
 
-# `sealed_secrets_controller` (platform.hpl:368): sealed-secrets 2.18.5, https://github.com/bitnami-labs/sealed-secrets/tree/helm-v2.18.5/helm/sealed-secrets
+# `sealed_secrets_controller` (platform.hpl:357): sealed-secrets 2.18.5, https://github.com/bitnami-labs/sealed-secrets/tree/helm-v2.18.5/helm/sealed-secrets
 helm upgrade --install sealed-secrets-controller sealed-secrets --repo https://bitnami-labs.github.io/sealed-secrets --version 2.18.5 --namespace health-system --values charts/health-system/sealed-secrets-controller.yaml --wait
 
-# `prometheus_server` (platform.hpl:382): prometheus 29.27.0, https://github.com/prometheus-community/helm-charts/tree/prometheus-29.27.0/charts/prometheus
+# `prometheus_server` (platform.hpl:371): prometheus 29.27.0, https://github.com/prometheus-community/helm-charts/tree/prometheus-29.27.0/charts/prometheus
 helm upgrade --install prometheus-server prometheus --repo https://prometheus-community.github.io/helm-charts --version 29.27.0 --namespace health-observability --values charts/health-observability/prometheus-server.yaml --wait
 
-# `jaeger_all_in_one` (platform.hpl:451): jaeger 4.11.1, https://github.com/jaegertracing/helm-charts/tree/jaeger-4.11.1/charts/jaeger
+# `jaeger_all_in_one` (platform.hpl:440): jaeger 4.11.1, https://github.com/jaegertracing/helm-charts/tree/jaeger-4.11.1/charts/jaeger
 helm upgrade --install jaeger-all-in-one jaeger --repo https://jaegertracing.github.io/helm-charts --version 4.11.1 --namespace health-observability --values charts/health-observability/jaeger-all-in-one.yaml --wait
 
-# `loki_server` (platform.hpl:460): loki 18.11.0, https://github.com/grafana-community/helm-charts/tree/loki-18.11.0/charts/loki
+# `loki_server` (platform.hpl:449): loki 18.11.0, https://github.com/grafana-community/helm-charts/tree/loki-18.11.0/charts/loki
 helm upgrade --install loki-server loki --repo https://grafana-community.github.io/helm-charts --version 18.11.0 --namespace health-observability --values charts/health-observability/loki-server.yaml --wait
 
-# `log_collector` (platform.hpl:475): alloy 1.11.1, https://github.com/grafana/alloy/tree/helm-chart/1.11.1/operations/helm/charts/alloy
+# `log_collector` (platform.hpl:464): alloy 1.11.1, https://github.com/grafana/alloy/tree/helm-chart/1.11.1/operations/helm/charts/alloy
 helm upgrade --install log-collector alloy --repo https://grafana.github.io/helm-charts --version 1.11.1 --namespace health-observability --values charts/health-observability/log-collector.yaml --wait
 
-# `node_exporter_agent` (platform.hpl:486): prometheus-node-exporter 4.56.1, https://github.com/prometheus-community/helm-charts/tree/prometheus-node-exporter-4.56.1/charts/prometheus-node-exporter
+# `node_exporter_agent` (platform.hpl:475): prometheus-node-exporter 4.56.1, https://github.com/prometheus-community/helm-charts/tree/prometheus-node-exporter-4.56.1/charts/prometheus-node-exporter
 helm upgrade --install node-exporter-agent prometheus-node-exporter --repo https://prometheus-community.github.io/helm-charts --version 4.56.1 --namespace health-node-agents --values charts/health-node-agents/node-exporter-agent.yaml --wait
 
-# `kube_state_metrics_exporter` (platform.hpl:494): kube-state-metrics 8.4.0, https://github.com/prometheus-community/helm-charts/tree/kube-state-metrics-8.4.0/charts/kube-state-metrics
+# `kube_state_metrics_exporter` (platform.hpl:483): kube-state-metrics 8.4.0, https://github.com/prometheus-community/helm-charts/tree/kube-state-metrics-8.4.0/charts/kube-state-metrics
 helm upgrade --install kube-state-metrics-exporter kube-state-metrics --repo https://prometheus-community.github.io/helm-charts --version 8.4.0 --namespace health-observability --values charts/health-observability/kube-state-metrics-exporter.yaml --wait
 
-# `velero_server` (platform.hpl:846): velero 12.1.0, https://github.com/vmware-tanzu/helm-charts/tree/velero-12.1.0/charts/velero
+# `velero_server` (platform.hpl:835): velero 12.1.0, https://github.com/vmware-tanzu/helm-charts/tree/velero-12.1.0/charts/velero
 helm upgrade --install velero-server velero --repo https://vmware-tanzu.github.io/helm-charts --version 12.1.0 --namespace backup-system --values charts/backup-system/velero-server.yaml --wait
 
-# `external_secrets_operator` (platform.hpl:871): external-secrets 2.9.0, https://github.com/external-secrets/external-secrets/tree/helm-chart-2.9.0/deploy/charts/external-secrets
+# `external_secrets_operator` (platform.hpl:860): external-secrets 2.9.0, https://github.com/external-secrets/external-secrets/tree/helm-chart-2.9.0/deploy/charts/external-secrets
 helm upgrade --install external-secrets-operator external-secrets --repo https://charts.external-secrets.io --version 2.9.0 --namespace secrets-system --values charts/secrets-system/external-secrets-operator.yaml --wait
 
 # The platform's secret references, now that their controllers run: the
 # charts after this line read the Secrets they make.
 kubectl apply --server-side -f k8s/secrets/
 
-# `keda_operator` (platform.hpl:878): keda 2.20.2, https://github.com/kedacore/charts/tree/v2.20.2/keda
+# `keda_operator` (platform.hpl:867): keda 2.20.2, https://github.com/kedacore/charts/tree/v2.20.2/keda
 helm upgrade --install keda-operator keda --repo https://kedacore.github.io/charts --version 2.20.2 --namespace autoscaling --values charts/autoscaling/keda-operator.yaml --wait
 
-# `postgres_operator` (platform.hpl:930): cloudnative-pg 0.29.0, https://github.com/cloudnative-pg/charts/tree/cloudnative-pg-v0.29.0/charts/cloudnative-pg
+# `postgres_operator` (platform.hpl:919): cloudnative-pg 0.29.0, https://github.com/cloudnative-pg/charts/tree/cloudnative-pg-v0.29.0/charts/cloudnative-pg
 helm upgrade --install postgres-operator cloudnative-pg --repo https://cloudnative-pg.github.io/charts --version 0.29.0 --namespace database-operators --values charts/database-operators/postgres-operator.yaml --wait
 
-# `postgres_backup_plugin` (platform.hpl:939): plugin-barman-cloud 0.7.0, https://github.com/cloudnative-pg/charts/tree/plugin-barman-cloud-v0.7.0/charts/plugin-barman-cloud
+# `postgres_backup_plugin` (platform.hpl:928): plugin-barman-cloud 0.7.0, https://github.com/cloudnative-pg/charts/tree/plugin-barman-cloud-v0.7.0/charts/plugin-barman-cloud
 helm upgrade --install postgres-backup-plugin plugin-barman-cloud --repo https://cloudnative-pg.github.io/charts --version 0.7.0 --namespace database-operators --values charts/database-operators/postgres-backup-plugin.yaml --wait
 
-# `alertmanager_server` (platform.hpl:396): alertmanager 1.42.0, https://github.com/prometheus-community/helm-charts/tree/alertmanager-1.42.0/charts/alertmanager
+# `alertmanager_server` (platform.hpl:385): alertmanager 1.42.0, https://github.com/prometheus-community/helm-charts/tree/alertmanager-1.42.0/charts/alertmanager
 helm upgrade --install alertmanager-server alertmanager --repo https://prometheus-community.github.io/helm-charts --version 1.42.0 --namespace health-observability --values charts/health-observability/alertmanager-server.yaml --wait
 
-# `grafana_server` (platform.hpl:424): grafana 12.11.1, https://github.com/grafana-community/helm-charts/tree/grafana-12.11.1/charts/grafana
+# `grafana_server` (platform.hpl:413): grafana 12.11.1, https://github.com/grafana-community/helm-charts/tree/grafana-12.11.1/charts/grafana
 helm upgrade --install grafana-server grafana --repo https://grafana-community.github.io/helm-charts --version 12.11.1 --namespace health-observability --values charts/health-observability/grafana-server.yaml --wait
 
 kubectl apply --server-side -k k8s/

@@ -139,6 +139,7 @@ codes! {
     ReplicatedInstances = "E0906", Error, "replicated cluster without a fixed number of instances";
     BucketAccessWithoutKeys = "E0907", Error, "bucket access without its key pair";
     NoS3Endpoint = "E0908", Error, "bucket access on a cloud with no S3 endpoint";
+    BackupOfCache = "E0909", Error, "backup of a component declared a cache";
 
     // What the Kubernetes API accepts.
     KubernetesName = "E1001", Error, "name Kubernetes does not accept";

@@ -744,6 +744,8 @@ pub struct Exporter {
     pub memory: Range,
     pub env: IndexMap<String, String>,
     pub secrets: IndexMap<String, SecretRef>,
+    /// The workload's `empty_dir`s it mounts too, by name.
+    pub mounts: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -854,6 +856,9 @@ pub struct Service {
     /// (`replication`): hplc writes the operator's custom resources, not
     /// its pods.
     pub replication: Option<Replication>,
+    /// Its data may be lost at any time (`cache`): where it is declared,
+    /// if it is.
+    pub cache: Option<Span>,
     pub roles: Roles,
     /// Containers its controller adds beside the main one.
     pub sidecars: Vec<Sidecar>,

@@ -6,7 +6,7 @@ data "oci_objectstorage_namespace" "main" {
   compartment_id = var.tenancy_ocid
 }
 
-# pg_dump archives, 7 daily and 4 weekly; 12G counted against the object storage budget (platform.hpl:239).
+# pg_dump archives, 7 daily and 4 weekly; 12G counted against the object storage budget (platform.hpl:228).
 resource "oci_objectstorage_bucket" "database_backups" {
   compartment_id = var.compartment_ocid
   name           = "health-free-tier-database-backups"
@@ -16,7 +16,7 @@ resource "oci_objectstorage_bucket" "database_backups" {
   freeform_tags  = var.tags
 }
 
-# Velero backups of cluster resources; 3G counted against the object storage budget (platform.hpl:245).
+# Velero backups of cluster resources; 3G counted against the object storage budget (platform.hpl:234).
 resource "oci_objectstorage_bucket" "config_backups" {
   compartment_id = var.compartment_ocid
   name           = "health-free-tier-config-backups"
@@ -26,7 +26,7 @@ resource "oci_objectstorage_bucket" "config_backups" {
   freeform_tags  = var.tags
 }
 
-# static assets; 1G counted against the object storage budget (platform.hpl:252).
+# static assets; 1G counted against the object storage budget (platform.hpl:241).
 resource "oci_objectstorage_bucket" "static_assets" {
   compartment_id = var.compartment_ocid
   name           = "health-free-tier-static-assets"
@@ -36,7 +36,7 @@ resource "oci_objectstorage_bucket" "static_assets" {
   freeform_tags  = var.tags
 }
 
-# data lake: raw uploads and ETL output; 3G counted against the object storage budget (platform.hpl:263).
+# data lake: raw uploads and ETL output; 3G counted against the object storage budget (platform.hpl:252).
 resource "oci_objectstorage_bucket" "data_lake" {
   compartment_id = var.compartment_ocid
   name           = "health-free-tier-data-lake"

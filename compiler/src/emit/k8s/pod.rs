@@ -73,7 +73,13 @@ pub fn template<'a>(
     if !service.pod.init.is_empty() {
         spec.push((
             "initContainers",
-            list(service.pod.init.iter().map(|i| init_container(service, i))),
+            list(
+                service
+                    .pod
+                    .init
+                    .iter()
+                    .map(|i| init_container(service, i, !files.is_empty())),
+            ),
         ));
     }
     let tracing = crate::emit::observe::tracing::otlp_env(context, id);
@@ -348,7 +354,11 @@ fn probe<'a>(service: &'a Service, probe: &'a Probe) -> Option<Value<'a>> {
 
 /// An init container: its image and process, the service's environment
 /// values and secrets, requests and security.
-fn init_container<'a>(service: &'a Service, init: &'a InitContainer) -> Value<'a> {
+fn init_container<'a>(
+    service: &'a Service,
+    init: &'a InitContainer,
+    has_config: bool,
+) -> Value<'a> {
     let mut fields: Vec<(&str, Value)> = vec![
         ("name", s(crate::model::k8s_name(&init.name))),
         ("image", s(&init.image)),
@@ -372,6 +382,10 @@ fn init_container<'a>(service: &'a Service, init: &'a InitContainer) -> Value<'a
         "securityContext",
         container_security(service.pod.run_as, service.pod.read_only_root, &[]),
     ));
+    let mounts = mounts(service, has_config);
+    if !mounts.is_empty() {
+        fields.push(("volumeMounts", list(mounts)));
+    }
     map(fields)
 }
 
@@ -493,8 +507,24 @@ fn exporter_container<'a>(service: &'a Service, exporter: &'a Exporter) -> Value
         service.pod.run_as
     };
     fields.push(("securityContext", container_security(run_as, true, &[])));
+    let mut mounts: Vec<Value> = service
+        .pod
+        .empty_dirs
+        .iter()
+        .filter(|dir| exporter.mounts.contains(&dir.name))
+        .map(|dir| {
+            map([
+                ("name", s(labels::volume(&dir.name))),
+                ("mountPath", s(&dir.mount)),
+                ("readOnly", b(true)),
+            ])
+        })
+        .collect();
     if has_secret_files(service) {
-        fields.push(("volumeMounts", list([secrets_mount(SECRETS_VOLUME)])));
+        mounts.push(secrets_mount(SECRETS_VOLUME));
+    }
+    if !mounts.is_empty() {
+        fields.push(("volumeMounts", list(mounts)));
     }
     map(fields)
 }

@@ -13,6 +13,9 @@ use crate::emit::yaml::{list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{Service, ServiceId, Volume};
 
+/// Marks the workload of a `cache`, whose data may be lost at any time.
+pub const CACHE_ANNOTATION: &str = "hplc.dev/data";
+
 pub fn workload<'a>(
     context: &Context<'a>,
     nodes: &Nodes,
@@ -21,7 +24,13 @@ pub fn workload<'a>(
 ) -> Value<'a> {
     let platform = context.platform;
     let service = &platform.services[id];
-    let meta = service_metadata(context, service, &service.k8s_name, service.span);
+    let mut meta = service_metadata(context, service, &service.k8s_name, service.span);
+    if service.cache.is_some() {
+        // What a restore or a migration may skip: nothing here is kept.
+        if let Some(annotations) = meta.map_at("annotations") {
+            annotations.insert(CACHE_ANNOTATION, s("cache"));
+        }
+    }
     let selector = (
         "selector",
         map([("matchLabels", labels::selector(service))]),

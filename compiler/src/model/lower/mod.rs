@@ -707,6 +707,7 @@ impl Lowering<'_> {
                     memory: self.range(e, "memory"),
                     env: self.string_map(e, "env"),
                     secrets: self.secrets(e),
+                    mounts: self.strings(e, "mounts"),
                 }),
             empty_dirs: self
                 .entries(obj, "empty_dir")
@@ -927,6 +928,7 @@ impl Lowering<'_> {
             }),
             single_server: self.boolean(obj, "single_server"),
             replication,
+            cache: self.boolean(obj, "cache").then(|| o.value_span("cache")),
             backup_method: self.object(obj, "backup_method").map(|m| BackupMethod {
                 dump: self.script(m, "dump"),
                 restore: self.script(m, "restore"),

@@ -6,7 +6,7 @@ data "oci_objectstorage_namespace" "main" {
   compartment_id = var.tenancy_ocid
 }
 
-# Terraform state; 1G counted against the object storage budget (platform.hpl:281).
+# Terraform state; 1G counted against the object storage budget (platform.hpl:270).
 resource "oci_objectstorage_bucket" "health_platform_terraform_state" {
   compartment_id = var.compartment_ocid
   name           = "health-production-health-platform-terraform-state"
