@@ -720,7 +720,7 @@ impl Platform {
                 .services
                 .iter()
                 .filter_map(|s| s.replication.as_ref())
-                .any(|r| r.bucket.is_some() && r.plugin.is_some())
+                .any(Replication::archives)
     }
 
     pub fn s3_endpoint(&self) -> String {
@@ -901,6 +901,12 @@ pub struct Replication {
 }
 
 impl Replication {
+    /// Whether its operator archives it to a bucket (through a plugin):
+    /// its backup path, and a reader of the object storage.
+    pub fn archives(&self) -> bool {
+        self.bucket.is_some() && self.plugin.is_some()
+    }
+
     /// Every key of every Secret it names: the object storage's
     /// credentials, and both keys of each login.
     pub fn with_refs(mut self) -> Replication {

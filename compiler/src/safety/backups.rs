@@ -38,10 +38,7 @@ fn unprotected(platform: &Platform) -> impl Iterator<Item = (ServiceId, &Service
 
 /// A replicated cluster whose operator archives it to a bucket.
 fn archived(service: &Service) -> bool {
-    service
-        .replication
-        .as_ref()
-        .is_some_and(|r| r.bucket.is_some() && r.plugin.is_some())
+    service.replication.as_ref().is_some_and(|r| r.archives())
 }
 
 fn copied_by_velero(platform: &Platform, service: &Service, volume: &Volume) -> bool {

@@ -153,7 +153,9 @@ fn object_store<'a>(
     replication: &'a Replication,
 ) -> Option<Value<'a>> {
     let platform = context.platform;
-    replication.plugin?;
+    if !replication.archives() {
+        return None;
+    }
     let bucket = replication.bucket.as_ref()?;
     let bucket = platform.buckets.iter().find(|b| &b.k8s_name == bucket)?;
     let endpoint = platform.s3_endpoint();
