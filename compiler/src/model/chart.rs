@@ -3,8 +3,6 @@
 //! real render (stdlib data written by scripts/render-charts), which the
 //! planner counts.
 
-use std::collections::BTreeSet;
-
 use indexmap::IndexMap;
 
 use super::{Provenance, Range};
@@ -294,10 +292,7 @@ impl Waves {
             .collect();
         // The API groups of the platform's secret references, and the
         // charts that serve them.
-        let secret_groups: BTreeSet<&str> = super::secrets::needed(platform)
-            .values()
-            .map(|n| super::secrets::api_group(n.store))
-            .collect();
+        let secret_groups = super::secrets::api_groups(platform);
         let serves_secrets = |chart: &Chart| {
             chart
                 .render

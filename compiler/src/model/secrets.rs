@@ -51,6 +51,15 @@ pub fn api_group(store: &str) -> &'static str {
     }
 }
 
+/// The API groups of the objects that give the platform's Secrets their
+/// values (see `api_group`); empty when no workload reads a Secret.
+pub fn api_groups(platform: &Platform) -> BTreeSet<&'static str> {
+    needed(platform)
+        .values()
+        .map(|secret| api_group(secret.store))
+        .collect()
+}
+
 /// The secrets one service reads: its own, its exporter's, its backup
 /// job's and its alert receivers'.
 pub fn references(service: &crate::model::Service) -> Vec<&SecretRef> {

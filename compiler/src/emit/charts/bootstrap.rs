@@ -7,12 +7,11 @@
 //! platform's order, and then applies `k8s/`. The README lists the same
 //! steps from `steps`.
 
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use super::{describe, values_file};
 use crate::emit::kube::labels;
-use crate::emit::kube::secrets::{needed, references, sealing_key, SealingKey, SEALING_KEY_LABEL};
+use crate::emit::kube::secrets::{references, sealing_key, SealingKey, SEALING_KEY_LABEL};
 use crate::emit::kube::SECRETS_DIR;
 use crate::emit::Context;
 use crate::model::{Chart, GitOps, Service, ServiceId};
@@ -68,13 +67,9 @@ pub fn steps<'a>(context: &Context<'a>) -> Vec<Step<'a>> {
     let mut steps = vec![Step::Namespaces];
     steps.extend(platform.gitops.iter().map(Step::RepositoryCredential));
     steps.extend(sealing_key(platform).map(Step::SealingKey));
-    let needed = needed(platform);
     // The API groups of the secret references, until a chart serves each.
-    let mut unserved: BTreeSet<&str> = needed
-        .values()
-        .map(|secret| crate::model::secrets::api_group(secret.store))
-        .collect();
-    let mut secrets_applied = needed.is_empty();
+    let mut unserved = crate::model::secrets::api_groups(platform);
+    let mut secrets_applied = unserved.is_empty();
     let mut waiting = Vec::new();
     for (id, service, chart) in super::installed(context) {
         if !secrets_applied && !references(service).is_empty() {
