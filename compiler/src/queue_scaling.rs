@@ -61,26 +61,39 @@ pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
         let Some(target) = service.queue_target() else {
             continue;
         };
-        let absent: Vec<&str> = [
-            ("KEDA (a `keda`)", platform.event_scaler().is_none()),
-            ("a Prometheus", platform.metrics_store().is_none()),
-        ]
-        .into_iter()
-        .filter_map(|(what, absent)| absent.then_some(what))
-        .collect();
-        if absent.is_empty() {
-            continue;
-        }
+        // hplc writes the ScaledObject only beside a workload it writes:
+        // a chart's, an operator's or a replicated cluster's pods are
+        // scaled, if at all, by what makes them.
+        let why = if service.chart().is_some()
+            || service.operator().is_some()
+            || service.replication.is_some()
+        {
+            "its pods are made by a chart or an operator, whose autoscaler hplc does not write"
+                .to_string()
+        } else {
+            let absent: Vec<&str> = [
+                ("KEDA (a `keda`)", platform.event_scaler().is_none()),
+                ("a Prometheus", platform.metrics_store().is_none()),
+            ]
+            .into_iter()
+            .filter_map(|(what, absent)| absent.then_some(what))
+            .collect();
+            if absent.is_empty() {
+                continue;
+            }
+            format!(
+                "environment `{}` runs no {}",
+                platform.env,
+                absent.join(" nor ")
+            )
+        };
         diagnostics.push(
             Diagnostic::new(
                 Code::QueueWithoutScaler,
                 autoscale.span,
                 format!(
-                    "`{}` autoscales on the queue `{}`, but environment `{}` runs no {}: nothing would read it, and the autoscaler would never move",
-                    service.name,
-                    target.metric,
-                    platform.env,
-                    absent.join(" nor ")
+                    "`{}` autoscales on the queue `{}`, but {why}: nothing would read it, and the autoscaler would never move",
+                    service.name, target.metric,
                 ),
             )
             .label("scales on a queue KEDA reads from Prometheus")

@@ -76,7 +76,7 @@ fn target_ref(service: &Service) -> Value<'_> {
 /// The resource targets of `service`'s autoscaler, in whole percent of
 /// the pods' requests: its `autoscale` targets; the platform's default
 /// CPU target when it names no metric at all (a queue is one).
-pub fn resource_targets(context: &Context, service: &Service) -> Vec<(&'static str, i64)> {
+fn resource_targets(context: &Context, service: &Service) -> Vec<(&'static str, i64)> {
     let default_cpu = ("cpu", whole_percent(context.platform.default_cpu_target));
     let Some(a) = &service.autoscale else {
         return vec![default_cpu];
