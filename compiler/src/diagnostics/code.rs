@@ -140,6 +140,8 @@ codes! {
     BucketAccessWithoutKeys = "E0907", Error, "bucket access without its key pair";
     NoS3Endpoint = "E0908", Error, "bucket access on a cloud with no S3 endpoint";
     BackupOfCache = "E0909", Error, "backup of a component declared a cache";
+    QueueWithoutScaler = "E0913", Error, "queue autoscaling that nothing would serve";
+    QueueTargetIncomplete = "E0914", Error, "queue target incomplete";
 
     // What the Kubernetes API accepts.
     KubernetesName = "E1001", Error, "name Kubernetes does not accept";
