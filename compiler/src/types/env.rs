@@ -101,15 +101,18 @@ impl Checker<'_> {
         let fields = std::iter::repeat_with(|| Slot::Pending)
             .take(self.world.kinds[kind].field_names.len())
             .collect();
-        self.world.objects.push(super::value::Object {
+        let mut object = super::value::Object {
             kind,
             name,
             name_span,
             span,
             module,
             stmts,
+            set: 0,
             fields,
-        });
+        };
+        object.index_stmts();
+        self.world.objects.push(object);
         self.world.objects.len() - 1
     }
 
@@ -250,6 +253,7 @@ impl Checker<'_> {
             module,
             from_env: true,
         });
+        object.index_stmts();
     }
 
     /// The object of the instance an override names, after reporting a
