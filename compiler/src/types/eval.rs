@@ -90,6 +90,13 @@ impl Checker<'_> {
     /// only when `wanted`. Evaluating every field of every object wants
     /// none of them, and copying each showed in profiles.
     fn settle(&mut self, memo: Memo, at: Span, wanted: bool) -> Option<Value> {
+        if let Some(settled) = self.known_default(memo) {
+            *self.slot(memo) = settled;
+            return match self.slot(memo) {
+                Slot::Default if wanted => Some(self.default_of(memo)),
+                _ => None,
+            };
+        }
         let check_stack = self.depth % STACK_CHECK_EVERY == 0;
         match self.slot(memo) {
             Slot::Done(v) => wanted.then(|| v.clone()),
@@ -109,6 +116,34 @@ impl Checker<'_> {
                 })
             }
             Slot::Pending => self.compute(memo, at, wanted),
+        }
+    }
+
+    /// What a field not computed yet, which no statement of its object
+    /// sets and whose default is known, settles to: what [`Self::compute`]
+    /// would give it, without the stack check and the bookkeeping of a
+    /// computation (most fields of most objects come here, and nothing in
+    /// them recurses).
+    fn known_default(&self, memo: Memo) -> Option<Slot> {
+        let Memo::Field(obj, index) = memo else {
+            return None;
+        };
+        let object = &self.world.objects[obj];
+        if !matches!(object.fields[index], Slot::Pending)
+            || object.may_set(index)
+            || self.depth >= MAX_EVAL_DEPTH
+        {
+            return None;
+        }
+        match &self.world.defaults[object.kind][index] {
+            Slot::Done(Value::None)
+                if self.world.kinds[object.kind].fields[index].is_required() =>
+            {
+                Some(Slot::Failed) // reported as missing
+            }
+            Slot::Done(_) => Some(Slot::Default),
+            Slot::Failed => Some(Slot::Failed),
+            _ => None,
         }
     }
 
