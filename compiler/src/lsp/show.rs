@@ -38,7 +38,7 @@ fn write(world: &World, value: &Value, depth: usize, out: &mut String) {
         // Bytes as reports write them (`80G`, not `78125000Ki`).
         Value::Quantity(Dim::Bytes, amount) => out.push_str(&crate::model::show::bytes(*amount)),
         Value::Quantity(dim, amount) => out.push_str(&units::format(*dim, *amount)),
-        Value::Decimal(mantissa, places) => out.push_str(&units::decimal(*mantissa, *places)),
+        Value::Decimal(d) => out.push_str(&units::decimal(d.0, d.1)),
         Value::Enum(_, variant) => out.push_str(variant),
         Value::None => out.push_str("none"),
         Value::Range(low, high) => {

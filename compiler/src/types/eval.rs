@@ -665,7 +665,7 @@ impl Checker<'_> {
                     }
                 };
             }
-            return Some(Value::Decimal(mantissa, decimals));
+            return Some(Value::Decimal(Box::new((mantissa, decimals))));
         };
         let Some((dim, factor)) = units::unit(&unit.name) else {
             let wanted = match hint.map(Ty::inner) {
@@ -758,7 +758,7 @@ impl Checker<'_> {
             Value::Int(i) => i.to_string(),
             Value::Bool(b) => b.to_string(),
             Value::Quantity(d, q) => units::format(*d, *q),
-            Value::Decimal(m, s) => units::decimal(*m, *s),
+            Value::Decimal(d) => units::decimal(d.0, d.1),
             Value::Enum(_, v) => v.clone(),
             Value::Object(o) => match self.service_address(*o, at) {
                 Some(address) => address,
@@ -1172,7 +1172,7 @@ impl Checker<'_> {
             Value::Bool(b) => format!("`{b}`"),
             Value::Str(s) => format!("the string \"{}\"", s.chars().take(40).collect::<String>()),
             Value::Quantity(d, q) => format!("{} `{}`", d.describe(), units::format(*d, *q)),
-            Value::Decimal(m, s) => format!("the number `{}`", units::decimal(*m, *s)),
+            Value::Decimal(d) => format!("the number `{}`", units::decimal(d.0, d.1)),
             Value::List(_) => "a list".into(),
             Value::Map(_) => "a map".into(),
             Value::Range(..) => "a range".into(),
@@ -1197,9 +1197,9 @@ fn cores(value: Value) -> Value {
             .checked_mul(1000)
             .map(|c| Value::Quantity(Dim::Cpu, c))
             .unwrap_or(Value::Int(i)),
-        Value::Decimal(m, s) => match units::scale(m, s, 1000) {
+        Value::Decimal(d) => match units::scale(d.0, d.1, 1000) {
             Ok(c) => Value::Quantity(Dim::Cpu, c),
-            Err(_) => Value::Decimal(m, s),
+            Err(_) => Value::Decimal(d),
         },
         other => other,
     }

@@ -17,8 +17,10 @@ pub enum Value {
     Str(String),
     Quantity(Dim, i64),
     /// A unitless number with a fraction (`0.5`) before it meets its type:
-    /// the mantissa and the number of decimal places.
-    Decimal(i128, u32),
+    /// the mantissa and the number of decimal places. Boxed: it is rare,
+    /// and its `i128` would make every value (and every field's slot) half
+    /// as large again.
+    Decimal(Box<(i128, u32)>),
     List(Vec<Value>),
     /// Boxed: maps are rare, and the box keeps every value (and every
     /// field's slot) at a third of the size.

@@ -145,7 +145,7 @@ fn data(value: &Value) -> Data {
     match value {
         Value::Bool(b) => Data::Bool(*b),
         Value::Int(i) => Data::Int(*i),
-        Value::Decimal(m, s) => Data::Decimal(*m, *s),
+        Value::Decimal(d) => Data::Decimal(d.0, d.1),
         Value::Str(s) => Data::Str(s.clone()),
         Value::Quantity(d, q) => Data::Quantity(*d, *q),
         Value::List(items) => Data::List(items.iter().map(data).collect()),
