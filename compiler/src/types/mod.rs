@@ -123,6 +123,12 @@ impl World {
     pub fn slot(&self, obj: ObjId, field: &str) -> Option<&Slot> {
         let object = self.objects.get(obj)?;
         let index = self.kinds[object.kind].fields.get_index_of(field)?;
+        self.slot_at(obj, index)
+    }
+
+    /// The evaluation state of the field at `index` of `obj`'s kind.
+    pub fn slot_at(&self, obj: ObjId, index: usize) -> Option<&Slot> {
+        let object = self.objects.get(obj)?;
         match object.fields.get(index)? {
             Slot::Default => self.defaults[object.kind].get(index),
             slot => Some(slot),

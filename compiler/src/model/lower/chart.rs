@@ -105,7 +105,7 @@ impl Lowering<'_> {
         }
     }
 
-    pub(super) fn port_map(&self, obj: ObjId, field: &str) -> indexmap::IndexMap<String, u16> {
+    pub(super) fn port_map(&self, obj: ObjId, field: &'static str) -> indexmap::IndexMap<String, u16> {
         match self.get(obj, field) {
             Value::Map(m) => m
                 .iter()
@@ -115,12 +115,12 @@ impl Lowering<'_> {
         }
     }
 
-    fn optional_range(&self, obj: ObjId, field: &str) -> Option<Range> {
+    fn optional_range(&self, obj: ObjId, field: &'static str) -> Option<Range> {
         matches!(self.get(obj, field), Value::Range(..)).then(|| self.range(obj, field))
     }
 
     /// The records of a list field.
-    pub(super) fn objects(&self, obj: ObjId, field: &str) -> Vec<ObjId> {
+    pub(super) fn objects(&self, obj: ObjId, field: &'static str) -> Vec<ObjId> {
         self.get(obj, field)
             .as_list()
             .iter()
@@ -129,7 +129,7 @@ impl Lowering<'_> {
     }
 
     /// The records of a map field, by key.
-    pub(super) fn entries(&self, obj: ObjId, field: &str) -> Vec<(String, ObjId)> {
+    pub(super) fn entries(&self, obj: ObjId, field: &'static str) -> Vec<(String, ObjId)> {
         match self.get(obj, field) {
             Value::Map(m) => m
                 .iter()
