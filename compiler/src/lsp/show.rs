@@ -26,7 +26,9 @@ pub fn field(world: &World, obj: ObjId, name: &str) -> String {
         Some(Slot::Done(Value::None)) => "unset".to_string(),
         Some(Slot::Done(v)) => format!("`{}`", value(world, v)),
         Some(Slot::Failed) => "none: it has an error".to_string(),
-        Some(Slot::Pending | Slot::InProgress | Slot::Default) | None => "not evaluated".to_string(),
+        Some(Slot::Pending | Slot::InProgress | Slot::Default) | None => {
+            "not evaluated".to_string()
+        }
     }
 }
 

@@ -105,7 +105,11 @@ impl Lowering<'_> {
         }
     }
 
-    pub(super) fn port_map(&self, obj: ObjId, field: &'static str) -> indexmap::IndexMap<String, u16> {
+    pub(super) fn port_map(
+        &self,
+        obj: ObjId,
+        field: &'static str,
+    ) -> indexmap::IndexMap<String, u16> {
         match self.get(obj, field) {
             Value::Map(m) => m
                 .iter()

@@ -79,9 +79,11 @@ impl Lowering<'_> {
     fn get(&self, obj: ObjId, field: &'static str) -> &Value {
         let slot = self.world.objects.get(obj).and_then(|object| {
             let key = (object.kind, field.as_ptr() as usize, field.len());
-            let index = *self.found.borrow_mut().entry(key).or_insert_with(|| {
-                self.world.kinds[object.kind].fields.get_index_of(field)
-            });
+            let index = *self
+                .found
+                .borrow_mut()
+                .entry(key)
+                .or_insert_with(|| self.world.kinds[object.kind].fields.get_index_of(field));
             self.world.slot_at(obj, index?)
         });
         match slot {
@@ -503,7 +505,8 @@ impl Lowering<'_> {
     }
 
     fn kubernetes_api(&self, obj: ObjId) -> KubernetesApi {
-        let length = |field: &'static str| usize::try_from(self.int(obj, field)).unwrap_or_default();
+        let length =
+            |field: &'static str| usize::try_from(self.int(obj, field)).unwrap_or_default();
         KubernetesApi {
             name_length: length("name_length"),
             stateful_set_name_length: length("stateful_set_name_length"),
