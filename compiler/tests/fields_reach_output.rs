@@ -196,7 +196,7 @@ fn changes(value: &Value, world: &World) -> Vec<Value> {
         ]
         .map(|v| Value::Quantity(*dim, v))
         .to_vec(),
-        Value::Decimal(m, places) => vec![Value::Decimal(m + 1, *places)],
+        Value::Decimal(d) => vec![Value::Decimal(Box::new((d.0 + 1, d.1)))],
         Value::List(items) if !items.is_empty() => vec![
             Value::List(items[..items.len() - 1].to_vec()),
             Value::List(items[1..].to_vec()),

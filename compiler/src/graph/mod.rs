@@ -99,7 +99,8 @@ impl Graph {
 
 pub fn build(platform: &Platform) -> Graph {
     let mut edges = Vec::new();
-    let mut declared = std::collections::HashSet::new();
+    // FxHash: one entry per `needs`, tens of thousands on a large platform.
+    let mut declared: std::collections::HashSet<_, rustc_hash::FxBuildHasher> = Default::default();
     for (from, service) in platform.services.iter().enumerate() {
         for need in &service.needs {
             // `needs = [a, a]` is one edge; an edge opens one port: the one

@@ -26,7 +26,9 @@ pub fn field(world: &World, obj: ObjId, name: &str) -> String {
         Some(Slot::Done(Value::None)) => "unset".to_string(),
         Some(Slot::Done(v)) => format!("`{}`", value(world, v)),
         Some(Slot::Failed) => "none: it has an error".to_string(),
-        Some(Slot::Pending | Slot::InProgress) | None => "not evaluated".to_string(),
+        Some(Slot::Pending | Slot::InProgress | Slot::Default) | None => {
+            "not evaluated".to_string()
+        }
     }
 }
 
@@ -38,7 +40,7 @@ fn write(world: &World, value: &Value, depth: usize, out: &mut String) {
         // Bytes as reports write them (`80G`, not `78125000Ki`).
         Value::Quantity(Dim::Bytes, amount) => out.push_str(&crate::model::show::bytes(*amount)),
         Value::Quantity(dim, amount) => out.push_str(&units::format(*dim, *amount)),
-        Value::Decimal(mantissa, places) => out.push_str(&units::decimal(*mantissa, *places)),
+        Value::Decimal(d) => out.push_str(&units::decimal(d.0, d.1)),
         Value::Enum(_, variant) => out.push_str(variant),
         Value::None => out.push_str("none"),
         Value::Range(low, high) => {

@@ -82,7 +82,8 @@ impl Checker<'_> {
                     None => self.out_of_range(site.span),
                 }
             }
-            (Ty::Quantity(Dim::Cpu), Value::Decimal(m, s)) => {
+            (Ty::Quantity(Dim::Cpu), Value::Decimal(decimal)) => {
+                let (m, s) = *decimal;
                 match units::scale(m, s, units::MILLIS_PER_CORE) {
                     Ok(v) => Some(Value::Quantity(Dim::Cpu, v)),
                     Err(units::ScaleError::TooPrecise) => {

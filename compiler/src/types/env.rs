@@ -33,7 +33,9 @@ impl Checker<'_> {
             .iter()
             .position(|m| m.origin == crate::resolve::modules::Origin::User);
         let mut order: Vec<usize> = (0..self.pending.len()).collect();
-        order.sort_by_key(|p| {
+        // Each key once (a path is a new string): 11,000 instances sorted
+        // with keys made per comparison showed in profiles.
+        order.sort_by_cached_key(|p| {
             let pending = &self.pending[*p];
             let module = pending.module;
             let file = loaded.sources.get(loaded.modules[module].file);
@@ -49,6 +51,7 @@ impl Checker<'_> {
                 pending.ast.span.start,
             )
         });
+        self.world.objects.reserve(order.len());
         for pending in order {
             self.create_instance(pending);
         }
@@ -101,15 +104,18 @@ impl Checker<'_> {
         let fields = std::iter::repeat_with(|| Slot::Pending)
             .take(self.world.kinds[kind].field_names.len())
             .collect();
-        self.world.objects.push(super::value::Object {
+        let mut object = super::value::Object {
             kind,
             name,
             name_span,
             span,
             module,
             stmts,
+            set: 0,
             fields,
-        });
+        };
+        object.index_stmts();
+        self.world.objects.push(object);
         self.world.objects.len() - 1
     }
 
@@ -250,6 +256,7 @@ impl Checker<'_> {
             module,
             from_env: true,
         });
+        object.index_stmts();
     }
 
     /// The object of the instance an override names, after reporting a
@@ -377,14 +384,16 @@ impl Checker<'_> {
         let kind = &self.world.kinds[object.kind];
         let kind_name = &kind.name;
         let fields = &kind.fields;
-        let mut seen: Vec<(&str, Option<&str>, Span)> = Vec::new();
+        let mut seen: Vec<(&str, Option<&str>, Span)> = Vec::with_capacity(object.stmts.len());
         let mut problems = Vec::new();
         // Required fields an unknown field was probably meant to be: the
         // "did you mean" says it already.
         let mut misspelled: Vec<&String> = Vec::new();
         for source in &object.stmts {
             let stmt = &source.stmt;
-            let Some(field) = fields.get(&stmt.field.name) else {
+            // `source.field` is where this name is in `fields`, found once
+            // when the object was made.
+            let Some((_, field)) = source.field.and_then(|index| fields.get_index(index)) else {
                 if let Some(close) =
                     suggest::closest(&stmt.field.name, fields.keys().map(String::as_str))
                 {

@@ -29,6 +29,13 @@ const STACK_RED_ZONE: usize = 1024 * 1024;
 const STACK_CHECK_EVERY: usize = 4;
 const STACK_GROWTH: usize = 8 * 1024 * 1024;
 
+/// What computing a field gives: a value of its own, or its kind's default
+/// (which the object then reads rather than copies).
+enum Computed {
+    Value(Value),
+    Default,
+}
+
 /// A lazily computed value: a field of an object, or a `let`.
 #[derive(Copy, Clone)]
 enum Memo {
@@ -83,9 +90,17 @@ impl Checker<'_> {
     /// only when `wanted`. Evaluating every field of every object wants
     /// none of them, and copying each showed in profiles.
     fn settle(&mut self, memo: Memo, at: Span, wanted: bool) -> Option<Value> {
+        if let Some(settled) = self.known_default(memo) {
+            *self.slot(memo) = settled;
+            return match self.slot(memo) {
+                Slot::Default if wanted => Some(self.default_of(memo)),
+                _ => None,
+            };
+        }
         let check_stack = self.depth % STACK_CHECK_EVERY == 0;
         match self.slot(memo) {
             Slot::Done(v) => wanted.then(|| v.clone()),
+            Slot::Default => wanted.then(|| self.default_of(memo)),
             Slot::Failed => None,
             Slot::InProgress => {
                 self.report_cycle(memo, at);
@@ -101,6 +116,34 @@ impl Checker<'_> {
                 })
             }
             Slot::Pending => self.compute(memo, at, wanted),
+        }
+    }
+
+    /// What a field not computed yet, which no statement of its object
+    /// sets and whose default is known, settles to: what [`Self::compute`]
+    /// would give it, without the stack check and the bookkeeping of a
+    /// computation (most fields of most objects come here, and nothing in
+    /// them recurses).
+    fn known_default(&self, memo: Memo) -> Option<Slot> {
+        let Memo::Field(obj, index) = memo else {
+            return None;
+        };
+        let object = &self.world.objects[obj];
+        if !matches!(object.fields[index], Slot::Pending)
+            || object.may_set(index)
+            || self.depth >= MAX_EVAL_DEPTH
+        {
+            return None;
+        }
+        match &self.world.defaults[object.kind][index] {
+            Slot::Done(Value::None)
+                if self.world.kinds[object.kind].fields[index].is_required() =>
+            {
+                Some(Slot::Failed) // reported as missing
+            }
+            Slot::Done(_) => Some(Slot::Default),
+            Slot::Failed => Some(Slot::Failed),
+            _ => None,
         }
     }
 
@@ -134,7 +177,7 @@ impl Checker<'_> {
             Memo::Field(obj, index) => self.compute_field(obj, index),
             Memo::Let(id) => {
                 let (expr, module) = (self.lets[id].decl.value.clone(), self.lets[id].module);
-                self.eval(&expr, None, module)
+                self.eval(&expr, None, module).map(Computed::Value)
             }
         };
         self.depth -= 1;
@@ -142,11 +185,15 @@ impl Checker<'_> {
         let slot = self.slot(memo);
         if matches!(slot, Slot::InProgress) {
             return match value {
-                Some(v) if wanted => {
+                Some(Computed::Default) => {
+                    *slot = Slot::Default;
+                    wanted.then(|| self.default_of(memo))
+                }
+                Some(Computed::Value(v)) if wanted => {
                     *slot = Slot::Done(v.clone());
                     Some(v)
                 }
-                Some(v) => {
+                Some(Computed::Value(v)) => {
                     *slot = Slot::Done(v);
                     None
                 }
@@ -156,7 +203,22 @@ impl Checker<'_> {
                 }
             };
         }
-        value.filter(|_| wanted)
+        match value {
+            Some(Computed::Value(v)) if wanted => Some(v),
+            Some(Computed::Default) if wanted => Some(self.default_of(memo)),
+            _ => None,
+        }
+    }
+
+    /// A copy of the default a field left at it reads (`Slot::Default`).
+    fn default_of(&self, memo: Memo) -> Value {
+        let Memo::Field(obj, index) = memo else {
+            unreachable!("only fields have defaults")
+        };
+        match &self.world.defaults[self.world.objects[obj].kind][index] {
+            Slot::Done(v) => v.clone(),
+            _ => unreachable!("a field is left at its default only once it is computed"),
+        }
     }
 
     fn enter(&mut self, at: Span) -> bool {
@@ -178,16 +240,29 @@ impl Checker<'_> {
 
     /// The field at `index` of `obj`'s kind: its last whole value (or the
     /// default), then its keyed entries in order.
-    fn compute_field(&mut self, obj: ObjId, index: usize) -> Option<Value> {
-        let kind = self.world.objects[obj].kind;
+    fn compute_field(&mut self, obj: ObjId, index: usize) -> Option<Computed> {
+        let object = &self.world.objects[obj];
+        let kind = object.kind;
+        if !object.may_set(index) {
+            // Set by no statement (most fields of most objects): its
+            // default, kept once for the kind.
+            if !self.settle_default(kind, index) {
+                return None;
+            }
+            return match &self.world.defaults[kind][index] {
+                Slot::Done(Value::None) if self.world.kinds[kind].fields[index].is_required() => {
+                    None // reported as missing
+                }
+                _ => Some(Computed::Default),
+            };
+        }
         let field = self.world.kinds[kind].fields[index].clone();
         // The object's statements do not change while it is evaluated, so
         // they are found by position rather than copied out.
-        let stmts = &self.world.objects[obj].stmts;
+        let stmts = &object.stmts;
         let count = stmts.len();
-        // One pass (every field of every object comes here, most of them
-        // set by no statement): the last statement that sets the field
-        // whole, and whether any sets an entry of it.
+        // One pass: the last statement that sets the field whole, and
+        // whether any sets an entry of it.
         let (mut whole, mut has_entries) = (None, false);
         for (i, source) in stmts.iter().enumerate() {
             if source.field == Some(index) {
@@ -243,17 +318,28 @@ impl Checker<'_> {
             }
             value = Value::Map(map);
         }
-        Some(value)
+        Some(Computed::Value(value))
     }
 
     /// The default of the field at `index` in `kind`: `Value::None` when it
     /// has none.
     fn default(&mut self, kind: KindId, index: usize) -> Option<Value> {
-        let key = (kind, index);
-        match self.defaults.get(&key) {
-            Some(Slot::Done(v)) => return Some(v.clone()),
-            Some(Slot::Failed) => return None,
-            Some(Slot::InProgress) => {
+        if !self.settle_default(kind, index) {
+            return None;
+        }
+        match &self.world.defaults[kind][index] {
+            Slot::Done(v) => Some(v.clone()),
+            _ => None,
+        }
+    }
+
+    /// Computes the default of the field at `index` in `kind` unless it is
+    /// known; whether it has one (`Value::None` included) rather than failed.
+    fn settle_default(&mut self, kind: KindId, index: usize) -> bool {
+        match &self.world.defaults[kind][index] {
+            Slot::Done(_) => return true,
+            Slot::Failed => return false,
+            Slot::InProgress => {
                 // The default builds a record whose default builds another ...
                 let info = &self.world.kinds[kind];
                 let (name, field) = info.fields.get_index(index).expect("field exists");
@@ -271,22 +357,20 @@ impl Checker<'_> {
                         .label("this default refers back to itself")
                         .help("a kind's default cannot contain a record of that kind with the default in it; make the field optional without a default"),
                 );
-                self.defaults.insert(key, Slot::Failed);
-                return None;
+                self.world.defaults[kind][index] = Slot::Failed;
+                return false;
             }
-            Some(Slot::Pending) | None => {}
+            Slot::Pending | Slot::Default => {}
         }
-        self.defaults.insert(key, Slot::InProgress);
+        self.world.defaults[kind][index] = Slot::InProgress;
         let field = self.world.kinds[kind].fields[index].clone();
         let value = self.default_value(&field);
-        self.defaults.insert(
-            key,
-            match &value {
-                Some(v) => Slot::Done(v.clone()),
-                None => Slot::Failed,
-            },
-        );
-        value
+        let settled = value.is_some();
+        self.world.defaults[kind][index] = match value {
+            Some(v) => Slot::Done(v),
+            None => Slot::Failed,
+        };
+        settled
     }
 
     fn default_value(&mut self, field: &super::Field) -> Option<Value> {
@@ -581,7 +665,7 @@ impl Checker<'_> {
                     }
                 };
             }
-            return Some(Value::Decimal(mantissa, decimals));
+            return Some(Value::Decimal(Box::new((mantissa, decimals))));
         };
         let Some((dim, factor)) = units::unit(&unit.name) else {
             let wanted = match hint.map(Ty::inner) {
@@ -674,7 +758,7 @@ impl Checker<'_> {
             Value::Int(i) => i.to_string(),
             Value::Bool(b) => b.to_string(),
             Value::Quantity(d, q) => units::format(*d, *q),
-            Value::Decimal(m, s) => units::decimal(*m, *s),
+            Value::Decimal(d) => units::decimal(d.0, d.1),
             Value::Enum(_, v) => v.clone(),
             Value::Object(o) => match self.service_address(*o, at) {
                 Some(address) => address,
@@ -1088,7 +1172,7 @@ impl Checker<'_> {
             Value::Bool(b) => format!("`{b}`"),
             Value::Str(s) => format!("the string \"{}\"", s.chars().take(40).collect::<String>()),
             Value::Quantity(d, q) => format!("{} `{}`", d.describe(), units::format(*d, *q)),
-            Value::Decimal(m, s) => format!("the number `{}`", units::decimal(*m, *s)),
+            Value::Decimal(d) => format!("the number `{}`", units::decimal(d.0, d.1)),
             Value::List(_) => "a list".into(),
             Value::Map(_) => "a map".into(),
             Value::Range(..) => "a range".into(),
@@ -1113,9 +1197,9 @@ fn cores(value: Value) -> Value {
             .checked_mul(1000)
             .map(|c| Value::Quantity(Dim::Cpu, c))
             .unwrap_or(Value::Int(i)),
-        Value::Decimal(m, s) => match units::scale(m, s, 1000) {
+        Value::Decimal(d) => match units::scale(d.0, d.1, 1000) {
             Ok(c) => Value::Quantity(Dim::Cpu, c),
-            Err(_) => Value::Decimal(m, s),
+            Err(_) => Value::Decimal(d),
         },
         other => other,
     }

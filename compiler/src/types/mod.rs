@@ -68,6 +68,10 @@ pub struct World {
     pub platform: Option<ObjId>,
     /// What every name means, as the checker resolved it.
     pub names: Names,
+    /// The default of every field of every kind, by kind and field index,
+    /// computed on first use. An object's field left at its default is
+    /// [`Slot::Default`] and reads the value here.
+    pub(crate) defaults: Vec<Vec<Slot>>,
 }
 
 /// The scopes the checker built, kept for the language server (hover, go
@@ -119,7 +123,16 @@ impl World {
     pub fn slot(&self, obj: ObjId, field: &str) -> Option<&Slot> {
         let object = self.objects.get(obj)?;
         let index = self.kinds[object.kind].fields.get_index_of(field)?;
-        object.fields.get(index)
+        self.slot_at(obj, index)
+    }
+
+    /// The evaluation state of the field at `index` of `obj`'s kind.
+    pub fn slot_at(&self, obj: ObjId, index: usize) -> Option<&Slot> {
+        let object = self.objects.get(obj)?;
+        match object.fields.get(index)? {
+            Slot::Default => self.defaults[object.kind].get(index),
+            slot => Some(slot),
+        }
     }
 
     pub fn kind_named(&self, name: &str) -> Option<KindId> {
@@ -188,8 +201,6 @@ pub struct Checker<'a> {
     pub(crate) lets: Vec<Let>,
     pub(crate) pending: Vec<scope::PendingInstance>,
     pub(crate) envs: IndexMap<String, (ModuleId, ast::EnvDecl)>,
-    /// Defaults per (kind, field index), computed on first use.
-    pub(crate) defaults: FxHashMap<(KindId, usize), Slot>,
     pub(crate) depth: usize,
     /// Where the parser found syntax errors: an instance with one inside is
     /// not also told it misses the field the broken line meant to set.
@@ -218,7 +229,6 @@ pub fn check(loaded: &Loaded, env: Option<&str>, diagnostics: &mut Diagnostics) 
         lets: Vec::new(),
         pending: Vec::new(),
         envs: IndexMap::new(),
-        defaults: FxHashMap::default(),
         depth: 0,
         syntax_errors: Vec::new(),
         removed: FxHashMap::default(),
@@ -232,6 +242,9 @@ pub fn check(loaded: &Loaded, env: Option<&str>, diagnostics: &mut Diagnostics) 
     checker.declare_all();
     checker.resolve_imports();
     checker.build_kinds();
+    checker.world.defaults = (checker.world.kinds.iter())
+        .map(|k| vec![Slot::Pending; k.fields.len()])
+        .collect();
     checker.create_instances();
     checker.apply_env(env);
     checker.validate_statements();

@@ -17,8 +17,10 @@ pub enum Value {
     Str(String),
     Quantity(Dim, i64),
     /// A unitless number with a fraction (`0.5`) before it meets its type:
-    /// the mantissa and the number of decimal places.
-    Decimal(i128, u32),
+    /// the mantissa and the number of decimal places. Boxed: it is rare,
+    /// and its `i128` would make every value (and every field's slot) half
+    /// as large again.
+    Decimal(Box<(i128, u32)>),
     List(Vec<Value>),
     /// Boxed: maps are rare, and the box keeps every value (and every
     /// field's slot) at a third of the size.
@@ -112,6 +114,11 @@ pub enum Slot {
     InProgress,
     Done(Value),
     Failed,
+    /// Left at its kind's default, which `World::defaults` holds once for
+    /// every object: most fields of most objects are, and a copy in each
+    /// was a tenth of a large check. `World::slot` reads through it, so no
+    /// reader outside evaluation sees this state.
+    Default,
 }
 
 /// A named instance (`node system { ... }`) or a record built in place
@@ -126,6 +133,11 @@ pub struct Object {
     pub span: Span,
     pub module: ModuleId,
     pub stmts: Vec<Source>,
+    /// Which of the first 128 fields some statement of `stmts` sets
+    /// (see [`Object::may_set`]): evaluation asks for every field of the
+    /// kind, most of them set by no statement, and looking through the
+    /// statements for each showed in profiles.
+    pub set: u128,
     /// Evaluation state of every field of the kind, in the kind's field
     /// order: `World::kinds[kind].fields` has the names, so an object
     /// holds no table of its own (there are hundreds of thousands).
@@ -133,6 +145,22 @@ pub struct Object {
 }
 
 impl Object {
+    /// Whether a statement may set the field at `index`, whole or an entry
+    /// of it: `false` only when none does.
+    pub fn may_set(&self, index: usize) -> bool {
+        index >= 128 || self.set & (1 << index) != 0
+    }
+
+    /// Computes [`Object::set`] again after `stmts` changed.
+    pub fn index_stmts(&mut self) {
+        self.set = self
+            .stmts
+            .iter()
+            .filter_map(|s| s.field)
+            .filter(|&index| index < 128)
+            .fold(0, |set, index| set | 1 << index);
+    }
+
     /// The last statement that sets a field, whole or an entry.
     fn last_set(&self, field: &str) -> Option<&ast::Stmt> {
         self.stmts

@@ -105,7 +105,11 @@ impl Lowering<'_> {
         }
     }
 
-    pub(super) fn port_map(&self, obj: ObjId, field: &str) -> indexmap::IndexMap<String, u16> {
+    pub(super) fn port_map(
+        &self,
+        obj: ObjId,
+        field: &'static str,
+    ) -> indexmap::IndexMap<String, u16> {
         match self.get(obj, field) {
             Value::Map(m) => m
                 .iter()
@@ -115,12 +119,12 @@ impl Lowering<'_> {
         }
     }
 
-    fn optional_range(&self, obj: ObjId, field: &str) -> Option<Range> {
+    fn optional_range(&self, obj: ObjId, field: &'static str) -> Option<Range> {
         matches!(self.get(obj, field), Value::Range(..)).then(|| self.range(obj, field))
     }
 
     /// The records of a list field.
-    pub(super) fn objects(&self, obj: ObjId, field: &str) -> Vec<ObjId> {
+    pub(super) fn objects(&self, obj: ObjId, field: &'static str) -> Vec<ObjId> {
         self.get(obj, field)
             .as_list()
             .iter()
@@ -129,7 +133,7 @@ impl Lowering<'_> {
     }
 
     /// The records of a map field, by key.
-    pub(super) fn entries(&self, obj: ObjId, field: &str) -> Vec<(String, ObjId)> {
+    pub(super) fn entries(&self, obj: ObjId, field: &'static str) -> Vec<(String, ObjId)> {
         match self.get(obj, field) {
             Value::Map(m) => m
                 .iter()
@@ -145,7 +149,7 @@ fn data(value: &Value) -> Data {
     match value {
         Value::Bool(b) => Data::Bool(*b),
         Value::Int(i) => Data::Int(*i),
-        Value::Decimal(m, s) => Data::Decimal(*m, *s),
+        Value::Decimal(d) => Data::Decimal(d.0, d.1),
         Value::Str(s) => Data::Str(s.clone()),
         Value::Quantity(d, q) => Data::Quantity(*d, *q),
         Value::List(items) => Data::List(items.iter().map(data).collect()),

@@ -11,6 +11,7 @@ mod foundations;
 mod images;
 mod object_storage;
 
+use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 
@@ -27,15 +28,11 @@ pub const REPLICA_METRICS_PORT: &str = "metrics";
 /// The platform model, or the fields lowering read that their kinds do not
 /// declare (`service.backup`), sorted.
 pub fn lower(world: &World, platform: ObjId, env: &str) -> Result<Platform, Vec<String>> {
-    let lowering = Lowering {
-        world,
-        undeclared: Mutex::default(),
-    };
-    let mut model = lowering.platform(platform, env);
+    let undeclared = Mutex::default();
+    let mut model = Lowering::new(world, &undeclared).platform(platform, env);
     foundations::backups_name_cloud_buckets(&mut model);
     object_storage::wire(&mut model);
-    let undeclared = lowering
-        .undeclared
+    let undeclared = undeclared
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     if undeclared.is_empty() {
@@ -53,17 +50,43 @@ struct Lowering<'w> {
     world: &'w World,
     /// `kind.field` of every read of a field the kind does not declare
     /// (behind a lock: services are lowered on every core).
-    undeclared: Mutex<BTreeSet<String>>,
+    undeclared: &'w Mutex<BTreeSet<String>>,
+    /// The index of each field read so far, by the object's kind and the
+    /// name's address: every name lowering reads is a `&'static str`, so
+    /// its address stands for its text. Hashing the text and comparing it
+    /// on every read (lowering reads tens of fields of every object) was
+    /// most of a read's cost. One table per thread: each share of the
+    /// services has its own `Lowering`.
+    found: RefCell<FieldIndexes>,
+}
+
+type FieldIndexes = rustc_hash::FxHashMap<(crate::types::ty::KindId, usize, usize), Option<usize>>;
+
+impl<'w> Lowering<'w> {
+    fn new(world: &'w World, undeclared: &'w Mutex<BTreeSet<String>>) -> Lowering<'w> {
+        Lowering {
+            world,
+            undeclared,
+            found: RefCell::default(),
+        }
+    }
 }
 
 impl Lowering<'_> {
     /// The value of a field the object's kind declares. The kind named is
     /// the prelude kind at the root of the object's chain, which declares
     /// every field the compiler reads.
-    fn get(&self, obj: ObjId, field: &str) -> &Value {
-        // One lookup of the name: lowering reads tens of fields of every
-        // object, and finding a field is most of what a read costs.
-        match self.world.slot(obj, field) {
+    fn get(&self, obj: ObjId, field: &'static str) -> &Value {
+        let slot = self.world.objects.get(obj).and_then(|object| {
+            let key = (object.kind, field.as_ptr() as usize, field.len());
+            let index = *self
+                .found
+                .borrow_mut()
+                .entry(key)
+                .or_insert_with(|| self.world.kinds[object.kind].fields.get_index_of(field));
+            self.world.slot_at(obj, index?)
+        });
+        match slot {
             Some(crate::types::value::Slot::Done(value)) => value,
             Some(_) => &Value::None,
             None => {
@@ -92,10 +115,12 @@ impl Lowering<'_> {
         namespace_index: &HashMap<ObjId, NamespaceId>,
         service_index: &HashMap<ObjId, ServiceId>,
     ) -> Vec<Service> {
+        let (world, undeclared) = (self.world, self.undeclared);
         let lower = |share: &[ObjId]| -> Vec<Service> {
+            let lowering = Lowering::new(world, undeclared);
             share
                 .iter()
-                .map(|s| self.service(*s, node_index, namespace_index, service_index))
+                .map(|s| lowering.service(*s, node_index, namespace_index, service_index))
                 .collect()
         };
         let workers = crate::workers();
@@ -128,30 +153,30 @@ impl Lowering<'_> {
         })
     }
 
-    fn string(&self, obj: ObjId, field: &str) -> String {
+    fn string(&self, obj: ObjId, field: &'static str) -> String {
         self.get(obj, field)
             .as_str()
             .unwrap_or_default()
             .to_string()
     }
 
-    fn int(&self, obj: ObjId, field: &str) -> i64 {
+    fn int(&self, obj: ObjId, field: &'static str) -> i64 {
         self.get(obj, field).as_int().unwrap_or_default()
     }
 
-    fn quantity(&self, obj: ObjId, field: &str) -> i64 {
+    fn quantity(&self, obj: ObjId, field: &'static str) -> i64 {
         self.get(obj, field).as_quantity().unwrap_or_default()
     }
 
-    fn boolean(&self, obj: ObjId, field: &str) -> bool {
+    fn boolean(&self, obj: ObjId, field: &'static str) -> bool {
         self.get(obj, field).as_bool().unwrap_or_default()
     }
 
-    fn object(&self, obj: ObjId, field: &str) -> Option<ObjId> {
+    fn object(&self, obj: ObjId, field: &'static str) -> Option<ObjId> {
         self.get(obj, field).as_object()
     }
 
-    fn range(&self, obj: ObjId, field: &str) -> Range {
+    fn range(&self, obj: ObjId, field: &'static str) -> Range {
         match self.get(obj, field).as_range() {
             Some((low, high)) => Range {
                 request: number(low),
@@ -165,13 +190,13 @@ impl Lowering<'_> {
     }
 
     /// A shell script written a line per list item.
-    fn script(&self, obj: ObjId, field: &str) -> String {
+    fn script(&self, obj: ObjId, field: &'static str) -> String {
         let mut text = self.strings(obj, field).join("\n");
         text.push('\n');
         text
     }
 
-    fn strings(&self, obj: ObjId, field: &str) -> Vec<String> {
+    fn strings(&self, obj: ObjId, field: &'static str) -> Vec<String> {
         self.get(obj, field)
             .as_list()
             .iter()
@@ -179,7 +204,7 @@ impl Lowering<'_> {
             .collect()
     }
 
-    fn string_map(&self, obj: ObjId, field: &str) -> IndexMap<String, String> {
+    fn string_map(&self, obj: ObjId, field: &'static str) -> IndexMap<String, String> {
         match self.get(obj, field) {
             Value::Map(m) => m
                 .iter()
@@ -224,7 +249,7 @@ impl Lowering<'_> {
         let node_index: HashMap<ObjId, NodeId> = positions(&nodes);
         let namespace_index: HashMap<ObjId, NamespaceId> = positions(&namespaces);
         let service_index: HashMap<ObjId, ServiceId> = positions(&services);
-        let budget_of = |field: &str| {
+        let budget_of = |field: &'static str| {
             self.object(obj, field).map(|b| Budget {
                 name: self.string(b, "name"),
                 as_of: self.string(b, "as_of"),
@@ -249,7 +274,7 @@ impl Lowering<'_> {
         let (pod_network, pod_network_span) = self.platform_pod_network(obj, &cloud);
         // The inputs file's values; the platform's own `trusted_cidrs` first.
         let inputs = self.instances_of("inputs").into_iter().next();
-        let is_set = |o: ObjId, field: &str| !matches!(self.get(o, field), Value::None);
+        let is_set = |o: ObjId, field: &'static str| !matches!(self.get(o, field), Value::None);
         let cidrs_from = if is_set(obj, "trusted_cidrs") {
             Some(obj)
         } else {
@@ -480,7 +505,8 @@ impl Lowering<'_> {
     }
 
     fn kubernetes_api(&self, obj: ObjId) -> KubernetesApi {
-        let length = |field: &str| usize::try_from(self.int(obj, field)).unwrap_or_default();
+        let length =
+            |field: &'static str| usize::try_from(self.int(obj, field)).unwrap_or_default();
         KubernetesApi {
             name_length: length("name_length"),
             stateful_set_name_length: length("stateful_set_name_length"),
@@ -601,7 +627,7 @@ impl Lowering<'_> {
                 })
             })
             .collect();
-        let map_objects = |field: &str| self.entries(obj, field);
+        let map_objects = |field: &'static str| self.entries(obj, field);
         let metrics_path = self.string(obj, "metrics");
         let routes: Vec<Route> = map_objects("routes")
             .into_iter()
@@ -1029,7 +1055,7 @@ impl Lowering<'_> {
     }
 
     fn receiver(&self, name: String, r: ObjId) -> Receiver {
-        let secret = |field: &str| self.object(r, field).map(|s| self.secret(s));
+        let secret = |field: &'static str| self.object(r, field).map(|s| self.secret(s));
         Receiver {
             name,
             severities: self
@@ -1180,7 +1206,7 @@ impl Lowering<'_> {
 }
 
 /// The default a kind gives a string field, when it is a plain literal.
-fn literal_default(kind: &crate::types::KindInfo, field: &str) -> Option<String> {
+fn literal_default(kind: &crate::types::KindInfo, field: &'static str) -> Option<String> {
     let (stmt, _) = kind.fields.get(field)?.defaults.last()?;
     match &stmt.value.kind {
         crate::syntax::ast::ExprKind::Str(parts) => match parts.as_slice() {
@@ -1194,7 +1220,7 @@ fn literal_default(kind: &crate::types::KindInfo, field: &str) -> Option<String>
 /// Monitoring data: alert thresholds and dashboard panels.
 impl Lowering<'_> {
     fn monitoring(&self, obj: ObjId) -> Monitoring {
-        let threshold = |field: &str| {
+        let threshold = |field: &'static str| {
             let t = self
                 .object(obj, field)
                 .expect("monitoring thresholds are required");
