@@ -898,6 +898,25 @@ pub struct Replication {
     pub superuser_login: Option<SecretRef>,
     /// Every key of every Secret above ([`Replication::with_refs`]).
     pub refs: Vec<SecretRef>,
+    /// Each client's login (`logins`), by the client's name, which is the
+    /// name of its role.
+    pub logins: Vec<ClientLogin>,
+    /// Every client must log in with a login of its own (E0911).
+    pub client_logins: bool,
+    /// The backup plugin's container in every instance's pod, when it
+    /// archives ([`Replication::archives`]); also in the service's
+    /// `sidecars`, which the planner counts.
+    pub plugin_sidecar: Option<Sidecar>,
+}
+
+/// The login of one client of a replicated cluster: a role of its own.
+#[derive(Clone, Debug)]
+pub struct ClientLogin {
+    /// The client's name, which is its role's.
+    pub client: String,
+    pub secret: SecretRef,
+    /// Where the entry is set.
+    pub span: Span,
 }
 
 impl Replication {
@@ -908,11 +927,12 @@ impl Replication {
     }
 
     /// Every key of every Secret it names: the object storage's
-    /// credentials, and both keys of each login.
+    /// credentials, and both keys of each login (the clients' too).
     pub fn with_refs(mut self) -> Replication {
         let logins: Vec<SecretRef> = [&self.owner_login, &self.superuser_login]
             .into_iter()
             .flatten()
+            .chain(self.logins.iter().map(|login| &login.secret))
             .flat_map(|login| {
                 ["username", "password"].map(|key| SecretRef {
                     key: key.to_string(),

@@ -1,8 +1,8 @@
 //! Replicated clusters: a component whose `replication` names an operator
 //! gets the operator's custom resources instead of a workload hplc writes.
 //! For CloudNativePG (`cloudnative_pg`): a `Cluster` with the component's
-//! instances, image, resources, volume, placement, database, owner and
-//! logins; and, when the write-ahead log is archived, the Barman Cloud
+//! instances, image, resources, volume, placement, database, owner,
+//! logins and a role per client; and, when the write-ahead log is archived, the Barman Cloud
 //! plugin's `ObjectStore` (the bucket at the object storage's endpoint,
 //! with the credentials as Secrets) and a `ScheduledBackup` of base
 //! backups. The operator makes the pods, the Services (`<name>-rw` for the
@@ -91,6 +91,9 @@ fn cluster<'a>(context: &Context<'a>, nodes: &Nodes, id: ServiceId, archived: bo
         ("inheritedMetadata", inherited),
         ("bootstrap", map([("initdb", map(initdb))])),
     ];
+    if let Some(roles) = managed_roles(replication) {
+        spec.push(("managed", roles));
+    }
     if let Some(login) = &replication.superuser_login {
         spec.push(("enableSuperuserAccess", b(true)));
         spec.push(("superuserSecret", map([("name", s(&login.name))])));
@@ -144,6 +147,28 @@ fn cluster<'a>(context: &Context<'a>, nodes: &Nodes, id: ServiceId, archived: bo
     )
 }
 
+/// A role for each client (`managed.roles`), which the operator creates
+/// and keeps as declared: it logs in with the password of its login's
+/// Secret (whose `username` is the role's name) and is a member of the
+/// owner, inheriting its privileges on the owner's tables; no other
+/// right. `None` without logins.
+fn managed_roles<'a>(replication: &'a Replication) -> Option<Value<'a>> {
+    if replication.logins.is_empty() {
+        return None;
+    }
+    let roles = replication.logins.iter().map(|login| {
+        map([
+            ("name", s(&login.client)),
+            ("ensure", s("present")),
+            ("login", b(true)),
+            ("inherit", b(true)),
+            ("inRoles", list([s(&replication.owner)])),
+            ("passwordSecret", map([("name", s(&login.secret.name))])),
+        ])
+    });
+    Some(map([("roles", list(roles))]))
+}
+
 /// The plugin's `ObjectStore`: the write-ahead log and base backups under
 /// `s3://<bucket>/<name>` at the cloud's S3 endpoint (named by the
 /// cluster's inputs); `None` without a bucket.
@@ -189,12 +214,20 @@ fn object_store<'a>(
             s(format!("{}d", replication.keep_ms / DAY_MS)),
         ),
     ];
+    let mut sidecar: Vec<(&'static str, Value)> = Vec::new();
     if !replication.sidecar_env.is_empty() {
         let env = replication
             .sidecar_env
             .iter()
             .map(|(k, v)| pod::plain_env(k, v.as_str()));
-        spec.push(("instanceSidecarConfiguration", map([("env", list(env))])));
+        sidecar.push(("env", list(env)));
+    }
+    // The requests and limits the planner counted on the instances' nodes.
+    if let Some(planned) = &replication.plugin_sidecar {
+        sidecar.push(("resources", pod::resources(planned.cpu, planned.memory)));
+    }
+    if !sidecar.is_empty() {
+        spec.push(("instanceSidecarConfiguration", map(sidecar)));
     }
     Some(object(
         "barmancloud.cnpg.io/v1",
