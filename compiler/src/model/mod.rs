@@ -907,6 +907,9 @@ pub struct Replication {
     /// archives ([`Replication::archives`]); also in the service's
     /// `sidecars`, which the planner counts.
     pub plugin_sidecar: Option<Sidecar>,
+    /// Which archive it writes: 1 until its first restore, one more after
+    /// each ([`Replication::server_name`]).
+    pub generation: i64,
 }
 
 /// The login of one client of a replicated cluster: a role of its own.
@@ -924,6 +927,19 @@ impl Replication {
     /// its backup path, and a reader of the object storage.
     pub fn archives(&self) -> bool {
         self.bucket.is_some() && self.plugin.is_some()
+    }
+
+    /// The name the archive of one generation of the cluster `name` is
+    /// kept under in its object store (Barman's server name): the
+    /// cluster's own for the first, `<name>-<generation>` after a restore,
+    /// so that a recovered cluster never archives where its former self
+    /// did.
+    pub fn server_name(&self, name: &str, generation: i64) -> String {
+        if generation <= 1 {
+            name.to_string()
+        } else {
+            format!("{name}-{generation}")
+        }
     }
 
     /// Every key of every Secret it names: the object storage's

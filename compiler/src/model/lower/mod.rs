@@ -1019,6 +1019,7 @@ impl Lowering<'_> {
                 plugin_sidecar: self
                     .object(r, "plugin_sidecar")
                     .map(|s| self.sidecar("plugin_sidecar".to_string(), s)),
+                generation: self.int(r, "generation"),
             }
             .with_refs(),
         )
