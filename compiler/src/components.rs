@@ -7,6 +7,8 @@
 //! them as one replicated cluster (`replication`): an operator of clusters
 //! of its kind, with a fixed number of instances, one at least.
 
+mod logins;
+
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::Platform;
 
@@ -15,6 +17,7 @@ pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
     single_servers(platform, diagnostics);
     replications(platform, diagnostics);
     caches(platform, diagnostics);
+    logins::check(platform, diagnostics);
 }
 
 /// A `cache` holds what may be lost: a backup of it would restore stale

@@ -69,6 +69,11 @@ const UNEMITTED: &[(&str, &str, &str)] = &[
         "applies to cores beyond the reservation's table (4); platform.hpl's nodes have at most 4 (placement::allocatable's unit tests cover it)",
     ),
     (
+        "replication",
+        "client_logins",
+        "refuses a client without a login of its own (E0911) or reading another's (E0912), which platform.hpl's clients do not; the cases client_without_login and client_with_others_login cover it",
+    ),
+    (
         "service",
         "single_server",
         "refuses a second replica (E0904), which no environment of platform.hpl asks for; the case replicated_single_server covers it",

@@ -7,10 +7,13 @@
 //!   plan (high CPU and memory, a volume nearly full, restart loops,
 //!   database connection failures, downtime; the nodes' disk and the
 //!   Watchdog) fires on one series and stays silent on another, and the
-//!   recording rules produce values. The series are those real exporters
-//!   expose (recorded from Debian's node, PostgreSQL and Redis exporters;
-//!   from the documented metric lists for cAdvisor and kube-state-metrics,
-//!   under tests/fixtures/metrics/), with the labels the scrape jobs add;
+//!   recording rules produce values; production's CloudNativePG alerts
+//!   (connection failures, replication lag, write-ahead log archiving)
+//!   the same. The series are those real exporters expose (recorded from
+//!   Debian's node, PostgreSQL and Redis exporters; from the documented
+//!   metric lists for cAdvisor and kube-state-metrics, and from
+//!   CloudNativePG's collector and default queries, under
+//!   tests/fixtures/metrics/), with the labels the scrape jobs add;
 //! - Alertmanager's configuration passes `amtool check-config`;
 //! - a real Prometheus, given the generated kube-state-metrics job, keeps
 //!   the namespace labels of its series (honor_labels);
@@ -493,7 +496,7 @@ fn production_cases(alerting: &Value) -> Vec<String> {
             ("{{ $value | humanizePercentage }}", "90%"),
         ],
     );
-    vec![
+    let mut cases = vec![
         // 90% of a 50Gi volume used; half.
         case(
             &[
@@ -506,6 +509,118 @@ fn production_cases(alerting: &Value) -> Vec<String> {
         case(
             &[(used, "26843545600x80"), (capacity, "53687091200x80")],
             "VolumeNearlyFull",
+            " []",
+        ),
+    ];
+    cases.extend(cluster_cases(alerting));
+    cases
+}
+
+/// The labels the scrape of a CloudNativePG instance adds (the job
+/// `charts/9187/metrics`: by pod, named after the cluster).
+fn instance_labels(pod: &str, address: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("namespace", "health-data".to_string()),
+        ("service", "postgres-health".to_string()),
+        ("pod", pod.to_string()),
+        ("endpoint", "metrics".to_string()),
+        ("job", "postgres-health".to_string()),
+        ("instance", format!("{address}:9187")),
+    ]
+}
+
+/// A series of the CloudNativePG fixture as the scrape of `pod` stores it,
+/// and the labels of an alert on it.
+fn instance_series(metric: &str, pod: &str, address: &str) -> (String, Vec<(String, String)>) {
+    let labels = instance_labels(pod, address);
+    let extra = labels
+        .iter()
+        .map(|(k, v)| format!("{k}=\"{v}\""))
+        .collect::<Vec<_>>()
+        .join(",");
+    let series = fixture_series("cloudnative-pg.prom", metric, "", &extra);
+    let mut alert: Vec<(String, String)> = labels
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    if metric == "cnpg_collector_up" {
+        alert.push(("cluster".to_string(), "postgres-health".to_string()));
+    }
+    (series, alert)
+}
+
+/// The alerts of the CloudNativePG cluster (stdlib `cloudnative_pg_cluster`),
+/// each firing on the series of an instance in trouble and silent on a
+/// healthy one: the primary `postgres-health-1`, a standby
+/// `postgres-health-2`.
+fn cluster_cases(alerting: &Value) -> Vec<String> {
+    let fires =
+        |alert: &str, severity: &str, labels: &[(String, String)], fill: &[(&str, &str)]| {
+            let mut pairs: Vec<(&str, &str)> = vec![("severity", severity)];
+            pairs.extend(labels.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            labels_yaml(&pairs) + &annotations(alerting, alert, "postgres-health", fill)
+        };
+    let (up, up_labels) = instance_series("cnpg_collector_up", "postgres-health-1", "10.244.1.12");
+    let (lag, lag_labels) =
+        instance_series("cnpg_pg_replication_lag", "postgres-health-2", "10.244.2.7");
+    let (archived, archived_labels) = instance_series(
+        "cnpg_pg_stat_archiver_seconds_since_last_archival",
+        "postgres-health-1",
+        "10.244.1.12",
+    );
+    let (primary, _) = instance_series(
+        "cnpg_pg_replication_in_recovery",
+        "postgres-health-1",
+        "10.244.1.12",
+    );
+    let (standby, _) = instance_series(
+        "cnpg_pg_replication_in_recovery",
+        "postgres-health-2",
+        "10.244.2.7",
+    );
+    vec![
+        // The instance manager cannot query PostgreSQL; it can.
+        case(
+            &[(up.clone(), "0x80")],
+            "DatabaseConnectionFailures",
+            &fires(
+                "DatabaseConnectionFailures",
+                "critical",
+                &up_labels,
+                &[("{{ $labels.pod }}", "postgres-health-1")],
+            ),
+        ),
+        case(&[(up, "1x80")], "DatabaseConnectionFailures", " []"),
+        // A standby ten minutes behind; five seconds behind.
+        case(
+            &[(lag.clone(), "600x80")],
+            "ReplicationLag",
+            &fires(
+                "ReplicationLag",
+                "warning",
+                &lag_labels,
+                &[
+                    ("{{ $labels.pod }}", "postgres-health-2"),
+                    ("{{ $value }}", "600"),
+                ],
+            ),
+        ),
+        case(&[(lag, "5x80")], "ReplicationLag", " []"),
+        // The primary has archived nothing for two hours; a minute ago
+        // (a standby's archiver is not queried, and stays out).
+        case(
+            &[(archived.clone(), "7200+15x80"), (primary.clone(), "0x80")],
+            "WalArchiving",
+            &fires(
+                "WalArchiving",
+                "warning",
+                &archived_labels,
+                &[("{{ $labels.pod }}", "postgres-health-1")],
+            ),
+        ),
+        case(
+            &[(archived, "60x80"), (primary, "0x80"), (standby, "1x80")],
+            "WalArchiving",
             " []",
         ),
     ]

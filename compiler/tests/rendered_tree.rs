@@ -12,7 +12,8 @@
 //! - `validate-k8s --allow-unknown-kinds`: the built-in kinds against
 //!   Kubernetes' schemas;
 //! - and every custom resource against the `openAPIV3Schema` of the CRD
-//!   that serves it, from the renders (tests/fixtures/crd_schemas.py).
+//!   that serves it, from the renders (tests/fixtures/crd_schemas.py);
+//!   the recovery manifests beside the tree (`restore/`) too.
 //!
 //! No SealedSecret may carry a placeholder. What the validator
 //! cannot see, because a chart's hook or a controller makes it at run time
@@ -136,6 +137,35 @@ fn the_rendered_trees_are_closed_valid_and_match_their_crds() {
             "{name}: custom resources against their CRDs:\n{text}"
         );
         eprintln!("{name}: {}", text.lines().last().unwrap_or_default());
+        // The recovery manifests (restore/), outside the tree a cluster
+        // holds, against the CRDs of the same renders.
+        let restore = tree.with_extension("restore");
+        let _ = std::fs::remove_dir_all(&restore);
+        let output = common::generate(&common::compile(env.as_deref()));
+        for (path, text) in &output.files {
+            if let Some(file) = path.strip_prefix("restore/") {
+                let file = restore.join(file);
+                std::fs::create_dir_all(file.parent().expect("a directory")).expect("mkdir");
+                std::fs::write(file, text).expect("write a recovery");
+            }
+        }
+        if restore.exists() {
+            let (matched, text) = run(&python, &[crd_check.as_os_str(), dir, restore.as_os_str()]);
+            assert!(
+                matched,
+                "{name}: recovery manifests against their CRDs:\n{text}"
+            );
+            eprintln!(
+                "{name}: restore/: {}",
+                text.lines().last().unwrap_or_default()
+            );
+            let (valid, text) = run(
+                &k8s,
+                &["--allow-unknown-kinds".as_ref(), restore.as_os_str()],
+            );
+            assert!(valid, "{name}: validate-k8s restore/:\n{text}");
+            let _ = std::fs::remove_dir_all(&restore);
+        }
         let _ = std::fs::remove_dir_all(&tree);
     }
     for ((pattern, _), used) in RUNTIME.iter().zip(&used) {

@@ -140,6 +140,9 @@ codes! {
     BucketAccessWithoutKeys = "E0907", Error, "bucket access without its key pair";
     NoS3Endpoint = "E0908", Error, "bucket access on a cloud with no S3 endpoint";
     BackupOfCache = "E0909", Error, "backup of a component declared a cache";
+    ClientWithoutLogin = "E0911", Error, "client of a replicated cluster without a login of its own";
+    ClientWithOthersLogin = "E0912", Error, "client reading another's login to a replicated cluster";
+    LoginOfNoClient = "E0915", Error, "login for a service that is no client of the cluster";
     QueueWithoutScaler = "E0913", Error, "queue autoscaling that nothing would serve";
     QueueTargetIncomplete = "E0914", Error, "queue target incomplete";
 

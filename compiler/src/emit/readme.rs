@@ -59,6 +59,9 @@ pub fn write(context: &Context, output: &Output) -> String {
     if output.files.keys().any(|p| p.starts_with("grafana/")) {
         out.push_str("| `grafana/` | the dashboards, also provisioned into Grafana from ConfigMaps in `k8s/` |\n");
     }
+    if output.files.keys().any(|p| p.starts_with("restore/")) {
+        out.push_str("| `restore/` | the recovery of each archived database cluster from its archive, applied only by hand (\"Restoring the data\") |\n");
+    }
 
     out.push_str("\n## From an empty account to a working platform\n\n");
     let mut step = Steps::default();

@@ -17,7 +17,10 @@ pub fn write(context: &Context) -> String {
         .deployed()
         .filter(|(_, s)| s.backup.is_some() && s.backup_method.is_some())
         .collect();
-    if backed_up.is_empty() && platform.cluster_backups.is_empty() {
+    let archived = platform
+        .deployed()
+        .any(|(_, s)| s.replication.as_ref().is_some_and(|r| r.archives()));
+    if backed_up.is_empty() && platform.cluster_backups.is_empty() && !archived {
         return out;
     }
     out.push_str("## Restoring the data\n\n");
@@ -27,11 +30,28 @@ pub fn write(context: &Context) -> String {
         };
         let namespace = &platform.namespace_of(service).k8s_name;
         let restore = backup::restore_name(service);
-        let workload = format!(
-            "{}/{}",
-            workloads::kind(service).to_lowercase(),
-            service.k8s_name
-        );
+        // A replicated cluster has no workload of hplc's: it is ready when
+        // its Cluster is, and its primary is behind `<name>-rw`, in the
+        // operator's container `postgres`.
+        let (ready, exec) = if service.replication.is_some() {
+            (
+                format!(
+                    "wait --for=condition=Ready --timeout=30m cluster/{}",
+                    service.k8s_name
+                ),
+                format!("svc/{}-rw -c postgres", service.k8s_name),
+            )
+        } else {
+            let workload = format!(
+                "{}/{}",
+                workloads::kind(service).to_lowercase(),
+                service.k8s_name
+            );
+            (
+                format!("rollout status {workload}"),
+                format!("{workload} -c {}", service.k8s_name),
+            )
+        };
         let _ = writeln!(
             out,
             "### `{}`\n\nThe CronJob `{}` dumps it at `{}` (UTC) into the bucket `{}` under `{}/daily/<date>/` ({} daily and {} weekly copies). To bring the newest daily copy back into a fresh, empty instance (a replaced node, a lost volume, a new cluster):\n",
@@ -63,7 +83,7 @@ pub fn write(context: &Context) -> String {
             if method.check.is_empty() { "" } else { "; the last command shows what came back" },
         );
         let _ = writeln!(out, "```sh\njob={restore}-$(date -u +%Y%m%d%H%M)");
-        let _ = writeln!(out, "kubectl -n {namespace} rollout status {workload}");
+        let _ = writeln!(out, "kubectl -n {namespace} {ready}");
         let _ = writeln!(
             out,
             "kubectl -n {namespace} create job --from=cronjob/{restore} \"$job\""
@@ -80,8 +100,8 @@ pub fn write(context: &Context) -> String {
         if !method.check.is_empty() {
             let _ = writeln!(
                 out,
-                "kubectl -n {namespace} exec {workload} -c {} -- sh -c '{}'",
-                service.k8s_name, method.check
+                "kubectl -n {namespace} exec {exec} -- sh -c '{}'",
+                method.check
             );
         }
         out.push_str("```\n\n");
@@ -111,6 +131,7 @@ pub fn write(context: &Context) -> String {
             backup::job_name(service),
         );
     }
+    archives(context, &mut out);
     for cluster in &platform.cluster_backups {
         let velero = &platform.services[cluster.velero];
         let namespace = &platform.namespace_of(velero).k8s_name;
@@ -141,4 +162,95 @@ pub fn write(context: &Context) -> String {
         );
     }
     out
+}
+
+/// The field manager of Argo CD's server-side apply (argo-cd's
+/// common/common.go, `ArgoCDSSAManager`), which its syncs use with
+/// `ServerSideApply=true`.
+const ARGO_CD_MANAGER: &str = "argocd-controller";
+
+/// Each archived cluster's recovery from its archive, with the manifest
+/// hplc writes for it (`restore/`): Argo CD paused so that it does not
+/// recreate the lost cluster empty, the cluster replaced by its recovery,
+/// and the next generation set in the source so that the cluster the
+/// platform applies archives where the recovered one does.
+fn archives(context: &Context, out: &mut String) {
+    let platform = context.platform;
+    for (_, service) in platform.deployed() {
+        let Some(replication) = service.replication.as_ref().filter(|r| r.archives()) else {
+            continue;
+        };
+        let Some(bucket) = platform
+            .buckets
+            .iter()
+            .find(|b| Some(&b.k8s_name) == replication.bucket.as_ref())
+        else {
+            continue;
+        };
+        let namespace = &platform.namespace_of(service).k8s_name;
+        let name = &service.k8s_name;
+        let file = crate::emit::k8s::recovery_file(namespace, name);
+        let generation = replication.generation;
+        let server = replication.server_name(name, generation);
+        let next = replication.server_name(name, generation + 1);
+        let _ = writeln!(
+            out,
+            "### `{}`: recovery from its archive\n\nCloudNativePG archives its write-ahead log as it is written, and a base backup at `{}` (UTC), into the bucket `{}` under `{name}/{server}/` (kept {} days). When the cluster is lost (every instance's volume gone) or its data damaged, `{file}` recovers it from there up to the last archived transaction: a `Cluster` of the same name, which the platform does not apply, so that its Services, clients and policies stay as they are. It archives from then on under `{name}/{next}/`, as the plugin refuses to archive where a former cluster has. To stop at an earlier moment, add `recoveryTarget: {{targetTime: \"<RFC 3339 time>\"}}` under its `bootstrap.recovery` first.\n",
+            service.name,
+            replication.schedule,
+            bucket.cloud_name,
+            replication.keep_ms / (24 * 60 * 60 * 1000),
+        );
+        let _ = writeln!(out, "```sh");
+        let gitops = platform.gitops.first();
+        if let Some(gitops) = gitops {
+            let _ = writeln!(
+                out,
+                "kubectl -n {} patch application {} --type merge -p '{{\"spec\":{{\"syncPolicy\":{{\"automated\":null}}}}}}'   # or Argo CD recreates it empty",
+                platform.namespaces[gitops.namespace].k8s_name, gitops.k8s_name
+            );
+        }
+        let _ = writeln!(
+            out,
+            "kubectl -n {namespace} delete cluster {name} --ignore-not-found   # its volumes go with it"
+        );
+        // Applied by the field manager that applies the platform, so that
+        // its next apply of the cluster replaces the recovery's bootstrap
+        // rather than adding `initdb` beside it (which the operator's
+        // webhook refuses).
+        match gitops {
+            Some(_) => {
+                let _ = writeln!(
+                    out,
+                    "kubectl apply --server-side --field-manager={ARGO_CD_MANAGER} -f {file}   # as Argo CD applies"
+                );
+            }
+            None => {
+                let _ = writeln!(out, "kubectl apply --server-side -f {file}");
+            }
+        }
+        let _ = writeln!(
+            out,
+            "kubectl -n {namespace} wait --for=condition=Ready --timeout=2h cluster/{name}"
+        );
+        let _ = writeln!(
+            out,
+            "kubectl -n {namespace} exec svc/{name}-rw -c postgres -- psql --list"
+        );
+        out.push_str("```\n\n");
+        let resume = match gitops {
+            Some(gitops) => format!(
+                ", then turn Argo CD's automated sync back on (`kubectl apply --server-side -f {}`)",
+                crate::emit::kube::namespace_file(&platform.namespaces[gitops.namespace].k8s_name)
+            ),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "Then write `generation = {}` in `{}`'s `replication`, build and commit, so that the cluster the platform applies archives under `{next}` too{resume}. The archive under `{name}/{server}/` stays in the bucket: delete it once the new one holds a base backup older than {} days.\n",
+            generation + 1,
+            service.name,
+            replication.keep_ms / (24 * 60 * 60 * 1000),
+        );
+    }
 }

@@ -903,6 +903,28 @@ pub struct Replication {
     pub superuser_login: Option<SecretRef>,
     /// Every key of every Secret above ([`Replication::with_refs`]).
     pub refs: Vec<SecretRef>,
+    /// Each client's login (`logins`), by the client's name, which is the
+    /// name of its role.
+    pub logins: Vec<ClientLogin>,
+    /// Every client must log in with a login of its own (E0911).
+    pub client_logins: bool,
+    /// The backup plugin's container in every instance's pod, when it
+    /// archives ([`Replication::archives`]); also in the service's
+    /// `sidecars`, which the planner counts.
+    pub plugin_sidecar: Option<Sidecar>,
+    /// Which archive it writes: 1 until its first restore, one more after
+    /// each ([`Replication::server_name`]).
+    pub generation: i64,
+}
+
+/// The login of one client of a replicated cluster: a role of its own.
+#[derive(Clone, Debug)]
+pub struct ClientLogin {
+    /// The client's name, which is its role's.
+    pub client: String,
+    pub secret: SecretRef,
+    /// Where the entry is set.
+    pub span: Span,
 }
 
 impl Replication {
@@ -912,12 +934,26 @@ impl Replication {
         self.bucket.is_some() && self.plugin.is_some()
     }
 
+    /// The name the archive of one generation of the cluster `name` is
+    /// kept under in its object store (Barman's server name): the
+    /// cluster's own for the first, `<name>-<generation>` after a restore,
+    /// so that a recovered cluster never archives where its former self
+    /// did.
+    pub fn server_name(&self, name: &str, generation: i64) -> String {
+        if generation <= 1 {
+            name.to_string()
+        } else {
+            format!("{name}-{generation}")
+        }
+    }
+
     /// Every key of every Secret it names: the object storage's
-    /// credentials, and both keys of each login.
+    /// credentials, and both keys of each login (the clients' too).
     pub fn with_refs(mut self) -> Replication {
         let logins: Vec<SecretRef> = [&self.owner_login, &self.superuser_login]
             .into_iter()
             .flatten()
+            .chain(self.logins.iter().map(|login| &login.secret))
             .flat_map(|login| {
                 ["username", "password"].map(|key| SecretRef {
                     key: key.to_string(),

@@ -9,6 +9,8 @@
 //!   job); then the public gateway and its routes, the network policies,
 //!   Argo CD applications and Velero schedules of the namespace
 //! - `.github/workflows/hplc-drift.yaml` (outside `k8s/`: not deployed)
+//! - `restore/<namespace>/<name>.yaml`: the recovery of each archived
+//!   cluster (outside `k8s/`: applied by hand, as the README says)
 
 pub(crate) mod backup;
 mod cluster;
@@ -125,6 +127,30 @@ pub fn emit(context: &Context, output: &mut Output) {
     if let Some(workflow) = gitops::workflow(context) {
         output.add(gitops::WORKFLOW_FILE, workflow);
     }
+    recoveries(context, &shared, output);
+}
+
+/// `restore/<namespace>/<name>.yaml`: the `Cluster` that recovers each
+/// archived cluster from its archive. Outside `k8s/`, so that neither
+/// `kubectl apply -k k8s/` nor Argo CD applies it; the README's restore
+/// runbook does, in place of a lost cluster.
+fn recoveries(context: &Context, shared: &Shared, output: &mut Output) {
+    let platform = context.platform;
+    for (id, service) in platform.deployed() {
+        if let Some(cluster) = replicated::recovery(context, &shared.nodes, id) {
+            let namespace = &platform.namespace_of(service).k8s_name;
+            add(
+                output,
+                &recovery_file(namespace, &service.k8s_name),
+                &[cluster],
+            );
+        }
+    }
+}
+
+/// Where the recovery manifest of the cluster `name` is written.
+pub fn recovery_file(namespace: &str, name: &str) -> String {
+    format!("restore/{namespace}/{name}.yaml")
 }
 
 /// The objects of one namespace that the workers write: every service in

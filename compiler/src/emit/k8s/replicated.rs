@@ -1,12 +1,14 @@
 //! Replicated clusters: a component whose `replication` names an operator
 //! gets the operator's custom resources instead of a workload hplc writes.
 //! For CloudNativePG (`cloudnative_pg`): a `Cluster` with the component's
-//! instances, image, resources, volume, placement, database, owner and
-//! logins; and, when the write-ahead log is archived, the Barman Cloud
-//! plugin's `ObjectStore` (the bucket at the object storage's endpoint,
-//! with the credentials as Secrets) and a `ScheduledBackup` of base
-//! backups. The operator makes the pods, the Services (`<name>-rw` for the
-//! primary) and the PodDisruptionBudgets; hplc writes none of them.
+//! instances, image, resources, volume, placement, database, owner,
+//! logins and a role per client; and, when the write-ahead log is
+//! archived, the Barman Cloud plugin's `ObjectStore` (the bucket at the
+//! object storage's endpoint, with the credentials as Secrets) and a
+//! `ScheduledBackup` of base backups. The operator makes the pods, the
+//! Services (`<name>-rw` for the primary) and the PodDisruptionBudgets;
+//! hplc writes none of them. Beside them, not applied, the `Cluster` that
+//! recovers an archived cluster from its archive ([`recovery`]).
 
 use std::borrow::Cow;
 
@@ -37,7 +39,13 @@ pub fn objects<'a>(context: &Context<'a>, nodes: &Nodes, id: ServiceId) -> Vec<V
     }
     let store = object_store(context, service, replication);
     let mut objects: Vec<Value> = store.iter().cloned().collect();
-    objects.push(cluster(context, nodes, id, store.is_some()));
+    objects.push(cluster(
+        context,
+        nodes,
+        id,
+        store.is_some(),
+        Bootstrap::Initdb,
+    ));
     if store.is_some() {
         objects.push(scheduled_backup(context, service, replication));
     }
@@ -60,8 +68,48 @@ fn key_ref<'a>(name: &'a str, key: &'a str) -> Value<'a> {
     map([("name", s(name)), ("key", s(key))])
 }
 
+/// The `Cluster` that recovers an archived cluster (`None` for one that
+/// is not archived, or another operator's): under the same name, so that
+/// its Services, clients, policies and scrape stay as they are, its first
+/// instance restored from the base backups and write-ahead log of the
+/// archive of its generation, up to the last archived transaction; it
+/// archives into the next generation's, which is empty (the plugin refuses
+/// to archive where another cluster has). Not applied with the platform:
+/// the README's restore runbook applies it in place of the lost cluster.
+pub fn recovery<'a>(context: &Context<'a>, nodes: &Nodes, id: ServiceId) -> Option<Value<'a>> {
+    let platform = context.platform;
+    let service = &platform.services[id];
+    let replication = service.replication.as_ref()?;
+    let operator = &platform.services[replication.operator];
+    if operator.roles.cluster_api.as_deref() != Some("cloudnative_pg") {
+        return None;
+    }
+    object_store(context, service, replication)?;
+    Some(cluster(context, nodes, id, true, Bootstrap::Recovery))
+}
+
+/// How a `Cluster` makes its first instance.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bootstrap {
+    /// An empty database (`initdb`): the cluster as the platform runs it,
+    /// archiving into its generation's archive.
+    Initdb,
+    /// From the archive of its generation (`recovery`), archiving into the
+    /// next one's.
+    Recovery,
+}
+
+/// The name of the external cluster a recovery reads the archive as.
+const ARCHIVE: &str = "archive";
+
 /// The `Cluster`: the operator runs `replicas` instances from it.
-fn cluster<'a>(context: &Context<'a>, nodes: &Nodes, id: ServiceId, archived: bool) -> Value<'a> {
+fn cluster<'a>(
+    context: &Context<'a>,
+    nodes: &Nodes,
+    id: ServiceId,
+    archived: bool,
+    bootstrap: Bootstrap,
+) -> Value<'a> {
     let platform = context.platform;
     let service = &platform.services[id];
     let replication = service.replication.as_ref().expect("a replicated service");
@@ -75,13 +123,20 @@ fn cluster<'a>(context: &Context<'a>, nodes: &Nodes, id: ServiceId, archived: bo
             (labels::PART_OF, s(labels::part_of(platform))),
         ]),
     )]);
-    let mut initdb = vec![
+    let mut database = vec![
         ("database", s(&replication.database)),
         ("owner", s(&replication.owner)),
     ];
     if let Some(login) = &replication.owner_login {
-        initdb.push(("secret", map([("name", s(&login.name))])));
+        database.push(("secret", map([("name", s(&login.name))])));
     }
+    let (first, archive_into) = match bootstrap {
+        Bootstrap::Initdb => (("initdb", map(database)), replication.generation),
+        Bootstrap::Recovery => {
+            database.insert(0, ("source", s(ARCHIVE)));
+            (("recovery", map(database)), replication.generation + 1)
+        }
+    };
     let mut spec: Vec<(&'static str, Value)> = vec![
         ("instances", n(service.replicas.request)),
         ("imageName", s(&service.pod.image)),
@@ -89,8 +144,11 @@ fn cluster<'a>(context: &Context<'a>, nodes: &Nodes, id: ServiceId, archived: bo
         ("postgresUID", n(service.pod.run_as)),
         ("postgresGID", n(service.pod.run_as)),
         ("inheritedMetadata", inherited),
-        ("bootstrap", map([("initdb", map(initdb))])),
+        ("bootstrap", map([first])),
     ];
+    if let Some(roles) = managed_roles(replication) {
+        spec.push(("managed", roles));
+    }
     if let Some(login) = &replication.superuser_login {
         spec.push(("enableSuperuserAccess", b(true)));
         spec.push(("superuserSecret", map([("name", s(&login.name))])));
@@ -129,9 +187,24 @@ fn cluster<'a>(context: &Context<'a>, nodes: &Nodes, id: ServiceId, archived: bo
             list([map([
                 ("name", s(BARMAN_CLOUD)),
                 ("isWALArchiver", b(true)),
+                ("parameters", archive_parameters(service, archive_into)),
+            ])]),
+        ));
+    }
+    if bootstrap == Bootstrap::Recovery {
+        spec.push((
+            "externalClusters",
+            list([map([
+                ("name", s(ARCHIVE)),
                 (
-                    "parameters",
-                    map([("barmanObjectName", s(&service.k8s_name))]),
+                    "plugin",
+                    map([
+                        ("name", s(BARMAN_CLOUD)),
+                        (
+                            "parameters",
+                            archive_parameters(service, replication.generation),
+                        ),
+                    ]),
                 ),
             ])]),
         ));
@@ -142,6 +215,42 @@ fn cluster<'a>(context: &Context<'a>, nodes: &Nodes, id: ServiceId, archived: bo
         meta(context, service, replication.span),
         [("spec", map(spec))],
     )
+}
+
+/// The plugin's parameters for the archive of one generation of the
+/// cluster: its ObjectStore, and the server name the archive is kept under
+/// ([`Replication::server_name`]).
+fn archive_parameters<'a>(service: &'a Service, generation: i64) -> Value<'a> {
+    let replication = service.replication.as_ref().expect("a replicated service");
+    map([
+        ("barmanObjectName", s(&service.k8s_name)),
+        (
+            "serverName",
+            s(replication.server_name(&service.k8s_name, generation)),
+        ),
+    ])
+}
+
+/// A role for each client (`managed.roles`), which the operator creates
+/// and keeps as declared: it logs in with the password of its login's
+/// Secret (whose `username` is the role's name) and is a member of the
+/// owner, inheriting its privileges on the owner's tables; no other
+/// right. `None` without logins.
+fn managed_roles<'a>(replication: &'a Replication) -> Option<Value<'a>> {
+    if replication.logins.is_empty() {
+        return None;
+    }
+    let roles = replication.logins.iter().map(|login| {
+        map([
+            ("name", s(&login.client)),
+            ("ensure", s("present")),
+            ("login", b(true)),
+            ("inherit", b(true)),
+            ("inRoles", list([s(&replication.owner)])),
+            ("passwordSecret", map([("name", s(&login.secret.name))])),
+        ])
+    });
+    Some(map([("roles", list(roles))]))
 }
 
 /// The plugin's `ObjectStore`: the write-ahead log and base backups under
@@ -189,12 +298,20 @@ fn object_store<'a>(
             s(format!("{}d", replication.keep_ms / DAY_MS)),
         ),
     ];
+    let mut sidecar: Vec<(&'static str, Value)> = Vec::new();
     if !replication.sidecar_env.is_empty() {
         let env = replication
             .sidecar_env
             .iter()
             .map(|(k, v)| pod::plain_env(k, v.as_str()));
-        spec.push(("instanceSidecarConfiguration", map([("env", list(env))])));
+        sidecar.push(("env", list(env)));
+    }
+    // The requests and limits the planner counted on the instances' nodes.
+    if let Some(planned) = &replication.plugin_sidecar {
+        sidecar.push(("resources", pod::resources(planned.cpu, planned.memory)));
+    }
+    if !sidecar.is_empty() {
+        spec.push(("instanceSidecarConfiguration", map(sidecar)));
     }
     Some(object(
         "barmancloud.cnpg.io/v1",

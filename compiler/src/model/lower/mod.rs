@@ -838,11 +838,15 @@ impl Lowering<'_> {
             },
             sidecars: map_objects("sidecars")
                 .into_iter()
-                .map(|(name, s)| Sidecar {
-                    name,
-                    cpu: self.range(s, "cpu"),
-                    memory: self.range(s, "memory"),
-                })
+                .map(|(name, s)| self.sidecar(name, s))
+                // The backup plugin's, in every instance of a cluster that
+                // archives.
+                .chain(
+                    replication
+                        .iter()
+                        .filter(|r| r.archives())
+                        .filter_map(|r| r.plugin_sidecar.clone()),
+                )
                 .collect(),
             flows: map_objects("flows")
                 .into_iter()
@@ -1026,9 +1030,37 @@ impl Lowering<'_> {
                 owner_login: self.object(r, "owner_login").map(|s| self.secret(s)),
                 superuser_login: self.object(r, "superuser_login").map(|s| self.secret(s)),
                 refs: Vec::new(),
+                logins: match self.get(r, "logins") {
+                    Value::Map(m) => m
+                        .iter()
+                        .filter_map(|(client, v)| {
+                            Some(ClientLogin {
+                                client: client.clone(),
+                                secret: self.secret(v.as_object()?),
+                                span: ro
+                                    .entry_span("logins", client)
+                                    .unwrap_or_else(|| ro.value_span("logins")),
+                            })
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                },
+                client_logins: self.boolean(r, "client_logins"),
+                plugin_sidecar: self
+                    .object(r, "plugin_sidecar")
+                    .map(|s| self.sidecar("plugin_sidecar".to_string(), s)),
+                generation: self.int(r, "generation"),
             }
             .with_refs(),
         )
+    }
+
+    fn sidecar(&self, name: String, s: ObjId) -> Sidecar {
+        Sidecar {
+            name,
+            cpu: self.range(s, "cpu"),
+            memory: self.range(s, "memory"),
+        }
     }
 
     fn secrets(&self, obj: ObjId) -> IndexMap<String, SecretRef> {
