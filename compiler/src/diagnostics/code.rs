@@ -140,6 +140,7 @@ codes! {
     BucketAccessWithoutKeys = "E0907", Error, "bucket access without its key pair";
     NoS3Endpoint = "E0908", Error, "bucket access on a cloud with no S3 endpoint";
     BackupOfCache = "E0909", Error, "backup of a component declared a cache";
+    ReplicationFieldUnread = "E0910", Error, "replication field its operator has no place for";
 
     // What the Kubernetes API accepts.
     KubernetesName = "E1001", Error, "name Kubernetes does not accept";

@@ -6,7 +6,8 @@
 //! plugin's `ObjectStore` (the bucket at the object storage's endpoint,
 //! with the credentials as Secrets) and a `ScheduledBackup` of base
 //! backups. The operator makes the pods, the Services (`<name>-rw` for the
-//! primary) and the PodDisruptionBudgets; hplc writes none of them.
+//! primary) and the PodDisruptionBudgets; hplc writes none of them. For
+//! the RabbitMQ Cluster Operator (`rabbitmq`): see `rabbitmq`.
 
 use std::borrow::Cow;
 
@@ -18,6 +19,8 @@ use crate::emit::kube::quantity;
 use crate::emit::yaml::{b, list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{Replication, Service, ServiceId};
+
+mod rabbitmq;
 
 /// The Barman Cloud plugin's name, which the operator knows it by (its
 /// Service's `cnpg.io/pluginName` label, set by the plugin's chart).
@@ -32,6 +35,9 @@ pub fn objects<'a>(context: &Context<'a>, nodes: &Nodes, id: ServiceId) -> Vec<V
         return Vec::new();
     };
     let operator = &platform.services[replication.operator];
+    if replication.is_rabbitmq() {
+        return rabbitmq::objects(context, nodes, id);
+    }
     if operator.roles.cluster_api.as_deref() != Some("cloudnative_pg") {
         return Vec::new();
     }

@@ -68,9 +68,19 @@ pub fn container(platform: &Platform, service: &Service) -> String {
 
 /// The workload (`Deployment/name`, the release's name in it) and the
 /// container whose requests hplc sets, of a chart's first workload that
-/// hplc sets; `None` for a service hplc writes.
+/// hplc sets, or a release asset's first workload (whose names the
+/// manifest fixes), or the workload an operator makes for a replicated
+/// cluster where hplc knows it; `None` for a service hplc writes.
 pub fn main_workload(service: &Service) -> Option<(String, String)> {
+    if let Some(operated) = service.operated_workload() {
+        return Some(operated);
+    }
     let chart = service.chart()?;
+    if chart.pods.is_empty() && !chart.release_asset.is_empty() {
+        let workload = chart.render.workloads.first()?;
+        let container = workload.containers.iter().find(|c| !c.init)?;
+        return Some((workload.workload.clone(), container.name.clone()));
+    }
     let pod = chart.pods.first()?;
     let workload = chart
         .render
