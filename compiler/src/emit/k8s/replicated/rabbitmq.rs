@@ -8,7 +8,9 @@
 //! the operator leaves out. The default user's Secret
 //! `<name>-default-user`, which the operator would write, comes from the
 //! platform's store instead (`secretBackend.externalSecret`), since the
-//! clients in other namespaces read the same login from their own copy. Its pods carry `app.kubernetes.io/name: <name>`, the
+//! clients in other namespaces read the same login from their own copy;
+//! under that name, which the operator's status and its own calls to the
+//! management API read whatever the backend. Its pods carry `app.kubernetes.io/name: <name>`, the
 //! label hplc's selectors use for the pods it writes (the operator drops
 //! the resource's own `app.kubernetes.io/` labels).
 
