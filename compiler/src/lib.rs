@@ -22,6 +22,7 @@ pub mod model;
 pub mod object_storage;
 pub mod pipeline;
 pub mod placement;
+pub mod queue_scaling;
 pub mod resolve;
 pub mod safety;
 pub mod source;
@@ -249,6 +250,7 @@ fn check_model(
         graph::check(&graph, platform, &mut graphing);
         clouds::check(platform, &mut others);
         components::check(platform, &mut others);
+        queue_scaling::check(platform, &mut others);
         object_storage::check(platform, &mut others);
         admission::check(platform, &mut admitting);
         let plan = match placer.map(|t| t.join()) {

@@ -25,6 +25,7 @@ const STAGES: &[&str] = &[
     "placement",
     "clouds",
     "components",
+    "queue_scaling",
     "object_storage",
     "images",
     "admission",

@@ -1208,16 +1208,34 @@ fn the_issue_s_objects_are_there() {
         let redirects = endpoints.filter(|(_, e)| e.tls).count();
         assert_eq!(count("HTTPRoute"), routed + redirects, "{}", built.env);
         assert_eq!(count("Gateway"), usize::from(gateway.is_some()));
-        // A gateway's proxies scale by their EnvoyProxy's autoscaler.
-        let autoscaled = platform
+        // A gateway's proxies scale by their EnvoyProxy's autoscaler; a
+        // service that scales on a queue by a ScaledObject, whose HPA KEDA
+        // makes (never a second one of hplc's on the same workload).
+        let autoscaled: Vec<_> = platform
             .services
             .iter()
             .filter(|s| !s.placement.daemon && s.replicas.request < s.replicas.limit)
             .filter(|s| s.operator().is_none())
+            .collect();
+        let on_queues = autoscaled
+            .iter()
+            .filter(|s| s.queue_target().is_some())
             .count();
-        assert_eq!(count("HorizontalPodAutoscaler"), autoscaled);
+        assert_eq!(count("ScaledObject"), on_queues, "{}", built.env);
+        assert_eq!(
+            count("HorizontalPodAutoscaler"),
+            autoscaled.len() - on_queues
+        );
         for hpa in built.of_kind("HorizontalPodAutoscaler") {
             assert_eq!(hpa["apiVersion"], "autoscaling/v2");
+        }
+        for scaled in built.of_kind("ScaledObject") {
+            assert_eq!(scaled["apiVersion"], "keda.sh/v1alpha1");
+            let target = &scaled["spec"]["scaleTargetRef"];
+            assert!(built.of_kind("HorizontalPodAutoscaler").all(|hpa| {
+                hpa["metadata"]["namespace"] != scaled["metadata"]["namespace"]
+                    || hpa["spec"]["scaleTargetRef"] != *target
+            }));
         }
         let daemons = platform
             .services

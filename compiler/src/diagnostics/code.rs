@@ -141,6 +141,8 @@ codes! {
     NoS3Endpoint = "E0908", Error, "bucket access on a cloud with no S3 endpoint";
     BackupOfCache = "E0909", Error, "backup of a component declared a cache";
     ReplicationFieldUnread = "E0910", Error, "replication field its operator has no place for";
+    QueueWithoutScaler = "E0913", Error, "queue autoscaling that nothing would serve";
+    QueueTargetIncomplete = "E0914", Error, "queue target incomplete";
 
     // What the Kubernetes API accepts.
     KubernetesName = "E1001", Error, "name Kubernetes does not accept";

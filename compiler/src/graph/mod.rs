@@ -1,6 +1,7 @@
 //! The service dependency graph: every `needs` edge the source declares and
 //! the implicit ones (the ingress controller to each exposed service, the
-//! metrics scraper to each metrics endpoint and exporter). It is the one
+//! metrics scraper to each metrics endpoint and exporter, the event
+//! autoscaler to the metrics store it reads queues from). It is the one
 //! source of NetworkPolicies and startup ordering in the backends.
 //!
 //! Only declared `needs` edges take part in cycle detection and startup
@@ -26,6 +27,9 @@ pub enum EdgeKind {
     Ingress,
     /// The scraper reads a metrics endpoint.
     Scrape,
+    /// The event autoscaler (KEDA) queries the metrics store for the
+    /// queues services scale on.
+    Scale,
 }
 
 impl EdgeKind {
@@ -34,6 +38,7 @@ impl EdgeKind {
             EdgeKind::Needs => "needs",
             EdgeKind::Ingress => "ingress",
             EdgeKind::Scrape => "scrape",
+            EdgeKind::Scale => "scale",
         }
     }
 }
@@ -190,6 +195,7 @@ pub fn build(platform: &Platform) -> Graph {
             }
         }
     }
+    edges.extend(scale_edge(platform));
     let mut graph = DiGraph::new();
     let nodes: Vec<NodeIndex> = (0..platform.services.len())
         .map(|s| graph.add_node(s))
@@ -198,6 +204,32 @@ pub fn build(platform: &Platform) -> Graph {
         graph.add_edge(nodes[edge.from], nodes[edge.to], i);
     }
     Graph { graph, edges }
+}
+
+/// KEDA to the Prometheus it queries, on its query port, when a service
+/// scales on a queue (its ScaledObject's `prometheus` trigger); traced to
+/// the first such `autoscale`.
+fn scale_edge(platform: &Platform) -> Option<Edge> {
+    let from = platform.event_scaler()?;
+    let (to, port) = platform.metrics_store()?;
+    let span = platform
+        .services
+        .iter()
+        .filter(|s| s.queue_target().is_some())
+        .find_map(|s| Some(s.autoscale.as_ref()?.span))?;
+    let ports = platform.services[to]
+        .ports
+        .get_key_value(port)
+        .map(|(name, number)| (name.clone(), *number))
+        .into_iter()
+        .collect();
+    Some(Edge {
+        from,
+        to,
+        kind: EdgeKind::Scale,
+        ports,
+        span,
+    })
 }
 
 /// Dependency cycles among `needs` edges, each reported once with the whole

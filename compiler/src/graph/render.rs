@@ -65,6 +65,7 @@ pub fn dot(platform: &Platform, graph: &Graph) -> String {
             EdgeKind::Needs => "solid",
             EdgeKind::Ingress => "bold",
             EdgeKind::Scrape => "dashed",
+            EdgeKind::Scale => "dotted",
         };
         let _ = writeln!(
             out,
@@ -95,7 +96,7 @@ pub fn mermaid(platform: &Platform, graph: &Graph) -> String {
         let arrow = match edge.kind {
             EdgeKind::Needs => "-->",
             EdgeKind::Ingress => "==>",
-            EdgeKind::Scrape => "-.->",
+            EdgeKind::Scrape | EdgeKind::Scale => "-.->",
         };
         let label = edge_label(&edge.ports);
         let (from, to) = (

@@ -9,6 +9,7 @@
 mod chart;
 pub mod images;
 mod lower;
+pub mod scaling;
 pub mod secrets;
 pub mod show;
 
@@ -656,8 +657,12 @@ pub struct Autoscale {
     pub cpu: Option<i64>,
     pub memory: Option<i64>,
     pub queue_depth: Option<i64>,
-    /// The external metric `queue_depth` targets; empty: none.
+    /// The series `queue_depth` is measured by; empty: none.
     pub queue_metric: String,
+    /// The service whose scraped series hold the queue.
+    pub queue: Option<ServiceId>,
+    /// The `autoscale` value in the source.
+    pub span: Span,
 }
 
 #[derive(Clone, Debug)]

@@ -10,7 +10,7 @@ use crate::model::Service;
 
 /// The uid and plugin of the Prometheus data source every panel reads.
 pub const PROMETHEUS_UID: &str = "prometheus";
-pub const PROMETHEUS_KIND: &str = "prometheus";
+pub const PROMETHEUS_KIND: &str = crate::model::scaling::PROMETHEUS;
 
 /// The data source uid of a Grafana plugin: its id, so dashboards can name
 /// it before Grafana has seen it.

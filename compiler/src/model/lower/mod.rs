@@ -859,6 +859,10 @@ impl Lowering<'_> {
                 memory: self.get(a, "memory").as_quantity(),
                 queue_depth: self.get(a, "queue_depth").as_int(),
                 queue_metric: self.string(a, "queue_metric"),
+                queue: self
+                    .object(a, "queue")
+                    .and_then(|q| services.get(&q).copied()),
+                span: o.value_span("autoscale"),
             }),
             main_port: Some(self.string(obj, "main_port")).filter(|p| !p.is_empty()),
             management_ports: self.strings(obj, "management_ports"),

@@ -1,6 +1,9 @@
 //! HorizontalPodAutoscalers (`autoscaling/v2`) for services whose replicas
-//! are a range, and PodDisruptionBudgets for services that run more than
-//! one replica, so a node drain never takes them all down at once.
+//! are a range (KEDA ScaledObjects for those that scale on a queue), and
+//! PodDisruptionBudgets for services that run more than one replica, so a
+//! node drain never takes them all down at once.
+
+mod queue;
 
 use super::workloads;
 use crate::emit::kube::labels;
@@ -33,6 +36,10 @@ fn resource_metric(name: &'static str, percent: i64) -> Value<'static> {
     ])
 }
 
+/// The autoscaler of `service`, when its replicas are a range: a KEDA
+/// ScaledObject when it scales on a queue (KEDA makes and owns the
+/// HorizontalPodAutoscaler, `keda-hpa-<name>`; a second one on the same
+/// target would fight it), else a HorizontalPodAutoscaler.
 pub fn autoscaler<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value<'a>> {
     let platform = context.platform;
     let service = &platform.services[id];
@@ -40,15 +47,11 @@ pub fn autoscaler<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value<'a>>
         return None;
     }
     let meta = service_metadata(context, service, &service.k8s_name, service.replicas_span);
+    if let Some(triggers) = queue::triggers(context, service) {
+        return Some(queue::scaled_object(service, meta, triggers));
+    }
     let spec = map([
-        (
-            "scaleTargetRef",
-            map([
-                ("apiVersion", s("apps/v1")),
-                ("kind", s(workloads::kind(service))),
-                ("name", s(&service.k8s_name)),
-            ]),
-        ),
+        ("scaleTargetRef", target_ref(service)),
         ("minReplicas", n(service.replicas.request)),
         ("maxReplicas", n(service.replicas.limit)),
         ("metrics", list(metrics(context, service))),
@@ -61,48 +64,40 @@ pub fn autoscaler<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value<'a>>
     ))
 }
 
-/// What an autoscaler of `service` follows (`autoscaling/v2` metrics):
-/// its `autoscale` targets, else the platform's default CPU target.
-pub fn metrics<'a>(context: &Context<'a>, service: &'a Service) -> Vec<Value<'a>> {
-    let platform = context.platform;
-    // The platform's default target when no metric is named.
-    let default_cpu = whole_percent(platform.default_cpu_target);
-    let mut metrics = Vec::new();
-    match &service.autoscale {
-        None => metrics.push(resource_metric("cpu", default_cpu)),
-        Some(a) => {
-            if let Some(cpu) = a.cpu {
-                metrics.push(resource_metric("cpu", whole_percent(cpu)));
-            }
-            if let Some(memory) = a.memory {
-                metrics.push(resource_metric("memory", whole_percent(memory)));
-            }
-            if let (Some(depth), false) = (a.queue_depth, a.queue_metric.is_empty()) {
-                // Served by a metrics adapter: the work waiting, shared out
-                // over the replicas.
-                metrics.push(map([
-                    ("type", s("External")),
-                    (
-                        "external",
-                        map([
-                            ("metric", map([("name", s(&a.queue_metric))])),
-                            (
-                                "target",
-                                map([
-                                    ("type", s("AverageValue")),
-                                    ("averageValue", s(depth.to_string())),
-                                ]),
-                            ),
-                        ]),
-                    ),
-                ]));
-            }
-            if metrics.is_empty() {
-                metrics.push(resource_metric("cpu", default_cpu));
-            }
-        }
+/// The workload an autoscaler moves.
+fn target_ref(service: &Service) -> Value<'_> {
+    map([
+        ("apiVersion", s("apps/v1")),
+        ("kind", s(workloads::kind(service))),
+        ("name", s(&service.k8s_name)),
+    ])
+}
+
+/// The resource targets of `service`'s autoscaler, in whole percent of
+/// the pods' requests: its `autoscale` targets; the platform's default
+/// CPU target when it names no metric at all (a queue is one).
+fn resource_targets(context: &Context, service: &Service) -> Vec<(&'static str, i64)> {
+    let default_cpu = ("cpu", whole_percent(context.platform.default_cpu_target));
+    let Some(a) = &service.autoscale else {
+        return vec![default_cpu];
+    };
+    let targets: Vec<(&'static str, i64)> = [("cpu", a.cpu), ("memory", a.memory)]
+        .into_iter()
+        .filter_map(|(name, target)| Some((name, whole_percent(target?))))
+        .collect();
+    if targets.is_empty() && service.queue_target().is_none() {
+        return vec![default_cpu];
     }
-    metrics
+    targets
+}
+
+/// What a HorizontalPodAutoscaler of `service` follows (`autoscaling/v2`
+/// metrics): its resource targets.
+pub fn metrics<'a>(context: &Context<'a>, service: &'a Service) -> Vec<Value<'a>> {
+    resource_targets(context, service)
+        .into_iter()
+        .map(|(name, percent)| resource_metric(name, percent))
+        .collect()
 }
 
 pub fn disruption_budget<'a>(context: &Context<'a>, id: ServiceId) -> Option<Value<'a>> {
