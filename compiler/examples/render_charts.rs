@@ -30,8 +30,16 @@ fn run(repo: &Path, charts: &Path, tool: &Path) -> Result<(), String> {
     let stdlib = repo.join("stdlib");
     let fs = chart_render::StdlibFrom::dir(&stdlib).map_err(|e| e.to_string())?;
     let mut recorded = std::collections::BTreeSet::new();
-    for root in chart_render::platforms(repo) {
-        record(repo, charts, tool, &fs, &root, &mut recorded)?;
+    let platforms = chart_render::platforms(repo);
+    for root in &platforms {
+        record(repo, charts, tool, &fs, root, None, &mut recorded)?;
+    }
+    // Then the other environments, for the charts only an environment
+    // installs (production's operators).
+    for root in &platforms {
+        for env in hplc::compile(root, None, &fs).envs {
+            record(repo, charts, tool, &fs, root, Some(&env), &mut recorded)?;
+        }
     }
     Ok(())
 }
@@ -43,6 +51,7 @@ fn record(
     tool: &Path,
     fs: &chart_render::StdlibFrom,
     root: &Path,
+    env: Option<&str>,
     recorded: &mut std::collections::BTreeSet<String>,
 ) -> Result<(), String> {
     let stdlib = repo.join("stdlib");
@@ -51,7 +60,7 @@ fn record(
         .unwrap_or(root)
         .display()
         .to_string();
-    let built = hplc::pipeline::build(root, None, fs);
+    let built = hplc::pipeline::build(root, env, fs);
     let (Some(output), Some(platform)) = (&built.output, &built.compilation.model) else {
         let report = hplc::diagnostics::render::human(
             &built.compilation.diagnostics,
@@ -94,8 +103,8 @@ fn record(
             ),
             format!("writes for `{}` of {name}", service.name),
             format!(
-                "(environment default), as `helm template` prints it (Kubernetes {}).",
-                platform.kubernetes_version
+                "(environment {}), as `helm template` prints it (Kubernetes {}).",
+                platform.env, platform.kubernetes_version
             ),
             "`{release}` stands for the release. Written by scripts/render-charts:".into(),
             "do not edit; a test renders again and compares.".into(),

@@ -112,7 +112,24 @@ pub fn rendered(
 ) -> Result<String, String> {
     let dir = vendored_dir(charts, chart);
     if chart.manifest {
-        let file = dir.join(chart.path.rsplit('/').next().unwrap_or(&chart.path));
+        // The vendored file: the release asset, or the manifest in git.
+        let path = if chart.release_asset.is_empty() {
+            &chart.path
+        } else {
+            &chart.release_asset
+        };
+        let file = dir.join(path.rsplit('/').next().unwrap_or(path));
+        if !chart.release_asset.is_empty() {
+            // Without its Namespace, which hplc writes (and Argo CD's
+            // build deletes).
+            let text =
+                std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            return Ok(text
+                .split("\n---\n")
+                .filter(|document| !document.contains("\nkind: Namespace\n"))
+                .collect::<Vec<_>>()
+                .join("\n---\n"));
+        }
         return std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()));
     }
     render(tool, &dir, values, release, namespace, kube_version)

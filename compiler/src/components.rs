@@ -10,7 +10,7 @@
 mod logins;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::model::Platform;
+use crate::model::{Platform, Replication, Service};
 
 pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
     backups(platform, diagnostics);
@@ -112,6 +112,7 @@ fn replications(platform: &Platform, diagnostics: &mut Diagnostics) {
             );
             continue;
         }
+        unread_fields(service, replication, diagnostics);
         let problem = if service.autoscale.is_some() || service.autoscaled() {
             Some((
                 "an autoscaler would add and remove instances the operator alone decides on"
@@ -143,6 +144,51 @@ fn replications(platform: &Platform, diagnostics: &mut Diagnostics) {
                 .help("give a fixed number of instances: 1, or 3 for a primary and two standbys (`replicas = 3`)"),
             );
         }
+    }
+}
+
+/// The fields of `replication` only CloudNativePG's resources have a place
+/// for: PostgreSQL's database, logins and roles, and the archive of its
+/// write-ahead log.
+const POSTGRES_ONLY: &[&str] = &[
+    "plugin",
+    "bucket",
+    "schedule",
+    "keep",
+    "secret",
+    "database",
+    "owner",
+    "owner_login",
+    "superuser_login",
+    "sidecar_env",
+    "logins",
+    "client_logins",
+    "plugin_sidecar",
+    "generation",
+];
+
+/// A field the operator's resources have no place for would be dropped
+/// without a word: a RabbitmqCluster has no database, owner or archive.
+fn unread_fields(service: &Service, replication: &Replication, diagnostics: &mut Diagnostics) {
+    if !replication.is_rabbitmq() {
+        return;
+    }
+    for (field, span) in &replication.fields_set {
+        if !POSTGRES_ONLY.contains(&field.as_str()) {
+            continue;
+        }
+        diagnostics.push(
+            Diagnostic::new(
+                Code::ReplicationFieldUnread,
+                *span,
+                format!(
+                    "`{}` is run as a RabbitmqCluster, which has no place for the replication's `{field}` (a PostgreSQL cluster's)",
+                    service.name
+                ),
+            )
+            .label(format!("`{field}` would be ignored"))
+            .help("remove it: a RabbitmqCluster replicates its queues itself (quorum queues), logs its clients in as the default user of the Secret `<name>-default-user`, and archives nothing"),
+        );
     }
 }
 

@@ -138,6 +138,7 @@ fn prepare(name: &str, env: Option<&str>) -> Option<Run> {
                 version: chart.version.clone(),
                 path: chart.path.clone(),
                 manifest: chart.manifest,
+                release_asset: chart.release_asset.clone(),
                 vendored: hplc::chart_render::vendored_dir(&charts_dir, chart),
                 provides: chart.render.provides.clone(),
                 uses: chart.render.uses.clone(),

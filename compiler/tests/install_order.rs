@@ -286,13 +286,15 @@ fn namespaces_come_first_and_every_application_retries_and_reports_health() {
 }
 
 /// The line of the bootstrap that installs a release: its Helm install,
-/// or the apply of its release manifest from the clone named after it.
+/// or the apply of its release manifest from the clone named after it, or
+/// from its release asset with a field manager named after it.
 fn install_line(script: &str, release: &str) -> Option<usize> {
     let install = format!("helm upgrade --install {release} ");
     let apply = format!("kubectl apply --server-side -f \"$work/{release}\"");
+    let asset = format!("kubectl apply --server-side --field-manager {release} -f https://");
     script
         .lines()
-        .position(|l| l.starts_with(&install) || l.starts_with(&apply))
+        .position(|l| l.starts_with(&install) || l.starts_with(&apply) || l.starts_with(&asset))
 }
 
 #[test]

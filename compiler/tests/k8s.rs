@@ -230,10 +230,13 @@ fn expected_openings(built: &Built) -> Vec<Opening> {
     };
     let key = |id: usize| {
         let s = &platform.services[id];
-        (
-            platform.pods_namespace_of(s).k8s_name.clone(),
-            s.k8s_name.clone(),
-        )
+        // A release manifest names its pods itself (`pods_named`).
+        let name = s
+            .chart()
+            .map(|c| c.pods_named.clone())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| s.k8s_name.clone());
+        (platform.pods_namespace_of(s).k8s_name.clone(), name)
     };
     let network = format!(
         "ip {}",
@@ -627,12 +630,28 @@ fn every_workload_is_placed_where_the_plan_put_its_replicas() {
             let namespace = &platform.namespaces[service.namespace].k8s_name;
             // A replicated cluster: its Cluster's affinity, which holds the
             // node selector and the node affinity a pod spec would.
-            if service.replication.is_some() {
+            // A RabbitmqCluster's: the same, its spread a required
+            // anti-affinity over the pods' name label.
+            if let Some(replication) = &service.replication {
+                let kind = if replication.is_rabbitmq() {
+                    "RabbitmqCluster"
+                } else {
+                    "Cluster"
+                };
                 let cluster = built
-                    .find("Cluster", namespace, &service.k8s_name)
+                    .find(kind, namespace, &service.k8s_name)
                     .unwrap_or_else(|| {
-                        panic!("{}: no Cluster {namespace}/{}", built.env, service.k8s_name)
+                        panic!("{}: no {kind} {namespace}/{}", built.env, service.k8s_name)
                     });
+                if replication.is_rabbitmq() && service.placement.spread {
+                    let anti = &cluster["spec"]["affinity"]["podAntiAffinity"]
+                        ["requiredDuringSchedulingIgnoredDuringExecution"][0];
+                    assert_eq!(anti["topologyKey"], "kubernetes.io/hostname");
+                    assert_eq!(
+                        anti["labelSelector"]["matchLabels"]["app.kubernetes.io/name"],
+                        service.k8s_name.as_str()
+                    );
+                }
                 let affinity = &cluster["spec"]["affinity"];
                 let mut spec = serde_yaml::Mapping::new();
                 spec.insert("nodeSelector".into(), affinity["nodeSelector"].clone());
@@ -643,7 +662,7 @@ fn every_workload_is_placed_where_the_plan_put_its_replicas() {
                 assert_eq!(
                     admitted(platform, &Value::Mapping(spec)),
                     planned,
-                    "{}: Cluster {}",
+                    "{}: {kind} {}",
                     built.env,
                     service.k8s_name
                 );
@@ -923,7 +942,7 @@ fn check_pod_references(
 fn every_referenced_object_exists() {
     for built in all_environments() {
         let mut problems = Vec::new();
-        let pods: Vec<(String, BTreeMap<String, String>, BTreeSet<String>)> = built
+        let mut pods: Vec<(String, BTreeMap<String, String>, BTreeSet<String>)> = built
             .objects
             .iter()
             .filter_map(|(_, o)| {
@@ -945,6 +964,25 @@ fn every_referenced_object_exists() {
                 ))
             })
             .collect();
+        // The pods the RabbitMQ Cluster Operator makes from a
+        // RabbitmqCluster carry its name (`app.kubernetes.io/name`).
+        let platform = built.platform();
+        pods.extend(
+            platform
+                .services
+                .iter()
+                .filter(|s| s.operated_workload().is_some())
+                .map(|s| {
+                    (
+                        platform.namespace_of(s).k8s_name.clone(),
+                        BTreeMap::from([(
+                            "app.kubernetes.io/name".to_string(),
+                            s.k8s_name.clone(),
+                        )]),
+                        s.ports.keys().cloned().collect(),
+                    )
+                }),
+        );
         for (path, object) in &built.objects {
             let namespace = namespace_of(object);
             let owner = format!(

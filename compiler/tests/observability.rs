@@ -512,6 +512,34 @@ fn production_cases(alerting: &Value) -> Vec<String> {
             " []",
         ),
     ];
+    // The instances' pods are the operator's (`postgres-health-<serial>`)
+    // and their server's container is `postgres`, not the component's
+    // name: the whole 2Gi limit used, then half.
+    let memory = "container_memory_working_set_bytes{container=\"postgres\",namespace=\"health-data\",pod=\"postgres-health-1\"}".to_string();
+    let memory_fires = labels_yaml(&[
+        ("severity", "warning"),
+        ("namespace", "health-data"),
+        ("service", "postgres-health"),
+        ("pod", "postgres-health-1"),
+    ]) + &annotations(
+        alerting,
+        "ContainerMemoryHigh",
+        "postgres-health",
+        &[
+            ("{{ $labels.pod }}", "postgres-health-1"),
+            ("{{ $value | humanizePercentage }}", "100%"),
+        ],
+    );
+    cases.push(case(
+        &[(memory.clone(), "2147483648x80")],
+        "ContainerMemoryHigh",
+        &memory_fires,
+    ));
+    cases.push(case(
+        &[(memory, "1073741824x80")],
+        "ContainerMemoryHigh",
+        " []",
+    ));
     cases.extend(cluster_cases(alerting));
     cases
 }

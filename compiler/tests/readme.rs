@@ -8,7 +8,8 @@ use std::collections::BTreeSet;
 
 /// What `bootstrap.sh` makes, in its order: the files it applies, the
 /// Secrets it writes from the environment (by name), Helm releases, and
-/// release manifests applied from their clone (`"$work/calico"/...`).
+/// release manifests applied from their clone (`"$work/calico"/...`) or
+/// from their release asset (`--field-manager <release>`).
 fn bootstrap_steps(script: &str) -> Vec<String> {
     let mut steps = Vec::new();
     let mut in_secret = false;
@@ -19,6 +20,10 @@ fn bootstrap_steps(script: &str) -> Vec<String> {
                 in_secret = false;
             }
         } else if let Some(rest) = line.strip_prefix("helm upgrade --install ") {
+            steps.extend(rest.split_whitespace().next().map(str::to_string));
+        } else if let Some(rest) = line.strip_prefix("kubectl apply --server-side --field-manager ")
+        {
+            // A release asset, named by its release.
             steps.extend(rest.split_whitespace().next().map(str::to_string));
         } else if let Some(rest) = line.strip_prefix("kubectl apply --server-side -f \"$work/") {
             steps.extend(rest.split('"').next().map(str::to_string));

@@ -111,6 +111,9 @@ helm upgrade --install postgres-operator cloudnative-pg --repo https://cloudnati
 # `postgres_backup_plugin` (platform.hpl:938): plugin-barman-cloud 0.7.0, https://github.com/cloudnative-pg/charts/tree/plugin-barman-cloud-v0.7.0/charts/plugin-barman-cloud
 helm upgrade --install postgres-backup-plugin plugin-barman-cloud --repo https://cloudnative-pg.github.io/charts --version 0.7.0 --namespace database-operators --values charts/database-operators/postgres-backup-plugin.yaml --wait
 
+# `rabbitmq_operator` (platform.hpl:1028): rabbitmq-cluster-operator v2.22.3, https://github.com/rabbitmq/cluster-operator/releases/tag/v2.22.3
+kubectl apply --server-side --field-manager rabbitmq-operator -f https://github.com/rabbitmq/cluster-operator/releases/download/v2.22.3/cluster-operator.yml
+
 # `alertmanager_server` (platform.hpl:385): alertmanager 1.42.0, https://github.com/prometheus-community/helm-charts/tree/alertmanager-1.42.0/charts/alertmanager
 helm upgrade --install alertmanager-server alertmanager --repo https://prometheus-community.github.io/helm-charts --version 1.42.0 --namespace health-observability --values charts/health-observability/alertmanager-server.yaml --wait
 

@@ -140,6 +140,7 @@ codes! {
     BucketAccessWithoutKeys = "E0907", Error, "bucket access without its key pair";
     NoS3Endpoint = "E0908", Error, "bucket access on a cloud with no S3 endpoint";
     BackupOfCache = "E0909", Error, "backup of a component declared a cache";
+    ReplicationFieldUnread = "E0910", Error, "replication field its operator has no place for";
     ClientWithoutLogin = "E0911", Error, "client of a replicated cluster without a login of its own";
     ClientWithOthersLogin = "E0912", Error, "client reading another's login to a replicated cluster";
     LoginOfNoClient = "E0915", Error, "login for a service that is no client of the cluster";

@@ -19,6 +19,13 @@ pub struct Chart {
     pub path: String,
     /// `path` is a release manifest, applied as it is (no values).
     pub manifest: bool,
+    /// The release asset a manifest is built into (`manifest` from a
+    /// kustomize directory), and the images its release build sets.
+    pub release_asset: String,
+    pub images: Vec<String>,
+    /// The name label a release manifest gives its pods; empty: the
+    /// instance's name.
+    pub pods_named: String,
     /// The chart version, or the git tag.
     pub version: String,
     /// The upstream page of this release.

@@ -901,7 +901,8 @@ pub struct Replication {
     /// (`None`: superuser access off).
     pub owner_login: Option<SecretRef>,
     pub superuser_login: Option<SecretRef>,
-    /// Every key of every Secret above ([`Replication::with_refs`]).
+    /// Every key of every Secret above ([`Replication::with_refs`]), and
+    /// a RabbitmqCluster's default user's.
     pub refs: Vec<SecretRef>,
     /// Each client's login (`logins`), by the client's name, which is the
     /// name of its role.
@@ -915,6 +916,14 @@ pub struct Replication {
     /// Which archive it writes: 1 until its first restore, one more after
     /// each ([`Replication::server_name`]).
     pub generation: i64,
+    /// The custom resources its operator runs it from (the operator's
+    /// `cluster_api`), which say what hplc writes.
+    pub cluster_api: Option<String>,
+    /// The fields written in the source, where: the checks refuse those
+    /// its operator's resources have no place for.
+    pub fields_set: Vec<(String, Span)>,
+    /// The container the operator runs each instance's server in.
+    pub container: String,
 }
 
 /// The login of one client of a replicated cluster: a role of its own.
@@ -926,6 +935,19 @@ pub struct ClientLogin {
     /// Where the entry is set.
     pub span: Span,
 }
+
+/// The `cluster_api` of the RabbitMQ Cluster Operator's `RabbitmqCluster`.
+pub const RABBITMQ_CLUSTER: &str = "rabbitmq";
+
+/// The default user's Secret of the RabbitmqCluster `name`, under the name
+/// the operator gives the one it writes, and its keys: the login, and the
+/// configuration file the nodes read it from (`default_user = ...`,
+/// `default_pass = ...`), as the operator's `secretBackend.externalSecret`
+/// takes them (internal/resource/statefulset.go, v2.22.3).
+pub fn default_user_secret(name: &str) -> String {
+    format!("{name}-default-user")
+}
+pub const DEFAULT_USER_KEYS: [&str; 3] = ["username", "password", "default_user.conf"];
 
 impl Replication {
     /// Whether its operator archives it to a bucket (through a plugin):
@@ -945,6 +967,14 @@ impl Replication {
         } else {
             format!("{name}-{generation}")
         }
+    }
+
+    /// Run as a `RabbitmqCluster`, whose pods the operator labels
+    /// `app.kubernetes.io/name: <name>` (dropping the resource's own
+    /// `app.kubernetes.io/` labels) and whose clients' Service has its
+    /// name.
+    pub fn is_rabbitmq(&self) -> bool {
+        self.cluster_api.as_deref() == Some(RABBITMQ_CLUSTER)
     }
 
     /// Every key of every Secret it names: the object storage's
@@ -1305,7 +1335,15 @@ impl Service {
     /// rather than the name hplc gives the pods it writes: a chart's pods,
     /// and the pods a controller makes.
     pub fn pods_by_instance(&self) -> bool {
-        matches!(self.install, Install::Chart(_) | Install::Operated(_))
+        match &self.install {
+            // A release manifest that names its pods itself.
+            Install::Chart(chart) => chart.pods_named.is_empty(),
+            Install::Operated(_) => !self
+                .replication
+                .as_ref()
+                .is_some_and(Replication::is_rabbitmq),
+            _ => false,
+        }
     }
 
     pub fn is_stateful(&self) -> bool {
@@ -1332,14 +1370,55 @@ impl Service {
     }
 
     /// The Service its clients reach: its own, or the read-write Service
-    /// of a replicated cluster (`<name>-rw`, the primary), which the
-    /// operator makes.
+    /// of a CloudNativePG cluster (`<name>-rw`, the primary), which the
+    /// operator makes (a RabbitmqCluster's has the cluster's name).
     pub fn client_service_name(&self) -> String {
-        if self.replication.is_some() {
+        if self.replication.as_ref().is_some_and(|r| !r.is_rabbitmq()) {
             format!("{}-rw", self.k8s_name)
         } else {
             self.k8s_name.clone()
         }
+    }
+
+    /// The Secret of a RabbitmqCluster's default user
+    /// (`<name>-default-user`), which hplc gives the operator from the
+    /// platform's store (`secretBackend.externalSecret`) and its clients
+    /// read under the same name in their own namespaces.
+    pub fn default_user_secret(&self) -> Option<String> {
+        let replication = self.replication.as_ref()?;
+        replication
+            .is_rabbitmq()
+            .then(|| default_user_secret(&self.k8s_name))
+    }
+
+    /// The workload and the container a replicated cluster's operator
+    /// makes for it, where hplc knows them: a RabbitmqCluster's
+    /// StatefulSet `<name>-server`, its container `rabbitmq`, its claims
+    /// `persistence-<name>-server-<ordinal>` (the operator's
+    /// internal/resource/statefulset.go, v2.22.3).
+    pub fn operated_workload(&self) -> Option<(String, String)> {
+        let replication = self.replication.as_ref()?;
+        replication.is_rabbitmq().then(|| {
+            (
+                format!("StatefulSet/{}-server", self.k8s_name),
+                replication.container.clone(),
+            )
+        })
+    }
+
+    /// The name its instances' pods start with and their server's
+    /// container, for a replicated cluster: a RabbitmqCluster's StatefulSet
+    /// `<name>-server`, a CloudNativePG cluster's `<name>-<serial>` pods,
+    /// which it makes without a workload (pkg/specs/pods.go).
+    pub fn operated_instances(&self) -> Option<(String, String)> {
+        let replication = self.replication.as_ref()?;
+        let pods = match self.operated_workload() {
+            Some((workload, _)) => workload
+                .split_once('/')
+                .map_or(workload.clone(), |(_, name)| name.to_string()),
+            None => self.k8s_name.clone(),
+        };
+        Some((pods, replication.container.clone()))
     }
 
     pub fn backup_job_name(&self) -> String {

@@ -63,7 +63,12 @@ pub fn api_groups(platform: &Platform) -> BTreeSet<&'static str> {
 /// The secrets one service reads: its own, its exporter's, its backup
 /// job's and its alert receivers'.
 pub fn references(service: &crate::model::Service) -> Vec<&SecretRef> {
-    let mut refs: Vec<&SecretRef> = service.pod.secrets.values().collect();
+    let mut refs: Vec<&SecretRef> = Vec::new();
+    // A RabbitmqCluster's pods are the operator's, with its own default
+    // user: the instance's environment is not theirs.
+    if service.default_user_secret().is_none() {
+        refs.extend(service.pod.secrets.values());
+    }
     refs.extend(service.pod.exporter.iter().flat_map(|e| e.secrets.values()));
     refs.extend(service.backup.iter().flat_map(|b| b.secrets.values()));
     refs.extend(service.replication.iter().flat_map(|r| &r.refs));

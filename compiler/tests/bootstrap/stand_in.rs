@@ -38,6 +38,8 @@ pub struct ChartSource {
     pub version: String,
     pub path: String,
     pub manifest: bool,
+    /// The release asset a manifest is applied from (an address).
+    pub release_asset: String,
     pub vendored: PathBuf,
     pub provides: Vec<String>,
     pub uses: Vec<String>,
@@ -128,6 +130,16 @@ fn kubectl(world: &World, cluster: &mut Cluster, args: &[String]) -> Result<(), 
                 .unwrap_or("-")
                 .to_string();
             (text, name)
+        } else if let Some(chart) = world
+            .charts
+            .iter()
+            .find(|c| !c.release_asset.is_empty() && c.release_asset == file)
+        {
+            // A release asset: its vendored copy, the step named by the
+            // field manager (the release).
+            let asset = file.rsplit('/').next().unwrap_or(file);
+            let step = flag(args, "--field-manager").unwrap_or(asset).to_string();
+            (read_files(&chart.vendored.join(asset))?, step)
         } else {
             let step = cluster
                 .clones

@@ -333,6 +333,16 @@ fn install_chart(context: &Context, service: &Service, chart: &Chart, out: &mut 
         describe(chart),
         chart.home
     );
+    if chart.manifest && !chart.release_asset.is_empty() {
+        // The release's own manifest, as its installation guide applies
+        // it, its fields owned by a manager named after the release.
+        let _ = writeln!(
+            out,
+            "kubectl apply --server-side --field-manager {} -f {}",
+            service.k8s_name, chart.release_asset
+        );
+        return;
+    }
     if chart.manifest {
         // A release manifest: checked out at its tag, applied as it is.
         let dir = format!("\"$work/{}\"", service.k8s_name);

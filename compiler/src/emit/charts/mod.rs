@@ -16,7 +16,7 @@ mod values;
 
 use super::kube::object::{metadata, object};
 use super::kube::{argo, labels, namespace_file};
-use super::yaml::{documents, map, s, Value};
+use super::yaml::{documents, list, map, s, Value};
 use super::{Context, Output};
 use crate::model::{Chart, GitOps, Service, ServiceId};
 
@@ -109,7 +109,27 @@ fn application<'a>(
     // without the scheme Helm's command line takes.
     let repo = chart.repo.strip_prefix("oci://").unwrap_or(&chart.repo);
     let mut source: Vec<(&str, Value)> = vec![("repoURL", s(repo))];
-    if chart.manifest {
+    if chart.manifest && !chart.release_asset.is_empty() {
+        // Built from its kustomize directory, as the release build does,
+        // without the Namespace hplc writes itself (one owner per object).
+        let images = chart.images.iter().map(s);
+        let namespace = &platform.namespace_of(service).k8s_name;
+        let drop = map([
+            ("target", map([("kind", s("Namespace"))])),
+            (
+                "patch",
+                s(format!(
+                    "$patch: delete\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: {namespace}\n"
+                )),
+            ),
+        ]);
+        source.push(("path", s(&chart.path)));
+        source.push(("targetRevision", s(&chart.version)));
+        source.push((
+            "kustomize",
+            map([("images", list(images)), ("patches", list([drop]))]),
+        ));
+    } else if chart.manifest {
         // The manifest's directory, narrowed to the manifest.
         let (dir, file) = chart.path.rsplit_once('/').unwrap_or((".", &chart.path));
         source.push(("path", s(dir)));

@@ -65,7 +65,13 @@ struct Pods<'a> {
 fn service_pods<'a>(platform: &'a Platform, service: &'a Service) -> Pods<'a> {
     let namespace = platform.pods_namespace_of(service);
     Pods {
-        name: Cow::Borrowed(&service.k8s_name),
+        name: Cow::Borrowed(
+            service
+                .chart()
+                .map(|c| c.pods_named.as_str())
+                .filter(|n| !n.is_empty())
+                .unwrap_or(&service.k8s_name),
+        ),
         namespace: &namespace.k8s_name,
         label: labels::pod_label(service),
         owned: service.deployed() && !namespace.managed,

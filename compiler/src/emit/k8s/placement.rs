@@ -106,3 +106,54 @@ pub fn pod_fields<'a>(
     }
     fields
 }
+
+/// The same placement as one `affinity` (for a custom resource whose
+/// operator takes an affinity and nothing else): the nodes as a required
+/// node affinity, the spread as a required anti-affinity between the
+/// service's pods, one per node. `None` where it may run anywhere.
+pub fn affinity<'a>(context: &Context<'a>, nodes: &Nodes, id: ServiceId) -> Option<Value<'a>> {
+    let service = &context.platform.services[id];
+    let mut affinity: Vec<(&str, Value)> = Vec::new();
+    for (field, value) in pod_fields(context, nodes, id) {
+        match (field, value) {
+            ("nodeSelector", Value::Map(selected)) => {
+                let terms = selected.into_iter().map(|(key, value)| {
+                    map([
+                        ("key", Value::Str(key)),
+                        ("operator", s("In")),
+                        ("values", list([value])),
+                    ])
+                });
+                let term = map([("matchExpressions", list(terms))]);
+                let required = map([("nodeSelectorTerms", list([term]))]);
+                affinity.push((
+                    "nodeAffinity",
+                    map([("requiredDuringSchedulingIgnoredDuringExecution", required)]),
+                ));
+            }
+            ("affinity", Value::Map(entries)) => {
+                affinity.extend(entries.into_iter().filter_map(|(key, value)| {
+                    (key == "nodeAffinity").then_some(("nodeAffinity", value))
+                }));
+            }
+            ("topologySpreadConstraints", _) => {
+                let term = map([
+                    ("topologyKey", s("kubernetes.io/hostname")),
+                    (
+                        "labelSelector",
+                        map([("matchLabels", labels::pods(service))]),
+                    ),
+                ]);
+                affinity.push((
+                    "podAntiAffinity",
+                    map([(
+                        "requiredDuringSchedulingIgnoredDuringExecution",
+                        list([term]),
+                    )]),
+                ));
+            }
+            _ => {}
+        }
+    }
+    (!affinity.is_empty()).then(|| map(affinity))
+}

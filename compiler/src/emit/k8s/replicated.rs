@@ -9,6 +9,7 @@
 //! Services (`<name>-rw` for the primary) and the PodDisruptionBudgets;
 //! hplc writes none of them. Beside them, not applied, the `Cluster` that
 //! recovers an archived cluster from its archive ([`recovery`]).
+//! For the RabbitMQ Cluster Operator (`rabbitmq`): see `rabbitmq`.
 
 use std::borrow::Cow;
 
@@ -20,6 +21,8 @@ use crate::emit::kube::quantity;
 use crate::emit::yaml::{b, list, map, n, s, Value};
 use crate::emit::Context;
 use crate::model::{Replication, Service, ServiceId};
+
+mod rabbitmq;
 
 /// The Barman Cloud plugin's name, which the operator knows it by (its
 /// Service's `cnpg.io/pluginName` label, set by the plugin's chart).
@@ -34,6 +37,9 @@ pub fn objects<'a>(context: &Context<'a>, nodes: &Nodes, id: ServiceId) -> Vec<V
         return Vec::new();
     };
     let operator = &platform.services[replication.operator];
+    if replication.is_rabbitmq() {
+        return rabbitmq::objects(context, nodes, id);
+    }
     if operator.roles.cluster_api.as_deref() != Some("cloudnative_pg") {
         return Vec::new();
     }

@@ -131,10 +131,16 @@ fn external_secret<'a>(
     name: &'a str,
     keys: &BTreeSet<&'a str>,
 ) -> Value<'a> {
+    // The property is a GJSON path into the secret's JSON, where a dot
+    // goes one level down: a key's own dots are escaped
+    // (`default_user\.conf`).
     let data = keys.iter().map(|key| {
         map([
             ("secretKey", s(*key)),
-            ("remoteRef", map([("key", s(name)), ("property", s(*key))])),
+            (
+                "remoteRef",
+                map([("key", s(name)), ("property", s(key.replace('.', "\\.")))]),
+            ),
         ])
     });
     let spec = map([

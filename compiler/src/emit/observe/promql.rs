@@ -52,6 +52,9 @@ pub fn named(platform: &Platform, service: &Service) -> String {
 /// name for it, in the pods named after the release.
 pub fn container(platform: &Platform, service: &Service) -> String {
     let namespace = &platform.namespace_of(service).k8s_name;
+    if let Some((pods, container)) = service.operated_instances() {
+        return format!("namespace=\"{namespace}\", pod=~\"{pods}-.*\", container=\"{container}\"");
+    }
     match main_workload(service) {
         Some((workload, container)) => format!(
             "namespace=\"{namespace}\", pod=~\"{}-.*\", container=\"{container}\"",
@@ -68,9 +71,19 @@ pub fn container(platform: &Platform, service: &Service) -> String {
 
 /// The workload (`Deployment/name`, the release's name in it) and the
 /// container whose requests hplc sets, of a chart's first workload that
-/// hplc sets; `None` for a service hplc writes.
+/// hplc sets, or a release asset's first workload (whose names the
+/// manifest fixes), or the workload an operator makes for a replicated
+/// cluster where hplc knows it; `None` for a service hplc writes.
 pub fn main_workload(service: &Service) -> Option<(String, String)> {
+    if let Some(operated) = service.operated_workload() {
+        return Some(operated);
+    }
     let chart = service.chart()?;
+    if chart.pods.is_empty() && !chart.release_asset.is_empty() {
+        let workload = chart.render.workloads.first()?;
+        let container = workload.containers.iter().find(|c| !c.init)?;
+        return Some((workload.workload.clone(), container.name.clone()));
+    }
     let pod = chart.pods.first()?;
     let workload = chart
         .render

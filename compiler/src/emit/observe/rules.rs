@@ -347,7 +347,15 @@ fn derived_alerts(
         // StatefulSet claims are named <template>-<statefulset>-<ordinal>;
         // a chart's claims carry the release's name somewhere; a replicated
         // cluster's are named after its instances (<name>-<serial>).
-        let claims = if service.replication.is_some() {
+        let claims = if let Some((workload, _)) = service.operated_workload() {
+            // The claims of the StatefulSet an operator makes.
+            let statefulset = workload
+                .split_once('/')
+                .map_or(workload.as_str(), |(_, n)| n);
+            format!(
+                "namespace=\"{namespace}\", persistentvolumeclaim=~\"persistence-{statefulset}-[0-9]+\""
+            )
+        } else if service.replication.is_some() {
             format!(
                 "namespace=\"{namespace}\", persistentvolumeclaim=~\"{}-[0-9]+\"",
                 service.k8s_name

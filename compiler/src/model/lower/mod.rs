@@ -677,6 +677,25 @@ impl Lowering<'_> {
         // which serves its own metrics: no exporter beside it.
         let replicated = self.object(obj, "replication");
         let replication = replicated.and_then(|r| self.replication(obj, r, services));
+        // Its instances' metrics port: the component's port of that number
+        // where it has one (RabbitMQ's `prometheus`, as the operator's
+        // Service names it too), else one named `metrics`.
+        let replica_metrics = replicated.map(|r| {
+            let number = self.int(r, "metrics_port");
+            let declared = match self.get(obj, "port") {
+                Value::Map(m) => m
+                    .iter()
+                    .find(|(_, v)| v.as_int() == Some(number))
+                    .map(|(k, _)| k.clone()),
+                _ => None,
+            };
+            (declared, number as u16)
+        });
+        let observed = replicated
+            .filter(|&r| {
+                !self.entries(r, "alerts").is_empty() || !self.entries(r, "panels").is_empty()
+            })
+            .unwrap_or(obj);
         let (image_from, image_span) = match replicated {
             Some(r) => (r, self.world.objects[r].value_span("image")),
             None => (obj, o.value_span("image")),
@@ -796,12 +815,12 @@ impl Lowering<'_> {
                 Value::Map(m) => m
                     .iter()
                     .map(|(k, v)| (k.clone(), v.as_int().unwrap_or_default() as u16))
-                    .chain(replicated.map(|r| {
-                        (
-                            REPLICA_METRICS_PORT.to_string(),
-                            self.int(r, "metrics_port") as u16,
-                        )
-                    }))
+                    .chain(
+                        replica_metrics
+                            .iter()
+                            .filter(|(declared, _)| declared.is_none())
+                            .map(|(_, number)| (REPLICA_METRICS_PORT.to_string(), *number)),
+                    )
                     .collect(),
                 _ => IndexMap::new(),
             },
@@ -893,10 +912,10 @@ impl Lowering<'_> {
                 })
                 .collect(),
             pod,
-            metrics: match replicated {
-                Some(_) => Some(Metrics {
+            metrics: match &replica_metrics {
+                Some((declared, _)) => Some(Metrics {
                     path: "/metrics".into(),
-                    port: REPLICA_METRICS_PORT.into(),
+                    port: declared.as_deref().unwrap_or(REPLICA_METRICS_PORT).into(),
                     honor_labels: false,
                 }),
                 None => (!metrics_path.is_empty()).then(|| Metrics {
@@ -946,13 +965,14 @@ impl Lowering<'_> {
                 .object(obj, "object_storage")
                 .map(|a| self.bucket_access(a, o.value_span("object_storage"))),
             // A replicated cluster's instances serve the operator's metrics,
-            // which its replication's alerts and panels read.
+            // which its replication's alerts and panels read; one that
+            // declares none serves the software's own (RabbitMQ's plugin).
             alerts: self
-                .entries(replicated.unwrap_or(obj), "alerts")
+                .entries(observed, "alerts")
                 .into_iter()
                 .map(|(name, a)| self.alert(name, a))
                 .collect(),
-            panels: self.panels(replicated.unwrap_or(obj)),
+            panels: self.panels(observed),
             http_metrics: self.object(obj, "http_metrics").map(|h| HttpMetrics {
                 requests: self.string(h, "requests"),
                 errors: self.string(h, "errors"),
@@ -1010,49 +1030,71 @@ impl Lowering<'_> {
     ) -> Option<Replication> {
         let o = &self.world.objects[obj];
         let ro = &self.world.objects[r];
-        Some(
-            Replication {
-                operator: *services.get(&self.object(r, "operator")?)?,
-                span: o.value_span("replication"),
-                operator_span: ro.value_span("operator"),
-                plugin: self
-                    .object(r, "plugin")
-                    .and_then(|p| services.get(&p).copied()),
-                bucket: self
-                    .object(r, "bucket")
-                    .map(|b| k8s_name(self.world.name(b))),
-                schedule: self.string(r, "schedule"),
-                keep_ms: self.quantity(r, "keep"),
-                secrets: self.secrets(r),
-                sidecar_env: self.string_map(r, "sidecar_env"),
-                database: self.string(r, "database"),
-                owner: self.string(r, "owner"),
-                owner_login: self.object(r, "owner_login").map(|s| self.secret(s)),
-                superuser_login: self.object(r, "superuser_login").map(|s| self.secret(s)),
-                refs: Vec::new(),
-                logins: match self.get(r, "logins") {
-                    Value::Map(m) => m
-                        .iter()
-                        .filter_map(|(client, v)| {
-                            Some(ClientLogin {
-                                client: client.clone(),
-                                secret: self.secret(v.as_object()?),
-                                span: ro
-                                    .entry_span("logins", client)
-                                    .unwrap_or_else(|| ro.value_span("logins")),
-                            })
+        let operator = *services.get(&self.object(r, "operator")?)?;
+        let mut replication = Replication {
+            operator,
+            span: o.value_span("replication"),
+            operator_span: ro.value_span("operator"),
+            plugin: self
+                .object(r, "plugin")
+                .and_then(|p| services.get(&p).copied()),
+            bucket: self
+                .object(r, "bucket")
+                .map(|b| k8s_name(self.world.name(b))),
+            schedule: self.string(r, "schedule"),
+            keep_ms: self.quantity(r, "keep"),
+            secrets: self.secrets(r),
+            sidecar_env: self.string_map(r, "sidecar_env"),
+            database: self.string(r, "database"),
+            owner: self.string(r, "owner"),
+            owner_login: self.object(r, "owner_login").map(|s| self.secret(s)),
+            superuser_login: self.object(r, "superuser_login").map(|s| self.secret(s)),
+            refs: Vec::new(),
+            logins: match self.get(r, "logins") {
+                Value::Map(m) => m
+                    .iter()
+                    .filter_map(|(client, v)| {
+                        Some(ClientLogin {
+                            client: client.clone(),
+                            secret: self.secret(v.as_object()?),
+                            span: ro
+                                .entry_span("logins", client)
+                                .unwrap_or_else(|| ro.value_span("logins")),
                         })
-                        .collect(),
-                    _ => Vec::new(),
-                },
-                client_logins: self.boolean(r, "client_logins"),
-                plugin_sidecar: self
-                    .object(r, "plugin_sidecar")
-                    .map(|s| self.sidecar("plugin_sidecar".to_string(), s)),
-                generation: self.int(r, "generation"),
-            }
-            .with_refs(),
-        )
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
+            client_logins: self.boolean(r, "client_logins"),
+            plugin_sidecar: self
+                .object(r, "plugin_sidecar")
+                .map(|s| self.sidecar("plugin_sidecar".to_string(), s)),
+            generation: self.int(r, "generation"),
+            container: self.string(r, "container"),
+            cluster_api: self
+                .object(r, "operator")
+                .and_then(|operator| self.get(operator, "cluster_api").as_enum())
+                .map(str::to_string),
+            fields_set: ro
+                .stmts
+                .iter()
+                .map(|s| (s.stmt.field.name.clone(), s.stmt.span))
+                .collect(),
+        }
+        .with_refs();
+        // A RabbitmqCluster's default user, from the platform's store.
+        if replication.is_rabbitmq() {
+            let name = default_user_secret(&k8s_name(self.world.name(obj)));
+            replication
+                .refs
+                .extend(DEFAULT_USER_KEYS.map(|key| SecretRef {
+                    store: "sealed".into(),
+                    name: name.clone(),
+                    key: key.into(),
+                    span: replication.span,
+                }));
+        }
+        Some(replication)
     }
 
     fn sidecar(&self, name: String, s: ObjId) -> Sidecar {
