@@ -116,13 +116,36 @@ def write(env, variable, entries):
         f.write("\n".join(lines) + "\n")
 
 
+SEALED = re.compile(
+    r'sealed_value\s*\{\s*namespace = (\w+),?\s*name = "([^"]+)",?\s*key = "([^"]+)",?\s*ciphertext = "([^"]+)"'
+)
+
+
+def already_sealed(env):
+    """(hpl namespace, name, key) -> ciphertext of sealed/<env>.hpl, kept
+    so that re-running changes only what is new."""
+    try:
+        with open(f"sealed/{env}.hpl") as f:
+            text = f.read()
+    except FileNotFoundError:
+        return {}
+    return {(ns, name, key): ciphertext for ns, name, key, ciphertext in SEALED.findall(text)}
+
+
 def main():
     public_key = certificate().public_key()
     os.makedirs("sealed", exist_ok=True)
     for env, variable in ENVS.items():
+        kept = already_sealed(env)
         write(env, variable, [])
         entries = [
-            (hpl_ns, name, key, seal(public_key, ns, name, test_value(ns, name, key)))
+            (
+                hpl_ns,
+                name,
+                key,
+                kept.get((hpl_ns, name, key))
+                or seal(public_key, ns, name, test_value(ns, name, key)),
+            )
             for hpl_ns, ns, name, key in unsealed(env)
         ]
         write(env, variable, entries)

@@ -138,6 +138,12 @@ impl Postgres {
     }
 
     fn start(bin: &Path, dir: &Path, password: &str) -> Postgres {
+        Postgres::start_with(bin, dir, password, "scram-sha-256")
+    }
+
+    /// [`Postgres::start`], authenticating local (socket) connections by
+    /// `auth_local`; TCP connections always by password.
+    fn start_with(bin: &Path, dir: &Path, password: &str, auth_local: &str) -> Postgres {
         std::fs::create_dir_all(dir).expect("mkdir");
         let pwfile = dir.join("pwfile");
         std::fs::write(&pwfile, password).expect("write");
@@ -150,7 +156,9 @@ impl Postgres {
         let data = dir.join("data");
         check(
             Postgres::as_server(bin, "initdb")
-                .args(["--username=postgres", "--auth=scram-sha-256", "--pwfile"])
+                .args(["--username=postgres", "--auth-host=scram-sha-256"])
+                .arg(format!("--auth-local={auth_local}"))
+                .arg("--pwfile")
                 .arg(&pwfile)
                 .arg("-D")
                 .arg(&data),
@@ -181,14 +189,21 @@ impl Postgres {
     /// psql as `user`, one command, unaligned tuples.
     fn psql(&self, user: &str, password: &str, database: &str, sql: &str) -> String {
         check(
-            Command::new(self.bin.join("psql"))
-                .env("PGPASSWORD", password)
-                .args(["-h", "127.0.0.1", "-p", &self.port.to_string()])
-                .args(["-U", user, "-d", database])
-                .args(["-v", "ON_ERROR_STOP=1", "--no-align", "--tuples-only"])
-                .args(["-c", sql]),
+            &mut self.psql_command(user, password, database, sql),
             &format!("psql {sql}"),
         )
+    }
+
+    /// The command [`Postgres::psql`] runs, to see it fail.
+    fn psql_command(&self, user: &str, password: &str, database: &str, sql: &str) -> Command {
+        let mut command = Command::new(self.bin.join("psql"));
+        command
+            .env("PGPASSWORD", password)
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string()])
+            .args(["-U", user, "-d", database])
+            .args(["-v", "ON_ERROR_STOP=1", "--no-align", "--tuples-only"])
+            .args(["-c", sql]);
+        command
     }
 }
 
@@ -404,5 +419,145 @@ fn the_generated_dump_restores_into_a_fresh_postgres() {
     );
     assert_eq!(rows, "1|pulse 61\n2|pulse 64\n3|sleep 7h\n");
     drop(fresh);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The main container of the StatefulSet `name`: its `postStart` script
+/// and its plain environment.
+fn post_start(output: &hplc::emit::Output, name: &str) -> Script {
+    let sets = common::k8s_of_kind(output, "StatefulSet");
+    let set = sets
+        .iter()
+        .find(|s| s["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no StatefulSet {name}"));
+    let spec = &set["spec"]["template"]["spec"]["containers"][0];
+    let text = spec["lifecycle"]["postStart"]["exec"]["command"][2]
+        .as_str()
+        .expect("the server's container runs its login script after it starts")
+        .to_string();
+    let env = spec["env"]
+        .as_sequence()
+        .expect("env")
+        .iter()
+        .filter_map(|e| {
+            Some((
+                e["name"].as_str()?.to_string(),
+                e["value"].as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    Script { text, env }
+}
+
+/// The login script of the default environment's health database runs
+/// against a server that authenticates as the image does (the local
+/// socket trusted, TCP by password): each client's role logs in with its
+/// own password, is no superuser, and uses the tables another client
+/// created through `app`; the exporter's role reads pg_monitor's views.
+/// A second run, with one password changed, changes it and nothing else.
+#[test]
+fn the_generated_login_script_creates_each_clients_role() {
+    let Some((_, bin)) = tools() else {
+        return;
+    };
+    let output = common::build(None);
+    let mut script = post_start(&output, "postgres-health");
+
+    let dir = std::env::temp_dir().join(format!("hplc-logins-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    if is_root() {
+        check(Command::new("chmod").arg("755").arg(&dir), "chmod");
+    }
+    let superuser = "superuser-secret";
+    let server_dir = dir.join("server");
+    let server = Postgres::start_with(&bin, &server_dir, superuser, "trust");
+    let logins = dir.join("logins");
+    let write_login = |client: &str, password: &str| {
+        let login = logins.join(client);
+        std::fs::create_dir_all(&login).expect("mkdir");
+        std::fs::write(login.join("username"), client).expect("write");
+        std::fs::write(login.join("password"), password).expect("write");
+    };
+    write_login("health_api_server", "api-secret");
+    write_login("etl", "etl-secret");
+
+    let secrets = dir.join("secrets");
+    std::fs::create_dir_all(&secrets).expect("mkdir");
+    std::fs::write(secrets.join("POSTGRES_PASSWORD"), superuser).expect("write");
+    // The pod's defaults (the socket, port 5432) are the test server's.
+    script
+        .env
+        .insert("PGHOST".into(), server_dir.display().to_string());
+    script.env.insert("PGPORT".into(), server.port.to_string());
+    let mapped = BTreeMap::from([("LOGINS_DIR", logins.display().to_string())]);
+    let path = format!("{}:/usr/local/bin:/usr/bin:/bin", bin.display());
+    run(&script, &path, &mapped, &secrets);
+
+    server.psql(
+        "health_api_server",
+        "api-secret",
+        "postgres",
+        "CREATE TABLE readings (id serial PRIMARY KEY, value text NOT NULL)",
+    );
+    server.psql(
+        "etl",
+        "etl-secret",
+        "postgres",
+        "INSERT INTO readings (value) VALUES ('pulse 61')",
+    );
+    assert_eq!(
+        server.psql(
+            "health_api_server",
+            "api-secret",
+            "postgres",
+            "SELECT value FROM readings"
+        ),
+        "pulse 61\n"
+    );
+    let attributes = server.psql(
+        "postgres",
+        superuser,
+        "postgres",
+        "SELECT rolname, rolsuper, rolcreaterole, rolcreatedb, pg_has_role(rolname, 'app', 'member') \
+         FROM pg_roles WHERE rolname IN ('etl', 'health_api_server') ORDER BY rolname",
+    );
+    assert_eq!(attributes, "etl|f|f|f|t\nhealth_api_server|f|f|f|t\n");
+    let refused = server
+        .psql_command("etl", "etl-secret", "postgres", "CREATE ROLE intruder")
+        .output()
+        .expect("psql runs");
+    assert!(!refused.status.success(), "a client's role created a role");
+    assert_eq!(
+        server
+            .psql(
+                "postgres",
+                superuser,
+                "postgres",
+                "SELECT pg_has_role('postgres_exporter', 'pg_monitor', 'member')"
+            )
+            .trim(),
+        "t"
+    );
+
+    // Every start runs it again: a changed password takes effect, the
+    // rest stays.
+    write_login("etl", "etl-secret-2");
+    run(&script, &path, &mapped, &secrets);
+    let old = server
+        .psql_command("etl", "etl-secret", "postgres", "SELECT 1")
+        .output()
+        .expect("psql runs");
+    assert!(!old.status.success(), "the old password still logs in");
+    assert_eq!(
+        server.psql(
+            "etl",
+            "etl-secret-2",
+            "postgres",
+            "SELECT count(*) FROM readings"
+        ),
+        "1\n"
+    );
+    drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,32 +1,70 @@
-//! The clients of a replicated cluster whose kind gives each client a
-//! role of its own (`client_logins`): every service whose `needs` names
-//! the cluster logs in with its own login (`logins`, keyed by the client),
-//! never with the owner's, the superuser's or another client's, and every
+//! The clients of a server whose kind gives each client a role of its
+//! own (`client_logins`), whether an operator runs it as a replicated
+//! cluster (the replication's logins) or hplc runs it itself (the
+//! service's, whose roles its kind's `login_script` creates): every
+//! service whose `needs` names the server logs in with its own login
+//! (`logins`, keyed by the client), never with the owner's, the
+//! superuser's (the server's own secrets) or another client's, and every
 //! login belongs to a client. One password per client can be changed or
 //! revoked alone, and the database's own views (`pg_stat_activity`) tell
-//! the clients apart.
+//! the clients apart. Logins on a server nothing creates roles on are
+//! refused (E0916).
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::model::{Platform, Replication, SecretRef, Service, ServiceId};
+use crate::model::{ClientLogin, Platform, SecretRef, Service, ServiceId};
+
+/// The logins of one server and the Secrets no client may read.
+struct Logins<'a> {
+    logins: &'a [ClientLogin],
+    /// Each with whose it is, for the message.
+    forbidden: Vec<(&'a SecretRef, String)>,
+}
+
+/// The logins of `server`, when its clients each need one.
+fn of(server: &Service) -> Option<Logins<'_>> {
+    match &server.replication {
+        Some(replication) if replication.client_logins => Some(Logins {
+            logins: &replication.logins,
+            forbidden: [
+                (
+                    &replication.owner_login,
+                    format!("the owner's (`{}`)", replication.owner),
+                ),
+                (&replication.superuser_login, "the superuser's".to_string()),
+            ]
+            .into_iter()
+            .filter_map(|(login, whose)| Some((login.as_ref()?, whose)))
+            .collect(),
+        }),
+        None if server.client_logins => Some(Logins {
+            logins: &server.logins,
+            forbidden: server
+                .pod
+                .secrets
+                .iter()
+                .map(|(name, secret)| (secret, format!("the server's own (`{name}`)")))
+                .collect(),
+        }),
+        _ => None,
+    }
+}
 
 pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
-    for (id, cluster) in platform.deployed() {
-        let Some(replication) = &cluster.replication else {
+    for (id, server) in platform.deployed() {
+        nothing_creates(server, diagnostics);
+        let Some(logins) = of(server) else {
             continue;
         };
-        if !replication.client_logins {
-            continue;
-        }
         let clients: Vec<&Service> = platform
             .deployed()
             .filter(|(_, s)| s.needs.iter().any(|n| n.target == id))
             .map(|(_, s)| s)
             .collect();
         for client in &clients {
-            own_login(cluster, replication, client, id, diagnostics);
-            others_logins(cluster, replication, client, id, diagnostics);
+            own_login(server, &logins, client, id, diagnostics);
+            others_logins(server, &logins, client, id, diagnostics);
         }
-        for login in &replication.logins {
+        for login in logins.logins {
             if clients.iter().any(|c| c.name == login.client) {
                 continue;
             }
@@ -34,7 +72,7 @@ pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
             let help = if names.is_empty() {
                 format!(
                     "remove it: no service names `{}` in its `needs`",
-                    cluster.name
+                    server.name
                 )
             } else {
                 format!(
@@ -47,17 +85,39 @@ pub fn check(platform: &Platform, diagnostics: &mut Diagnostics) {
                     Code::LoginOfNoClient,
                     login.span,
                     format!(
-                        "a login for `{}`, which is no client of `{}`: the operator would create a role nothing logs in as",
-                        login.client, cluster.name
+                        "a login for `{}`, which is no client of `{}`: a role would be created that nothing logs in as",
+                        login.client, server.name
                     ),
                 )
-                .label("not a client of this cluster")
+                .label("not a client of this server")
                 .help(help),
             );
         }
     }
 }
 
+/// Logins on a server hplc runs whose kind creates no roles: nothing
+/// would create them, and the clients could not log in.
+fn nothing_creates(server: &Service, diagnostics: &mut Diagnostics) {
+    let Some(first) = server.logins.first() else {
+        return;
+    };
+    if server.replication.is_some() || server.pod.login_script.is_some() {
+        return;
+    }
+    diagnostics.push(
+        Diagnostic::new(
+            Code::LoginsNothingCreates,
+            first.span,
+            format!(
+                "`{}` has `logins`, but its kind `{}` creates no roles from them: its clients could not log in",
+                server.name, server.kind
+            ),
+        )
+        .label("nothing creates this role")
+        .help("remove `logins`, or give the kind a `login_script` that creates each client's role (as `postgres` does)"),
+    );
+}
 /// The edge of `client` to the cluster `id`, where it is declared.
 fn need_span(client: &Service, id: ServiceId) -> crate::source::Span {
     client
@@ -69,12 +129,12 @@ fn need_span(client: &Service, id: ServiceId) -> crate::source::Span {
 
 fn own_login(
     cluster: &Service,
-    replication: &Replication,
+    logins: &Logins,
     client: &Service,
     id: ServiceId,
     diagnostics: &mut Diagnostics,
 ) {
-    if replication.logins.iter().any(|l| l.client == client.name) {
+    if logins.logins.iter().any(|l| l.client == client.name) {
         return;
     }
     diagnostics.push(
@@ -88,7 +148,7 @@ fn own_login(
         )
         .label("a client without a login of its own")
         .help(format!(
-            "add `logins {} = secret {{ ... }}` to `{}`'s replication: a Secret whose `username` is `{}` and whose `password` is its own, and read both in `{}`'s `secret`s",
+            "add `logins {} = secret {{ ... }}` to `{}`: a Secret whose `username` is `{}` and whose `password` is its own, and read both in `{}`'s `secret`s",
             client.name, cluster.name, client.name, client.name
         )),
     );
@@ -105,22 +165,13 @@ fn read_by(client: &Service) -> impl Iterator<Item = &SecretRef> {
 
 fn others_logins(
     cluster: &Service,
-    replication: &Replication,
+    logins: &Logins,
     client: &Service,
     id: ServiceId,
     diagnostics: &mut Diagnostics,
 ) {
-    let others = [
-        (
-            &replication.owner_login,
-            format!("the owner's (`{}`)", replication.owner),
-        ),
-        (&replication.superuser_login, "the superuser's".to_string()),
-    ]
-    .into_iter()
-    .filter_map(|(login, whose)| Some((login.as_ref()?, whose)))
-    .chain(
-        replication
+    let others = logins.forbidden.iter().map(|(s, w)| (*s, w.clone())).chain(
+        logins
             .logins
             .iter()
             .filter(|l| l.client != client.name)
@@ -140,7 +191,7 @@ fn others_logins(
                 ),
             )
             .label(format!("{whose} login"))
-            .with_label(need_span(client, id), "a client of the cluster here")
+            .with_label(need_span(client, id), "a client of the server here")
             .help(format!(
                 "read `{}`'s own login (`logins {}`) instead",
                 client.name, client.name

@@ -141,9 +141,10 @@ codes! {
     NoS3Endpoint = "E0908", Error, "bucket access on a cloud with no S3 endpoint";
     BackupOfCache = "E0909", Error, "backup of a component declared a cache";
     ReplicationFieldUnread = "E0910", Error, "replication field its operator has no place for";
-    ClientWithoutLogin = "E0911", Error, "client of a replicated cluster without a login of its own";
-    ClientWithOthersLogin = "E0912", Error, "client reading another's login to a replicated cluster";
-    LoginOfNoClient = "E0915", Error, "login for a service that is no client of the cluster";
+    ClientWithoutLogin = "E0911", Error, "client of a server without a login of its own";
+    ClientWithOthersLogin = "E0912", Error, "client reading another's login to a server";
+    LoginOfNoClient = "E0915", Error, "login for a service that is no client of the server";
+    LoginsNothingCreates = "E0916", Error, "logins on a server whose kind creates no roles";
     QueueWithoutScaler = "E0913", Error, "queue autoscaling that nothing would serve";
     QueueTargetIncomplete = "E0914", Error, "queue target incomplete";
 

@@ -857,6 +857,12 @@ pub struct Service {
     pub backup_method: Option<BackupMethod>,
     /// Its data is one server's, which knows no peers: one replica only.
     pub single_server: bool,
+    /// Its clients' logins to the server hplc runs itself (`logins`),
+    /// each a role its kind's `login_script` creates; a replicated
+    /// cluster without logins of its own takes these.
+    pub logins: Vec<ClientLogin>,
+    /// Every client must log in with a login of its own (E0911).
+    pub client_logins: bool,
     /// Its replicas are one replicated cluster an operator runs
     /// (`replication`): hplc writes the operator's custom resources, not
     /// its pods.
@@ -931,7 +937,10 @@ pub struct Replication {
 pub struct ClientLogin {
     /// The client's name, which is its role's.
     pub client: String,
+    /// The key of its password.
     pub secret: SecretRef,
+    /// The key of its role's name (`username`) in the same Secret.
+    pub username: SecretRef,
     /// Where the entry is set.
     pub span: Span,
 }
@@ -1127,6 +1136,9 @@ pub struct Pod {
     pub labels_span: Span,
     /// How long it keeps its data, and the flag that says so.
     pub retention: Option<Retention>,
+    /// Run in the main container once it has started (`postStart`), when
+    /// the service has `logins`: creates or updates each client's role.
+    pub login_script: Option<String>,
 }
 
 #[derive(Clone, Debug)]

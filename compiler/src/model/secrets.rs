@@ -61,7 +61,7 @@ pub fn api_groups(platform: &Platform) -> BTreeSet<&'static str> {
 }
 
 /// The secrets one service reads: its own, its exporter's, its backup
-/// job's and its alert receivers'.
+/// job's, its clients' logins and its alert receivers'.
 pub fn references(service: &crate::model::Service) -> Vec<&SecretRef> {
     let mut refs: Vec<&SecretRef> = Vec::new();
     // A RabbitmqCluster's pods are the operator's, with its own default
@@ -72,6 +72,10 @@ pub fn references(service: &crate::model::Service) -> Vec<&SecretRef> {
     refs.extend(service.pod.exporter.iter().flat_map(|e| e.secrets.values()));
     refs.extend(service.backup.iter().flat_map(|b| b.secrets.values()));
     refs.extend(service.replication.iter().flat_map(|r| &r.refs));
+    // The clients' logins, where the server creates their roles itself.
+    if service.pod.login_script.is_some() {
+        refs.extend(service.logins.iter().flat_map(|l| [&l.username, &l.secret]));
+    }
     refs.extend(receiver_secrets(service));
     refs
 }

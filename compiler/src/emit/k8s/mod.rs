@@ -17,6 +17,7 @@ mod cluster;
 mod config;
 mod gateway;
 mod gitops;
+mod logins;
 mod network;
 mod placement;
 mod pod;

@@ -4,6 +4,7 @@
 //! volumes, and the node placement of the plan.
 
 use super::config;
+use super::logins;
 use super::placement::{self, Nodes};
 use crate::emit::kube::labels;
 use crate::emit::kube::quantity;
@@ -197,6 +198,15 @@ pub fn secrets_volume<'a>(
     volume: &'static str,
     secrets: impl IntoIterator<Item = (&'a String, &'a SecretRef)>,
 ) -> Value<'a> {
+    secrets_volume_with(volume, secrets, Vec::new())
+}
+
+/// [`secrets_volume`], with more files (`more`: projected sources).
+fn secrets_volume_with<'a>(
+    volume: &'static str,
+    secrets: impl IntoIterator<Item = (&'a String, &'a SecretRef)>,
+    more: Vec<Value<'a>>,
+) -> Value<'a> {
     let sources = secrets.into_iter().map(|(name, secret)| {
         map([(
             "secret",
@@ -213,7 +223,10 @@ pub fn secrets_volume<'a>(
         ("name", s(volume)),
         (
             "projected",
-            map([("defaultMode", n(0o440)), ("sources", list(sources))]),
+            map([
+                ("defaultMode", n(0o440)),
+                ("sources", list(sources.chain(more))),
+            ]),
         ),
     ])
 }
@@ -221,6 +234,24 @@ pub fn secrets_volume<'a>(
 /// The service's secrets as files, when its image reads them so.
 pub fn has_secret_files(service: &Service) -> bool {
     service.pod.secret_files && !service.pod.secrets.is_empty()
+}
+
+/// The pod's secrets volume: the service's secret files, and its
+/// clients' logins where it creates their roles itself.
+fn has_secrets_volume(service: &Service) -> bool {
+    has_secret_files(service) || logins::mounted(service)
+}
+
+/// The exporter reads one of the service's secret files (an env value
+/// `$(NAME)`); else it mounts none of them.
+fn exporter_reads_secrets(service: &Service, exporter: &Exporter) -> bool {
+    has_secret_files(service)
+        && exporter.env.values().any(|value| {
+            value
+                .strip_prefix("$(")
+                .and_then(|v| v.strip_suffix(')'))
+                .is_some_and(|name| service.pod.secrets.contains_key(name))
+        })
 }
 
 pub fn plain_env<'a>(name: &'a str, value: impl Into<std::borrow::Cow<'a, str>>) -> Value<'a> {
@@ -442,6 +473,7 @@ fn main_container<'a>(
             .into_iter()
             .map(|(name, value)| plain_env(name, value)),
     );
+    env.extend(logins::env(service, SECRETS_DIR));
     fields.push(("env", list(env)));
     fields.push((
         "resources",
@@ -452,6 +484,9 @@ fn main_container<'a>(
     }
     if let Some(ready) = service.pod.ready.as_ref().and_then(|p| probe(service, p)) {
         fields.push(("readinessProbe", ready));
+    }
+    if let Some(lifecycle) = logins::lifecycle(service) {
+        fields.push(("lifecycle", lifecycle));
     }
     let mounts = mounts(service, has_config);
     if !mounts.is_empty() {
@@ -520,7 +555,7 @@ fn exporter_container<'a>(service: &'a Service, exporter: &'a Exporter) -> Value
             ])
         })
         .collect();
-    if has_secret_files(service) {
+    if exporter_reads_secrets(service, exporter) {
         mounts.push(secrets_mount(SECRETS_VOLUME));
     }
     if !mounts.is_empty() {
@@ -571,7 +606,7 @@ fn mounts(service: &Service, has_config: bool) -> Vec<Value<'_>> {
             ("readOnly", b(true)),
         ]));
     }
-    if has_secret_files(service) {
+    if has_secrets_volume(service) {
         mounts.push(secrets_mount(SECRETS_VOLUME));
     }
     mounts
@@ -617,8 +652,17 @@ fn volumes(service: &Service, has_config: bool) -> Vec<Value<'_>> {
             ),
         ]));
     }
-    if has_secret_files(service) {
-        volumes.push(secrets_volume(SECRETS_VOLUME, &service.pod.secrets));
+    if has_secrets_volume(service) {
+        let secrets = service
+            .pod
+            .secrets
+            .iter()
+            .filter(|_| service.pod.secret_files);
+        volumes.push(secrets_volume_with(
+            SECRETS_VOLUME,
+            secrets,
+            logins::sources(service),
+        ));
     }
     volumes
 }

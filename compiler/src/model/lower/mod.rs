@@ -786,6 +786,12 @@ impl Lowering<'_> {
                     ms,
                     flag: retention_flag,
                 }),
+            // Where hplc runs the server itself: an operator creates a
+            // replicated cluster's roles.
+            login_script: match self.strings(obj, "login_script") {
+                lines if lines.is_empty() || replicated.is_some() => None,
+                _ => Some(self.script(obj, "login_script")),
+            },
         };
         Service {
             k8s_name: k8s_name(&name),
@@ -981,6 +987,8 @@ impl Lowering<'_> {
                 latency_in_ms: self.boolean(h, "latency_in_ms"),
             }),
             single_server: self.boolean(obj, "single_server"),
+            logins: self.client_logins(obj),
+            client_logins: self.boolean(obj, "client_logins"),
             replication,
             cache: self.boolean(obj, "cache").then(|| o.value_span("cache")),
             backup_method: self.object(obj, "backup_method").map(|m| BackupMethod {
@@ -1050,20 +1058,10 @@ impl Lowering<'_> {
             owner_login: self.object(r, "owner_login").map(|s| self.secret(s)),
             superuser_login: self.object(r, "superuser_login").map(|s| self.secret(s)),
             refs: Vec::new(),
-            logins: match self.get(r, "logins") {
-                Value::Map(m) => m
-                    .iter()
-                    .filter_map(|(client, v)| {
-                        Some(ClientLogin {
-                            client: client.clone(),
-                            secret: self.secret(v.as_object()?),
-                            span: ro
-                                .entry_span("logins", client)
-                                .unwrap_or_else(|| ro.value_span("logins")),
-                        })
-                    })
-                    .collect(),
-                _ => Vec::new(),
+            // Unset on the cluster: the clients' logins of the component.
+            logins: match self.client_logins(r) {
+                logins if logins.is_empty() => self.client_logins(obj),
+                logins => logins,
             },
             client_logins: self.boolean(r, "client_logins"),
             plugin_sidecar: self
@@ -1095,6 +1093,31 @@ impl Lowering<'_> {
                 }));
         }
         Some(replication)
+    }
+
+    /// The `logins` of `obj`, keyed by client, each where it is set.
+    fn client_logins(&self, obj: ObjId) -> Vec<ClientLogin> {
+        let o = &self.world.objects[obj];
+        match self.get(obj, "logins") {
+            Value::Map(m) => m
+                .iter()
+                .filter_map(|(client, v)| {
+                    let secret = self.secret(v.as_object()?);
+                    Some(ClientLogin {
+                        client: client.clone(),
+                        username: SecretRef {
+                            key: "username".to_string(),
+                            ..secret.clone()
+                        },
+                        secret,
+                        span: o
+                            .entry_span("logins", client)
+                            .unwrap_or_else(|| o.value_span("logins")),
+                    })
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 
     fn sidecar(&self, name: String, s: ObjId) -> Sidecar {

@@ -1,0 +1,67 @@
+//! The clients' logins of a server hplc runs itself (`logins`): each
+//! mounted among the pod's secret files as `logins/<client>/username` and
+//! `password`, and the kind's `login_script` run in the main container
+//! once it has started, which creates or updates each role from them.
+
+use crate::emit::yaml::{list, map, s, Value};
+use crate::model::Service;
+
+/// The script runs, so the logins are mounted.
+pub fn mounted(service: &Service) -> bool {
+    service.pod.login_script.is_some() && !service.logins.is_empty()
+}
+
+/// The sources of the secrets volume for the logins: the username and
+/// the password of each client.
+pub fn sources(service: &Service) -> Vec<Value<'_>> {
+    if !mounted(service) {
+        return Vec::new();
+    }
+    service
+        .logins
+        .iter()
+        .map(|login| {
+            let item = |key, file: &str| {
+                map([
+                    ("key", s(key)),
+                    ("path", s(format!("logins/{}/{file}", login.client))),
+                ])
+            };
+            map([(
+                "secret",
+                map([
+                    ("name", s(&login.secret.name)),
+                    (
+                        "items",
+                        list([
+                            item(login.username.key.as_str(), "username"),
+                            item(login.secret.key.as_str(), "password"),
+                        ]),
+                    ),
+                ]),
+            )])
+        })
+        .collect()
+}
+
+/// `LOGINS_DIR`, which the script reads: `logins` under the directory
+/// of the pod's secret files.
+pub fn env<'a>(service: &Service, secrets_dir: &str) -> Option<Value<'a>> {
+    service.pod.login_script.as_ref()?;
+    Some(map([
+        ("name", s("LOGINS_DIR")),
+        ("value", s(format!("{secrets_dir}/logins"))),
+    ]))
+}
+
+/// The main container's `lifecycle`: the script after it has started.
+pub fn lifecycle(service: &Service) -> Option<Value<'_>> {
+    let script = service.pod.login_script.as_ref()?;
+    Some(map([(
+        "postStart",
+        map([(
+            "exec",
+            map([("command", list([s("sh"), s("-c"), s(script)]))]),
+        )]),
+    )]))
+}
