@@ -422,33 +422,6 @@ fn the_generated_dump_restores_into_a_fresh_postgres() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// The main container of the StatefulSet `name`: its `postStart` script
-/// and its plain environment.
-fn post_start(output: &hplc::emit::Output, name: &str) -> Script {
-    let sets = common::k8s_of_kind(output, "StatefulSet");
-    let set = sets
-        .iter()
-        .find(|s| s["metadata"]["name"] == name)
-        .unwrap_or_else(|| panic!("no StatefulSet {name}"));
-    let spec = &set["spec"]["template"]["spec"]["containers"][0];
-    let text = spec["lifecycle"]["postStart"]["exec"]["command"][2]
-        .as_str()
-        .expect("the server's container runs its login script after it starts")
-        .to_string();
-    let env = spec["env"]
-        .as_sequence()
-        .expect("env")
-        .iter()
-        .filter_map(|e| {
-            Some((
-                e["name"].as_str()?.to_string(),
-                e["value"].as_str()?.to_string(),
-            ))
-        })
-        .collect();
-    Script { text, env }
-}
-
 /// The login script of the default environment's health database runs
 /// against a server that authenticates as the image does (the local
 /// socket trusted, TCP by password): each client's role logs in with its
@@ -461,7 +434,8 @@ fn the_generated_login_script_creates_each_clients_role() {
         return;
     };
     let output = common::build(None);
-    let mut script = post_start(&output, "postgres-health");
+    let (text, env) = common::post_start(&output, "postgres-health");
+    let mut script = Script { text, env };
 
     let dir = std::env::temp_dir().join(format!("hplc-logins-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -473,12 +447,7 @@ fn the_generated_login_script_creates_each_clients_role() {
     let server_dir = dir.join("server");
     let server = Postgres::start_with(&bin, &server_dir, superuser, "trust");
     let logins = dir.join("logins");
-    let write_login = |client: &str, password: &str| {
-        let login = logins.join(client);
-        std::fs::create_dir_all(&login).expect("mkdir");
-        std::fs::write(login.join("username"), client).expect("write");
-        std::fs::write(login.join("password"), password).expect("write");
-    };
+    let write_login = |client: &str, password: &str| common::write_login(&logins, client, password);
     write_login("health_api_server", "api-secret");
     write_login("etl", "etl-secret");
 

@@ -444,3 +444,43 @@ pub fn install_step_names(readme: &str) -> Vec<String> {
         .map(str::to_string)
         .collect()
 }
+
+/// The `postStart` script of the main container of the StatefulSet
+/// `name` in `output`, and the container's plain environment (the values
+/// that are not references).
+pub fn post_start(
+    output: &Output,
+    name: &str,
+) -> (String, std::collections::BTreeMap<String, String>) {
+    let sets = k8s_of_kind(output, "StatefulSet");
+    let set = sets
+        .iter()
+        .find(|s| s["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no StatefulSet {name}"));
+    let container = &set["spec"]["template"]["spec"]["containers"][0];
+    let script = container["lifecycle"]["postStart"]["exec"]["command"][2]
+        .as_str()
+        .unwrap_or_else(|| panic!("{name}'s container runs no script after it starts"))
+        .to_string();
+    let env = container["env"]
+        .as_sequence()
+        .expect("env")
+        .iter()
+        .filter_map(|e| {
+            Some((
+                e["name"].as_str()?.to_string(),
+                e["value"].as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    (script, env)
+}
+
+/// A client's login as a server's pod mounts it (`$LOGINS_DIR`):
+/// `<dir>/<client>/username` (the client's name) and `password`.
+pub fn write_login(dir: &std::path::Path, client: &str, password: &str) {
+    let login = dir.join(client);
+    std::fs::create_dir_all(&login).expect("mkdir");
+    std::fs::write(login.join("username"), client).expect("write");
+    std::fs::write(login.join("password"), password).expect("write");
+}

@@ -5,7 +5,7 @@
 # - system: platform.hpl:93
 # - app-primary: platform.hpl:100
 # - app-secondary: platform.hpl:107
-# - app-tertiary: platform.hpl:837
+# - app-tertiary: platform.hpl:846
 cluster_name       = "health-production"
 region             = "eu-amsterdam-1"
 kubernetes_version = "v1.34.1"

@@ -1,9 +1,11 @@
-//! The clients' logins of a server hplc runs itself (`logins`): each
-//! mounted among the pod's secret files as `logins/<client>/username` and
-//! `password`, and the kind's `login_script` run in the main container
-//! once it has started, which creates or updates each role from them.
+//! The clients' logins of a server whose kind creates their roles itself
+//! (`logins`, `login_script`): each mounted among the pod's secret files as
+//! `logins/<client>/username` and `password`, and the script run in the
+//! server's container once it has started, which creates or updates each
+//! role from them. In hplc's own pods, or patched into an operator's
+//! (`override`).
 
-use crate::emit::yaml::{list, map, s, Value};
+use crate::emit::yaml::{list, map, n, s, Value};
 use crate::model::Service;
 
 /// The script runs, so the logins are mounted.
@@ -64,4 +66,19 @@ pub fn lifecycle(service: &Service) -> Option<Value<'_>> {
             map([("command", list([s("sh"), s("-c"), s(script)]))]),
         )]),
     )]))
+}
+
+/// The volume of the logins alone, for a pod hplc does not write, as
+/// restricted as the secret files of its own.
+pub fn volume<'a>(service: &'a Service, name: &'static str) -> Value<'a> {
+    map([
+        ("name", s(name)),
+        (
+            "projected",
+            map([
+                ("defaultMode", n(0o440)),
+                ("sources", list(sources(service))),
+            ]),
+        ),
+    ])
 }

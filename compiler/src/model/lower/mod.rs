@@ -677,6 +677,7 @@ impl Lowering<'_> {
         // which serves its own metrics: no exporter beside it.
         let replicated = self.object(obj, "replication");
         let replication = replicated.and_then(|r| self.replication(obj, r, services));
+        let operator_creates_logins = replication.as_ref().is_some_and(|r| r.client_logins);
         // Its instances' metrics port: the component's port of that number
         // where it has one (RabbitMQ's `prometheus`, as the operator's
         // Service names it too), else one named `metrics`.
@@ -786,10 +787,11 @@ impl Lowering<'_> {
                     ms,
                     flag: retention_flag,
                 }),
-            // Where hplc runs the server itself: an operator creates a
-            // replicated cluster's roles.
+            // Unless the operator of its replicated cluster creates the
+            // roles itself (`client_logins` on the replication).
             login_script: match self.strings(obj, "login_script") {
-                lines if lines.is_empty() || replicated.is_some() => None,
+                lines if lines.is_empty() => None,
+                _ if operator_creates_logins => None,
                 _ => Some(self.script(obj, "login_script")),
             },
         };

@@ -12,17 +12,21 @@
 //! under that name, which the operator's status and its own calls to the
 //! management API read whatever the backend. Its pods carry `app.kubernetes.io/name: <name>`, the
 //! label hplc's selectors use for the pods it writes (the operator drops
-//! the resource's own `app.kubernetes.io/` labels).
+//! the resource's own `app.kubernetes.io/` labels). The clients' users
+//! come from the kind's login script, which the StatefulSet's override
+//! (a strategic merge patch the operator applies) runs in every node's
+//! container after it has started, with the logins mounted.
 
+use super::super::logins;
 use super::super::placement::{affinity, Nodes};
 use super::super::pod;
 use super::super::scaling::disruption_budget;
 use super::meta;
 use crate::emit::kube::object::object;
 use crate::emit::kube::quantity;
-use crate::emit::yaml::{map, n, s, Value};
+use crate::emit::yaml::{b, list, map, n, s, Value};
 use crate::emit::Context;
-use crate::model::ServiceId;
+use crate::model::{Service, ServiceId};
 
 /// What the nodes are configured with besides the operator's defaults
 /// (rabbitmq.conf): queues declared without a type are quorum queues,
@@ -69,10 +73,47 @@ fn cluster<'a>(context: &Context<'a>, nodes: &Nodes, id: ServiceId) -> Value<'a>
     if let Some(affinity) = affinity(context, nodes, id) {
         spec.push(("affinity", affinity));
     }
+    if let Some(patch) = logins_override(service, &replication.container) {
+        spec.push(("override", patch));
+    }
     object(
         "rabbitmq.com/v1beta1",
         "RabbitmqCluster",
         meta(context, service, replication.span),
         [("spec", map(spec))],
     )
+}
+
+/// The volume of the clients' logins in the operator's pods.
+const LOGINS_VOLUME: &str = "hplc-logins";
+
+/// `override`: the node's container (`container`) runs the kind's login
+/// script after it has started, with the logins mounted where it reads
+/// them; the operator's own lifecycle hook (`preStop`) and mounts stay,
+/// as the patch merges into them.
+fn logins_override<'a>(service: &'a Service, container: &'a str) -> Option<Value<'a>> {
+    if !logins::mounted(service) {
+        return None;
+    }
+    let node = map([
+        ("name", s(container)),
+        ("env", list(logins::env(service, pod::SECRETS_DIR))),
+        ("lifecycle", logins::lifecycle(service)?),
+        (
+            "volumeMounts",
+            list([map([
+                ("name", s(LOGINS_VOLUME)),
+                ("mountPath", s(pod::SECRETS_DIR)),
+                ("readOnly", b(true)),
+            ])]),
+        ),
+    ]);
+    let pod = map([
+        ("containers", list([node])),
+        ("volumes", list([logins::volume(service, LOGINS_VOLUME)])),
+    ]);
+    Some(map([(
+        "statefulSet",
+        map([("spec", map([("template", map([("spec", pod)]))]))]),
+    )]))
 }
