@@ -7,14 +7,13 @@
 //! permissions the clients need on `/`; a second run, with one password
 //! changed, changes it and nothing else.
 //!
-//! scripts/install-rabbitmq-server installs the server
+//! scripts/install-login-servers installs the server
 //! (`HPLC_RABBITMQ_BIN`: rabbitmq-server and rabbitmqctl). Without it
 //! the test says SKIPPED, except under CI.
 
 mod common;
 
 use std::collections::BTreeMap;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -24,16 +23,9 @@ fn bin() -> Option<PathBuf> {
         .unwrap_or_else(|| PathBuf::from("/usr/lib/rabbitmq/bin"));
     common::external(
         bin.join("rabbitmq-server"),
-        "scripts/install-rabbitmq-server's RabbitMQ",
+        "scripts/install-login-servers's RabbitMQ",
     )?;
     Some(bin)
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 /// A RabbitMQ node of its own: its name, data, logs and Erlang cookie
@@ -55,8 +47,8 @@ impl Node {
                 format!("hplc-test-{}@localhost", std::process::id()),
             ),
             ("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1".to_string()),
-            ("RABBITMQ_NODE_PORT", free_port().to_string()),
-            ("RABBITMQ_DIST_PORT", free_port().to_string()),
+            ("RABBITMQ_NODE_PORT", common::free_port().to_string()),
+            ("RABBITMQ_DIST_PORT", common::free_port().to_string()),
             (
                 "RABBITMQ_MNESIA_BASE",
                 dir.join("mnesia").display().to_string(),

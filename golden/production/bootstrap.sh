@@ -92,26 +92,26 @@ helm upgrade --install node-exporter-agent prometheus-node-exporter --repo https
 # `kube_state_metrics_exporter` (platform.hpl:483): kube-state-metrics 8.4.0, https://github.com/prometheus-community/helm-charts/tree/kube-state-metrics-8.4.0/charts/kube-state-metrics
 helm upgrade --install kube-state-metrics-exporter kube-state-metrics --repo https://prometheus-community.github.io/helm-charts --version 8.4.0 --namespace health-observability --values charts/health-observability/kube-state-metrics-exporter.yaml --wait
 
-# `velero_server` (platform.hpl:858): velero 12.1.0, https://github.com/vmware-tanzu/helm-charts/tree/velero-12.1.0/charts/velero
+# `velero_server` (platform.hpl:866): velero 12.1.0, https://github.com/vmware-tanzu/helm-charts/tree/velero-12.1.0/charts/velero
 helm upgrade --install velero-server velero --repo https://vmware-tanzu.github.io/helm-charts --version 12.1.0 --namespace backup-system --values charts/backup-system/velero-server.yaml --wait
 
-# `external_secrets_operator` (platform.hpl:883): external-secrets 2.9.0, https://github.com/external-secrets/external-secrets/tree/helm-chart-2.9.0/deploy/charts/external-secrets
+# `external_secrets_operator` (platform.hpl:891): external-secrets 2.9.0, https://github.com/external-secrets/external-secrets/tree/helm-chart-2.9.0/deploy/charts/external-secrets
 helm upgrade --install external-secrets-operator external-secrets --repo https://charts.external-secrets.io --version 2.9.0 --namespace secrets-system --values charts/secrets-system/external-secrets-operator.yaml --wait
 
 # The platform's secret references, now that their controllers run: the
 # charts after this line read the Secrets they make.
 kubectl apply --server-side -f k8s/secrets/
 
-# `keda_operator` (platform.hpl:890): keda 2.20.2, https://github.com/kedacore/charts/tree/v2.20.2/keda
+# `keda_operator` (platform.hpl:898): keda 2.20.2, https://github.com/kedacore/charts/tree/v2.20.2/keda
 helm upgrade --install keda-operator keda --repo https://kedacore.github.io/charts --version 2.20.2 --namespace autoscaling --values charts/autoscaling/keda-operator.yaml --wait
 
-# `postgres_operator` (platform.hpl:949): cloudnative-pg 0.29.0, https://github.com/cloudnative-pg/charts/tree/cloudnative-pg-v0.29.0/charts/cloudnative-pg
+# `postgres_operator` (platform.hpl:957): cloudnative-pg 0.29.0, https://github.com/cloudnative-pg/charts/tree/cloudnative-pg-v0.29.0/charts/cloudnative-pg
 helm upgrade --install postgres-operator cloudnative-pg --repo https://cloudnative-pg.github.io/charts --version 0.29.0 --namespace database-operators --values charts/database-operators/postgres-operator.yaml --wait
 
-# `postgres_backup_plugin` (platform.hpl:958): plugin-barman-cloud 0.7.0, https://github.com/cloudnative-pg/charts/tree/plugin-barman-cloud-v0.7.0/charts/plugin-barman-cloud
+# `postgres_backup_plugin` (platform.hpl:966): plugin-barman-cloud 0.7.0, https://github.com/cloudnative-pg/charts/tree/plugin-barman-cloud-v0.7.0/charts/plugin-barman-cloud
 helm upgrade --install postgres-backup-plugin plugin-barman-cloud --repo https://cloudnative-pg.github.io/charts --version 0.7.0 --namespace database-operators --values charts/database-operators/postgres-backup-plugin.yaml --wait
 
-# `rabbitmq_operator` (platform.hpl:1036): rabbitmq-cluster-operator v2.22.3, https://github.com/rabbitmq/cluster-operator/releases/tag/v2.22.3
+# `rabbitmq_operator` (platform.hpl:1044): rabbitmq-cluster-operator v2.22.3, https://github.com/rabbitmq/cluster-operator/releases/tag/v2.22.3
 kubectl apply --server-side --field-manager rabbitmq-operator -f https://github.com/rabbitmq/cluster-operator/releases/download/v2.22.3/cluster-operator.yml
 
 # `alertmanager_server` (platform.hpl:385): alertmanager 1.42.0, https://github.com/prometheus-community/helm-charts/tree/alertmanager-1.42.0/charts/alertmanager

@@ -115,7 +115,7 @@ fn nothing_creates(server: &Service, diagnostics: &mut Diagnostics) {
     let Some(first) = server.logins.first() else {
         return;
     };
-    if server.replication.is_some() || server.pod.login_script.is_some() {
+    if server.replication.is_some() || server.pod.creates_logins() {
         return;
     }
     diagnostics.push(
@@ -128,7 +128,7 @@ fn nothing_creates(server: &Service, diagnostics: &mut Diagnostics) {
             ),
         )
         .label("nothing creates this role")
-        .help("remove `logins`, or give the kind a `login_script` that creates each client's role (as `postgres` does)"),
+        .help("remove `logins`, or give the kind a `login_script` that creates each client's role after the server started (as `postgres` does), or init containers that write them before (`login_init`, as `redis` does)"),
     );
 }
 /// The edge of `client` to the cluster `id`, where it is declared.

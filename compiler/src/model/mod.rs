@@ -932,6 +932,13 @@ pub struct Replication {
     pub container: String,
 }
 
+impl Pod {
+    /// It creates its clients' roles itself, after it started or before.
+    pub fn creates_logins(&self) -> bool {
+        self.login_script.is_some() || self.login_init
+    }
+}
+
 /// The login of one client of a replicated cluster: a role of its own.
 #[derive(Clone, Debug)]
 pub struct ClientLogin {
@@ -1136,9 +1143,12 @@ pub struct Pod {
     pub labels_span: Span,
     /// How long it keeps its data, and the flag that says so.
     pub retention: Option<Retention>,
-    /// Run in the main container once it has started (`postStart`), when
-    /// the service has `logins`: creates or updates each client's role.
+    /// Run in the main container once it has started (`postStart`):
+    /// creates or updates each client's role from its `logins`.
     pub login_script: Option<String>,
+    /// Its init containers write the clients' users from its `logins`
+    /// into the server's configuration instead.
+    pub login_init: bool,
 }
 
 #[derive(Clone, Debug)]

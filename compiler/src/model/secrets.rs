@@ -73,7 +73,7 @@ pub fn references(service: &crate::model::Service) -> Vec<&SecretRef> {
     refs.extend(service.backup.iter().flat_map(|b| b.secrets.values()));
     refs.extend(service.replication.iter().flat_map(|r| &r.refs));
     // The clients' logins, where the server creates their roles itself.
-    if service.pod.login_script.is_some() {
+    if service.pod.creates_logins() {
         refs.extend(service.logins.iter().flat_map(|l| [&l.username, &l.secret]));
     }
     refs.extend(receiver_secrets(service));

@@ -484,3 +484,11 @@ pub fn write_login(dir: &std::path::Path, client: &str, password: &str) {
     std::fs::write(login.join("username"), client).expect("write");
     std::fs::write(login.join("password"), password).expect("write");
 }
+
+/// A TCP port of loopback that nothing listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}

@@ -5,7 +5,7 @@
 # - system: platform.hpl:93
 # - app-primary: platform.hpl:100
 # - app-secondary: platform.hpl:107
-# - app-tertiary: platform.hpl:846
+# - app-tertiary: platform.hpl:854
 cluster_name       = "health-production"
 region             = "eu-amsterdam-1"
 kubernetes_version = "v1.34.1"

@@ -8,9 +8,9 @@
 use crate::emit::yaml::{list, map, n, s, Value};
 use crate::model::Service;
 
-/// The script runs, so the logins are mounted.
+/// The script or the init containers read the logins: they are mounted.
 pub fn mounted(service: &Service) -> bool {
-    service.pod.login_script.is_some() && !service.logins.is_empty()
+    service.pod.creates_logins() && !service.logins.is_empty()
 }
 
 /// The sources of the secrets volume for the logins: the username and
@@ -50,10 +50,19 @@ pub fn sources(service: &Service) -> Vec<Value<'_>> {
 /// of the pod's secret files.
 pub fn env<'a>(service: &Service, secrets_dir: &str) -> Option<Value<'a>> {
     service.pod.login_script.as_ref()?;
-    Some(map([
+    Some(dir_env(secrets_dir))
+}
+
+/// `LOGINS_DIR` for the init containers, where they write the users.
+pub fn init_env<'a>(service: &Service, secrets_dir: &str) -> Option<Value<'a>> {
+    service.pod.login_init.then(|| dir_env(secrets_dir))
+}
+
+fn dir_env<'a>(secrets_dir: &str) -> Value<'a> {
+    map([
         ("name", s("LOGINS_DIR")),
         ("value", s(format!("{secrets_dir}/logins"))),
-    ]))
+    ])
 }
 
 /// The main container's `lifecycle`: the script after it has started.

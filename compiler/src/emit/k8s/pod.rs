@@ -407,7 +407,9 @@ fn init_container<'a>(
         .env
         .iter()
         .filter(|(name, _)| !init.env.contains_key(*name));
-    fields.push(("env", list(pod_env(service, values.chain(&init.env)))));
+    let mut env = pod_env(service, values.chain(&init.env));
+    env.extend(logins::init_env(service, SECRETS_DIR));
+    fields.push(("env", list(env)));
     fields.push(("resources", resources(service.cpu, service.memory)));
     fields.push((
         "securityContext",

@@ -794,6 +794,7 @@ impl Lowering<'_> {
                 _ if operator_creates_logins => None,
                 _ => Some(self.script(obj, "login_script")),
             },
+            login_init: self.boolean(obj, "login_init"),
         };
         Service {
             k8s_name: k8s_name(&name),
