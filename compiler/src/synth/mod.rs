@@ -43,6 +43,9 @@ pub fn platform(services: usize) -> String {
     for ns in 0..namespaces {
         let _ = writeln!(out, "namespace team_{ns} {{ pod_security = restricted }}\n");
     }
+    // The data services' clients share no logins and declare none
+    // (`client_logins = false`): the shape measures the graph, the
+    // placement and the backends, not a Secret per edge.
     for i in 0..services {
         let ns = i / SERVICES_PER_NAMESPACE;
         let needs: Vec<String> = [1usize, 7, 31]
@@ -54,11 +57,11 @@ pub fn platform(services: usize) -> String {
             0 | 5 => {
                 let _ = writeln!(
                     out,
-                    "postgres s{i} {{\n  namespace = team_{ns}\n  cpu = 100m ..= 300m\n  memory = 256Mi ..= 512Mi\n  volume data = {{ size = 50Gi, class = oci.block }}\n  node_role = \"app\"\n  backup = {{ schedule = \"0 3 * * *\", bucket = dumps }}\n}}\n"
+                    "postgres s{i} {{\n  namespace = team_{ns}\n  cpu = 100m ..= 300m\n  memory = 256Mi ..= 512Mi\n  volume data = {{ size = 50Gi, class = oci.block }}\n  node_role = \"app\"\n  backup = {{ schedule = \"0 3 * * *\", bucket = dumps }}\n  client_logins = false\n}}\n"
                 );
             }
             3 => {
-                let _ = writeln!(out, "redis s{i} {{\n  namespace = team_{ns}\n  cpu = 50m ..= 200m\n  memory = 128Mi ..= 256Mi\n  node_role = \"app\"\n}}\n");
+                let _ = writeln!(out, "redis s{i} {{\n  namespace = team_{ns}\n  cpu = 50m ..= 200m\n  memory = 128Mi ..= 256Mi\n  node_role = \"app\"\n  client_logins = false\n}}\n");
             }
             _ => {
                 let _ = writeln!(out, "service s{i} {{");
