@@ -1,9 +1,10 @@
 //! The clients of a server whose kind gives each client a role of its
 //! own (`client_logins`), whether an operator runs it as a replicated
-//! cluster (the replication's logins) or hplc runs it itself (the
-//! service's, whose roles its kind's `login_script` creates): every
-//! service whose `needs` names the server logs in with its own login
-//! (`logins`, keyed by the client), never with the owner's, the
+//! cluster (the replication's logins) or its kind creates the roles
+//! itself (the service's: `login_script` after the server started,
+//! `login_init` before, in hplc's pods or patched into an operator's):
+//! every service whose `needs` names the server logs in with its own
+//! login (`logins`, keyed by the client), never with the owner's, the
 //! superuser's (the server's own secrets) or another client's, and every
 //! login belongs to a client. One password per client can be changed or
 //! revoked alone, and the database's own views (`pg_stat_activity`) tell
