@@ -168,13 +168,20 @@ fn own_login(
     );
 }
 
-/// Every Secret `client` reads: its own and its exporter's.
-fn read_by(client: &Service) -> impl Iterator<Item = &SecretRef> {
-    client
+/// Every Secret `client` reads, with where it reads it: its own (the
+/// `secret` entry) and its exporter's.
+fn read_by(client: &Service) -> impl Iterator<Item = (crate::source::Span, &SecretRef)> {
+    let own = client.pod.secrets.iter().map(|(name, secret)| {
+        let span = client.pod.secret_spans.get(name).copied();
+        (span.unwrap_or(secret.span), secret)
+    });
+    let exporter = client
         .pod
-        .secrets
-        .values()
-        .chain(client.pod.exporter.iter().flat_map(|e| e.secrets.values()))
+        .exporter
+        .iter()
+        .flat_map(|e| e.secrets.values())
+        .map(|secret| (secret.span, secret));
+    own.chain(exporter)
 }
 
 fn others_logins(
@@ -192,13 +199,13 @@ fn others_logins(
             .map(|l| (&l.secret, format!("`{}`'s", l.client))),
     );
     for (login, whose) in others {
-        let Some(read) = read_by(client).find(|s| s.name == login.name) else {
+        let Some((read, _)) = read_by(client).find(|(_, s)| s.name == login.name) else {
             continue;
         };
         diagnostics.push(
             Diagnostic::new(
                 Code::ClientWithOthersLogin,
-                read.span,
+                read,
                 format!(
                     "`{}` reads the Secret `{}`, {whose} login to `{}`: a client logs in with its own, with no more rights than its role's",
                     client.name, login.name, cluster.name

@@ -1118,6 +1118,9 @@ pub struct Pod {
     /// Where each `env` entry is set, for diagnostics.
     pub env_spans: IndexMap<String, Span>,
     pub secrets: IndexMap<String, SecretRef>,
+    /// Where each `secret` entry is set (the secret's own span is where
+    /// its value is, often a `let`), for diagnostics.
+    pub secret_spans: IndexMap<String, Span>,
     /// Its image reads each secret `NAME` from the file `NAME_FILE` names:
     /// the secrets are mounted as files, never put in the environment.
     pub secret_files: bool,

@@ -720,6 +720,11 @@ impl Lowering<'_> {
                 })
                 .collect(),
             secrets: self.secrets(obj),
+            secret_spans: self
+                .secrets(obj)
+                .keys()
+                .filter_map(|k| Some((k.clone(), o.entry_span("secret", k)?)))
+                .collect(),
             run_as: self.int(image_from, "run_as"),
             read_only_root: self.boolean(obj, "read_only_root"),
             secret_files: self.boolean(obj, "secret_files"),
