@@ -20,6 +20,7 @@
 
 mod common;
 
+use common::check;
 use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -104,17 +105,6 @@ fn is_root() -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
-fn check(command: &mut Command, what: &str) -> String {
-    let output = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
-    assert!(
-        output.status.success(),
-        "{what} failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
 /// A PostgreSQL server in a directory of its own, its superuser `postgres`
 /// with `password`; stopped when dropped. PostgreSQL refuses to run as
 /// root: as root, the server runs as Debian's `postgres` user.
@@ -194,7 +184,15 @@ impl Postgres {
         )
     }
 
-    /// The command [`Postgres::psql`] runs, to see it fail.
+    /// [`Postgres::psql`] succeeds (logs in and runs `sql`).
+    fn succeeds(&self, user: &str, password: &str, database: &str, sql: &str) -> bool {
+        self.psql_command(user, password, database, sql)
+            .output()
+            .expect("psql runs")
+            .status
+            .success()
+    }
+
     fn psql_command(&self, user: &str, password: &str, database: &str, sql: &str) -> Command {
         let mut command = Command::new(self.bin.join("psql"));
         command
@@ -492,11 +490,10 @@ fn the_generated_login_script_creates_each_clients_role() {
          FROM pg_roles WHERE rolname IN ('etl', 'health_api_server') ORDER BY rolname",
     );
     assert_eq!(attributes, "etl|f|f|f|t\nhealth_api_server|f|f|f|t\n");
-    let refused = server
-        .psql_command("etl", "etl-secret", "postgres", "CREATE ROLE intruder")
-        .output()
-        .expect("psql runs");
-    assert!(!refused.status.success(), "a client's role created a role");
+    assert!(
+        !server.succeeds("etl", "etl-secret", "postgres", "CREATE ROLE intruder"),
+        "a client's role created a role"
+    );
     assert_eq!(
         server
             .psql(
@@ -513,11 +510,10 @@ fn the_generated_login_script_creates_each_clients_role() {
     // rest stays.
     write_login("etl", "etl-secret-2");
     run(&script, &path, &mapped, &secrets);
-    let old = server
-        .psql_command("etl", "etl-secret", "postgres", "SELECT 1")
-        .output()
-        .expect("psql runs");
-    assert!(!old.status.success(), "the old password still logs in");
+    assert!(
+        !server.succeeds("etl", "etl-secret", "postgres", "SELECT 1"),
+        "the old password still logs in"
+    );
     assert_eq!(
         server.psql(
             "etl",

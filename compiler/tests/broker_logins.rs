@@ -110,14 +110,10 @@ impl Node {
     }
 
     fn ctl(&self, args: &[&str]) -> String {
-        let output = self.ctl_command(args).output().expect("rabbitmqctl runs");
-        assert!(
-            output.status.success(),
-            "rabbitmqctl {args:?} failed:\n{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
+        common::check(
+            &mut self.ctl_command(args),
+            &format!("rabbitmqctl {args:?}"),
+        )
     }
 
     fn logs_in(&self, user: &str, password: &str) -> bool {

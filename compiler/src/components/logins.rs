@@ -39,26 +39,28 @@ fn of(server: &Service) -> Option<Logins<'_>> {
         }),
         // Its kind's `login_script` creates them, in hplc's pods or in
         // the operator's (a RabbitmqCluster's override).
-        replication if server.client_logins => Some(Logins {
-            logins: &server.logins,
-            forbidden: server
-                .pod
-                .secrets
-                .iter()
-                .map(|(name, secret)| (secret, format!("the server's own (`{name}`)")))
-                .chain(
-                    replication
-                        .iter()
-                        .flat_map(|r| &r.refs)
-                        .filter(|secret| {
-                            secret.key == "password"
-                                && Some(secret.name.as_str())
-                                    == server.default_user_secret().as_deref()
-                        })
-                        .map(|secret| (secret, "the default user's".to_string())),
-                )
-                .collect(),
-        }),
+        replication if server.client_logins => {
+            let default_user = server.default_user_secret();
+            Some(Logins {
+                logins: &server.logins,
+                forbidden: server
+                    .pod
+                    .secrets
+                    .iter()
+                    .map(|(name, secret)| (secret, format!("the server's own (`{name}`)")))
+                    .chain(
+                        replication
+                            .iter()
+                            .flat_map(|r| &r.refs)
+                            .filter(|secret| {
+                                secret.key == "password"
+                                    && default_user.as_ref() == Some(&secret.name)
+                            })
+                            .map(|secret| (secret, "the default user's".to_string())),
+                    )
+                    .collect(),
+            })
+        }
         _ => None,
     }
 }

@@ -5,7 +5,7 @@
 //! role from them. In hplc's own pods, or patched into an operator's
 //! (`override`).
 
-use crate::emit::yaml::{list, map, n, s, Value};
+use crate::emit::yaml::{list, map, s, Value};
 use crate::model::Service;
 
 /// The script or the init containers read the logins: they are mounted.
@@ -75,19 +75,4 @@ pub fn lifecycle(service: &Service) -> Option<Value<'_>> {
             map([("command", list([s("sh"), s("-c"), s(script)]))]),
         )]),
     )]))
-}
-
-/// The volume of the logins alone, for a pod hplc does not write, as
-/// restricted as the secret files of its own.
-pub fn volume<'a>(service: &'a Service, name: &'static str) -> Value<'a> {
-    map([
-        ("name", s(name)),
-        (
-            "projected",
-            map([
-                ("defaultMode", n(0o440)),
-                ("sources", list(sources(service))),
-            ]),
-        ),
-    ])
 }

@@ -202,7 +202,7 @@ pub fn secrets_volume<'a>(
 }
 
 /// [`secrets_volume`], with more files (`more`: projected sources).
-fn secrets_volume_with<'a>(
+pub(super) fn secrets_volume_with<'a>(
     volume: &'static str,
     secrets: impl IntoIterator<Item = (&'a String, &'a SecretRef)>,
     more: Vec<Value<'a>>,
@@ -246,12 +246,16 @@ fn has_secrets_volume(service: &Service) -> bool {
 /// `$(NAME)`); else it mounts none of them.
 fn exporter_reads_secrets(service: &Service, exporter: &Exporter) -> bool {
     has_secret_files(service)
-        && exporter.env.values().any(|value| {
-            value
-                .strip_prefix("$(")
-                .and_then(|v| v.strip_suffix(')'))
-                .is_some_and(|name| service.pod.secrets.contains_key(name))
-        })
+        && exporter
+            .env
+            .values()
+            .filter_map(|value| reference(value))
+            .any(|name| service.pod.secrets.contains_key(name))
+}
+
+/// `NAME` of a value that is exactly `$(NAME)`.
+fn reference(value: &str) -> Option<&str> {
+    value.strip_prefix("$(")?.strip_suffix(')')
 }
 
 pub fn plain_env<'a>(name: &'a str, value: impl Into<std::borrow::Cow<'a, str>>) -> Value<'a> {
@@ -318,7 +322,7 @@ fn exporter_env<'a>(service: &'a Service, exporter: &'a Exporter) -> Vec<Value<'
         .map(|(name, secret)| secret_env(name, secret))
         .collect();
     for (name, value) in &exporter.env {
-        match value.strip_prefix("$(").and_then(|v| v.strip_suffix(')')) {
+        match reference(value) {
             Some(reference) => match service.pod.secrets.get(reference) {
                 Some(_) if service.pod.secret_files => env.push(secret_file_env(name, reference)),
                 Some(secret) => env.push(secret_env(name, secret)),

@@ -191,9 +191,18 @@ impl Lowering<'_> {
 
     /// A shell script written a line per list item.
     fn script(&self, obj: ObjId, field: &'static str) -> String {
-        let mut text = self.strings(obj, field).join("\n");
-        text.push('\n');
-        text
+        self.script_if_any(obj, field)
+            .unwrap_or_else(|| "\n".to_string())
+    }
+
+    /// [`Lowering::script`], or None where the list is empty.
+    fn script_if_any(&self, obj: ObjId, field: &'static str) -> Option<String> {
+        let lines = self.strings(obj, field);
+        (!lines.is_empty()).then(|| {
+            let mut text = lines.join("\n");
+            text.push('\n');
+            text
+        })
     }
 
     fn strings(&self, obj: ObjId, field: &'static str) -> Vec<String> {
@@ -701,6 +710,7 @@ impl Lowering<'_> {
             Some(r) => (r, self.world.objects[r].value_span("image")),
             None => (obj, o.value_span("image")),
         };
+        let secrets = self.secrets(obj);
         let pod = Pod {
             image: self.string(image_from, "image"),
             image_span,
@@ -719,12 +729,11 @@ impl Lowering<'_> {
                     )
                 })
                 .collect(),
-            secrets: self.secrets(obj),
-            secret_spans: self
-                .secrets(obj)
+            secret_spans: secrets
                 .keys()
                 .filter_map(|k| Some((k.clone(), o.entry_span("secret", k)?)))
                 .collect(),
+            secrets,
             run_as: self.int(image_from, "run_as"),
             read_only_root: self.boolean(obj, "read_only_root"),
             secret_files: self.boolean(obj, "secret_files"),
@@ -794,11 +803,9 @@ impl Lowering<'_> {
                 }),
             // Unless the operator of its replicated cluster creates the
             // roles itself (`client_logins` on the replication).
-            login_script: match self.strings(obj, "login_script") {
-                lines if lines.is_empty() => None,
-                _ if operator_creates_logins => None,
-                _ => Some(self.script(obj, "login_script")),
-            },
+            login_script: self
+                .script_if_any(obj, "login_script")
+                .filter(|_| !operator_creates_logins),
             login_init: self.boolean(obj, "login_init"),
         };
         Service {

@@ -110,7 +110,14 @@ fn logins_override<'a>(service: &'a Service, container: &'a str) -> Option<Value
     ]);
     let pod = map([
         ("containers", list([node])),
-        ("volumes", list([logins::volume(service, LOGINS_VOLUME)])),
+        (
+            "volumes",
+            list([pod::secrets_volume_with(
+                LOGINS_VOLUME,
+                [],
+                logins::sources(service),
+            )]),
+        ),
     ]);
     Some(map([(
         "statefulSet",
