@@ -20,11 +20,17 @@ pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
     parse_part(file, text, 0)
 }
 
-/// A large file cut at item boundaries (`parts.rs`) into up to `parts`
-/// parsed side by side, parsing being most of a large compile. `None` when
-/// the file cannot be cut or a part has an error: errors come from parsing
-/// the whole file, so that they are the same however it was cut.
-fn parse_in_parts(file: FileId, text: &str, parts: usize) -> Option<Module> {
+/// A large file cut at item boundaries (`parts.rs`) into parts of about
+/// [`PART_BYTES`](super::parts::PART_BYTES), parsed side by side on up to
+/// `threads` threads, parsing being most of a large compile. Each thread
+/// parses a run of consecutive parts one after the other: a part's token
+/// queue is freed before the next is parsed, so the queues' memory is
+/// touched once per thread rather than once per byte of the file. `None`
+/// when the file cannot be cut or a part has an error: errors come from
+/// parsing the whole file, so that they are the same however it was cut.
+fn parse_in_parts(file: FileId, text: &str, threads: usize) -> Option<Module> {
+    let threads = threads.max(1);
+    let parts = threads.max(text.len().div_ceil(super::parts::PART_BYTES));
     let cuts = super::parts::cuts(text, parts);
     if cuts.is_empty() {
         return None;
@@ -33,18 +39,23 @@ fn parse_in_parts(file: FileId, text: &str, parts: usize) -> Option<Module> {
         .chain(cuts.iter().copied())
         .zip(cuts.iter().copied().chain(std::iter::once(text.len())))
         .collect();
-    let parsed: Vec<Option<Module>> = std::thread::scope(|scope| {
+    let per_thread = bounds.len().div_ceil(threads);
+    let parsed: Vec<Option<Vec<Module>>> = std::thread::scope(|scope| {
         let threads: Vec<_> = bounds
-            .iter()
-            .map(|&(start, end)| {
+            .chunks(per_thread)
+            .map(|run| {
                 std::thread::Builder::new()
                     .name("hplc-parse".into())
                     // The grammar recurses per bracket; the depth limit
                     // bounds it, as on the compiling thread.
                     .stack_size(crate::COMPILE_STACK_BYTES)
                     .spawn_scoped(scope, move || {
-                        let (module, errors) = parse_part(file, &text[start..end], start);
-                        errors.is_empty().then_some(module)
+                        run.iter()
+                            .map(|&(start, end)| {
+                                let (module, errors) = parse_part(file, &text[start..end], start);
+                                errors.is_empty().then_some(module)
+                            })
+                            .collect::<Option<Vec<Module>>>()
                     })
             })
             .collect();
@@ -54,8 +65,10 @@ fn parse_in_parts(file: FileId, text: &str, parts: usize) -> Option<Module> {
             .collect()
     });
     let mut items = Vec::new();
-    for module in parsed {
-        items.extend(module?.items);
+    for modules in parsed {
+        for module in modules? {
+            items.extend(module.items);
+        }
     }
     Some(Module { items })
 }
@@ -80,9 +93,23 @@ mod tests {
             text::parse(FileId::default(), &text, 0)
         );
         assert!(errors.is_empty(), "{errors:?}");
-        for parts in [2, 3, 8] {
-            let cut = parse_in_parts(FileId::default(), &text, parts).expect("cut");
-            assert_eq!(cut, whole, "in {parts} parts");
+        for threads in [2, 3, 8] {
+            let cut = parse_in_parts(FileId::default(), &text, threads).expect("cut");
+            assert_eq!(cut, whole, "on {threads} threads");
+        }
+    }
+
+    /// A file of several parts a thread: each thread's parts one after the
+    /// other, and their items in the file's order.
+    #[test]
+    fn a_file_of_more_parts_than_threads_is_the_file_parsed_whole() {
+        let text = crate::synth::platform(1500);
+        assert!(text.len() > 4 * crate::syntax::parts::PART_BYTES);
+        let (whole, errors) = parse_part(FileId::default(), &text, 0);
+        assert!(errors.is_empty(), "{errors:?}");
+        for threads in [1, 2, 3] {
+            let cut = parse_in_parts(FileId::default(), &text, threads).expect("cut");
+            assert_eq!(cut, whole, "on {threads} threads");
         }
     }
 

@@ -9,6 +9,13 @@ use super::scan::quiet;
 /// they save (the repository's platform and the stdlib are a few dozen KB).
 pub(super) const MIN_BYTES: usize = 256 * 1024;
 
+/// The size a large file's parts are cut to. The parser's working memory
+/// (the lexer's tokens, pest's queue of pairs) is some thirty times the
+/// text it parses and is freed after each part; parts this size keep it a
+/// few megabytes, reused part after part, where a whole file's would be
+/// touched fresh (a page fault a page) and grown by copying.
+pub(super) const PART_BYTES: usize = 96 * 1024;
+
 /// Up to `parts - 1` offsets, increasing, each the first byte of a line
 /// that starts an item at the top level, cutting `text` into runs of about
 /// the same length. Empty when no such line is found (unbalanced brackets,

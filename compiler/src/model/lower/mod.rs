@@ -13,6 +13,7 @@ mod object_storage;
 
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
+use std::mem::MaybeUninit;
 use std::sync::Mutex;
 
 use indexmap::IndexMap;
@@ -116,41 +117,74 @@ impl Lowering<'_> {
         service_index: &HashMap<ObjId, ServiceId>,
     ) -> Vec<Service> {
         let (world, undeclared) = (self.world, self.undeclared);
-        let lower = |share: &[ObjId]| -> Vec<Service> {
+        let lower = |share: &[ObjId], put: &mut dyn FnMut(Service)| {
             let lowering = Lowering::new(world, undeclared);
-            share
-                .iter()
-                .map(|s| lowering.service(*s, node_index, namespace_index, service_index))
-                .collect()
+            for s in share {
+                put(lowering.service(*s, node_index, namespace_index, service_index));
+            }
+        };
+        let lower_here = || {
+            let mut lowered = Vec::with_capacity(services.len());
+            lower(services, &mut |service| lowered.push(service));
+            lowered
         };
         let workers = crate::workers();
         if services.len() < PARALLEL_SERVICES || workers < 2 {
-            return lower(services);
+            return lower_here();
         }
+        // Each share is written in place into the list of all: a service
+        // is a few kilobytes, and at 10,000 a list per share joined after
+        // would be tens of megabytes touched and copied for nothing.
+        let mut lowered: Vec<Service> = Vec::with_capacity(services.len());
         let chunk = services.len().div_ceil(workers);
-        std::thread::scope(|scope| {
-            let shares: Vec<&[ObjId]> = services.chunks(chunk).collect();
-            // The first share on this thread; a share whose thread cannot
-            // start is lowered here too, in its turn.
-            let others: Vec<_> = shares[1..]
-                .iter()
-                .map(|&share| {
-                    let thread = std::thread::Builder::new()
+        let fill = |share: &[ObjId], slots: &mut [MaybeUninit<Service>]| {
+            let mut slots = slots.iter_mut();
+            lower(share, &mut |service| {
+                if let Some(slot) = slots.next() {
+                    slot.write(service);
+                }
+            });
+        };
+        let complete = std::thread::scope(|scope| {
+            let mut shares = services
+                .chunks(chunk)
+                .zip(lowered.spare_capacity_mut()[..services.len()].chunks_mut(chunk));
+            let first = shares.next();
+            let others: Vec<_> = shares
+                .map(|(share, slots)| {
+                    std::thread::Builder::new()
                         .name("hplc-lower".into())
-                        .stack_size(crate::COMPILE_STACK_BYTES);
-                    (share, thread.spawn_scoped(scope, move || lower(share)).ok())
+                        .stack_size(crate::COMPILE_STACK_BYTES)
+                        .spawn_scoped(scope, move || fill(share, slots))
                 })
                 .collect();
-            let mut lowered = lower(shares[0]);
-            for (share, thread) in others {
+            if let Some((share, slots)) = first {
+                fill(share, slots);
+            }
+            let mut complete = true;
+            for thread in others {
                 match thread.map(|t| t.join()) {
-                    Some(Ok(part)) => lowered.extend(part),
-                    Some(Err(panic)) => std::panic::resume_unwind(panic),
-                    None => lowered.extend(lower(share)),
+                    Ok(Ok(())) => {}
+                    Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                    // Its share was never lowered.
+                    Err(_) => complete = false,
                 }
             }
-            lowered
-        })
+            complete
+        });
+        if !complete {
+            // A thread could not start. The services written are
+            // forgotten (`lowered` never counted them), and all are
+            // lowered here.
+            return lower_here();
+        }
+        // SAFETY: `chunks` and `chunks_mut` cut `services` and the first
+        // `services.len()` spare slots alike, and every share's `fill`
+        // wrote each of its slots (one service per object) before its
+        // thread was joined; had a thread panicked or not started, this
+        // would not be reached.
+        unsafe { lowered.set_len(services.len()) };
+        lowered
     }
 
     fn string(&self, obj: ObjId, field: &'static str) -> String {
@@ -606,6 +640,14 @@ impl Lowering<'_> {
         services: &HashMap<ObjId, ServiceId>,
     ) -> Service {
         let o = &self.world.objects[obj];
+        // The service's fields were evaluated long before and are out of
+        // the caches; lowering reads most of them in no order the
+        // processor can predict, each a miss it waits for. Reading one
+        // word of every cache line first, in order, lets the misses
+        // overlap (a slot is 32 bytes: every other one starts a line).
+        for slot in o.fields.iter().step_by(2) {
+            std::hint::black_box(std::mem::discriminant(slot));
+        }
         let name = o.name.clone().unwrap_or_default();
         let probes = self.object(obj, "probes");
         let needs_span = o.value_span("needs");
@@ -754,8 +796,12 @@ impl Lowering<'_> {
                     cluster: self.boolean(p, "cluster"),
                 })
                 .collect(),
-            live: self.probe(probes.and_then(|p| self.object(p, "live"))),
-            ready: self.probe(probes.and_then(|p| self.object(p, "ready"))),
+            live: self
+                .probe(probes.and_then(|p| self.object(p, "live")))
+                .map(Box::new),
+            ready: self
+                .probe(probes.and_then(|p| self.object(p, "ready")))
+                .map(Box::new),
             exporter: (replicated.is_none())
                 .then(|| self.object(obj, "exporter"))
                 .flatten()
@@ -768,7 +814,8 @@ impl Lowering<'_> {
                     env: self.string_map(e, "env"),
                     secrets: self.secrets(e),
                     mounts: self.strings(e, "mounts"),
-                }),
+                })
+                .map(Box::new),
             empty_dirs: self
                 .entries(obj, "empty_dir")
                 .into_iter()
@@ -862,12 +909,14 @@ impl Lowering<'_> {
                     .collect(),
                 _ => IndexMap::new(),
             },
-            load_balancer: self.object(obj, "load_balancer").map(|l| LoadBalancer {
-                ports: self.strings(l, "ports"),
-                tls: self.boolean(l, "tls"),
-                plaintext: self.boolean(l, "plaintext"),
-                source_ranges: self.strings(l, "source_ranges"),
-                span: o.value_span("load_balancer"),
+            load_balancer: self.object(obj, "load_balancer").map(|l| {
+                Box::new(LoadBalancer {
+                    ports: self.strings(l, "ports"),
+                    tls: self.boolean(l, "tls"),
+                    plaintext: self.boolean(l, "plaintext"),
+                    source_ranges: self.strings(l, "source_ranges"),
+                    span: o.value_span("load_balancer"),
+                })
             }),
             port_spans: match self.get(obj, "port") {
                 Value::Map(m) => m
@@ -905,15 +954,17 @@ impl Lowering<'_> {
             memory_span: o.value_span("memory"),
             replicas: self.range(obj, "replicas"),
             replicas_span: o.value_span("replicas"),
-            autoscale: self.object(obj, "autoscale").map(|a| Autoscale {
-                cpu: self.get(a, "cpu").as_quantity(),
-                memory: self.get(a, "memory").as_quantity(),
-                queue_depth: self.get(a, "queue_depth").as_int(),
-                queue_metric: self.string(a, "queue_metric"),
-                queue: self
-                    .object(a, "queue")
-                    .and_then(|q| services.get(&q).copied()),
-                span: o.value_span("autoscale"),
+            autoscale: self.object(obj, "autoscale").map(|a| {
+                Box::new(Autoscale {
+                    cpu: self.get(a, "cpu").as_quantity(),
+                    memory: self.get(a, "memory").as_quantity(),
+                    queue_depth: self.get(a, "queue_depth").as_int(),
+                    queue_metric: self.string(a, "queue_metric"),
+                    queue: self
+                        .object(a, "queue")
+                        .and_then(|q| services.get(&q).copied()),
+                    span: o.value_span("autoscale"),
+                })
             }),
             main_port: Some(self.string(obj, "main_port")).filter(|p| !p.is_empty()),
             management_ports: self.strings(obj, "management_ports"),
@@ -965,26 +1016,29 @@ impl Lowering<'_> {
                 spread: self.boolean(obj, "spread"),
                 daemon: self.boolean(obj, "daemon"),
             },
-            backup: self.object(obj, "backup").map(|b| Backup {
-                schedule: self.string(b, "schedule"),
-                keep_daily: self.int(b, "keep_daily"),
-                keep_weekly: self.int(b, "keep_weekly"),
-                bucket: self
-                    .object(b, "bucket")
-                    .map(|o| k8s_name(self.world.name(o)))
-                    .unwrap_or_default(),
-                span: o.value_span("backup"),
-                uploader: self.string(b, "uploader"),
-                uploader_env: self.string_map(b, "uploader_env"),
-                cpu: self.range(b, "cpu"),
-                memory: self.range(b, "memory"),
-                upload: self.script(b, "upload"),
-                download: self.script(b, "download"),
-                secrets: self.secrets(b),
-            }),
+            backup: self
+                .object(obj, "backup")
+                .map(|b| Backup {
+                    schedule: self.string(b, "schedule"),
+                    keep_daily: self.int(b, "keep_daily"),
+                    keep_weekly: self.int(b, "keep_weekly"),
+                    bucket: self
+                        .object(b, "bucket")
+                        .map(|o| k8s_name(self.world.name(o)))
+                        .unwrap_or_default(),
+                    span: o.value_span("backup"),
+                    uploader: self.string(b, "uploader"),
+                    uploader_env: self.string_map(b, "uploader_env"),
+                    cpu: self.range(b, "cpu"),
+                    memory: self.range(b, "memory"),
+                    upload: self.script(b, "upload"),
+                    download: self.script(b, "download"),
+                    secrets: self.secrets(b),
+                })
+                .map(Box::new),
             object_storage: self
                 .object(obj, "object_storage")
-                .map(|a| self.bucket_access(a, o.value_span("object_storage"))),
+                .map(|a| Box::new(self.bucket_access(a, o.value_span("object_storage")))),
             // A replicated cluster's instances serve the operator's metrics,
             // which its replication's alerts and panels read; one that
             // declares none serves the software's own (RabbitMQ's plugin).
@@ -994,22 +1048,26 @@ impl Lowering<'_> {
                 .map(|(name, a)| self.alert(name, a))
                 .collect(),
             panels: self.panels(observed),
-            http_metrics: self.object(obj, "http_metrics").map(|h| HttpMetrics {
-                requests: self.string(h, "requests"),
-                errors: self.string(h, "errors"),
-                errors_where: self.string(h, "errors_where"),
-                latency: self.string(h, "latency"),
-                latency_in_ms: self.boolean(h, "latency_in_ms"),
+            http_metrics: self.object(obj, "http_metrics").map(|h| {
+                Box::new(HttpMetrics {
+                    requests: self.string(h, "requests"),
+                    errors: self.string(h, "errors"),
+                    errors_where: self.string(h, "errors_where"),
+                    latency: self.string(h, "latency"),
+                    latency_in_ms: self.boolean(h, "latency_in_ms"),
+                })
             }),
             single_server: self.boolean(obj, "single_server"),
             logins: self.client_logins(obj),
             client_logins: self.boolean(obj, "client_logins"),
-            replication,
+            replication: replication.map(Box::new),
             cache: self.boolean(obj, "cache").then(|| o.value_span("cache")),
-            backup_method: self.object(obj, "backup_method").map(|m| BackupMethod {
-                dump: self.script(m, "dump"),
-                restore: self.script(m, "restore"),
-                check: self.string(m, "check"),
+            backup_method: self.object(obj, "backup_method").map(|m| {
+                Box::new(BackupMethod {
+                    dump: self.script(m, "dump"),
+                    restore: self.script(m, "restore"),
+                    check: self.string(m, "check"),
+                })
             }),
             roles,
             name,
