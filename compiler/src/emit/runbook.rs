@@ -10,6 +10,21 @@ use crate::emit::kube::labels;
 use crate::emit::Context;
 use crate::model::show;
 
+/// The deployed services that need each service, in order, each once: one
+/// pass over the edges rather than one per component described.
+fn clients(platform: &crate::model::Platform) -> Vec<Vec<&str>> {
+    let mut clients: Vec<Vec<&str>> = vec![Vec::new(); platform.services.len()];
+    for (_, service) in platform.deployed() {
+        for need in &service.needs {
+            let of = &mut clients[need.target];
+            if of.last() != Some(&service.name.as_str()) {
+                of.push(&service.name);
+            }
+        }
+    }
+    clients
+}
+
 pub fn write(context: &Context) -> String {
     let platform = context.platform;
     let mut out = String::new();
@@ -24,7 +39,8 @@ pub fn write(context: &Context) -> String {
         return out;
     }
     out.push_str("## Restoring the data\n\n");
-    for (_, service) in &backed_up {
+    let writers = clients(platform);
+    for (id, service) in &backed_up {
         let (Some(copy), Some(method)) = (&service.backup, &service.backup_method) else {
             continue;
         };
@@ -105,22 +121,15 @@ pub fn write(context: &Context) -> String {
             );
         }
         out.push_str("```\n\n");
-        let writers: Vec<String> = platform
-            .deployed()
-            .filter(|(_, s)| {
-                s.needs
-                    .iter()
-                    .any(|n| platform.services[n.target].name == service.name)
-            })
-            .map(|(_, s)| format!("`{}`", s.name))
-            .collect();
+        let writers: Vec<String> = writers[*id].iter().map(|s| format!("`{s}`")).collect();
         if !writers.is_empty() {
             let _ = writeln!(
                 out,
-                "{} {} to it and reconnect{} by themselves; a restore replaces whatever {} wrote since the dump.\n",
+                "{} {} to it and reconnect{} by {}; a restore replaces whatever {} wrote since the dump.\n",
                 writers.join(", "),
                 if writers.len() == 1 { "connects" } else { "connect" },
                 if writers.len() == 1 { "s" } else { "" },
+                if writers.len() == 1 { "itself" } else { "themselves" },
                 if writers.len() == 1 { "it" } else { "they" },
             );
         }
