@@ -209,7 +209,9 @@ impl<'t, N: Node<'t>> Builder<'t, N> {
                 span: self.span_at(start, end),
             },
             Value::Str(start, end) => {
-                let mut parts = Vec::new();
+                // The lexer's strings have no interpolation: one part at
+                // most, where a vector's first growth would hold four.
+                let mut parts = Vec::with_capacity(1);
                 if end - start > 2 {
                     push_text(
                         &mut parts,
