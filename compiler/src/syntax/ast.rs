@@ -118,7 +118,7 @@ pub type Stmts = Vec<std::sync::Arc<Stmt>>;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stmt {
     pub field: Ident,
-    pub key: Option<Ident>,
+    pub key: Option<Box<Ident>>,
     pub value: Expr,
     pub span: Span,
 }
@@ -151,7 +151,7 @@ pub enum ExprKind {
     /// `250m`, `0.5`, `60Gi`: the digits as written and the unit, if any.
     Number {
         digits: String,
-        unit: Option<Ident>,
+        unit: Option<Box<Ident>>,
     },
     Str(Vec<StrPart>),
     Bool(bool),
@@ -159,7 +159,7 @@ pub enum ExprKind {
     /// `{ field = value, ... }`: a record or a map, as the expected type says.
     Record(Stmts),
     /// `kind { field = value, ... }`.
-    Construct(Path, Stmts),
+    Construct(Box<Path>, Stmts),
     Path(Path),
     Paren(Box<Expr>),
     /// `request ..= limit`.

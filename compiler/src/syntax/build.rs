@@ -189,7 +189,7 @@ impl<'t, N: Node<'t>> Builder<'t, N> {
         Expr {
             kind: ExprKind::Number {
                 digits: text[..split].to_string(),
-                unit,
+                unit: unit.map(Box::new),
             },
             span,
         }
@@ -237,7 +237,7 @@ impl<'t, N: Node<'t>> Builder<'t, N> {
             },
             Value::Construct((start, path_end), close, ref stmts) => Expr {
                 kind: ExprKind::Construct(
-                    self.path_at(&text[start..path_end], start),
+                    Box::new(self.path_at(&text[start..path_end], start)),
                     self.simple_stmts(stmts, text),
                 ),
                 span: self.span_at(start, close),
@@ -278,7 +278,7 @@ impl<'t, N: Node<'t>> Builder<'t, N> {
         let value = self.simple_value(&simple.value, simple.end, text);
         Stmt {
             field: ident(simple.field),
-            key: simple.key.map(ident),
+            key: simple.key.map(|key| Box::new(ident(key))),
             value,
             span: self.span_at(simple.field.0, simple.end),
         }
@@ -413,7 +413,7 @@ impl<'t, N: Node<'t>> Builder<'t, N> {
                             span: stmt.field.span,
                             segments: vec![stmt.field],
                         },
-                        key: stmt.key,
+                        key: stmt.key.map(|key| *key),
                         value: stmt.value,
                         span: stmt.span,
                     });
@@ -470,7 +470,7 @@ impl<'t, N: Node<'t>> Builder<'t, N> {
         let (key, value) = self.key_and_value(inner);
         Stmt {
             field,
-            key,
+            key: key.map(Box::new),
             value,
             span,
         }
@@ -553,7 +553,7 @@ impl<'t, N: Node<'t>> Builder<'t, N> {
                 let path = self.path(inner.next().expect("reference path"));
                 match inner.next() {
                     Some(record) => Expr {
-                        kind: ExprKind::Construct(path, self.stmts(record)),
+                        kind: ExprKind::Construct(Box::new(path), self.stmts(record)),
                         span,
                     },
                     None => Expr {

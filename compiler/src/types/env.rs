@@ -237,7 +237,7 @@ impl Checker<'_> {
         let field = &segments[1];
         let stmt = ast::Stmt {
             field: field.clone(),
-            key: o.key.clone(),
+            key: o.key.clone().map(Box::new),
             value: o.value.clone(),
             span: o.span,
         };

@@ -586,7 +586,7 @@ impl Checker<'_> {
     ) -> Option<Value> {
         match &expr.kind {
             ExprKind::Number { digits, unit } => {
-                self.number(digits, unit.as_ref(), expr.span, hint)
+                self.number(digits, unit.as_deref(), expr.span, hint)
             }
             ExprKind::Bool(b) => Some(Value::Bool(*b)),
             ExprKind::Str(parts) => self.string(parts, module),
