@@ -159,19 +159,14 @@ fn the_generated_login_script_gives_each_client_a_user_of_its_own() {
         env.insert(name.into(), node.env[name].clone());
     }
     let run = || {
-        let output = Command::new("sh")
-            .arg("-c")
-            .arg(&script)
-            .env_clear()
-            .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
-            .envs(&env)
-            .output()
-            .expect("sh runs");
-        assert!(
-            output.status.success(),
-            "the login script failed:\n{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
+        common::check(
+            Command::new("sh")
+                .arg("-c")
+                .arg(&script)
+                .env_clear()
+                .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+                .envs(&env),
+            "the login script",
         );
     };
     run();

@@ -118,12 +118,7 @@ fn the_generated_init_container_gives_each_client_an_acl_user() {
         };
         command.env(name, value);
     }
-    let ran = command.output().expect("sh runs");
-    assert!(
-        ran.status.success(),
-        "the init container's script failed:\n{}",
-        String::from_utf8_lossy(&ran.stderr)
-    );
+    common::check(&mut command, "the init container's script");
     let exporter: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(auth.join("exporter.json")).expect("exporter.json"),
     )

@@ -8,18 +8,21 @@ use std::fmt::Write as _;
 use crate::emit::k8s::{backup, workloads};
 use crate::emit::kube::labels;
 use crate::emit::Context;
-use crate::model::show;
+use crate::graph::EdgeKind;
+use crate::model::{show, ServiceId};
 
-/// The deployed services that need each service, in order, each once: one
-/// pass over the edges rather than one per component described.
-fn clients(platform: &crate::model::Platform) -> Vec<Vec<&str>> {
-    let mut clients: Vec<Vec<&str>> = vec![Vec::new(); platform.services.len()];
-    for (_, service) in platform.deployed() {
-        for need in &service.needs {
-            let of = &mut clients[need.target];
-            if of.last() != Some(&service.name.as_str()) {
-                of.push(&service.name);
-            }
+/// The deployed services that need `service`, in order, each once: from
+/// the graph's edges into it (a client's `needs` edges are built in order,
+/// one per port it opens).
+fn clients<'a>(context: &Context<'a>, service: ServiceId) -> Vec<&'a str> {
+    let mut clients: Vec<&str> = Vec::new();
+    for edge in context.graph.edges_to(service) {
+        let client = &context.platform.services[edge.from];
+        if edge.kind == EdgeKind::Needs
+            && client.deployed()
+            && clients.last() != Some(&client.name.as_str())
+        {
+            clients.push(&client.name);
         }
     }
     clients
@@ -39,7 +42,6 @@ pub fn write(context: &Context) -> String {
         return out;
     }
     out.push_str("## Restoring the data\n\n");
-    let writers = clients(platform);
     for (id, service) in &backed_up {
         let (Some(copy), Some(method)) = (&service.backup, &service.backup_method) else {
             continue;
@@ -121,16 +123,19 @@ pub fn write(context: &Context) -> String {
             );
         }
         out.push_str("```\n\n");
-        let writers: Vec<String> = writers[*id].iter().map(|s| format!("`{s}`")).collect();
+        let writers: Vec<String> = clients(context, *id)
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect();
         if !writers.is_empty() {
+            let (connect, reconnect, they) = match writers.len() {
+                1 => ("connects", "reconnects by itself", "it"),
+                _ => ("connect", "reconnect by themselves", "they"),
+            };
             let _ = writeln!(
                 out,
-                "{} {} to it and reconnect{} by {}; a restore replaces whatever {} wrote since the dump.\n",
+                "{} {connect} to it and {reconnect}; a restore replaces whatever {they} wrote since the dump.\n",
                 writers.join(", "),
-                if writers.len() == 1 { "connects" } else { "connect" },
-                if writers.len() == 1 { "s" } else { "" },
-                if writers.len() == 1 { "itself" } else { "themselves" },
-                if writers.len() == 1 { "it" } else { "they" },
             );
         }
         let _ = writeln!(

@@ -108,7 +108,10 @@ impl Lowering<'_> {
     }
 
     /// Every service, in order. Each is lowered from the world alone, so
-    /// a large platform's are lowered on every core, a share each.
+    /// a large platform's are lowered on every core, a share each, written
+    /// in place into the list of all: a service is a few kilobytes, and at
+    /// 10,000 a list per share joined after would be tens of megabytes
+    /// touched and copied for nothing.
     fn services(
         &self,
         services: &[ObjId],
@@ -117,72 +120,55 @@ impl Lowering<'_> {
         service_index: &HashMap<ObjId, ServiceId>,
     ) -> Vec<Service> {
         let (world, undeclared) = (self.world, self.undeclared);
-        let lower = |share: &[ObjId], put: &mut dyn FnMut(Service)| {
+        // One service into each slot, in order (a share and its slots are
+        // the same length).
+        let lower = |share: &[ObjId], slots: &mut [MaybeUninit<Service>]| {
             let lowering = Lowering::new(world, undeclared);
-            for s in share {
-                put(lowering.service(*s, node_index, namespace_index, service_index));
+            for (slot, s) in slots.iter_mut().zip(share) {
+                slot.write(lowering.service(*s, node_index, namespace_index, service_index));
             }
         };
-        let lower_here = || {
-            let mut lowered = Vec::with_capacity(services.len());
-            lower(services, &mut |service| lowered.push(service));
-            lowered
-        };
-        let workers = crate::workers();
-        if services.len() < PARALLEL_SERVICES || workers < 2 {
-            return lower_here();
-        }
-        // Each share is written in place into the list of all: a service
-        // is a few kilobytes, and at 10,000 a list per share joined after
-        // would be tens of megabytes touched and copied for nothing.
         let mut lowered: Vec<Service> = Vec::with_capacity(services.len());
-        let chunk = services.len().div_ceil(workers);
-        let fill = |share: &[ObjId], slots: &mut [MaybeUninit<Service>]| {
-            let mut slots = slots.iter_mut();
-            lower(share, &mut |service| {
-                if let Some(slot) = slots.next() {
-                    slot.write(service);
+        let slots = &mut lowered.spare_capacity_mut()[..services.len()];
+        let workers = crate::workers();
+        let parallel = services.len() >= PARALLEL_SERVICES && workers >= 2;
+        let in_shares = parallel
+            && std::thread::scope(|scope| {
+                let chunk = services.len().div_ceil(workers);
+                let mut shares = services.chunks(chunk).zip(slots.chunks_mut(chunk));
+                let first = shares.next();
+                let others: Vec<_> = shares
+                    .map(|(share, slots)| {
+                        std::thread::Builder::new()
+                            .name("hplc-lower".into())
+                            .stack_size(crate::COMPILE_STACK_BYTES)
+                            .spawn_scoped(scope, move || lower(share, slots))
+                    })
+                    .collect();
+                if let Some((share, slots)) = first {
+                    lower(share, slots);
                 }
+                let mut complete = true;
+                for thread in others {
+                    match thread.map(|t| t.join()) {
+                        Ok(Ok(())) => {}
+                        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                        // Its share was never lowered.
+                        Err(_) => complete = false,
+                    }
+                }
+                complete
             });
-        };
-        let complete = std::thread::scope(|scope| {
-            let mut shares = services
-                .chunks(chunk)
-                .zip(lowered.spare_capacity_mut()[..services.len()].chunks_mut(chunk));
-            let first = shares.next();
-            let others: Vec<_> = shares
-                .map(|(share, slots)| {
-                    std::thread::Builder::new()
-                        .name("hplc-lower".into())
-                        .stack_size(crate::COMPILE_STACK_BYTES)
-                        .spawn_scoped(scope, move || fill(share, slots))
-                })
-                .collect();
-            if let Some((share, slots)) = first {
-                fill(share, slots);
-            }
-            let mut complete = true;
-            for thread in others {
-                match thread.map(|t| t.join()) {
-                    Ok(Ok(())) => {}
-                    Ok(Err(panic)) => std::panic::resume_unwind(panic),
-                    // Its share was never lowered.
-                    Err(_) => complete = false,
-                }
-            }
-            complete
-        });
-        if !complete {
-            // A thread could not start. The services written are
-            // forgotten (`lowered` never counted them), and all are
-            // lowered here.
-            return lower_here();
+        if !in_shares {
+            // Small, or a thread could not start: all lowered here. Services
+            // written before are overwritten without being dropped
+            // (forgotten, not freed).
+            lower(services, slots);
         }
-        // SAFETY: `chunks` and `chunks_mut` cut `services` and the first
-        // `services.len()` spare slots alike, and every share's `fill`
-        // wrote each of its slots (one service per object) before its
-        // thread was joined; had a thread panicked or not started, this
-        // would not be reached.
+        // SAFETY: every one of the first `services.len()` slots was written:
+        // by the shares' `lower` (`chunks` and `chunks_mut` cut the services
+        // and the slots alike, each thread joined before this point, and a
+        // panic resumed above), or all of them by the `lower` just above.
         unsafe { lowered.set_len(services.len()) };
         lowered
     }
