@@ -20,7 +20,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use hplc::diagnostics::{Diagnostics, Severity};
-use hplc::types::value::{Slot, Value};
+use hplc::types::value::{Slot, SlotRef, Value};
 use hplc::types::World;
 
 /// Fields of prelude kinds that platform.hpl sets and that change nothing
@@ -262,8 +262,8 @@ fn reachable(world: &World) -> Vec<usize> {
     let mut order = Vec::new();
     while let Some(id) = stack.pop() {
         order.push(id);
-        for slot in &world.objects[id].fields {
-            if let Slot::Done(value) = slot {
+        for slot in world.objects[id].fields.iter() {
+            if let SlotRef::Done(value) = slot {
                 let mut next = Vec::new();
                 visit(value, &mut next);
                 for id in next {
@@ -330,9 +330,10 @@ fn reach_of_fields(env: Option<&str>, reach: &mut BTreeMap<(String, String), Rea
             {
                 continue;
             }
-            let Slot::Done(original) = object.fields[index].clone() else {
+            let Some(SlotRef::Done(original)) = object.fields.get(index) else {
                 continue;
             };
+            let original = original.clone();
             let candidates = changes(&original, &compilation.world);
             if candidates.is_empty() {
                 continue;
@@ -340,9 +341,11 @@ fn reach_of_fields(env: Option<&str>, reach: &mut BTreeMap<(String, String), Rea
             *tried.entry(key.clone()).or_default() += 1;
             let mut found = *reach.get(&key).unwrap_or(&Reach::Nothing);
             for changed in candidates {
-                compilation.world.objects[id].fields[index] = Slot::Done(changed);
+                compilation.world.objects[id]
+                    .fields
+                    .set(index, Slot::Done(changed));
                 let now = departs(&compilation.world, env, &compilation, &baseline);
-                compilation.world.objects[id].fields[index] = Slot::Done(original.clone());
+                (compilation.world.objects[id].fields).set(index, Slot::Done(original.clone()));
                 found = found.max(now);
                 if found > Reach::Nothing {
                     break;

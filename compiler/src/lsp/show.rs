@@ -3,7 +3,7 @@
 
 use crate::types::ty::Dim;
 use crate::types::units;
-use crate::types::value::{ObjId, Slot, Value};
+use crate::types::value::{ObjId, SlotRef, Value};
 use crate::types::World;
 
 /// Past this many characters a value is cut with `…`: a hover is a glance.
@@ -23,10 +23,10 @@ pub fn value(world: &World, value: &Value) -> String {
 /// The value of an object's field, or why there is none.
 pub fn field(world: &World, obj: ObjId, name: &str) -> String {
     match world.slot(obj, name) {
-        Some(Slot::Done(Value::None)) => "unset".to_string(),
-        Some(Slot::Done(v)) => format!("`{}`", value(world, v)),
-        Some(Slot::Failed) => "none: it has an error".to_string(),
-        Some(Slot::Pending | Slot::InProgress | Slot::Default) | None => {
+        Some(SlotRef::Done(Value::None)) => "unset".to_string(),
+        Some(SlotRef::Done(v)) => format!("`{}`", value(world, v)),
+        Some(SlotRef::Failed) => "none: it has an error".to_string(),
+        Some(SlotRef::Pending | SlotRef::InProgress | SlotRef::Default) | None => {
             "not evaluated".to_string()
         }
     }

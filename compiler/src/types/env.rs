@@ -4,7 +4,7 @@
 use super::decl::DeclKind;
 use super::scope::PendingInstance;
 use super::ty::KindId;
-use super::value::{ObjId, Object, Slot, Source};
+use super::value::{Fields, ObjId, Object, Source};
 use super::{did_you_mean_among, Checker};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::resolve::modules::ModuleId;
@@ -101,9 +101,6 @@ impl Checker<'_> {
         module: ModuleId,
         stmts: Vec<Source>,
     ) -> ObjId {
-        let fields = std::iter::repeat_with(|| Slot::Pending)
-            .take(self.world.kinds[kind].field_names.len())
-            .collect();
         let mut object = super::value::Object {
             kind,
             name,
@@ -112,9 +109,13 @@ impl Checker<'_> {
             module,
             stmts,
             set: 0,
-            fields,
+            fields: Fields::default(),
         };
         object.index_stmts();
+        // A field its statements set is computed to a value of its own;
+        // the rest mostly read the kind's default.
+        let own_values = object.set.count_ones() as usize;
+        object.fields = Fields::pending(self.world.kinds[kind].field_names.len(), own_values);
         self.world.objects.push(object);
         self.world.objects.len() - 1
     }

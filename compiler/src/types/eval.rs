@@ -12,7 +12,7 @@ use super::coerce::Site;
 use super::decl::DeclKind;
 use super::ty::{Dim, KindId, Ty};
 use super::units::{self, ScaleError};
-use super::value::{ObjId, Slot, Value};
+use super::value::{ObjId, Slot, SlotRef, State, Value};
 use super::{did_you_mean_among, Checker, MAX_EVAL_DEPTH};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::resolve::modules::ModuleId;
@@ -58,10 +58,18 @@ impl Checker<'_> {
         }
     }
 
-    /// Evaluates every field of `obj`, in the kind's order.
+    /// Evaluates every field of `obj`, in the kind's order. A field that
+    /// settles to a default already known (most of them) is marked here,
+    /// without the round through [`Self::settle`]: this loop visits every
+    /// field of every object.
     fn evaluate_fields(&mut self, obj: ObjId, at: Span) {
         for index in 0..self.world.objects[obj].fields.len() {
-            self.settle(Memo::Field(obj, index), at, false);
+            match self.known_field_default(obj, index) {
+                Some(state) => self.world.objects[obj].fields.set_state(index, state),
+                None => {
+                    self.settle(Memo::Field(obj, index), at, false);
+                }
+            }
         }
     }
 
@@ -73,10 +81,25 @@ impl Checker<'_> {
         self.memoized(Memo::Field(obj, index), at)
     }
 
-    fn slot(&mut self, memo: Memo) -> &mut Slot {
+    fn state(&self, memo: Memo) -> SlotRef<'_> {
         match memo {
-            Memo::Field(obj, index) => &mut self.world.objects[obj].fields[index],
-            Memo::Let(id) => &mut self.lets[id].slot,
+            Memo::Field(obj, index) => (self.world.objects[obj].fields.get(index))
+                .expect("a memo names a field of the object's kind"),
+            Memo::Let(id) => self.lets[id].slot.as_ref(),
+        }
+    }
+
+    fn set_state(&mut self, memo: Memo, state: State) {
+        match memo {
+            Memo::Field(obj, index) => self.world.objects[obj].fields.set_state(index, state),
+            Memo::Let(id) => self.lets[id].slot = state.into(),
+        }
+    }
+
+    fn set_value(&mut self, memo: Memo, value: Value) {
+        match memo {
+            Memo::Field(obj, index) => self.world.objects[obj].fields.set_value(index, value),
+            Memo::Let(id) => self.lets[id].slot = Slot::Done(value),
         }
     }
 
@@ -91,18 +114,16 @@ impl Checker<'_> {
     /// none of them, and copying each showed in profiles.
     fn settle(&mut self, memo: Memo, at: Span, wanted: bool) -> Option<Value> {
         if let Some(settled) = self.known_default(memo) {
-            *self.slot(memo) = settled;
-            return match self.slot(memo) {
-                Slot::Default if wanted => Some(self.default_of(memo)),
-                _ => None,
-            };
+            let default = settled == State::Default;
+            self.set_state(memo, settled);
+            return (default && wanted).then(|| self.default_of(memo));
         }
         let check_stack = self.depth % STACK_CHECK_EVERY == 0;
-        match self.slot(memo) {
-            Slot::Done(v) => wanted.then(|| v.clone()),
-            Slot::Default => wanted.then(|| self.default_of(memo)),
-            Slot::Failed => None,
-            Slot::InProgress => {
+        match self.state(memo) {
+            SlotRef::Done(v) => wanted.then(|| v.clone()),
+            SlotRef::Default => wanted.then(|| self.default_of(memo)),
+            SlotRef::Failed => None,
+            SlotRef::InProgress => {
                 self.report_cycle(memo, at);
                 None
             }
@@ -110,12 +131,12 @@ impl Checker<'_> {
             // bounds it, and growing the stack on demand keeps that bound
             // safe on any thread (an editor's, a test's), whatever its
             // stack size. Only a value not computed yet recurses.
-            Slot::Pending if check_stack => {
+            SlotRef::Pending if check_stack => {
                 stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || {
                     self.compute(memo, at, wanted)
                 })
             }
-            Slot::Pending => self.compute(memo, at, wanted),
+            SlotRef::Pending => self.compute(memo, at, wanted),
         }
     }
 
@@ -124,14 +145,17 @@ impl Checker<'_> {
     /// would give it, without the stack check and the bookkeeping of a
     /// computation (most fields of most objects come here, and nothing in
     /// them recurses).
-    fn known_default(&self, memo: Memo) -> Option<Slot> {
-        let Memo::Field(obj, index) = memo else {
-            return None;
-        };
+    fn known_default(&self, memo: Memo) -> Option<State> {
+        match memo {
+            Memo::Field(obj, index) => self.known_field_default(obj, index),
+            Memo::Let(_) => None,
+        }
+    }
+
+    #[inline]
+    fn known_field_default(&self, obj: ObjId, index: usize) -> Option<State> {
         let object = &self.world.objects[obj];
-        if !matches!(object.fields[index], Slot::Pending)
-            || object.may_set(index)
-            || self.depth >= MAX_EVAL_DEPTH
+        if !object.fields.is_pending(index) || object.may_set(index) || self.depth >= MAX_EVAL_DEPTH
         {
             return None;
         }
@@ -139,10 +163,10 @@ impl Checker<'_> {
             Slot::Done(Value::None)
                 if self.world.kinds[object.kind].fields[index].is_required() =>
             {
-                Some(Slot::Failed) // reported as missing
+                Some(State::Failed) // reported as missing
             }
-            Slot::Done(_) => Some(Slot::Default),
-            Slot::Failed => Some(Slot::Failed),
+            Slot::Done(_) => Some(State::Default),
+            Slot::Failed => Some(State::Failed),
             _ => None,
         }
     }
@@ -164,7 +188,7 @@ impl Checker<'_> {
             .label("used here while it is being computed")
             .help("break the loop: one of the values in it must be written out"),
         );
-        *self.slot(memo) = Slot::Failed;
+        self.set_state(memo, State::Failed);
     }
 
     /// Computes a value not computed yet and keeps it in its slot.
@@ -172,7 +196,7 @@ impl Checker<'_> {
         if !self.enter(at) {
             return None;
         }
-        *self.slot(memo) = Slot::InProgress;
+        self.set_state(memo, State::InProgress);
         let value = match memo {
             Memo::Field(obj, index) => self.compute_field(obj, index),
             Memo::Let(id) => {
@@ -182,23 +206,22 @@ impl Checker<'_> {
         };
         self.depth -= 1;
         // A cycle report may already have marked it failed.
-        let slot = self.slot(memo);
-        if matches!(slot, Slot::InProgress) {
+        if matches!(self.state(memo), SlotRef::InProgress) {
             return match value {
                 Some(Computed::Default) => {
-                    *slot = Slot::Default;
+                    self.set_state(memo, State::Default);
                     wanted.then(|| self.default_of(memo))
                 }
                 Some(Computed::Value(v)) if wanted => {
-                    *slot = Slot::Done(v.clone());
+                    self.set_value(memo, v.clone());
                     Some(v)
                 }
                 Some(Computed::Value(v)) => {
-                    *slot = Slot::Done(v);
+                    self.set_value(memo, v);
                     None
                 }
                 None => {
-                    *slot = Slot::Failed;
+                    self.set_state(memo, State::Failed);
                     None
                 }
             };

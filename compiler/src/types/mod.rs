@@ -32,7 +32,7 @@ pub use decl::{Decl, DeclKind};
 pub use env::DEFAULT_ENV;
 pub use kinds::{EnumInfo, Field, KindInfo};
 use ty::{KindId, Ty};
-use value::{ObjId, Object, Slot, Value};
+use value::{ObjId, Object, Slot, SlotRef, Value};
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::resolve::modules::{Loaded, ModuleId, Origin};
@@ -113,24 +113,24 @@ impl World {
     /// unset (the failure was reported already).
     pub fn get(&self, obj: ObjId, field: &str) -> &Value {
         match self.slot(obj, field) {
-            Some(Slot::Done(v)) => v,
+            Some(SlotRef::Done(v)) => v,
             _ => &Value::None,
         }
     }
 
     /// The evaluation state of a field; `None` if the object's kind has no
     /// such field.
-    pub fn slot(&self, obj: ObjId, field: &str) -> Option<&Slot> {
+    pub fn slot(&self, obj: ObjId, field: &str) -> Option<SlotRef<'_>> {
         let object = self.objects.get(obj)?;
         let index = self.kinds[object.kind].fields.get_index_of(field)?;
         self.slot_at(obj, index)
     }
 
     /// The evaluation state of the field at `index` of `obj`'s kind.
-    pub fn slot_at(&self, obj: ObjId, index: usize) -> Option<&Slot> {
+    pub fn slot_at(&self, obj: ObjId, index: usize) -> Option<SlotRef<'_>> {
         let object = self.objects.get(obj)?;
         match object.fields.get(index)? {
-            Slot::Default => self.defaults[object.kind].get(index),
+            SlotRef::Default => self.defaults[object.kind].get(index).map(Slot::as_ref),
             slot => Some(slot),
         }
     }

@@ -62,6 +62,19 @@ impl Checker<'_> {
     /// Declares every kind, enum, let, instance and env of every module.
     pub(crate) fn declare_all(&mut self) {
         let loaded = self.loaded;
+        // The two tables a large platform fills, sized once rather than
+        // grown by doubling (each growth copies into fresh memory).
+        let items = |user: bool| {
+            (loaded.modules.iter())
+                .filter(move |m| (m.origin == crate::resolve::modules::Origin::User) == user)
+                .flat_map(|m| &m.ast.items)
+                .take(super::MAX_DECLARATIONS)
+        };
+        let instances = (items(true).chain(items(false)))
+            .filter(|item| matches!(item, ast::Item::Instance(_)))
+            .count();
+        self.pending.reserve(instances);
+        self.user_scope.reserve(items(true).count());
         let mut count = 0usize;
         for (module, loaded_module) in loaded.modules.iter().enumerate() {
             for item in &loaded_module.ast.items {

@@ -88,7 +88,7 @@ impl Lowering<'_> {
             self.world.slot_at(obj, index?)
         });
         match slot {
-            Some(crate::types::value::Slot::Done(value)) => value,
+            Some(crate::types::value::SlotRef::Done(value)) => value,
             Some(_) => &Value::None,
             None => {
                 let kind = self.world.objects.get(obj).map(|o| o.kind);
@@ -628,12 +628,8 @@ impl Lowering<'_> {
         let o = &self.world.objects[obj];
         // The service's fields were evaluated long before and are out of
         // the caches; lowering reads most of them in no order the
-        // processor can predict, each a miss it waits for. Reading one
-        // word of every cache line first, in order, lets the misses
-        // overlap (a slot is 32 bytes: every other one starts a line).
-        for slot in o.fields.iter().step_by(2) {
-            std::hint::black_box(std::mem::discriminant(slot));
-        }
+        // processor can predict, each a miss it waits for.
+        o.fields.read_ahead();
         let name = o.name.clone().unwrap_or_default();
         let probes = self.object(obj, "probes");
         let needs_span = o.value_span("needs");
