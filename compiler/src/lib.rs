@@ -118,7 +118,8 @@ pub fn check_every_env(
 /// overlay is not taken for one of the base platform.
 fn merge_envs(runs: Vec<(String, Vec<Diagnostic>)>) -> Vec<Diagnostic> {
     let total = runs.len();
-    let mut found: indexmap::IndexMap<Diagnostic, Vec<String>> = indexmap::IndexMap::new();
+    // FxHash: every diagnostic of every environment is hashed whole.
+    let mut found: types::FxIndexMap<Diagnostic, Vec<String>> = Default::default();
     for (env, diagnostics) in runs {
         for diagnostic in diagnostics {
             let envs = found.entry(diagnostic).or_default();

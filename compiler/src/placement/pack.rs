@@ -136,8 +136,7 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
     }
 
     // The nodes each role may use, found once ("" is every node).
-    let mut by_role: std::collections::HashMap<&str, Vec<NodeId>> =
-        std::collections::HashMap::new();
+    let mut by_role: crate::types::FxHashMap<&str, Vec<NodeId>> = Default::default();
     by_role.insert("", (0..platform.nodes.len()).collect());
     for (id, node) in platform.nodes.iter().enumerate() {
         by_role.entry(node.role.as_str()).or_default().push(id);

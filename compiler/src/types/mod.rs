@@ -127,6 +127,7 @@ impl World {
     }
 
     /// The evaluation state of the field at `index` of `obj`'s kind.
+    #[inline]
     pub fn slot_at(&self, obj: ObjId, index: usize) -> Option<SlotRef<'_>> {
         let object = self.objects.get(obj)?;
         match object.fields.get(index)? {

@@ -75,6 +75,14 @@ fn plain_mantissa(int: &str, frac: &str) -> Option<Option<i128>> {
     if int.is_empty() && frac.is_empty() {
         return Some(None);
     }
+    // Eighteen digits cannot overflow 64 bits, and 64-bit arithmetic is
+    // plain instructions where 128-bit checked multiplication is a call:
+    // almost every number is read here.
+    if int.len() + frac.len() <= 18 {
+        let value =
+            i128::from(digits.fold(0u64, |value, digit| value * 10 + u64::from(digit - b'0')));
+        return Some(Some(if negative { -value } else { value }));
+    }
     // Negative numbers are built downwards, so that the least `i128` fits.
     Some(digits.try_fold(0i128, |value, digit| {
         let digit = i128::from(digit - b'0');
@@ -231,6 +239,14 @@ mod tests {
             &over,
             &under,
             "17014118346046923173168730371588410572.8",
+            "-0",
+            "999999999999999999",
+            "-999999999999999999",
+            "9999999999999999999",
+            "-9999999999999999999",
+            "123456789.123456789",
+            "18446744073709551615",
+            "-18446744073709551616",
         ];
         for digits in cases {
             assert_eq!(parse_digits(digits), joined(digits), "{digits:?}");

@@ -247,7 +247,7 @@ pub fn image(text: &str) -> Result<(), Invalid> {
                 .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
             && tag
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
         if !valid {
             return Err(invalid(
                 format!("`{tag}` is not a valid tag (letters, digits, `_`, `.`, `-`; at most 128)"),
@@ -266,12 +266,12 @@ pub fn image(text: &str) -> Result<(), Invalid> {
             !component.is_empty()
                 && component
                     .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c))
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'))
         } else {
             !component.is_empty()
-                && component
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+                && component.chars().all(|c| {
+                    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
+                })
                 && component.starts_with(|c: char| c.is_ascii_alphanumeric())
                 && component.ends_with(|c: char| c.is_ascii_alphanumeric())
         };
@@ -413,7 +413,7 @@ pub fn url(text: &str) -> Result<(), Invalid> {
     let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
         && scheme
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c));
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'));
     if !scheme_ok {
         return Err(invalid(
             format!("`{scheme}` is not a URL scheme"),

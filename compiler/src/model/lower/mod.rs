@@ -7,11 +7,11 @@
 //! lowering records it and fails, naming every such field.
 
 mod chart;
+mod field_cache;
 mod foundations;
 mod images;
 mod object_storage;
 
-use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::mem::MaybeUninit;
 use std::sync::Mutex;
@@ -21,6 +21,7 @@ use indexmap::IndexMap;
 use super::*;
 use crate::types::value::{ObjId, Value};
 use crate::types::World;
+use field_cache::FieldCache;
 
 /// The port a replicated cluster's instances serve their metrics on, by
 /// name: `metrics`.
@@ -52,23 +53,17 @@ struct Lowering<'w> {
     /// `kind.field` of every read of a field the kind does not declare
     /// (behind a lock: services are lowered on every core).
     undeclared: &'w Mutex<BTreeSet<String>>,
-    /// The index of each field read so far, by the object's kind and the
-    /// name's address: every name lowering reads is a `&'static str`, so
-    /// its address stands for its text. Hashing the text and comparing it
-    /// on every read (lowering reads tens of fields of every object) was
-    /// most of a read's cost. One table per thread: each share of the
-    /// services has its own `Lowering`.
-    found: RefCell<FieldIndexes>,
+    /// Where each field read so far sits in its kind's table. One cache
+    /// per thread: each share of the services has its own `Lowering`.
+    fields: FieldCache,
 }
-
-type FieldIndexes = rustc_hash::FxHashMap<(crate::types::ty::KindId, usize, usize), Option<usize>>;
 
 impl<'w> Lowering<'w> {
     fn new(world: &'w World, undeclared: &'w Mutex<BTreeSet<String>>) -> Lowering<'w> {
         Lowering {
             world,
             undeclared,
-            found: RefCell::default(),
+            fields: FieldCache::new(),
         }
     }
 }
@@ -79,12 +74,9 @@ impl Lowering<'_> {
     /// every field the compiler reads.
     fn get(&self, obj: ObjId, field: &'static str) -> &Value {
         let slot = self.world.objects.get(obj).and_then(|object| {
-            let key = (object.kind, field.as_ptr() as usize, field.len());
-            let index = *self
-                .found
-                .borrow_mut()
-                .entry(key)
-                .or_insert_with(|| self.world.kinds[object.kind].fields.get_index_of(field));
+            let index = (self.fields).index(object.kind, field, || {
+                self.world.kinds[object.kind].fields.get_index_of(field)
+            });
             self.world.slot_at(obj, index?)
         });
         match slot {

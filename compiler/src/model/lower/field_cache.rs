@@ -1,0 +1,120 @@
+//! Where each field lowering reads sits in its kind's table, remembered.
+//!
+//! Lowering reads tens of fields of every object by name, 800,000 reads at
+//! 10,000 services, and every name it reads is a `&'static str`, so the
+//! name's address stands for its text. A hash table keyed by kind and
+//! address was still a tenth of lowering; this is a direct-mapped cache:
+//! one probe, and a miss (a pair not seen yet, or two pairs that share an
+//! entry) looks the name up in the kind's table again.
+
+use std::cell::Cell;
+
+/// Entries: a power of two, several times the pairs of kind and field a
+/// platform's lowering reads (a few hundred), so that pairs rarely share.
+const ENTRIES: usize = 2048;
+
+#[derive(Clone, Copy)]
+struct Entry {
+    address: usize,
+    /// `u32::MAX` in an entry no pair has used.
+    len: u32,
+    kind: u32,
+    /// `u32::MAX` when the kind has no such field.
+    index: u32,
+}
+
+const UNUSED: Entry = Entry {
+    address: 0,
+    len: u32::MAX,
+    kind: 0,
+    index: u32::MAX,
+};
+
+pub(super) struct FieldCache {
+    entries: Box<[Cell<Entry>]>,
+}
+
+impl FieldCache {
+    pub fn new() -> FieldCache {
+        FieldCache {
+            entries: vec![Cell::new(UNUSED); ENTRIES].into_boxed_slice(),
+        }
+    }
+
+    /// The index of `name` in `kind`'s fields, from the cache or else from
+    /// `look_up`, which is asked once per pair (unless two pairs keep
+    /// taking each other's entry).
+    #[inline]
+    pub fn index(
+        &self,
+        kind: usize,
+        name: &'static str,
+        look_up: impl FnOnce() -> Option<usize>,
+    ) -> Option<usize> {
+        let address = name.as_ptr() as usize;
+        // Names and kinds too large for the entry's words are not kept.
+        let (Ok(len), Ok(kind_word)) = (u32::try_from(name.len()), u32::try_from(kind)) else {
+            return look_up();
+        };
+        let hash = (address ^ kind.rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let entry = &self.entries[hash >> (usize::BITS - ENTRIES.trailing_zeros())];
+        let seen = entry.get();
+        if seen.address == address && seen.len == len && seen.kind == kind_word {
+            return (seen.index != u32::MAX).then_some(seen.index as usize);
+        }
+        let index = look_up();
+        let index_word = match index {
+            None => Some(u32::MAX),
+            Some(i) => u32::try_from(i).ok().filter(|&word| word != u32::MAX),
+        };
+        if let Some(index_word) = index_word {
+            entry.set(Entry {
+                address,
+                len,
+                kind: kind_word,
+                index: index_word,
+            });
+        }
+        index
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pair_is_looked_up_once_and_answered_from_the_cache_after() {
+        let cache = FieldCache::new();
+        let looked_up = Cell::new(0);
+        let find = |answer: Option<usize>| {
+            looked_up.set(looked_up.get() + 1);
+            answer
+        };
+        assert_eq!(cache.index(3, "replicas", || find(Some(7))), Some(7));
+        assert_eq!(cache.index(3, "replicas", || find(Some(99))), Some(7));
+        assert_eq!(cache.index(3, "nothing", || find(None)), None);
+        assert_eq!(cache.index(3, "nothing", || find(Some(1))), None);
+        assert_eq!(looked_up.get(), 2);
+        // Another kind, or a name sharing the address with another length
+        // (a literal that is the start of another), is another pair.
+        assert_eq!(cache.index(4, "replicas", || find(Some(2))), Some(2));
+        assert_eq!(cache.index(3, &"replicas"[..4], || find(Some(5))), Some(5));
+        assert_eq!(looked_up.get(), 4);
+    }
+
+    #[test]
+    fn pairs_that_share_an_entry_are_each_answered_right() {
+        let cache = FieldCache::new();
+        // More pairs than entries: some must share, and each answer is
+        // still its own pair's.
+        let names: Vec<&'static str> = (0..ENTRIES * 2)
+            .map(|i| &*Box::leak(format!("f{i}").into_boxed_str()))
+            .collect();
+        for round in 0..2 {
+            for (i, name) in names.iter().enumerate() {
+                assert_eq!(cache.index(1, name, || Some(i)), Some(i), "round {round}");
+            }
+        }
+    }
+}
