@@ -109,6 +109,7 @@ impl Checker<'_> {
             module,
             stmts,
             set: 0,
+            evaluated: false,
             fields: Fields::default(),
         };
         object.index_stmts();

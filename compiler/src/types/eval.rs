@@ -58,12 +58,27 @@ impl Checker<'_> {
         }
     }
 
-    /// Evaluates every field of `obj`, in the kind's order. A field that
-    /// settles to a default already known (most of them) is marked here,
-    /// without the round through [`Self::settle`]: this loop visits every
-    /// field of every object.
+    /// Evaluates every field of `obj`, in the kind's order, except those
+    /// no statement sets whose default is known already: they stay
+    /// pending and read the default (see `Object::evaluated`). Of the rest,
+    /// one that settles to a known default is marked here, without the
+    /// round through [`Self::settle`].
     fn evaluate_fields(&mut self, obj: ObjId, at: Span) {
-        for index in 0..self.world.objects[obj].fields.len() {
+        let object = &mut self.world.objects[obj];
+        object.evaluated = true;
+        let count = object.fields.len();
+        // Of the first 128 fields, those a statement sets or whose default
+        // is not known yet; every field past them.
+        let all = u128::MAX
+            .checked_shr(128 - count.min(128) as u32)
+            .unwrap_or(0);
+        let mut visit = all & (object.set | !self.defaults_known[object.kind]);
+        let first = std::iter::from_fn(|| {
+            let index = visit.trailing_zeros() as usize;
+            visit &= visit.wrapping_sub(1);
+            (index < 128).then_some(index)
+        });
+        for index in first.chain(128..count) {
             match self.known_field_default(obj, index) {
                 Some(state) => self.world.objects[obj].fields.set_state(index, state),
                 None => {
@@ -159,16 +174,7 @@ impl Checker<'_> {
         {
             return None;
         }
-        match &self.world.defaults[object.kind][index] {
-            Slot::Done(Value::None)
-                if self.world.kinds[object.kind].fields[index].is_required() =>
-            {
-                Some(State::Failed) // reported as missing
-            }
-            Slot::Done(_) => Some(State::Default),
-            Slot::Failed => Some(State::Failed),
-            _ => None,
-        }
+        self.world.unset_field(object.kind, index)
     }
 
     fn report_cycle(&mut self, memo: Memo, at: Span) {
@@ -380,7 +386,7 @@ impl Checker<'_> {
                         .label("this default refers back to itself")
                         .help("a kind's default cannot contain a record of that kind with the default in it; make the field optional without a default"),
                 );
-                self.world.defaults[kind][index] = Slot::Failed;
+                self.keep_default(kind, index, Slot::Failed);
                 return false;
             }
             Slot::Pending | Slot::Default => {}
@@ -389,11 +395,21 @@ impl Checker<'_> {
         let field = self.world.kinds[kind].fields[index].clone();
         let value = self.default_value(&field);
         let settled = value.is_some();
-        self.world.defaults[kind][index] = match value {
+        let slot = match value {
             Some(v) => Slot::Done(v),
             None => Slot::Failed,
         };
+        self.keep_default(kind, index, slot);
         settled
+    }
+
+    /// Keeps the default of the field at `index` in `kind`, computed or
+    /// failed, and notes that it is known.
+    fn keep_default(&mut self, kind: KindId, index: usize, slot: Slot) {
+        self.world.defaults[kind][index] = slot;
+        if index < 128 {
+            self.defaults_known[kind] |= 1 << index;
+        }
     }
 
     fn default_value(&mut self, field: &super::Field) -> Option<Value> {

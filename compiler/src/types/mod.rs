@@ -32,7 +32,7 @@ pub use decl::{Decl, DeclKind};
 pub use env::DEFAULT_ENV;
 pub use kinds::{EnumInfo, Field, KindInfo};
 use ty::{KindId, Ty};
-use value::{ObjId, Object, Slot, SlotRef, Value};
+use value::{ObjId, Object, Slot, SlotRef, State, Value};
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::resolve::modules::{Loaded, ModuleId, Origin};
@@ -132,7 +132,29 @@ impl World {
         let object = self.objects.get(obj)?;
         match object.fields.get(index)? {
             SlotRef::Default => self.defaults[object.kind].get(index).map(Slot::as_ref),
+            SlotRef::Pending if object.evaluated && !object.may_set(index) => {
+                match self.unset_field(object.kind, index) {
+                    Some(State::Default) => self.defaults[object.kind].get(index).map(Slot::as_ref),
+                    Some(State::Failed) => Some(SlotRef::Failed),
+                    _ => Some(SlotRef::Pending),
+                }
+            }
             slot => Some(slot),
+        }
+    }
+
+    /// What a field of `kind` that no statement sets settles to, once the
+    /// kind's default for it is known: the default, or failed when the
+    /// field is required and has none (reported as missing).
+    #[inline]
+    pub(crate) fn unset_field(&self, kind: KindId, index: usize) -> Option<State> {
+        match &self.defaults[kind][index] {
+            Slot::Done(Value::None) if self.kinds[kind].fields[index].is_required() => {
+                Some(State::Failed)
+            }
+            Slot::Done(_) => Some(State::Default),
+            Slot::Failed => Some(State::Failed),
+            _ => None,
         }
     }
 
@@ -209,6 +231,10 @@ pub struct Checker<'a> {
     /// Instances the selected environment takes out (`name = none`), with
     /// the statement that does: a reference to one is E0122.
     pub(crate) removed: FxHashMap<ObjId, Span>,
+    /// Per kind, which of its first 128 fields have their default known
+    /// (computed, or failed): an object's field that no statement sets is
+    /// then left for readers to resolve (see [`Object::evaluated`]).
+    pub(crate) defaults_known: Vec<u128>,
 }
 
 pub(crate) struct Let {
@@ -233,6 +259,7 @@ pub fn check(loaded: &Loaded, env: Option<&str>, diagnostics: &mut Diagnostics) 
         depth: 0,
         syntax_errors: Vec::new(),
         removed: FxHashMap::default(),
+        defaults_known: Vec::new(),
     };
     checker.syntax_errors = checker
         .diagnostics
@@ -246,6 +273,7 @@ pub fn check(loaded: &Loaded, env: Option<&str>, diagnostics: &mut Diagnostics) 
     checker.world.defaults = (checker.world.kinds.iter())
         .map(|k| vec![Slot::Pending; k.fields.len()])
         .collect();
+    checker.defaults_known = vec![0; checker.world.kinds.len()];
     checker.create_instances();
     checker.apply_env(env);
     checker.validate_statements();
@@ -316,5 +344,48 @@ impl Checker<'_> {
                 })
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::value::{Slot, SlotRef};
+    use crate::resolve::fs::MemoryFs;
+
+    /// Evaluation leaves most unset fields pending (their kind's default is
+    /// known); a reader after the check must see every one of them settled,
+    /// as the default, in every object of a kind and not only the first.
+    #[test]
+    fn every_field_reads_settled_after_a_check_and_unset_ones_read_the_default() {
+        let text = crate::synth::platform(12);
+        let fs = MemoryFs::default().with("/p/platform.hpl", text.into_bytes());
+        let compilation = crate::compile(Path::new("/p/platform.hpl"), None, &fs);
+        assert!(!compilation.has_errors(), "{:#?}", compilation.diagnostics);
+        let world = &compilation.world;
+        let mut defaults_read = 0;
+        for (obj, object) in world.objects.iter().enumerate() {
+            assert!(object.evaluated, "object {obj} was not evaluated");
+            for index in 0..object.fields.len() {
+                let slot = world.slot_at(obj, index).expect("a field of the kind");
+                assert!(
+                    matches!(slot, SlotRef::Done(_) | SlotRef::Failed),
+                    "{}.{} reads {slot:?}",
+                    world.name(obj),
+                    world.kinds[object.kind].field_names[index]
+                );
+                if let (false, Slot::Done(default), SlotRef::Done(value)) = (
+                    object.may_set(index),
+                    &world.defaults[object.kind][index],
+                    slot,
+                ) {
+                    assert_eq!(value, default);
+                    defaults_read += 1;
+                }
+            }
+        }
+        // Most fields of most objects are left at their default.
+        assert!(defaults_read > world.objects.len(), "{defaults_read}");
     }
 }

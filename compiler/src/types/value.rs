@@ -138,6 +138,12 @@ pub struct Object {
     /// kind, most of them set by no statement, and looking through the
     /// statements for each showed in profiles.
     pub set: u128,
+    /// Whether evaluation went through the object's fields. It leaves a
+    /// field that no statement sets untouched (pending) once its kind's
+    /// default is known, and the field then reads that default: most
+    /// fields of most objects are such, and marking each one was a fifth
+    /// of type-checking a large platform.
+    pub evaluated: bool,
     /// Evaluation state of every field of the kind, in the kind's field
     /// order: `World::kinds[kind].fields` has the names, so an object
     /// holds no table of its own (there are hundreds of thousands).
