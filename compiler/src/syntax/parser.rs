@@ -9,29 +9,60 @@ use crate::diagnostics::Diagnostic;
 use crate::source::FileId;
 
 pub fn parse(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
-    if let Some(limit) = super::limits::check(file, text) {
+    let large = (super::parts::MIN_BYTES..=super::limits::MAX_FILE_BYTES).contains(&text.len());
+    if !large {
+        if let Some(limit) = super::limits::check(file, text) {
+            return (Module::default(), vec![limit]);
+        }
+        return parse_part(file, text, 0);
+    }
+    let threads = crate::workers().max(1);
+    let (limit, cuts) = limits_and_cuts(file, text, threads);
+    if let Some(limit) = limit {
         return (Module::default(), vec![limit]);
     }
-    if text.len() >= super::parts::MIN_BYTES {
-        if let Some(module) = parse_in_parts(file, text, crate::workers()) {
-            return (module, Vec::new());
-        }
+    if let Some(module) = parse_in_parts(file, text, &cuts, threads) {
+        return (module, Vec::new());
     }
     parse_part(file, text, 0)
 }
 
-/// A large file cut at item boundaries (`parts.rs`) into parts of about
-/// [`PART_BYTES`](super::parts::PART_BYTES), parsed side by side on up to
-/// `threads` threads, parsing being most of a large compile. Each thread
-/// parses a run of consecutive parts one after the other: a part's token
-/// queue is freed before the next is parsed, so the queues' memory is
-/// touched once per thread rather than once per byte of the file. `None`
-/// when the file cannot be cut or a part has an error: errors come from
-/// parsing the whole file, so that they are the same however it was cut.
-fn parse_in_parts(file: FileId, text: &str, threads: usize) -> Option<Module> {
-    let threads = threads.max(1);
+/// The limits check of a large file and the offsets it is cut at: each is
+/// a pass over the whole text before any part can be parsed, so with two
+/// cores they run side by side. The cuts are thrown away when a limit is
+/// breached.
+fn limits_and_cuts(file: FileId, text: &str, threads: usize) -> (Option<Diagnostic>, Vec<usize>) {
     let parts = threads.max(text.len().div_ceil(super::parts::PART_BYTES));
-    let cuts = super::parts::cuts(text, parts);
+    let cut = || super::parts::cuts(text, parts);
+    if threads < 2 {
+        let limit = super::limits::check(file, text);
+        let cuts = if limit.is_none() { cut() } else { Vec::new() };
+        return (limit, cuts);
+    }
+    std::thread::scope(|scope| {
+        let cutting = std::thread::Builder::new()
+            .name("hplc-cut".into())
+            .spawn_scoped(scope, cut);
+        let limit = super::limits::check(file, text);
+        let cuts = match cutting.map(|t| t.join()) {
+            Ok(Ok(cuts)) => cuts,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(_) => cut(),
+        };
+        (limit, cuts)
+    })
+}
+
+/// A large file cut at item boundaries (`parts.rs`, the offsets `cuts`)
+/// into parts of about [`PART_BYTES`](super::parts::PART_BYTES), parsed
+/// side by side on up to `threads` threads, parsing being most of a large
+/// compile. Each thread parses a run of consecutive parts one after the
+/// other: a part's token queue is freed before the next is parsed, so the
+/// queues' memory is touched once per thread rather than once per byte of
+/// the file. `None` when the file cannot be cut or a part has an error:
+/// errors come from parsing the whole file, so that they are the same
+/// however it was cut.
+fn parse_in_parts(file: FileId, text: &str, cuts: &[usize], threads: usize) -> Option<Module> {
     if cuts.is_empty() {
         return None;
     }
@@ -84,7 +115,39 @@ fn parse_part(file: FileId, text: &str, base: usize) -> (Module, Vec<Diagnostic>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostics::Code;
     use crate::syntax::text;
+
+    /// `text` cut as `parse` cuts it for `threads` and parsed in parts.
+    fn parse_in_parts_on(text: &str, threads: usize) -> Option<Module> {
+        let (limit, cuts) = limits_and_cuts(FileId::default(), text, threads);
+        assert!(limit.is_none(), "{limit:?}");
+        parse_in_parts(FileId::default(), text, &cuts, threads)
+    }
+
+    /// The limits of a large file are checked beside its cutting, and a
+    /// breach is still the one diagnostic.
+    #[test]
+    fn a_large_file_over_a_limit_is_refused_whole() {
+        let mut text = crate::synth::platform(1500);
+        let at = text.len() / 2;
+        let line = at + text[at..].find('\n').expect("a line") + 1;
+        let long = format!(
+            "let long = \"{}\"\n",
+            "x".repeat(super::super::limits::MAX_LINE_BYTES)
+        );
+        text.insert_str(line, &long);
+        for threads in [1, 2] {
+            let (limit, _) = limits_and_cuts(FileId::default(), &text, threads);
+            let limit = limit.expect("a line too long");
+            assert_eq!(limit.code, Code::LineTooLong);
+            assert_eq!(limit.span().start as usize, line);
+        }
+        let (module, errors) = parse(FileId::default(), &text);
+        assert!(module.items.is_empty());
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].code, Code::LineTooLong);
+    }
 
     #[test]
     fn a_file_parsed_in_parts_is_the_file_parsed_whole() {
@@ -96,7 +159,7 @@ mod tests {
         );
         assert!(errors.is_empty(), "{errors:?}");
         for threads in [2, 3, 8] {
-            let cut = parse_in_parts(FileId::default(), &text, threads).expect("cut");
+            let cut = parse_in_parts_on(&text, threads).expect("cut");
             assert_eq!(cut, whole, "on {threads} threads");
         }
     }
@@ -110,7 +173,7 @@ mod tests {
         let (whole, errors) = parse_part(FileId::default(), &text, 0);
         assert!(errors.is_empty(), "{errors:?}");
         for threads in [1, 2, 3] {
-            let cut = parse_in_parts(FileId::default(), &text, threads).expect("cut");
+            let cut = parse_in_parts_on(&text, threads).expect("cut");
             assert_eq!(cut, whole, "on {threads} threads");
         }
     }
@@ -145,7 +208,7 @@ mod tests {
         let at = text.len() * 3 / 4;
         let line = at + text[at..].find("\n  cpu").expect("a cpu line") + 1;
         text.insert_str(line, "  cpu == 1\n");
-        assert!(parse_in_parts(FileId::default(), &text, 2).is_none());
+        assert!(parse_in_parts_on(&text, 2).is_none());
         let (_, errors) = parse(FileId::default(), &text);
         let (_, whole) = parse_part(FileId::default(), &text, 0);
         assert_eq!(errors.len(), 1);
