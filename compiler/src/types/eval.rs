@@ -174,7 +174,10 @@ impl Checker<'_> {
         {
             return None;
         }
-        self.world.unset_field(object.kind, index)
+        match self.world.unset_field(object.kind, index)? {
+            SlotRef::Done(_) => Some(State::Default),
+            _ => Some(State::Failed),
+        }
     }
 
     fn report_cycle(&mut self, memo: Memo, at: Span) {

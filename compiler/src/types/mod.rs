@@ -32,7 +32,7 @@ pub use decl::{Decl, DeclKind};
 pub use env::DEFAULT_ENV;
 pub use kinds::{EnumInfo, Field, KindInfo};
 use ty::{KindId, Ty};
-use value::{ObjId, Object, Slot, SlotRef, State, Value};
+use value::{ObjId, Object, Slot, SlotRef, Value};
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::resolve::modules::{Loaded, ModuleId, Origin};
@@ -129,31 +129,33 @@ impl World {
     /// The evaluation state of the field at `index` of `obj`'s kind.
     #[inline]
     pub fn slot_at(&self, obj: ObjId, index: usize) -> Option<SlotRef<'_>> {
-        let object = self.objects.get(obj)?;
+        self.object_slot(self.objects.get(obj)?, index)
+    }
+
+    /// As [`Self::slot_at`], for an object already at hand.
+    #[inline]
+    pub fn object_slot<'a>(&'a self, object: &'a Object, index: usize) -> Option<SlotRef<'a>> {
         match object.fields.get(index)? {
             SlotRef::Default => self.defaults[object.kind].get(index).map(Slot::as_ref),
-            SlotRef::Pending if object.evaluated && !object.may_set(index) => {
-                match self.unset_field(object.kind, index) {
-                    Some(State::Default) => self.defaults[object.kind].get(index).map(Slot::as_ref),
-                    Some(State::Failed) => Some(SlotRef::Failed),
-                    _ => Some(SlotRef::Pending),
-                }
-            }
+            SlotRef::Pending if object.evaluated && !object.may_set(index) => Some(
+                self.unset_field(object.kind, index)
+                    .unwrap_or(SlotRef::Pending),
+            ),
             slot => Some(slot),
         }
     }
 
-    /// What a field of `kind` that no statement sets settles to, once the
+    /// What a field of `kind` that no statement sets reads, once the
     /// kind's default for it is known: the default, or failed when the
     /// field is required and has none (reported as missing).
     #[inline]
-    pub(crate) fn unset_field(&self, kind: KindId, index: usize) -> Option<State> {
+    pub(crate) fn unset_field(&self, kind: KindId, index: usize) -> Option<SlotRef<'_>> {
         match &self.defaults[kind][index] {
             Slot::Done(Value::None) if self.kinds[kind].fields[index].is_required() => {
-                Some(State::Failed)
+                Some(SlotRef::Failed)
             }
-            Slot::Done(_) => Some(State::Default),
-            Slot::Failed => Some(State::Failed),
+            Slot::Done(value) => Some(SlotRef::Done(value)),
+            Slot::Failed => Some(SlotRef::Failed),
             _ => None,
         }
     }

@@ -16,28 +16,28 @@ const ENTRIES: usize = 2048;
 #[derive(Clone, Copy)]
 struct Entry {
     address: usize,
-    /// `u32::MAX` in an entry no pair has used.
-    len: u32,
-    kind: u32,
-    /// `u32::MAX` when the kind has no such field.
-    index: u32,
+    /// `usize::MAX` in an entry no pair has used (no name is that long).
+    len: usize,
+    kind: usize,
+    /// `usize::MAX` when the kind has no such field.
+    index: usize,
 }
 
 const UNUSED: Entry = Entry {
     address: 0,
-    len: u32::MAX,
+    len: usize::MAX,
     kind: 0,
-    index: u32::MAX,
+    index: usize::MAX,
 };
 
 pub(super) struct FieldCache {
-    entries: Box<[Cell<Entry>]>,
+    entries: Box<[Cell<Entry>; ENTRIES]>,
 }
 
 impl FieldCache {
     pub fn new() -> FieldCache {
         FieldCache {
-            entries: vec![Cell::new(UNUSED); ENTRIES].into_boxed_slice(),
+            entries: Box::new([const { Cell::new(UNUSED) }; ENTRIES]),
         }
     }
 
@@ -52,29 +52,20 @@ impl FieldCache {
         look_up: impl FnOnce() -> Option<usize>,
     ) -> Option<usize> {
         let address = name.as_ptr() as usize;
-        // Names and kinds too large for the entry's words are not kept.
-        let (Ok(len), Ok(kind_word)) = (u32::try_from(name.len()), u32::try_from(kind)) else {
-            return look_up();
-        };
         let hash = (address ^ kind.rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        // The top bits of the product: an index below ENTRIES, unchecked.
         let entry = &self.entries[hash >> (usize::BITS - ENTRIES.trailing_zeros())];
         let seen = entry.get();
-        if seen.address == address && seen.len == len && seen.kind == kind_word {
-            return (seen.index != u32::MAX).then_some(seen.index as usize);
+        if seen.address == address && seen.len == name.len() && seen.kind == kind {
+            return (seen.index != usize::MAX).then_some(seen.index);
         }
         let index = look_up();
-        let index_word = match index {
-            None => Some(u32::MAX),
-            Some(i) => u32::try_from(i).ok().filter(|&word| word != u32::MAX),
-        };
-        if let Some(index_word) = index_word {
-            entry.set(Entry {
-                address,
-                len,
-                kind: kind_word,
-                index: index_word,
-            });
-        }
+        entry.set(Entry {
+            address,
+            len: name.len(),
+            kind,
+            index: index.unwrap_or(usize::MAX),
+        });
         index
     }
 }

@@ -77,7 +77,7 @@ impl Lowering<'_> {
             let index = (self.fields).index(object.kind, field, || {
                 self.world.kinds[object.kind].fields.get_index_of(field)
             });
-            self.world.slot_at(obj, index?)
+            self.world.object_slot(object, index?)
         });
         match slot {
             Some(crate::types::value::SlotRef::Done(value)) => value,
