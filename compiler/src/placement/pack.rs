@@ -146,7 +146,10 @@ pub fn pack(platform: &Platform, diagnostics: &mut Diagnostics) -> (Vec<NodePlan
     let mut order: Vec<ServiceId> = (0..platform.services.len())
         .filter(|s| !platform.services[*s].placement.daemon)
         .collect();
-    order.sort_by_key(|s| {
+    // Each key once: it reads the service and sums its containers' CPU,
+    // and 10,000 services sorted with keys made per comparison showed in
+    // profiles. The id in the key makes the order total.
+    order.sort_by_cached_key(|s| {
         let svc = &platform.services[*s];
         let group = if svc.placement.place.is_some() {
             0
