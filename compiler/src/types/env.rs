@@ -463,15 +463,18 @@ impl Checker<'_> {
         let broken = self.syntax_errors.iter().any(|e| {
             e.file == object.span.file && e.start >= object.span.start && e.end <= object.span.end
         });
-        let missing: Vec<&String> = fields
-            .iter()
-            .enumerate()
-            .filter(|(index, (_, f))| {
-                f.is_required() && !object.stmts.iter().any(|s| s.field == Some(*index))
-            })
-            .map(|(_, (name, _))| name)
-            .filter(|name| !misspelled.contains(name))
-            .collect();
+        let none_missing = self.required[object.kind].is_some_and(|r| r & !object.set == 0);
+        let missing: Vec<&String> = if none_missing {
+            Vec::new()
+        } else {
+            (fields.iter().enumerate())
+                .filter(|(index, (_, f))| {
+                    f.is_required() && !object.stmts.iter().any(|s| s.field == Some(*index))
+                })
+                .map(|(_, (name, _))| name)
+                .filter(|name| !misspelled.contains(name))
+                .collect()
+        };
         if !missing.is_empty() && !broken {
             let list: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
             let what = match &object.name {

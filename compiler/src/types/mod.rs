@@ -237,6 +237,9 @@ pub struct Checker<'a> {
     /// (computed, or failed): an object's field that no statement sets is
     /// then left for readers to resolve (see [`Object::evaluated`]).
     pub(crate) defaults_known: Vec<u128>,
+    /// Per kind of at most 128 fields, which are required: an object whose
+    /// statements set them all misses none, known without a look at each.
+    pub(crate) required: Vec<Option<u128>>,
 }
 
 pub(crate) struct Let {
@@ -262,6 +265,7 @@ pub fn check(loaded: &Loaded, env: Option<&str>, diagnostics: &mut Diagnostics) 
         syntax_errors: Vec::new(),
         removed: FxHashMap::default(),
         defaults_known: Vec::new(),
+        required: Vec::new(),
     };
     checker.syntax_errors = checker
         .diagnostics
@@ -276,6 +280,15 @@ pub fn check(loaded: &Loaded, env: Option<&str>, diagnostics: &mut Diagnostics) 
         .map(|k| vec![Slot::Pending; k.fields.len()])
         .collect();
     checker.defaults_known = vec![0; checker.world.kinds.len()];
+    checker.required = (checker.world.kinds.iter())
+        .map(|k| {
+            (k.fields.len() <= 128).then(|| {
+                (k.fields.values().enumerate())
+                    .filter(|(_, field)| field.is_required())
+                    .fold(0, |mask, (index, _)| mask | 1 << index)
+            })
+        })
+        .collect();
     checker.create_instances();
     checker.apply_env(env);
     checker.validate_statements();
