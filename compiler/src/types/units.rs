@@ -105,6 +105,13 @@ pub enum ScaleError {
 
 /// `mantissa * 10^-scale * factor` as a whole number of base units.
 pub fn scale(mantissa: i128, decimals: u32, factor: i128) -> Result<i64, ScaleError> {
+    // A whole number of units in 64 bits (almost every quantity written):
+    // 128-bit multiplication and division are library calls.
+    if decimals == 0 {
+        if let (Ok(mantissa), Ok(factor)) = (i64::try_from(mantissa), i64::try_from(factor)) {
+            return mantissa.checked_mul(factor).ok_or(ScaleError::TooLarge);
+        }
+    }
     let divisor = 10i128.checked_pow(decimals).ok_or(ScaleError::TooLarge)?;
     let product = mantissa.checked_mul(factor).ok_or(ScaleError::TooLarge)?;
     if product % divisor != 0 {
@@ -195,6 +202,11 @@ mod tests {
         assert_eq!(scale(5, 1, 1000), Ok(500)); // 0.5 cores
         assert_eq!(scale(15, 1, 1 << 30), Ok(1_610_612_736)); // 1.5Gi
         assert_eq!(scale(1, 4, 1000), Err(ScaleError::TooPrecise));
+        assert_eq!(scale(i64::MAX as i128, 0, 1), Ok(i64::MAX));
+        assert_eq!(scale(i64::MIN as i128, 0, 1), Ok(i64::MIN));
+        assert_eq!(scale(-(1 << 40), 0, 1 << 30), Err(ScaleError::TooLarge));
+        assert_eq!(scale(1 << 70, 0, 1), Err(ScaleError::TooLarge));
+        assert_eq!(scale(3, 0, 1 << 70), Err(ScaleError::TooLarge));
         assert_eq!(
             scale(i64::MAX as i128, 0, 1 << 30),
             Err(ScaleError::TooLarge)
