@@ -241,7 +241,9 @@ impl Fields {
         self.states.is_empty()
     }
 
-    /// The state of the field at `index`; `None` past the last field.
+    /// The state of the field at `index` as evaluation left it; `None` past
+    /// the last field. A field left pending in an evaluated object reads
+    /// its kind's default: readers go through `World::object_slot`.
     #[inline]
     pub fn get(&self, index: usize) -> Option<SlotRef<'_>> {
         let state = *self.states.get(index)?;
@@ -262,7 +264,7 @@ impl Fields {
         self.states[index] == STATE_PENDING
     }
 
-    /// Every field's state, in order.
+    /// Every field's state as evaluation left it, in order.
     pub fn iter(&self) -> impl Iterator<Item = SlotRef<'_>> {
         (0..self.len()).filter_map(|index| self.get(index))
     }
