@@ -52,9 +52,11 @@ impl FieldCache {
         look_up: impl FnOnce() -> Option<usize>,
     ) -> Option<usize> {
         let address = name.as_ptr() as usize;
-        let hash = (address ^ kind.rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        // The top bits of the product: an index below ENTRIES, unchecked.
-        let entry = &self.entries[hash >> (usize::BITS - ENTRIES.trailing_zeros())];
+        // Fibonacci hashing in 64 bits whatever the width of an address:
+        // the top bits of the product are an index below ENTRIES.
+        let hash =
+            (address as u64 ^ (kind as u64).rotate_left(32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let entry = &self.entries[(hash >> (u64::BITS - ENTRIES.trailing_zeros())) as usize];
         let seen = entry.get();
         if seen.address == address && seen.len == name.len() && seen.kind == kind {
             return (seen.index != usize::MAX).then_some(seen.index);
