@@ -20,7 +20,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use hplc::diagnostics::{Diagnostics, Severity};
-use hplc::types::value::{Slot, SlotRef, Value};
+use hplc::types::value::{SlotRef, Value};
 use hplc::types::World;
 
 /// Fields of prelude kinds that platform.hpl sets and that change nothing
@@ -343,9 +343,9 @@ fn reach_of_fields(env: Option<&str>, reach: &mut BTreeMap<(String, String), Rea
             for changed in candidates {
                 compilation.world.objects[id]
                     .fields
-                    .set(index, Slot::Done(changed));
+                    .set_value(index, changed);
                 let now = departs(&compilation.world, env, &compilation, &baseline);
-                (compilation.world.objects[id].fields).set(index, Slot::Done(original.clone()));
+                (compilation.world.objects[id].fields).set_value(index, original.clone());
                 found = found.max(now);
                 if found > Reach::Nothing {
                     break;

@@ -64,17 +64,17 @@ impl Checker<'_> {
         let loaded = self.loaded;
         // The two tables a large platform fills, sized once rather than
         // grown by doubling (each growth copies into fresh memory).
-        let items = |user: bool| {
-            (loaded.modules.iter())
-                .filter(move |m| (m.origin == crate::resolve::modules::Origin::User) == user)
-                .flat_map(|m| &m.ast.items)
-                .take(super::MAX_DECLARATIONS)
-        };
-        let instances = (items(true).chain(items(false)))
+        let instances = (loaded.modules.iter())
+            .flat_map(|m| &m.ast.items)
             .filter(|item| matches!(item, ast::Item::Instance(_)))
             .count();
-        self.pending.reserve(instances);
-        self.user_scope.reserve(items(true).count());
+        let user_items: usize = (loaded.modules.iter())
+            .filter(|m| m.origin == crate::resolve::modules::Origin::User)
+            .map(|m| m.ast.items.len())
+            .sum();
+        self.pending.reserve(instances.min(super::MAX_DECLARATIONS));
+        self.user_scope
+            .reserve(user_items.min(super::MAX_DECLARATIONS));
         let mut count = 0usize;
         for (module, loaded_module) in loaded.modules.iter().enumerate() {
             for item in &loaded_module.ast.items {

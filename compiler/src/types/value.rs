@@ -182,17 +182,6 @@ impl From<State> for Slot {
 }
 
 impl Slot {
-    /// The state, or the value when it has one.
-    pub fn state(self) -> Result<State, Value> {
-        match self {
-            Slot::Pending => Ok(State::Pending),
-            Slot::InProgress => Ok(State::InProgress),
-            Slot::Failed => Ok(State::Failed),
-            Slot::Default => Ok(State::Default),
-            Slot::Done(value) => Err(value),
-        }
-    }
-
     pub fn as_ref(&self) -> SlotRef<'_> {
         match self {
             Slot::Pending => SlotRef::Pending,
@@ -295,14 +284,6 @@ impl Fields {
         }
     }
 
-    /// Sets the field at `index`.
-    pub fn set(&mut self, index: usize, slot: Slot) {
-        match slot.state() {
-            Ok(state) => self.set_state(index, state),
-            Err(value) => self.set_value(index, value),
-        }
-    }
-
     /// Reads one word of each cache line the slots occupy, in order, so
     /// that a reader about to look at many fields in no predictable order
     /// has the misses overlap rather than wait for each.
@@ -379,7 +360,7 @@ mod tests {
         fields.set_state(0, State::Default);
         fields.set_value(2, Value::Int(7));
         fields.set_state(3, State::Failed);
-        fields.set(1, Slot::InProgress);
+        fields.set_state(1, State::InProgress);
         let states: Vec<String> = fields.iter().map(|s| format!("{s:?}")).collect();
         assert_eq!(states, ["Default", "InProgress", "Done(Int(7))", "Failed"]);
         assert_eq!(fields.values.len(), 1);
@@ -389,8 +370,8 @@ mod tests {
     #[test]
     fn a_field_set_to_a_value_again_replaces_its_value() {
         let mut fields = Fields::pending(2, 0);
-        fields.set(1, Slot::Done(Value::Bool(false)));
-        fields.set(1, Slot::Done(Value::Bool(true)));
+        fields.set_value(1, Value::Bool(false));
+        fields.set_value(1, Value::Bool(true));
         assert!(matches!(
             fields.get(1),
             Some(SlotRef::Done(Value::Bool(true)))
