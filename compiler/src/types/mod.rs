@@ -224,8 +224,8 @@ pub struct Checker<'a> {
     /// What each module's `use` items bring in.
     pub(crate) imports: FxHashMap<ModuleId, FxIndexMap<String, Decl>>,
     pub(crate) lets: Vec<Let>,
-    pub(crate) pending: Vec<scope::PendingInstance>,
-    pub(crate) envs: IndexMap<String, (ModuleId, ast::EnvDecl)>,
+    pub(crate) pending: Vec<scope::PendingInstance<'a>>,
+    pub(crate) envs: IndexMap<String, (ModuleId, &'a ast::EnvDecl)>,
     pub(crate) depth: usize,
     /// Where the parser found syntax errors: an instance with one inside is
     /// not also told it misses the field the broken line meant to set.
@@ -402,5 +402,50 @@ mod tests {
         }
         // Most fields of most objects are left at their default.
         assert!(defaults_read > world.objects.len(), "{defaults_read}");
+    }
+
+    /// The statements found by a field's number are those found by its
+    /// name: for every field of every object, whole, entries and unset.
+    #[test]
+    fn statements_found_by_field_number_are_those_found_by_name() {
+        let mut text = crate::synth::platform(12);
+        // Set twice, whole and by entry (an error, but the statements stay).
+        text.push_str(concat!(
+            "\nservice extra {\n  image = \"x:1\"\n  port = 80\n  volume a = 1Gi\n",
+            "  volume b = 2Gi\n  port = 81\n  volume a = 3Gi\n}\n",
+        ));
+        let fs = MemoryFs::default().with("/p/platform.hpl", text.into_bytes());
+        let compilation = crate::compile(Path::new("/p/platform.hpl"), None, &fs);
+        let world = &compilation.world;
+        let (mut set, mut entries) = (0, 0);
+        for object in &world.objects {
+            for (index, name) in world.kinds[object.kind].field_names.iter().enumerate() {
+                let by_name = (object.stmts.iter().rev())
+                    .find(|s| s.stmt.field.name == **name)
+                    .map(|s| s.stmt.span);
+                assert_eq!(object.last_set_at(index).map(|s| s.span), by_name, "{name}");
+                assert_eq!(object.stmt_span(name), by_name);
+                let whole = (object.stmts.iter().rev())
+                    .find(|s| s.stmt.field.name == **name && s.stmt.key.is_none())
+                    .map(|s| s.stmt.span);
+                assert_eq!(object.whole_set_at(index).map(|s| s.span), whole, "{name}");
+                set += usize::from(by_name.is_some());
+                for source in object.stmts.iter().filter(|s| s.stmt.field.name == **name) {
+                    let Some(key) = &source.stmt.key else {
+                        continue;
+                    };
+                    let entry = object.entry_span(name, &key.name);
+                    assert_eq!(
+                        object.entry_span_at(index, &key.name),
+                        entry,
+                        "{name} {}",
+                        key.name
+                    );
+                    entries += 1;
+                }
+                assert_eq!(object.entry_span_at(index, "no such key"), None);
+            }
+        }
+        assert!(set > world.objects.len() && entries >= 2, "{set} {entries}");
     }
 }

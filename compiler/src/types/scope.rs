@@ -14,10 +14,11 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::resolve::modules::{ModuleId, Origin};
 use crate::syntax::ast;
 
-/// An instance before its kind is resolved.
+/// An instance before its kind is resolved, read where the parser left
+/// it: a large platform has tens of thousands.
 #[derive(Clone, Debug)]
-pub(crate) struct PendingInstance {
-    pub ast: ast::Instance,
+pub(crate) struct PendingInstance<'a> {
+    pub ast: &'a ast::Instance,
     pub module: ModuleId,
     pub obj: Option<ObjId>,
 }
@@ -116,7 +117,7 @@ impl Checker<'_> {
                     ast::Item::Instance(i) => {
                         let id = self.pending.len();
                         self.pending.push(PendingInstance {
-                            ast: i.clone(),
+                            ast: i,
                             module,
                             obj: None,
                         });
@@ -136,7 +137,7 @@ impl Checker<'_> {
                                 .help("merge the two into one `env` block"),
                             );
                         } else {
-                            self.envs.insert(e.name.name.clone(), (module, e.clone()));
+                            self.envs.insert(e.name.name.clone(), (module, e));
                         }
                     }
                     ast::Item::Use(_) => {}

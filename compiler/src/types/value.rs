@@ -337,6 +337,44 @@ impl Object {
             .unwrap_or(self.name_span)
     }
 
+    /// The last statement that sets the field at `index` of the object's
+    /// kind, whole or an entry, found by the field's number: no other
+    /// statement is read, and none when no statement sets the field.
+    pub fn last_set_at(&self, index: usize) -> Option<&ast::Stmt> {
+        if !self.may_set(index) {
+            return None;
+        }
+        self.stmts
+            .iter()
+            .rev()
+            .find(|s| s.field == Some(index))
+            .map(|s| &*s.stmt)
+    }
+
+    /// As [`Object::last_set_at`], of the statements that set the field
+    /// whole (`needs = [...]`, not `volume data = ...`).
+    pub fn whole_set_at(&self, index: usize) -> Option<&ast::Stmt> {
+        if !self.may_set(index) {
+            return None;
+        }
+        (self.stmts.iter().rev())
+            .filter(|s| s.field == Some(index))
+            .map(|s| &*s.stmt)
+            .find(|s| s.key.is_none())
+    }
+
+    /// The span of one entry, `key`, of the map field at `index`.
+    pub fn entry_span_at(&self, index: usize, key: &str) -> Option<Span> {
+        if !self.may_set(index) {
+            return None;
+        }
+        (self.stmts.iter().rev())
+            .filter(|s| s.field == Some(index))
+            .map(|s| &*s.stmt)
+            .find(|s| s.key.as_ref().is_some_and(|k| k.name == key))
+            .map(|s| s.span)
+    }
+
     /// The span of one entry of a map field (`volume data = ...`).
     pub fn entry_span(&self, field: &str, key: &str) -> Option<Span> {
         self.stmts

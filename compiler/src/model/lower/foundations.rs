@@ -47,7 +47,10 @@ impl Lowering<'_> {
     pub(super) fn platform_pod_network(&self, obj: ObjId, cloud: &Cloud) -> (PodNetwork, Span) {
         let o = &self.world.objects[obj];
         if let Some(network) = self.object(obj, "pod_network") {
-            return (self.pod_network(network), o.value_span("pod_network"));
+            return (
+                self.pod_network(network),
+                self.value_span(obj, "pod_network"),
+            );
         }
         let network = match &cloud.kubernetes {
             Some(k) => k.pod_network.clone(),
@@ -69,7 +72,7 @@ impl Lowering<'_> {
         let o = &self.world.objects[obj];
         let written = self.string(obj, "kubernetes_version");
         if !written.is_empty() {
-            return (written, o.value_span("kubernetes_version"));
+            return (written, self.value_span(obj, "kubernetes_version"));
         }
         let newest = cloud
             .kubernetes
@@ -83,14 +86,9 @@ impl Lowering<'_> {
     /// Where each entry of `trusted_cidrs` is written: the list's items
     /// when the field is set to a list, else the whole value.
     pub(super) fn trusted_cidrs_spans(&self, obj: ObjId, count: usize) -> Vec<Span> {
-        let o = &self.world.objects[obj];
-        let whole = o.value_span("trusted_cidrs");
-        let items: Vec<Span> = o
-            .stmts
-            .iter()
-            .rev()
-            .find(|s| s.stmt.field.name == "trusted_cidrs" && s.stmt.key.is_none())
-            .map(|s| match &s.stmt.value.kind {
+        let whole = self.value_span(obj, "trusted_cidrs");
+        let items: Vec<Span> = (self.whole_set(obj, "trusted_cidrs"))
+            .map(|s| match &s.value.kind {
                 crate::syntax::ast::ExprKind::List(items) => items.iter().map(|e| e.span).collect(),
                 _ => Vec::new(),
             })

@@ -73,22 +73,50 @@ impl Lowering<'_> {
     /// the prelude kind at the root of the object's chain, which declares
     /// every field the compiler reads.
     fn get(&self, obj: ObjId, field: &'static str) -> &Value {
-        let slot = self.world.objects.get(obj).and_then(|object| {
-            let index = (self.fields).index(object.kind, field, || {
-                self.world.kinds[object.kind].fields.get_index_of(field)
-            });
-            self.world.object_slot(object, index?)
-        });
-        match slot {
+        let Some(index) = self.field_index(obj, field) else {
+            return &Value::None;
+        };
+        match self.world.object_slot(&self.world.objects[obj], index) {
             Some(crate::types::value::SlotRef::Done(value)) => value,
-            Some(_) => &Value::None,
-            None => {
-                let kind = self.world.objects.get(obj).map(|o| o.kind);
-                let root = kind.map(|k| self.world.kinds[self.world.root_kind(k)].name.clone());
-                self.undeclared_read(format!("{}.{field}", root.unwrap_or_default()));
-                &Value::None
-            }
+            _ => &Value::None,
         }
+    }
+
+    /// Where `field` sits in `obj`'s kind; a field the kind does not
+    /// declare is recorded, as [`Lowering::get`] records it.
+    fn field_index(&self, obj: ObjId, field: &'static str) -> Option<usize> {
+        let object = self.world.objects.get(obj)?;
+        let index = (self.fields).index(object.kind, field, || {
+            self.world.kinds[object.kind].fields.get_index_of(field)
+        });
+        if index.is_none() {
+            let root = &self.world.kinds[self.world.root_kind(object.kind)].name;
+            self.undeclared_read(format!("{root}.{field}"));
+        }
+        index
+    }
+
+    /// The span of the value of `obj`'s `field`, falling back to the
+    /// object's name. Found by the field's number: a service's dozen spans
+    /// are mostly of fields no statement sets, and comparing names read
+    /// every statement of the service, long out of the caches.
+    fn value_span(&self, obj: ObjId, field: &'static str) -> Span {
+        let object = &self.world.objects[obj];
+        (self.field_index(obj, field))
+            .and_then(|index| object.last_set_at(index))
+            .map_or(object.name_span, |s| s.value.span)
+    }
+
+    /// The last statement that sets `obj`'s `field` whole.
+    fn whole_set(&self, obj: ObjId, field: &'static str) -> Option<&crate::syntax::ast::Stmt> {
+        let index = self.field_index(obj, field)?;
+        self.world.objects[obj].whole_set_at(index)
+    }
+
+    /// The span of the entry `key` of `obj`'s map field `field`.
+    fn entry_span(&self, obj: ObjId, field: &'static str, key: &str) -> Option<Span> {
+        let index = self.field_index(obj, field)?;
+        self.world.objects[obj].entry_span_at(index, key)
     }
 
     /// Records a read of a field its kind does not declare.
@@ -280,7 +308,7 @@ impl Lowering<'_> {
                 object_storage: self.quantity(b, "object_storage"),
                 load_balancers: self.int(b, "load_balancers"),
                 provenance: self.provenance(b),
-                span: o.value_span(field),
+                span: self.value_span(obj, field),
                 superseded_by: self.newest_superseding(b, obj),
             })
         };
@@ -312,7 +340,7 @@ impl Lowering<'_> {
                 .map(|i| self.string(i, "gateway_address")),
             gateway_address_span: inputs
                 .filter(|&i| is_set(i, "gateway_address"))
-                .map(|i| self.world.objects[i].value_span("gateway_address")),
+                .map(|i| self.value_span(i, "gateway_address")),
             vault_id: inputs
                 .filter(|&i| is_set(i, "vault_id"))
                 .map(|i| self.string(i, "vault_id")),
@@ -583,10 +611,10 @@ impl Lowering<'_> {
             name,
             span: o.name_span,
             shape,
-            shape_span: o.value_span("shape"),
+            shape_span: self.value_span(obj, "shape"),
             role: self.string(obj, "role"),
             boot_volume: self.quantity(obj, "boot_volume"),
-            boot_volume_span: o.value_span("boot_volume"),
+            boot_volume_span: self.value_span(obj, "boot_volume"),
             labels: self.string_map(obj, "labels"),
             network_max_pods,
             network_limit,
@@ -602,7 +630,7 @@ impl Lowering<'_> {
             grpc: self.boolean(p, "grpc"),
             grpc_service: self.string(p, "grpc_service"),
             port: self.string(p, "port"),
-            port_span: self.world.objects[p].value_span("port"),
+            port_span: self.value_span(p, "port"),
             initial_delay_ms: self.get(p, "initial_delay").as_quantity(),
             period_ms: self.get(p, "period").as_quantity(),
             timeout_ms: self.get(p, "timeout").as_quantity(),
@@ -624,13 +652,9 @@ impl Lowering<'_> {
         o.fields.read_ahead();
         let name = o.name.clone().unwrap_or_default();
         let probes = self.object(obj, "probes");
-        let needs_span = o.value_span("needs");
-        let need_spans: Vec<(Span, Option<String>)> = o
-            .stmts
-            .iter()
-            .rev()
-            .find(|s| s.stmt.field.name == "needs" && s.stmt.key.is_none())
-            .map(|s| match &s.stmt.value.kind {
+        let needs_span = self.value_span(obj, "needs");
+        let need_spans: Vec<(Span, Option<String>)> = (self.whole_set(obj, "needs"))
+            .map(|s| match &s.value.kind {
                 crate::syntax::ast::ExprKind::List(items) => {
                     items.iter().map(|e| (e.span, named_port(e))).collect()
                 }
@@ -658,7 +682,7 @@ impl Lowering<'_> {
             .into_iter()
             .filter_map(|(name, r)| {
                 Some(Route {
-                    port_span: self.world.objects[r].value_span("port"),
+                    port_span: self.value_span(r, "port"),
                     name,
                     prefix: self.string(r, "prefix"),
                     service: *services.get(&self.object(r, "service")?)?,
@@ -723,8 +747,8 @@ impl Lowering<'_> {
             })
             .unwrap_or(obj);
         let (image_from, image_span) = match replicated {
-            Some(r) => (r, self.world.objects[r].value_span("image")),
-            None => (obj, o.value_span("image")),
+            Some(r) => (r, self.value_span(r, "image")),
+            None => (obj, self.value_span(obj, "image")),
         };
         let secrets = self.secrets(obj);
         let pod = Pod {
@@ -740,14 +764,14 @@ impl Lowering<'_> {
                 .map(|k| {
                     (
                         k.clone(),
-                        o.entry_span("env", k)
-                            .unwrap_or_else(|| o.value_span("env")),
+                        self.entry_span(obj, "env", k)
+                            .unwrap_or_else(|| self.value_span(obj, "env")),
                     )
                 })
                 .collect(),
             secret_spans: secrets
                 .keys()
-                .filter_map(|k| Some((k.clone(), o.entry_span("secret", k)?)))
+                .filter_map(|k| Some((k.clone(), self.entry_span(obj, "secret", k)?)))
                 .collect(),
             secrets,
             run_as: self.int(image_from, "run_as"),
@@ -794,7 +818,9 @@ impl Lowering<'_> {
                 .entries(obj, "empty_dir")
                 .into_iter()
                 .map(|(name, e)| EmptyDir {
-                    span: o.entry_span("empty_dir", &name).unwrap_or(o.name_span),
+                    span: self
+                        .entry_span(obj, "empty_dir", &name)
+                        .unwrap_or(o.name_span),
                     name,
                     mount: self.string(e, "mount"),
                     size: self.get(e, "size").as_quantity(),
@@ -814,7 +840,7 @@ impl Lowering<'_> {
                 .collect(),
             termination_grace_ms: self.get(obj, "termination_grace").as_quantity(),
             labels: self.string_map(obj, "labels"),
-            labels_span: o.value_span("labels"),
+            labels_span: self.value_span(obj, "labels"),
             retention: self
                 .get(obj, "retention")
                 .as_quantity()
@@ -877,7 +903,9 @@ impl Lowering<'_> {
                 Value::Map(m) => m
                     .keys()
                     .map(|k| {
-                        let span = o.entry_span("service_port", k).unwrap_or(o.name_span);
+                        let span = self
+                            .entry_span(obj, "service_port", k)
+                            .unwrap_or(o.name_span);
                         (k.clone(), span)
                     })
                     .collect(),
@@ -889,13 +917,18 @@ impl Lowering<'_> {
                     tls: self.boolean(l, "tls"),
                     plaintext: self.boolean(l, "plaintext"),
                     source_ranges: self.strings(l, "source_ranges"),
-                    span: o.value_span("load_balancer"),
+                    span: self.value_span(obj, "load_balancer"),
                 })
             }),
             port_spans: match self.get(obj, "port") {
                 Value::Map(m) => m
                     .keys()
-                    .map(|k| (k.clone(), o.entry_span("port", k).unwrap_or(o.name_span)))
+                    .map(|k| {
+                        (
+                            k.clone(),
+                            self.entry_span(obj, "port", k).unwrap_or(o.name_span),
+                        )
+                    })
                     .collect(),
                 _ => IndexMap::new(),
             },
@@ -913,9 +946,15 @@ impl Lowering<'_> {
                 .collect(),
             flows: map_objects("flows")
                 .into_iter()
-                .map(|(name, f)| (o.entry_span("flows", &name).unwrap_or(o.name_span), name, f))
+                .map(|(name, f)| {
+                    (
+                        self.entry_span(obj, "flows", &name).unwrap_or(o.name_span),
+                        name,
+                        f,
+                    )
+                })
                 .chain(replicated.iter().flat_map(|&r| {
-                    let span = o.value_span("replication");
+                    let span = self.value_span(obj, "replication");
                     self.entries(r, "flows")
                         .into_iter()
                         .map(move |(name, f)| (span, name, f))
@@ -923,11 +962,11 @@ impl Lowering<'_> {
                 .filter_map(|(span, name, f)| self.flow(span, name, f))
                 .collect(),
             cpu: self.range(obj, "cpu"),
-            cpu_span: o.value_span("cpu"),
+            cpu_span: self.value_span(obj, "cpu"),
             memory: self.range(obj, "memory"),
-            memory_span: o.value_span("memory"),
+            memory_span: self.value_span(obj, "memory"),
             replicas: self.range(obj, "replicas"),
-            replicas_span: o.value_span("replicas"),
+            replicas_span: self.value_span(obj, "replicas"),
             autoscale: self.object(obj, "autoscale").map(|a| {
                 Box::new(Autoscale {
                     cpu: self.get(a, "cpu").as_quantity(),
@@ -937,7 +976,7 @@ impl Lowering<'_> {
                     queue: self
                         .object(a, "queue")
                         .and_then(|q| services.get(&q).copied()),
-                    span: o.value_span("autoscale"),
+                    span: self.value_span(obj, "autoscale"),
                 })
             }),
             main_port: Some(self.string(obj, "main_port")).filter(|p| !p.is_empty()),
@@ -947,11 +986,11 @@ impl Lowering<'_> {
             expose: map_objects("expose")
                 .into_iter()
                 .map(|(key, e)| Endpoint {
-                    span: o.entry_span("expose", &key).unwrap_or(o.name_span),
+                    span: self.entry_span(obj, "expose", &key).unwrap_or(o.name_span),
                     name: key,
                     host: self.string(e, "host"),
                     port: self.string(e, "port"),
-                    port_span: self.world.objects[e].value_span("port"),
+                    port_span: self.value_span(e, "port"),
                     path: self.string(e, "path"),
                     tls: self.boolean(e, "tls"),
                     authenticated: self.boolean(e, "authenticated"),
@@ -973,7 +1012,7 @@ impl Lowering<'_> {
             volumes: map_objects("volume")
                 .into_iter()
                 .map(|(key, v)| Volume {
-                    span: o.entry_span("volume", &key).unwrap_or(o.name_span),
+                    span: self.entry_span(obj, "volume", &key).unwrap_or(o.name_span),
                     name: key,
                     size: self.quantity(v, "size"),
                     class: self
@@ -985,7 +1024,7 @@ impl Lowering<'_> {
             placement: Placement {
                 place: self
                     .object(obj, "place")
-                    .and_then(|n| Some((*nodes.get(&n)?, o.value_span("place")))),
+                    .and_then(|n| Some((*nodes.get(&n)?, self.value_span(obj, "place")))),
                 node_role: self.string(obj, "node_role"),
                 spread: self.boolean(obj, "spread"),
                 daemon: self.boolean(obj, "daemon"),
@@ -1000,7 +1039,7 @@ impl Lowering<'_> {
                         .object(b, "bucket")
                         .map(|o| k8s_name(self.world.name(o)))
                         .unwrap_or_default(),
-                    span: o.value_span("backup"),
+                    span: self.value_span(obj, "backup"),
                     uploader: self.string(b, "uploader"),
                     uploader_env: self.string_map(b, "uploader_env"),
                     cpu: self.range(b, "cpu"),
@@ -1012,7 +1051,7 @@ impl Lowering<'_> {
                 .map(Box::new),
             object_storage: self
                 .object(obj, "object_storage")
-                .map(|a| Box::new(self.bucket_access(a, o.value_span("object_storage")))),
+                .map(|a| Box::new(self.bucket_access(a, self.value_span(obj, "object_storage")))),
             // A replicated cluster's instances serve the operator's metrics,
             // which its replication's alerts and panels read; one that
             // declares none serves the software's own (RabbitMQ's plugin).
@@ -1035,7 +1074,9 @@ impl Lowering<'_> {
             logins: self.client_logins(obj),
             client_logins: self.boolean(obj, "client_logins"),
             replication: replication.map(Box::new),
-            cache: self.boolean(obj, "cache").then(|| o.value_span("cache")),
+            cache: self
+                .boolean(obj, "cache")
+                .then(|| self.value_span(obj, "cache")),
             backup_method: self.object(obj, "backup_method").map(|m| {
                 Box::new(BackupMethod {
                     dump: self.script(m, "dump"),
@@ -1083,13 +1124,12 @@ impl Lowering<'_> {
         r: ObjId,
         services: &HashMap<ObjId, ServiceId>,
     ) -> Option<Replication> {
-        let o = &self.world.objects[obj];
         let ro = &self.world.objects[r];
         let operator = *services.get(&self.object(r, "operator")?)?;
         let mut replication = Replication {
             operator,
-            span: o.value_span("replication"),
-            operator_span: ro.value_span("operator"),
+            span: self.value_span(obj, "replication"),
+            operator_span: self.value_span(r, "operator"),
             plugin: self
                 .object(r, "plugin")
                 .and_then(|p| services.get(&p).copied()),
@@ -1144,7 +1184,6 @@ impl Lowering<'_> {
 
     /// The `logins` of `obj`, keyed by client, each where it is set.
     fn client_logins(&self, obj: ObjId) -> Vec<ClientLogin> {
-        let o = &self.world.objects[obj];
         match self.get(obj, "logins") {
             Value::Map(m) => m
                 .iter()
@@ -1157,9 +1196,8 @@ impl Lowering<'_> {
                             ..secret.clone()
                         },
                         secret,
-                        span: o
-                            .entry_span("logins", client)
-                            .unwrap_or_else(|| o.value_span("logins")),
+                        span: (self.entry_span(obj, "logins", client))
+                            .unwrap_or_else(|| self.value_span(obj, "logins")),
                     })
                 })
                 .collect(),
