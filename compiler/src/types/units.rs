@@ -49,6 +49,9 @@ pub fn unit_names() -> impl Iterator<Item = &'static str> {
 /// `digits` as written (`-12`, `0.25`): the integer mantissa and the number
 /// of decimal places. `None` when it does not fit 38 digits.
 pub fn parse_digits(digits: &str) -> Option<(i128, u32)> {
+    if let Some(read) = short_decimal(digits) {
+        return Some(read);
+    }
     let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
     let mantissa = match plain_mantissa(int, frac) {
         Some(mantissa) => mantissa?,
@@ -56,6 +59,35 @@ pub fn parse_digits(digits: &str) -> Option<(i128, u32)> {
         None => format!("{int}{frac}").parse().ok()?,
     };
     Some((mantissa, frac.len() as u32))
+}
+
+/// A number of at most 18 bytes after its sign, digits and at most one
+/// `.` with a digit beside it (almost every number written), in one pass
+/// and 64-bit arithmetic; `None` for anything else, which the general
+/// reading then reads or refuses.
+fn short_decimal(digits: &str) -> Option<(i128, u32)> {
+    let (negative, body) = match digits.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        all => (false, all),
+    };
+    if body.len() > 18 || body == b"." {
+        return None;
+    }
+    let (mut value, mut point) = (0u64, None);
+    for (at, &byte) in body.iter().enumerate() {
+        match byte {
+            b'0'..=b'9' => value = value * 10 + u64::from(byte - b'0'),
+            b'.' if point.is_none() => point = Some(at),
+            _ => return None,
+        }
+    }
+    if body.is_empty() {
+        return None;
+    }
+    let decimals = point.map_or(0, |at| body.len() - at - 1);
+    let value = i128::from(value);
+    Some((if negative { -value } else { value }, decimals as u32))
 }
 
 /// The mantissa of a sign and digits (every number of a platform), read
@@ -262,6 +294,31 @@ mod tests {
         ];
         for digits in cases {
             assert_eq!(parse_digits(digits), joined(digits), "{digits:?}");
+        }
+        // Every string of up to 6 of these bytes, and long ones around the
+        // 18 bytes read in one pass.
+        let alphabet = b"09.-+x";
+        for len in 0..=6u32 {
+            for mut n in 0..6usize.pow(len) {
+                let mut digits = String::new();
+                for _ in 0..len {
+                    digits.push(char::from(alphabet[n % 6]));
+                    n /= 6;
+                }
+                assert_eq!(parse_digits(&digits), joined(&digits), "{digits:?}");
+            }
+        }
+        for digits in ["9".repeat(17), "9".repeat(18), "9".repeat(19)] {
+            for written in [
+                digits.clone(),
+                format!("-{digits}"),
+                format!("+{digits}"),
+                format!("{}.{}", &digits[1..], "9"),
+                format!("-.{digits}"),
+                format!("{digits}."),
+            ] {
+                assert_eq!(parse_digits(&written), joined(&written), "{written:?}");
+            }
         }
     }
 

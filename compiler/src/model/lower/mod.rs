@@ -83,17 +83,25 @@ impl Lowering<'_> {
     }
 
     /// Where `field` sits in `obj`'s kind; a field the kind does not
-    /// declare is recorded, as [`Lowering::get`] records it.
+    /// declare is recorded, as [`Lowering::get`] records it. Inlined, the
+    /// record kept apart: this is most of every read of a field.
+    #[inline(always)]
     fn field_index(&self, obj: ObjId, field: &'static str) -> Option<usize> {
         let object = self.world.objects.get(obj)?;
         let index = (self.fields).index(object.kind, field, || {
             self.world.kinds[object.kind].fields.get_index_of(field)
         });
         if index.is_none() {
-            let root = &self.world.kinds[self.world.root_kind(object.kind)].name;
-            self.undeclared_read(format!("{root}.{field}"));
+            self.undeclared_field(object.kind, field);
         }
         index
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn undeclared_field(&self, kind: usize, field: &'static str) {
+        let root = &self.world.kinds[self.world.root_kind(kind)].name;
+        self.undeclared_read(format!("{root}.{field}"));
     }
 
     /// The span of the value of `obj`'s `field`, falling back to the
