@@ -247,7 +247,7 @@ fn check_model(
         let mut placing = Diagnostics::default();
         (placement::plan(platform, &mut placing), placing)
     };
-    let (mut graphing, mut others, mut admitting) = Default::default();
+    let (mut graphing, mut others, mut admitting, mut safe) = Default::default();
     let (graph, (plan, placing)) = std::thread::scope(|scope| {
         let placer = std::thread::Builder::new()
             .name("hplc-place".into())
@@ -260,6 +260,7 @@ fn check_model(
         queue_scaling::check(platform, &mut others);
         object_storage::check(platform, &mut others);
         admission::check(platform, &mut admitting);
+        safety::check_model(platform, &mut safe);
         let plan = match placer.map(|t| t.join()) {
             Ok(Ok(plan)) => plan,
             Ok(Err(panic)) => std::panic::resume_unwind(panic),
@@ -267,9 +268,9 @@ fn check_model(
         };
         (graph, plan)
     });
-    let (mut imaging, mut safe) = Default::default();
+    let mut imaging = Default::default();
     images::check(platform, &plan, &mut imaging);
-    safety::check(platform, &plan, &mut safe);
+    safety::check_placed(platform, &plan, &mut safe);
     for found in [graphing, placing, others, imaging, admitting, safe] {
         diagnostics.extend(found.into_unsorted());
     }

@@ -18,11 +18,39 @@ use crate::model::Platform;
 use crate::placement::Plan;
 use crate::source::Span;
 
-pub fn check(platform: &Platform, plan: &Plan, diagnostics: &mut Diagnostics) {
+/// The checks of where replicas run: a backup path for every volume, an
+/// arm64 image where a replica lands on an arm64 node.
+pub fn check_placed(platform: &Platform, plan: &Plan, diagnostics: &mut Diagnostics) {
+    backups::check(platform, plan, diagnostics);
+    for (id, service) in platform.deployed() {
+        let mut nodes: Vec<&str> = plan
+            .nodes_of(id)
+            .into_iter()
+            .filter(|n| platform.nodes[*n].shape.arch == "arm64")
+            .map(|n| platform.nodes[n].name.as_str())
+            .collect();
+        if !service.pod.multi_arch && !nodes.is_empty() {
+            nodes.dedup();
+            diagnostics.push(
+                Diagnostic::new(Code::NoArm64, service.pod.image_span, format!(
+                    "`{}` is placed on the arm64 node{} {}, but its image is not known to have an arm64 variant",
+                    service.name,
+                    if nodes.len() == 1 { "" } else { "s" },
+                    nodes.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                ))
+                .label("no known linux/arm64 image")
+                .help("if the image publishes linux/arm64, say so with `multi_arch = true`; otherwise build one or run it on an amd64 node"),
+            );
+        }
+    }
+}
+
+/// The checks of the model alone, which need no placement: they run
+/// while the replicas are being placed.
+pub fn check_model(platform: &Platform, diagnostics: &mut Diagnostics) {
     api_access::check(platform, diagnostics);
     admin_ports::check(platform, diagnostics);
     secrets::check(platform, diagnostics);
-    backups::check(platform, plan, diagnostics);
     let mut workloads = vec![0usize; platform.namespaces.len()];
     for service in &platform.services {
         workloads[service.namespace] += 1;
@@ -47,7 +75,7 @@ pub fn check(platform: &Platform, plan: &Plan, diagnostics: &mut Diagnostics) {
             );
         }
     }
-    for (id, service) in platform.deployed() {
+    for (_, service) in platform.deployed() {
         if let Some(tag_start) = latest_tag(&service.pod.image) {
             let span = Span {
                 start: service.pod.image_span.start + 1 + tag_start as u32,
@@ -62,25 +90,6 @@ pub fn check(platform: &Platform, plan: &Plan, diagnostics: &mut Diagnostics) {
                 )
                 .label("`latest` moves under you")
                 .help("pin a release tag (`:1.4.2`) or a digest (`@sha256:...`)"),
-            );
-        }
-        let mut nodes: Vec<&str> = plan
-            .nodes_of(id)
-            .into_iter()
-            .filter(|n| platform.nodes[*n].shape.arch == "arm64")
-            .map(|n| platform.nodes[n].name.as_str())
-            .collect();
-        if !service.pod.multi_arch && !nodes.is_empty() {
-            nodes.dedup();
-            diagnostics.push(
-                Diagnostic::new(Code::NoArm64, service.pod.image_span, format!(
-                    "`{}` is placed on the arm64 node{} {}, but its image is not known to have an arm64 variant",
-                    service.name,
-                    if nodes.len() == 1 { "" } else { "s" },
-                    nodes.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
-                ))
-                .label("no known linux/arm64 image")
-                .help("if the image publishes linux/arm64, say so with `multi_arch = true`; otherwise build one or run it on an amd64 node"),
             );
         }
         for endpoint in service.expose.iter().filter(|e| !e.tls) {
