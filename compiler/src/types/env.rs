@@ -49,10 +49,12 @@ impl<'a> Checker<'a> {
             .map(|m| (module_key(m), m))
             .collect();
         modules.sort();
-        let mut rank = vec![0usize; modules.len()];
+        let (mut rank, mut current) = (vec![0usize; modules.len()], 0);
         for (at, (key, module)) in modules.iter().enumerate() {
-            let same = at > 0 && modules[at - 1].0 == *key;
-            rank[*module] = if same { rank[modules[at - 1].1] } else { at };
+            if at > 0 && modules[at - 1].0 != *key {
+                current = at;
+            }
+            rank[*module] = current;
         }
         let mut order: Vec<usize> = (0..self.pending.len()).collect();
         order.sort_by_key(|&p| {

@@ -434,7 +434,13 @@ mod tests {
                     let Some(key) = &source.stmt.key else {
                         continue;
                     };
-                    let entry = object.entry_span(name, &key.name);
+                    let entry = (object.stmts.iter().rev())
+                        .map(|s| &*s.stmt)
+                        .find(|s| {
+                            s.field.name == **name
+                                && s.key.as_ref().is_some_and(|k| k.name == key.name)
+                        })
+                        .map(|s| s.span);
                     assert_eq!(
                         object.entry_span_at(index, &key.name),
                         entry,

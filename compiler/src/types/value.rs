@@ -330,13 +330,6 @@ impl Object {
         self.last_set(field).map(|s| s.span)
     }
 
-    /// The span of the value of a field, falling back to the object's name.
-    pub fn value_span(&self, field: &str) -> Span {
-        self.last_set(field)
-            .map(|s| s.value.span)
-            .unwrap_or(self.name_span)
-    }
-
     /// The last statement that sets the field at `index` of the object's
     /// kind, whole or an entry, found by the field's number: no other
     /// statement is read, and none when no statement sets the field.
@@ -373,17 +366,6 @@ impl Object {
             .map(|s| &*s.stmt)
             .find(|s| s.key.as_ref().is_some_and(|k| k.name == key))
             .map(|s| s.span)
-    }
-
-    /// The span of one entry of a map field (`volume data = ...`).
-    pub fn entry_span(&self, field: &str, key: &str) -> Option<Span> {
-        self.stmts
-            .iter()
-            .rev()
-            .find(|s| {
-                s.stmt.field.name == field && s.stmt.key.as_ref().is_some_and(|k| k.name == key)
-            })
-            .map(|s| s.stmt.span)
     }
 }
 
