@@ -478,7 +478,7 @@ impl<'a> Checker<'a> {
         } else {
             (fields.iter().enumerate())
                 .filter(|(index, (_, f))| {
-                    f.is_required() && !object.stmts.iter().any(|s| s.field == Some(*index))
+                    f.is_required() && object.sets_at(*index).next().is_none()
                 })
                 .map(|(_, (name, _))| name)
                 .filter(|name| !misspelled.contains(name))

@@ -61,9 +61,10 @@ pub fn parse_digits(digits: &str) -> Option<(i128, u32)> {
     Some((mantissa, frac.len() as u32))
 }
 
-/// A number of at most 18 bytes after its sign, digits and at most one
-/// `.` with a digit beside it (almost every number written), in one pass
-/// and 64-bit arithmetic; `None` for anything else, which the general
+/// A sign, one to 18 digits and at most one `.` (almost every number
+/// written), read in one pass: eighteen digits cannot overflow 64 bits,
+/// and 64-bit arithmetic is plain instructions where 128-bit checked
+/// multiplication is a call. `None` for anything else, which the general
 /// reading then reads or refuses.
 fn short_decimal(digits: &str) -> Option<(i128, u32)> {
     let (negative, body) = match digits.as_bytes() {
@@ -71,18 +72,18 @@ fn short_decimal(digits: &str) -> Option<(i128, u32)> {
         [b'+', rest @ ..] => (false, rest),
         all => (false, all),
     };
-    if body.len() > 18 || body == b"." {
-        return None;
-    }
-    let (mut value, mut point) = (0u64, None);
+    let (mut value, mut count, mut point) = (0u64, 0, None);
     for (at, &byte) in body.iter().enumerate() {
         match byte {
-            b'0'..=b'9' => value = value * 10 + u64::from(byte - b'0'),
+            b'0'..=b'9' if count < 18 => {
+                value = value * 10 + u64::from(byte - b'0');
+                count += 1;
+            }
             b'.' if point.is_none() => point = Some(at),
             _ => return None,
         }
     }
-    if body.is_empty() {
+    if count == 0 {
         return None;
     }
     let decimals = point.map_or(0, |at| body.len() - at - 1);
@@ -90,7 +91,7 @@ fn short_decimal(digits: &str) -> Option<(i128, u32)> {
     Some((if negative { -value } else { value }, decimals as u32))
 }
 
-/// The mantissa of a sign and digits (every number of a platform), read
+/// The mantissa of a sign and digits longer than [`short_decimal`] reads,
 /// without joining the two parts into a new string first: `None` when
 /// `int` and `frac` are not that, `Some(None)` when it has no digit or
 /// does not fit, as `i128`'s parse would say.
@@ -106,14 +107,6 @@ fn plain_mantissa(int: &str, frac: &str) -> Option<Option<i128>> {
     }
     if int.is_empty() && frac.is_empty() {
         return Some(None);
-    }
-    // Eighteen digits cannot overflow 64 bits, and 64-bit arithmetic is
-    // plain instructions where 128-bit checked multiplication is a call:
-    // almost every number is read here.
-    if int.len() + frac.len() <= 18 {
-        let value =
-            i128::from(digits.fold(0u64, |value, digit| value * 10 + u64::from(digit - b'0')));
-        return Some(Some(if negative { -value } else { value }));
     }
     // Negative numbers are built downwards, so that the least `i128` fits.
     Some(digits.try_fold(0i128, |value, digit| {

@@ -330,40 +330,35 @@ impl Object {
         self.last_set(field).map(|s| s.span)
     }
 
-    /// The last statement that sets the field at `index` of the object's
-    /// kind, whole or an entry, found by the field's number: no other
-    /// statement is read, and none when no statement sets the field.
-    pub fn last_set_at(&self, index: usize) -> Option<&ast::Stmt> {
-        if !self.may_set(index) {
-            return None;
-        }
-        self.stmts
-            .iter()
-            .rev()
-            .find(|s| s.field == Some(index))
+    /// The statements that set the field at `index` of the object's kind,
+    /// whole or an entry, the last first, found by the field's number: no
+    /// other statement is read, and none at all when the field's bit in
+    /// [`Object::set`] is clear.
+    pub fn sets_at(&self, index: usize) -> impl Iterator<Item = &ast::Stmt> {
+        let stmts = if self.may_set(index) {
+            &self.stmts[..]
+        } else {
+            &[]
+        };
+        (stmts.iter().rev())
+            .filter(move |s| s.field == Some(index))
             .map(|s| &*s.stmt)
     }
 
-    /// As [`Object::last_set_at`], of the statements that set the field
-    /// whole (`needs = [...]`, not `volume data = ...`).
+    /// The last statement that sets the field at `index`, whole or an entry.
+    pub fn last_set_at(&self, index: usize) -> Option<&ast::Stmt> {
+        self.sets_at(index).next()
+    }
+
+    /// The last statement that sets the field at `index` whole
+    /// (`needs = [...]`, not `volume data = ...`).
     pub fn whole_set_at(&self, index: usize) -> Option<&ast::Stmt> {
-        if !self.may_set(index) {
-            return None;
-        }
-        (self.stmts.iter().rev())
-            .filter(|s| s.field == Some(index))
-            .map(|s| &*s.stmt)
-            .find(|s| s.key.is_none())
+        self.sets_at(index).find(|s| s.key.is_none())
     }
 
     /// The span of one entry, `key`, of the map field at `index`.
     pub fn entry_span_at(&self, index: usize, key: &str) -> Option<Span> {
-        if !self.may_set(index) {
-            return None;
-        }
-        (self.stmts.iter().rev())
-            .filter(|s| s.field == Some(index))
-            .map(|s| &*s.stmt)
+        (self.sets_at(index))
             .find(|s| s.key.as_ref().is_some_and(|k| k.name == key))
             .map(|s| s.span)
     }
